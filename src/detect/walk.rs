@@ -108,14 +108,6 @@ pub fn walk(root: &Path, interesting: &(dyn Fn(&str) -> bool + Sync)) -> Walked 
                                 // A non-UTF-8 name can never be a manifest name; nothing lost.
                             }
                         }
-                    } else if entry.depth() > 0
-                        && entry.file_type().is_some_and(|t| t.is_dir())
-                        && entry.path().to_str().is_none()
-                    {
-                        local.warnings.push(Warning::new(
-                            lossy(root, entry.path()),
-                            "skipped: the directory name is not valid UTF-8",
-                        ));
                     }
                 }
                 Err(err) => local.warnings.push(walk_warning(root, &err)),
@@ -231,5 +223,152 @@ fn inner_message(err: &ignore::Error) -> String {
         | ignore::Error::WithLineNumber { err, .. } => inner_message(err),
         ignore::Error::Io(io) => io.to_string().to_lowercase(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn manifests(name: &str) -> bool {
+        name == "Cargo.toml" || name == "package.json" || name == ".nvmrc"
+    }
+
+    fn touch(root: &Path, rel: &str) {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, "x").expect("write");
+    }
+
+    #[test]
+    fn keeps_interesting_files_and_skips_vendored_and_fixture_trees() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        for rel in [
+            "Cargo.toml",
+            ".nvmrc",
+            "crates/core/Cargo.toml",
+            "crates/core/src/lib.rs",
+            "web/package.json",
+            "web/node_modules/left-pad/package.json",
+            "vendor/github.com/x/Cargo.toml",
+            "tests/fixtures/decoy/Cargo.toml",
+            "target/debug/build/Cargo.toml",
+            ".git/Cargo.toml",
+            ".venv/package.json",
+            "env2/pyvenv.cfg",
+            "env2/lib/package.json",
+        ] {
+            touch(root, rel);
+        }
+        let walked = walk(root, &manifests);
+        assert_eq!(
+            walked.files,
+            vec![
+                ".nvmrc",
+                "Cargo.toml",
+                "crates/core/Cargo.toml",
+                "web/package.json"
+            ]
+        );
+        assert!(walked.warnings.is_empty(), "{:?}", walked.warnings);
+    }
+
+    #[test]
+    fn honours_gitignore_without_a_git_checkout() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        fs::write(root.join(".gitignore"), "/generated-app/\n").expect("write");
+        touch(root, "generated-app/package.json");
+        touch(root, "app/package.json");
+        let walked = walk(root, &manifests);
+        assert_eq!(walked.files, vec!["app/package.json"]);
+    }
+
+    #[test]
+    fn the_root_itself_is_never_skipped_by_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("fixtures");
+        touch(&root, "Cargo.toml");
+        assert_eq!(walk(&root, &manifests).files, vec!["Cargo.toml"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_do_not_stop_the_walk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        touch(root, "app/Cargo.toml");
+        std::os::unix::fs::symlink("..", root.join("app/up")).expect("symlink");
+        std::os::unix::fs::symlink("self", root.join("self")).expect("symlink");
+        let walked = walk(root, &manifests);
+        assert_eq!(walked.files, vec!["app/Cargo.toml"]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_interesting_file_under_a_non_utf8_name_becomes_a_warning() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let bad = root.join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+        fs::create_dir(&bad).expect("mkdir");
+        fs::write(bad.join("Cargo.toml"), "x").expect("write");
+        fs::write(bad.join("README.md"), "x").expect("write");
+        touch(root, "ok/Cargo.toml");
+        let walked = walk(root, &manifests);
+        assert_eq!(walked.files, vec!["ok/Cargo.toml"]);
+        assert_eq!(walked.warnings.len(), 1, "{:?}", walked.warnings);
+        assert_eq!(walked.warnings[0].path, "caf\u{fffd}/Cargo.toml");
+        assert!(walked.warnings[0].message.contains("not valid UTF-8"));
+    }
+
+    #[test]
+    fn walk_errors_name_the_path_and_the_cause() {
+        let root = Path::new("/repo");
+        let err = ignore::Error::WithPath {
+            path: PathBuf::from("/repo/secret-dir"),
+            err: Box::new(ignore::Error::Io(std::io::Error::from(
+                std::io::ErrorKind::PermissionDenied,
+            ))),
+        };
+        let w = walk_warning(root, &err);
+        assert_eq!(w.path, "secret-dir");
+        assert_eq!(w.message, "skipped: permission denied");
+        let looped = ignore::Error::WithDepth {
+            depth: 3,
+            err: Box::new(ignore::Error::Loop {
+                ancestor: PathBuf::from("/repo/a"),
+                child: PathBuf::from("/repo/a/b/a"),
+            }),
+        };
+        let w = walk_warning(root, &looped);
+        assert_eq!(
+            (w.path.as_str(), w.message.as_str()),
+            ("a/b/a", "skipped: symbolic link loop")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_unreadable_directory_becomes_a_warning_and_the_rest_is_walked() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        touch(root, "locked/Cargo.toml");
+        touch(root, "open/Cargo.toml");
+        fs::set_permissions(root.join("locked"), fs::Permissions::from_mode(0o000)).expect("chmod");
+        let readable_anyway = fs::read_dir(root.join("locked")).is_ok(); // root ignores modes
+        let walked = walk(root, &manifests);
+        fs::set_permissions(root.join("locked"), fs::Permissions::from_mode(0o755))
+            .expect("chmod back");
+        if readable_anyway {
+            assert_eq!(walked.files, vec!["locked/Cargo.toml", "open/Cargo.toml"]);
+        } else {
+            assert_eq!(walked.files, vec!["open/Cargo.toml"]);
+            assert_eq!(walked.warnings.len(), 1, "{:?}", walked.warnings);
+            assert_eq!(walked.warnings[0].path, "locked");
+        }
     }
 }
