@@ -9,6 +9,7 @@ pub mod config;
 pub mod detect;
 pub mod error;
 pub mod fsutil;
+pub mod generate;
 pub mod github;
 pub mod init;
 

@@ -1,0 +1,274 @@
+//! Template rendering: minijinja with delimiters that leave GitHub's `${{ … }}` untouched.
+//!
+//! Templates use `{{{ expr }}}`, `{{% stmt %}}` and `{{# comment #}}`. Undefined values are
+//! errors (`UndefinedBehavior::Strict`): a typo in a template fails the run instead of printing
+//! an empty string into a workflow. A team can override any embedded template or partial by file
+//! name with `--templates DIR`; an error in any template names its file and line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use minijinja::{Environment, UndefinedBehavior};
+
+use crate::error::Hint;
+
+/// Where a template's source came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Embedded in the binary (`templates/<name>` in slipway's sources).
+    Embedded,
+    /// A team's override file.
+    Override(PathBuf),
+}
+
+/// A set of templates by name (`workflows/ci.yml.j2`, `partials/checkout.yml.j2`).
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    sources: BTreeMap<String, (String, Origin)>,
+}
+
+/// A template could not be loaded or rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The override directory could not be read.
+    #[error("reading templates from `{}`", dir.display())]
+    ReadDir {
+        /// The directory.
+        dir: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An override file does not replace any template slipway has.
+    #[error("`{}` does not override any template", path.display())]
+    UnknownOverride {
+        /// The file.
+        path: PathBuf,
+        /// Names that exist, for the hint.
+        known: Vec<String>,
+    },
+    /// A template has a syntax error or failed while rendering.
+    #[error("{location}: {message}")]
+    Template {
+        /// `file:line` of the problem.
+        location: String,
+        /// What minijinja said.
+        message: String,
+        /// True when the template is a team's override (the hint differs).
+        user: bool,
+    },
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::ReadDir { .. } => Some("pass an existing directory to `--templates`".into()),
+            Self::UnknownOverride { path, known } => {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let near = known
+                    .iter()
+                    .map(|k| (strsim::jaro_winkler(&name, file_name(k)), k))
+                    .filter(|(score, _)| *score > 0.8)
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                Some(match near {
+                    Some((_, k)) => format!(
+                        "did you mean `{}`? overrides are matched by file name",
+                        file_name(k)
+                    ),
+                    None => format!(
+                        "overrides are matched by file name; templates are: {}",
+                        known
+                            .iter()
+                            .map(|k| file_name(k))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })
+            }
+            Self::Template { user: true, .. } => {
+                Some("fix the template override, or remove it to use slipway's own".into())
+            }
+            Self::Template { user: false, .. } => None,
+        }
+    }
+}
+
+fn file_name(name: &str) -> &str {
+    name.rsplit_once('/').map_or(name, |(_, f)| f)
+}
+
+impl Templates {
+    /// A set from (name, source) pairs.
+    pub fn new<'a>(embedded: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let sources = embedded
+            .into_iter()
+            .map(|(name, src)| (name.to_owned(), (src.to_owned(), Origin::Embedded)))
+            .collect();
+        Self { sources }
+    }
+
+    /// Replaces templates with the files of `dir` whose file names match (`ci.yml.j2` replaces
+    /// `workflows/ci.yml.j2`). Files that match nothing are an error, so a typo is not ignored.
+    pub fn with_overrides(mut self, dir: &Path) -> Result<Self, Error> {
+        let read_err = |source| Error::ReadDir {
+            dir: dir.to_path_buf(),
+            source,
+        };
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(read_err)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(|source| Error::ReadDir {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
+        entries.sort();
+        for path in entries {
+            if !path.is_file() {
+                continue;
+            }
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if name.starts_with('.') {
+                continue;
+            }
+            let key = self.sources.keys().find(|k| file_name(k) == name).cloned();
+            let Some(key) = key else {
+                return Err(Error::UnknownOverride {
+                    path,
+                    known: self.sources.keys().cloned().collect(),
+                });
+            };
+            let source = std::fs::read_to_string(&path).map_err(|source| Error::ReadDir {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
+            self.sources.insert(key, (source, Origin::Override(path)));
+        }
+        Ok(self)
+    }
+
+    /// Renders template `name` with `context`.
+    pub fn render(&self, name: &str, context: &impl serde::Serialize) -> Result<String, Error> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .block_delimiters("{{%", "%}}")
+            .variable_delimiters("{{{", "}}}")
+            .comment_delimiters("{{#", "#}}")
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .map_err(|e| self.error(&e))?;
+        env.set_syntax(syntax);
+        for (key, (source, _)) in &self.sources {
+            env.add_template_owned(key.clone(), source.clone())
+                .map_err(|e| self.error(&e))?;
+        }
+        let template = env.get_template(name).map_err(|e| self.error(&e))?;
+        template
+            .render(minijinja::value::Serde(context))
+            .map_err(|e| self.error(&e))
+    }
+
+    /// Names the file and line of a minijinja error.
+    fn error(&self, err: &minijinja::Error) -> Error {
+        let name = err.name().unwrap_or("template");
+        let (file, user) = match self.sources.get(name) {
+            Some((_, Origin::Override(path))) => (path.display().to_string(), true),
+            _ => (format!("templates/{name}"), false),
+        };
+        let location = match err.line() {
+            Some(line) => format!("{file}:{line}"),
+            None => file,
+        };
+        let message = match err.detail() {
+            Some(detail) => format!("{}: {detail}", err.kind()),
+            None => err.kind().to_string(),
+        };
+        Error::Template {
+            location,
+            message,
+            user,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set() -> Templates {
+        Templates::new([
+            (
+                "workflows/ci.yml.j2",
+                "name: {{{ name }}}\n{{% include \"partials/step.yml.j2\" %}}",
+            ),
+            ("partials/step.yml.j2", "run: echo \"${{ github.sha }}\"\n"),
+        ])
+    }
+
+    #[test]
+    fn github_expressions_pass_through_untouched() {
+        let out = set()
+            .render("workflows/ci.yml.j2", &serde_json::json!({"name": "ci"}))
+            .expect("render");
+        assert_eq!(out, "name: ci\nrun: echo \"${{ github.sha }}\"\n");
+    }
+
+    #[test]
+    fn an_undefined_value_is_an_error_naming_the_template_and_line() {
+        let err = set()
+            .render("workflows/ci.yml.j2", &serde_json::json!({}))
+            .expect_err("strict");
+        assert!(
+            err.to_string()
+                .starts_with("templates/workflows/ci.yml.j2:1: undefined value"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_override_replaces_a_template_by_file_name_and_its_errors_name_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("step.yml.j2"),
+            "run: make test\n{{% if %}}\n",
+        )
+        .expect("write");
+        let templates = set().with_overrides(dir.path()).expect("override");
+        let err = templates
+            .render("workflows/ci.yml.j2", &serde_json::json!({"name": "ci"}))
+            .expect_err("syntax");
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "{}:2: syntax error",
+                dir.path().join("step.yml.j2").display()
+            )),
+            "{text}"
+        );
+        assert_eq!(
+            err.hint().as_deref(),
+            Some("fix the template override, or remove it to use slipway's own")
+        );
+    }
+
+    #[test]
+    fn an_override_that_matches_nothing_suggests_the_close_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("stepp.yml.j2"), "x").expect("write");
+        let err = set()
+            .with_overrides(dir.path())
+            .expect_err("unknown override");
+        assert_eq!(
+            err.hint().as_deref(),
+            Some("did you mean `step.yml.j2`? overrides are matched by file name")
+        );
+    }
+}
