@@ -121,7 +121,14 @@ fn report(command: &str, failure: &Failure) {
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(failure.render().as_bytes());
     let _ = stderr.flush();
-    github::annotations::error(&format!("slipway {command}"), &failure.message());
+    let runtime = github::runtime();
+    if runtime.in_actions() {
+        // NOTE: stderr already has the full rendering; the annotation puts the message on the
+        // run's page (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#setting-an-error-message).
+        runtime.annotate(
+            github::Annotation::error(failure.message()).title(format!("slipway {command}")),
+        );
+    }
 }
 
 /// Runs one parsed command; returns the exit code on completion.

@@ -1,6 +1,8 @@
 //! Shared test harness: run the built binary in a clean environment and capture one transcript.
 #![allow(dead_code)]
 
+pub mod github_mock;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
