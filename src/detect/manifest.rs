@@ -180,6 +180,28 @@ pub fn ancestors(dir: &str) -> Vec<String> {
     out
 }
 
+/// Test support: runs one ecosystem's scan over files written to a temporary directory.
+#[cfg(test)]
+pub(crate) fn scan_files(
+    files: &[(&str, &str)],
+    scan: fn(&mut super::Scan<'_>),
+) -> (super::Stacks, Vec<super::Warning>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    }
+    let index = super::Index::new(
+        dir.path(),
+        files.iter().map(|(p, _)| (*p).to_owned()).collect(),
+    );
+    let mut s = super::Scan::new(&index);
+    scan(&mut s);
+    let d = s.finish();
+    (d.stacks, d.warnings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -316,24 +316,11 @@ fn workspace_of(dir: &str, m: &Manifest, workspaces: &BTreeMap<String, Members>)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::{Index, Stacks};
+    use crate::detect::Stacks;
     use proptest::prelude::*;
 
     fn detect(files: &[(&str, &str)]) -> (Stacks, Vec<crate::detect::Warning>) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        for (path, text) in files {
-            let full = dir.path().join(path);
-            std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-            std::fs::write(full, text).expect("write");
-        }
-        let index = Index::new(
-            dir.path(),
-            files.iter().map(|(p, _)| (*p).to_owned()).collect(),
-        );
-        let mut scan = Scan::new(&index);
-        super::scan(&mut scan);
-        let d = scan.finish();
-        (d.stacks, d.warnings)
+        crate::detect::manifest::scan_files(files, super::scan)
     }
 
     #[test]
