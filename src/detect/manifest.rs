@@ -254,6 +254,45 @@ mod tests {
         assert!(toml_error(text, &err).starts_with("skipped: invalid TOML at line 3"));
     }
 
+    /// Every manifest name the Rust, Node and Python detectors read, at the root and one level
+    /// down, so workspace logic runs too.
+    const MANIFESTS: &[&str] = &[
+        "Cargo.toml",
+        "rust-toolchain",
+        "rust-toolchain.toml",
+        "package.json",
+        "pnpm-workspace.yaml",
+        "deno.json",
+        ".nvmrc",
+        "pyproject.toml",
+        "Pipfile",
+        "setup.cfg",
+        "tox.ini",
+        "requirements.txt",
+        ".python-version",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn detection_never_panics_on_random_manifests(
+            contents in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..256), MANIFESTS.len() * 2)
+        ) {
+            let dir = tempfile::tempdir().expect("temp dir");
+            std::fs::create_dir_all(dir.path().join("pkg")).expect("mkdir");
+            for (i, bytes) in contents.iter().enumerate() {
+                let name = MANIFESTS[i % MANIFESTS.len()];
+                let rel = if i < MANIFESTS.len() { name.to_owned() } else { format!("pkg/{name}") };
+                std::fs::write(dir.path().join(rel), bytes).expect("write");
+            }
+            let detection = crate::detect::detect(dir.path()).expect("a directory");
+            for w in &detection.warnings {
+                prop_assert!(!w.message.is_empty());
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn member_globs_never_panic(patterns in proptest::collection::vec(".{0,12}", 0..4), dir in ".{0,20}") {

@@ -5,10 +5,11 @@
 //! dependencies (`[project]`, `[build-system]`, `[dependency-groups]`, `[tool.poetry]`,
 //! `[tool.pdm]` or `[tool.uv]`; one holding only linter settings is not), a `setup.py`,
 //! a `setup.cfg` with `[metadata]` or `[options]`, a `Pipfile`, a lockfile, or a Django
-//! `manage.py`. A directory with only `requirements*.txt` is a project too, unless it sits inside
-//! another Python project or is a `docs/` (or `doc/`, `documentation/`) directory: those
-//! requirements install a documentation toolchain (Sphinx, MkDocs), not an application. Members of a uv workspace (`[tool.uv.workspace] members` minus `exclude`) are
-//! subprojects without a test command; the workspace root tests them all.
+//! `manage.py`. A directory with only `requirements*.txt` is a project too, unless it sits
+//! inside another Python project or is a `docs/` (or `doc/`, `documentation/`) directory: those
+//! requirements install a documentation toolchain (Sphinx, MkDocs), not an application.
+//! Members of a uv workspace (`[tool.uv.workspace] members` minus `exclude`) are subprojects
+//! without a test command; the workspace root tests them all.
 //!
 //! Package manager: `uv.lock` or `[tool.uv]` → uv; `poetry.lock`, `[tool.poetry]` or the
 //! poetry build backend → poetry; `pdm.lock` or `[tool.pdm]` → pdm; `Pipfile` → pipenv; else pip.
@@ -142,7 +143,9 @@ pub fn parse_pyproject(text: &str) -> Result<Pyproject, String> {
         uv: tool_has("uv"),
         pdm: tool_has("pdm"),
         uv_workspace,
-        pytest: mentions_package(&toml::Value::Table(table.clone()), "pytest", 0),
+        pytest: table
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("pytest") || mentions_package(v, "pytest", 1)),
     })
 }
 
