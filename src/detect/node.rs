@@ -23,9 +23,12 @@
 //! ignores the script). A workspace root with its own `test` script runs that, as monorepos
 //! delegate to turbo or nx there; otherwise, when some member has tests, it runs them in every
 //! member that has the script: `npm test --workspaces --if-present`,
-//! `pnpm -r --if-present run test`, `yarn workspaces foreach --all run test` (yarn 2+; yarn 1:
-//! `yarn workspaces run test`), `bun run --filter '*' test`. Members have no command of their
-//! own. Deno runs `deno task test` when `tasks.test` exists, else `deno test`.
+//! `pnpm -r --if-present run test`, `yarn workspaces foreach --all run test` (yarn 2+, known
+//! from `packageManager`; otherwise yarn 1's `yarn workspaces run test`),
+//! `bun run --filter '*' test`. When a member keeps npm's failing placeholder, `--if-present`
+//! would still run it, so the root names the tested members instead
+//! (`pnpm --filter ./apps/web run test`, `npm test --workspace apps/web`; yarn selects by name
+//! only and keeps the short form). Members have no command of their own. Deno runs `deno task test` when `tasks.test` exists, else `deno test`.
 //!
 //! Language: TypeScript when the project has a `tsconfig.json` or depends on `typescript`
 //! (Deno projects always), else JavaScript.
@@ -637,11 +640,13 @@ fn recursive_command(
     match pm {
         PackageManager::Pnpm => "pnpm -r --if-present run test",
         PackageManager::Yarn => {
-            let classic = declared.is_some_and(|(name, v)| name == "yarn" && v.starts_with("1."));
-            if classic {
-                "yarn workspaces run test"
-            } else {
+            // Berry projects pin themselves through `packageManager` (corepack); without it,
+            // yarn 1 is the one in use.
+            let berry = declared.is_some_and(|(name, v)| name == "yarn" && !v.starts_with("1."));
+            if berry {
                 "yarn workspaces foreach --all run test"
+            } else {
+                "yarn workspaces run test"
             }
         }
         PackageManager::Bun => "bun run --filter '*' test",
@@ -775,6 +780,27 @@ mod tests {
             ),
         ]);
         assert_eq!(s.test_commands, vec!["npm test"]);
+    }
+
+    #[test]
+    fn yarn_workspaces_pick_the_form_of_their_yarn() {
+        let files = |pm: &'static str| {
+            vec![
+                ("package.json", pm),
+                ("yarn.lock", ""),
+                ("packages/a/package.json", r#"{"scripts":{"test":"jest"}}"#),
+            ]
+        };
+        let (s, _) = detect(&files(r#"{"workspaces":["packages/*"]}"#));
+        assert_eq!(s.test_commands, vec!["yarn workspaces run test"]);
+        let (s, _) = detect(&files(
+            r#"{"workspaces":["packages/*"],"packageManager":"yarn@4.5.0"}"#,
+        ));
+        assert_eq!(
+            s.test_commands,
+            vec!["yarn workspaces foreach --all run test"]
+        );
+        assert_eq!(s.toolchains["yarn"], "4.5.0");
     }
 
     #[test]

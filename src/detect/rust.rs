@@ -20,7 +20,8 @@
 //! Toolchains: the `channel` of `rust-toolchain.toml` or a legacy one-line `rust-toolchain`
 //! (a toolchain file), then `package.rust-version`, including one inherited through
 //! `rust-version.workspace = true` from `workspace.package.rust-version` (a manifest field).
-//! `Cargo.lock` is not read: it says nothing detection reports.
+//! A cargo-fuzz crate (`fuzz/`, marked by `package.metadata.cargo-fuzz`) is a subproject without
+//! a test command: it needs nightly and `cargo fuzz`. `Cargo.lock` is not read: it says nothing detection reports.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,6 +45,9 @@ pub struct Manifest {
     pub rust_version: Option<String>,
     /// True for `rust-version.workspace = true`.
     pub rust_version_inherited: bool,
+    /// True for a cargo-fuzz crate (`package.metadata.cargo-fuzz = true`): it runs under
+    /// `cargo fuzz` on nightly, not `cargo test`.
+    pub fuzz: bool,
     /// `package.workspace`: an explicit path to the workspace root.
     pub workspace_path: Option<String>,
     /// Relative `path`s of dependencies (all dependency tables), for implicit members.
@@ -77,6 +81,11 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, String> {
             }
             _ => {}
         }
+        m.fuzz = package
+            .get("metadata")
+            .and_then(|md| md.get("cargo-fuzz"))
+            .and_then(toml::Value::as_bool)
+            == Some(true);
         m.workspace_path = package
             .get("workspace")
             .and_then(toml::Value::as_str)
@@ -268,6 +277,7 @@ pub fn scan(scan: &mut Scan<'_>) {
         };
         match (m.package, owner.get(dir)) {
             (true, Some(root)) if root != dir => scan.project(rust_project(dir, None)),
+            (true, _) if m.fuzz => scan.project(rust_project(dir, None)),
             (true, _) => scan.project(rust_project(dir, Some(test))),
             (false, _) if is_root && others > 0 => scan.root_test(dir, test),
             // A virtual manifest without members builds nothing.
@@ -385,6 +395,19 @@ mod tests {
             ]
         );
         assert_eq!(s.subprojects[0].path, ".");
+    }
+
+    #[test]
+    fn a_fuzz_crate_is_not_a_test_root() {
+        let (s, _) = detect(&[
+            ("Cargo.toml", "[package]\nname = \"x\"\n"),
+            (
+                "fuzz/Cargo.toml",
+                "[package]\nname = \"x-fuzz\"\n[package.metadata]\ncargo-fuzz = true\n[workspace]\nmembers = [\".\"]\n",
+            ),
+        ]);
+        assert_eq!(s.subprojects.len(), 2);
+        assert_eq!(s.test_commands, vec!["cargo test"]);
     }
 
     #[test]
