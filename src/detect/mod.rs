@@ -20,6 +20,7 @@ pub mod docker;
 pub mod dotnet;
 pub mod go;
 pub mod gradle;
+pub mod manifest;
 pub mod maven;
 pub mod node;
 pub mod php;
@@ -408,6 +409,7 @@ pub struct Scan<'a> {
     projects: Vec<Project>,
     toolchains: Vec<(String, String, Source, String)>,
     languages: Vec<(Language, String)>,
+    root_tests: Vec<(String, String)>,
     docker_files: BTreeSet<String>,
     warnings: Vec<Warning>,
 }
@@ -420,6 +422,7 @@ impl<'a> Scan<'a> {
             projects: Vec::new(),
             toolchains: Vec::new(),
             languages: Vec::new(),
+            root_tests: Vec::new(),
             docker_files: BTreeSet::new(),
             warnings: Vec::new(),
         }
@@ -449,6 +452,13 @@ impl<'a> Scan<'a> {
     /// Projects recorded so far (ecosystems that look at others' results run last).
     pub fn projects(&self) -> &[Project] {
         &self.projects
+    }
+
+    /// Records the test command of a directory that is not a project itself, such as a virtual
+    /// Cargo workspace or a uv workspace without `[project]`: its members are the projects, and
+    /// this one command, run inside `dir`, tests them all.
+    pub fn root_test(&mut self, dir: &str, command: impl Into<String>) {
+        self.root_tests.push((dir.to_owned(), command.into()));
     }
 
     /// Records a toolchain version for `tool` found in `file` (relative path).
@@ -545,17 +555,27 @@ impl<'a> Scan<'a> {
             .map(|(tool, (_, _, _, v))| (tool, v))
             .collect();
 
+        // Test commands in project order (the root first, then by path), with the commands of
+        // directories that are not projects themselves (virtual workspaces) in their place.
+        let mut tests: Vec<(&str, &str)> = projects
+            .iter()
+            .filter_map(|p| Some((p.path.as_str(), p.test_command.as_deref()?)))
+            .chain(
+                self.root_tests
+                    .iter()
+                    .map(|(dir, cmd)| (dir.as_str(), cmd.as_str())),
+            )
+            .collect();
+        tests.sort_by(|a, b| (depth(a.0) != 0, a.0).cmp(&(depth(b.0) != 0, b.0)));
         let mut test_commands: Vec<String> = Vec::new();
-        for p in &projects {
-            if let Some(cmd) = &p.test_command {
-                let full = if p.path == "." {
-                    cmd.clone()
-                } else {
-                    format!("cd {} && {cmd}", p.path)
-                };
-                if !test_commands.contains(&full) {
-                    test_commands.push(full);
-                }
+        for (path, cmd) in tests {
+            let full = if path == "." {
+                cmd.to_owned()
+            } else {
+                format!("cd {path} && {cmd}")
+            };
+            if !test_commands.contains(&full) {
+                test_commands.push(full);
             }
         }
 

@@ -1,11 +1,460 @@
-//! Detection for the `rust` ecosystem.
+//! Detection for Rust: `Cargo.toml` packages and workspaces, `rust-toolchain(.toml)`.
+//!
+//! Workspaces follow Cargo's rules
+//! (<https://doc.rust-lang.org/cargo/reference/workspaces.html>): a package belongs to the
+//! nearest enclosing `[workspace]` that does not `exclude` it (or to the one its
+//! `package.workspace` key names) when that workspace's `members` globs match it or when it is
+//! the root package itself; path dependencies of members that sit inside the workspace are
+//! members too.
+//!
+//! What is reported:
+//! - every workspace root runs `cargo test --workspace` once: as its own project when it has
+//!   `[package]`, otherwise (a virtual manifest) through [`Scan::root_test`], so `.` is listed
+//!   as a subproject only when it is a package. A root package whose workspace has no other
+//!   members runs plain `cargo test`;
+//! - members are subprojects without a test command: the root's command covers them;
+//! - a package in no workspace (standalone, excluded from an enclosing workspace, or inside a
+//!   workspace directory without being a member) is its own project running `cargo test`; a
+//!   nested workspace (an `examples/` workspace with its own `[workspace]`) is its own test root.
+//!
+//! Toolchains: the `channel` of `rust-toolchain.toml` or a legacy one-line `rust-toolchain`
+//! (a toolchain file), then `package.rust-version`, including one inherited through
+//! `rust-version.workspace = true` from `workspace.package.rust-version` (a manifest field).
+//! A cargo-fuzz crate (`fuzz/`, marked by `package.metadata.cargo-fuzz`) is a subproject without
+//! a test command: it needs nightly and `cargo fuzz`. `Cargo.lock` is not read: it says nothing detection reports.
 
-use super::Scan;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::manifest::{Members, ancestors, relative_to, toml_error};
+use super::{Language, PackageManager, Project, Scan, Source, dir_of, join, normalize};
 
 /// True for file names this ecosystem reads.
-pub fn interesting(_file_name: &str) -> bool {
-    false
+pub fn interesting(file_name: &str) -> bool {
+    matches!(
+        file_name,
+        "Cargo.toml" | "rust-toolchain" | "rust-toolchain.toml"
+    )
+}
+
+/// What detection needs from one `Cargo.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manifest {
+    /// True when it has a `[package]` table.
+    pub package: bool,
+    /// `package.rust-version` as written.
+    pub rust_version: Option<String>,
+    /// True for `rust-version.workspace = true`.
+    pub rust_version_inherited: bool,
+    /// True for a cargo-fuzz crate (`package.metadata.cargo-fuzz = true`): it runs under
+    /// `cargo fuzz` on nightly, not `cargo test`.
+    pub fuzz: bool,
+    /// `package.workspace`: an explicit path to the workspace root.
+    pub workspace_path: Option<String>,
+    /// Relative `path`s of dependencies (all dependency tables), for implicit members.
+    pub path_dependencies: Vec<String>,
+    /// The `[workspace]` table, when present.
+    pub workspace: Option<Workspace>,
+}
+
+/// The parts of a `[workspace]` table detection reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Workspace {
+    /// `members` globs.
+    pub members: Vec<String>,
+    /// `exclude` paths.
+    pub exclude: Vec<String>,
+    /// `workspace.package.rust-version`.
+    pub rust_version: Option<String>,
+}
+
+/// Parses a `Cargo.toml`; the error is a warning message naming the line.
+pub fn parse_manifest(text: &str) -> Result<Manifest, String> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+    let mut m = Manifest::default();
+    if let Some(package) = table.get("package").and_then(toml::Value::as_table) {
+        m.package = true;
+        match package.get("rust-version") {
+            Some(toml::Value::String(v)) => m.rust_version = Some(v.clone()),
+            Some(toml::Value::Table(t)) => {
+                m.rust_version_inherited =
+                    t.get("workspace").and_then(toml::Value::as_bool) == Some(true);
+            }
+            _ => {}
+        }
+        m.fuzz = package
+            .get("metadata")
+            .and_then(|md| md.get("cargo-fuzz"))
+            .and_then(toml::Value::as_bool)
+            == Some(true);
+        m.workspace_path = package
+            .get("workspace")
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned);
+    }
+    let mut dep_tables: Vec<&toml::Table> = Vec::new();
+    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        if let Some(t) = table.get(key).and_then(toml::Value::as_table) {
+            dep_tables.push(t);
+        }
+    }
+    if let Some(targets) = table.get("target").and_then(toml::Value::as_table) {
+        for target in targets.values().filter_map(toml::Value::as_table) {
+            for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+                if let Some(t) = target.get(key).and_then(toml::Value::as_table) {
+                    dep_tables.push(t);
+                }
+            }
+        }
+    }
+    for deps in dep_tables {
+        for dep in deps.values() {
+            if let Some(path) = dep.get("path").and_then(toml::Value::as_str) {
+                m.path_dependencies.push(path.to_owned());
+            }
+        }
+    }
+    if let Some(ws) = table.get("workspace").and_then(toml::Value::as_table) {
+        let strings = |key: &str| -> Vec<String> {
+            ws.get(key)
+                .and_then(toml::Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(toml::Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        m.workspace = Some(Workspace {
+            members: strings("members"),
+            exclude: strings("exclude"),
+            rust_version: ws
+                .get("package")
+                .and_then(|p| p.get("rust-version"))
+                .and_then(toml::Value::as_str)
+                .map(str::to_owned),
+        });
+    }
+    Ok(m)
+}
+
+/// The channel of a `rust-toolchain.toml` or legacy `rust-toolchain` file (`1.80.0`, `stable`,
+/// `nightly-2024-05-01`); `None` when it names none.
+pub fn parse_toolchain(text: &str) -> Result<Option<String>, String> {
+    let trimmed = text.trim();
+    // The legacy file may be a bare channel name on one line.
+    if !trimmed.is_empty()
+        && !trimmed.contains(['\n', '=', '['])
+        && trimmed
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        return Ok(Some(trimmed.to_owned()));
+    }
+    let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+    Ok(table
+        .get("toolchain")
+        .and_then(|t| t.get("channel"))
+        .and_then(toml::Value::as_str)
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned))
 }
 
 /// Reads this ecosystem's files and reports into the scan.
-pub fn scan(_scan: &mut Scan<'_>) {}
+pub fn scan(scan: &mut Scan<'_>) {
+    let index = scan.index();
+    for file in index.matching(|n| n == "rust-toolchain" || n == "rust-toolchain.toml") {
+        let Some(text) = scan.read(file) else {
+            continue;
+        };
+        match parse_toolchain(&text) {
+            Ok(Some(channel)) => {
+                scan.toolchain("rust", &channel, Source::ToolchainFile, file);
+                scan.language(Language::Rust, file);
+            }
+            Ok(None) => scan.language(Language::Rust, file),
+            Err(message) => scan.warn(file, message),
+        }
+    }
+
+    // Every readable manifest, by directory.
+    let mut manifests: BTreeMap<String, Manifest> = BTreeMap::new();
+    for file in index.named("Cargo.toml") {
+        let Some(text) = scan.read(file) else {
+            continue;
+        };
+        match parse_manifest(&text) {
+            Ok(m) => {
+                manifests.insert(dir_of(file).to_owned(), m);
+            }
+            Err(message) => scan.warn(file, message),
+        }
+    }
+
+    let mut workspaces: BTreeMap<String, Members> = BTreeMap::new();
+    for (dir, m) in &manifests {
+        if let Some(ws) = &m.workspace {
+            let (members, bad) = Members::new(&ws.members, &ws.exclude);
+            for pattern in bad {
+                scan.warn(
+                    &join(dir, "Cargo.toml"),
+                    format!("ignored workspace member pattern `{pattern}`: not a valid glob"),
+                );
+            }
+            workspaces.insert(dir.clone(), members);
+        }
+    }
+
+    // Which workspace each package belongs to.
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    for (dir, m) in manifests.iter().filter(|(_, m)| m.package) {
+        if let Some(root) = workspace_of(dir, m, &workspaces) {
+            owner.insert(dir.clone(), root);
+        }
+    }
+    // Path dependencies of members inside the workspace directory are members too (Cargo
+    // adds them implicitly); repeat until nothing changes, as they may chain.
+    loop {
+        let mut added = Vec::new();
+        for (dir, root) in &owner {
+            let Some(m) = manifests.get(dir) else {
+                continue;
+            };
+            for dep in &m.path_dependencies {
+                let Some(dep_dir) = normalize(&join(dir, dep)) else {
+                    continue;
+                };
+                let is_package = manifests.get(&dep_dir).is_some_and(|d| d.package);
+                let inside = relative_to(root, &dep_dir).is_some();
+                let excluded = relative_to(root, &dep_dir)
+                    .is_some_and(|rel| workspaces.get(root).is_some_and(|w| w.excludes(&rel)));
+                if is_package && inside && !excluded && !owner.contains_key(&dep_dir) {
+                    added.push((dep_dir, root.clone()));
+                }
+            }
+        }
+        if added.is_empty() {
+            break;
+        }
+        owner.extend(added);
+    }
+
+    let mut members_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (dir, root) in &owner {
+        members_of
+            .entry(root.as_str())
+            .or_default()
+            .insert(dir.as_str());
+    }
+
+    for (dir, m) in &manifests {
+        let mut version = m.rust_version.clone();
+        if m.rust_version_inherited {
+            version = owner
+                .get(dir)
+                .and_then(|root| manifests.get(root))
+                .and_then(|r| r.workspace.as_ref())
+                .and_then(|w| w.rust_version.clone());
+        }
+        if let Some(ws) = &m.workspace
+            && let Some(v) = &ws.rust_version
+        {
+            scan.toolchain("rust", v, Source::Manifest, &join(dir, "Cargo.toml"));
+        }
+        if let Some(v) = version {
+            scan.toolchain("rust", &v, Source::Manifest, &join(dir, "Cargo.toml"));
+        }
+
+        let others = members_of
+            .get(dir.as_str())
+            .map_or(0, |set| set.iter().filter(|d| **d != dir.as_str()).count());
+        let is_root = m.workspace.is_some();
+        let test = if is_root && others > 0 {
+            "cargo test --workspace"
+        } else {
+            "cargo test"
+        };
+        match (m.package, owner.get(dir)) {
+            (true, Some(root)) if root != dir => scan.project(rust_project(dir, None)),
+            (true, _) if m.fuzz => scan.project(rust_project(dir, None)),
+            (true, _) => scan.project(rust_project(dir, Some(test))),
+            (false, _) if is_root && others > 0 => scan.root_test(dir, test),
+            // A virtual manifest without members builds nothing.
+            (false, _) => {}
+        }
+    }
+}
+
+fn rust_project(dir: &str, test: Option<&str>) -> Project {
+    Project {
+        path: dir.to_owned(),
+        stack: Language::Rust,
+        package_manager: PackageManager::Cargo,
+        test_command: test.map(str::to_owned),
+    }
+}
+
+/// The workspace root a package at `dir` belongs to, if any.
+fn workspace_of(dir: &str, m: &Manifest, workspaces: &BTreeMap<String, Members>) -> Option<String> {
+    if m.workspace.is_some() {
+        return Some(dir.to_owned());
+    }
+    if let Some(path) = &m.workspace_path {
+        let root = normalize(&join(dir, path))?;
+        let members = workspaces.get(&root)?;
+        let rel = relative_to(&root, dir)?;
+        return members.contains(&rel).then_some(root);
+    }
+    for parent in ancestors(dir) {
+        let Some(members) = workspaces.get(&parent) else {
+            continue;
+        };
+        let Some(rel) = relative_to(&parent, dir) else {
+            continue;
+        };
+        if members.excludes(&rel) {
+            // Cargo keeps looking further up for an enclosing workspace.
+            continue;
+        }
+        // The nearest workspace decides: a package it does not list is on its own.
+        return members.contains(&rel).then_some(parent);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::Stacks;
+    use proptest::prelude::*;
+
+    fn detect(files: &[(&str, &str)]) -> (Stacks, Vec<crate::detect::Warning>) {
+        crate::detect::manifest::scan_files(files, super::scan)
+    }
+
+    #[test]
+    fn a_standalone_crate_runs_cargo_test() {
+        let (s, w) = detect(&[(
+            "Cargo.toml",
+            "[package]\nname = \"x\"\nversion = \"0.1.0\"\nrust-version = \"1.75\"\n",
+        )]);
+        assert!(w.is_empty());
+        assert_eq!(s.test_commands, vec!["cargo test"]);
+        assert_eq!(s.toolchains["rust"], "1.75");
+        assert_eq!(s.subprojects.len(), 1);
+    }
+
+    #[test]
+    fn a_virtual_workspace_tests_once_and_lists_members() {
+        let (s, w) = detect(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"crates/old\"]\n[workspace.package]\nrust-version = \"1.80\"\n",
+            ),
+            (
+                "crates/a/Cargo.toml",
+                "[package]\nname = \"a\"\nrust-version.workspace = true\n[dependencies]\nshared = { path = \"../../shared\" }\n",
+            ),
+            ("crates/b/Cargo.toml", "[package]\nname = \"b\"\n"),
+            ("crates/old/Cargo.toml", "[package]\nname = \"old\"\n"),
+            ("shared/Cargo.toml", "[package]\nname = \"shared\"\n"),
+            ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.82.0\"\n"),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        let paths: Vec<&str> = s.subprojects.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, vec!["crates/a", "crates/b", "crates/old", "shared"]);
+        assert_eq!(
+            s.test_commands,
+            vec!["cargo test --workspace", "cd crates/old && cargo test"]
+        );
+        assert_eq!(s.toolchains["rust"], "1.82.0");
+    }
+
+    #[test]
+    fn a_non_member_inside_a_workspace_is_its_own_project() {
+        let (s, _) = detect(&[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"app\"\n[workspace]\nmembers = [\"plugins/*\"]\n",
+            ),
+            ("plugins/p/Cargo.toml", "[package]\nname = \"p\"\n"),
+            ("tools/gen/Cargo.toml", "[package]\nname = \"gen\"\n"),
+            (
+                "examples/Cargo.toml",
+                "[workspace]\nmembers = [\"hello\"]\n",
+            ),
+            ("examples/hello/Cargo.toml", "[package]\nname = \"hello\"\n"),
+        ]);
+        assert_eq!(
+            s.test_commands,
+            vec![
+                "cargo test --workspace",
+                "cd examples && cargo test --workspace",
+                "cd tools/gen && cargo test"
+            ]
+        );
+        assert_eq!(s.subprojects[0].path, ".");
+    }
+
+    #[test]
+    fn a_fuzz_crate_is_not_a_test_root() {
+        let (s, _) = detect(&[
+            ("Cargo.toml", "[package]\nname = \"x\"\n"),
+            (
+                "fuzz/Cargo.toml",
+                "[package]\nname = \"x-fuzz\"\n[package.metadata]\ncargo-fuzz = true\n[workspace]\nmembers = [\".\"]\n",
+            ),
+        ]);
+        assert_eq!(s.subprojects.len(), 2);
+        assert_eq!(s.test_commands, vec!["cargo test"]);
+    }
+
+    #[test]
+    fn malformed_manifests_become_warnings() {
+        let (s, w) = detect(&[
+            ("Cargo.toml", "[package\nname = \"x\"\n"),
+            ("ok/Cargo.toml", "\u{feff}[package]\nname = \"ok\"\n"),
+        ]);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].path, "Cargo.toml");
+        assert!(
+            w[0].message.contains("invalid TOML at line 1"),
+            "{}",
+            w[0].message
+        );
+        assert_eq!(s.test_commands, vec!["cd ok && cargo test"]);
+    }
+
+    #[test]
+    fn toolchain_files_in_both_forms() {
+        assert_eq!(
+            parse_toolchain("nightly-2024-05-01\n")
+                .expect("ok")
+                .as_deref(),
+            Some("nightly-2024-05-01")
+        );
+        assert_eq!(
+            parse_toolchain("[toolchain]\nchannel = \"stable\"\ncomponents = [\"clippy\"]\n")
+                .expect("ok")
+                .as_deref(),
+            Some("stable")
+        );
+        assert_eq!(parse_toolchain("[toolchain]\n").expect("ok"), None);
+        assert!(parse_toolchain("[toolchain\n").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = parse_manifest(&text);
+            let _ = parse_toolchain(&text);
+        }
+
+        #[test]
+        fn manifest_like_text_never_panics(text in "(\\[(package|workspace|dependencies)\\]\n|[a-z-]{1,8} = (\"[a-z0-9./*]{0,6}\"|\\{ ?path = \"[./a-z]{0,6}\" ?\\}|true|\\[\"[a-z*/]{0,5}\"\\])\n){0,8}") {
+            let _ = parse_manifest(&text);
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! Helpers shared by the manifest parsers: parse-error messages that name a line, and workspace
+//! member globs.
+//!
+//! Member globs follow the tools that read them: Cargo `workspace.members` / `exclude`
+//! (<https://doc.rust-lang.org/cargo/reference/workspaces.html#the-members-and-exclude-fields>),
+//! npm / yarn / bun `workspaces` (<https://docs.npmjs.com/cli/using-npm/workspaces>), pnpm
+//! `pnpm-workspace.yaml` `packages` with `!` negations
+//! (<https://pnpm.io/pnpm-workspace_yaml>) and uv `tool.uv.workspace`
+//! (<https://docs.astral.sh/uv/concepts/projects/workspaces/>). `*` never crosses a `/`; `**`
+//! does. An excluded directory also excludes everything below it, as Cargo's `exclude` does.
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use super::normalize;
+
+/// A TOML parse error as a warning message: `invalid TOML at line 3: expected `=``.
+pub fn toml_error(text: &str, err: &toml::de::Error) -> String {
+    let message = first_line(err.message());
+    match err.span() {
+        Some(span) => format!(
+            "skipped: invalid TOML at line {}: {message}",
+            line_of(text, span.start)
+        ),
+        None => format!("skipped: invalid TOML: {message}"),
+    }
+}
+
+/// A JSON parse error as a warning message.
+pub fn json_error(err: &serde_json::Error) -> String {
+    format!("skipped: invalid JSON: {}", first_line(&err.to_string()))
+}
+
+/// A YAML parse error as a warning message.
+pub fn yaml_error(err: &serde_saphyr::Error) -> String {
+    format!("skipped: invalid YAML: {}", first_line(&err.to_string()))
+}
+
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or("").trim()
+}
+
+/// The 1-based line of a byte offset (clamped to the text).
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Which directories below a workspace root are its members.
+#[derive(Debug, Clone)]
+pub struct Members {
+    include: GlobSet,
+    exclude: GlobSet,
+    empty: bool,
+}
+
+impl Members {
+    /// Members from `include` patterns (a leading `!` turns one into an exclusion) and
+    /// `exclude` patterns. Returns the patterns that are not valid globs beside the result;
+    /// they are left out.
+    pub fn new<I, E>(include: I, exclude: E) -> (Self, Vec<String>)
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+        E: IntoIterator,
+        E::Item: AsRef<str>,
+    {
+        let mut bad = Vec::new();
+        let mut inc = GlobSetBuilder::new();
+        let mut exc = GlobSetBuilder::new();
+        let mut empty = true;
+        let add = |builder: &mut GlobSetBuilder, raw: &str, bad: &mut Vec<String>| -> bool {
+            let Some(pattern) = clean(raw) else {
+                return false;
+            };
+            match GlobBuilder::new(&pattern)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+            {
+                Ok(glob) => {
+                    builder.add(glob);
+                    true
+                }
+                Err(_) => {
+                    bad.push(raw.to_owned());
+                    false
+                }
+            }
+        };
+        for raw in include {
+            let raw = raw.as_ref().trim();
+            if let Some(negated) = raw.strip_prefix('!') {
+                add(&mut exc, negated, &mut bad);
+            } else if add(&mut inc, raw, &mut bad) {
+                empty = false;
+            }
+        }
+        for raw in exclude {
+            add(
+                &mut exc,
+                raw.as_ref().trim().trim_start_matches('!'),
+                &mut bad,
+            );
+        }
+        let members = Self {
+            include: inc.build().unwrap_or_else(|_| GlobSet::empty()),
+            exclude: exc.build().unwrap_or_else(|_| GlobSet::empty()),
+            empty,
+        };
+        (members, bad)
+    }
+
+    /// True when no include pattern was given.
+    pub fn is_empty(&self) -> bool {
+        self.empty
+    }
+
+    /// True when `rel` (a directory relative to the workspace root) is a member.
+    pub fn contains(&self, rel: &str) -> bool {
+        rel != "." && self.include.is_match(rel) && !self.excludes(rel)
+    }
+
+    /// True when `rel` or one of its parent directories is excluded.
+    pub fn excludes(&self, rel: &str) -> bool {
+        let mut cur = rel;
+        loop {
+            if self.exclude.is_match(cur) {
+                return true;
+            }
+            match cur.rsplit_once('/') {
+                Some((parent, _)) => cur = parent,
+                None => return false,
+            }
+        }
+    }
+}
+
+/// A pattern relative to the workspace root, or `None` when it leaves the root or is empty.
+fn clean(raw: &str) -> Option<String> {
+    let raw = raw.trim().trim_end_matches('/');
+    if raw.is_empty() {
+        return None;
+    }
+    // `normalize` would turn `**` segments into themselves and drop `./`; a glob that climbs
+    // out of the root (`../shared/*`) cannot name anything the walk saw.
+    let pattern = normalize(raw)?;
+    (pattern != ".").then_some(pattern)
+}
+
+/// `dir` relative to `root` (both relative to the repository root), or `None` when `dir` is not
+/// inside `root`. `root` itself is `.`.
+pub fn relative_to(root: &str, dir: &str) -> Option<String> {
+    if root == "." {
+        return Some(dir.to_owned());
+    }
+    if dir == root {
+        return Some(".".to_owned());
+    }
+    dir.strip_prefix(root)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .map(str::to_owned)
+}
+
+/// The parent directories of `dir`, nearest first, ending with `.`; empty for `.`.
+pub fn ancestors(dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if dir == "." {
+        return out;
+    }
+    let mut cur = dir;
+    while let Some((parent, _)) = cur.rsplit_once('/') {
+        out.push(parent.to_owned());
+        cur = parent;
+    }
+    out.push(".".to_owned());
+    out
+}
+
+/// Test support: runs one ecosystem's scan over files written to a temporary directory.
+#[cfg(test)]
+pub(crate) fn scan_files(
+    files: &[(&str, &str)],
+    scan: fn(&mut super::Scan<'_>),
+) -> (super::Stacks, Vec<super::Warning>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    }
+    let index = super::Index::new(
+        dir.path(),
+        files.iter().map(|(p, _)| (*p).to_owned()).collect(),
+    );
+    let mut s = super::Scan::new(&index);
+    scan(&mut s);
+    let d = s.finish();
+    (d.stacks, d.warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn globs_do_not_cross_directories_and_negations_exclude() {
+        let (m, bad) = Members::new(["apps/*", "packages/*", "!packages/legacy-*"], [""; 0]);
+        assert!(bad.is_empty());
+        assert!(m.contains("apps/web"));
+        assert!(m.contains("packages/ui"));
+        assert!(!m.contains("packages/legacy-forms"));
+        assert!(!m.contains("apps/web/nested"));
+        assert!(!m.contains("examples/basic"));
+        assert!(!m.contains("."));
+    }
+
+    #[test]
+    fn double_star_crosses_directories_and_exclude_covers_children() {
+        let (m, _) = Members::new(["./crates/**", "tools/xtask/"], ["crates/legacy"]);
+        assert!(m.contains("crates/a"));
+        assert!(m.contains("crates/a/b"));
+        assert!(m.contains("tools/xtask"));
+        assert!(!m.contains("crates/legacy"));
+        assert!(!m.contains("crates/legacy/inner"));
+    }
+
+    #[test]
+    fn bad_and_escaping_patterns_are_reported_or_ignored() {
+        let (m, bad) = Members::new(["crates/[", "../outside/*", "ok"], [""; 0]);
+        assert_eq!(bad, vec!["crates/[".to_owned()]);
+        assert!(m.contains("ok"));
+        assert!(!m.contains("outside/x"));
+    }
+
+    #[test]
+    fn paths_relative_to_a_root() {
+        assert_eq!(relative_to(".", "a/b").as_deref(), Some("a/b"));
+        assert_eq!(relative_to("a", "a/b").as_deref(), Some("b"));
+        assert_eq!(relative_to("a", "a").as_deref(), Some("."));
+        assert_eq!(relative_to("a", "ab/c"), None);
+        assert_eq!(ancestors("a/b/c"), vec!["a/b", "a", "."]);
+        assert!(ancestors(".").is_empty());
+    }
+
+    #[test]
+    fn toml_errors_name_the_line() {
+        let text = "[package]\nname = \"x\"\nversion = \n";
+        let err = toml::from_str::<toml::Table>(text).expect_err("broken");
+        assert!(toml_error(text, &err).starts_with("skipped: invalid TOML at line 3"));
+    }
+
+    /// Every manifest name the Rust, Node and Python detectors read, at the root and one level
+    /// down, so workspace logic runs too.
+    const MANIFESTS: &[&str] = &[
+        "Cargo.toml",
+        "rust-toolchain",
+        "rust-toolchain.toml",
+        "package.json",
+        "pnpm-workspace.yaml",
+        "deno.json",
+        ".nvmrc",
+        "pyproject.toml",
+        "Pipfile",
+        "setup.cfg",
+        "tox.ini",
+        "requirements.txt",
+        ".python-version",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn detection_never_panics_on_random_manifests(
+            contents in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..256), MANIFESTS.len() * 2)
+        ) {
+            let dir = tempfile::tempdir().expect("temp dir");
+            std::fs::create_dir_all(dir.path().join("pkg")).expect("mkdir");
+            for (i, bytes) in contents.iter().enumerate() {
+                let name = MANIFESTS[i % MANIFESTS.len()];
+                let rel = if i < MANIFESTS.len() { name.to_owned() } else { format!("pkg/{name}") };
+                std::fs::write(dir.path().join(rel), bytes).expect("write");
+            }
+            let detection = crate::detect::detect(dir.path()).expect("a directory");
+            for w in &detection.warnings {
+                prop_assert!(!w.message.is_empty());
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn member_globs_never_panic(patterns in proptest::collection::vec(".{0,12}", 0..4), dir in ".{0,20}") {
+            let (m, _) = Members::new(&patterns, &patterns);
+            let _ = m.contains(&dir);
+        }
+    }
+}
