@@ -232,6 +232,14 @@ pub fn parse_build(text: &str, kotlin_aliases: &BTreeSet<String>) -> Build {
         || code.contains("plugin: 'kotlin")
         || code.contains("plugin: \"kotlin")
         || code.contains("libs.plugins.kotlin")
+        || code.contains("`kotlin-dsl`")
+        // Convention plugins from build-logic are named after what they apply
+        // (`id("inventory.kotlin-conventions")`).
+        || word_positions(&code, "id").into_iter().any(|at| {
+            string_list(&code[at..])
+                .first()
+                .is_some_and(|id| id.contains("kotlin"))
+        })
         || kotlin_aliases
             .iter()
             .any(|a| code.contains(&format!("libs.plugins.{a})")));
@@ -512,6 +520,8 @@ project(":docs").projectDir = file("documentation")
         assert_eq!(parse_build(old, &none).java.as_deref(), Some("8"));
         let plain = "java { sourceCompatibility = 1.8; targetCompatibility = 1.8 }";
         assert_eq!(parse_build(plain, &none).java.as_deref(), Some("8"));
+        assert!(parse_build("plugins { id 'acme.kotlin-library' }", &none).kotlin);
+        assert!(parse_build("plugins {\n    `kotlin-dsl`\n}", &none).kotlin);
         let commented = "// kotlin(\"jvm\")\nplugins { java }";
         assert!(!parse_build(commented, &none).kotlin);
         let aliases: BTreeSet<String> = ["kt.jvm".to_owned()].into();
