@@ -151,6 +151,7 @@ pub fn parse_compose(text: &str) -> Result<Vec<(String, String)>, String> {
     let compose: Compose = serde_saphyr::from_str(text).map_err(|e| {
         let message = e.to_string();
         let first = message.lines().next().unwrap_or("").trim_end_matches('.');
+        let first = first.strip_prefix("error: ").unwrap_or(first);
         format!("not a valid Compose file: {}", lower_first(first))
     })?;
     let mut out = Vec::new();
@@ -522,6 +523,45 @@ services:
         }
         assert!(!is_compose("compose.json"));
         assert!(!is_compose("my-compose.yml"));
+    }
+
+    #[test]
+    fn malformed_manifests_become_warnings_and_the_rest_is_detected() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |rel: &str, bytes: &[u8]| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+            std::fs::write(path, bytes).expect("write");
+        };
+        write("pom.xml", b"<project><modules>");
+        write("web/composer.json", b"{\"require\": ");
+        write("compose.yaml", b"services:\n  api: [\n");
+        write("tools/go.mod", b"x\0y");
+        write("api/go.mod", b"\xef\xbb\xbfmodule api\ngo 1.21\n");
+        write("api/Dockerfile", b"FROM golang:1.22-alpine\n");
+        write("app/App.csproj", b"<Project><PropertyGroup>");
+        write("build.gradle.kts", &[0xff, 0xfe, 0x00, 0x41]);
+        let d = super::super::detect(dir.path()).expect("detects");
+        let warned: Vec<&str> = d.warnings.iter().map(|w| w.path.as_str()).collect();
+        assert_eq!(
+            warned,
+            vec![
+                "app/App.csproj",
+                "build.gradle.kts",
+                "compose.yaml",
+                "pom.xml",
+                "tools/go.mod",
+                "web/composer.json"
+            ]
+        );
+        assert_eq!(d.stacks.toolchains["go"], "1.21");
+        assert_eq!(d.stacks.docker_files, vec!["api/Dockerfile"]);
+        assert!(
+            d.stacks
+                .test_commands
+                .contains(&"cd api && go test ./...".to_owned())
+        );
+        assert!(d.stacks.test_commands.contains(&"mvn -B verify".to_owned()));
     }
 
     proptest! {
