@@ -50,6 +50,41 @@ pub enum Language {
 }
 
 impl Language {
+    /// Every language, in declaration order.
+    pub const ALL: [Language; 11] = [
+        Self::Rust,
+        Self::Python,
+        Self::Javascript,
+        Self::Typescript,
+        Self::Go,
+        Self::Java,
+        Self::Kotlin,
+        Self::Ruby,
+        Self::Php,
+        Self::Csharp,
+        Self::Fsharp,
+    ];
+
+    /// The language of a source file, by its extension (`lib.rs` -> Rust). Only used to rank
+    /// languages that manifests declare; a source file alone never adds a language.
+    pub fn of_source_file(file_name: &str) -> Option<Self> {
+        let (_, ext) = file_name.rsplit_once('.')?;
+        Some(match ext {
+            "rs" => Self::Rust,
+            "py" => Self::Python,
+            "js" | "jsx" | "mjs" | "cjs" => Self::Javascript,
+            "ts" | "tsx" | "mts" | "cts" => Self::Typescript,
+            "go" => Self::Go,
+            "java" => Self::Java,
+            "kt" => Self::Kotlin,
+            "rb" => Self::Ruby,
+            "php" => Self::Php,
+            "cs" => Self::Csharp,
+            "fs" | "fsx" => Self::Fsharp,
+            _ => return None,
+        })
+    }
+
     /// The name used in JSON and config (`rust`, `csharp`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -232,6 +267,7 @@ pub struct Project {
 pub struct Index {
     root: PathBuf,
     files: Vec<String>,
+    source_files: BTreeMap<Language, u64>,
 }
 
 /// Manifests larger than this are not parsed: a warning says so.
@@ -245,7 +281,20 @@ impl Index {
         Self {
             root: root.into(),
             files,
+            source_files: BTreeMap::new(),
         }
+    }
+
+    /// Adds the walk's count of source files per language (ranks the declared languages).
+    #[must_use]
+    pub fn with_source_files(mut self, counts: BTreeMap<Language, u64>) -> Self {
+        self.source_files = counts;
+        self
+    }
+
+    /// How many source files of `language` the walk saw.
+    pub fn source_files(&self, language: Language) -> u64 {
+        self.source_files.get(&language).copied().unwrap_or(0)
     }
 
     /// The repository root.
@@ -502,7 +551,9 @@ impl<'a> Scan<'a> {
             a.path == b.path && a.stack == b.stack && a.package_manager == b.package_manager
         });
 
-        // Languages: most projects first, then the shallowest, then by name.
+        // Languages: the most source files first (as linguist ranks a repository), then the
+        // most projects, then the shallowest, then by name. Source files only rank languages
+        // that a manifest declares; they never add one.
         let mut lang_rank: BTreeMap<Language, (usize, usize)> = BTreeMap::new();
         for p in &projects {
             let e = lang_rank.entry(p.stack).or_insert((0, usize::MAX));
@@ -510,10 +561,15 @@ impl<'a> Scan<'a> {
             e.1 = e.1.min(depth(&p.path));
         }
         let mut languages: Vec<Language> = lang_rank.keys().copied().collect();
+        let sources = |l: &Language| self.index.source_files(*l);
         languages.sort_by(|a, b| {
             let (ca, da) = lang_rank[a];
             let (cb, db) = lang_rank[b];
-            cb.cmp(&ca).then(da.cmp(&db)).then(a.cmp(b))
+            sources(b)
+                .cmp(&sources(a))
+                .then(cb.cmp(&ca))
+                .then(da.cmp(&db))
+                .then(a.cmp(b))
         });
         let mut declared_only: Vec<(Language, usize)> = Vec::new();
         for (lang, file) in &self.languages {
@@ -524,18 +580,29 @@ impl<'a> Scan<'a> {
         declared_only.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
         languages.extend(declared_only.into_iter().map(|(l, _)| l));
 
-        // Package managers: most projects first, then the shallowest, then by name.
-        let mut pm_rank: BTreeMap<PackageManager, (usize, usize)> = BTreeMap::new();
+        // Package managers: in the order of the languages they serve, then most projects
+        // first, then the shallowest, then by name.
+        let mut pm_rank: BTreeMap<PackageManager, (usize, usize, usize)> = BTreeMap::new();
         for p in &projects {
-            let e = pm_rank.entry(p.package_manager).or_insert((0, usize::MAX));
-            e.0 += 1;
-            e.1 = e.1.min(depth(&p.path));
+            let lang_pos = languages
+                .iter()
+                .position(|l| *l == p.stack)
+                .unwrap_or(usize::MAX);
+            let e = pm_rank
+                .entry(p.package_manager)
+                .or_insert((usize::MAX, 0, usize::MAX));
+            e.0 = e.0.min(lang_pos);
+            e.1 += 1;
+            e.2 = e.2.min(depth(&p.path));
         }
         let mut package_managers: Vec<PackageManager> = pm_rank.keys().copied().collect();
         package_managers.sort_by(|a, b| {
-            let (ca, da) = pm_rank[a];
-            let (cb, db) = pm_rank[b];
-            cb.cmp(&ca).then(da.cmp(&db)).then(a.cmp(b))
+            let (la, ca, da) = pm_rank[a];
+            let (lb, cb, db) = pm_rank[b];
+            la.cmp(&lb)
+                .then(cb.cmp(&ca))
+                .then(da.cmp(&db))
+                .then(a.cmp(b))
         });
 
         // Toolchains: best source, then the shallowest file, then the path.
@@ -688,7 +755,7 @@ pub fn detect(root: &Path) -> Result<Detection, Error> {
         return Err(Error::NotADirectory(root.to_path_buf()));
     }
     let walked = walk::walk(root, &interesting);
-    let index = Index::new(root, walked.files);
+    let index = Index::new(root, walked.files).with_source_files(walked.source_files);
     let mut detection = scan(&index);
     detection.warnings.extend(walked.warnings);
     detection.warnings.sort();
@@ -731,6 +798,51 @@ mod tests {
         assert_eq!(decode("x", b"\xef\xbb\xbf{}".to_vec()).expect("text"), "{}");
         assert!(decode("x", b"a\0b".to_vec()).is_err());
         assert!(decode("x", vec![0xff, 0xfe, b'a']).is_err());
+    }
+
+    #[test]
+    fn source_files_rank_declared_languages_before_project_counts() {
+        let counts = BTreeMap::from([
+            (Language::Php, 40),
+            (Language::Javascript, 3),
+            (Language::Go, 900),
+        ]);
+        let index = Index::new("/nonexistent", Vec::new()).with_source_files(counts);
+        let mut scan = Scan::new(&index);
+        for (path, stack, pm) in [
+            (".", Language::Javascript, PackageManager::Npm),
+            ("tools", Language::Javascript, PackageManager::Npm),
+            (".", Language::Php, PackageManager::Composer),
+        ] {
+            scan.project(Project {
+                path: path.into(),
+                stack,
+                package_manager: pm,
+                test_command: None,
+            });
+        }
+        let d = scan.finish();
+        // Go has the most files but no manifest: it is not a language of this repository.
+        assert_eq!(
+            d.stacks.languages,
+            vec![Language::Php, Language::Javascript]
+        );
+        assert_eq!(
+            d.stacks.package_managers,
+            vec![PackageManager::Composer, PackageManager::Npm]
+        );
+    }
+
+    #[test]
+    fn languages_index_the_all_table_in_declaration_order() {
+        for (i, lang) in Language::ALL.iter().enumerate() {
+            assert_eq!(*lang as usize, i);
+        }
+        assert_eq!(
+            Language::of_source_file("main.tsx"),
+            Some(Language::Typescript)
+        );
+        assert_eq!(Language::of_source_file("Makefile"), None);
     }
 
     #[test]

@@ -11,7 +11,9 @@ use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::Warning;
+use std::collections::BTreeMap;
+
+use super::{Language, Warning};
 
 /// Directory names never descended into: dependencies, build output, caches, virtualenvs and
 /// test-fixture trees (a `pyproject.toml` under `tests/fixtures/` is not a subproject).
@@ -51,6 +53,8 @@ pub struct Walked {
     pub files: Vec<String>,
     /// Problems met on the way, each naming a path.
     pub warnings: Vec<Warning>,
+    /// Source files seen per language (counted, not kept).
+    pub source_files: BTreeMap<Language, u64>,
 }
 
 /// Walks `root` once and keeps the files for which `interesting(file_name)` is true.
@@ -84,7 +88,8 @@ pub fn walk(root: &Path, interesting: &(dyn Fn(&str) -> bool + Sync)) -> Walked 
         });
     builder.build_parallel().run(|| {
         let root = &root_buf;
-        let mut sink = Sink { found: &found, local: Walked::default() };
+        let mut sink = Sink {
+            sources: [0; Language::ALL.len()], found: &found, local: Walked::default() };
         Box::new(move |result| {
             let local = &mut sink.local;
             match result {
@@ -93,7 +98,11 @@ pub fn walk(root: &Path, interesting: &(dyn Fn(&str) -> bool + Sync)) -> Walked 
                         .file_type()
                         .is_some_and(|t| t.is_file() || t.is_symlink());
                     if is_file {
-                        match entry.file_name().to_str() {
+                        let name = entry.file_name().to_str();
+                        if let Some(lang) = name.and_then(Language::of_source_file) {
+                            sink.sources[lang as usize] += 1;
+                        }
+                        match name {
                             Some(name) if interesting(name) => {
                                 match relative(root, entry.path()) {
                                     Some(rel) => local.files.push(rel),
@@ -134,6 +143,7 @@ pub fn walk(root: &Path, interesting: &(dyn Fn(&str) -> bool + Sync)) -> Walked 
 struct Sink<'a> {
     found: &'a Mutex<Walked>,
     local: Walked,
+    sources: [u64; Language::ALL.len()],
 }
 
 impl Sink<'_> {
@@ -144,6 +154,11 @@ impl Sink<'_> {
             .unwrap_or_else(|poison| poison.into_inner());
         all.files.append(&mut self.local.files);
         all.warnings.append(&mut self.local.warnings);
+        for (lang, count) in Language::ALL.iter().zip(&mut self.sources) {
+            if *count > 0 {
+                *all.source_files.entry(*lang).or_insert(0) += std::mem::take(count);
+            }
+        }
     }
 }
 
