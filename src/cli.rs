@@ -169,10 +169,11 @@ fn run_init(args: InitArgs) -> Result<u8, Failure> {
 
 fn run_validate(args: ValidateArgs) -> Result<u8, Failure> {
     let ValidateArgs { file } = args;
-    let root = file
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
+    // `slipway.yml` has the parent ``; the project root is then the current directory.
+    let root = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     config::load(&root, Some(&file))?;
     eprintln!("{}: ok", file.display());
     Ok(EXIT_OK)
