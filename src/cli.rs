@@ -66,6 +66,9 @@ pub struct InitArgs {
     /// Replace an existing slipway.yml, e.g. `slipway init --force`.
     #[arg(long)]
     pub force: bool,
+    /// Print the file on stdout instead of writing it, e.g. `slipway init --stdout | less`.
+    #[arg(long)]
+    pub stdout: bool,
 }
 
 /// `slipway config` subcommands.
@@ -163,23 +166,34 @@ fn run_detect(args: DetectArgs) -> Result<u8, Failure> {
 }
 
 fn run_init(args: InitArgs) -> Result<u8, Failure> {
-    let InitArgs { dir, force } = args;
+    let InitArgs { dir, force, stdout } = args;
     let settings = init::Settings {
         output: dir.join(config::FILE_NAME),
         root: dir,
         force,
+        stdout,
     };
     let outcome = init::run(&settings)?;
-    eprintln!("wrote {}", outcome.path.display());
+    if stdout {
+        return print_stdout(&outcome.text);
+    }
+    let verb = if outcome.replaced {
+        "replaced"
+    } else {
+        "wrote"
+    };
+    eprint!("{}", outcome.text);
+    eprintln!("\n{verb} {}", outcome.path.display());
     Ok(EXIT_OK)
 }
 
 fn run_validate(args: ValidateArgs) -> Result<u8, Failure> {
     let ValidateArgs { file } = args;
-    let root = file
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
+    // `slipway.yml` has the parent ``; the project root is then the current directory.
+    let root = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     config::load(&root, Some(&file))?;
     eprintln!("{}: ok", file.display());
     Ok(EXIT_OK)

@@ -1,7 +1,14 @@
 //! `slipway init`: writes a commented `slipway.yml` from detection.
+//!
+//! The file explains every section and its defaults, with commented-out examples of the optional
+//! parts, so a team can read it top to bottom. It never replaces an existing file without
+//! `--force`, and it is written atomically.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use crate::config::{self, Config};
+use crate::detect::{self, Stacks};
 use crate::error::Hint;
 
 /// What `init` needs.
@@ -13,27 +20,348 @@ pub struct Settings {
     pub output: PathBuf,
     /// Overwrite an existing file.
     pub force: bool,
+    /// Print the file on stdout instead of writing it.
+    pub stdout: bool,
 }
 
 /// What `init` did.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// The file written.
+    /// The file written, or that would have been written with `stdout`.
     pub path: PathBuf,
+    /// The text of the file.
+    pub text: String,
+    /// The configuration the text holds (with `project.name` filled in).
+    pub config: Config,
+    /// Whether an existing file was replaced.
+    pub replaced: bool,
 }
 
 /// Why `init` could not write the file.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Not implemented yet.
-    #[error("init is not available")]
-    Unavailable,
+    /// Detection could not start.
+    #[error(transparent)]
+    Detect(#[from] detect::Error),
+    /// The file exists and `--force` was not given.
+    #[error("`{}` already exists", .0.display())]
+    Exists(PathBuf),
+    /// The file could not be written.
+    #[error("writing `{}`", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
-impl Hint for Error {}
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Detect(e) => e.hint(),
+            Self::Exists(_) => Some(
+                "pass --force to replace it, or --stdout to print a fresh one instead".to_owned(),
+            ),
+            Self::Write { .. } => {
+                Some("check that the directory exists and is writable".to_owned())
+            }
+        }
+    }
+}
 
-/// Writes the file.
+/// Detects the repository and writes (or, with `stdout`, only renders) the file.
 pub fn run(settings: &Settings) -> Result<Outcome, Error> {
-    let _ = settings;
-    Err(Error::Unavailable)
+    let Settings {
+        root,
+        output,
+        force,
+        stdout,
+    } = settings;
+    let exists = output.exists();
+    if exists && !force && !stdout {
+        return Err(Error::Exists(output.clone()));
+    }
+    let detection = detect::detect(root)?;
+    let name = config::default_project_name(root);
+    let (text, config) = render(&name, &detection.stacks);
+    if !stdout {
+        crate::fsutil::write_atomic(output, text.as_bytes()).map_err(|source| Error::Write {
+            path: output.clone(),
+            source,
+        })?;
+    }
+    Ok(Outcome {
+        path: output.clone(),
+        text,
+        config,
+        replaced: exists && !stdout,
+    })
+}
+
+/// Shards for a detected repository: one per test command, at most 4.
+fn shards_for(stacks: &Stacks) -> u32 {
+    u32::try_from(stacks.test_commands.len().clamp(1, 4)).unwrap_or(1)
+}
+
+/// A YAML double-quoted string.
+fn quote(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+/// The commented file for project `name` and what detection found, and the config it holds.
+pub fn render(name: &str, stacks: &Stacks) -> (String, Config) {
+    let mut config = Config::default();
+    config.project.name = name.to_owned();
+    let shards = shards_for(stacks);
+    config.ci.shards = config::Shards::try_from(u64::from(shards)).unwrap_or(config.ci.shards);
+
+    // Names inside comments: a newline in a directory name must not end the comment.
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(
+        w,
+        "# slipway.yml: how slipway builds, tests, scans and deploys this repository."
+    );
+    let _ = writeln!(
+        w,
+        "# Every key is optional; a removed key takes its default. Check the file with"
+    );
+    let _ = writeln!(
+        w,
+        "# `slipway config validate`; `slipway config schema` prints a JSON Schema for editors."
+    );
+    let _ = writeln!(w, "#");
+    let _ = writeln!(w, "# Detected by `slipway init`:");
+    let list = |items: Vec<&str>| {
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    let _ = writeln!(
+        w,
+        "#   languages:        {}",
+        list(stacks.languages.iter().map(|l| l.as_str()).collect())
+    );
+    let _ = writeln!(
+        w,
+        "#   package managers: {}",
+        list(stacks.package_managers.iter().map(|p| p.as_str()).collect())
+    );
+    if stacks.test_commands.is_empty() {
+        let _ = writeln!(w, "#   test commands:    none");
+    } else {
+        let _ = writeln!(w, "#   test commands:");
+        for c in &stacks.test_commands {
+            let _ = writeln!(w, "#     {c}");
+        }
+    }
+    let _ = writeln!(w, "\nversion: 1\n");
+
+    let _ = writeln!(
+        w,
+        "# The project's name, used in job names, images and release titles."
+    );
+    let _ = writeln!(w, "# Default: the name of the repository's directory.");
+    let _ = writeln!(w, "project:\n  name: {}\n", quote(name));
+
+    let _ = writeln!(
+        w,
+        "# Where slipway's composite actions come from (`owner/name`)."
+    );
+    let _ = writeln!(w, "actions:\n  repo: {}\n", config.actions.repo.as_str());
+
+    let _ = writeln!(w, "# Tests on every push and pull request.");
+    let _ = writeln!(w, "ci:");
+    let _ = writeln!(w, "  # Parallel test jobs (1 to 256). Default: 1.");
+    let _ = writeln!(w, "  shards: {shards}");
+    let _ = writeln!(
+        w,
+        "  # The share of tests that must pass, 0 to 100. Default: 95."
+    );
+    let _ = writeln!(w, "  pass-rate: 95");
+    let _ = writeln!(
+        w,
+        "  # Lowest line coverage, and the largest drop in points against the base branch."
+    );
+    let _ = writeln!(w, "  coverage: {{ min: 80, max-drop: 2 }}");
+    let _ = writeln!(w, "  # Commands that replace the detected test commands:");
+    let _ = writeln!(w, "  # test-commands: [\"cargo test --locked\"]");
+    let _ = writeln!(w, "  # SonarQube / SonarCloud analysis, off unless set:");
+    let _ = writeln!(
+        w,
+        "  # sonar: {{ project-key: my-org_{slug}, organization: my-org, token-secret: SONAR_TOKEN }}\n"
+    );
+
+    let _ = writeln!(
+        w,
+        "# Scans for leaked secrets, vulnerable dependencies and unsafe workflows."
+    );
+    let _ = writeln!(w, "security:");
+    let _ = writeln!(w, "  secrets: true");
+    let _ = writeln!(w, "  dependencies: true");
+    let _ = writeln!(w, "  workflows: true");
+    let _ = writeln!(
+        w,
+        "  # The lowest severity that fails: none | low | medium | high | critical."
+    );
+    let _ = writeln!(w, "  fail-on: high");
+    let _ = writeln!(
+        w,
+        "  # Findings to ignore, by path glob, rule id or regex, with a reason:"
+    );
+    let _ = writeln!(w, "  # allow:");
+    let _ = writeln!(
+        w,
+        "  #   - {{ path: \"tests/fixtures/**\", reason: fake keys for tests }}"
+    );
+    let _ = writeln!(w, "  # baseline: .slipway/baseline.json\n");
+
+    let _ = writeln!(
+        w,
+        "# Deployment environments, in promotion order. Each deploys on pushes to a"
+    );
+    let _ = writeln!(
+        w,
+        "# `branch`, or `on: release` / `on: manual`. strategy: rolling | blue-green | canary."
+    );
+    let _ = writeln!(
+        w,
+        "# `after` names the environment a version must reach first. `environments: {{}}`"
+    );
+    let _ = writeln!(w, "# turns deployments off.");
+    let _ = writeln!(w, "environments:");
+    let _ = writeln!(w, "  staging:");
+    let _ = writeln!(w, "    branch: main");
+    let _ = writeln!(w, "    strategy: rolling");
+    let _ = writeln!(w, "    # url: https://staging.example.com");
+    let _ = writeln!(
+        w,
+        "    # secrets: [DATABASE_URL]       # names of GitHub secrets the deploy needs"
+    );
+    let _ = writeln!(
+        w,
+        "    # env: {{ LOG_LEVEL: debug }}     # plain variables for the app"
+    );
+    let _ = writeln!(w, "  production:");
+    let _ = writeln!(w, "    on: release");
+    let _ = writeln!(w, "    strategy: blue-green");
+    let _ = writeln!(w, "    approval: true");
+    let _ = writeln!(w, "    after: staging");
+    let _ = writeln!(
+        w,
+        "    # When deploys may start: days, 24-hour times, UTC or an offset like +02:00."
+    );
+    let _ = writeln!(w, "    # window: \"Mon-Thu 09:00-16:00 UTC\"\n");
+
+    let _ = writeln!(w, "# How environments are deployed to.");
+    let _ = writeln!(w, "deploy:");
+    let _ = writeln!(
+        w,
+        "  # hosts (processes or podman containers behind nginx) | kubernetes | command"
+    );
+    let _ = writeln!(w, "  target: hosts");
+    let _ = writeln!(w, "  hosts:");
+    let _ = writeln!(w, "    instances: 2");
+    let _ = writeln!(w, "    base-port: 8000");
+    let _ = writeln!(
+        w,
+        "    # How one instance starts; {{port}} is replaced by its port:"
+    );
+    let _ = writeln!(w, "    # start: ./app --port {{port}}");
+    let _ = writeln!(
+        w,
+        "  # kubernetes: {{ namespace: {slug}, deployment: {slug}, service: {slug} }}"
+    );
+    let _ = writeln!(
+        w,
+        "  # command: {{ deploy: ./deploy.sh, rollback: ./rollback.sh }}"
+    );
+    let _ = writeln!(w, "  rolling: {{ max-unavailable: 1, max-surge: 1 }}");
+    let _ = writeln!(w, "  canary: {{ steps: [10, 50, 100], pause: 5m }}");
+    let _ = writeln!(
+        w,
+        "  # Durations are a number and a unit: 500ms, 1s, 5m, 1h."
+    );
+    let _ = writeln!(
+        w,
+        "  health: {{ path: /up, interval: 1s, timeout: 5s, deadline: 30s, drain: 30s }}"
+    );
+    let _ = writeln!(w, "  # smoke: {{ paths: [/], command: ./smoke.sh }}\n");
+
+    let _ = writeln!(w, "# Release tags and the changelog.");
+    let _ = writeln!(w, "release:");
+    let _ = writeln!(w, "  tag-prefix: v");
+    let _ = writeln!(w, "  changelog: CHANGELOG.md");
+    let _ = writeln!(
+        w,
+        "  floating-major-tag: false   # also move `v1` to each v1.x.y"
+    );
+    let _ = writeln!(
+        w,
+        "  pre-1-0: minor               # a breaking change below 1.0 bumps: minor | major"
+    );
+    let _ = writeln!(w, "  include-other-commits: false\n");
+
+    let _ = writeln!(
+        w,
+        "# Where to report deployments. Secret NAMES only, never the URL itself."
+    );
+    let _ = writeln!(w, "# notify:");
+    let _ = writeln!(w, "#   slack-webhook-secret: SLACK_WEBHOOK_URL");
+    let _ = writeln!(w, "#   email: [ops@example.com]\n");
+
+    let _ = writeln!(
+        w,
+        "# Targets `slipway metrics` compares the pipeline against."
+    );
+    let _ = writeln!(
+        w,
+        "metrics: {{ build-minutes: 5, change-failure-rate: 5, time-to-restore: 15m, coverage: 80 }}\n"
+    );
+
+    let _ = writeln!(w, "# Days to keep workflow artifacts (1 to 400).");
+    let _ = writeln!(
+        w,
+        "artifacts: {{ retention-days: 30, release-retention-days: 90 }}"
+    );
+    (out, config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rendered_file_loads_back_as_what_init_meant() {
+        let stacks = Stacks {
+            test_commands: vec!["cargo test".into(), "cd web && npm test".into()],
+            ..Stacks::default()
+        };
+        let (text, meant) = render("shop", &stacks);
+        let parsed = config::parse(text.as_bytes(), "slipway.yml").expect("init output parses");
+        assert_eq!(parsed, meant);
+        assert_eq!(parsed.ci.shards.get(), 2);
+    }
+
+    #[test]
+    fn odd_project_names_are_quoted() {
+        let (text, meant) = render("a: #b \"c\"", &Stacks::default());
+        let parsed = config::parse(text.as_bytes(), "slipway.yml").expect("parses");
+        assert_eq!(parsed.project.name, "a: #b \"c\"");
+        assert_eq!(parsed, meant);
+    }
 }

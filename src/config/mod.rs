@@ -1,0 +1,1444 @@
+//! `slipway.yml`: the typed configuration, its defaults and its validation.
+//!
+//! Everything has a default, so a repository without the file gets a working pipeline. The file
+//! is read once ([`load`]) and passed down by reference. Keys are kebab-case; unknown keys,
+//! unknown values, wrong types and out-of-range numbers are errors that name
+//! `file:line:column`, show the line and suggest a fix. Later capabilities (deploy, release,
+//! metrics) read their sections from here, so new keys must be optional with a default.
+//!
+//! Secrets: the file only ever holds secret NAMES (`SLACK_WEBHOOK_URL`); their values live in
+//! the repository's GitHub secrets
+//! (<https://docs.github.com/en/actions/security-guides/using-secrets-in-github-actions>).
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Hint;
+
+mod diagnostic;
+mod values;
+
+pub use diagnostic::Diagnostic;
+pub use values::{
+    Duration, Instances, Percent, Points, RetentionDays, SecretName, Shards, Weekday, Window,
+};
+
+/// The file name slipway looks for at the repository root.
+pub const FILE_NAME: &str = "slipway.yml";
+
+/// The largest config file slipway reads; anything bigger is a mistake, not a config.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The address of the published JSON Schema (its `$id`).
+pub const SCHEMA_ID: &str = "https://github.com/slipway-ci/slipway/raw/main/slipway.schema.json";
+
+use values::HINT_MARK;
+
+/// The whole configuration: what `slipway.yml` holds, defaults filled in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+#[schemars(
+    title = "slipway.yml",
+    description = "Configuration of slipway: the GitHub Actions pipeline (CI, security, deployments, releases) of one repository. Every key is optional."
+)]
+pub struct Config {
+    /// Schema version of this file; only `1` exists.
+    pub version: Version,
+    /// The project itself.
+    pub project: Project,
+    /// Where slipway's composite actions come from.
+    pub actions: Actions,
+    /// Tests on every push and pull request: sharding, pass rate, coverage.
+    pub ci: Ci,
+    /// Scans for leaked secrets, vulnerable dependencies and unsafe workflows.
+    pub security: Security,
+    /// Deployment environments in promotion order (file order). When the key is absent:
+    /// `staging` (on pushes to `main`, rolling) then `production` (on a release, blue-green,
+    /// with approval). `{}` means no deployments.
+    pub environments: Environments,
+    /// How an environment is deployed to: target, health checks, strategy settings.
+    pub deploy: Deploy,
+    /// Release tagging and the changelog.
+    pub release: Release,
+    /// Where to report deployments and failures.
+    pub notify: Notify,
+    /// Targets that `slipway metrics` compares the pipeline against.
+    pub metrics: Metrics,
+    /// How long workflow artifacts are kept.
+    pub artifacts: Artifacts,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            version: Version,
+            project: Project::default(),
+            actions: Actions::default(),
+            ci: Ci::default(),
+            security: Security::default(),
+            environments: Environments::default(),
+            deploy: Deploy::default(),
+            release: Release::default(),
+            notify: Notify::default(),
+            metrics: Metrics::default(),
+            artifacts: Artifacts::default(),
+        }
+    }
+}
+
+/// The config schema version. Only `1` exists; any other number is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "u64", into = "u64")]
+pub struct Version;
+
+impl TryFrom<u64> for Version {
+    type Error = String;
+
+    fn try_from(v: u64) -> Result<Self, String> {
+        if v == 1 {
+            Ok(Self)
+        } else {
+            Err(format!(
+                "unsupported config version `{v}`: this slipway reads version 1{HINT_MARK}set `version: 1`, or upgrade slipway if the file was written for a newer one"
+            ))
+        }
+    }
+}
+
+impl From<Version> for u64 {
+    fn from(_: Version) -> u64 {
+        1
+    }
+}
+
+impl JsonSchema for Version {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Version".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "description": "Schema version; only `1` exists.", "const": 1 })
+    }
+}
+
+/// The project itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Project {
+    /// The project's name, used in job names, images and release titles. Default: the name of
+    /// the repository's directory.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+}
+
+/// Where slipway's composite actions come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Actions {
+    /// The GitHub repository (`owner/name`) that publishes the composite actions.
+    pub repo: ActionsRepo,
+}
+
+impl Default for Actions {
+    fn default() -> Self {
+        Self {
+            repo: ActionsRepo("slipway-ci/slipway".to_owned()),
+        }
+    }
+}
+
+/// A GitHub repository as `owner/name`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schemars(with = "String", extend("pattern" = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"))]
+pub struct ActionsRepo(String);
+
+impl ActionsRepo {
+    /// `owner/name`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ActionsRepo {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        let ok_part = |p: &str| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        };
+        match s.split_once('/') {
+            Some((owner, name)) if ok_part(owner) && ok_part(name) => Ok(Self(s)),
+            _ => Err(format!(
+                "`{s}` is not a GitHub repository{HINT_MARK}write it as `owner/name`, e.g. `slipway-ci/slipway`"
+            )),
+        }
+    }
+}
+
+impl From<ActionsRepo> for String {
+    fn from(r: ActionsRepo) -> String {
+        r.0
+    }
+}
+
+/// Tests on every push and pull request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Ci {
+    /// Parallel test jobs the suite is split into, 1 to 256. Default: 1.
+    pub shards: Shards,
+    /// The share of tests that must pass, 0 to 100. Default: 95.
+    pub pass_rate: Percent,
+    /// Coverage gates.
+    pub coverage: Coverage,
+    /// Commands that run the tests, replacing the detected ones, e.g. `["cargo test --locked"]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub test_commands: Vec<String>,
+    /// SonarQube / SonarCloud analysis in the quality workflow; off when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sonar: Option<Sonar>,
+}
+
+impl Default for Ci {
+    fn default() -> Self {
+        Self {
+            shards: Shards::new(1),
+            pass_rate: Percent::new_unchecked(95.0),
+            coverage: Coverage::default(),
+            test_commands: Vec::new(),
+            sonar: None,
+        }
+    }
+}
+
+/// Coverage gates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Coverage {
+    /// The lowest line coverage accepted, 0 to 100. Default: 80.
+    pub min: Percent,
+    /// The largest drop in coverage, in percentage points, against the base branch. Default: 2.
+    pub max_drop: Points,
+}
+
+impl Default for Coverage {
+    fn default() -> Self {
+        Self {
+            min: Percent::new_unchecked(80.0),
+            max_drop: Points::new_unchecked(2.0),
+        }
+    }
+}
+
+/// SonarQube / SonarCloud settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Sonar {
+    /// The project key in Sonar.
+    pub project_key: String,
+    /// The organization (SonarCloud only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    /// The server; default `https://sonarcloud.io`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_url: Option<String>,
+    /// The name of the secret holding the Sonar token. Default: `SONAR_TOKEN`.
+    #[serde(default = "default_sonar_token")]
+    pub token_secret: SecretName,
+}
+
+fn default_sonar_token() -> SecretName {
+    SecretName::try_from("SONAR_TOKEN".to_owned()).expect("`SONAR_TOKEN` is a valid secret name")
+}
+
+/// Security scans.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Security {
+    /// Scan the history and the tree for leaked secrets. Default: true.
+    pub secrets: bool,
+    /// Check lockfiles against vulnerability advisories. Default: true.
+    pub dependencies: bool,
+    /// Audit the workflow files themselves. Default: true.
+    pub workflows: bool,
+    /// The lowest severity that fails the scan. Default: `high`.
+    pub fail_on: Severity,
+    /// Findings to ignore, each matched by path, rule or regex, with a reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<Allow>,
+    /// A file of accepted existing findings, relative to the root; new findings still fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Self {
+            secrets: true,
+            dependencies: true,
+            workflows: true,
+            fail_on: Severity::High,
+            allow: Vec::new(),
+            baseline: None,
+        }
+    }
+}
+
+/// The lowest severity that fails a scan.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Never fail; report only.
+    None,
+    /// Fail on low and above.
+    Low,
+    /// Fail on medium and above.
+    Medium,
+    /// Fail on high and critical.
+    High,
+    /// Fail on critical only.
+    Critical,
+}
+
+/// A finding to ignore. At least one of `path`, `rule`, `regex` is required; all given must
+/// match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Allow {
+    /// A glob of files, e.g. `tests/fixtures/**`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// A finding id, e.g. `aws-access-key` or `RUSTSEC-2024-0001`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// A regular expression the matched text must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    /// Why this is safe to ignore.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Deployment environments in promotion order (file order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Environments(pub IndexMap<EnvName, Environment>);
+
+impl Environments {
+    /// The environments in promotion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&EnvName, &Environment)> {
+        self.0.iter()
+    }
+
+    /// One environment by name.
+    pub fn get(&self, name: &str) -> Option<&Environment> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
+    }
+
+    /// No environments: CI only.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Default for Environments {
+    fn default() -> Self {
+        let mut map = IndexMap::new();
+        map.insert(
+            EnvName("staging".to_owned()),
+            Environment {
+                branch: Some("main".to_owned()),
+                strategy: Strategy::Rolling,
+                ..Environment::default()
+            },
+        );
+        map.insert(
+            EnvName("production".to_owned()),
+            Environment {
+                on: Some(Located::new(Trigger::Release)),
+                strategy: Strategy::BlueGreen,
+                approval: true,
+                after: Some(Located::new(EnvName("staging".to_owned()))),
+                ..Environment::default()
+            },
+        );
+        Self(map)
+    }
+}
+
+/// An environment name: letters, digits, `-` and `_`, e.g. `staging`.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(try_from = "String", into = "String")]
+#[schemars(with = "String", extend("pattern" = r"^[A-Za-z0-9_-]+$"))]
+pub struct EnvName(String);
+
+impl EnvName {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EnvName {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        if !s.is_empty()
+            && s.len() <= 100
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            Ok(Self(s))
+        } else {
+            Err(format!(
+                "`{s}` is not an environment name{HINT_MARK}use letters, digits, `-` and `_`, e.g. `staging`"
+            ))
+        }
+    }
+}
+
+impl From<EnvName> for String {
+    fn from(n: EnvName) -> String {
+        n.0
+    }
+}
+
+impl std::fmt::Display for EnvName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A value with the place it was read from (line and column, 1-based; 0 when it came from a
+/// default). Equality and serialization look at the value only.
+#[derive(Debug, Clone)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// 1-based line, 0 when not read from a file.
+    pub line: usize,
+    /// 1-based column, 0 when not read from a file.
+    pub column: usize,
+}
+
+impl<T> Located<T> {
+    /// A value that did not come from a file.
+    pub fn new(value: T) -> Self {
+        Self {
+            value,
+            line: 0,
+            column: 0,
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Located<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<T: Serialize> Serialize for Located<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned = serde_saphyr::Spanned::<T>::deserialize(d)?;
+        let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Ok(Self {
+            line: to_usize(spanned.referenced.line()),
+            column: to_usize(spanned.referenced.column()),
+            value: spanned.value,
+        })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Located<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<T>()
+    }
+}
+
+/// One deployment environment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Environment {
+    /// Deploy on every push to this branch, e.g. `main`. Not together with `on`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// Deploy on an event instead of a branch push: `release` or `manual`. Not together with
+    /// `branch`. With neither, the environment is deployed by hand only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on: Option<Located<Trigger>>,
+    /// How the new version replaces the old one. Default: `rolling`.
+    pub strategy: Strategy,
+    /// Require a reviewer's approval (a GitHub environment protection rule). Default: false.
+    pub approval: bool,
+    /// When deployments may start, e.g. `Mon-Thu 09:00-16:00 UTC`; any time when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
+    /// The environment's URL, shown on the deployment in GitHub.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Health-check settings that replace `deploy.health` for this environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<HealthOverride>,
+    /// Names of the GitHub secrets this environment's deploy needs; checked before deploying.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretName>,
+    /// Plain (non-secret) variables for the deployed app.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
+    pub env: IndexMap<String, String>,
+    /// The environment this one promotes from: a version reaches this environment only after
+    /// it was deployed there. Must name an environment defined above this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Located<EnvName>>,
+}
+
+/// An event that deploys an environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trigger {
+    /// When a release is published (`slipway release`).
+    Release,
+    /// Only when started by hand (`workflow_dispatch`).
+    Manual,
+}
+
+/// How a new version replaces the old one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// Replace instances in batches (`deploy.rolling`), health-checking each batch.
+    #[default]
+    Rolling,
+    /// Start the new color beside the live one, check it, switch traffic at once, keep the old
+    /// one for instant rollback.
+    BlueGreen,
+    /// Shift traffic to the new version in steps (`deploy.canary.steps`), checking health at
+    /// each.
+    Canary,
+}
+
+/// Health-check settings of one environment; absent keys come from `deploy.health`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct HealthOverride {
+    /// The HTTP path that answers 2xx when the app is healthy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Time between checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Duration>,
+    /// Time one check may take.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+    /// Time the app has to become healthy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Duration>,
+    /// Time the old version keeps serving in-flight requests after traffic moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drain: Option<Duration>,
+}
+
+/// How environments are deployed to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Deploy {
+    /// Where the app runs. Default: `hosts`.
+    pub target: Target,
+    /// Settings of the `hosts` target.
+    pub hosts: Hosts,
+    /// Settings of the `kubernetes` target.
+    pub kubernetes: Kubernetes,
+    /// Settings of the `command` target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandTarget>,
+    /// Batch sizes of the `rolling` strategy.
+    pub rolling: Rolling,
+    /// Traffic steps of the `canary` strategy.
+    pub canary: Canary,
+    /// How a new version is checked before it gets traffic.
+    pub health: Health,
+    /// Requests that must succeed against a new version before it gets traffic.
+    #[serde(skip_serializing_if = "Smoke::is_empty")]
+    pub smoke: Smoke,
+}
+
+/// Where the app runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// App processes or podman containers behind nginx, on the runner's machine or over ssh.
+    #[default]
+    Hosts,
+    /// A Kubernetes cluster through kubectl.
+    Kubernetes,
+    /// Your own commands (`deploy.command`), e.g. a PaaS CLI.
+    Command,
+}
+
+/// Settings of the `hosts` target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Hosts {
+    /// App instances per color. Default: 2.
+    pub instances: Instances,
+    /// The first port; instance `n` listens on `base-port + n`. Default: 8000.
+    pub base_port: u16,
+    /// How one instance starts; `{port}` is replaced by its port, e.g. `./app --port {port}` or
+    /// `podman run -p {port}:8080 shop`. Default: detected from the project.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<PortCommand>,
+    /// The nginx upstream that receives traffic. Default: the project name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<String>,
+}
+
+impl Default for Hosts {
+    fn default() -> Self {
+        Self {
+            instances: Instances::new(2),
+            base_port: 8000,
+            start: None,
+            upstream: None,
+        }
+    }
+}
+
+/// A command template that must contain `{port}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schemars(with = "String", extend("pattern" = r"\{port\}"))]
+pub struct PortCommand(String);
+
+impl PortCommand {
+    /// The command with `{port}` replaced.
+    pub fn render(&self, port: u16) -> String {
+        self.0.replace("{port}", &port.to_string())
+    }
+}
+
+impl TryFrom<String> for PortCommand {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        if s.contains("{port}") {
+            Ok(Self(s))
+        } else {
+            Err(format!(
+                "the start command has no `{{port}}`{HINT_MARK}put `{{port}}` where the instance's port goes, e.g. `./app --port {{port}}`"
+            ))
+        }
+    }
+}
+
+impl From<PortCommand> for String {
+    fn from(c: PortCommand) -> String {
+        c.0
+    }
+}
+
+/// Settings of the `kubernetes` target.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Kubernetes {
+    /// The namespace. Default: the kubectl context's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The Deployment name (blue-green adds `-blue` / `-green`). Default: the project name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<String>,
+    /// The Service whose selector is switched. Default: the project name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The name of the secret holding the kubeconfig. Default: `KUBECONFIG`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubeconfig_secret: Option<SecretName>,
+}
+
+/// Settings of the `command` target: shell commands slipway runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CommandTarget {
+    /// Deploys the version in `$SLIPWAY_VERSION` to `$SLIPWAY_ENVIRONMENT`.
+    pub deploy: String,
+    /// Moves traffic back to the previous version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<String>,
+}
+
+/// Batch sizes of the `rolling` strategy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Rolling {
+    /// Instances that may be down at once. Default: 1.
+    pub max_unavailable: u32,
+    /// Extra instances that may run during the rollout. Default: 1.
+    pub max_surge: u32,
+}
+
+impl Default for Rolling {
+    fn default() -> Self {
+        Self {
+            max_unavailable: 1,
+            max_surge: 1,
+        }
+    }
+}
+
+/// Traffic steps of the `canary` strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Canary {
+    /// Shares of traffic on the new version, rising, ending at 100. Default: `[10, 50, 100]`.
+    pub steps: CanarySteps,
+    /// Time each step runs before the next. Default: `5m`.
+    pub pause: Duration,
+}
+
+impl Default for Canary {
+    fn default() -> Self {
+        Self {
+            steps: CanarySteps(vec![
+                Percent::new_unchecked(10.0),
+                Percent::new_unchecked(50.0),
+                Percent::new_unchecked(100.0),
+            ]),
+            pause: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Rising traffic shares that end at 100.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(try_from = "Vec<Percent>", into = "Vec<Percent>")]
+#[schemars(with = "Vec<Percent>")]
+pub struct CanarySteps(Vec<Percent>);
+
+impl CanarySteps {
+    /// The steps.
+    pub fn steps(&self) -> &[Percent] {
+        &self.0
+    }
+}
+
+impl TryFrom<Vec<Percent>> for CanarySteps {
+    type Error = String;
+
+    fn try_from(steps: Vec<Percent>) -> Result<Self, String> {
+        let rising = steps.windows(2).all(|w| w[0].get() < w[1].get());
+        if rising && steps.last().is_some_and(|p| p.get() == 100.0) {
+            Ok(Self(steps))
+        } else {
+            Err(format!(
+                "canary steps must rise and end at 100{HINT_MARK}e.g. `steps: [10, 50, 100]`"
+            ))
+        }
+    }
+}
+
+impl From<CanarySteps> for Vec<Percent> {
+    fn from(s: CanarySteps) -> Self {
+        s.0
+    }
+}
+
+/// How a new version is checked before it gets traffic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Health {
+    /// The HTTP path that answers 2xx when the app is healthy. Default: `/up`.
+    pub path: String,
+    /// Time between checks. Default: `1s`.
+    pub interval: Duration,
+    /// Time one check may take. Default: `5s`.
+    pub timeout: Duration,
+    /// Time the app has to become healthy. Default: `30s`.
+    pub deadline: Duration,
+    /// Time the old version keeps serving in-flight requests after traffic moved. Default: `30s`.
+    pub drain: Duration,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Self {
+            path: "/up".to_owned(),
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(5),
+            deadline: Duration::from_secs(30),
+            drain: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Requests that must succeed against a new version before it gets traffic.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Smoke {
+    /// Paths that must answer 2xx, e.g. `["/", "/api/status"]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    /// A command that must exit 0; `$SLIPWAY_URL` is the new version's address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+}
+
+impl Smoke {
+    /// No smoke tests configured.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty() && self.command.is_none()
+    }
+}
+
+/// Release tagging and the changelog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Release {
+    /// Prefix of version tags. Default: `v` (`v1.2.3`).
+    pub tag_prefix: String,
+    /// The changelog file, relative to the root. Default: `CHANGELOG.md`.
+    pub changelog: String,
+    /// Also move a `v1` tag to each `v1.x.y` release. Default: false.
+    pub floating_major_tag: bool,
+    /// How breaking changes bump a version below 1.0. Default: `minor`.
+    pub pre_1_0: PreOnePolicy,
+    /// List commits that are not conventional (`feat:`, `fix:`) under "Other". Default: false.
+    pub include_other_commits: bool,
+}
+
+impl Default for Release {
+    fn default() -> Self {
+        Self {
+            tag_prefix: "v".to_owned(),
+            changelog: "CHANGELOG.md".to_owned(),
+            floating_major_tag: false,
+            pre_1_0: PreOnePolicy::Minor,
+            include_other_commits: false,
+        }
+    }
+}
+
+/// How a breaking change bumps a version below 1.0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PreOnePolicy {
+    /// `0.3.1` becomes `0.4.0` (Cargo's convention).
+    #[default]
+    Minor,
+    /// `0.3.1` becomes `1.0.0`.
+    Major,
+}
+
+/// Where to report deployments and failures. Secret NAMES only, never URLs or tokens.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Notify {
+    /// The name of the secret holding a Slack incoming-webhook URL, e.g. `SLACK_WEBHOOK_URL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slack_webhook_secret: Option<SecretName>,
+    /// Addresses that get an email on failed deployments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub email: Vec<String>,
+    /// The name of the secret holding a URL that receives a JSON POST per deployment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<SecretName>,
+}
+
+/// Targets that `slipway metrics` compares the pipeline against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Metrics {
+    /// The longest a CI run should take, in minutes. Default: 5.
+    pub build_minutes: u32,
+    /// The highest share of deployments that may fail, 0 to 100. Default: 5.
+    pub change_failure_rate: Percent,
+    /// The longest a failed deployment should take to recover. Default: `15m`.
+    pub time_to_restore: Duration,
+    /// The coverage to reach, 0 to 100. Default: 80.
+    pub coverage: Percent,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            build_minutes: 5,
+            change_failure_rate: Percent::new_unchecked(5.0),
+            time_to_restore: Duration::from_secs(15 * 60),
+            coverage: Percent::new_unchecked(80.0),
+        }
+    }
+}
+
+/// How long workflow artifacts are kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Artifacts {
+    /// Days to keep build and test artifacts, 1 to 400. Default: 30.
+    pub retention_days: RetentionDays,
+    /// Days to keep release artifacts, 1 to 400. Default: 90.
+    pub release_retention_days: RetentionDays,
+}
+
+impl Default for Artifacts {
+    fn default() -> Self {
+        Self {
+            retention_days: RetentionDays::new(30),
+            release_retention_days: RetentionDays::new(90),
+        }
+    }
+}
+
+/// A configuration and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The configuration, defaults filled in.
+    pub config: Config,
+    /// The file it was read from; `None` when no file exists and defaults apply.
+    pub path: Option<PathBuf>,
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file named on the command line does not exist.
+    #[error("`{}` does not exist", path.display())]
+    NotFound {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file could not be read.
+    #[error("reading `{}`", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is larger than [`MAX_FILE_BYTES`].
+    #[error("`{}` is larger than the limit of {} KiB", path.display(), MAX_FILE_BYTES / 1024)]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file was read but is not a valid configuration.
+    #[error("{0}")]
+    Invalid(Box<Diagnostic>),
+}
+
+impl Error {
+    /// The diagnostic, when the error points into the file.
+    pub fn diagnostic(&self) -> Option<&Diagnostic> {
+        match self {
+            Self::Invalid(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::NotFound { .. } => Some(format!(
+                "check the path, or run `slipway init` to write a `{FILE_NAME}`"
+            )),
+            Self::Read { .. } => Some("check that the file is readable".to_owned()),
+            Self::TooLarge { .. } => Some(format!(
+                "`{FILE_NAME}` holds settings only; check that this is the right file"
+            )),
+            Self::Invalid(d) => d.hint.clone(),
+        }
+    }
+}
+
+/// Loads `explicit` (which must exist), or `slipway.yml` under `root` when it exists, or the
+/// defaults. `project.name` defaults to the name of `root`.
+pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Loaded, Error> {
+    let path = match explicit {
+        Some(p) => {
+            if !p.exists() {
+                return Err(Error::NotFound {
+                    path: p.to_path_buf(),
+                });
+            }
+            p.to_path_buf()
+        }
+        None => {
+            let p = root.join(FILE_NAME);
+            if !p.exists() {
+                let mut config = Config::default();
+                config.project.name = default_project_name(root);
+                return Ok(Loaded { config, path: None });
+            }
+            p
+        }
+    };
+    let bytes = read_limited(&path)?;
+    let mut config = parse(&bytes, &path.display().to_string()).map_err(Error::Invalid)?;
+    if config.project.name.is_empty() {
+        config.project.name = default_project_name(root);
+    }
+    Ok(Loaded {
+        config,
+        path: Some(path),
+    })
+}
+
+/// The name of the directory `root`, or `app` when it has none (`/`).
+pub fn default_project_name(root: &Path) -> String {
+    let resolved = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    resolved
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map_or_else(|| "app".to_owned(), str::to_owned)
+}
+
+fn read_limited(path: &Path) -> Result<Vec<u8>, Error> {
+    use std::io::Read as _;
+    let read_err = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Parses and validates config text. `file` names it in errors. `project.name` stays empty when
+/// the file does not set it. Never panics, whatever the bytes.
+pub fn parse(bytes: &[u8], file: &str) -> Result<Config, Box<Diagnostic>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let good = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
+            let line = good.matches('\n').count() + 1;
+            let column = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let lossy = String::from_utf8_lossy(bytes);
+            return Err(Box::new(Diagnostic {
+                file: file.to_owned(),
+                line,
+                column,
+                message: "the file is not valid UTF-8".to_owned(),
+                snippet: diagnostic::snippet(&lossy, line, column, false),
+                hint: Some("save the file as UTF-8".to_owned()),
+            }));
+        }
+    };
+    let mut path = None;
+    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options(), |de| {
+        let mut track = serde_path_to_error::Track::new();
+        let out =
+            Option::<Config>::deserialize(serde_path_to_error::Deserializer::new(de, &mut track));
+        path = Some(track.path());
+        out
+    });
+    let config = match result {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => {
+            let path = path.map(|p| p.to_string()).unwrap_or_default();
+            return Err(Box::new(convert(&e, &path, text, file)));
+        }
+    };
+    check(&config).map_err(|(loc, message, hint)| {
+        Box::new(Diagnostic {
+            file: file.to_owned(),
+            line: loc.0,
+            column: loc.1,
+            message,
+            snippet: diagnostic::snippet(text, loc.0, loc.1, false),
+            hint,
+        })
+    })?;
+    Ok(config)
+}
+
+fn options() -> serde_saphyr::Options {
+    let mut o = serde_saphyr::Options::default();
+    o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    o
+}
+
+type Problem = ((usize, usize), String, Option<String>);
+
+/// Rules that span several keys: environment triggers and promotion order.
+fn check(config: &Config) -> Result<(), Problem> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, env) in config.environments.iter() {
+        if let (Some(_), Some(on)) = (&env.branch, &env.on) {
+            return Err((
+                (on.line, on.column),
+                format!("`environments.{name}` has both `branch` and `on`"),
+                Some("deploy either on pushes to a branch or on an event: remove one".to_owned()),
+            ));
+        }
+        if let Some(after) = &env.after {
+            let target = after.value.as_str();
+            if !seen.contains(&target) {
+                let defined: Vec<&str> = config
+                    .environments
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                let (message, hint) = if target == name.as_str() {
+                    (
+                        format!("`environments.{name}.after` names the environment itself"),
+                        "name the environment this one promotes from".to_owned(),
+                    )
+                } else if defined.contains(&target) {
+                    (
+                        format!("`environments.{name}.after` names `{target}`, which comes later"),
+                        format!(
+                            "environments are promoted in file order: move `{target}` above `{name}`"
+                        ),
+                    )
+                } else {
+                    let hint = match diagnostic::suggest(target, &seen) {
+                        Some(s) => format!(
+                            "did you mean `{s}`? environments defined above: {}",
+                            diagnostic::list(&seen)
+                        ),
+                        None if seen.is_empty() => {
+                            "remove `after`: no environment is defined above this one".to_owned()
+                        }
+                        None => format!("environments defined above: {}", diagnostic::list(&seen)),
+                    };
+                    (
+                        format!(
+                            "`environments.{name}.after` names `{target}`, which is not defined"
+                        ),
+                        hint,
+                    )
+                };
+                return Err(((after.line, after.column), message, Some(hint)));
+            }
+        }
+        seen.push(name.as_str());
+    }
+    Ok(())
+}
+
+/// Turns a YAML or serde error into a diagnostic at its location.
+fn convert(error: &serde_saphyr::Error, path: &str, text: &str, file: &str) -> Diagnostic {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::MessageFormatter as _;
+    let error = error.without_snippet();
+    let (line, column) = error
+        .location()
+        .map(|l| {
+            let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX).max(1);
+            (n(l.line()), n(l.column()))
+        })
+        .unwrap_or((1, 1));
+    // `Located` values add a `.value` segment that is not a key in the file.
+    let path = path.strip_suffix(".value").unwrap_or(path);
+    // The root's path prints as `.`.
+    let path = if path == "." { "" } else { path };
+    let at = if path.is_empty() || path == "?" {
+        "the top level".to_owned()
+    } else {
+        format!("`{path}`")
+    };
+    let mut mask = false;
+    let (message, hint) = match error {
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => {
+            let parent = path.rsplit_once('.').map_or("", |(p, _)| p);
+            let parent = if parent.is_empty() {
+                "at the top level".to_owned()
+            } else {
+                format!("in `{parent}`")
+            };
+            (
+                format!("unknown key `{field}` {parent}"),
+                Some(did_you_mean(field, expected, "keys")),
+            )
+        }
+        E::SerdeUnknownVariant {
+            variant, expected, ..
+        } => (
+            format!("unknown value `{variant}` for {at}"),
+            Some(did_you_mean(variant, expected, "values")),
+        ),
+        E::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        } => {
+            if path.is_empty() {
+                (
+                    format!(
+                        "the file must be a mapping of keys such as `version:` and `ci:`, found {unexpected}"
+                    ),
+                    Some(format!(
+                        "run `slipway init` to write a commented `{FILE_NAME}`"
+                    )),
+                )
+            } else {
+                (
+                    format!(
+                        "wrong type for {at}: expected {}, found {unexpected}",
+                        describe(expected)
+                    ),
+                    None,
+                )
+            }
+        }
+        E::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => (
+            format!(
+                "invalid value for {at}: expected {}, found {unexpected}",
+                describe(expected)
+            ),
+            None,
+        ),
+        E::SerdeMissingField { field, .. } => (
+            format!("missing key `{field}` in {at}"),
+            Some(format!("add `{field}:`")),
+        ),
+        E::DuplicateMappingKey { key, .. } => (
+            match key {
+                Some(k) => format!("duplicate key `{k}`"),
+                None => "duplicate key".to_owned(),
+            },
+            Some(
+                "each key may appear once in a mapping: remove or merge the repeated one"
+                    .to_owned(),
+            ),
+        ),
+        E::Message { msg, .. } => {
+            let (msg, hint) = match msg.split_once(HINT_MARK) {
+                Some((m, h)) => (m, Some(h.to_owned())),
+                None => (msg.as_str(), None),
+            };
+            if msg == values::LOOKS_LIKE_SECRET {
+                mask = true;
+                (
+                    format!("{at} holds what looks like a secret value, not the name of a secret"),
+                    Some("store the value as a GitHub secret (Settings > Secrets and variables > Actions) and put its name here, e.g. `SLACK_WEBHOOK_URL`; if the value was committed, rotate it".to_owned()),
+                )
+            } else if msg.starts_with("unsupported config version") {
+                (msg.to_owned(), hint)
+            } else {
+                (format!("invalid value for {at}: {msg}"), hint)
+            }
+        }
+        E::Unexpected { expected, .. } if path.is_empty() && *expected == "mapping start" => (
+            "the file must be a mapping of keys such as `version:` and `ci:`".to_owned(),
+            Some(format!(
+                "run `slipway init --stdout` to see a commented `{FILE_NAME}`"
+            )),
+        ),
+        E::Unexpected { expected, .. } if expected.ends_with(" start") => {
+            let (what, hint) = if expected.starts_with("sequence") {
+                ("a list", "write a list: `[a, b]`, or one `- item` per line")
+            } else {
+                (
+                    "a mapping",
+                    "write a mapping: `{ key: value }`, or one `key: value` per line, indented",
+                )
+            };
+            (
+                format!("wrong type for {at}: expected {what}"),
+                Some(hint.to_owned()),
+            )
+        }
+        E::InvalidScalar { ty, .. } => {
+            let (what, example) = match *ty {
+                "bool" => ("`true` or `false`", "true"),
+                "f64" | "f32" => ("a number", "95"),
+                "u64" | "u32" | "u16" | "u8" | "i64" | "i32" => ("a whole number", "2"),
+                other => (other, ""),
+            };
+            let hint = if example.is_empty() {
+                None
+            } else {
+                Some(format!("write {what}, e.g. `{example}`"))
+            };
+            (format!("wrong type for {at}: expected {what}"), hint)
+        }
+        E::UnknownAnchor { .. } => (
+            "unknown alias: no anchor of that name is defined above".to_owned(),
+            Some("define the anchor (`&name`) before using it (`*name`)".to_owned()),
+        ),
+        E::Budget { .. } => (
+            "the file is too deeply nested or too large to be a config".to_owned(),
+            None,
+        ),
+        other => {
+            let msg = serde_saphyr::UserMessageFormatter
+                .format_message(other)
+                .into_owned();
+            (format!("invalid YAML: {msg}"), None)
+        }
+    };
+    let line_text = text.split('\n').nth(line.saturating_sub(1)).unwrap_or("");
+    let hint = hint.or_else(|| {
+        if text.contains('\t') && (line_text.contains('\t') || message.contains("invalid YAML")) {
+            Some("YAML does not allow tabs for indentation: use spaces".to_owned())
+        } else if message.starts_with("invalid YAML") {
+            Some("check the indentation and quoting on this line and the one above".to_owned())
+        } else {
+            Some("`slipway config schema` describes every key and the values it accepts".to_owned())
+        }
+    });
+    Diagnostic {
+        file: file.to_owned(),
+        line,
+        column,
+        message,
+        snippet: diagnostic::snippet(text, line, column, mask),
+        hint,
+    }
+}
+
+fn did_you_mean(word: &str, expected: &[&str], what: &str) -> String {
+    let valid = format!("valid {what}: {}", diagnostic::list(expected));
+    match diagnostic::suggest(word, expected) {
+        Some(s) => format!("did you mean `{s}`? {valid}"),
+        None => valid,
+    }
+}
+
+/// Serde's "expected" phrases in user terms.
+fn describe(expected: &str) -> String {
+    let expected = expected.trim();
+    if expected.starts_with("struct ") || expected.starts_with("a map") || expected == "map" {
+        "a mapping".to_owned()
+    } else if expected == "u64"
+        || expected == "u32"
+        || expected == "u16"
+        || expected.contains("integer")
+    {
+        "a whole number".to_owned()
+    } else if expected == "f64" || expected.contains("float") {
+        "a number".to_owned()
+    } else if expected == "a sequence" || expected.starts_with("a sequence") {
+        "a list".to_owned()
+    } else {
+        expected.to_owned()
+    }
+}
+
+/// The JSON Schema of `slipway.yml`, with `$id` and `title`, for editors (yaml-language-server)
+/// and `slipway config schema`.
+pub fn schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(Config);
+    schema.insert(
+        "$id".to_owned(),
+        serde_json::Value::String(SCHEMA_ID.to_owned()),
+    );
+    serde_json::to_value(schema).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Config, Box<Diagnostic>> {
+        parse(text.as_bytes(), "slipway.yml")
+    }
+
+    #[test]
+    fn an_empty_file_means_defaults() {
+        assert_eq!(parse_str("").expect("empty"), Config::default());
+        assert_eq!(
+            parse_str("# only a comment\n").expect("comment"),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn the_design_sketch_parses() {
+        let text = r#"
+version: 1
+project: { name: shop }
+actions: { repo: slipway-ci/slipway }
+ci: { shards: 2, pass-rate: 95, coverage: { min: 80, max-drop: 2 } }
+security: { secrets: true, dependencies: true, workflows: true, fail-on: high }
+environments:
+  dev:        { branch: develop, strategy: rolling }
+  staging:    { branch: main,    strategy: blue-green, after: dev }
+  production: { on: release, strategy: blue-green, approval: true, window: "Mon-Thu 09:00-16:00 UTC" }
+deploy:
+  target: hosts
+  health: { path: /up, interval: 1s, timeout: 5s, deadline: 30s, drain: 30s }
+release: { tag-prefix: v, changelog: CHANGELOG.md, floating-major-tag: true }
+notify: { slack-webhook-secret: SLACK_WEBHOOK_URL }
+"#;
+        let c = parse_str(text).expect("sketch");
+        assert_eq!(c.ci.shards.get(), 2);
+        let names: Vec<&str> = c.environments.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["dev", "staging", "production"]);
+        let staging = c.environments.get("staging").expect("staging");
+        assert_eq!(
+            staging.after.as_ref().map(|a| (a.line, a.column)),
+            Some((9, 63))
+        );
+    }
+
+    #[test]
+    fn unknown_keys_name_the_section_and_suggest() {
+        let e = parse_str("version: 1\nci:\n  shard: 2\n").expect_err("unknown");
+        assert_eq!(e.message, "unknown key `shard` in `ci`");
+        assert_eq!((e.line, e.column), (3, 3));
+        assert!(
+            e.hint
+                .as_deref()
+                .is_some_and(|h| h.starts_with("did you mean `shards`?")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn defaults_serialize_and_parse_back_unchanged() {
+        let text = serde_saphyr::to_string(&Config::default()).expect("serialize");
+        assert_eq!(parse_str(&text).expect("parse"), Config::default());
+    }
+
+    #[test]
+    fn the_schema_has_an_id_a_title_and_descriptions() {
+        let s = schema();
+        assert_eq!(s["$id"], SCHEMA_ID);
+        assert_eq!(s["title"], "slipway.yml");
+        assert!(s["properties"]["ci"]["description"].is_string());
+    }
+}
