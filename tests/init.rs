@@ -109,12 +109,19 @@ fn init_exits_2_and_leaves_everything_as_it_was_when_the_write_fails() {
         .run();
     t.code(2);
     assert!(root.join("slipway.yml").is_dir());
-    assert_eq!(std::fs::read_to_string(root.join("slipway.yml/keep")).expect("kept"), "x");
+    assert_eq!(
+        std::fs::read_to_string(root.join("slipway.yml/keep")).expect("kept"),
+        "x"
+    );
     let names: Vec<String> = std::fs::read_dir(&root)
         .expect("list")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, vec!["slipway.yml"], "no temporary file is left behind");
+    assert_eq!(
+        names,
+        vec!["slipway.yml"],
+        "no temporary file is left behind"
+    );
     assert!(
         t.stderr
             .starts_with("error: writing `[TEMP]/shop/slipway.yml`\n  caused by: "),

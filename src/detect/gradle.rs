@@ -24,6 +24,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::manifest::{self, CommentSyntax};
 use super::{Language, PackageManager, Project, Scan, Source, dir_of, file_name, join, normalize};
 
 /// True for file names this ecosystem reads.
@@ -296,54 +297,15 @@ pub fn gradle_path_to_dir(path: &str) -> String {
         .join("/")
 }
 
-/// Replaces `//` and `/* */` comments outside string literals with spaces.
+/// Comments in Groovy and Kotlin build scripts; strings use either quote.
+const GRADLE_SYNTAX: CommentSyntax = CommentSyntax {
+    quotes: &['"', '\''],
+    trailing_commas: false,
+};
+
+/// Build-script text without comments (line breaks kept).
 fn strip_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        if let Some(q) = quote {
-            out.push(c);
-            if c == '\\' {
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
-            } else if c == q || c == '\n' {
-                quote = None;
-            }
-            continue;
-        }
-        match (c, chars.peek()) {
-            ('/', Some('/')) => {
-                for n in chars.by_ref() {
-                    if n == '\n' {
-                        out.push('\n');
-                        break;
-                    }
-                }
-            }
-            ('/', Some('*')) => {
-                chars.next();
-                let mut prev = ' ';
-                for n in chars.by_ref() {
-                    if prev == '*' && n == '/' {
-                        break;
-                    }
-                    if n == '\n' {
-                        out.push('\n');
-                    }
-                    prev = n;
-                }
-                out.push(' ');
-            }
-            ('"' | '\'', _) => {
-                quote = Some(c);
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+    manifest::strip_comments(text, GRADLE_SYNTAX)
 }
 
 fn is_ident(c: char) -> bool {

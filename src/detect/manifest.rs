@@ -48,6 +48,86 @@ fn line_of(text: &str, offset: usize) -> usize {
         .count()
         + 1
 }
+/// The strings of a TOML array (non-strings skipped); empty when absent or not an array.
+pub fn toml_strings(array: Option<&toml::Value>) -> Vec<String> {
+    array
+        .and_then(toml::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(toml::Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Which C-family syntax [`strip_comments`] understands.
+#[derive(Debug, Clone, Copy)]
+pub struct CommentSyntax {
+    /// Characters that open and close a string literal (`"` for JSON, `"` and `'` for Groovy
+    /// and Kotlin build scripts).
+    pub quotes: &'static [char],
+    /// Also drop trailing commas before `}` or `]` (JSONC: tsconfig.json, deno.jsonc).
+    pub trailing_commas: bool,
+}
+
+/// Replaces `//` and `/* */` comments outside string literals with a space, keeping every line
+/// break so that parse errors still name the right line. Linear in the input.
+pub fn strip_comments(text: &str, syntax: CommentSyntax) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        if let Some(q) = quote {
+            out.push(c);
+            if c == '\\' {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            } else if c == q || c == '\n' {
+                quote = None;
+            }
+            continue;
+        }
+        match (c, chars.peek()) {
+            ('/', Some('/')) => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            ('/', Some('*')) => {
+                chars.next();
+                let mut prev = ' ';
+                for n in chars.by_ref() {
+                    if prev == '*' && n == '/' {
+                        break;
+                    }
+                    if n == '\n' {
+                        out.push('\n');
+                    }
+                    prev = n;
+                }
+                out.push(' ');
+            }
+            (',', _) if syntax.trailing_commas => {
+                // A trailing comma: the next significant character closes the container.
+                let next = chars.clone().find(|n| !n.is_whitespace());
+                if !matches!(next, Some('}' | ']')) {
+                    out.push(c);
+                }
+            }
+            (c, _) if syntax.quotes.contains(&c) => {
+                quote = Some(c);
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
 
 /// Which directories below a workspace root are its members.
 #[derive(Debug, Clone)]
@@ -204,6 +284,30 @@ pub(crate) fn scan_files(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn strip_comments_keeps_strings_lines_and_drops_trailing_commas() {
+        let jsonc = "{\n  // a comment\n  \"url\": \"http://x/*y*/\", /* block\n spanning */\n  \"a\": [1, 2,],\n}\n";
+        let json = CommentSyntax {
+            quotes: &['"'],
+            trailing_commas: true,
+        };
+        let out = strip_comments(jsonc, json);
+        assert_eq!(out.lines().count(), jsonc.lines().count());
+        let value: serde_json::Value =
+            serde_json::from_str(&out).expect("valid JSON after stripping");
+        assert_eq!(value["url"], "http://x/*y*/");
+        assert_eq!(value["a"], serde_json::json!([1, 2]));
+        let groovy = CommentSyntax {
+            quotes: &['"', '\''],
+            trailing_commas: false,
+        };
+        assert_eq!(
+            strip_comments("include 'a//b' // c\n", groovy),
+            "include 'a//b' \n"
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -41,7 +41,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::manifest::{Members, ancestors, json_error, relative_to, yaml_error};
+use super::manifest::{
+    self, CommentSyntax, Members, ancestors, json_error, relative_to, yaml_error,
+};
 use super::{Language, PackageManager, Project, Scan, Source, dir_of, file_name, join};
 
 /// Lockfiles by the package manager they mean, in the order they are looked for.
@@ -237,59 +239,13 @@ pub fn parse_deno(text: &str) -> Result<bool, String> {
 
 /// Removes `//` and `/* */` comments and trailing commas outside strings.
 fn strip_jsonc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            match c {
-                '\\' => {
-                    if let Some(n) = chars.next() {
-                        out.push(n);
-                    }
-                }
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match (c, chars.peek()) {
-            ('"', _) => {
-                in_string = true;
-                out.push(c);
-            }
-            ('/', Some('/')) => {
-                for n in chars.by_ref() {
-                    if n == '\n' {
-                        out.push('\n');
-                        break;
-                    }
-                }
-            }
-            ('/', Some('*')) => {
-                chars.next();
-                let mut prev = ' ';
-                for n in chars.by_ref() {
-                    if prev == '*' && n == '/' {
-                        break;
-                    }
-                    prev = n;
-                }
-                out.push(' ');
-            }
-            (',', _) => {
-                // A trailing comma: the next significant character closes the container.
-                let rest: String = chars.clone().collect();
-                let next = rest.trim_start().chars().next();
-                if !matches!(next, Some('}' | ']')) {
-                    out.push(c);
-                }
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+    manifest::strip_comments(
+        text,
+        CommentSyntax {
+            quotes: &['"'],
+            trailing_commas: true,
+        },
+    )
 }
 
 /// A workspace root and who its members are.

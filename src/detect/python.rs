@@ -31,7 +31,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::manifest::{Members, ancestors, relative_to, toml_error};
+use super::manifest::{self, Members, ancestors, relative_to, toml_error};
 use super::{Index, Language, PackageManager, Project, Scan, Source, dir_of, file_name, join};
 
 /// Files that make their directory a project on their own.
@@ -107,17 +107,7 @@ pub fn parse_pyproject(text: &str) -> Result<Pyproject, String> {
         .and_then(|t| t.get("uv"))
         .and_then(|u| u.get("workspace"))
         .map(|w| {
-            let strings = |key: &str| -> Vec<String> {
-                w.get(key)
-                    .and_then(toml::Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(toml::Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
+            let strings = |key: &str| manifest::toml_strings(w.get(key));
             (strings("members"), strings("exclude"))
         });
     let poetry_python = tool

@@ -25,7 +25,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::manifest::{Members, ancestors, relative_to, toml_error};
+use super::manifest::{self, Members, ancestors, relative_to, toml_error};
 use super::{Language, PackageManager, Project, Scan, Source, dir_of, join, normalize};
 
 /// True for file names this ecosystem reads.
@@ -114,17 +114,7 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, String> {
         }
     }
     if let Some(ws) = table.get("workspace").and_then(toml::Value::as_table) {
-        let strings = |key: &str| -> Vec<String> {
-            ws.get(key)
-                .and_then(toml::Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(toml::Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let strings = |key: &str| manifest::toml_strings(ws.get(key));
         m.workspace = Some(Workspace {
             members: strings("members"),
             exclude: strings("exclude"),
