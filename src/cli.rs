@@ -128,9 +128,19 @@ fn report(command: &str, failure: &Failure) {
     if runtime.in_actions() {
         // NOTE: stderr already has the full rendering; the annotation puts the message on the
         // run's page (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#setting-an-error-message).
-        runtime.annotate(
-            github::Annotation::error(failure.message()).title(format!("slipway {command}")),
-        );
+        let annotation = match failure.location() {
+            Some(at) => {
+                let message = match failure.hint() {
+                    Some(hint) => format!("{}\n\nhint: {hint}", at.summary),
+                    None => at.summary.clone(),
+                };
+                github::Annotation::error(message)
+                    .at(&at.file, u32::try_from(at.line).unwrap_or(u32::MAX))
+                    .col(u32::try_from(at.column).unwrap_or(u32::MAX))
+            }
+            None => github::Annotation::error(failure.message()),
+        };
+        runtime.annotate(annotation.title(format!("slipway {command}")));
     }
 }
 

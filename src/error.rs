@@ -28,6 +28,25 @@ pub trait Hint {
     fn hint(&self) -> Option<String> {
         None
     }
+
+    /// The place in a file the problem is at, when there is one (a config key, a template
+    /// line): inside Actions the error annotation points there.
+    fn location(&self) -> Option<Location> {
+        None
+    }
+}
+
+/// A place in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file, as the user named it.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The problem in one line, without the file and snippet the full message carries.
+    pub summary: String,
 }
 
 /// A command that could not run: the error, its causes and a hint. Always exit code 2.
@@ -35,6 +54,7 @@ pub trait Hint {
 pub struct Failure {
     error: Box<dyn StdError + Send + Sync + 'static>,
     hint: Option<String>,
+    location: Option<Location>,
 }
 
 impl Failure {
@@ -46,6 +66,7 @@ impl Failure {
         Self {
             error: error.into(),
             hint,
+            location: None,
         }
     }
 
@@ -69,6 +90,11 @@ impl Failure {
     /// The hint, if any.
     pub fn hint(&self) -> Option<&str> {
         self.hint.as_deref()
+    }
+
+    /// Where in a file the problem is, if known.
+    pub fn location(&self) -> Option<&Location> {
+        self.location.as_ref()
     }
 
     /// The messages of the causes, outermost first, skipping any already contained in the
@@ -108,7 +134,10 @@ where
 {
     fn from(error: E) -> Self {
         let hint = error.hint();
-        Self::new(error, hint)
+        let location = error.location();
+        let mut failure = Self::new(error, hint);
+        failure.location = location;
+        failure
     }
 }
 

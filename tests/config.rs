@@ -203,3 +203,26 @@ proptest! {
         let _ = slipway::config::parse(text.as_bytes(), "slipway.yml");
     }
 }
+
+#[test]
+fn inside_actions_a_config_error_is_an_annotation_at_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("slipway.yml");
+    std::fs::write(&file, "version: 1\nci:\n  shard: 2\n").expect("write");
+    let t = slipway()
+        .in_actions()
+        .args(["config", "validate"])
+        .arg_path(&file)
+        .filter_temp(dir.path())
+        .run();
+    t.code(2);
+    let annotation = t
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("::error "))
+        .expect("an error annotation");
+    assert_eq!(
+        annotation,
+        "::error title=slipway config validate,file=[TEMP]/slipway.yml,line=3,col=3::unknown key `shard` in `ci`%0A%0Ahint: did you mean `shards`? valid keys: `shards`, `pass-rate`, `coverage`, `test-commands`, `sonar`"
+    );
+}

@@ -975,6 +975,15 @@ impl Hint for Error {
             Self::Invalid(d) => d.hint.clone(),
         }
     }
+
+    fn location(&self) -> Option<crate::error::Location> {
+        self.diagnostic().map(|d| crate::error::Location {
+            file: d.file.clone(),
+            line: d.line,
+            column: d.column,
+            summary: d.message.clone(),
+        })
+    }
 }
 
 /// Loads `explicit` (which must exist), or `slipway.yml` under `root` when it exists, or the
