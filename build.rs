@@ -34,6 +34,51 @@ fn main() {
         }
     }
     println!("cargo:rustc-env=SLIPWAY_COMMIT={commit}");
+    embed_templates(Path::new(&manifest_dir));
+}
+
+/// Writes `$OUT_DIR/templates.rs`: every file under `templates/` as (name, contents), so adding
+/// a template is adding a file.
+fn embed_templates(manifest_dir: &Path) {
+    let root = manifest_dir.join("templates");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut files = Vec::new();
+    collect(&root, &root, &mut files);
+    files.sort();
+    let mut out = String::from(
+        "/// Every embedded template: (name relative to `templates/`, contents).\npub const EMBEDDED: &[(&str, &str)] = &[\n",
+    );
+    for (name, path) in &files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
+    }
+    out.push_str("];\n");
+    let dest =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("templates.rs");
+    std::fs::write(dest, out).expect("write the embedded template list");
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            println!("cargo:rerun-if-changed={}", path.display());
+            collect(root, &path, out);
+        } else if path.extension().is_some_and(|e| e == "j2") {
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((name, path));
+        }
+    }
 }
 
 fn git(dir: &str, args: &[&str]) -> Option<String> {

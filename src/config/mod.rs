@@ -125,13 +125,30 @@ impl JsonSchema for Version {
 }
 
 /// The project itself.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Project {
     /// The project's name, used in job names, images and release titles. Default: the name of
     /// the repository's directory.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
+    /// The branch pull requests merge into: CI runs on pushes to it, and code scanning and
+    /// coverage baselines come from it. Default: `main`.
+    #[serde(skip_serializing_if = "is_main")]
+    pub default_branch: String,
+}
+
+fn is_main(branch: &str) -> bool {
+    branch == "main"
+}
+
+impl Default for Project {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            default_branch: "main".to_owned(),
+        }
+    }
 }
 
 /// Where slipway's composite actions come from.

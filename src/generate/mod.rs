@@ -1,5 +1,277 @@
-//! `slipway gen-workflows`: renders the six workflows from templates, checks and writes them.
+//! `slipway gen-workflows`: renders the six workflows (ci, cd, security, quality, release,
+//! rollback) from the embedded minijinja templates, for the detected stacks and `slipway.yml`.
+//!
+//! Everything is rendered and checked in memory first; nothing is written unless every
+//! selected workflow rendered into valid YAML, so a run never leaves a half-rendered set. Then
+//! [`files`] decides per file: create, update, leave, remove a stale one of ours, or refuse to
+//! touch one edited by hand (unless `--force`). `--check` writes nothing and reports drift as a
+//! unified diff.
 
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::config;
+use crate::detect::{self, Warning};
+use crate::error::Hint;
+
+pub mod context;
 pub mod files;
 pub mod pins;
 pub mod render;
+pub mod stacks;
+
+pub use context::WORKFLOWS;
+pub use files::Change;
+
+include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+
+/// What the run does with the rendered files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write the files.
+    Write,
+    /// Write nothing; report drift (`--check`).
+    Check,
+    /// Write nothing; show what a write would change (`--dry-run`).
+    DryRun,
+}
+
+/// What `gen-workflows` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The repository root.
+    pub root: PathBuf,
+    /// An explicit config file; default `<root>/slipway.yml` when present.
+    pub config: Option<PathBuf>,
+    /// Where the workflows go; default `<root>/.github/workflows`.
+    pub output: PathBuf,
+    /// A directory whose files override embedded templates by file name.
+    pub templates: Option<PathBuf>,
+    /// Render only these workflows (file stems); all when empty.
+    pub only: Vec<String>,
+    /// Write, check or dry-run.
+    pub mode: Mode,
+    /// Replace hand-edited or foreign files.
+    pub force: bool,
+    /// The commit slipway's own actions are referenced at.
+    pub commit: String,
+}
+
+/// What a run found and did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The decision per file, sorted by name.
+    pub changes: Vec<Change>,
+    /// Files written or removed (empty unless [`Mode::Write`]).
+    pub applied: Vec<String>,
+    /// Problems detection met (files it could not read).
+    pub warnings: Vec<Warning>,
+}
+
+impl Outcome {
+    /// True when some file differs from what the generator wants.
+    pub fn drifted(&self) -> bool {
+        self.changes.iter().any(Change::is_drift)
+    }
+}
+
+/// Why `gen-workflows` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `slipway.yml` could not be loaded.
+    #[error(transparent)]
+    Config(#[from] config::Error),
+    /// The repository could not be walked.
+    #[error(transparent)]
+    Detect(#[from] detect::Error),
+    /// The context could not be built.
+    #[error(transparent)]
+    Context(#[from] context::Error),
+    /// A template failed.
+    #[error(transparent)]
+    Render(#[from] render::Error),
+    /// A template rendered something that is not YAML.
+    #[error("`{workflow}.yml` rendered from `{template}` is not valid YAML: {message}")]
+    InvalidYaml {
+        /// The workflow.
+        workflow: String,
+        /// The template it came from.
+        template: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// `--only` named a workflow that does not exist.
+    #[error("unknown workflow `{0}`")]
+    UnknownWorkflow(String),
+    /// Files were edited by hand (or are not ours) and would be replaced.
+    #[error("{} would be overwritten: {}", if .0.len() == 1 { "a file edited by hand" } else { "files edited by hand" }, .0.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "))]
+    Conflicts(Vec<String>),
+    /// The output directory could not be read or written.
+    #[error("writing workflows to `{}`", dir.display())]
+    Io {
+        /// The directory.
+        dir: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Config(e) => e.hint(),
+            Self::Detect(e) => e.hint(),
+            Self::Context(e) => e.hint(),
+            Self::Render(e) => e.hint(),
+            Self::InvalidYaml { .. } => Some("fix the template; `--dry-run` shows the rendered output".into()),
+            Self::UnknownWorkflow(_) => Some(format!("the workflows are: {}", WORKFLOWS.join(", "))),
+            Self::Conflicts(_) => Some(
+                "move your changes into slipway.yml or a template override (`--templates DIR`), or pass --force to replace the files".into(),
+            ),
+            Self::Io { .. } => Some("check that the directory exists and is writable, or pass `--output DIR`".into()),
+        }
+    }
+
+    fn location(&self) -> Option<crate::error::Location> {
+        match self {
+            Self::Config(e) => e.location(),
+            _ => None,
+        }
+    }
+}
+
+/// Renders the workflows and writes, checks or previews them.
+pub fn run(settings: &Settings) -> Result<Outcome, Error> {
+    let selected = select(&settings.only)?;
+    let loaded = config::load(&settings.root, settings.config.as_deref())?;
+    let detection = detect::detect(&settings.root)?;
+    let pins = pins::Pins::embedded();
+    let context = context::build(context::Inputs {
+        config: &loaded.config,
+        stacks: &detection.stacks,
+        pins: &pins,
+        commit: &settings.commit,
+        version: crate::VERSION,
+        root: &settings.root,
+    })?;
+    let mut templates = render::Templates::new(EMBEDDED.iter().copied());
+    if let Some(dir) = &settings.templates {
+        templates = templates.with_overrides(dir)?;
+    }
+    let mut desired = Vec::new();
+    for name in &selected {
+        let template = format!("workflows/{name}.yml.j2");
+        let body = templates.render(&template, &context)?;
+        check_yaml(name, &template, &body)?;
+        desired.push(files::Desired {
+            name: format!("{name}.yml"),
+            body,
+        });
+    }
+    let existing = read_existing(&settings.output)?;
+    let managed: Option<BTreeSet<String>> =
+        (!settings.only.is_empty()).then(|| selected.iter().map(|n| format!("{n}.yml")).collect());
+    let changes = files::plan(&desired, &existing, crate::VERSION, managed.as_ref());
+    let mut applied = Vec::new();
+    if settings.mode == Mode::Write {
+        let conflicts: Vec<String> = changes
+            .iter()
+            .filter(|c| matches!(c, Change::Conflict { .. }))
+            .map(|c| c.name().to_owned())
+            .collect();
+        if !conflicts.is_empty() && !settings.force {
+            return Err(Error::Conflicts(conflicts));
+        }
+        applied = files::apply(&settings.output, &changes, settings.force).map_err(|source| {
+            Error::Io {
+                dir: settings.output.clone(),
+                source,
+            }
+        })?;
+    }
+    Ok(Outcome {
+        changes,
+        applied,
+        warnings: detection.warnings,
+    })
+}
+
+/// The workflows to render: all, or the `--only` ones in the usual order.
+fn select(only: &[String]) -> Result<Vec<&'static str>, Error> {
+    for name in only {
+        if !WORKFLOWS.contains(&name.as_str()) {
+            return Err(Error::UnknownWorkflow(name.clone()));
+        }
+    }
+    Ok(WORKFLOWS
+        .iter()
+        .copied()
+        .filter(|w| only.is_empty() || only.iter().any(|o| o == w))
+        .collect())
+}
+
+/// Every template output must parse as YAML (a broken override is caught before writing).
+fn check_yaml(workflow: &str, template: &str, body: &str) -> Result<(), Error> {
+    serde_saphyr::from_str::<serde_json::Value>(body)
+        .map(|_| ())
+        .map_err(|e| Error::InvalidYaml {
+            workflow: workflow.to_owned(),
+            template: format!("templates/{template}"),
+            message: e.to_string().lines().next().unwrap_or("").to_owned(),
+        })
+}
+
+/// The `*.yml` / `*.yaml` files now in the output directory (none when it does not exist).
+fn read_existing(dir: &Path) -> Result<Vec<(String, String)>, Error> {
+    let io = |source| Error::Io {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(e)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(io)?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !(name.ends_with(".yml") || name.ends_with(".yaml")) || !path.is_file() {
+            continue;
+        }
+        // A file we cannot read as text is not ours; it is never touched.
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            out.push((name.to_owned(), text));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_workflow_has_an_embedded_template() {
+        for w in WORKFLOWS {
+            let name = format!("workflows/{w}.yml.j2");
+            assert!(EMBEDDED.iter().any(|(n, _)| *n == name), "missing {name}");
+        }
+    }
+
+    #[test]
+    fn only_accepts_known_workflows() {
+        assert_eq!(
+            select(&["cd".into(), "ci".into()]).expect("known"),
+            vec!["ci", "cd"]
+        );
+        assert_eq!(
+            select(&["deploy".into()]).expect_err("unknown").to_string(),
+            "unknown workflow `deploy`"
+        );
+    }
+}

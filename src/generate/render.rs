@@ -96,6 +96,15 @@ impl Hint for Error {
     }
 }
 
+/// Quotes a value as a YAML double-quoted string (JSON's escaping is valid YAML), so user
+/// values (branch names, URLs, commands) can never change the structure of a workflow.
+fn yaml_string(value: &minijinja::Value) -> String {
+    let text = value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned);
+    serde_json::to_string(&text).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
 fn file_name(name: &str) -> &str {
     name.rsplit_once('/').map_or(name, |(_, f)| f)
 }
@@ -166,6 +175,7 @@ impl Templates {
             .build()
             .map_err(|e| self.error(&e))?;
         env.set_syntax(syntax);
+        env.add_filter("yaml", yaml_string);
         for (key, (source, _)) in &self.sources {
             env.add_template_owned(key.clone(), source.clone())
                 .map_err(|e| self.error(&e))?;
@@ -211,6 +221,15 @@ mod tests {
             ),
             ("partials/step.yml.j2", "run: echo \"${{ github.sha }}\"\n"),
         ])
+    }
+
+    #[test]
+    fn the_yaml_filter_quotes_values_safely() {
+        let t = Templates::new([("x.j2", "branches: [{{{ b | yaml }}}]")]);
+        let out = t
+            .render("x.j2", &serde_json::json!({"b": "main\"]\non: push #"}))
+            .expect("render");
+        assert_eq!(out, "branches: [\"main\\\"]\\non: push #\"]");
     }
 
     #[test]

@@ -1,0 +1,814 @@
+//! The typed context the workflow templates render: every decision made here, in Rust, from
+//! the config, the detected stacks and the pin table. Templates loop, branch and print.
+//!
+//! Strings that come from the user (branch names, URLs, commands) reach the templates already
+//! checked: a `${{` in any of them is refused, because GitHub would evaluate it as an expression
+//! wherever it lands in a workflow. Templates print them through the `yaml` filter, which
+//! quotes them as YAML strings.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::pins::{self, Pins};
+use super::stacks;
+use crate::config::{Config, Strategy, Trigger};
+use crate::detect::{Language, PackageManager, Stacks, Subproject};
+use crate::error::Hint;
+
+/// The six workflows, by file stem, in the order they are written.
+pub const WORKFLOWS: [&str; 6] = ["ci", "cd", "security", "quality", "release", "rollback"];
+
+/// Everything a workflow template can use.
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    /// The slipway version that renders (`0.1.0`).
+    pub version: String,
+    /// The project's name.
+    pub project: String,
+    /// The branch pull requests merge into.
+    pub default_branch: String,
+    /// Every `uses:` value: third-party actions pinned by SHA, slipway's own at its commit.
+    pub uses: Uses,
+    /// Days to keep build and test artifacts.
+    pub retention_days: u32,
+    /// Days to keep release artifacts.
+    pub release_retention_days: u32,
+    /// What CI builds and tests: one unit per test root (a workspace, a standalone project).
+    pub units: Vec<Unit>,
+    /// True when there are several units: a `changes` job decides which ones run.
+    pub path_filters: bool,
+    /// Test and coverage settings.
+    pub ci: Ci,
+    /// Security scanning settings.
+    pub security: Security,
+    /// Deployment environments in promotion order (empty: no cd jobs).
+    pub environments: Vec<Environment>,
+    /// The units that deploy (with a build output or a Dockerfile), in unit order.
+    pub apps: Vec<String>,
+    /// Release settings.
+    pub release: Release,
+    /// Notification settings.
+    pub notify: Notify,
+    /// Environments deployed only by hand, for the cd dispatch choice.
+    pub manual_environments: Vec<String>,
+}
+
+/// `uses:` values, each a full reference with its tag comment where it has one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Uses {
+    /// actions/checkout.
+    pub checkout: String,
+    /// actions/upload-artifact.
+    pub upload_artifact: String,
+    /// actions/download-artifact.
+    pub download_artifact: String,
+    /// actions/cache/restore.
+    pub cache_restore: String,
+    /// actions/cache/save.
+    pub cache_save: String,
+    /// github/codeql-action/init.
+    pub codeql_init: String,
+    /// github/codeql-action/analyze.
+    pub codeql_analyze: String,
+    /// github/codeql-action/upload-sarif.
+    pub upload_sarif: String,
+    /// aquasecurity/trivy-action.
+    pub trivy: String,
+    /// SonarSource/sonarqube-scan-action.
+    pub sonarqube: String,
+    /// docker/setup-buildx-action.
+    pub buildx: String,
+    /// docker/login-action.
+    pub docker_login: String,
+    /// docker/build-push-action.
+    pub build_push: String,
+    /// slipway's setup-environment action at the binary's commit.
+    pub setup_environment: String,
+    /// slipway's run-tests action.
+    pub run_tests: String,
+    /// slipway's security-scan action.
+    pub security_scan: String,
+    /// slipway's deploy action.
+    pub deploy: String,
+}
+
+/// One thing CI builds and tests.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    /// Job-id suffix, unique, kebab-case (`backend`, `services-api`); empty for the only unit.
+    pub id: String,
+    /// Shown in job names (`backend`); the project name for a unit at the root.
+    pub label: String,
+    /// Directory relative to the root (`.` for the root).
+    pub dir: String,
+    /// Its language (`python`).
+    pub language: Language,
+    /// Its package manager (`uv`).
+    pub package_manager: PackageManager,
+    /// The setup-environment `stacks` input (`python`).
+    pub setup: String,
+    /// Step name of the setup (`Python and uv`).
+    pub setup_label: String,
+    /// Formatting check, run in `dir`.
+    pub format_check: Option<String>,
+    /// Linter, run in `dir`.
+    pub lint: Option<String>,
+    /// Slower static checks for the quality workflow.
+    pub deep_lint: Option<String>,
+    /// Build command, run in `dir`.
+    pub build: Option<String>,
+    /// What the build writes, relative to the root (for artifacts).
+    pub build_output: Option<String>,
+    /// The test command, run in `dir`; `None` when the unit has no tests.
+    pub test_command: Option<String>,
+    /// Path prefixes whose changes run this unit's jobs (`backend/`); empty for the root.
+    pub paths: Vec<String>,
+    /// A Dockerfile that builds this unit's image, relative to the root.
+    pub docker_file: Option<String>,
+    /// The CodeQL language of the unit.
+    pub codeql: Option<String>,
+}
+
+/// Test settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ci {
+    /// Number of shards.
+    pub shards: u32,
+    /// `[1, 2, …, shards]` for the matrix.
+    pub shard_list: Vec<u32>,
+    /// Required pass rate in percent.
+    pub pass_rate: f64,
+    /// Minimum line coverage in percent.
+    pub coverage_min: f64,
+    /// Largest allowed coverage drop in points.
+    pub coverage_max_drop: f64,
+    /// SonarQube settings, when configured.
+    pub sonar: Option<Sonar>,
+}
+
+/// SonarQube settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sonar {
+    /// Project key.
+    pub project_key: String,
+    /// Organization (SonarCloud).
+    pub organization: Option<String>,
+    /// Server URL.
+    pub host_url: String,
+    /// Name of the token secret.
+    pub token_secret: String,
+}
+
+/// Security scanning settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Security {
+    /// Scan for secrets.
+    pub secrets: bool,
+    /// Audit dependencies.
+    pub dependencies: bool,
+    /// Audit workflows.
+    pub workflows: bool,
+    /// Severity that fails the scan (`high`; `never` for none).
+    pub fail_on: String,
+    /// CodeQL languages, sorted, `actions` included.
+    pub codeql_languages: Vec<String>,
+    /// Units with a Dockerfile, for the container scan.
+    pub containers: Vec<String>,
+}
+
+/// One deployment environment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Environment {
+    /// Its name (`production`).
+    pub name: String,
+    /// Job id (`production`, `eu-west`).
+    pub id: String,
+    /// `branch`, `release` or `manual`.
+    pub trigger: &'static str,
+    /// The branch for `branch` triggers.
+    pub branch: Option<String>,
+    /// The job's `if:` expression body (without `${{ }}`).
+    pub condition: String,
+    /// `rolling`, `blue-green` or `canary`.
+    pub strategy: &'static str,
+    /// Whether approval is required (configured on the GitHub environment).
+    pub approval: bool,
+    /// The deployment window, normalised (`Mon-Thu 09:00-16:00 UTC`).
+    pub window: Option<String>,
+    /// The environment URL, when configured.
+    pub url: Option<String>,
+    /// Health settings: path, interval, timeout, deadline, drain.
+    pub health: Health,
+    /// Secret names the deploy checks for.
+    pub secrets: Vec<String>,
+    /// The environment this one promotes from.
+    pub after: Option<String>,
+    /// The GitHub expression of the version deployed (`github.sha` or `github.ref_name`).
+    pub version_expr: &'static str,
+}
+
+/// Health-check settings as the deploy action takes them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Health {
+    /// HTTP path.
+    pub path: String,
+    /// Between probes.
+    pub interval: String,
+    /// One probe.
+    pub timeout: String,
+    /// Until healthy.
+    pub deadline: String,
+    /// Draining the old version.
+    pub drain: String,
+}
+
+/// Release settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    /// Tag prefix (`v`).
+    pub tag_prefix: String,
+    /// Changelog file.
+    pub changelog: String,
+    /// Move the floating major tag.
+    pub floating_major_tag: bool,
+}
+
+/// Notification settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notify {
+    /// Name of the Slack webhook secret.
+    pub slack_secret: Option<String>,
+    /// Name of the generic webhook secret.
+    pub webhook_secret: Option<String>,
+}
+
+/// The context could not be built from this config and repository.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value would be evaluated as a GitHub expression.
+    #[error("`{key}` contains `${{{{`, which GitHub would evaluate as an expression")]
+    Expression {
+        /// The config key or detected item.
+        key: String,
+    },
+    /// An action the templates need has no pin.
+    #[error(transparent)]
+    Pin(#[from] pins::Error),
+    /// The own-actions commit is unknown (a build outside git without `SLIPWAY_BUILD_COMMIT`).
+    #[error("this slipway binary does not know the commit it was built from")]
+    UnknownCommit,
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Expression { .. } => Some("remove the `${{`; values in slipway.yml are plain text".into()),
+            Self::Pin(_) => Some("add the action to `templates/action-pins.toml` with its full commit SHA".into()),
+            Self::UnknownCommit => Some(
+                "install slipway from a git checkout or a release, or set SLIPWAY_BUILD_COMMIT to the 40-hex commit when building".into(),
+            ),
+        }
+    }
+}
+
+/// What the context is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The loaded configuration.
+    pub config: &'a Config,
+    /// The detected stacks.
+    pub stacks: &'a Stacks,
+    /// The pin table.
+    pub pins: &'a Pins,
+    /// The commit slipway's own actions are referenced at.
+    pub commit: &'a str,
+    /// slipway's version.
+    pub version: &'a str,
+    /// The repository root (to read `package.json` scripts for a unit).
+    pub root: &'a Path,
+}
+
+/// Builds the context.
+pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
+    let Inputs {
+        config,
+        stacks,
+        pins,
+        commit,
+        version,
+        root,
+    } = inputs;
+    if !pins::is_full_sha(commit) {
+        return Err(Error::UnknownCommit);
+    }
+    let own = |name: &str| format!("{}/actions/{name}@{commit}", config.actions.repo.as_str());
+    let uses = Uses {
+        checkout: pins.uses("actions/checkout")?,
+        upload_artifact: pins.uses("actions/upload-artifact")?,
+        download_artifact: pins.uses("actions/download-artifact")?,
+        cache_restore: pins.uses("actions/cache/restore")?,
+        cache_save: pins.uses("actions/cache/save")?,
+        codeql_init: pins.uses("github/codeql-action/init")?,
+        codeql_analyze: pins.uses("github/codeql-action/analyze")?,
+        upload_sarif: pins.uses("github/codeql-action/upload-sarif")?,
+        trivy: pins.uses("aquasecurity/trivy-action")?,
+        sonarqube: pins.uses("SonarSource/sonarqube-scan-action")?,
+        buildx: pins.uses("docker/setup-buildx-action")?,
+        docker_login: pins.uses("docker/login-action")?,
+        build_push: pins.uses("docker/build-push-action")?,
+        setup_environment: own("setup-environment"),
+        run_tests: own("run-tests"),
+        security_scan: own("security-scan"),
+        deploy: own("deploy"),
+    };
+
+    let project = config.project.name.clone();
+    let units = units(config, stacks, root, &project);
+    let ci = Ci {
+        shards: config.ci.shards.get(),
+        shard_list: (1..=config.ci.shards.get()).collect(),
+        pass_rate: config.ci.pass_rate.get(),
+        coverage_min: config.ci.coverage.min.get(),
+        coverage_max_drop: config.ci.coverage.max_drop.get(),
+        sonar: config.ci.sonar.as_ref().map(|s| Sonar {
+            project_key: s.project_key.clone(),
+            organization: s.organization.clone(),
+            host_url: s
+                .host_url
+                .clone()
+                .unwrap_or_else(|| "https://sonarcloud.io".to_owned()),
+            token_secret: s.token_secret.as_str().to_owned(),
+        }),
+    };
+    let mut codeql: BTreeSet<String> = units.iter().filter_map(|u| u.codeql.clone()).collect();
+    codeql.insert("actions".to_owned());
+    let security = Security {
+        secrets: config.security.secrets,
+        dependencies: config.security.dependencies,
+        workflows: config.security.workflows,
+        fail_on: match config.security.fail_on {
+            crate::config::Severity::None => "never",
+            crate::config::Severity::Low => "low",
+            crate::config::Severity::Medium => "medium",
+            crate::config::Severity::High => "high",
+            crate::config::Severity::Critical => "critical",
+        }
+        .to_owned(),
+        codeql_languages: codeql.into_iter().collect(),
+        containers: units
+            .iter()
+            .filter(|u| u.docker_file.is_some())
+            .map(|u| u.id.clone())
+            .collect(),
+    };
+    let environments = environments(config)?;
+    let manual_environments = environments
+        .iter()
+        .filter(|e| e.trigger == "manual")
+        .map(|e| e.name.clone())
+        .collect();
+    let apps = units
+        .iter()
+        .filter(|u| u.docker_file.is_some() || u.build_output.is_some())
+        .map(|u| u.id.clone())
+        .collect();
+    let context = Context {
+        version: version.to_owned(),
+        project,
+        default_branch: config.project.default_branch.clone(),
+        uses,
+        retention_days: config.artifacts.retention_days.get(),
+        release_retention_days: config.artifacts.release_retention_days.get(),
+        path_filters: units.len() > 1,
+        units,
+        ci,
+        security,
+        environments,
+        apps,
+        release: Release {
+            tag_prefix: config.release.tag_prefix.clone(),
+            changelog: config.release.changelog.clone(),
+            floating_major_tag: config.release.floating_major_tag,
+        },
+        notify: Notify {
+            slack_secret: config
+                .notify
+                .slack_webhook_secret
+                .as_ref()
+                .map(|s| s.as_str().to_owned()),
+            webhook_secret: config
+                .notify
+                .webhook_secret
+                .as_ref()
+                .map(|s| s.as_str().to_owned()),
+        },
+        manual_environments,
+    };
+    refuse_expressions(&serde_json::to_value(&context).unwrap_or_default(), "")?;
+    Ok(context)
+}
+
+/// Refuses `${{` in any string of the context (keys are named as JSON paths).
+fn refuse_expressions(value: &serde_json::Value, path: &str) -> Result<(), Error> {
+    match value {
+        serde_json::Value::String(s) if s.contains("${{") => Err(Error::Expression {
+            key: path.trim_start_matches('.').to_owned(),
+        }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| refuse_expressions(v, &format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map
+            .iter()
+            .try_for_each(|(k, v)| refuse_expressions(v, &format!("{path}.{k}"))),
+        _ => Ok(()),
+    }
+}
+
+/// Splits `cd dir && cmd` into (`dir`, `cmd`); a command without the prefix runs at the root.
+fn split_command(command: &str) -> (String, String) {
+    if let Some((dir, cmd)) = command
+        .strip_prefix("cd ")
+        .and_then(|rest| rest.split_once(" && "))
+    {
+        return (dir.trim().to_owned(), cmd.trim().to_owned());
+    }
+    (".".to_owned(), command.trim().to_owned())
+}
+
+fn is_under(path: &str, dir: &str) -> bool {
+    dir == "." || path == dir || path.starts_with(&format!("{dir}/"))
+}
+
+/// One unit per test root, then one per top-level project no test root covers.
+fn units(config: &Config, stacks: &Stacks, root: &Path, project: &str) -> Vec<Unit> {
+    let commands: Vec<String> = if config.ci.test_commands.is_empty() {
+        stacks.test_commands.clone()
+    } else {
+        config.ci.test_commands.clone()
+    };
+    let mut roots: Vec<(String, Option<String>)> = Vec::new();
+    for command in &commands {
+        let (dir, cmd) = split_command(command);
+        match roots.iter_mut().find(|(d, _)| *d == dir) {
+            // Two test commands in one directory (a polyglot root): run both.
+            Some((_, Some(existing))) => {
+                existing.push_str(" && ");
+                existing.push_str(&cmd);
+            }
+            Some((_, none)) => *none = Some(cmd),
+            None => roots.push((dir, Some(cmd))),
+        }
+    }
+    let mut by_dir: Vec<(String, Option<String>)> = roots;
+    for sub in &stacks.subprojects {
+        let covered = by_dir.iter().any(|(d, _)| is_under(&sub.path, d));
+        let nested = stacks.subprojects.iter().any(|other| {
+            other.path != sub.path && other.path != "." && is_under(&sub.path, &other.path)
+        });
+        if !covered && !nested {
+            by_dir.push((sub.path.clone(), None));
+        }
+    }
+    by_dir.sort_by(|a, b| (a.0 != ".", &a.0).cmp(&(b.0 != ".", &b.0)));
+    let single = by_dir.len() == 1;
+    let mut seen_ids = BTreeSet::new();
+    by_dir
+        .into_iter()
+        .filter_map(|(dir, test_command)| {
+            let sub = lead_subproject(stacks, &dir)?;
+            let recipe = stacks::recipe(sub.stack, sub.package_manager);
+            let scripts = node_scripts(root, &dir, sub.stack);
+            let node_script = |command: &Option<String>, name: &str| match &scripts {
+                Some(scripts) if !scripts.contains(name) => None,
+                _ => command.clone(),
+            };
+            let build = node_script(&recipe.build, "build");
+            let lint = node_script(&recipe.lint, "lint");
+            let (build, build_output) = match (build, &recipe.build_output) {
+                (Some(b), Some(out)) => (
+                    Some(wrapper_aware(&b, test_command.as_deref())),
+                    Some(join(&dir, out)),
+                ),
+                _ => (None, None),
+            };
+            let mut id = if single {
+                String::new()
+            } else {
+                slug(if dir == "." { project } else { &dir })
+            };
+            while !single && !seen_ids.insert(id.clone()) {
+                id.push_str("-2");
+            }
+            let docker_file = stacks
+                .docker_files
+                .iter()
+                .filter(|f| is_under(f, &dir))
+                .min_by_key(|f| (f.matches('/').count(), (*f).clone()))
+                .cloned();
+            Some(Unit {
+                label: if dir == "." {
+                    project.to_owned()
+                } else {
+                    dir.clone()
+                },
+                paths: if dir == "." {
+                    Vec::new()
+                } else {
+                    vec![format!("{dir}/")]
+                },
+                id,
+                language: sub.stack,
+                package_manager: sub.package_manager,
+                setup: recipe.setup.to_owned(),
+                setup_label: recipe.setup_label,
+                format_check: recipe.format_check,
+                lint,
+                deep_lint: recipe.deep_lint,
+                build,
+                build_output,
+                test_command,
+                docker_file,
+                codeql: recipe.codeql.map(str::to_owned),
+                dir,
+            })
+        })
+        .collect()
+}
+
+/// The project that decides a unit's stack: the one at `dir`, else the shallowest below it.
+fn lead_subproject<'a>(stacks: &'a Stacks, dir: &str) -> Option<&'a Subproject> {
+    stacks
+        .subprojects
+        .iter()
+        .find(|s| s.path == dir)
+        .or_else(|| {
+            stacks
+                .subprojects
+                .iter()
+                .filter(|s| is_under(&s.path, dir))
+                .min_by_key(|s| (s.path.matches('/').count(), s.path.clone()))
+        })
+}
+
+/// `package.json` script names of a JavaScript unit; `None` for other stacks or when unreadable
+/// (then the `--if-present` forms decide at run time).
+fn node_scripts(root: &Path, dir: &str, language: Language) -> Option<BTreeSet<String>> {
+    if !matches!(language, Language::Javascript | Language::Typescript) {
+        return None;
+    }
+    let text = std::fs::read_to_string(root.join(dir).join("package.json")).ok()?;
+    let value: serde_json::Value =
+        serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()?;
+    let scripts = value.get("scripts")?.as_object()?;
+    Some(scripts.keys().cloned().collect())
+}
+
+/// Maven and Gradle builds use the wrapper only when the tests do.
+fn wrapper_aware(build: &str, test_command: Option<&str>) -> String {
+    let uses = |w: &str| test_command.is_some_and(|t| t.starts_with(w));
+    if let Some(rest) = build.strip_prefix("./mvnw ").filter(|_| !uses("./mvnw")) {
+        return format!("mvn {rest}");
+    }
+    if let Some(rest) = build
+        .strip_prefix("./gradlew ")
+        .filter(|_| !uses("./gradlew"))
+    {
+        return format!("gradle {rest}");
+    }
+    build.to_owned()
+}
+
+fn join(dir: &str, rel: &str) -> String {
+    if dir == "." {
+        rel.to_owned()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}
+
+/// A job-id-safe slug: lower-case ASCII letters, digits and `-`.
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("u-{out}")
+    } else {
+        out
+    }
+}
+
+/// Escapes a value for a single-quoted string in a GitHub expression.
+fn expr_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn environments(config: &Config) -> Result<Vec<Environment>, Error> {
+    let base = &config.deploy.health;
+    let prefix = &config.release.tag_prefix;
+    let mut out = Vec::new();
+    for (name, env) in config.environments.iter() {
+        let name = name.as_str().to_owned();
+        let release_condition = format!(
+            "(github.event_name == 'release' && !github.event.release.prerelease) || (github.event_name == 'workflow_dispatch' && inputs.environment == 'release' && startsWith(github.ref, {}))",
+            expr_str(&format!("refs/tags/{prefix}"))
+        );
+        let (trigger, condition, version_expr) =
+            match (&env.branch, env.on.as_ref().map(|l| l.value)) {
+                (Some(branch), _) => (
+                    "branch",
+                    format!(
+                        "github.event_name == 'push' && github.ref == {}",
+                        expr_str(&format!("refs/heads/{branch}"))
+                    ),
+                    "github.sha",
+                ),
+                (None, Some(Trigger::Release)) => ("release", release_condition, "github.ref_name"),
+                (None, Some(Trigger::Manual) | None) => (
+                    "manual",
+                    format!(
+                        "github.event_name == 'workflow_dispatch' && inputs.environment == {}",
+                        expr_str(&name)
+                    ),
+                    "github.sha",
+                ),
+            };
+        let o = env.health.as_ref();
+        let pick = |v: Option<crate::config::Duration>, d: crate::config::Duration| {
+            v.unwrap_or(d).to_string()
+        };
+        out.push(Environment {
+            id: slug(&name),
+            trigger,
+            branch: env.branch.clone(),
+            condition,
+            strategy: match env.strategy {
+                Strategy::Rolling => "rolling",
+                Strategy::BlueGreen => "blue-green",
+                Strategy::Canary => "canary",
+            },
+            approval: env.approval,
+            window: env.window.as_ref().map(ToString::to_string),
+            url: env.url.clone(),
+            health: Health {
+                path: o
+                    .and_then(|h| h.path.clone())
+                    .unwrap_or_else(|| base.path.clone()),
+                interval: pick(o.and_then(|h| h.interval), base.interval),
+                timeout: pick(o.and_then(|h| h.timeout), base.timeout),
+                deadline: pick(o.and_then(|h| h.deadline), base.deadline),
+                drain: pick(o.and_then(|h| h.drain), base.drain),
+            },
+            secrets: env.secrets.iter().map(|s| s.as_str().to_owned()).collect(),
+            after: env.after.as_ref().map(|a| a.value.as_str().to_owned()),
+            version_expr,
+            name,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stacks(json: serde_json::Value) -> Stacks {
+        let subprojects = json["subprojects"]
+            .as_array()
+            .expect("subprojects")
+            .iter()
+            .map(|s| Subproject {
+                path: s["path"].as_str().expect("path").to_owned(),
+                stack: serde_json::from_value(s["stack"].clone()).expect("stack"),
+                package_manager: serde_json::from_value(s["package_manager"].clone()).expect("pm"),
+            })
+            .collect();
+        Stacks {
+            subprojects,
+            test_commands: serde_json::from_value(json["test_commands"].clone()).expect("commands"),
+            docker_files: serde_json::from_value(json["docker_files"].clone()).unwrap_or_default(),
+            ..Stacks::default()
+        }
+    }
+
+    fn build_for(config: &Config, stacks: &Stacks) -> Result<Context, Error> {
+        build(Inputs {
+            config,
+            stacks,
+            pins: &Pins::embedded(),
+            commit: "0123456789abcdef0123456789abcdef01234567",
+            version: "0.1.0",
+            root: Path::new("/nonexistent"),
+        })
+    }
+
+    #[test]
+    fn a_monorepo_gets_one_unit_per_test_root_and_path_filters() {
+        let s = stacks(serde_json::json!({
+            "subprojects": [
+                {"path": "backend", "stack": "python", "package_manager": "uv"},
+                {"path": "frontend", "stack": "typescript", "package_manager": "pnpm"}
+            ],
+            "test_commands": ["cd backend && uv run pytest", "cd frontend && pnpm run test"],
+            "docker_files": ["backend/Dockerfile"]
+        }));
+        let mut config = Config::default();
+        config.project.name = "shop".into();
+        let c = build_for(&config, &s).expect("context");
+        assert!(c.path_filters);
+        let ids: Vec<&str> = c.units.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(ids, vec!["backend", "frontend"]);
+        assert_eq!(c.units[0].test_command.as_deref(), Some("uv run pytest"));
+        assert_eq!(c.units[0].paths, vec!["backend/"]);
+        assert_eq!(
+            c.units[0].docker_file.as_deref(),
+            Some("backend/Dockerfile")
+        );
+        assert_eq!(
+            c.security.codeql_languages,
+            vec!["actions", "javascript-typescript", "python"]
+        );
+        assert_eq!(
+            c.uses.run_tests,
+            "slipway-ci/slipway/actions/run-tests@0123456789abcdef0123456789abcdef01234567"
+        );
+    }
+
+    #[test]
+    fn a_workspace_is_one_unit_and_members_are_not_repeated() {
+        let s = stacks(serde_json::json!({
+            "subprojects": [
+                {"path": "crates/core", "stack": "rust", "package_manager": "cargo"},
+                {"path": "crates/cli", "stack": "rust", "package_manager": "cargo"}
+            ],
+            "test_commands": ["cargo test --workspace"]
+        }));
+        let c = build_for(&Config::default(), &s).expect("context");
+        assert_eq!(c.units.len(), 1);
+        assert_eq!(c.units[0].id, "");
+        assert_eq!(c.units[0].dir, ".");
+        assert!(!c.path_filters);
+    }
+
+    #[test]
+    fn environments_get_conditions_from_their_triggers() {
+        let c = build_for(&Config::default(), &Stacks::default()).expect("context");
+        let names: Vec<&str> = c.environments.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, vec!["staging", "production"]);
+        assert_eq!(
+            c.environments[0].condition,
+            "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+        );
+        assert_eq!(c.environments[1].trigger, "release");
+        assert!(
+            c.environments[1]
+                .condition
+                .contains("startsWith(github.ref, 'refs/tags/v')")
+        );
+    }
+
+    #[test]
+    fn a_github_expression_in_config_is_refused() {
+        let mut config = Config::default();
+        config.ci.test_commands = vec!["echo ${{ secrets.TOKEN }}".into()];
+        let s = stacks(
+            serde_json::json!({"subprojects": [{"path": ".", "stack": "rust", "package_manager": "cargo"}], "test_commands": []}),
+        );
+        let err = build_for(&config, &s).expect_err("expression");
+        assert_eq!(
+            err.to_string(),
+            "`units[0].test_command` contains `${{`, which GitHub would evaluate as an expression"
+        );
+    }
+
+    #[test]
+    fn quotes_in_branch_names_are_escaped_in_expressions() {
+        assert_eq!(expr_str("refs/heads/it's"), "'refs/heads/it''s'");
+        assert_eq!(slug("services/api"), "services-api");
+        assert_eq!(slug("Billing.Api"), "billing-api");
+        assert_eq!(slug("1st"), "u-1st");
+    }
+
+    #[test]
+    fn an_unknown_commit_is_an_error_with_a_hint() {
+        let err = build(Inputs {
+            config: &Config::default(),
+            stacks: &Stacks::default(),
+            pins: &Pins::embedded(),
+            commit: "unknown",
+            version: "0.1.0",
+            root: Path::new("."),
+        })
+        .expect_err("unknown commit");
+        assert!(err.hint().is_some());
+    }
+}
