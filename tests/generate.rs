@@ -180,9 +180,9 @@ fn check_exits_0_when_everything_is_current_and_1_with_a_diff_when_a_file_drifte
     std::fs::write(&ci, text.replace("name: ci", "name: ci-old")).expect("edit");
     let t = check(out.path());
     t.code(1);
-    assert!(t.stdout.contains("--- a[TEMP]/ci.yml\n+++ b[TEMP]/ci.yml\n"), "{t}");
+    assert!(t.stdout.contains("--- a/[TEMP]/ci.yml\n+++ b/[TEMP]/ci.yml\n"), "{t}");
     assert!(t.stdout.contains("-name: ci-old\n+name: ci\n"), "{t}");
-    assert!(t.stdout.contains("--- /dev/null\n+++ b[TEMP]/cd.yml\n"), "a missing file is a diff too: {t}");
+    assert!(t.stdout.contains("--- /dev/null\n+++ b/[TEMP]/cd.yml\n"), "a missing file is a diff too: {t}");
     assert!(t.stderr.contains("edited by hand  [TEMP]/ci.yml"), "{t}");
     assert!(t.stderr.contains("missing  [TEMP]/cd.yml"), "{t}");
     assert!(t.stderr.contains("hint: run `slipway gen-workflows`"), "{t}");
