@@ -319,7 +319,11 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     }
     repo.ensure_clean()?;
     // Fail before changing anything when the release cannot be published.
-    let publisher = publish::Publisher::from_env()?;
+    let runtime = publish::runtime()?;
+    let publisher = {
+        let _inside = runtime.enter();
+        publish::Publisher::from_env()?
+    };
     let assets = publish::Asset::read_all(&settings.assets)?;
     let body = outcome.plan.changelog.clone().unwrap_or_default();
     let path = settings.root.join(&settings.release.changelog);
@@ -349,13 +353,13 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     if repo.origin_url().is_some() {
         repo.push(std::slice::from_ref(&tag), &forced)?;
     }
-    let published = publisher.publish_blocking(&publish::Request {
+    let published = runtime.block_on(publisher.publish(&publish::Request {
         tag: tag.clone(),
         name: tag.clone(),
         body,
         prerelease,
         assets,
-    })?;
+    }))?;
     outcome.changelog = Some(path);
     outcome.published = Some(published);
     Ok(outcome)

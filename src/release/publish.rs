@@ -148,6 +148,14 @@ pub fn checksums(assets: &[Asset]) -> String {
     lines.concat()
 }
 
+/// The single-threaded runtime a synchronous caller publishes on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
+}
+
 /// What to publish.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -216,7 +224,8 @@ impl Publisher {
         Self::new(settings, Arc::new(SystemClock))
     }
 
-    /// A publisher from explicit settings and a clock (tests pass a fake one).
+    /// A publisher from explicit settings and a clock (tests pass a fake one). Call it inside
+    /// a tokio runtime (see [`runtime`]): the HTTP clients start their workers there.
     pub fn new(settings: client::Settings, clock: Arc<dyn Clock>) -> Result<Self, Error> {
         let api: Uri = settings
             .api_url
@@ -239,15 +248,6 @@ impl Publisher {
             clock,
             retries,
         })
-    }
-
-    /// [`Publisher::publish`] on a runtime of its own, for synchronous callers.
-    pub fn publish_blocking(&self, request: &Request) -> Result<Published, Error> {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(Error::Runtime)?
-            .block_on(self.publish(request))
     }
 
     fn releases_path(&self) -> Result<String, Error> {
