@@ -50,6 +50,51 @@ pub enum Command {
     /// Inspect and check slipway.yml.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Decide the next version from conventional commits, write the changelog, tag and publish.
+    #[command(
+        disable_version_flag = true,
+        after_help = "Examples:\n  slipway release                       print the next version (dry run outside CI)\n  slipway release --json                the decision as JSON for scripts\n  slipway release --pre rc              the next 1.3.0-rc.N\n  slipway release --version 2.0.0       force a version\n  slipway release --no-dry-run --asset dist/app.tar.gz\n                                        tag, push and publish the GitHub release\n\nA real run needs GITHUB_TOKEN with `contents: write` and the full history (`fetch-depth: 0`)."
+    )]
+    Release(ReleaseArgs),
+}
+
+/// Arguments of `slipway release`.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The repository root, e.g. `.` or `../shop`.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The config file, e.g. `deploy/slipway.yml` (default: `DIR/slipway.yml` when present).
+    #[arg(long, value_name = "FILE", env = "SLIPWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Decide and print, change nothing, e.g. `--dry-run` or `--dry-run=false`; the default
+    /// outside CI (when `CI` is not `true`).
+    #[arg(long, env = "SLIPWAY_DRY_RUN", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub dry_run: Option<bool>,
+    /// Make the release even outside CI, e.g. `slipway release --no-dry-run`.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub no_dry_run: bool,
+    /// Print the decision as JSON on stdout, e.g. `slipway release --json | jq -r .next`.
+    #[arg(long, env = "SLIPWAY_JSON")]
+    pub json: bool,
+    /// A pre-release channel, e.g. `--pre rc` for `1.3.0-rc.1`, then `rc.2`.
+    #[arg(long, env = "SLIPWAY_PRE", value_name = "CHANNEL")]
+    pub pre: Option<String>,
+    /// Release this version instead of the computed one, e.g. `--version 2.0.0`.
+    #[arg(long, env = "SLIPWAY_VERSION", value_name = "VERSION")]
+    pub version: Option<String>,
+    /// The tag prefix, e.g. `--tag-prefix mytool-v` (default: `release.tag-prefix`, `v`).
+    #[arg(long, env = "SLIPWAY_TAG_PREFIX", value_name = "PREFIX")]
+    pub tag_prefix: Option<String>,
+    /// A file to attach to the GitHub release, e.g. `--asset dist/app.tar.gz` (repeat it, or
+    /// separate with commas in `SLIPWAY_ASSET`).
+    #[arg(
+        long,
+        env = "SLIPWAY_ASSET",
+        value_delimiter = ',',
+        value_name = "FILE"
+    )]
+    pub asset: Vec<PathBuf>,
 }
 
 /// Arguments of `slipway gen-workflows`.
@@ -141,6 +186,7 @@ impl Command {
             Self::GenWorkflows(_) => "gen-workflows",
             Self::Config(ConfigCommand::Schema) => "config schema",
             Self::Config(ConfigCommand::Validate(_)) => "config validate",
+            Self::Release(_) => "release",
         }
     }
 }
@@ -204,7 +250,68 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             print_stdout(&format!("{schema}\n"))
         }
         Command::Config(ConfigCommand::Validate(args)) => run_validate(args),
+        Command::Release(args) => run_release(args),
     }
+}
+
+fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
+    use crate::release;
+    let ReleaseArgs {
+        dir,
+        config,
+        dry_run,
+        no_dry_run,
+        json,
+        pre,
+        version,
+        tag_prefix,
+        asset,
+    } = args;
+    let loaded = config::load(&dir, config.as_deref())?;
+    let release = loaded.config.release;
+    // NOTE: `CI=true` is set by GitHub Actions and most CI services
+    // (https://docs.github.com/en/actions/reference/workflows-and-actions/variables#default-environment-variables).
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let dry_run = match (dry_run, no_dry_run) {
+        (_, true) => false,
+        (Some(d), false) => d,
+        (None, false) => !in_ci,
+    };
+    let settings = release::Settings {
+        root: dir,
+        tag_prefix: tag_prefix.unwrap_or_else(|| release.tag_prefix.clone()),
+        release,
+        dry_run,
+        pre: pre.filter(|p| !p.is_empty()),
+        version: version.filter(|v| !v.is_empty()),
+        assets: asset,
+    };
+    let outcome = release::run(&settings)?;
+    let plan = &outcome.plan;
+    for tag in &plan.ignored_tags {
+        eprintln!("note: ignoring the tag `{tag}`: not a semantic version");
+    }
+    if json {
+        print_stdout(&format!("{}\n", plan.summary().to_json()))?;
+    } else {
+        print_stdout(&release::render_plan(plan, dry_run))?;
+    }
+    if dry_run && plan.next.is_some() {
+        eprintln!("dry run: nothing was changed (`--no-dry-run` makes the release)");
+    }
+    if let Some(p) = &outcome.published {
+        eprintln!("published {}", p.html_url);
+    }
+    if let Some(tag) = &plan.tag {
+        let runtime = github::runtime();
+        if runtime.in_actions() {
+            runtime.set_output("tag", tag)?;
+            if let Some(next) = &plan.next {
+                runtime.set_output("version", &next.to_string())?;
+            }
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 fn run_detect(args: DetectArgs) -> Result<u8, Failure> {

@@ -1,0 +1,395 @@
+//! `slipway release`: the next version from conventional commits, the changelog, the tag and
+//! the GitHub release.
+//!
+//! Deciding needs only the local repository ([`git`]): the latest tag with the prefix that
+//! parses as SemVer 2.0.0 (<https://semver.org/spec/v2.0.0.html>), the commits since it read as
+//! Conventional Commits 1.0.0 (<https://www.conventionalcommits.org/en/v1.0.0/>) by
+//! [`commits`], and the version rules of [`bump`]. A dry run stops there and prints the
+//! decision. A real run then refuses a dirty work tree, prepends the [`changelog`], commits it,
+//! creates the annotated tag (and moves the floating major tag), pushes, and publishes the
+//! GitHub release with [`publish`] in an order that never shows a release without its assets.
+
+pub mod bump;
+pub mod changelog;
+pub mod commits;
+pub mod git;
+pub mod publish;
+
+use std::path::PathBuf;
+
+use semver::Version;
+use serde::Serialize;
+
+use crate::config;
+use crate::error::Hint;
+use bump::Bump;
+use commits::Change;
+
+/// What `slipway release` is asked to do.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The repository root.
+    pub root: PathBuf,
+    /// The `release` section of `slipway.yml`.
+    pub release: config::Release,
+    /// The tag prefix (`release.tag-prefix` unless overridden).
+    pub tag_prefix: String,
+    /// Decide and print; change nothing.
+    pub dry_run: bool,
+    /// A pre-release channel, e.g. `rc` for `1.3.0-rc.1`.
+    pub pre: Option<String>,
+    /// A forced version, e.g. `2.0.0`.
+    pub version: Option<String>,
+    /// Files to attach to the GitHub release.
+    pub assets: Vec<PathBuf>,
+}
+
+/// The decision: what the next release is, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The latest version tag reachable from `HEAD` (stable or pre-release).
+    pub previous: Option<git::Tag>,
+    /// The next version; `None` when there is nothing to release.
+    pub next: Option<Version>,
+    /// The tag of the next version, e.g. `v1.3.0`.
+    pub tag: Option<String>,
+    /// The kind of step.
+    pub bump: Bump,
+    /// Commits read since the last stable release.
+    pub commits: usize,
+    /// Commits that do not move the version.
+    pub skipped: usize,
+    /// The changes, oldest first.
+    pub changes: Vec<Change>,
+    /// Why there is no release, when there is none.
+    pub reason: Option<String>,
+    /// Tags with the prefix that are not SemVer, ignored.
+    pub ignored_tags: Vec<String>,
+    /// The changelog section of the release.
+    pub changelog: Option<String>,
+}
+
+impl Summary {
+    /// The JSON text, spaced as documented:
+    /// `{"previous": "1.2.3", "next": "1.3.0", "bump": "minor", "commits": 14, "skipped": 3}`.
+    pub fn to_json(&self) -> String {
+        let text = |v: &Option<String>| {
+            v.as_ref().map_or_else(
+                || "null".to_owned(),
+                |s| serde_json::Value::from(s.as_str()).to_string(),
+            )
+        };
+        format!(
+            "{{\"previous\": {}, \"next\": {}, \"bump\": \"{}\", \"commits\": {}, \"skipped\": {}}}",
+            text(&self.previous),
+            text(&self.next),
+            self.bump.as_str(),
+            self.commits,
+            self.skipped
+        )
+    }
+}
+
+impl Plan {
+    /// The `--json` form: `{"previous", "next", "bump", "commits", "skipped"}`.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            previous: self.previous.as_ref().map(|t| t.version.to_string()),
+            next: self.next.as_ref().map(Version::to_string),
+            bump: self.bump,
+            commits: self.commits,
+            skipped: self.skipped,
+        }
+    }
+}
+
+/// What `--json` prints; checks read this shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// The previous version; `null` for a first release.
+    pub previous: Option<String>,
+    /// The next version; `null` when there is nothing to release.
+    pub next: Option<String>,
+    /// `major`, `minor`, `patch`, `prerelease` or `none`.
+    pub bump: Bump,
+    /// Commits read.
+    pub commits: usize,
+    /// Commits that do not move the version.
+    pub skipped: usize,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The decision.
+    pub plan: Plan,
+    /// The changelog file written, on a real run.
+    pub changelog: Option<PathBuf>,
+    /// The floating major tag moved, e.g. `v1`.
+    pub floating_tag: Option<String>,
+    /// The GitHub release, on a real run.
+    pub published: Option<publish::Published>,
+}
+
+/// Why a release could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing the repository failed.
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    /// `--version` is not a version.
+    #[error("`--version {text}` is not a version")]
+    BadVersion {
+        /// What was given.
+        text: String,
+        /// Why.
+        #[source]
+        source: semver::Error,
+    },
+    /// `--pre` is not a usable channel name.
+    #[error(transparent)]
+    BadChannel(#[from] bump::BadChannel),
+    /// The tag of the next version exists already.
+    #[error("the tag `{0}` exists already")]
+    TagExists(String),
+    /// A forced version is not above the previous one.
+    #[error("`{next}` is not above the previous version `{previous}`")]
+    NotNewer {
+        /// The forced version.
+        next: String,
+        /// The previous version.
+        previous: String,
+    },
+    /// The changelog could not be rendered.
+    #[error(transparent)]
+    Changelog(#[from] changelog::RenderError),
+    /// The changelog file could not be read or written.
+    #[error("writing `{}`", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Publishing the GitHub release failed.
+    #[error(transparent)]
+    Publish(#[from] publish::Error),
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Git(e) => e.hint(),
+            Self::Publish(e) => e.hint(),
+            Self::BadVersion { .. } => {
+                Some("give three numbers, e.g. `--version 2.0.0` or `--version 2.0.0-rc.1`".into())
+            }
+            Self::BadChannel(_) => {
+                Some("use letters, digits and `-`, e.g. `--pre rc` or `--pre beta`".into())
+            }
+            Self::TagExists(_) => Some(
+                "the version was released already; fetch the tags (`git fetch --tags`) or pick another `--version`"
+                    .into(),
+            ),
+            Self::NotNewer { .. } => Some("give a version above the previous one".into()),
+            _ => None,
+        }
+    }
+}
+
+/// Decides the next release from the repository, without changing anything.
+pub fn plan(settings: &Settings, repo: &git::Repo) -> Result<Plan, Error> {
+    let prefix = settings.tag_prefix.as_str();
+    let tags = repo.tags(prefix)?;
+    let previous = tags.reachable.first().cloned();
+    let base = tags.reachable.iter().find(|t| t.version.pre.is_empty());
+    let raw = repo.commits_since(base.map(|t| t.name.as_str()))?;
+    let analysis = commits::analyze(&raw);
+    let existing: Vec<Version> = tags.all.iter().map(|t| t.version.clone()).collect();
+    let mut reason = None;
+    let next = match &settings.version {
+        Some(text) => {
+            let forced = bump::parse_forced(text, prefix).map_err(|source| Error::BadVersion {
+                text: text.clone(),
+                source,
+            })?;
+            if let Some(prev) = &previous
+                && forced <= prev.version
+            {
+                return Err(Error::NotNewer {
+                    next: forced.to_string(),
+                    previous: prev.version.to_string(),
+                });
+            }
+            Some(forced)
+        }
+        None => {
+            let base_version = base.map(|t| &t.version);
+            match bump::next_stable(base_version, analysis.level(), settings.release.pre_1_0) {
+                None => {
+                    reason = Some(match (&base, analysis.commits) {
+                        (Some(t), 0) => format!("no commits since `{}`", t.name),
+                        (Some(t), n) => format!(
+                            "none of the {n} commits since `{}` is a feature, a fix or a breaking change",
+                            t.name
+                        ),
+                        (None, 0) => "the repository has no commits".to_owned(),
+                        (None, n) => format!(
+                            "none of the {n} commits is a feature, a fix or a breaking change"
+                        ),
+                    });
+                    None
+                }
+                Some(stable) => match &settings.pre {
+                    Some(channel) => {
+                        let candidate = bump::next_prerelease(&stable, channel, &existing)?;
+                        // Nothing new since the last pre-release of this version: no new one.
+                        match &previous {
+                            Some(p)
+                                if !p.version.pre.is_empty()
+                                    && (p.version.major, p.version.minor, p.version.patch)
+                                        == (stable.major, stable.minor, stable.patch)
+                                    && repo.commits_since(Some(&p.name))?.is_empty() =>
+                            {
+                                reason = Some(format!("no commits since `{}`", p.name));
+                                None
+                            }
+                            _ => Some(candidate),
+                        }
+                    }
+                    None => Some(stable),
+                },
+            }
+        }
+    };
+    let tag = next.as_ref().map(|v| format!("{prefix}{v}"));
+    if let Some(t) = &tag
+        && tags.all.iter().any(|x| &x.name == t)
+    {
+        return Err(Error::TagExists(t.clone()));
+    }
+    let bump = match (&next, &settings.version) {
+        (None, _) => Bump::None,
+        (Some(n), Some(_)) => Bump::between(previous.as_ref().map(|t| &t.version), n),
+        (Some(n), None) => Bump::between(base.map(|t| &t.version), n),
+    };
+    let changelog = match (&next, &tag) {
+        (Some(v), Some(t)) => Some(changelog::render(&changelog::Input {
+            version: v.to_string(),
+            tag: t.clone(),
+            previous_tag: previous.as_ref().map(|p| p.name.clone()),
+            date: repo.head_date().unwrap_or_default(),
+            github: repo.origin_url().as_deref().and_then(git::github_slug),
+            changes: &analysis.changes,
+            include_other: settings.release.include_other_commits,
+        })?),
+        _ => None,
+    };
+    Ok(Plan {
+        previous,
+        next,
+        tag,
+        bump,
+        commits: analysis.commits,
+        skipped: analysis.skipped,
+        changes: analysis.changes,
+        reason,
+        ignored_tags: tags.ignored,
+        changelog,
+    })
+}
+
+/// Runs `slipway release`: decides, and unless it is a dry run, writes the changelog, tags,
+/// pushes and publishes.
+pub fn run(settings: &Settings) -> Result<Outcome, Error> {
+    let repo = git::Repo::open(&settings.root)?;
+    let plan = plan(settings, &repo)?;
+    let mut outcome = Outcome {
+        plan,
+        changelog: None,
+        floating_tag: None,
+        published: None,
+    };
+    let (Some(next), Some(tag)) = (outcome.plan.next.clone(), outcome.plan.tag.clone()) else {
+        return Ok(outcome);
+    };
+    if settings.dry_run {
+        return Ok(outcome);
+    }
+    repo.ensure_clean()?;
+    // Fail before changing anything when the release cannot be published.
+    let runtime = publish::runtime()?;
+    let publisher = {
+        let _inside = runtime.enter();
+        publish::Publisher::from_env()?
+    };
+    let assets = publish::Asset::read_all(&settings.assets)?;
+    let body = outcome.plan.changelog.clone().unwrap_or_default();
+    let path = settings.root.join(&settings.release.changelog);
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => return Err(Error::Write { path, source }),
+    };
+    let text = changelog::prepend(existing.as_deref(), &body);
+    crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(|source| Error::Write {
+        path: path.clone(),
+        source,
+    })?;
+    repo.commit(
+        &[settings.release.changelog.as_str()],
+        &format!("chore(release): {tag}"),
+    )?;
+    repo.tag(&tag, &tag, false)?;
+    let prerelease = !next.pre.is_empty();
+    let mut forced = Vec::new();
+    if settings.release.floating_major_tag && !prerelease {
+        let major = format!("{}{}", settings.tag_prefix, next.major);
+        repo.tag(&major, &format!("{major} (points at {tag})"), true)?;
+        forced.push(major.clone());
+        outcome.floating_tag = Some(major);
+    }
+    if repo.origin_url().is_some() {
+        repo.push(std::slice::from_ref(&tag), &forced)?;
+    }
+    let published = runtime.block_on(publisher.publish(&publish::Request {
+        tag: tag.clone(),
+        name: tag.clone(),
+        body,
+        prerelease,
+        assets,
+    }))?;
+    outcome.changelog = Some(path);
+    outcome.published = Some(published);
+    Ok(outcome)
+}
+
+/// The human form of a decision: a few aligned lines, then the changelog section.
+pub fn render_plan(plan: &Plan, dry_run: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let previous = plan
+        .previous
+        .as_ref()
+        .map_or_else(|| "none (first release)".to_owned(), |t| t.name.clone());
+    let _ = writeln!(out, "previous: {previous}");
+    match (&plan.tag, &plan.reason) {
+        (Some(tag), _) => {
+            let verb = if dry_run { "next:    " } else { "released:" };
+            let _ = writeln!(out, "{verb} {tag} ({})", plan.bump.as_str());
+        }
+        (None, Some(reason)) => {
+            let _ = writeln!(out, "next:     none");
+            let _ = writeln!(out, "no release: {reason}");
+        }
+        (None, None) => {
+            let _ = writeln!(out, "next:     none");
+        }
+    }
+    let _ = writeln!(out, "commits:  {} ({} skipped)", plan.commits, plan.skipped);
+    if let Some(changelog) = &plan.changelog {
+        let _ = write!(out, "\n{changelog}");
+    }
+    out
+}
