@@ -264,3 +264,105 @@ fn flags_read_their_slipway_environment_variables() {
         "{t}"
     );
 }
+
+#[test]
+fn a_real_cargo_project_is_run_with_its_doctests_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("src/lib.rs"),
+        "/// ```\n/// assert_eq!(demo::add(1, 1), 2);\n/// ```\npub fn add(a: i32, b: i32) -> i32 { a + b }\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() { assert_eq!(super::add(2, 2), 4); }\n    #[test]\n    fn breaks() { assert_eq!(super::add(2, 2), 5, \"math\"); }\n}\n",
+    )
+    .unwrap();
+    let t = slipway()
+        .args(["run-tests", "--json", "--pass-rate", "60"])
+        .arg_path(root)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CARGO_TARGET_DIR", root.join("target"))
+        .current_dir(root)
+        .run();
+    t.code(0);
+    let v = json(&t.stdout);
+    // Two unit tests (nextest or libtest) and one doctest.
+    assert_eq!(v["totals"]["tests"], 3, "{t}");
+    assert_eq!(v["totals"]["failed"], 1, "{t}");
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(".slipway/test-results/report.json")).unwrap(),
+    )
+    .unwrap();
+    let failure = &report["failures"][0];
+    assert!(
+        failure["id"].as_str().unwrap().ends_with("breaks"),
+        "{failure}"
+    );
+    assert_eq!(failure["file"], "src/lib.rs", "{failure}");
+}
+
+/// A venv with pytest, or `None` when pip cannot install it here.
+fn pytest_venv(dir: &Path) -> Option<PathBuf> {
+    let venv = dir.join("venv");
+    let ok = std::process::Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success())
+        && std::process::Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "pytest"])
+            .status()
+            .is_ok_and(|s| s.success());
+    ok.then_some(venv)
+}
+
+#[test]
+fn a_real_pytest_project_is_run_and_a_flaky_test_is_found_by_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(venv) = pytest_venv(dir.path()) else {
+        eprintln!("skipped: pytest cannot be installed here");
+        return;
+    };
+    let root = dir.path().join("app");
+    std::fs::create_dir_all(root.join("tests")).unwrap();
+    std::fs::write(root.join("pytest.ini"), "[pytest]\n").unwrap();
+    std::fs::write(
+        root.join("tests/test_app.py"),
+        "import os\n\ndef test_ok():\n    assert 1 + 1 == 2\n\ndef test_flaky():\n    marker = os.path.join(os.path.dirname(__file__), '.ran')\n    first = not os.path.exists(marker)\n    open(marker, 'w').close()\n    assert not first\n\ndef test_broken():\n    assert 2 * 2 == 5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("slipway.yml"),
+        "version: 1\nci:\n  test-commands: [\"pytest\"]\n",
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        venv.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let t = slipway()
+        .args(["run-tests", "--retries", "1", "--json"])
+        .arg_path(&root)
+        .env("PATH", path)
+        .current_dir(&root)
+        .run();
+    t.code(1);
+    let v = json(&t.stdout);
+    assert_eq!(v["totals"]["tests"], 3, "{t}");
+    assert_eq!(v["totals"]["passed"], 2, "{t}");
+    assert_eq!(v["totals"]["failed"], 1, "{t}");
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(".slipway/test-results/report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        report["flaky"],
+        serde_json::json!(["tests.test_app::test_flaky"]),
+        "{t}"
+    );
+    assert_eq!(report["failures"][0]["line"], 13, "{t}");
+}
