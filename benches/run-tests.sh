@@ -50,7 +50,7 @@ if [ ! -f "$dir/corpus/done" ]; then
 fi
 [ -f "$dir/big.xml" ] || gen_junit "$dir/big.xml" 1024
 
-cat > "$dir/junitparser.py" <<'PY'
+cat > "$dir/bench_junitparser.py" <<'PY'
 import glob, sys
 from junitparser import JUnitXml
 tests = failed = skipped = 0
@@ -81,7 +81,7 @@ with open(sys.argv[1], "w") as f:
     f.write('</packages>\n</coverage>\n')
 PY
 fi
-cat > "$dir/pycobertura.py" <<'PY'
+cat > "$dir/bench_pycobertura.py" <<'PY'
 import sys
 from pycobertura import Cobertura
 c = Cobertura(sys.argv[1])
@@ -89,14 +89,14 @@ print(c.line_rate())
 PY
 
 echo "== JUnit: 200 MB corpus ($(du -sh "$dir/corpus" | cut -f1)) =="
-hyperfine --warmup 1 --runs 3 --ignore-failure --export-json "$dir/junit.json" \
+hyperfine --warmup 1 --runs 3 --export-json "$dir/junit.json" \
   -n slipway "$slipway run-tests --skip-run --allow-empty --pass-rate 0 --report $dir/out.json --json --results '$dir/corpus/*.xml'" \
-  -n junitparser "$venv/bin/python $dir/junitparser.py '$dir/corpus/*.xml'"
+  -n junitparser "$venv/bin/python $dir/bench_junitparser.py '$dir/corpus/*.xml'"
 
 echo "== Cobertura: $(du -h "$dir/cobertura.xml" | cut -f1) =="
-hyperfine --warmup 1 --runs 3 --ignore-failure --export-json "$dir/cobertura.json" \
+hyperfine --warmup 1 --runs 3 --export-json "$dir/cobertura.json" \
   -n slipway "$slipway run-tests --skip-run --allow-empty --coverage-min 0 --report $dir/out.json --json --coverage $dir/cobertura.xml" \
-  -n pycobertura "$venv/bin/python $dir/pycobertura.py $dir/cobertura.xml"
+  -n pycobertura "$venv/bin/python $dir/bench_pycobertura.py $dir/cobertura.xml"
 
 ratio() {
   "$venv/bin/python" - "$1" <<'PY'
