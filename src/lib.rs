@@ -13,6 +13,7 @@ pub mod generate;
 pub mod github;
 pub mod init;
 pub mod release;
+pub mod run_tests;
 
 /// The version of this build, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -41,7 +41,9 @@ fn own_action_refs(line: &str) -> String {
             .map_or(tail.len(), |n| n + "/actions/".len());
         let (name, after) = tail.split_at(name_end);
         out.push_str(name);
-        let is_sha = after.len() > 40 && after.starts_with('@') && after[1..41].bytes().all(|b| b.is_ascii_hexdigit());
+        let is_sha = after.len() > 40
+            && after.starts_with('@')
+            && after[1..41].bytes().all(|b| b.is_ascii_hexdigit());
         if is_sha {
             out.push_str("@[COMMIT]");
             rest = &after[41..];
@@ -54,7 +56,10 @@ fn own_action_refs(line: &str) -> String {
 }
 
 fn render_into(repo: &Path, config: Option<&Path>, out: &Path) -> Transcript {
-    let mut run = slipway().args(["gen-workflows", "--output"]).arg_path(out).arg_path(repo);
+    let mut run = slipway()
+        .args(["gen-workflows", "--output"])
+        .arg_path(out)
+        .arg_path(repo);
     if let Some(config) = config {
         run = run.arg_path("--config").arg_path(config);
     }
@@ -73,7 +78,8 @@ fn every_fixture_repository_renders_six_workflows() {
         let t = render_into(repo, None, out.path());
         t.code(0);
         for name in WORKFLOWS {
-            let text = std::fs::read_to_string(out.path().join(format!("{name}.yml"))).expect("rendered");
+            let text =
+                std::fs::read_to_string(out.path().join(format!("{name}.yml"))).expect("rendered");
             insta::assert_snapshot!(name, normalize(&text));
         }
     });
@@ -108,7 +114,8 @@ fn the_gallery_is_current() {
         let t = render_into(&common::repos().join(fixture), Some(&config), out.path());
         t.code(0);
         for name in WORKFLOWS {
-            let fresh = std::fs::read_to_string(out.path().join(format!("{name}.yml"))).expect("rendered");
+            let fresh =
+                std::fs::read_to_string(out.path().join(format!("{name}.yml"))).expect("rendered");
             let path = dir.join(format!("{name}.yml"));
             let current = std::fs::read_to_string(&path).unwrap_or_default();
             if normalize(&current) != normalize(&fresh) {
@@ -135,7 +142,8 @@ fn the_projects_own_workflows_are_generated_and_current() {
     t.code(0);
     let mut stale = Vec::new();
     for name in WORKFLOWS {
-        let fresh = std::fs::read_to_string(out.path().join(format!("{name}.yml"))).expect("rendered");
+        let fresh =
+            std::fs::read_to_string(out.path().join(format!("{name}.yml"))).expect("rendered");
         let path = root().join(".github/workflows").join(format!("{name}.yml"));
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         if normalize(&current) != normalize(&fresh) {
@@ -180,17 +188,32 @@ fn check_exits_0_when_everything_is_current_and_1_with_a_diff_when_a_file_drifte
     std::fs::write(&ci, text.replace("name: ci", "name: ci-old")).expect("edit");
     let t = check(out.path());
     t.code(1);
-    assert!(t.stdout.contains("--- a/[TEMP]/ci.yml\n+++ b/[TEMP]/ci.yml\n"), "{t}");
+    assert!(
+        t.stdout
+            .contains("--- a/[TEMP]/ci.yml\n+++ b/[TEMP]/ci.yml\n"),
+        "{t}"
+    );
     assert!(t.stdout.contains("-name: ci-old\n+name: ci\n"), "{t}");
-    assert!(t.stdout.contains("--- /dev/null\n+++ b/[TEMP]/cd.yml\n"), "a missing file is a diff too: {t}");
+    assert!(
+        t.stdout.contains("--- /dev/null\n+++ b/[TEMP]/cd.yml\n"),
+        "a missing file is a diff too: {t}"
+    );
     assert!(t.stderr.contains("edited by hand  [TEMP]/ci.yml"), "{t}");
     assert!(t.stderr.contains("missing  [TEMP]/cd.yml"), "{t}");
-    assert!(t.stderr.contains("hint: run `slipway gen-workflows`"), "{t}");
+    assert!(
+        t.stderr.contains("hint: run `slipway gen-workflows`"),
+        "{t}"
+    );
 
     // Stale: a body an older slipway generated, with an intact header.
     let current = std::fs::read_to_string(out.path().join("security.yml")).expect("read");
-    let body = slipway::generate::files::body_of(&current).replace("name: security", "name: security-old");
-    std::fs::write(out.path().join("security.yml"), slipway::generate::files::with_header(&body, "0.0.1")).expect("write");
+    let body =
+        slipway::generate::files::body_of(&current).replace("name: security", "name: security-old");
+    std::fs::write(
+        out.path().join("security.yml"),
+        slipway::generate::files::with_header(&body, "0.0.1"),
+    )
+    .expect("write");
     let t = check(out.path());
     t.code(1);
     assert!(t.stderr.contains("stale  [TEMP]/security.yml"), "{t}");
@@ -201,13 +224,24 @@ fn a_hand_edited_file_is_not_overwritten_without_force() {
     let out = tempfile::tempdir().expect("tempdir");
     render_into(&fixture("go-module"), None, out.path()).code(0);
     let ci = out.path().join("ci.yml");
-    let edited = format!("{}# my change\n", std::fs::read_to_string(&ci).expect("read"));
+    let edited = format!(
+        "{}# my change\n",
+        std::fs::read_to_string(&ci).expect("read")
+    );
     std::fs::write(&ci, &edited).expect("edit");
     let t = render_into(&fixture("go-module"), None, out.path());
     t.code(2);
-    assert!(t.stderr.starts_with("error: a file edited by hand would be overwritten: `ci.yml`\n"), "{t}");
+    assert!(
+        t.stderr
+            .starts_with("error: a file edited by hand would be overwritten: `ci.yml`\n"),
+        "{t}"
+    );
     assert!(t.stderr.contains("--force"), "{t}");
-    assert_eq!(std::fs::read_to_string(&ci).expect("read"), edited, "nothing written");
+    assert_eq!(
+        std::fs::read_to_string(&ci).expect("read"),
+        edited,
+        "nothing written"
+    );
 
     let t = slipway()
         .args(["gen-workflows", "--force", "--output"])
@@ -215,13 +249,21 @@ fn a_hand_edited_file_is_not_overwritten_without_force() {
         .arg_path(fixture("go-module"))
         .run();
     t.code(0);
-    assert!(!std::fs::read_to_string(&ci).expect("read").contains("# my change"));
+    assert!(
+        !std::fs::read_to_string(&ci)
+            .expect("read")
+            .contains("# my change")
+    );
 }
 
 #[test]
 fn files_of_other_tools_are_left_alone_and_stale_generated_ones_removed() {
     let out = tempfile::tempdir().expect("tempdir");
-    std::fs::write(out.path().join("pages.yml"), "name: pages\non: push\njobs: {}\n").expect("seed");
+    std::fs::write(
+        out.path().join("pages.yml"),
+        "name: pages\non: push\njobs: {}\n",
+    )
+    .expect("seed");
     render_into(&fixture("go-module"), None, out.path()).code(0);
     // A workflow generated earlier that the generator no longer produces.
     let old = std::fs::read_to_string(out.path().join("ci.yml")).expect("read");
@@ -256,7 +298,10 @@ fn only_renders_a_subset_and_leaves_the_others() {
         .arg_path(fixture("go-module"))
         .run();
     t.code(2);
-    assert!(t.stderr.starts_with("error: unknown workflow `deploy`\n"), "{t}");
+    assert!(
+        t.stderr.starts_with("error: unknown workflow `deploy`\n"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -284,7 +329,12 @@ fn the_gen_workflows_alias_runs_the_same_command() {
         .env_remove("GITHUB_ACTIONS")
         .output()
         .expect("run the alias");
-    assert_eq!(status.status.code(), Some(0), "{}", String::from_utf8_lossy(&status.stderr));
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     assert!(out.path().join("ci.yml").is_file());
 }
 
@@ -310,16 +360,38 @@ fn bad_config(name: &str, yaml: &str) -> (tempfile::TempDir, Transcript) {
 #[test]
 fn bad_configs_fail_before_anything_is_written() {
     let cases = [
-        ("unknown-strategy", "environments:\n  staging: { branch: main, strategy: bluegreen }\n", "unknown value `bluegreen`"),
-        ("undefined-after", "environments:\n  prod: { on: release, after: qa }\n", "names `qa`, which is not defined"),
+        (
+            "unknown-strategy",
+            "environments:\n  staging: { branch: main, strategy: bluegreen }\n",
+            "unknown value `bluegreen`",
+        ),
+        (
+            "undefined-after",
+            "environments:\n  prod: { on: release, after: qa }\n",
+            "names `qa`, which is not defined",
+        ),
         ("zero-shards", "ci: { shards: 0 }\n", "ci.shards"),
-        ("bad-window", "environments:\n  prod: { on: release, window: \"Mon-Thu 9 to 5\" }\n", "environments.prod.window"),
-        ("expression", "ci: { test-commands: [\"echo ${{ secrets.X }}\"] }\n", "would evaluate as an expression"),
+        (
+            "bad-window",
+            "environments:\n  prod: { on: release, window: \"Mon-Thu 9 to 5\" }\n",
+            "environments.prod.window",
+        ),
+        (
+            "expression",
+            "ci: { test-commands: [\"echo ${{ secrets.X }}\"] }\n",
+            "would evaluate as an expression",
+        ),
     ];
     for (name, yaml, expected) in cases {
         let (_dir, t) = bad_config(name, yaml);
-        assert!(t.stderr.contains(expected), "{name}: expected `{expected}` in\n{t}");
-        assert!(t.stderr.contains("hint: "), "{name}: a hint says what to do\n{t}");
+        assert!(
+            t.stderr.contains(expected),
+            "{name}: expected `{expected}` in\n{t}"
+        );
+        assert!(
+            t.stderr.contains("hint: "),
+            "{name}: a hint says what to do\n{t}"
+        );
     }
 }
 
@@ -328,7 +400,11 @@ fn a_template_with_a_syntax_error_names_the_file_and_line_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let templates = dir.path().join("templates");
     std::fs::create_dir(&templates).expect("mkdir");
-    std::fs::write(templates.join("ci.yml.j2"), "name: ci\non: push\n{{% if %}}\n").expect("write");
+    std::fs::write(
+        templates.join("ci.yml.j2"),
+        "name: ci\non: push\n{{% if %}}\n",
+    )
+    .expect("write");
     let out = dir.path().join("out");
     let t = slipway()
         .args(["gen-workflows", "--templates"])
@@ -339,7 +415,11 @@ fn a_template_with_a_syntax_error_names_the_file_and_line_and_writes_nothing() {
         .filter_temp(dir.path())
         .run();
     t.code(2);
-    assert!(t.stderr.starts_with("error: [TEMP]/templates/ci.yml.j2:3: syntax error"), "{t}");
+    assert!(
+        t.stderr
+            .starts_with("error: [TEMP]/templates/ci.yml.j2:3: syntax error"),
+        "{t}"
+    );
     assert!(!out.exists());
 }
 
@@ -358,7 +438,12 @@ fn a_template_that_renders_invalid_yaml_is_refused() {
         .arg_path(fixture("go-module"))
         .run();
     t.code(2);
-    assert!(t.stderr.starts_with("error: `ci.yml` rendered from `templates/workflows/ci.yml.j2` is not valid YAML"), "{t}");
+    assert!(
+        t.stderr.starts_with(
+            "error: `ci.yml` rendered from `templates/workflows/ci.yml.j2` is not valid YAML"
+        ),
+        "{t}"
+    );
     assert!(!out.exists());
 }
 
@@ -375,6 +460,13 @@ fn an_unwritable_output_directory_is_an_error_and_nothing_is_written() {
         .filter_temp(dir.path())
         .run();
     t.code(2);
-    assert!(t.stderr.starts_with("error: writing workflows to `[TEMP]/workflows/nested`\n  caused by: "), "{t}");
-    assert_eq!(std::fs::read_to_string(&blocker).expect("read"), "not a directory");
+    assert!(
+        t.stderr
+            .starts_with("error: writing workflows to `[TEMP]/workflows/nested`\n  caused by: "),
+        "{t}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&blocker).expect("read"),
+        "not a directory"
+    );
 }

@@ -50,7 +50,7 @@ pub fn recipe(language: Language, pm: PackageManager) -> Recipe {
                 PackageManager::Poetry => "poetry run",
                 PackageManager::Pdm => "pdm run",
                 PackageManager::Pipenv => "pipenv run",
-                _ => "python -m",
+                _ => "",
             };
             let build = match pm {
                 PackageManager::Uv => "uv build --out-dir dist",
@@ -65,7 +65,11 @@ pub fn recipe(language: Language, pm: PackageManager) -> Recipe {
                 // ruff's default rule set (pyflakes and syntax errors) holds for any project;
                 // pipx runs it without adding it to the project's dependencies.
                 lint: s("pipx run ruff check ."),
-                deep_lint: Some(format!("{run} python -m compileall -q .")),
+                deep_lint: Some(
+                    format!("{run} python -m compileall -q .")
+                        .trim_start()
+                        .to_owned(),
+                ),
                 build: (pm != PackageManager::Pipenv && pm != PackageManager::Pip)
                     .then(|| build.to_owned()),
                 build_output: (pm != PackageManager::Pipenv && pm != PackageManager::Pip)

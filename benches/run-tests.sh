@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Benchmark: slipway run-tests against junitparser (JUnit) and pycobertura (Cobertura), side by
+# side with hyperfine, plus peak memory on a single 1 GB JUnit file (/usr/bin/time -f %M).
+# Usage: benches/run-tests.sh   (builds nothing: run `cargo build --release` first)
+# Env: BENCH_DIR (default /tmp/slipway-bench), VENV (default /tmp/bench-venv).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+slipway="$root/target/release/slipway"
+dir=${BENCH_DIR:-/tmp/slipway-bench}
+venv=${VENV:-/tmp/bench-venv}
+mkdir -p "$dir/corpus"
+[ -x "$slipway" ] || { echo "build first: cargo build --release" >&2; exit 2; }
+
+# Python tools, installed once.
+if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
+"$venv/bin/python" -c 'import junitparser, pycobertura' 2>/dev/null \
+  || "$venv/bin/pip" install -q junitparser pycobertura
+
+# A JUnit file of about $2 MB at $1, with failures, skips and output.
+gen_junit() {
+  "$venv/bin/python" - "$1" "$2" <<'PY'
+import sys
+path, mb = sys.argv[1], int(sys.argv[2])
+target = mb * 1024 * 1024
+case_ok = '    <testcase classname="com.shop.Suite{s}" name="test_{i}" time="0.001" file="src/test_{s}.py" line="{i}"/>\n'
+case_fail = ('    <testcase classname="com.shop.Suite{s}" name="test_{i}" time="0.002"><failure message="expected 1 but was 2">'
+             'AssertionError: expected 1 but was 2\n  at com.shop.Suite{s}.test_{i}(Suite{s}.java:{i})</failure>'
+             '<system-out>log line {i}</system-out></testcase>\n')
+case_skip = '    <testcase classname="com.shop.Suite{s}" name="test_{i}" time="0"><skipped message="later"/></testcase>\n'
+with open(path, "w") as f:
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n')
+    written, s = 0, 0
+    while written < target:
+        f.write(f'  <testsuite name="com.shop.Suite{s}" tests="500">\n'); 
+        chunk = []
+        for i in range(500):
+            t = case_fail if i % 50 == 0 else case_skip if i % 97 == 0 else case_ok
+            chunk.append(t.format(s=s, i=i))
+        text = "".join(chunk) + "  </testsuite>\n"
+        f.write(text); written += len(text); s += 1
+    f.write("</testsuites>\n")
+PY
+}
+
+# 200 MB corpus in 20 files of 10 MB; one 1 GB file for peak memory.
+if [ ! -f "$dir/corpus/done" ]; then
+  for n in $(seq 1 20); do gen_junit "$dir/corpus/junit-$n.xml" 10; done
+  touch "$dir/corpus/done"
+fi
+[ -f "$dir/big.xml" ] || gen_junit "$dir/big.xml" 1024
+
+cat > "$dir/bench_junitparser.py" <<'PY'
+import glob, sys
+from junitparser import JUnitXml
+tests = failed = skipped = 0
+for path in sorted(glob.glob(sys.argv[1])):
+    for suite in JUnitXml.fromfile(path):
+        for case in suite:
+            tests += 1
+            if case.result:
+                kinds = {type(r).__name__ for r in case.result}
+                if "Skipped" in kinds: skipped += 1
+                else: failed += 1
+print(tests, failed, skipped)
+PY
+
+# A Cobertura file of ~100 MB.
+if [ ! -f "$dir/cobertura.xml" ]; then
+  "$venv/bin/python" - "$dir/cobertura.xml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('<?xml version="1.0" ?>\n<coverage version="7" timestamp="1" lines-valid="0" lines-covered="0" line-rate="0.5" branches-covered="0" branches-valid="0" branch-rate="0" complexity="0">\n<sources><source>/app</source></sources>\n<packages>\n')
+    for p in range(40):
+        f.write(f'<package name="pkg{p}" line-rate="0.5" branch-rate="0" complexity="0"><classes>\n')
+        for c in range(100):
+            f.write(f'<class name="m{c}.py" filename="pkg{p}/m{c}.py" complexity="0" line-rate="0.5" branch-rate="0"><methods/><lines>\n')
+            f.write("".join(f'<line number="{l}" hits="{l % 3}"/>\n' for l in range(1, 1000)))
+            f.write('</lines></class>\n')
+        f.write('</classes></package>\n')
+    f.write('</packages>\n</coverage>\n')
+PY
+fi
+cat > "$dir/bench_pycobertura.py" <<'PY'
+import sys
+from pycobertura import Cobertura
+c = Cobertura(sys.argv[1])
+print(c.line_rate())
+PY
+
+echo "== JUnit: 200 MB corpus ($(du -sh "$dir/corpus" | cut -f1)) =="
+hyperfine --warmup 1 --runs 3 --export-json "$dir/junit.json" \
+  -n slipway "$slipway run-tests --skip-run --allow-empty --pass-rate 0 --report $dir/out.json --json --results '$dir/corpus/*.xml'" \
+  -n junitparser "$venv/bin/python $dir/bench_junitparser.py '$dir/corpus/*.xml'"
+
+echo "== Cobertura: $(du -h "$dir/cobertura.xml" | cut -f1) =="
+hyperfine --warmup 1 --runs 3 --export-json "$dir/cobertura.json" \
+  -n slipway "$slipway run-tests --skip-run --allow-empty --coverage-min 0 --report $dir/out.json --json --coverage $dir/cobertura.xml" \
+  -n pycobertura "$venv/bin/python $dir/bench_pycobertura.py $dir/cobertura.xml"
+
+ratio() {
+  "$venv/bin/python" - "$1" <<'PY'
+import json, sys
+r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
+(a, ta), (b, tb) = list(r.items())
+print(f"{b} / {a}: {tb / ta:.1f}x ({a} {ta:.2f}s, {b} {tb:.2f}s)")
+PY
+}
+echo "== ratios =="
+ratio "$dir/junit.json"
+ratio "$dir/cobertura.json"
+
+echo "== peak memory, one $(du -h "$dir/big.xml" | cut -f1) JUnit file =="
+/usr/bin/time -f "slipway peak RSS: %M KiB, %e s" \
+  "$slipway" run-tests --skip-run --pass-rate 0 --report "$dir/out.json" --json --results "$dir/big.xml" >/dev/null

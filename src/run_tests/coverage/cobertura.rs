@@ -1,0 +1,101 @@
+//! Cobertura XML (coverage.py `coverage xml`, Istanbul `cobertura`, gcovr, cargo-llvm-cov).
+//!
+//! Schema: <https://github.com/cobertura/web/blob/master/htdocs/xml/coverage-04.dtd>. Lines are
+//! read from `class/lines/line` only (a `method/lines/line` repeats a class line), and
+//! deduplicated by file name and line number: a file split into several classes (inner classes,
+//! Istanbul's per-file classes placed directly under `package`) counts each line once, covered
+//! when any copy has `hits > 0`. The declared `line-rate` / `lines-valid` are used only when
+//! the file lists no lines at all.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+
+use crate::run_tests::parse::ParseError;
+use crate::run_tests::report::CoverageTotals;
+use crate::run_tests::xml::{self, Node};
+
+/// Reads a Cobertura report.
+pub fn parse<R: BufRead>(input: R) -> Result<CoverageTotals, ParseError> {
+    let mut files: HashMap<String, HashMap<u32, bool>> = HashMap::new();
+    let mut current: Option<String> = None;
+    let mut declared: Option<(u64, u64)> = None;
+    let mut root_seen = false;
+    xml::walk(input, |node| {
+        if let Node::Open {
+            name,
+            attrs,
+            parents,
+        } = node
+        {
+            if !root_seen {
+                root_seen = true;
+                if name != "coverage" {
+                    return Err(format!(
+                        "not a Cobertura report: the root is `<{name}>`, not `<coverage>`"
+                    ));
+                }
+                if let (Some(v), Some(c)) = (attrs.num("lines-valid"), attrs.num("lines-covered")) {
+                    declared = Some((c as u64, v as u64));
+                }
+            }
+            match name {
+                "class" => current = attrs.get("filename").map(str::to_owned),
+                "line"
+                    if parents.len() >= 2
+                        && parents[parents.len() - 1] == "lines"
+                        && parents[parents.len() - 2] == "class" =>
+                {
+                    let (Some(file), Some(n)) = (current.as_ref(), attrs.num("number")) else {
+                        return Ok(());
+                    };
+                    let hit = attrs.num("hits").unwrap_or(0.0) > 0.0;
+                    let lines = match files.get_mut(file) {
+                        Some(l) => l,
+                        None => files.entry(file.clone()).or_default(),
+                    };
+                    *lines.entry(n as u32).or_insert(false) |= hit;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    })
+    .map_err(ParseError::xml)?;
+    let total: usize = files.values().map(HashMap::len).sum();
+    let covered: usize = files
+        .values()
+        .flat_map(|l| l.values())
+        .filter(|h| **h)
+        .count();
+    if total == 0
+        && let Some((c, v)) = declared
+    {
+        return Ok(CoverageTotals::new(c.min(v), v));
+    }
+    Ok(CoverageTotals::new(covered as u64, total as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_deduplicated_by_file_and_line() {
+        let xml = r#"<?xml version="1.0"?>
+<!DOCTYPE coverage SYSTEM "http://cobertura.sourceforge.net/xml/coverage-04.dtd">
+<coverage lines-valid="99" lines-covered="1"><packages><package name="p"><classes>
+  <class name="A" filename="a.py"><methods><method name="m"><lines><line number="1" hits="0"/></lines></method></methods>
+    <lines><line number="1" hits="1"/><line number="2" hits="0"/></lines></class>
+  <class name="A$Inner" filename="a.py"><lines><line number="2" hits="3"/><line number="3" hits="0"/></lines></class>
+</classes></package></packages></coverage>"#;
+        let c = parse(xml.as_bytes()).unwrap();
+        assert_eq!((c.covered, c.total), (2, 3));
+    }
+
+    #[test]
+    fn istanbul_classes_directly_under_packages_are_read() {
+        let xml = r#"<coverage><packages><package name="src"><class name="a.js" filename="src/a.js"><lines><line number="1" hits="1"/><line number="2" hits="0"/></lines></class></package></packages></coverage>"#;
+        let c = parse(xml.as_bytes()).unwrap();
+        assert_eq!((c.covered, c.total, c.percent), (1, 2, 50.0));
+    }
+}

@@ -1,0 +1,241 @@
+//! JUnit XML in its dialects, and xUnit.net's own XML (`<assemblies>`), read as a stream.
+//!
+//! There is no single JUnit schema; we follow the union of what tools write:
+//! - the Ant / Surefire shape (<https://maven.apache.org/surefire/maven-surefire-plugin/xsd/surefire-test-report-3.0.xsd>),
+//!   including Surefire's `flakyFailure` / `flakyError` (failed, then passed on a rerun);
+//! - the Jenkins schema (<https://github.com/jenkinsci/xunit-plugin/blob/master/src/main/resources/org/jenkinsci/plugins/xunit/types/model/xsd/junit-10.xsd>):
+//!   nested `testsuite`s, `properties`, `system-out` / `system-err`;
+//! - pytest (`file`, `line` on xunit1 cases; <https://docs.pytest.org/en/stable/how-to/output.html#creating-junitxml-format-files>),
+//!   Jest (jest-junit), Mocha (mocha-junit-reporter), PHPUnit (`--log-junit`, nested suites with
+//!   `file`), ScalaTest, Gradle, cargo-nextest and googletest (`status="notrun"`, `result="skipped"`);
+//! - xUnit.net v2 XML (<https://xunit.net/docs/format-xml-v2>): `assembly` / `collection` /
+//!   `test result="Pass|Fail|Skip|NotRun"`.
+//!
+//! Only counted cases matter: the `tests=`, `failures=` and `time=` a suite declares are ignored.
+//! A case with several result elements takes the worst (error > failure > skipped > passed);
+//! `status` (`skipped`, `notrun`, `disabled`) and `disabled="true"` make a case skipped.
+
+use super::report::{Case, Collector, Outcome};
+use super::xml::{Attrs, Node};
+
+/// The JUnit walker: suites on a stack, the current case, the result element being read.
+#[derive(Debug)]
+pub struct Junit {
+    default_suite: String,
+    suites: Vec<(String, Option<String>)>,
+    case: Option<Case>,
+    /// The result element being read: its outcome (None for a flaky rerun) and message.
+    result: Option<(Option<Outcome>, String)>,
+}
+
+impl Junit {
+    /// A walker whose suite-less cases go to `default_suite` (the file name).
+    pub fn new(default_suite: &str) -> Self {
+        Self {
+            default_suite: default_suite.to_owned(),
+            suites: Vec::new(),
+            case: None,
+            result: None,
+        }
+    }
+
+    fn suite(&self) -> (&str, Option<&str>) {
+        let name = self
+            .suites
+            .iter()
+            .rev()
+            .map(|(n, _)| n.as_str())
+            .find(|n| !n.is_empty())
+            .unwrap_or(&self.default_suite);
+        let file = self.suites.iter().rev().find_map(|(_, f)| f.as_deref());
+        (name, file)
+    }
+
+    /// Handles one node of the walk.
+    pub fn node(&mut self, node: Node<'_>, out: &mut Collector) -> Result<(), String> {
+        match node {
+            Node::Open { name, attrs, .. } => self.open(name, attrs),
+            Node::Close {
+                name,
+                text,
+                parents,
+            } => self.close(name, text, parents.last().map(String::as_str), out),
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, name: &str, attrs: &Attrs) {
+        match (name, self.case.as_mut()) {
+            ("testsuite", None) => self.suites.push((
+                attrs.get("name").unwrap_or_default().trim().to_owned(),
+                attrs.get("file").map(str::to_owned),
+            )),
+            ("testcase", None) => {
+                let mut case = Case {
+                    name: attrs.get("name").unwrap_or_default().to_owned(),
+                    classname: attrs
+                        .get("classname")
+                        .or_else(|| attrs.get("class"))
+                        .unwrap_or_default()
+                        .to_owned(),
+                    file: attrs.get("file").map(str::to_owned),
+                    line: attrs
+                        .num("line")
+                        .filter(|l| *l >= 1.0 && *l <= f64::from(u32::MAX))
+                        .map(|l| l as u32),
+                    time_s: attrs.num("time").unwrap_or(0.0),
+                    ..Case::default()
+                };
+                let status = attrs
+                    .get("status")
+                    .or_else(|| attrs.get("result"))
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if matches!(
+                    status.as_str(),
+                    "skipped" | "skip" | "notrun" | "disabled" | "ignored" | "suppressed"
+                ) || attrs.get("disabled").is_some_and(|d| d == "true")
+                {
+                    case.result(Outcome::Skipped, "disabled", "");
+                }
+                self.case = Some(case);
+            }
+            (_, Some(case)) => {
+                let outcome = match name {
+                    "failure" => Some(Outcome::Failed),
+                    "error" => Some(Outcome::Error),
+                    "skipped" => Some(Outcome::Skipped),
+                    "flakyFailure" | "flakyError" => {
+                        case.flaky = true;
+                        None
+                    }
+                    _ => return,
+                };
+                let message = attrs
+                    .get("message")
+                    .filter(|m| !m.trim().is_empty())
+                    .or_else(|| attrs.get("type"))
+                    .unwrap_or_default()
+                    .to_owned();
+                self.result = Some((outcome, message));
+            }
+            _ => {}
+        }
+    }
+
+    fn close(&mut self, name: &str, text: &str, parent: Option<&str>, out: &mut Collector) {
+        match name {
+            "testcase" => {
+                if let Some(case) = self.case.take() {
+                    let (suite, file) = self.suite();
+                    let (suite, file) = (suite.to_owned(), file.map(str::to_owned));
+                    out.case(&suite, file.as_deref(), case);
+                }
+            }
+            "testsuite" if self.case.is_none() => {
+                self.suites.pop();
+            }
+            "failure" | "error" | "skipped" if parent == Some("testcase") => {
+                if let (Some(case), Some((Some(outcome), message))) =
+                    (self.case.as_mut(), self.result.take())
+                {
+                    case.result(outcome, &message, text);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The xUnit.net v2 walker.
+#[derive(Debug)]
+pub struct Xunit {
+    default_suite: String,
+    suites: Vec<String>,
+    case: Option<(Case, String)>,
+}
+
+impl Xunit {
+    /// A walker whose collection-less tests go to `default_suite`.
+    pub fn new(default_suite: &str) -> Self {
+        Self {
+            default_suite: default_suite.to_owned(),
+            suites: Vec::new(),
+            case: None,
+        }
+    }
+
+    /// Handles one node of the walk.
+    pub fn node(&mut self, node: Node<'_>, out: &mut Collector) -> Result<(), String> {
+        match node {
+            Node::Open { name, attrs, .. } => match name {
+                "assembly" | "collection" => self
+                    .suites
+                    .push(attrs.get("name").unwrap_or_default().to_owned()),
+                "test" => {
+                    let case = Case {
+                        name: attrs.get("name").unwrap_or_default().to_owned(),
+                        classname: attrs.get("type").unwrap_or_default().to_owned(),
+                        file: attrs.get("source-file").map(str::to_owned),
+                        line: attrs.num("source-line").map(|l| l as u32),
+                        time_s: attrs.num("time").unwrap_or(0.0),
+                        ..Case::default()
+                    };
+                    let result = attrs.get("result").unwrap_or("Pass").to_owned();
+                    self.case = Some((case, result));
+                }
+                "failure" => {
+                    if let Some((case, _)) = self.case.as_mut() {
+                        case.message = attrs.get("exception-type").unwrap_or_default().to_owned();
+                    }
+                }
+                _ => {}
+            },
+            Node::Close {
+                name,
+                text,
+                parents,
+            } => match name {
+                "assembly" | "collection" => {
+                    self.suites.pop();
+                }
+                "message" | "reason" => {
+                    if let Some((case, _)) = self.case.as_mut()
+                        && matches!(parents.last().map(String::as_str), Some("failure" | "test"))
+                    {
+                        case.message = text.trim().to_owned();
+                    }
+                }
+                "stack-trace" => {
+                    if let Some((case, _)) = self.case.as_mut() {
+                        case.details = text.to_owned();
+                    }
+                }
+                "test" => {
+                    if let Some((mut case, result)) = self.case.take() {
+                        let outcome = match result.as_str() {
+                            "Fail" => Outcome::Failed,
+                            "Skip" | "NotRun" => Outcome::Skipped,
+                            _ => Outcome::Passed,
+                        };
+                        let (message, details) = (
+                            std::mem::take(&mut case.message),
+                            std::mem::take(&mut case.details),
+                        );
+                        case.result(outcome, &message, &details);
+                        let suite = self
+                            .suites
+                            .iter()
+                            .rev()
+                            .find(|s| !s.is_empty())
+                            .unwrap_or(&self.default_suite)
+                            .clone();
+                        out.case(&suite, None, case);
+                    }
+                }
+                _ => {}
+            },
+        }
+        Ok(())
+    }
+}

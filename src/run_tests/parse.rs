@@ -1,0 +1,302 @@
+//! Reading one result or coverage file: pick the parser, turn its error into a [`Problem`]
+//! that names the file, line and column.
+//!
+//! Result files are sniffed, not trusted by name: a first `{` is `go test -json`; XML is
+//! JUnit (`<testsuites>`, `<testsuite>`), xUnit.net (`<assemblies>`, `<assembly>`) or TRX
+//! (`<TestRun>`) by its root element.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use super::coverage;
+use super::gotest;
+use super::junit::{Junit, Xunit};
+use super::report::{Collector, CoverageTotals, Problem};
+use super::trx::Trx;
+use super::xml::{self, Node, XmlError};
+
+/// Buffer size for reading result files.
+const BUFFER: usize = 256 * 1024;
+
+/// Why a file could not be parsed, before we know its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// At a byte offset (XML); located by reading the file again.
+    Offset(XmlError),
+    /// At a line and column.
+    At {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// About the file as a whole.
+    Whole(String),
+}
+
+impl ParseError {
+    /// An error at `line`, `column`.
+    pub fn at(line: usize, column: usize, message: String) -> Self {
+        Self::At {
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// An error about the whole file.
+    pub fn whole(message: impl Into<String>) -> Self {
+        Self::Whole(message.into())
+    }
+
+    /// An XML error.
+    pub fn xml(e: XmlError) -> Self {
+        Self::Offset(e)
+    }
+
+    /// A read error.
+    pub fn io(e: std::io::Error) -> Self {
+        Self::Whole(format!("reading: {e}"))
+    }
+
+    /// The line and column, when known without the input.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            Self::At { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+
+    /// The problem, located in `bytes` (the input) when the error is an offset.
+    pub fn locate_in<R: BufRead>(self, file: &str, input: impl FnOnce() -> Option<R>) -> Problem {
+        match self {
+            Self::Offset(e) => {
+                let (line, column) = input().map_or((0, 0), |r| xml::locate(r, e.offset));
+                Problem {
+                    file: file.to_owned(),
+                    line,
+                    column,
+                    message: e.message,
+                }
+            }
+            Self::At {
+                line,
+                column,
+                message,
+            } => Problem {
+                file: file.to_owned(),
+                line,
+                column,
+                message,
+            },
+            Self::Whole(message) => Problem {
+                file: file.to_owned(),
+                line: 0,
+                column: 0,
+                message,
+            },
+        }
+    }
+}
+
+/// The result formats, by their walker.
+enum Walker {
+    Junit(Junit),
+    Xunit(Xunit),
+    Trx(Trx),
+}
+
+/// Parses the results in `input` into `out`; cases go to suites of the file, or to
+/// `default_suite` when the file has none.
+pub fn results<R: BufRead>(
+    mut input: R,
+    default_suite: &str,
+    out: &mut Collector,
+) -> Result<(), ParseError> {
+    let head = input.fill_buf().map_err(ParseError::io)?;
+    let first = head
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(head)
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .copied();
+    match first {
+        Some(b'{') => {
+            let events = gotest::parse(input, out)
+                .map_err(|e| ParseError::at(e.line, e.column, e.message))?;
+            if events == 0 {
+                return Err(ParseError::whole("no `go test -json` events found"));
+            }
+            Ok(())
+        }
+        Some(b'<') => {
+            let mut walker: Option<Walker> = None;
+            xml::walk(input, |node| {
+                if walker.is_none()
+                    && let Node::Open { name, .. } = &node
+                {
+                    walker = Some(match *name {
+                        "testsuites" | "testsuite" => Walker::Junit(Junit::new(default_suite)),
+                        "assemblies" | "assembly" => Walker::Xunit(Xunit::new(default_suite)),
+                        "TestRun" => Walker::Trx(Trx::new(default_suite)),
+                        other => {
+                            return Err(format!(
+                                "not a test result file: the root element is `<{other}>` (expected JUnit `<testsuites>`, xUnit.net `<assemblies>` or TRX `<TestRun>`)"
+                            ));
+                        }
+                    });
+                }
+                match walker.as_mut() {
+                    Some(Walker::Junit(w)) => w.node(node, out),
+                    Some(Walker::Xunit(w)) => w.node(node, out),
+                    Some(Walker::Trx(w)) => w.node(node, out),
+                    None => Ok(()),
+                }
+            })
+            .map_err(ParseError::xml)
+        }
+        None => Err(ParseError::whole("the file is empty")),
+        Some(_) => Err(ParseError::at(
+            1,
+            1,
+            "not a test result file: expected JUnit, xUnit.net or TRX XML, or `go test -json`"
+                .into(),
+        )),
+    }
+}
+
+/// Reads the result file at `path` into `out`; a problem names `label` (the path as shown).
+pub fn result_file(path: &Path, label: &str, out: &mut Collector) -> Result<(), Problem> {
+    let file = File::open(path).map_err(|e| Problem {
+        file: label.to_owned(),
+        line: 0,
+        column: 0,
+        message: format!("cannot open: {e}"),
+    })?;
+    let suite = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| label.to_owned());
+    results(BufReader::with_capacity(BUFFER, file), &suite, out).map_err(|e| {
+        e.locate_in(label, || {
+            File::open(path)
+                .ok()
+                .map(|f| BufReader::with_capacity(BUFFER, f))
+        })
+    })?;
+    out.file(label);
+    Ok(())
+}
+
+/// Reads the coverage file at `path`.
+pub fn coverage_file(
+    path: &Path,
+    label: &str,
+    format: coverage::Format,
+) -> Result<CoverageTotals, Problem> {
+    let file = File::open(path).map_err(|e| Problem {
+        file: label.to_owned(),
+        line: 0,
+        column: 0,
+        message: format!("cannot open: {e}"),
+    })?;
+    coverage::parse(BufReader::with_capacity(BUFFER, file), format).map_err(|e| {
+        e.locate_in(label, || {
+            File::open(path)
+                .ok()
+                .map(|f| BufReader::with_capacity(BUFFER, f))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parse(text: &str) -> Result<super::super::report::Report, ParseError> {
+        let mut c = Collector::new();
+        results(text.as_bytes(), "file", &mut c)?;
+        Ok(c.finish())
+    }
+
+    #[test]
+    fn counted_cases_win_over_declared_totals() {
+        let xml = r#"<testsuites tests="100" failures="0" time="1.0"><testsuite name="s" tests="1" failures="0" time="0.5">
+            <testcase name="a" classname="c" time="0.4"/>
+            <testcase name="b" classname="c" time="0.4"><failure message="boom">trace</failure></testcase>
+            <testcase name="c" classname="c" time="0.4"><skipped/></testcase>
+        </testsuite></testsuites>"#;
+        let r = parse(xml).unwrap();
+        assert_eq!(
+            (
+                r.totals.tests,
+                r.totals.passed,
+                r.totals.failed,
+                r.totals.skipped
+            ),
+            (3, 1, 1, 1)
+        );
+        assert!((r.totals.time_s - 1.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_unknown_root_is_refused() {
+        let err = parse("<html/>").unwrap_err();
+        assert!(matches!(err, ParseError::Offset(e) if e.message.contains("`<html>`")));
+    }
+
+    #[test]
+    fn go_test_json_is_sniffed() {
+        let r = parse("{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"TestA\"}\n{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\",\"Elapsed\":0.1}\n").unwrap();
+        assert_eq!(r.totals.passed, 1);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn random_bytes_never_panic_a_result_parser(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let mut c = Collector::new();
+            let _ = results(bytes.as_slice(), "f", &mut c);
+        }
+
+        #[test]
+        fn random_xml_like_text_never_panics_a_result_parser(
+            parts in proptest::collection::vec(prop_oneof![
+                Just("<testsuites>"), Just("</testsuites>"), Just("<testsuite name=\"s\">"), Just("</testsuite>"),
+                Just("<testcase name=\"t\" time=\"x\">"), Just("</testcase>"), Just("<failure message=\"m\">"),
+                Just("</failure>"), Just("<skipped/>"), Just("<error/>"), Just("&amp;"), Just("&#0;"), Just("\u{feff}"),
+                Just("<assemblies>"), Just("<test result=\"Fail\">"), Just("</test>"), Just("<TestRun>"),
+                Just("<UnitTestResult outcome=\"Failed\">"), Just("</UnitTestResult>"), Just("<InnerResults>"),
+                Just("{\"Action\":\"fail\"}\n"), Just("text"), Just("<![CDATA[x]]>"), Just("<!DOCTYPE a>"),
+            ], 0..40)
+        ) {
+            let text: String = parts.concat();
+            let mut c = Collector::new();
+            let _ = results(text.as_bytes(), "f", &mut c);
+        }
+
+        #[test]
+        fn random_bytes_never_panic_a_coverage_parser(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            for format in [coverage::Format::Auto, coverage::Format::Lcov, coverage::Format::Cobertura, coverage::Format::Jacoco, coverage::Format::Go] {
+                let _ = coverage::parse(bytes.as_slice(), format);
+            }
+        }
+
+        #[test]
+        fn random_lines_never_panic_the_text_coverage_parsers(
+            lines in proptest::collection::vec(prop_oneof![
+                Just("mode: set"), Just("a.go:1.1,2.2 3 1"), Just("a.go:1.1,2.2 x"), Just(":"), Just(" "),
+                Just("SF:a"), Just("DA:1,1"), Just("DA:,"), Just("LF:3"), Just("LH:9"), Just("end_of_record"),
+            ], 0..30)
+        ) {
+            let text = lines.join("\n");
+            let _ = coverage::parse(text.as_bytes(), coverage::Format::Lcov);
+            let _ = coverage::parse(text.as_bytes(), coverage::Format::Go);
+        }
+    }
+}

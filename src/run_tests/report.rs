@@ -1,0 +1,614 @@
+//! The test report: counted totals, suites, failures with their location, flaky tests,
+//! coverage and the gate decisions, built from any number of parsed files.
+//!
+//! Every parser feeds a [`Collector`]; the totals are always the counted cases, never the
+//! totals a file declares (JUnit's `tests=`/`failures=` are often wrong: subtests, reruns,
+//! parallel time). Memory stays bounded: suites are merged by name and at most
+//! [`MAX_FAILURES`] failures keep their message and details; the rest are only counted.
+//!
+//! [`Report::summary_json`] is the `--json` shape checks read:
+//! `{"totals": {…}, "coverage": {…} | null, "gates": […]}`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::gates::Gate;
+
+/// Failures kept with their message and details; later ones are only counted.
+pub const MAX_FAILURES: usize = 1000;
+/// The most bytes of a failure message kept.
+pub const MESSAGE_LIMIT: usize = 1024;
+/// The most bytes of a failure's details (stack trace, output) kept.
+pub const DETAILS_LIMIT: usize = 4096;
+
+/// Case counts and time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Every counted case.
+    pub tests: u64,
+    /// Cases that passed (flaky ones included).
+    pub passed: u64,
+    /// Cases with a failed assertion.
+    pub failed: u64,
+    /// Cases that errored (an unexpected exception, a crash).
+    pub errors: u64,
+    /// Cases skipped or disabled.
+    pub skipped: u64,
+    /// The sum of the case times, in seconds.
+    pub time_s: f64,
+}
+
+impl Counts {
+    /// Adds `other` to these counts.
+    pub fn add(&mut self, other: &Counts) {
+        self.tests += other.tests;
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.errors += other.errors;
+        self.skipped += other.skipped;
+        self.time_s += other.time_s;
+    }
+
+    /// Counts one case.
+    pub fn count(&mut self, outcome: Outcome, time_s: f64) {
+        self.tests += 1;
+        match outcome {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Error => self.errors += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
+        if time_s.is_finite() && time_s > 0.0 {
+            self.time_s += time_s;
+        }
+    }
+
+    /// 100 × passed / (tests − skipped); 100 when nothing ran.
+    pub fn pass_rate(&self) -> f64 {
+        let ran = self.tests.saturating_sub(self.skipped);
+        if ran == 0 {
+            100.0
+        } else {
+            round2(100.0 * self.passed as f64 / ran as f64)
+        }
+    }
+}
+
+/// The outcome of one case. When a case carries several results the worst wins:
+/// error > failure > skipped > passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Ran and held.
+    Passed,
+    /// Skipped, disabled or not run.
+    Skipped,
+    /// An assertion failed.
+    Failed,
+    /// An unexpected error.
+    Error,
+}
+
+/// A suite: cases grouped by the file's suite element (or package, or test class).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suite {
+    /// The suite's name.
+    pub name: String,
+    /// Its source file, when the result names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Its counted cases.
+    pub counts: Counts,
+}
+
+/// A failed or errored case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestFailure {
+    /// `classname::name` (or `suite::name`): the identity used across retries and shards.
+    pub id: String,
+    /// The suite it ran in.
+    pub suite: String,
+    /// The case name.
+    pub name: String,
+    /// `failed` or `error`.
+    pub outcome: Outcome,
+    /// The first line of the failure message.
+    pub message: String,
+    /// The stack trace or output, shortened.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub details: String,
+    /// The source file, relative to the repository when the result says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The line in `file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+/// Covered and total lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoverageTotals {
+    /// Lines (Go: statements) run at least once.
+    pub covered: u64,
+    /// Lines (statements) that could run.
+    pub total: u64,
+    /// 100 × covered / total, two decimals; 0 when there is nothing to cover.
+    pub percent: f64,
+}
+
+impl CoverageTotals {
+    /// Totals from counts, with the percent computed.
+    pub fn new(covered: u64, total: u64) -> Self {
+        let percent = if total == 0 {
+            0.0
+        } else {
+            round2(100.0 * covered as f64 / total as f64)
+        };
+        Self {
+            covered,
+            total,
+            percent,
+        }
+    }
+}
+
+/// A file that could not be read or parsed: the gate fails closed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    /// The file, as found.
+    pub file: String,
+    /// 1-based line, 0 when not known.
+    pub line: usize,
+    /// 1-based column, 0 when not known.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "`{}`: {}", self.file, self.message)
+        } else {
+            write!(
+                f,
+                "`{}`:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+/// The whole report of one run (or of merged shards).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Counted totals.
+    pub totals: Counts,
+    /// Line coverage, when coverage files were given.
+    pub coverage: Option<CoverageTotals>,
+    /// The gate decisions.
+    pub gates: Vec<Gate>,
+    /// Suites by name, in the order first seen.
+    pub suites: Vec<Suite>,
+    /// Failures, in the order seen, at most [`MAX_FAILURES`].
+    pub failures: Vec<TestFailure>,
+    /// Failures counted but not kept.
+    #[serde(default)]
+    pub failures_omitted: u64,
+    /// Ids of tests that failed and then passed on a retry.
+    #[serde(default)]
+    pub flaky: Vec<String>,
+    /// Result and coverage files read.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Files that could not be read.
+    #[serde(default)]
+    pub problems: Vec<Problem>,
+    /// Seconds per test source file, for sharding the next run.
+    #[serde(default)]
+    pub timings: BTreeMap<String, f64>,
+}
+
+/// The `--json` shape: totals, coverage and gates only.
+#[derive(Debug, Serialize)]
+pub struct SummaryJson<'a> {
+    /// Counted totals.
+    pub totals: &'a Counts,
+    /// Line coverage or `null`.
+    pub coverage: &'a Option<CoverageTotals>,
+    /// The gate decisions.
+    pub gates: &'a [Gate],
+}
+
+impl Report {
+    /// The compact shape printed by `--json`.
+    pub fn summary_json(&self) -> SummaryJson<'_> {
+        SummaryJson {
+            totals: &self.totals,
+            coverage: &self.coverage,
+            gates: &self.gates,
+        }
+    }
+
+    /// True when every gate held.
+    pub fn passed(&self) -> bool {
+        self.gates.iter().all(|g| g.ok)
+    }
+
+    /// Rounds every time to milliseconds (sums of floats otherwise print as `0.6210000000000001`).
+    pub fn round_times(&mut self) {
+        let ms = |t: &mut f64| *t = (*t * 1000.0).round() / 1000.0;
+        ms(&mut self.totals.time_s);
+        for s in &mut self.suites {
+            ms(&mut s.counts.time_s);
+        }
+        for t in self.timings.values_mut() {
+            ms(t);
+        }
+    }
+
+    /// Marks as flaky the failures of this report that a retry ran and did not fail: they
+    /// count as passed (in the totals and their suite) and are listed in `flaky`. A retry that
+    /// ran nothing proves nothing.
+    pub fn mark_flaky(&mut self, retry: &Report) {
+        if retry.totals.tests == 0 {
+            return;
+        }
+        let still: std::collections::HashSet<&str> =
+            retry.failures.iter().map(|f| f.id.as_str()).collect();
+        let mut kept = Vec::new();
+        for f in std::mem::take(&mut self.failures) {
+            if still.contains(f.id.as_str()) || retry.failures_omitted > 0 {
+                kept.push(f);
+                continue;
+            }
+            for counts in std::iter::once(&mut self.totals).chain(
+                self.suites
+                    .iter_mut()
+                    .filter(|s| s.name == f.suite)
+                    .map(|s| &mut s.counts),
+            ) {
+                match f.outcome {
+                    Outcome::Error => counts.errors = counts.errors.saturating_sub(1),
+                    _ => counts.failed = counts.failed.saturating_sub(1),
+                }
+                counts.passed += 1;
+            }
+            if !self.flaky.contains(&f.id) {
+                self.flaky.push(f.id);
+            }
+        }
+        self.failures = kept;
+    }
+
+    /// Adds the cases of `other` (another shard or file) to this report; gates are not merged.
+    pub fn absorb(&mut self, other: Report) {
+        let mut index: BTreeMap<String, usize> = self
+            .suites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), i))
+            .collect();
+        for suite in other.suites {
+            match index.get(&suite.name) {
+                Some(&i) => self.suites[i].counts.add(&suite.counts),
+                None => {
+                    index.insert(suite.name.clone(), self.suites.len());
+                    self.suites.push(suite);
+                }
+            }
+        }
+        self.totals.add(&other.totals);
+        for f in other.failures {
+            if self.failures.len() < MAX_FAILURES {
+                self.failures.push(f);
+            } else {
+                self.failures_omitted += 1;
+            }
+        }
+        self.failures_omitted += other.failures_omitted;
+        for id in other.flaky {
+            if !self.flaky.contains(&id) {
+                self.flaky.push(id);
+            }
+        }
+        self.files.extend(other.files);
+        self.problems.extend(other.problems);
+        for (file, t) in other.timings {
+            *self.timings.entry(file).or_default() += t;
+        }
+        self.coverage = match (self.coverage, other.coverage) {
+            (Some(a), Some(b)) => Some(CoverageTotals::new(
+                a.covered + b.covered,
+                a.total + b.total,
+            )),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// A case as a parser sees it, before it is counted.
+#[derive(Debug, Clone, Default)]
+pub struct Case {
+    /// The case name.
+    pub name: String,
+    /// Its class or module, when given.
+    pub classname: String,
+    /// Its source file.
+    pub file: Option<String>,
+    /// Its line.
+    pub line: Option<u32>,
+    /// Seconds.
+    pub time_s: f64,
+    /// The worst result seen so far.
+    pub outcome: Option<Outcome>,
+    /// The message of that result.
+    pub message: String,
+    /// The details of that result.
+    pub details: String,
+    /// Failed first, then passed on a rerun within the same file (Surefire `flakyFailure`).
+    pub flaky: bool,
+}
+
+impl Case {
+    /// Records one result element; the worst result keeps its message.
+    pub fn result(&mut self, outcome: Outcome, message: &str, details: &str) {
+        if self.outcome.is_some_and(|o| o >= outcome) {
+            return;
+        }
+        self.outcome = Some(outcome);
+        self.message = message.to_owned();
+        self.details = details.to_owned();
+    }
+}
+
+/// Collects the cases of the files of one run into a [`Report`], suite by suite.
+#[derive(Debug, Default)]
+pub struct Collector {
+    report: Report,
+    index: BTreeMap<String, usize>,
+}
+
+impl Collector {
+    /// An empty collector.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counts `case` in the suite `suite` (created with `file` when new).
+    pub fn case(&mut self, suite: &str, suite_file: Option<&str>, case: Case) {
+        let i = match self.index.get(suite) {
+            Some(&i) => i,
+            None => {
+                let i = self.report.suites.len();
+                self.report.suites.push(Suite {
+                    name: suite.to_owned(),
+                    file: suite_file.map(str::to_owned),
+                    counts: Counts::default(),
+                });
+                self.index.insert(suite.to_owned(), i);
+                i
+            }
+        };
+        let outcome = case.outcome.unwrap_or(Outcome::Passed);
+        if let Some(file) = case.file.as_deref().or(suite_file)
+            && case.time_s.is_finite()
+            && case.time_s > 0.0
+        {
+            match self.report.timings.get_mut(file) {
+                Some(t) => *t += case.time_s,
+                None => {
+                    self.report.timings.insert(file.to_owned(), case.time_s);
+                }
+            }
+        }
+        self.report.suites[i].counts.count(outcome, case.time_s);
+        self.report.totals.count(outcome, case.time_s);
+        let owner = if case.classname.is_empty() {
+            suite
+        } else {
+            &case.classname
+        };
+        let id = format!("{owner}::{}", case.name);
+        if case.flaky && outcome == Outcome::Passed && !self.report.flaky.contains(&id) {
+            self.report.flaky.push(id.clone());
+        }
+        if matches!(outcome, Outcome::Failed | Outcome::Error) {
+            if self.report.failures.len() >= MAX_FAILURES {
+                self.report.failures_omitted += 1;
+                return;
+            }
+            let (mut file, mut line) = (
+                case.file.clone().or_else(|| suite_file.map(str::to_owned)),
+                case.line,
+            );
+            // The trace's line in the test's own file is more precise than the line of the
+            // test's definition; a trace elsewhere only helps when nothing else is known.
+            if let Some((f, l)) = location_in(&case.details, file.as_deref()) {
+                let same = file
+                    .as_deref()
+                    .is_some_and(|p| p.ends_with(f.as_str()) || f.ends_with(p));
+                if same || line.is_none() {
+                    if !same {
+                        file = Some(f);
+                    }
+                    line = Some(l);
+                }
+            }
+            let message = first_line(&case.message)
+                .or_else(|| first_line(&case.details))
+                .unwrap_or_default();
+            self.report.failures.push(TestFailure {
+                id,
+                suite: suite.to_owned(),
+                name: case.name,
+                outcome,
+                message: clip(&message, MESSAGE_LIMIT),
+                details: clip(case.details.trim_end(), DETAILS_LIMIT),
+                file,
+                line,
+            });
+        }
+    }
+
+    /// Records a file that was read.
+    pub fn file(&mut self, name: &str) {
+        self.report.files.push(name.to_owned());
+    }
+
+    /// Records a file that could not be read.
+    pub fn problem(&mut self, problem: Problem) {
+        self.report.problems.push(problem);
+    }
+
+    /// Adds coverage totals.
+    pub fn coverage(&mut self, c: CoverageTotals) {
+        self.report.coverage = Some(match self.report.coverage {
+            Some(a) => CoverageTotals::new(a.covered + c.covered, a.total + c.total),
+            None => c,
+        });
+    }
+
+    /// Suites seen so far.
+    pub fn suite_count(&self) -> usize {
+        self.report.suites.len()
+    }
+
+    /// The report so far (gates empty), times rounded to milliseconds.
+    pub fn finish(mut self) -> Report {
+        self.report.round_times();
+        self.report
+    }
+}
+
+/// The first non-empty line of `s`, trimmed.
+fn first_line(s: &str) -> Option<String> {
+    s.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_owned)
+}
+
+/// `s` cut to at most `limit` bytes at a character boundary.
+pub fn clip(s: &str, limit: usize) -> String {
+    if s.len() <= limit {
+        return s.to_owned();
+    }
+    let mut end = limit;
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// Source extensions a `file:line` in a stack trace may point at.
+const SOURCE_EXTENSIONS: &[&str] = &[
+    ".py", ".rs", ".go", ".js", ".ts", ".jsx", ".tsx", ".mjs", ".cjs", ".php", ".rb", ".java",
+    ".kt", ".scala", ".cs",
+];
+
+/// The first `path/to/file.ext:LINE` in a failure's details (pytest's `tests/test_x.py:12:`,
+/// Rust's `panicked at src/lib.rs:10:5`, Go's `x_test.go:8:`, a JS stack's `(src/a.js:3:9)`).
+/// When `prefer` names a file, a location in that file wins.
+///
+/// ```
+/// # use slipway::run_tests::report::location_in;
+/// let trace = "def test_a():\n>       assert 1 == 2\nE       assert 1 == 2\n\ntests/test_a.py:3: AssertionError";
+/// assert_eq!(location_in(trace, None), Some(("tests/test_a.py".to_owned(), 3)));
+/// ```
+pub fn location_in(details: &str, prefer: Option<&str>) -> Option<(String, u32)> {
+    let mut first = None;
+    for token in details.split(|c: char| c.is_whitespace() || "()[]<>'\"".contains(c)) {
+        let mut parts = token.splitn(3, ':');
+        let (Some(file), Some(line)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let file = file.trim_start_matches("file://");
+        if !SOURCE_EXTENSIONS.iter().any(|e| file.ends_with(e)) || file.contains("://") {
+            continue;
+        }
+        let Ok(line) = line.parse::<u32>() else {
+            continue;
+        };
+        if line == 0 {
+            continue;
+        }
+        let found = (file.to_owned(), line);
+        if prefer.is_none_or(|p| p.ends_with(file) || file.ends_with(p)) {
+            return Some(found);
+        }
+        first.get_or_insert(found);
+    }
+    first
+}
+
+/// `x` rounded to two decimals.
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_result_of_a_case_wins() {
+        let mut c = Case::default();
+        c.result(Outcome::Skipped, "skip", "");
+        c.result(Outcome::Error, "boom", "trace");
+        c.result(Outcome::Failed, "assert", "");
+        assert_eq!(c.outcome, Some(Outcome::Error));
+        assert_eq!(c.message, "boom");
+    }
+
+    #[test]
+    fn pass_rate_leaves_skipped_cases_out() {
+        let c = Counts {
+            tests: 12,
+            passed: 9,
+            failed: 2,
+            errors: 1,
+            skipped: 0,
+            time_s: 0.0,
+        };
+        assert_eq!(c.pass_rate(), 75.0);
+        let c = Counts {
+            tests: 4,
+            passed: 3,
+            skipped: 1,
+            ..Counts::default()
+        };
+        assert_eq!(c.pass_rate(), 100.0);
+    }
+
+    #[test]
+    fn locations_are_found_in_stack_traces() {
+        assert_eq!(
+            location_in("thread 'a' panicked at src/lib.rs:10:5:\nassertion", None),
+            Some(("src/lib.rs".into(), 10))
+        );
+        assert_eq!(
+            location_in("    at Object.<anonymous> (src/sum.test.js:4:17)", None),
+            Some(("src/sum.test.js".into(), 4))
+        );
+        assert_eq!(location_in("no place here: 12", None), None);
+    }
+
+    #[test]
+    fn failures_beyond_the_cap_are_only_counted() {
+        let mut c = Collector::new();
+        for i in 0..MAX_FAILURES + 5 {
+            let mut case = Case {
+                name: format!("t{i}"),
+                ..Case::default()
+            };
+            case.result(Outcome::Failed, "no", "");
+            c.case("s", None, case);
+        }
+        let r = c.finish();
+        assert_eq!(r.failures.len(), MAX_FAILURES);
+        assert_eq!(r.failures_omitted, 5);
+        assert_eq!(r.totals.failed, MAX_FAILURES as u64 + 5);
+    }
+}
