@@ -22,7 +22,7 @@ const VERSION_LINE: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SLIPWA
     name = "slipway",
     version = VERSION_LINE,
     propagate_version = true,
-    after_help = "Examples:\n  slipway detect              what is this repository made of?\n  slipway init                write a commented slipway.yml from detection\n  slipway config validate     check slipway.yml\n\nDocumentation: https://github.com/slipway-ci/slipway#readme"
+    after_help = "Examples:\n  slipway gen-workflows       write .github/workflows for this repository\n  slipway detect              what is this repository made of?\n  slipway init                write a commented slipway.yml from detection\n  slipway config validate     check slipway.yml\n\nDocumentation: https://github.com/slipway-ci/slipway#readme"
 )]
 pub struct Cli {
     /// The command to run.

@@ -9,9 +9,13 @@ const COMMANDS: &[&[&str]] = &[
     &[],
     &["detect"],
     &["init"],
+    &["gen-workflows"],
     &["config"],
     &["config", "schema"],
     &["config", "validate"],
+    &["release"],
+    &["run-tests"],
+    &["run-tests", "merge"],
 ];
 
 #[test]
