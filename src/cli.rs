@@ -606,7 +606,12 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
     }
-    let label = output.display().to_string();
+    // `./.github/workflows` reads better as `.github/workflows`.
+    let label = output
+        .strip_prefix(".")
+        .unwrap_or(&output)
+        .display()
+        .to_string();
     match mode {
         Mode::Check | Mode::DryRun => {
             let mut diff = String::new();
