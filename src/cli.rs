@@ -13,6 +13,15 @@ use clap::{Args, Parser, Subcommand};
 use crate::error::{EXIT_ERROR, EXIT_OK, Failure};
 use crate::{config, detect, github, init};
 
+/// `eprintln!` for lines that may hold untrusted text (paths, keys, values): they can never
+/// start a workflow command (see [`github::safe`]).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let line = format!($($arg)*);
+        eprintln!("{}", crate::github::safe::neutralize(&line));
+    }};
+}
+
 /// The version line: the crate version and the commit the binary was built from.
 const VERSION_LINE: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SLIPWAY_COMMIT"), ")");
 
@@ -331,7 +340,8 @@ where
 /// Renders a failure on stderr, and as an annotation when running in Actions.
 fn report(command: &str, failure: &Failure) {
     let mut stderr = std::io::stderr().lock();
-    let _ = stderr.write_all(failure.render().as_bytes());
+    let rendered = failure.render();
+    let _ = stderr.write_all(github::safe::neutralize(&rendered).as_bytes());
     let _ = stderr.flush();
     let runtime = github::runtime();
     if runtime.in_actions() {
@@ -405,7 +415,7 @@ fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
     let outcome = release::run(&settings)?;
     let plan = &outcome.plan;
     for tag in &plan.ignored_tags {
-        eprintln!("note: ignoring the tag `{tag}`: not a semantic version");
+        say!("note: ignoring the tag `{tag}`: not a semantic version");
     }
     if json {
         print_stdout(&format!("{}\n", plan.summary().to_json()))?;
@@ -413,10 +423,10 @@ fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
         print_stdout(&release::render_plan(plan, dry_run))?;
     }
     if dry_run && plan.next.is_some() {
-        eprintln!("dry run: nothing was changed (`--no-dry-run` makes the release)");
+        say!("dry run: nothing was changed (`--no-dry-run` makes the release)");
     }
     if let Some(p) = &outcome.published {
-        eprintln!("published {}", p.html_url);
+        say!("published {}", p.html_url);
     }
     if let Some(tag) = &plan.tag {
         let runtime = github::runtime();
@@ -516,10 +526,10 @@ fn run_run_tests(args: RunTestsArgs) -> Result<u8, Failure> {
     };
     let outcome = run_tests::run(&settings)?;
     for warning in &outcome.warnings {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
     for problem in &outcome.report.problems {
-        eprintln!("error: {problem}");
+        say!("error: {problem}");
     }
     let runtime = github::runtime();
     if runtime.in_actions() {
@@ -561,7 +571,7 @@ fn run_detect(args: DetectArgs) -> Result<u8, Failure> {
     let DetectArgs { dir, json } = args;
     let detection = detect::detect(&dir)?;
     for warning in &detection.warnings {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
     let text = if json {
         let mut s =
@@ -604,7 +614,7 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
     };
     let outcome = generate::run(&settings)?;
     for warning in &outcome.warnings {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
     // `./.github/workflows` reads better as `.github/workflows`.
     let label = output
@@ -620,10 +630,10 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
             }
             print_stdout(&diff)?;
             for change in &outcome.changes {
-                eprintln!("{}", describe(change, &label, mode));
+                say!("{}", describe(change, &label, mode));
             }
             if mode == Mode::Check && outcome.drifted() {
-                eprintln!(
+                say!(
                     "\nhint: run `slipway gen-workflows` to update the files (`--force` for files edited by hand)"
                 );
                 return Ok(crate::error::EXIT_FAILED);
@@ -633,7 +643,7 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
         Mode::Write => {
             for change in &outcome.changes {
                 if !matches!(change, Change::Unchanged { .. }) || outcome.applied.is_empty() {
-                    eprintln!("{}", describe(change, &label, mode));
+                    say!("{}", describe(change, &label, mode));
                 }
             }
             Ok(EXIT_OK)
@@ -685,7 +695,7 @@ fn run_init(args: InitArgs) -> Result<u8, Failure> {
         "wrote"
     };
     eprint!("{}", outcome.text);
-    eprintln!("\n{verb} {}", outcome.path.display());
+    say!("\n{verb} {}", outcome.path.display());
     Ok(EXIT_OK)
 }
 
@@ -697,12 +707,13 @@ fn run_validate(args: ValidateArgs) -> Result<u8, Failure> {
         _ => PathBuf::from("."),
     };
     config::load(&root, Some(&file))?;
-    eprintln!("{}: ok", file.display());
+    say!("{}: ok", file.display());
     Ok(EXIT_OK)
 }
 
 /// Writes data to stdout; a closed pipe (`| head`) is not an error.
 fn print_stdout(text: &str) -> Result<u8, Failure> {
+    let text = github::safe::neutralize(text);
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(EXIT_OK),

@@ -106,6 +106,20 @@ fn shards_for(stacks: &Stacks) -> u32 {
 }
 
 /// A YAML double-quoted string.
+/// Text for a YAML comment: control characters (a newline in a directory name) are shown
+/// escaped, so detected values can never end the comment and add keys.
+fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn quote(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
 }
@@ -166,7 +180,7 @@ pub fn render(name: &str, stacks: &Stacks) -> (String, Config) {
     } else {
         let _ = writeln!(w, "#   test commands:");
         for c in &stacks.test_commands {
-            let _ = writeln!(w, "#     {c}");
+            let _ = writeln!(w, "#     {}", comment_text(c));
         }
     }
     let _ = writeln!(w, "\nversion: 1\n");

@@ -134,3 +134,58 @@ fn detect_json_on_an_empty_directory_prints_the_empty_shape() {
         })
     );
 }
+
+/// A line the runner would read as a command, other than slipway's own annotations.
+fn forged_commands(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.trim_start().starts_with("::") && l.contains("evil"))
+        // slipway's own annotation: its message is escaped, one line.
+        .filter(|l| !l.starts_with("::error title=slipway "))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn no_output_line_can_be_forged_into_a_workflow_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in [
+        "a\n::error file=evil.rs,line=1::injected\n",
+        "::stop-commands::evil",
+    ] {
+        let sub = dir.path().join(name);
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        std::fs::write(
+            sub.join("package.json"),
+            r#"{"name": "x", "scripts": {"test": "vitest run"}}"#,
+        )
+        .expect("write");
+        std::fs::write(sub.join("Cargo.toml"), "[package\n").expect("write");
+    }
+    let t = slipway()
+        .in_actions()
+        .args(["detect"])
+        .arg_path(dir.path())
+        .run();
+    t.code(0);
+    assert!(
+        forged_commands(&t.stdout).is_empty() && forged_commands(&t.stderr).is_empty(),
+        "{t}"
+    );
+
+    let config = dir.path().join("slipway.yml");
+    std::fs::write(
+        &config,
+        "ci:\n  \"x\\n::error file=evil.rs::injected\": 1\n",
+    )
+    .expect("write");
+    let t = slipway()
+        .in_actions()
+        .args(["config", "validate"])
+        .arg_path(&config)
+        .run();
+    t.code(2);
+    assert!(
+        forged_commands(&t.stdout).is_empty() && forged_commands(&t.stderr).is_empty(),
+        "{t}"
+    );
+}

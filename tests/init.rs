@@ -128,3 +128,27 @@ fn init_exits_2_and_leaves_everything_as_it_was_when_the_write_fails() {
         "{t}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn detected_paths_with_newlines_stay_in_comments() {
+    let (dir, root) = repo();
+    let evil = root.join("x\nnotify: { webhook-secret: EVIL }\n#");
+    std::fs::create_dir_all(&evil).expect("mkdir");
+    std::fs::write(
+        evil.join("package.json"),
+        r#"{"name": "x", "scripts": {"test": "vitest run"}}"#,
+    )
+    .expect("write");
+    let t = slipway()
+        .args(["init"])
+        .arg_path(&root)
+        .filter_temp(dir.path())
+        .run();
+    t.code(0);
+    let loaded = slipway::config::load(&root, None).expect("the written file loads");
+    assert_eq!(
+        loaded.config.notify.webhook_secret, None,
+        "a directory name added a key"
+    );
+}

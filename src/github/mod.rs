@@ -31,6 +31,7 @@ pub mod env;
 pub mod group;
 pub mod mask;
 pub mod outputs;
+pub mod safe;
 pub mod summary;
 
 use std::fs::OpenOptions;
