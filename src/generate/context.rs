@@ -438,8 +438,18 @@ fn split_command(command: &str) -> (String, String) {
     (".".to_owned(), command.trim().to_owned())
 }
 
+/// True when `path` is `dir` or inside it (`.` contains everything).
 fn is_under(path: &str, dir: &str) -> bool {
-    dir == "." || path == dir || path.starts_with(&format!("{dir}/"))
+    dir == "."
+        || path == dir
+        || (path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/')
+}
+
+/// `a/b/c`, `a/b`, `a`: the path and the directories above it (the root excluded).
+fn self_and_ancestors(path: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(path).filter(|p| *p != "."), |p| {
+        p.rsplit_once('/').map(|(head, _)| head)
+    })
 }
 
 /// One unit per test root, then one per top-level project no test root covers.
@@ -462,16 +472,23 @@ fn units(config: &Config, stacks: &Stacks, root: &Path, project: &str) -> Vec<Un
             None => roots.push((dir, Some(cmd))),
         }
     }
-    let mut by_dir: Vec<(String, Option<String>)> = roots;
+    // Sets and ancestor walks keep this linear in the number of projects (monorepos have
+    // thousands).
+    let root_dirs: BTreeSet<&str> = roots.iter().map(|(d, _)| d.as_str()).collect();
+    let sub_paths: BTreeSet<&str> = stacks.subprojects.iter().map(|s| s.path.as_str()).collect();
+    let mut extra = Vec::new();
     for sub in &stacks.subprojects {
-        let covered = by_dir.iter().any(|(d, _)| is_under(&sub.path, d));
-        let nested = stacks.subprojects.iter().any(|other| {
-            other.path != sub.path && other.path != "." && is_under(&sub.path, &other.path)
-        });
+        let covered =
+            root_dirs.contains(".") || self_and_ancestors(&sub.path).any(|a| root_dirs.contains(a));
+        let nested = self_and_ancestors(&sub.path)
+            .skip(1)
+            .any(|a| sub_paths.contains(a));
         if !covered && !nested {
-            by_dir.push((sub.path.clone(), None));
+            extra.push((sub.path.clone(), None));
         }
     }
+    let mut by_dir: Vec<(String, Option<String>)> = roots;
+    by_dir.extend(extra);
     by_dir.sort_by(|a, b| (a.0 != ".", &a.0).cmp(&(b.0 != ".", &b.0)));
     let single = by_dir.len() == 1;
     let mut seen_ids = BTreeSet::new();

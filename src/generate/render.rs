@@ -163,6 +163,17 @@ impl Templates {
 
     /// Renders template `name` with `context`.
     pub fn render(&self, name: &str, context: &impl serde::Serialize) -> Result<String, Error> {
+        let mut out = self.render_all(&[name], context)?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// Renders several templates with one context: the templates are parsed and the context
+    /// converted once, and the renders share the two cores.
+    pub fn render_all(
+        &self,
+        names: &[&str],
+        context: &impl serde::Serialize,
+    ) -> Result<Vec<String>, Error> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -180,10 +191,30 @@ impl Templates {
             env.add_template_owned(key.clone(), source.clone())
                 .map_err(|e| self.error(&e))?;
         }
-        let template = env.get_template(name).map_err(|e| self.error(&e))?;
-        template
-            .render(minijinja::value::Serde(context))
-            .map_err(|e| self.error(&e))
+        let value = minijinja::Value::from(minijinja::value::Serde(context));
+        let env = &env;
+        let value = &value;
+        let results: Vec<Result<String, minijinja::Error>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = names
+                .iter()
+                .map(|name| scope.spawn(move || env.get_template(name)?.render(value)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            "a template render panicked",
+                        ))
+                    })
+                })
+                .collect()
+        });
+        results
+            .into_iter()
+            .map(|r| r.map_err(|e| self.error(&e)))
+            .collect()
     }
 
     /// Names the file and line of a minijinja error.
