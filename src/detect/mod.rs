@@ -689,13 +689,14 @@ impl<'a> Scan<'a> {
             .collect();
         tests.sort_by(|a, b| (depth(a.0) != 0, a.0).cmp(&(depth(b.0) != 0, b.0)));
         let mut test_commands: Vec<String> = Vec::new();
+        let mut seen_commands: std::collections::HashSet<String> = std::collections::HashSet::new();
         for (path, cmd) in tests {
             let full = if path == "." {
                 cmd.to_owned()
             } else {
                 format!("cd {path} && {cmd}")
             };
-            if !test_commands.contains(&full) {
+            if seen_commands.insert(full.clone()) {
                 test_commands.push(full);
             }
         }
