@@ -222,3 +222,27 @@ fn a_manifest_just_over_8_mib_is_skipped_with_a_warning() {
         "{t}"
     );
 }
+
+#[test]
+fn workspace_members_that_leave_the_root_are_named_in_a_warning() {
+    let dir = repo(&[
+        (
+            "Cargo.toml",
+            b"[workspace]\nmembers = [\"crates/*\", \"../../\", \"/etc\"]\n",
+        ),
+        ("crates/api/Cargo.toml", GOOD_CRATE),
+        (
+            "etc/Cargo.toml",
+            b"[package]\nname = \"etc\"\nversion = \"0.1.0\"\n",
+        ),
+    ]);
+    let (t, _) = detect_json(dir.path());
+    for member in ["../../", "/etc"] {
+        assert!(
+            t.stderr.contains(&format!(
+                "warning: Cargo.toml: ignored workspace member `{member}`: it leaves the workspace root"
+            )),
+            "{t}"
+        );
+    }
+}

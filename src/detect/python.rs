@@ -364,11 +364,8 @@ pub fn scan(scan: &mut Scan<'_>) {
         };
         roots.insert(root.clone());
         let (members, bad) = Members::new(include, exclude);
-        for pattern in bad {
-            scan.warn(
-                &join(root, "pyproject.toml"),
-                format!("ignored workspace member pattern `{pattern}`: not a valid glob"),
-            );
+        for rejected in bad {
+            scan.warn(&join(root, "pyproject.toml"), rejected.to_string());
         }
         for dir in &projects {
             if let Some(rel) = relative_to(root, dir)
