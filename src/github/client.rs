@@ -925,8 +925,9 @@ impl Client {
         self.send(Method::GET, path, None).await?.json(path)
     }
 
-    /// Follows `Link: rel="next"` from `path`, collecting items until there is no next page or
-    /// `limit` items were read. `items` takes each page's JSON and returns its items.
+    /// Follows `Link: rel="next"` from `path`, collecting items until there is no next page,
+    /// a page is empty, the next link names a page already fetched, or `limit` items were read.
+    /// `items` takes each page's JSON and returns its items.
     pub async fn paginate<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -934,8 +935,10 @@ impl Client {
         items: impl Fn(serde_json::Value) -> Option<serde_json::Value>,
     ) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
+        let mut fetched: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut next = Some(path.to_owned());
         while let Some(page) = next.take() {
+            fetched.insert(page.clone());
             let resp = self.send(Method::GET, &page, None).await?;
             let value: serde_json::Value = resp.json(&page)?;
             let list: Vec<T> = match items(value) {
@@ -945,13 +948,21 @@ impl Client {
                 })?,
                 None => Vec::new(),
             };
+            // An empty page ends the list whatever its links say, and a link back to a page
+            // already fetched would loop: both stop here.
+            if list.is_empty() {
+                break;
+            }
             out.extend(list);
             if out.len() >= limit {
                 out.truncate(limit);
                 break;
             }
             if let Some(url) = resp.next_link() {
-                next = Some(self.same_origin(path, &url)?);
+                let link = self.same_origin(path, &url)?;
+                if !fetched.contains(&link) {
+                    next = Some(link);
+                }
             }
         }
         Ok(out)
