@@ -730,9 +730,6 @@ impl<'a> Scan<'a> {
 
 /// One ecosystem: which file names it reads and how it reads them.
 struct Ecosystem {
-    /// Stable kebab-case id.
-    #[allow(dead_code)]
-    id: &'static str,
     /// True for file names the walk must keep for this ecosystem.
     interesting: fn(&str) -> bool,
     /// Reads the kept files and reports into the scan.
@@ -743,57 +740,46 @@ struct Ecosystem {
 /// others found (compose services point at their directories).
 const ECOSYSTEMS: &[Ecosystem] = &[
     Ecosystem {
-        id: "toolchain-files",
         interesting: toolchain_files::interesting,
         scan: toolchain_files::scan,
     },
     Ecosystem {
-        id: "rust",
         interesting: rust::interesting,
         scan: rust::scan,
     },
     Ecosystem {
-        id: "node",
         interesting: node::interesting,
         scan: node::scan,
     },
     Ecosystem {
-        id: "python",
         interesting: python::interesting,
         scan: python::scan,
     },
     Ecosystem {
-        id: "go",
         interesting: go::interesting,
         scan: go::scan,
     },
     Ecosystem {
-        id: "maven",
         interesting: maven::interesting,
         scan: maven::scan,
     },
     Ecosystem {
-        id: "gradle",
         interesting: gradle::interesting,
         scan: gradle::scan,
     },
     Ecosystem {
-        id: "ruby",
         interesting: ruby::interesting,
         scan: ruby::scan,
     },
     Ecosystem {
-        id: "php",
         interesting: php::interesting,
         scan: php::scan,
     },
     Ecosystem {
-        id: "dotnet",
         interesting: dotnet::interesting,
         scan: dotnet::scan,
     },
     Ecosystem {
-        id: "docker",
         interesting: docker::interesting,
         scan: docker::scan,
     },
