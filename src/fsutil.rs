@@ -45,6 +45,30 @@ mod tests {
         assert_eq!(names, vec![std::ffi::OsString::from("slipway.yml")]);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn write_atomic_keeps_the_targets_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("run.sh");
+        std::fs::write(&target, "old").expect("seed");
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o751)).expect("chmod");
+        write_atomic(&target, b"new").expect("write");
+        let mode = std::fs::metadata(&target)
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o751);
+        // A new file is not writable by others.
+        let fresh = dir.path().join("fresh");
+        write_atomic(&fresh, b"x").expect("write");
+        let mode = std::fs::metadata(&fresh)
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o022, 0, "{mode:o}");
+    }
+
     #[test]
     fn a_missing_directory_is_an_error_and_writes_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");

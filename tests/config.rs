@@ -128,6 +128,42 @@ fn validate_never_echoes_a_secret_value() {
     assert!(!t.stderr.contains("XXXX"), "{t}");
 }
 
+/// A JWT has no `/`, `:` or `@`, and a token can hold `.` and `_`: none of them may come
+/// back in the error, in the snippet or anywhere else.
+#[test]
+fn a_jwt_in_a_secret_name_field_is_never_echoed() {
+    const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+    for yaml in [
+        format!("notify:\n  slack-webhook-secret: {JWT}\n"),
+        format!("environments:\n  production:\n    on: release\n    secrets: [DB_URL, {JWT}]\n"),
+        "notify:\n  slack-webhook-secret: npm_AbCdEf0123456789\n".to_owned(),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("slipway.yml");
+        std::fs::write(&path, &yaml).expect("write");
+        let t = slipway().args(["config", "validate"]).arg_path(&path).run();
+        t.code(2);
+        for piece in [JWT, "eyJhbGci", "dozjgNry", "npm_AbCd"] {
+            assert!(!t.stdout.contains(piece), "{t}");
+            assert!(!t.stderr.contains(piece), "{t}");
+        }
+        assert!(t.stderr.contains("***"), "the snippet is masked:\n{t}");
+    }
+}
+
+/// A name GitHub refuses is reported without repeating it, and the snippet is masked: it may
+/// be a value pasted into the wrong field.
+#[test]
+fn an_invalid_secret_name_is_not_repeated_in_the_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("slipway.yml");
+    std::fs::write(&path, "notify:\n  slack-webhook-secret: GITHUB_hunter2\n").expect("write");
+    let t = slipway().args(["config", "validate"]).arg_path(&path).run();
+    t.code(2);
+    assert!(!t.stderr.contains("hunter2"), "{t}");
+    assert!(t.stderr.contains("`GITHUB_`"), "{t}");
+}
+
 #[test]
 fn load_without_a_file_gives_the_defaults_named_after_the_directory() {
     let dir = tempfile::tempdir().expect("tempdir");

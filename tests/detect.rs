@@ -173,3 +173,76 @@ fn detection_output_is_the_same_on_every_run() {
         assert_eq!(detect_json(dir.path()).1, first);
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_manifest_that_links_outside_the_repository_is_not_read() {
+    let dir = repo(&[("api/Cargo.toml", GOOD_CRATE)]);
+    std::os::unix::fs::symlink("/etc/hostname", dir.path().join(".nvmrc")).expect("symlink");
+    std::fs::create_dir(dir.path().join("proc")).expect("mkdir");
+    std::os::unix::fs::symlink("/proc/self/pagemap", dir.path().join("proc/Cargo.toml"))
+        .expect("symlink");
+    let (t, value) = detect_json(dir.path());
+    assert_eq!(subproject_paths(&value), vec!["api"], "{t}");
+    assert!(value["toolchains"].get("node").is_none(), "{t}");
+    for file in [".nvmrc", "proc/Cargo.toml"] {
+        assert!(
+            t.stderr.contains(&format!(
+                "warning: {file}: skipped: a symbolic link that leaves the repository"
+            )),
+            "{t}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_manifest_that_links_inside_the_repository_is_read() {
+    let dir = repo(&[
+        ("shared/node-version", b"22\n"),
+        ("api/Cargo.toml", GOOD_CRATE),
+    ]);
+    std::os::unix::fs::symlink("shared/node-version", dir.path().join(".nvmrc")).expect("symlink");
+    let (t, value) = detect_json(dir.path());
+    assert_eq!(value["toolchains"]["node"], "22", "{t}");
+    assert!(t.stderr.is_empty(), "{t}");
+}
+
+#[test]
+fn a_manifest_just_over_8_mib_is_skipped_with_a_warning() {
+    let mut huge = b"{\"name\": \"big\", \"description\": \"".to_vec();
+    huge.resize(8 * 1024 * 1024 + 10, b'a');
+    huge.extend_from_slice(b"\"}");
+    let dir = repo(&[("api/Cargo.toml", GOOD_CRATE), ("big/package.json", &huge)]);
+    let (t, value) = detect_json(dir.path());
+    assert_eq!(subproject_paths(&value), vec!["api"], "{t}");
+    assert!(
+        t.stderr
+            .contains("warning: big/package.json: skipped: 8 MiB is larger than the 8 MiB"),
+        "{t}"
+    );
+}
+
+#[test]
+fn workspace_members_that_leave_the_root_are_named_in_a_warning() {
+    let dir = repo(&[
+        (
+            "Cargo.toml",
+            b"[workspace]\nmembers = [\"crates/*\", \"../../\", \"/etc\"]\n",
+        ),
+        ("crates/api/Cargo.toml", GOOD_CRATE),
+        (
+            "etc/Cargo.toml",
+            b"[package]\nname = \"etc\"\nversion = \"0.1.0\"\n",
+        ),
+    ]);
+    let (t, _) = detect_json(dir.path());
+    for member in ["../../", "/etc"] {
+        assert!(
+            t.stderr.contains(&format!(
+                "warning: Cargo.toml: ignored workspace member `{member}`: it leaves the workspace root"
+            )),
+            "{t}"
+        );
+    }
+}

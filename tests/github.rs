@@ -217,6 +217,48 @@ async fn paging_stops_at_the_limit() {
 }
 
 #[tokio::test]
+async fn paging_stops_when_a_next_link_repeats_a_page_already_fetched() {
+    let mock = MockGitHub::start();
+    let page2 = format!("{RUNS}?page=2");
+    mock.on("GET", RUNS)
+        .then(Reply::json(200, runs_page(1)).next_page(&page2));
+    // Page 2 links back to itself, forever.
+    let looping = Reply::json(200, runs_page(3)).next_page(&page2);
+    mock.on("GET", &page2)
+        .then(looping.clone())
+        .then(looping.clone())
+        .then(looping);
+    let (client, _) = client(&mock);
+    let runs = client
+        .list_workflow_runs(&RunsQuery::default(), 100)
+        .await
+        .unwrap();
+    let ids: Vec<u64> = runs.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [1, 2, 3, 4]);
+    assert_eq!(mock.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn paging_stops_at_an_empty_page_even_with_a_next_link() {
+    let mut empty: serde_json::Value = serde_json::from_str(&runs_page(1)).unwrap();
+    empty["workflow_runs"] = serde_json::Value::Array(Vec::new());
+    let mock = MockGitHub::start();
+    mock.on("GET", RUNS)
+        .then(Reply::json(200, runs_page(1)).next_page(&format!("{RUNS}?page=2")));
+    mock.on("GET", &format!("{RUNS}?page=2"))
+        .then(Reply::json(200, empty.to_string()).next_page(&format!("{RUNS}?page=3")));
+    mock.on("GET", &format!("{RUNS}?page=3"))
+        .then(Reply::json(200, runs_page(5)));
+    let (client, _) = client(&mock);
+    let runs = client
+        .list_workflow_runs(&RunsQuery::default(), 100)
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(mock.requests().len(), 2);
+}
+
+#[tokio::test]
 async fn a_missing_resource_names_the_path() {
     let mock = MockGitHub::start();
     let (client, clock) = client(&mock);

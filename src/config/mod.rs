@@ -1275,8 +1275,11 @@ fn convert(error: &serde_saphyr::Error, path: &str, text: &str, file: &str) -> D
                 Some((m, h)) => (m, Some(h.to_owned())),
                 None => (msg.as_str(), None),
             };
-            if msg == values::LOOKS_LIKE_SECRET {
+            if values::is_secret_name_error(msg) {
+                // Never show the rejected text: it may be a credential in the wrong field.
                 mask = true;
+            }
+            if msg == values::LOOKS_LIKE_SECRET {
                 (
                     format!("{at} holds what looks like a secret value, not the name of a secret"),
                     Some("store the value as a GitHub secret (Settings > Secrets and variables > Actions) and put its name here, e.g. `SLACK_WEBHOOK_URL`; if the value was committed, rotate it".to_owned()),

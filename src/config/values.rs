@@ -591,6 +591,15 @@ pub(crate) const HINT_MARK: &str = "\u{1f}hint: ";
 pub(crate) const LOOKS_LIKE_SECRET: &str =
     "this looks like a secret value, not the name of a secret";
 
+/// The message of the error for a value that breaks GitHub's secret-name rules. It never holds
+/// the value: a rejected "name" may well be a credential pasted into the wrong field.
+pub(crate) const NOT_A_SECRET_NAME: &str = "this is not a secret name";
+
+/// True for every message a [`SecretName`] error starts with; such errors mask their snippet.
+pub(crate) fn is_secret_name_error(message: &str) -> bool {
+    message == LOOKS_LIKE_SECRET || message == NOT_A_SECRET_NAME
+}
+
 impl SecretName {
     /// The name.
     pub fn as_str(&self) -> &str {
@@ -598,31 +607,54 @@ impl SecretName {
     }
 }
 
+/// Prefixes of well-known credentials, compared case-sensitively as the issuers write them:
+/// Stripe (`sk_live_`, `sk_test_`, `rk_`), npm, GitLab, Slack, GitHub, OpenAI, and JWTs (whose
+/// base64 header always starts `eyJ`).
+const CREDENTIAL_PREFIXES: &[&str] = &[
+    "sk_live_",
+    "sk_test_",
+    "sk-",
+    "rk_",
+    "npm_",
+    "glpat-",
+    "xox",
+    "xapp-",
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "ghu_",
+    "ghr_",
+    "github_pat_",
+    "eyJ",
+];
+
 /// Whether `text` looks like a credential or URL rather than a secret's name.
 fn looks_like_secret(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    lower.contains("://")
+    CREDENTIAL_PREFIXES.iter().any(|p| text.starts_with(p))
+        || is_aws_access_key_id(text)
         || lower.starts_with("hooks.")
-        || [
-            "xoxb-",
-            "xoxp-",
-            "xapp-",
-            "ghp_",
-            "gho_",
-            "ghs_",
-            "github_pat_",
-            "sk-",
-        ]
-        .iter()
-        .any(|p| lower.starts_with(p))
-        || text.contains('@')
-        || text.contains('/')
+        || text.contains(['.', '/', ':', '@'])
         || (text.len() >= 32 && !text.contains('_'))
+}
+
+/// An AWS access key id: `AKIA` (long-term) or `ASIA` (temporary) and 16 upper-case letters
+/// or digits. Names such as `ASIAN_MARKET_KEY` do not match.
+fn is_aws_access_key_id(text: &str) -> bool {
+    (text.starts_with("AKIA") || text.starts_with("ASIA"))
+        && text.len() == 20
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 impl TryFrom<String> for SecretName {
     type Error = String;
 
+    /// Follows GitHub's rules for secret names: letters, digits and `_`, not starting with a
+    /// digit or with `GITHUB_` in any case
+    /// (<https://docs.github.com/en/actions/security-guides/using-secrets-in-github-actions#naming-your-secrets>).
+    /// No error repeats the value.
     fn try_from(text: String) -> Result<Self, String> {
         if looks_like_secret(&text) {
             return Err(LOOKS_LIKE_SECRET.to_owned());
@@ -634,12 +666,12 @@ impl TryFrom<String> for SecretName {
             && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return Err(format!(
-                "`{text}` is not a secret name{HINT_MARK}secret names use letters, digits and `_`, and do not start with a digit, e.g. `DATABASE_URL`"
+                "{NOT_A_SECRET_NAME}{HINT_MARK}secret names use letters, digits and `_`, and do not start with a digit, e.g. `DATABASE_URL`"
             ));
         }
         if text.to_ascii_uppercase().starts_with("GITHUB_") {
             return Err(format!(
-                "`{text}` is not a secret name{HINT_MARK}names starting with `GITHUB_` are reserved by GitHub"
+                "{NOT_A_SECRET_NAME}{HINT_MARK}names starting with `GITHUB_` are reserved by GitHub"
             ));
         }
         Ok(Self(text))
@@ -780,6 +812,47 @@ mod tests {
         assert!(SecretName::try_from("1ABC".to_owned()).is_err());
         assert!(SecretName::try_from("MY-SECRET".to_owned()).is_err());
         assert!(SecretName::try_from("GITHUB_TOKEN".to_owned()).is_err());
+        assert!(SecretName::try_from("github_token".to_owned()).is_err());
+    }
+
+    #[test]
+    fn credentials_of_every_known_shape_are_refused_without_being_echoed() {
+        for secret in [
+            "sk_live_0123456789abcdef",
+            "sk_test_0123456789abcdef",
+            "rk_live_0123456789abcdef",
+            "npm_AbCdEf0123456789",
+            "AKIAIOSFODNN7EXAMPLE",
+            "ASIAIOSFODNN7EXAMPLE",
+            "glpat-0123456789abcdefghij",
+            "xoxe.xoxp-1-abc",
+            "ghp_abc",
+            "gho_abc",
+            "ghs_abc",
+            "github_pat_11ABC_def",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature",
+            "eyJhbGciOiJIUzI1NiJ9",
+            "token.with.dots",
+            "a/b",
+            "user:pass",
+        ] {
+            assert_eq!(
+                SecretName::try_from(secret.to_owned()),
+                Err(LOOKS_LIKE_SECRET.to_owned()),
+                "{secret}"
+            );
+        }
+        for bad in ["MY-SECRET", "1ABC", "GITHUB_X", "", "with space"] {
+            let err = SecretName::try_from(bad.to_owned()).expect_err(bad);
+            assert!(err.starts_with(NOT_A_SECRET_NAME), "{err}");
+            assert!(
+                bad.is_empty() || !err.contains(bad),
+                "{bad} echoed in {err}"
+            );
+        }
+        for name in ["ASIAN_MARKET_KEY", "RK_DEPLOY_KEY", "NPM_TOKEN", "_X", "a1"] {
+            assert!(SecretName::try_from(name.to_owned()).is_ok(), "{name}");
+        }
     }
 
     #[test]

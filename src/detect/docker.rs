@@ -251,13 +251,25 @@ fn instructions(text: &str) -> Vec<String> {
     out
 }
 
+/// The longest image reference substitution builds. Real ones are well under it (a registry,
+/// a path, a tag and a digest); past it, a file that repeats a huge `ARG` would otherwise make
+/// the expansion grow without bound.
+const MAX_IMAGE_REFERENCE: usize = 1024;
+
 /// Replaces `$NAME`, `${NAME}` and `${NAME:-default}` with ARG defaults; `None` when a
-/// variable has no value.
+/// variable has no value or the result would be longer than [`MAX_IMAGE_REFERENCE`].
 fn substitute(s: &str, args: &BTreeMap<String, String>) -> Option<String> {
     let mut out = String::new();
     let mut rest = s;
+    let push = |out: &mut String, piece: &str| {
+        if out.len() + piece.len() > MAX_IMAGE_REFERENCE {
+            return None;
+        }
+        out.push_str(piece);
+        Some(())
+    };
     while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
+        push(&mut out, &rest[..i])?;
         let after = &rest[i + 1..];
         let (expr, tail) = if let Some(inner) = after.strip_prefix('{') {
             let end = inner.find('}')?;
@@ -277,10 +289,10 @@ fn substitute(s: &str, args: &BTreeMap<String, String>) -> Option<String> {
             .filter(|v| !v.is_empty())
             .map(String::as_str)
             .or(default)?;
-        out.push_str(value);
+        push(&mut out, value)?;
         rest = tail;
     }
-    out.push_str(rest);
+    push(&mut out, rest)?;
     Some(out)
 }
 
@@ -456,6 +468,26 @@ mod tests {
             parse_dockerfile("FROM \\\n  ruby:3.3.0-slim \\\n  AS base\n"),
             vec![("ruby", "3.3.0".to_owned())]
         );
+    }
+
+    #[test]
+    fn arg_substitution_gives_up_past_an_image_references_length() {
+        let a = "1".repeat(600);
+        let args = BTreeMap::from([("A".to_owned(), a.clone())]);
+        assert_eq!(substitute("node:$A", &args), Some(format!("node:{a}")));
+        assert_eq!(substitute("node:$A$A", &args), None);
+        assert_eq!(substitute("node:${A}x${A}", &args), None);
+    }
+
+    #[test]
+    fn a_megabyte_arg_referenced_many_times_is_not_expanded() {
+        // Expanded, this would be 100 GiB: the parser must neither allocate it nor abort.
+        let text = format!(
+            "ARG A={}\nFROM node:{}\nFROM python:3.12\n",
+            "x".repeat(1024 * 1024),
+            "$A".repeat(100_000)
+        );
+        assert_eq!(parse_dockerfile(&text), vec![("python", "3.12".to_owned())]);
     }
 
     #[test]

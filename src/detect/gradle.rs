@@ -22,7 +22,7 @@
 //! <https://docs.gradle.org/current/userguide/toolchains.html>,
 //! <https://docs.gradle.org/current/userguide/platforms.html>.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::manifest::{self, CommentSyntax};
 use super::{Language, PackageManager, Project, Scan, Source, dir_of, file_name, join, normalize};
@@ -205,18 +205,21 @@ pub fn parse_settings(text: &str) -> Settings {
             project_dirs.insert(gradle_path_to_dir(&name), path);
         }
     }
+    // Sets beside the lists keep file order without a linear search per include.
+    let mut seen: HashSet<String> = HashSet::new();
     for at in word_positions(&code, "include") {
         for name in string_list(&code[at..]) {
             let dir = gradle_path_to_dir(&name);
             let dir = project_dirs.get(&dir).cloned().unwrap_or(dir);
-            if !dir.is_empty() && !out.projects.contains(&dir) {
+            if !dir.is_empty() && seen.insert(dir.clone()) {
                 out.projects.push(dir);
             }
         }
     }
+    let mut seen: HashSet<String> = HashSet::new();
     for at in word_positions(&code, "includeBuild") {
         if let Some(first) = string_list(&code[at..]).into_iter().next()
-            && !out.included_builds.contains(&first)
+            && seen.insert(first.clone())
         {
             out.included_builds.push(first);
         }
@@ -420,6 +423,23 @@ fn compatibility_value(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn twenty_thousand_includes_are_kept_once_each_in_file_order() {
+        let mut text = String::new();
+        for i in (0..20_000).rev() {
+            text.push_str(&format!("include(\":m{i}\")\ninclude ':m{i}'\n"));
+        }
+        text.push_str("includeBuild('a')\nincludeBuild('a')\n");
+        let settings = parse_settings(&text);
+        assert_eq!(settings.projects.len(), 20_000);
+        assert_eq!(
+            settings.projects.first().map(String::as_str),
+            Some("m19999")
+        );
+        assert_eq!(settings.projects.last().map(String::as_str), Some("m0"));
+        assert_eq!(settings.included_builds, vec!["a"]);
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -129,6 +129,25 @@ pub fn strip_comments(text: &str, syntax: CommentSyntax) -> String {
     out
 }
 
+/// A workspace member pattern that was left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The pattern as written.
+    pub pattern: String,
+    /// Why it was left out: `not a valid glob`, `it leaves the workspace root`.
+    pub reason: &'static str,
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ignored workspace member `{}`: {}",
+            self.pattern, self.reason
+        )
+    }
+}
+
 /// Which directories below a workspace root are its members.
 #[derive(Debug, Clone)]
 pub struct Members {
@@ -139,9 +158,9 @@ pub struct Members {
 
 impl Members {
     /// Members from `include` patterns (a leading `!` turns one into an exclusion) and
-    /// `exclude` patterns. Returns the patterns that are not valid globs beside the result;
-    /// they are left out.
-    pub fn new<I, E>(include: I, exclude: E) -> (Self, Vec<String>)
+    /// `exclude` patterns. Returns the patterns left out beside the result: those that are not
+    /// valid globs and those that leave the workspace root (`../../`, `/etc`).
+    pub fn new<I, E>(include: I, exclude: E) -> (Self, Vec<Rejected>)
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
@@ -152,9 +171,17 @@ impl Members {
         let mut inc = GlobSetBuilder::new();
         let mut exc = GlobSetBuilder::new();
         let mut empty = true;
-        let add = |builder: &mut GlobSetBuilder, raw: &str, bad: &mut Vec<String>| -> bool {
-            let Some(pattern) = clean(raw) else {
-                return false;
+        let add = |builder: &mut GlobSetBuilder, raw: &str, bad: &mut Vec<Rejected>| -> bool {
+            let pattern = match clean(raw) {
+                Ok(Some(pattern)) => pattern,
+                Ok(None) => return false,
+                Err(reason) => {
+                    bad.push(Rejected {
+                        pattern: raw.to_owned(),
+                        reason,
+                    });
+                    return false;
+                }
             };
             match GlobBuilder::new(&pattern)
                 .literal_separator(true)
@@ -166,7 +193,10 @@ impl Members {
                     true
                 }
                 Err(_) => {
-                    bad.push(raw.to_owned());
+                    bad.push(Rejected {
+                        pattern: raw.to_owned(),
+                        reason: "not a valid glob",
+                    });
                     false
                 }
             }
@@ -219,16 +249,25 @@ impl Members {
     }
 }
 
-/// A pattern relative to the workspace root, or `None` when it leaves the root or is empty.
-fn clean(raw: &str) -> Option<String> {
-    let raw = raw.trim().trim_end_matches('/');
+/// A pattern relative to the workspace root; `None` when it is empty or the root itself, an
+/// error when it leaves the root (`../shared/*`, or an absolute path such as `/etc`, which
+/// would otherwise match a directory of the same name inside the repository).
+fn clean(raw: &str) -> Result<Option<String>, &'static str> {
+    const LEAVES: &str = "it leaves the workspace root";
+    let raw = raw.trim();
+    let absolute = raw.starts_with(['/', '\\'])
+        || raw.as_bytes().get(1) == Some(&b':') && raw.as_bytes()[0].is_ascii_alphabetic();
+    if absolute {
+        return Err(LEAVES);
+    }
+    let raw = raw.trim_end_matches('/');
     if raw.is_empty() {
-        return None;
+        return Ok(None);
     }
     // `normalize` would turn `**` segments into themselves and drop `./`; a glob that climbs
     // out of the root (`../shared/*`) cannot name anything the walk saw.
-    let pattern = normalize(raw)?;
-    (pattern != ".").then_some(pattern)
+    let pattern = normalize(raw).ok_or(LEAVES)?;
+    Ok((pattern != ".").then_some(pattern))
 }
 
 /// `dir` relative to `root` (both relative to the repository root), or `None` when `dir` is not
@@ -335,10 +374,32 @@ mod tests {
 
     #[test]
     fn bad_and_escaping_patterns_are_reported_or_ignored() {
-        let (m, bad) = Members::new(["crates/[", "../outside/*", "ok"], [""; 0]);
-        assert_eq!(bad, vec!["crates/[".to_owned()]);
+        let (m, bad) = Members::new(
+            [
+                "crates/[",
+                "../outside/*",
+                "ok",
+                "../../",
+                "/etc",
+                "C:\\x",
+                ".",
+            ],
+            [""; 0],
+        );
+        let bad: Vec<String> = bad.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            bad,
+            vec![
+                "ignored workspace member `crates/[`: not a valid glob",
+                "ignored workspace member `../outside/*`: it leaves the workspace root",
+                "ignored workspace member `../../`: it leaves the workspace root",
+                "ignored workspace member `/etc`: it leaves the workspace root",
+                "ignored workspace member `C:\\x`: it leaves the workspace root",
+            ]
+        );
         assert!(m.contains("ok"));
         assert!(!m.contains("outside/x"));
+        assert!(!m.contains("etc"));
     }
 
     #[test]

@@ -268,6 +268,8 @@ pub struct Index {
     root: PathBuf,
     files: Vec<String>,
     source_files: BTreeMap<Language, u64>,
+    /// The root with every link resolved, computed on the first read.
+    canonical_root: std::sync::OnceLock<Option<PathBuf>>,
 }
 
 /// Manifests larger than this are not parsed: a warning says so.
@@ -282,6 +284,7 @@ impl Index {
             root: root.into(),
             files,
             source_files: BTreeMap::new(),
+            canonical_root: std::sync::OnceLock::new(),
         }
     }
 
@@ -344,29 +347,80 @@ impl Index {
             .filter(move |f| dir_of(f) == dir)
     }
 
-    /// Reads a kept file as text: refuses files over [`MAX_MANIFEST_BYTES`] and binary files,
-    /// strips a UTF-8 BOM, and names the file in every error.
+    /// Reads a kept file as text with the rules of [`read_capped`].
     pub fn read(&self, rel: &str) -> Result<String, Warning> {
-        let path = self.root.join(rel);
-        let meta = std::fs::metadata(&path)
-            .map_err(|e| Warning::new(rel, format!("skipped: {}", io_message(&e))))?;
-        if !meta.is_file() {
-            return Err(Warning::new(rel, "skipped: not a regular file"));
-        }
-        if meta.len() > MAX_MANIFEST_BYTES {
-            return Err(Warning::new(
-                rel,
-                format!(
-                    "skipped: {} MiB is larger than the {} MiB a manifest may be",
-                    meta.len() / (1024 * 1024),
-                    MAX_MANIFEST_BYTES / (1024 * 1024)
-                ),
-            ));
-        }
-        let bytes = std::fs::read(&path)
-            .map_err(|e| Warning::new(rel, format!("skipped: {}", io_message(&e))))?;
-        decode(rel, bytes)
+        let canonical_root = self
+            .canonical_root
+            .get_or_init(|| self.root.canonicalize().ok());
+        read_under(&self.root, canonical_root.as_deref(), rel)
     }
+}
+
+/// Reads `rel` (relative to `root`) as text, as detection reads manifests: a symbolic link must
+/// stay inside the repository, the target must be a regular file of at most
+/// [`MAX_MANIFEST_BYTES`] (checked while reading, so files whose size the system does not know,
+/// like those under `/proc`, are capped too), binary and non-UTF-8 content is refused, a UTF-8
+/// BOM is stripped, and every error is a [`Warning`] naming `rel`.
+pub fn read_capped(root: &Path, rel: &str) -> Result<String, Warning> {
+    let canonical_root = root.canonicalize().ok();
+    read_under(root, canonical_root.as_deref(), rel)
+}
+
+fn read_under(root: &Path, canonical_root: Option<&Path>, rel: &str) -> Result<String, Warning> {
+    let skipped = |e: &std::io::Error| Warning::new(rel, format!("skipped: {}", io_message(e)));
+    let path = root.join(rel);
+    let link = std::fs::symlink_metadata(&path).map_err(|e| skipped(&e))?;
+    // Resolve every link, in the name and in its directories, and open what they lead to, so
+    // the check and the read see the same file.
+    let resolved = path.canonicalize().map_err(|e| skipped(&e))?;
+    let inside = canonical_root.is_some_and(|r| resolved.starts_with(r));
+    if !inside {
+        let message = if link.file_type().is_symlink() {
+            "skipped: a symbolic link that leaves the repository"
+        } else {
+            "skipped: the path leaves the repository"
+        };
+        return Err(Warning::new(rel, message));
+    }
+    let file = std::fs::File::open(&resolved).map_err(|e| skipped(&e))?;
+    let meta = file.metadata().map_err(|e| skipped(&e))?;
+    if !meta.is_file() {
+        return Err(Warning::new(rel, "skipped: not a regular file"));
+    }
+    if meta.len() > MAX_MANIFEST_BYTES {
+        return Err(Warning::new(
+            rel,
+            format!(
+                "skipped: {} MiB is larger than the {} MiB a manifest may be",
+                meta.len() / (1024 * 1024),
+                MAX_MANIFEST_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    // The length above may be 0 or stale (`/proc`, a file still growing): cap the read itself.
+    let bytes = read_at_most(file, rel)?;
+    decode(rel, bytes)
+}
+
+/// Reads at most [`MAX_MANIFEST_BYTES`] from `reader`; a warning naming `rel` when there is more.
+fn read_at_most(reader: impl std::io::Read, rel: &str) -> Result<Vec<u8>, Warning> {
+    use std::io::Read;
+
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_MANIFEST_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Warning::new(rel, format!("skipped: {}", io_message(&e))))?;
+    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+        return Err(Warning::new(
+            rel,
+            format!(
+                "skipped: the content is larger than the {} MiB a manifest may be",
+                MAX_MANIFEST_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Turns a file's bytes into text: BOM stripped, binary and non-UTF-8 content refused.
@@ -635,13 +689,14 @@ impl<'a> Scan<'a> {
             .collect();
         tests.sort_by(|a, b| (depth(a.0) != 0, a.0).cmp(&(depth(b.0) != 0, b.0)));
         let mut test_commands: Vec<String> = Vec::new();
+        let mut seen_commands: std::collections::HashSet<String> = std::collections::HashSet::new();
         for (path, cmd) in tests {
             let full = if path == "." {
                 cmd.to_owned()
             } else {
                 format!("cd {path} && {cmd}")
             };
-            if !test_commands.contains(&full) {
+            if seen_commands.insert(full.clone()) {
                 test_commands.push(full);
             }
         }
@@ -675,9 +730,6 @@ impl<'a> Scan<'a> {
 
 /// One ecosystem: which file names it reads and how it reads them.
 struct Ecosystem {
-    /// Stable kebab-case id.
-    #[allow(dead_code)]
-    id: &'static str,
     /// True for file names the walk must keep for this ecosystem.
     interesting: fn(&str) -> bool,
     /// Reads the kept files and reports into the scan.
@@ -688,57 +740,46 @@ struct Ecosystem {
 /// others found (compose services point at their directories).
 const ECOSYSTEMS: &[Ecosystem] = &[
     Ecosystem {
-        id: "toolchain-files",
         interesting: toolchain_files::interesting,
         scan: toolchain_files::scan,
     },
     Ecosystem {
-        id: "rust",
         interesting: rust::interesting,
         scan: rust::scan,
     },
     Ecosystem {
-        id: "node",
         interesting: node::interesting,
         scan: node::scan,
     },
     Ecosystem {
-        id: "python",
         interesting: python::interesting,
         scan: python::scan,
     },
     Ecosystem {
-        id: "go",
         interesting: go::interesting,
         scan: go::scan,
     },
     Ecosystem {
-        id: "maven",
         interesting: maven::interesting,
         scan: maven::scan,
     },
     Ecosystem {
-        id: "gradle",
         interesting: gradle::interesting,
         scan: gradle::scan,
     },
     Ecosystem {
-        id: "ruby",
         interesting: ruby::interesting,
         scan: ruby::scan,
     },
     Ecosystem {
-        id: "php",
         interesting: php::interesting,
         scan: php::scan,
     },
     Ecosystem {
-        id: "dotnet",
         interesting: dotnet::interesting,
         scan: dotnet::scan,
     },
     Ecosystem {
-        id: "docker",
         interesting: docker::interesting,
         scan: docker::scan,
     },
@@ -791,6 +832,43 @@ mod tests {
         assert_eq!(normalize("../x"), None);
         assert_eq!(depth("."), 0);
         assert_eq!(depth("a/b"), 2);
+    }
+
+    #[test]
+    fn a_file_whose_size_is_unknown_is_still_capped_while_reading() {
+        // Like `/proc/self/pagemap`: no length up front, and more bytes than anyone should read.
+        let w = read_at_most(std::io::repeat(b'a'), "Cargo.toml").expect_err("capped");
+        assert_eq!(
+            w.to_string(),
+            "Cargo.toml: skipped: the content is larger than the 8 MiB a manifest may be"
+        );
+        assert_eq!(
+            read_at_most(&b"[package]"[..], "Cargo.toml").expect("read"),
+            b"[package]"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_capped_refuses_links_that_leave_the_root_and_reads_the_rest() {
+        let outside = tempfile::tempdir().expect("tempdir");
+        std::fs::write(outside.path().join("secret"), "22").expect("write");
+        let root = tempfile::tempdir().expect("tempdir");
+        std::fs::write(root.path().join("real"), "\u{feff}20").expect("write");
+        std::os::unix::fs::symlink("real", root.path().join("inside")).expect("symlink");
+        std::os::unix::fs::symlink(outside.path().join("secret"), root.path().join("out"))
+            .expect("symlink");
+        std::os::unix::fs::symlink(outside.path(), root.path().join("dir")).expect("symlink");
+        assert_eq!(read_capped(root.path(), "inside").expect("read"), "20");
+        let w = read_capped(root.path(), "out").expect_err("refused");
+        assert_eq!(
+            w.to_string(),
+            "out: skipped: a symbolic link that leaves the repository"
+        );
+        let w = read_capped(root.path(), "dir/secret").expect_err("refused");
+        assert_eq!(w.path, "dir/secret");
+        assert!(w.message.contains("leaves the repository"), "{w}");
+        assert!(read_capped(root.path(), "../secret").is_err());
     }
 
     #[test]

@@ -436,11 +436,8 @@ pub fn scan(scan: &mut Scan<'_>) {
 
 fn members(scan: &mut Scan<'_>, file: &str, globs: &[String]) -> Members {
     let (members, bad) = Members::new(globs, [""; 0]);
-    for pattern in bad {
-        scan.warn(
-            file,
-            format!("ignored workspace pattern `{pattern}`: not a valid glob"),
-        );
+    for rejected in bad {
+        scan.warn(file, rejected.to_string());
     }
     members
 }

@@ -364,11 +364,8 @@ pub fn scan(scan: &mut Scan<'_>) {
         };
         roots.insert(root.clone());
         let (members, bad) = Members::new(include, exclude);
-        for pattern in bad {
-            scan.warn(
-                &join(root, "pyproject.toml"),
-                format!("ignored workspace member pattern `{pattern}`: not a valid glob"),
-            );
+        for rejected in bad {
+            scan.warn(&join(root, "pyproject.toml"), rejected.to_string());
         }
         for dir in &projects {
             if let Some(rel) = relative_to(root, dir)
@@ -379,6 +376,37 @@ pub fn scan(scan: &mut Scan<'_>) {
             }
         }
     }
+
+    // Which projects have tests, found in one pass over the files: a test file (or a pytest
+    // configuration) belongs to its nearest enclosing project and, for a workspace member, to
+    // the workspace root too, whose one command runs it.
+    let claimants = |test_dir: &str| -> Vec<String> {
+        let nearest = std::iter::once(test_dir.to_owned())
+            .chain(ancestors(test_dir))
+            .find(|a| projects.contains(a));
+        nearest
+            .into_iter()
+            .flat_map(|n| {
+                let root = owner.get(&n).cloned();
+                std::iter::once(n).chain(root)
+            })
+            .collect()
+    };
+    let mut with_test_files: BTreeSet<String> = BTreeSet::new();
+    let mut test_dirs_seen: BTreeSet<&str> = BTreeSet::new();
+    for f in index.files() {
+        let name = file_name(f);
+        if (is_test_file(name) || name == "tests.py" || name == "conftest.py")
+            && test_dirs_seen.insert(dir_of(f))
+        {
+            with_test_files.extend(claimants(dir_of(f)));
+        }
+    }
+    let with_pytest: BTreeSet<String> = dirs
+        .iter()
+        .filter(|(_, d)| d.pytest)
+        .flat_map(|(k, _)| claimants(k))
+        .collect();
 
     // Parents sort before their children, so an enclosing project's manager is known first.
     let mut managers: BTreeMap<&str, PackageManager> = BTreeMap::new();
@@ -400,10 +428,9 @@ pub fn scan(scan: &mut Scan<'_>) {
             None
         } else {
             test_command(
-                index,
                 dir,
-                &projects,
-                &owner,
+                with_test_files.contains(dir),
+                with_pytest.contains(dir),
                 &dirs,
                 pm,
                 roots.contains(dir),
@@ -451,31 +478,16 @@ fn package_manager(
     }
 }
 
+/// The command that runs a project's tests, given whether test files or a pytest
+/// configuration belong to it.
 fn test_command(
-    index: &Index,
     dir: &str,
-    projects: &BTreeSet<String>,
-    owner: &BTreeMap<String, String>,
+    has_test_files: bool,
+    pytest_configured: bool,
     dirs: &BTreeMap<String, Dir>,
     pm: PackageManager,
     workspace_root: bool,
 ) -> Option<String> {
-    // Directories whose tests belong to this project: itself and its workspace members.
-    let mine = |test_dir: &str| -> bool {
-        if relative_to(dir, test_dir).is_none() {
-            return false;
-        }
-        // The nearest enclosing project of the test file must be this one or a member.
-        let nearest = std::iter::once(test_dir.to_owned())
-            .chain(ancestors(test_dir))
-            .find(|a| projects.contains(a));
-        nearest.is_some_and(|n| n == dir || owner.get(&n).is_some_and(|r| r == dir))
-    };
-    let has_test_files = index.files().iter().any(|f| {
-        let name = file_name(f);
-        (is_test_file(name) || name == "tests.py" || name == "conftest.py") && mine(dir_of(f))
-    });
-    let pytest_configured = dirs.iter().any(|(k, d)| d.pytest && mine(k));
     if !has_test_files && !pytest_configured {
         return None;
     }
@@ -519,6 +531,25 @@ mod tests {
         assert_eq!(s.test_commands, vec!["poetry run pytest"]);
         assert_eq!(s.package_managers, vec![PackageManager::Poetry]);
         assert_eq!(s.toolchains["python"], "3.12.4");
+    }
+
+    #[test]
+    fn thousands_of_projects_each_get_the_tests_under_them() {
+        let files: Vec<(String, &str)> = (0..2_000)
+            .flat_map(|i| {
+                [
+                    (format!("p{i:04}/requirements.txt"), "pytest\n"),
+                    (format!("p{i:04}/tests/test_x.py"), "def test(): pass\n"),
+                ]
+            })
+            .chain([("untested/requirements.txt".to_owned(), "flask\n")])
+            .collect();
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+        let (s, w) = detect(&files);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(s.subprojects.len(), 2_001);
+        assert_eq!(s.test_commands.len(), 2_000);
+        assert_eq!(s.test_commands[0], "cd p0000 && python -m pytest");
     }
 
     #[test]

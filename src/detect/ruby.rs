@@ -16,6 +16,8 @@
 //!
 //! Format: <https://bundler.io/guides/gemfile.html>, <https://bundler.io/man/gemfile.5.html>.
 
+use std::collections::HashSet;
+
 use super::{Language, PackageManager, Project, Scan, Source, dir_of, file_name, join};
 
 /// True for file names this ecosystem reads.
@@ -116,6 +118,7 @@ pub fn parse_ruby_version(text: &str) -> Option<String> {
 /// file itself is read).
 pub fn parse_gemfile(text: &str) -> Gemfile {
     let mut out = Gemfile::default();
+    let mut seen: HashSet<String> = HashSet::new();
     for line in text.lines() {
         let line = line.trim_start();
         let line = line.split('#').next().unwrap_or("");
@@ -126,7 +129,7 @@ pub fn parse_gemfile(text: &str) -> Gemfile {
             continue;
         };
         match word {
-            "gem" if !out.gems.contains(&value) => out.gems.push(value),
+            "gem" if seen.insert(value.clone()) => out.gems.push(value),
             "ruby" if out.ruby.is_none() => out.ruby = Some(value),
             _ => {}
         }
@@ -156,6 +159,16 @@ pub fn parse_lock_ruby(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn twenty_thousand_gems_are_kept_once_each_in_file_order() {
+        let text: String = (0..20_000)
+            .map(|i| format!("gem \"g{i}\"\ngem 'g{i}'\n"))
+            .collect();
+        let gemfile = parse_gemfile(&text);
+        assert_eq!(gemfile.gems.len(), 20_000);
+        assert_eq!(gemfile.gems[1], "g1");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -186,11 +186,8 @@ pub fn scan(scan: &mut Scan<'_>) {
     for (dir, m) in &manifests {
         if let Some(ws) = &m.workspace {
             let (members, bad) = Members::new(&ws.members, &ws.exclude);
-            for pattern in bad {
-                scan.warn(
-                    &join(dir, "Cargo.toml"),
-                    format!("ignored workspace member pattern `{pattern}`: not a valid glob"),
-                );
+            for rejected in bad {
+                scan.warn(&join(dir, "Cargo.toml"), rejected.to_string());
             }
             workspaces.insert(dir.clone(), members);
         }

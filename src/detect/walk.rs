@@ -1,9 +1,10 @@
 //! The one walk of the repository.
 //!
 //! It honours `.gitignore`, `.ignore` and `.git/info/exclude` (even outside a git checkout, so a
-//! template or an unpacked archive behaves the same), never the user's global excludes (results
-//! must not depend on the machine), and skips vendored, generated and test-fixture trees. It
-//! keeps only the files some ecosystem finds interesting, so memory stays small on huge trees.
+//! template or an unpacked archive behaves the same), never the user's global excludes nor ignore
+//! files in directories above the root (results must not depend on the machine), and skips
+//! vendored, generated and test-fixture trees. It keeps only the files some ecosystem finds
+//! interesting, so memory stays small on huge trees.
 //! Unreadable directories, symlink loops and non-UTF-8 names become warnings; the walk goes on.
 
 use std::path::{Path, PathBuf};
@@ -69,7 +70,10 @@ pub fn walk(root: &Path, interesting: &(dyn Fn(&str) -> bool + Sync)) -> Walked 
         .git_ignore(true)
         .git_exclude(true)
         .ignore(true)
-        .parents(true)
+        // NOTE: with `require_git(false)`, parent ignore files would apply even far above the
+        // repository (a `*.json` in the home directory's `.gitignore` hid `package.json`); only
+        // the repository's own files count.
+        .parents(false)
         .require_git(false)
         .follow_links(false)
         .threads(threads)
@@ -288,6 +292,22 @@ mod tests {
             ]
         );
         assert!(walked.warnings.is_empty(), "{:?}", walked.warnings);
+    }
+
+    #[test]
+    fn ignore_files_above_the_repository_do_not_apply() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join(".gitignore"), "*.json\nCargo.toml\n").expect("write");
+        fs::write(dir.path().join(".ignore"), "web/\n").expect("write");
+        let root = dir.path().join("repo");
+        touch(&root, "package.json");
+        touch(&root, "Cargo.toml");
+        touch(&root, "web/package.json");
+        let walked = walk(&root, &manifests);
+        assert_eq!(
+            walked.files,
+            vec!["Cargo.toml", "package.json", "web/package.json"]
+        );
     }
 
     #[test]

@@ -175,10 +175,13 @@ pub enum Error {
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Self::MissingToken | Self::InvalidToken { .. } => Some(
+            Self::MissingToken => Some(
                 "set GITHUB_TOKEN on the step, e.g. `env: GITHUB_TOKEN: ${{ github.token }}`"
                     .into(),
             ),
+            Self::InvalidToken { var } => Some(format!(
+                "set {var} to the token alone, without spaces or line breaks, e.g. `env: {var}: ${{{{ github.token }}}}`"
+            )),
             Self::MissingRepository | Self::InvalidRepository(_) => Some(
                 "set GITHUB_REPOSITORY to `owner/name` (the runner sets it in Actions)".into(),
             ),
@@ -225,9 +228,9 @@ impl Repo {
     /// Parses `owner/name`.
     pub fn parse(s: &str) -> Result<Self, Error> {
         match s.split_once('/') {
+            // `.` and `..` would change the API path they are put in (`/repos/../x`).
             Some((owner, name))
-                if !owner.is_empty()
-                    && !name.is_empty()
+                if ![owner, name].iter().any(|p| matches!(*p, "" | "." | ".."))
                     && !name.contains('/')
                     && s.chars()
                         .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) =>
@@ -372,7 +375,9 @@ impl Settings {
             (None, None) => return Err(Error::MissingToken),
         };
         let token = token.trim().to_owned();
-        if token.chars().any(|c| c.is_control() || c == ' ') {
+        // The same test the client makes before sending it, so the error names the variable
+        // the token really came from.
+        if token.chars().any(|c| c.is_control() || c == ' ') || !valid_bearer(&token) {
             return Err(Error::InvalidToken { var: token_var });
         }
         super::runtime().mask_str(&token);
@@ -386,6 +391,11 @@ impl Settings {
             read_timeout: Duration::from_secs(60),
         })
     }
+}
+
+/// True when `token` can be sent as `Authorization: Bearer <token>`.
+fn valid_bearer(token: &str) -> bool {
+    http::HeaderValue::from_str(&format!("Bearer {token}")).is_ok()
 }
 
 /// An answer from the API (any status that is not an error we raise).
@@ -717,7 +727,8 @@ impl Client {
         if !matches!(base.scheme_str(), Some("http" | "https")) || base.host().is_none() {
             return Err(Error::InvalidApiUrl(api_url));
         }
-        if http::HeaderValue::from_str(&format!("Bearer {}", token.expose())).is_err() {
+        if !valid_bearer(token.expose()) {
+            // Settings from the environment were checked already, naming their variable.
             return Err(Error::InvalidToken { var: ENV_TOKEN });
         }
         let octo = Octocrab::builder()
@@ -925,8 +936,9 @@ impl Client {
         self.send(Method::GET, path, None).await?.json(path)
     }
 
-    /// Follows `Link: rel="next"` from `path`, collecting items until there is no next page or
-    /// `limit` items were read. `items` takes each page's JSON and returns its items.
+    /// Follows `Link: rel="next"` from `path`, collecting items until there is no next page,
+    /// a page is empty, the next link names a page already fetched, or `limit` items were read.
+    /// `items` takes each page's JSON and returns its items.
     pub async fn paginate<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -934,8 +946,10 @@ impl Client {
         items: impl Fn(serde_json::Value) -> Option<serde_json::Value>,
     ) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
+        let mut fetched: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut next = Some(path.to_owned());
         while let Some(page) = next.take() {
+            fetched.insert(page.clone());
             let resp = self.send(Method::GET, &page, None).await?;
             let value: serde_json::Value = resp.json(&page)?;
             let list: Vec<T> = match items(value) {
@@ -945,13 +959,21 @@ impl Client {
                 })?,
                 None => Vec::new(),
             };
+            // An empty page ends the list whatever its links say, and a link back to a page
+            // already fetched would loop: both stop here.
+            if list.is_empty() {
+                break;
+            }
             out.extend(list);
             if out.len() >= limit {
                 out.truncate(limit);
                 break;
             }
             if let Some(url) = resp.next_link() {
-                next = Some(self.same_origin(path, &url)?);
+                let link = self.same_origin(path, &url)?;
+                if !fetched.contains(&link) {
+                    next = Some(link);
+                }
             }
         }
         Ok(out)
@@ -1217,7 +1239,9 @@ mod tests {
             Repo::parse("octo-org/hello.world").unwrap().to_string(),
             "octo-org/hello.world"
         );
-        for bad in ["", "x", "/x", "x/", "a/b/c", "a b/c"] {
+        for bad in [
+            "", "x", "/x", "x/", "a/b/c", "a b/c", "./x", "../x", "x/.", "x/..", "../..",
+        ] {
             assert!(Repo::parse(bad).is_err(), "{bad}");
         }
     }
@@ -1235,6 +1259,23 @@ mod tests {
         assert!(!format!("{s:?}").contains("ghs_first"));
         let s = Settings::from_vars(|n| (n == "GH_TOKEN").then(|| "ghs_gh".into())).unwrap();
         assert_eq!(s.token.expose(), "ghs_gh");
+    }
+
+    #[test]
+    fn an_invalid_token_error_names_the_variable_it_came_from() {
+        for var in ["GH_TOKEN", "GITHUB_TOKEN"] {
+            for bad in ["ghs_a\nb", "ghs a", "ghs_\u{7f}"] {
+                let err = Settings::from_vars(|n| (n == var).then(|| bad.to_owned())).unwrap_err();
+                assert_eq!(
+                    err.to_string(),
+                    format!("the GitHub token in `{var}` is not a valid header value"),
+                    "{bad:?}"
+                );
+                let hint = err.hint().unwrap();
+                assert!(hint.starts_with(&format!("set {var} ")), "{hint}");
+                assert!(hint.contains("${{ github.token }}"), "{hint}");
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Error, Runtime};
+use super::{Error, Runtime, redact};
 
 /// The most a step may write to its summary file, in bytes (1 MiB).
 // NOTE: "Job summaries are isolated between steps and each step is restricted to a maximum
@@ -70,6 +70,7 @@ impl Section {
     /// Appends Markdown text (paragraphs, lists); it may be cut between lines, or inside a
     /// very long line at a character boundary.
     pub fn text(&mut self, markdown: &str) -> &mut Self {
+        let markdown = redact(markdown);
         let mut items: Vec<String> = markdown.lines().map(|l| format!("{l}\n")).collect();
         if items.is_empty() {
             return self;
@@ -91,7 +92,7 @@ impl Section {
         let row = |cells: &mut dyn Iterator<Item = &str>| {
             let mut out = String::from("|");
             for c in cells {
-                let _ = write!(out, " {} |", escape_cell(c));
+                let _ = write!(out, " {} |", escape_cell(&redact(c)));
             }
             out.push('\n');
             out
@@ -117,6 +118,8 @@ impl Section {
 
     /// Appends a fenced code block; it may lose lines from the end and stays closed.
     pub fn code(&mut self, lang: &str, text: &str) -> &mut Self {
+        let text = redact(text);
+        let lang = one_line(&redact(lang));
         // NOTE: a fence longer than any backtick run inside stays closed
         // (https://spec.commonmark.org/0.31.2/#fenced-code-blocks).
         let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
@@ -262,7 +265,7 @@ impl Summary {
     /// Adds a section with an optional title (rendered as `### title`) and returns it to fill.
     pub fn section(&mut self, priority: Priority, title: Option<&str>) -> &mut Section {
         self.sections.push(Section {
-            title: title.map(str::to_owned),
+            title: title.map(|t| redact(t).into_owned()),
             priority,
             parts: Vec::new(),
         });
@@ -410,8 +413,12 @@ impl Runtime {
                         });
                     }
                 };
+                // Sections redact their content as it is added, so the sizes measured here
+                // are those written: a cut cannot split a secret, nor `***` outgrow the cap.
+                // Redacting again only matters for a secret registered after the summary was
+                // built; hiding it then matters more than the size.
                 let rendered = summary.render_within(MAX_BYTES.saturating_sub(used));
-                super::append(path, &super::redact(&rendered.markdown))?;
+                super::append(path, &redact(&rendered.markdown))?;
                 Ok(rendered.shortened)
             }
             None => {
@@ -524,6 +531,57 @@ mod tests {
         let tail = &written[MAX_BYTES - 10_000..];
         assert!(tail.starts_with("### Big\n\n```text\nline\n"), "{tail}");
         assert!(tail.contains("```\n\n_…"), "code fence closed: {tail}");
+    }
+
+    #[test]
+    fn a_secret_cut_by_shortening_is_still_redacted() {
+        const SECRET: &str = "cut-secret-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOP";
+        let dir = tempfile::tempdir().unwrap();
+        let rt = Runtime::for_test(dir.path()).unwrap();
+        rt.mask_str(SECRET);
+        let file = dir.path().join("summary");
+        std::fs::write(&file, "x".repeat(MAX_BYTES - 10_000)).unwrap();
+        // One long line that the cut falls inside of, around the secret's middle.
+        let line = format!("{}{SECRET}{}", "a".repeat(5_700), "b".repeat(20_000));
+        let mut s = Summary::new();
+        s.section(Priority::Low, Some("Log")).text(&line);
+        rt.write_summary(&s).unwrap();
+        let written = std::fs::read_to_string(&file).unwrap();
+        assert!(written.len() <= MAX_BYTES, "{}", written.len());
+        assert!(written.contains("omitted"), "the section was shortened");
+        assert!(
+            !written.contains(&SECRET[..12]),
+            "a prefix of the secret leaked"
+        );
+    }
+
+    #[test]
+    fn a_short_secret_redacted_to_stars_does_not_push_the_summary_past_the_cap() {
+        // Two bytes that become three once redacted.
+        const SECRET: &str = "\u{1c2}";
+        let dir = tempfile::tempdir().unwrap();
+        let rt = Runtime::for_test(dir.path()).unwrap();
+        rt.mask_str(SECRET);
+        let file = dir.path().join("summary");
+        std::fs::write(&file, "x".repeat(MAX_BYTES - 10_000)).unwrap();
+        let mut s = Summary::new();
+        s.section(Priority::Low, Some("Tokens"))
+            .text(&format!("{}\n", SECRET.repeat(4)).repeat(1_000));
+        rt.write_summary(&s).unwrap();
+        let written = std::fs::read_to_string(&file).unwrap();
+        assert!(written.len() <= MAX_BYTES, "{}", written.len() - MAX_BYTES);
+        assert!(!written.contains(SECRET));
+    }
+
+    #[test]
+    fn titles_cells_and_code_are_redacted_as_they_are_added() {
+        let rt = Runtime::plain_for_test();
+        rt.mask_str("added-secret-77");
+        let mut s = Summary::new();
+        s.section(Priority::High, Some("for added-secret-77"))
+            .table(&["k"], &[vec!["added-secret-77".into()]])
+            .code("sh", "echo added-secret-77");
+        assert!(!s.render().contains("added-secret-77"), "{}", s.render());
     }
 
     #[test]
