@@ -246,3 +246,16 @@ fn workspace_members_that_leave_the_root_are_named_in_a_warning() {
         );
     }
 }
+
+#[test]
+fn a_directory_with_spaces_or_shell_operators_is_quoted_in_its_test_command() {
+    let dir = repo(&[
+        ("my app/package.json", GOOD_PACKAGE),
+        ("a && b/package.json", GOOD_PACKAGE),
+    ]);
+    let (_, value) = detect_json(dir.path());
+    assert_eq!(
+        value["test_commands"],
+        serde_json::json!(["cd 'a && b' && npm test", "cd 'my app' && npm test"])
+    );
+}

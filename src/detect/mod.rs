@@ -183,6 +183,44 @@ pub struct Stacks {
     pub docker_files: Vec<String>,
     /// What a sensible CI runs to test the repository, with `cd <dir> && ` for subprojects.
     pub test_commands: Vec<String>,
+    /// The same commands with their directory and stack kept apart, for the generator (not part
+    /// of the JSON contract).
+    #[serde(skip)]
+    pub test_roots: Vec<TestRoot>,
+}
+
+/// A project's language and package manager.
+pub type Stack = (Language, PackageManager);
+
+/// One test command, where it runs and what it tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestRoot {
+    /// Directory relative to the root (`.` for the root).
+    pub dir: String,
+    /// The command, run inside `dir`.
+    pub command: String,
+    /// The stack of the project it tests; `None` for a workspace root that is not a project
+    /// itself (its members decide).
+    pub stack: Option<Stack>,
+}
+
+/// Quotes a path for a POSIX shell when it needs it (`my app` -> `'my app'`).
+///
+/// ```
+/// assert_eq!(slipway::detect::shell_quote("services/api"), "services/api");
+/// assert_eq!(slipway::detect::shell_quote("my app"), "'my app'");
+/// assert_eq!(slipway::detect::shell_quote("it's"), r"'it'\''s'");
+/// ```
+pub fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./@+%=:,".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 /// Something detection could not read or understand; the rest was still detected.
@@ -678,26 +716,38 @@ impl<'a> Scan<'a> {
 
         // Test commands in project order (the root first, then by path), with the commands of
         // directories that are not projects themselves (virtual workspaces) in their place.
-        let mut tests: Vec<(&str, &str)> = projects
+        let mut tests: Vec<(&str, &str, Option<Stack>)> = projects
             .iter()
-            .filter_map(|p| Some((p.path.as_str(), p.test_command.as_deref()?)))
+            .filter_map(|p| {
+                Some((
+                    p.path.as_str(),
+                    p.test_command.as_deref()?,
+                    Some((p.stack, p.package_manager)),
+                ))
+            })
             .chain(
                 self.root_tests
                     .iter()
-                    .map(|(dir, cmd)| (dir.as_str(), cmd.as_str())),
+                    .map(|(dir, cmd)| (dir.as_str(), cmd.as_str(), None)),
             )
             .collect();
         tests.sort_by(|a, b| (depth(a.0) != 0, a.0).cmp(&(depth(b.0) != 0, b.0)));
         let mut test_commands: Vec<String> = Vec::new();
+        let mut test_roots: Vec<TestRoot> = Vec::new();
         let mut seen_commands: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for (path, cmd) in tests {
+        for (path, cmd, stack) in tests {
             let full = if path == "." {
                 cmd.to_owned()
             } else {
-                format!("cd {path} && {cmd}")
+                format!("cd {} && {cmd}", shell_quote(path))
             };
             if seen_commands.insert(full.clone()) {
                 test_commands.push(full);
+                test_roots.push(TestRoot {
+                    dir: path.to_owned(),
+                    command: cmd.to_owned(),
+                    stack,
+                });
             }
         }
 
@@ -722,6 +772,7 @@ impl<'a> Scan<'a> {
                 has_docker: !docker_files.is_empty(),
                 docker_files,
                 test_commands,
+                test_roots,
             },
             warnings,
         }

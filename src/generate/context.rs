@@ -429,10 +429,26 @@ fn refuse_expressions(value: &serde_json::Value, path: &str) -> Result<(), Error
 
 /// Splits `cd dir && cmd` into (`dir`, `cmd`); a command without the prefix runs at the root.
 fn split_command(command: &str) -> (String, String) {
-    if let Some((dir, cmd)) = command
-        .strip_prefix("cd ")
-        .and_then(|rest| rest.split_once(" && "))
-    {
+    let Some(rest) = command.strip_prefix("cd ") else {
+        return (".".to_owned(), command.trim().to_owned());
+    };
+    // A directory as `shell_quote` writes it: plain, or single-quoted with `'\''` for quotes.
+    if let Some(quoted) = rest.strip_prefix('\'') {
+        let mut dir = String::new();
+        let mut tail = quoted;
+        while let Some(end) = tail.find('\'') {
+            dir.push_str(&tail[..end]);
+            tail = &tail[end + 1..];
+            if let Some(after) = tail.strip_prefix("\\''") {
+                dir.push('\'');
+                tail = after;
+            } else if let Some(cmd) = tail.strip_prefix(" && ") {
+                return (dir, cmd.trim().to_owned());
+            } else {
+                break;
+            }
+        }
+    } else if let Some((dir, cmd)) = rest.split_once(" && ") {
         return (dir.trim().to_owned(), cmd.trim().to_owned());
     }
     (".".to_owned(), command.trim().to_owned())
@@ -454,48 +470,86 @@ fn self_and_ancestors(path: &str) -> impl Iterator<Item = &str> {
 
 /// One unit per test root, then one per top-level project no test root covers.
 fn units(config: &Config, stacks: &Stacks, root: &Path, project: &str) -> Vec<Unit> {
-    let commands: Vec<String> = if config.ci.test_commands.is_empty() {
-        stacks.test_commands.clone()
+    type Root = (String, Option<String>, Option<(Language, PackageManager)>);
+    let mut roots: Vec<Root> = Vec::new();
+    if config.ci.test_commands.is_empty() && !stacks.test_roots.is_empty() {
+        for t in &stacks.test_roots {
+            roots.push((t.dir.clone(), Some(t.command.clone()), t.stack));
+        }
     } else {
-        config.ci.test_commands.clone()
-    };
-    let mut roots: Vec<(String, Option<String>)> = Vec::new();
-    for command in &commands {
-        let (dir, cmd) = split_command(command);
-        match roots.iter_mut().find(|(d, _)| *d == dir) {
-            // Two test commands in one directory (a polyglot root): run both.
-            Some((_, Some(existing))) => {
-                existing.push_str(" && ");
-                existing.push_str(&cmd);
+        // The team's own commands (or plain strings without roots): the stack is the project's
+        // in that directory.
+        let commands = if config.ci.test_commands.is_empty() {
+            &stacks.test_commands
+        } else {
+            &config.ci.test_commands
+        };
+        for command in commands {
+            let (dir, cmd) = split_command(command);
+            match roots.iter_mut().find(|(d, _, _)| *d == dir) {
+                Some((_, Some(existing), _)) => {
+                    existing.push_str(" && ");
+                    existing.push_str(&cmd);
+                }
+                Some((_, none, _)) => *none = Some(cmd),
+                None => roots.push((dir, Some(cmd), None)),
             }
-            Some((_, none)) => *none = Some(cmd),
-            None => roots.push((dir, Some(cmd))),
         }
     }
-    // Sets and ancestor walks keep this linear in the number of projects (monorepos have
-    // thousands).
-    let root_dirs: BTreeSet<&str> = roots.iter().map(|(d, _)| d.as_str()).collect();
+    // Projects no test root covers still get lint and build. A root covers the projects below
+    // it, and the project in its own directory when the stack is the same (a Laravel app with a
+    // Vue front end at the root is two units). Sets and ancestor walks keep this linear in the
+    // number of projects (monorepos have thousands).
+    let root_dirs: BTreeSet<&str> = roots.iter().map(|(d, _, _)| d.as_str()).collect();
+    let same_dir: BTreeSet<(&str, Option<Language>)> = roots
+        .iter()
+        .map(|(d, _, s)| (d.as_str(), s.map(|(l, _)| l)))
+        .collect();
     let sub_paths: BTreeSet<&str> = stacks.subprojects.iter().map(|s| s.path.as_str()).collect();
     let mut extra = Vec::new();
     for sub in &stacks.subprojects {
-        let covered =
-            root_dirs.contains(".") || self_and_ancestors(&sub.path).any(|a| root_dirs.contains(a));
+        let below_a_root = (sub.path != "." && root_dirs.contains("."))
+            || self_and_ancestors(&sub.path)
+                .skip(1)
+                .any(|a| root_dirs.contains(a));
+        let at_a_root = same_dir.contains(&(sub.path.as_str(), Some(sub.stack)))
+            || same_dir.contains(&(sub.path.as_str(), None));
         let nested = self_and_ancestors(&sub.path)
             .skip(1)
             .any(|a| sub_paths.contains(a));
-        if !covered && !nested {
-            extra.push((sub.path.clone(), None));
+        if !below_a_root && !at_a_root && !nested {
+            extra.push((
+                sub.path.clone(),
+                None,
+                Some((sub.stack, sub.package_manager)),
+            ));
         }
     }
-    let mut by_dir: Vec<(String, Option<String>)> = roots;
+    let mut by_dir: Vec<Root> = roots;
     by_dir.extend(extra);
-    by_dir.sort_by(|a, b| (a.0 != ".", &a.0).cmp(&(b.0 != ".", &b.0)));
+    by_dir.sort_by(|a, b| (a.0 != ".", &a.0, a.2).cmp(&(b.0 != ".", &b.0, b.2)));
     let single = by_dir.len() == 1;
+    let mut per_dir: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (dir, _, _) in &by_dir {
+        *per_dir.entry(dir.as_str()).or_insert(0) += 1;
+    }
+    let shared: BTreeSet<String> = per_dir
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(d, _)| d.to_owned())
+        .collect();
     let mut seen_ids = BTreeSet::new();
     by_dir
         .into_iter()
-        .filter_map(|(dir, test_command)| {
-            let sub = lead_subproject(stacks, &dir)?;
+        .filter_map(|(dir, test_command, stack)| {
+            let lead = lead_subproject(stacks, &dir)?;
+            let (language, package_manager) = stack.unwrap_or((lead.stack, lead.package_manager));
+            let sub = Subproject {
+                path: dir.clone(),
+                stack: language,
+                package_manager,
+            };
+            let sub = &sub;
             let recipe = stacks::recipe(sub.stack, sub.package_manager);
             let scripts = node_scripts(root, &dir, sub.stack);
             let node_script = |command: &Option<String>, name: &str| match &scripts {
@@ -511,10 +565,14 @@ fn units(config: &Config, stacks: &Stacks, root: &Path, project: &str) -> Vec<Un
                 ),
                 _ => (None, None),
             };
+            let base = if dir == "." { project } else { &dir };
+            let shares_dir = shared.contains(&dir);
             let mut id = if single {
                 String::new()
+            } else if shares_dir {
+                slug(&format!("{base}-{}", sub.stack.as_str()))
             } else {
-                slug(if dir == "." { project } else { &dir })
+                slug(base)
             };
             while !single && !seen_ids.insert(id.clone()) {
                 id.push_str("-2");
@@ -526,10 +584,10 @@ fn units(config: &Config, stacks: &Stacks, root: &Path, project: &str) -> Vec<Un
                 .min_by_key(|f| (f.matches('/').count(), (*f).clone()))
                 .cloned();
             Some(Unit {
-                label: if dir == "." {
-                    project.to_owned()
+                label: if shares_dir {
+                    format!("{base} ({})", sub.stack.as_str())
                 } else {
-                    dir.clone()
+                    base.to_owned()
                 },
                 paths: if dir == "." {
                     Vec::new()
@@ -576,9 +634,9 @@ fn node_scripts(root: &Path, dir: &str, language: Language) -> Option<BTreeSet<S
     if !matches!(language, Language::Javascript | Language::Typescript) {
         return None;
     }
-    let text = std::fs::read_to_string(root.join(dir).join("package.json")).ok()?;
-    let value: serde_json::Value =
-        serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()?;
+    // Same rules as detection: capped, BOM stripped, never through a link out of the root.
+    let text = crate::detect::read_capped(root, &crate::detect::join(dir, "package.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
     let scripts = value.get("scripts")?.as_object()?;
     Some(scripts.keys().cloned().collect())
 }
@@ -804,6 +862,60 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "`units[0].test_command` contains `${{`, which GitHub would evaluate as an expression"
+        );
+    }
+
+    #[test]
+    fn quoted_directories_split_back_into_directory_and_command() {
+        for dir in ["my app", "it's", "a && b", "plain/dir"] {
+            let command = format!("cd {} && npm test", crate::detect::shell_quote(dir));
+            assert_eq!(
+                split_command(&command),
+                (dir.to_owned(), "npm test".to_owned()),
+                "{command}"
+            );
+        }
+        assert_eq!(
+            split_command("cargo test"),
+            (".".to_owned(), "cargo test".to_owned())
+        );
+    }
+
+    #[test]
+    fn two_stacks_tested_in_one_directory_are_two_units() {
+        let mut s = stacks(serde_json::json!({
+            "subprojects": [
+                {"path": ".", "stack": "javascript", "package_manager": "npm"},
+                {"path": ".", "stack": "php", "package_manager": "composer"}
+            ],
+            "test_commands": ["npm test", "vendor/bin/phpunit"]
+        }));
+        s.test_roots = vec![
+            crate::detect::TestRoot {
+                dir: ".".into(),
+                command: "npm test".into(),
+                stack: Some((Language::Javascript, PackageManager::Npm)),
+            },
+            crate::detect::TestRoot {
+                dir: ".".into(),
+                command: "vendor/bin/phpunit".into(),
+                stack: Some((Language::Php, PackageManager::Composer)),
+            },
+        ];
+        let mut config = Config::default();
+        config.project.name = "helpdesk".into();
+        let c = build_for(&config, &s).expect("context");
+        let units: Vec<(&str, &str, &str)> = c
+            .units
+            .iter()
+            .map(|u| (u.id.as_str(), u.setup.as_str(), u.label.as_str()))
+            .collect();
+        assert_eq!(
+            units,
+            vec![
+                ("helpdesk-javascript", "node", "helpdesk (javascript)"),
+                ("helpdesk-php", "php", "helpdesk (php)")
+            ]
         );
     }
 
