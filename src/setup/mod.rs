@@ -738,7 +738,6 @@ pub fn summary(outcome: &Outcome) -> Summary {
     let plan = &outcome.plan;
     let mut s = Summary::new();
     let section = s.section(github::Priority::High, Some("slipway setup-environment"));
-    section.text("### slipway setup-environment\n\n");
     if plan.stacks.is_empty() {
         section.text("No toolchain to set up.\n\n");
     } else {
