@@ -72,6 +72,63 @@ pub enum Command {
         after_help = "Examples:\n  slipway run-tests                                  run the detected suites, gate, report\n  slipway run-tests --shard 2/4 --retries 2          one matrix job of four, failed tests retried\n  slipway run-tests --skip-run --results 'reports/**/*.xml' --coverage lcov.info --json\n  slipway run-tests merge shard-*/report.json        one report and one decision for all shards\n\nExit codes: 0 every gate held, 1 a gate failed, 2 could not run."
     )]
     RunTests(Box<RunTestsArgs>),
+    /// Plan a job's toolchains, dependency cache, variables and secrets (the setup-environment action).
+    #[command(
+        name = "setup-environment",
+        after_help = "Examples:\n  slipway setup-environment                              plan from detection, print it\n  slipway setup-environment --stacks rust,node --json    the plan as JSON\n  SLIPWAY_WORKING_DIRECTORY=backend slipway setup-environment\n  slipway setup-environment --environment staging        check its secrets, export its variables\n\nIn Actions the plan becomes step outputs (rust-version, node-version, cache-key ...) that the\nsetup-environment action feeds to pinned setup actions and actions/cache."
+    )]
+    SetupEnvironment(SetupEnvironmentArgs),
+}
+
+/// Arguments of `slipway setup-environment`. Values are strings validated by
+/// [`crate::setup`], so a malformed action input is reported with its input name.
+#[derive(Debug, Args)]
+pub struct SetupEnvironmentArgs {
+    /// The workspace root, e.g. `.` or `../shop`.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The config file, e.g. `deploy/slipway.yml` (default: `DIR/slipway.yml` when present).
+    #[arg(long, value_name = "FILE", env = "SLIPWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// `auto` (detect), `none` (only slipway), or a comma list, e.g. `--stacks rust,node`.
+    #[arg(
+        long,
+        value_name = "STACKS",
+        env = "SLIPWAY_STACKS",
+        default_value = "auto"
+    )]
+    pub stacks: String,
+    /// The subproject whose toolchain files and lockfiles are read, e.g. `--working-directory backend`.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "SLIPWAY_WORKING_DIRECTORY",
+        default_value = "."
+    )]
+    pub working_directory: String,
+    /// Plan the dependency cache, e.g. `--cache false` (`true` or `false`).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        env = "SLIPWAY_CACHE",
+        default_value = "true"
+    )]
+    pub cache: String,
+    /// Plan the dependency install command, e.g. `--install-dependencies false`.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        env = "SLIPWAY_INSTALL_DEPENDENCIES",
+        default_value = "true"
+    )]
+    pub install_dependencies: String,
+    /// The deploy environment whose secrets are checked and variables exported, e.g.
+    /// `--environment staging`.
+    #[arg(long, value_name = "NAME", env = "SLIPWAY_ENVIRONMENT")]
+    pub environment: Option<String>,
+    /// Print the plan as JSON on stdout, e.g. `--json | jq .cache.key`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `slipway release`.
@@ -311,6 +368,7 @@ impl Command {
             Self::Release(_) => "release",
             Self::RunTests(a) if a.command.is_some() => "run-tests merge",
             Self::RunTests(_) => "run-tests",
+            Self::SetupEnvironment(_) => "setup-environment",
         }
     }
 }
@@ -377,7 +435,67 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Config(ConfigCommand::Validate(args)) => run_validate(args),
         Command::Release(args) => run_release(args),
         Command::RunTests(args) => run_run_tests(*args),
+        Command::SetupEnvironment(args) => run_setup_environment(args),
     }
+}
+
+fn run_setup_environment(args: SetupEnvironmentArgs) -> Result<u8, Failure> {
+    use crate::setup;
+    let SetupEnvironmentArgs {
+        dir,
+        config,
+        stacks,
+        working_directory,
+        cache,
+        install_dependencies,
+        environment,
+        json,
+    } = args;
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let arch = var("RUNNER_ARCH").unwrap_or_else(|| {
+        match std::env::consts::ARCH {
+            "x86_64" => "X64",
+            "aarch64" => "ARM64",
+            other => other,
+        }
+        .to_owned()
+    });
+    let settings = setup::Settings {
+        root: dir,
+        config,
+        stacks: setup::Selection::parse(&stacks)?,
+        working_directory: setup::parse_working_directory(&working_directory)?,
+        cache: setup::parse_bool("cache", &cache, true)?,
+        install_dependencies: setup::parse_bool(
+            "install-dependencies",
+            &install_dependencies,
+            true,
+        )?,
+        environment: environment.filter(|e| !e.trim().is_empty()),
+        os: setup::Os::from_runner(var("RUNNER_OS").as_deref().or(match std::env::consts::OS {
+            "macos" => Some("macOS"),
+            "windows" => Some("Windows"),
+            _ => None,
+        })),
+        arch,
+    };
+    let runtime = github::runtime();
+    let outcome = setup::run(&settings, runtime, var)?;
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
+    if runtime.in_actions() {
+        setup::publish(runtime, &outcome)?;
+    }
+    let text = if json {
+        let mut s =
+            serde_json::to_string_pretty(&outcome.plan).map_err(|e| Failure::new(e, None))?;
+        s.push('\n');
+        s
+    } else {
+        setup::render(&outcome)
+    };
+    print_stdout(&text)
 }
 
 fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {

@@ -14,6 +14,7 @@ pub mod github;
 pub mod init;
 pub mod release;
 pub mod run_tests;
+pub mod setup;
 
 /// The version of this build, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -16,6 +16,7 @@ const COMMANDS: &[&[&str]] = &[
     &["release"],
     &["run-tests"],
     &["run-tests", "merge"],
+    &["setup-environment"],
 ];
 
 #[test]
