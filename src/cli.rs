@@ -62,7 +62,8 @@ pub enum Command {
     /// Decide the next version from conventional commits, write the changelog, tag and publish.
     #[command(
         disable_version_flag = true,
-        after_help = "Examples:\n  slipway release                       print the next version (dry run outside CI)\n  slipway release --json                the decision as JSON for scripts\n  slipway release --pre rc              the next 1.3.0-rc.N\n  slipway release --version 2.0.0       force a version\n  slipway release --no-dry-run --asset dist/app.tar.gz\n                                        tag, push and publish the GitHub release\n\nA real run needs GITHUB_TOKEN with `contents: write` and the full history (`fetch-depth: 0`)."
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  slipway release                       print the next version (dry run outside CI)\n  slipway release --json                the decision as JSON for scripts\n  slipway release --pre rc              the next 1.3.0-rc.N\n  slipway release --version 2.0.0       force a version\n  slipway release --no-dry-run --asset dist/app.tar.gz\n                                        tag, push and publish the GitHub release\n  slipway release plan --notes notes.md\n                                        decide in a read-only job (workflows)\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md\n                                        tag and publish through the API (workflows)\n\nA real run needs GITHUB_TOKEN with `contents: write` and the full history (`fetch-depth: 0`)."
     )]
     Release(ReleaseArgs),
     /// Run the test suites, read their results and coverage, gate and report.
@@ -134,6 +135,9 @@ pub struct SetupEnvironmentArgs {
 /// Arguments of `slipway release`.
 #[derive(Debug, Args)]
 pub struct ReleaseArgs {
+    /// `plan` or `publish`, or nothing to decide and release from this checkout.
+    #[command(subcommand)]
+    pub command: Option<ReleaseCommand>,
     /// The repository root, e.g. `.` or `../shop`.
     #[arg(default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
@@ -168,6 +172,79 @@ pub struct ReleaseArgs {
         value_name = "FILE"
     )]
     pub asset: Vec<PathBuf>,
+}
+
+/// `slipway release` subcommands: the two halves of a release split by privilege.
+#[derive(Debug, Subcommand)]
+pub enum ReleaseCommand {
+    /// Decide the next version in a read-only job: print it, write the notes and the outputs
+    /// `release`, `version` and `tag`.
+    #[command(
+        disable_version_flag = true,
+        after_help = "Examples:\n  slipway release plan --notes _slipway/release/notes.md\n  slipway release plan --tag-prefix mytool-v --json\n\nIn Actions it sets the step outputs `release` (`true` or `false`), `version` and `tag`.\nWith nothing to release it sets `release=false`, says why and exits 0."
+    )]
+    Plan(ReleasePlanArgs),
+    /// Create the tag and publish the GitHub release through the API, with no checkout.
+    #[command(
+        after_help = "Examples:\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md \\\n    --assets _slipway/assets --floating-major-tag --dispatch-workflow cd.yml\n\nNeeds GITHUB_TOKEN with `contents: write` (and `actions: write` for --dispatch-workflow) and\nGITHUB_REPOSITORY. A re-run after a failure resumes: nothing is created twice."
+    )]
+    Publish(ReleasePublishArgs),
+}
+
+/// Arguments of `slipway release plan`.
+#[derive(Debug, Args)]
+pub struct ReleasePlanArgs {
+    /// The repository root, e.g. `.` or `../shop`.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The config file, e.g. `deploy/slipway.yml` (default: `DIR/slipway.yml` when present).
+    #[arg(long, value_name = "FILE", env = "SLIPWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Where to write the changelog section of the next release, e.g.
+    /// `--notes _slipway/release/notes.md` (nothing is written when there is no release).
+    #[arg(long, value_name = "FILE", env = "SLIPWAY_NOTES")]
+    pub notes: Option<PathBuf>,
+    /// Print the decision as JSON on stdout, e.g. `slipway release plan --json | jq -r .next`.
+    #[arg(long, env = "SLIPWAY_JSON")]
+    pub json: bool,
+    /// A pre-release channel, e.g. `--pre rc` for `1.3.0-rc.1`, then `rc.2`.
+    #[arg(long, env = "SLIPWAY_PRE", value_name = "CHANNEL")]
+    pub pre: Option<String>,
+    /// Release this version instead of the computed one, e.g. `--version 2.0.0`.
+    #[arg(long, env = "SLIPWAY_VERSION", value_name = "VERSION")]
+    pub version: Option<String>,
+    /// The tag prefix, e.g. `--tag-prefix mytool-v` (default: `release.tag-prefix`, `v`).
+    #[arg(long, env = "SLIPWAY_TAG_PREFIX", value_name = "PREFIX")]
+    pub tag_prefix: Option<String>,
+}
+
+/// Arguments of `slipway release publish`.
+#[derive(Debug, Args)]
+pub struct ReleasePublishArgs {
+    /// The tag to create, a prefix and a version, e.g. `--tag v1.3.0` (the `tag` output of
+    /// `slipway release plan`).
+    #[arg(long, env = "SLIPWAY_TAG", value_name = "TAG")]
+    pub tag: String,
+    /// The full SHA of the commit to tag, e.g. `--target "$GITHUB_SHA"`.
+    #[arg(long, env = "SLIPWAY_TARGET", value_name = "SHA")]
+    pub target: String,
+    /// The release notes, e.g. `--notes _slipway/release/notes.md` (written by
+    /// `slipway release plan`).
+    #[arg(long, env = "SLIPWAY_NOTES", value_name = "FILE")]
+    pub notes: Option<PathBuf>,
+    /// A directory whose files are attached, with a `SHA256SUMS`, e.g. `--assets _slipway/assets`.
+    #[arg(long, env = "SLIPWAY_ASSETS", value_name = "DIR")]
+    pub assets: Option<PathBuf>,
+    /// Move the major tag (`v1`) to the target for a stable release, e.g. `--floating-major-tag`.
+    #[arg(long, env = "SLIPWAY_FLOATING_MAJOR_TAG")]
+    pub floating_major_tag: bool,
+    /// Start this workflow at the tag with `environment: release` (stable releases only), e.g.
+    /// `--dispatch-workflow cd.yml`.
+    #[arg(long, env = "SLIPWAY_DISPATCH_WORKFLOW", value_name = "FILE")]
+    pub dispatch_workflow: Option<String>,
+    /// Print what was published as JSON on stdout, e.g. `--json | jq -r .url`.
+    #[arg(long, env = "SLIPWAY_JSON")]
+    pub json: bool,
 }
 
 /// Gate thresholds and report options shared by `run-tests` and `run-tests merge`.
@@ -365,7 +442,11 @@ impl Command {
             Self::GenWorkflows(_) => "gen-workflows",
             Self::Config(ConfigCommand::Schema) => "config schema",
             Self::Config(ConfigCommand::Validate(_)) => "config validate",
-            Self::Release(_) => "release",
+            Self::Release(a) => match a.command {
+                Some(ReleaseCommand::Plan(_)) => "release plan",
+                Some(ReleaseCommand::Publish(_)) => "release publish",
+                None => "release",
+            },
             Self::RunTests(a) if a.command.is_some() => "run-tests merge",
             Self::RunTests(_) => "run-tests",
             Self::SetupEnvironment(_) => "setup-environment",
@@ -501,6 +582,7 @@ fn run_setup_environment(args: SetupEnvironmentArgs) -> Result<u8, Failure> {
 fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
     use crate::release;
     let ReleaseArgs {
+        command,
         dir,
         config,
         dry_run,
@@ -511,6 +593,11 @@ fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
         tag_prefix,
         asset,
     } = args;
+    match command {
+        Some(ReleaseCommand::Plan(a)) => return run_release_plan(a),
+        Some(ReleaseCommand::Publish(a)) => return run_release_publish(a),
+        None => {}
+    }
     let loaded = config::load(&dir, config.as_deref())?;
     let release = loaded.config.release;
     // NOTE: `CI=true` is set by GitHub Actions and most CI services
@@ -554,6 +641,123 @@ fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
                 runtime.set_output("version", &next.to_string())?;
             }
         }
+    }
+    Ok(EXIT_OK)
+}
+
+fn run_release_plan(args: ReleasePlanArgs) -> Result<u8, Failure> {
+    use crate::release;
+    let ReleasePlanArgs {
+        dir,
+        config,
+        notes,
+        json,
+        pre,
+        version,
+        tag_prefix,
+    } = args;
+    let loaded = config::load(&dir, config.as_deref())?;
+    let release = loaded.config.release;
+    let settings = release::Settings {
+        root: dir,
+        tag_prefix: tag_prefix.unwrap_or_else(|| release.tag_prefix.clone()),
+        release,
+        dry_run: true,
+        pre: pre.filter(|p| !p.is_empty()),
+        version: version.filter(|v| !v.is_empty()),
+        assets: Vec::new(),
+    };
+    let plan = release::run_plan(&settings, notes.as_deref())?;
+    for tag in &plan.ignored_tags {
+        say!("note: ignoring the tag `{tag}`: not a semantic version");
+    }
+    if json {
+        print_stdout(&format!("{}\n", plan.summary().to_json()))?;
+    } else {
+        print_stdout(&release::render_plan(&plan, true))?;
+    }
+    let runtime = github::runtime();
+    match (&plan.next, &plan.tag) {
+        (Some(next), Some(tag)) => {
+            runtime.set_output("release", "true")?;
+            runtime.set_output("version", &next.to_string())?;
+            runtime.set_output("tag", tag)?;
+            if let Some(path) = &notes {
+                say!("wrote the release notes to {}", path.display());
+            }
+        }
+        _ => {
+            runtime.set_output("release", "false")?;
+            let reason = plan.reason.as_deref().unwrap_or("no version to release");
+            say!("nothing to release: {reason}");
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn run_release_publish(args: ReleasePublishArgs) -> Result<u8, Failure> {
+    use crate::release::remote::{self, TagState};
+    let ReleasePublishArgs {
+        tag,
+        target,
+        notes,
+        assets,
+        floating_major_tag,
+        dispatch_workflow,
+        json,
+    } = args;
+    let settings = remote::Settings {
+        tag,
+        target,
+        notes,
+        assets,
+        floating_major_tag,
+        dispatch_workflow: dispatch_workflow.filter(|w| !w.is_empty()),
+    };
+    let outcome = remote::run(&settings)?;
+    for note in &outcome.notes {
+        say!("note: {note}");
+    }
+    let release = &outcome.release;
+    if json {
+        let value = serde_json::json!({
+            "tag": outcome.tag,
+            "version": outcome.version.to_string(),
+            "tag_created": outcome.tag_state == TagState::Created,
+            "url": release.html_url,
+            "resumed": release.resumed,
+            "uploaded": release.uploaded,
+            "kept": release.kept,
+            "floating_tag": outcome.floating_tag,
+            "dispatched": outcome.dispatched,
+        });
+        print_stdout(&format!("{value}\n"))?;
+    } else {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let state = match outcome.tag_state {
+            TagState::Created => "created",
+            TagState::Existing => "there already",
+        };
+        let _ = writeln!(out, "tag:      {} ({state})", outcome.tag);
+        let _ = writeln!(out, "release:  {}", release.html_url);
+        let _ = writeln!(
+            out,
+            "assets:   {} uploaded, {} kept",
+            release.uploaded.len(),
+            release.kept.len()
+        );
+        if let Some(major) = &outcome.floating_tag {
+            let _ = writeln!(out, "moved:    {major} -> {}", outcome.tag);
+        }
+        if let Some(workflow) = &outcome.dispatched {
+            let _ = writeln!(out, "started:  {workflow} at {}", outcome.tag);
+        }
+        print_stdout(&out)?;
+    }
+    let runtime = github::runtime();
+    if runtime.in_actions() {
+        runtime.set_output("url", &release.html_url)?;
     }
     Ok(EXIT_OK)
 }

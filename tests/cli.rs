@@ -14,6 +14,8 @@ const COMMANDS: &[&[&str]] = &[
     &["config", "schema"],
     &["config", "validate"],
     &["release"],
+    &["release", "plan"],
+    &["release", "publish"],
     &["run-tests"],
     &["run-tests", "merge"],
     &["setup-environment"],

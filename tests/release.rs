@@ -700,3 +700,441 @@ fn help_lists_every_flag_with_its_variable_and_an_example() {
     t.code(0);
     insta::assert_snapshot!(t.stdout);
 }
+
+// ----- the split release: `release plan` in a read-only job, `release publish` by API -----
+
+#[test]
+fn plan_writes_the_notes_and_the_outputs_for_the_publish_job() {
+    let repo = tagged("v1.2.3");
+    repo.commit("feat(api): search");
+    repo.commit("fix: handle tabs");
+    let out = tempfile::tempdir().expect("temp dir");
+    let notes = out.path().join("_slipway/release/notes.md");
+    let t = slipway()
+        .args(["release", "plan", "--tag-prefix", "v", "--notes"])
+        .arg_path(&notes)
+        .arg_path(repo.path())
+        .in_actions()
+        .filter_temp(out.path())
+        .run();
+    t.code(0);
+    assert!(t.stdout.contains("next:     v1.3.0 (minor)"), "{t}");
+    assert_eq!(
+        t.outputs, "release=true\nversion=1.3.0\ntag=v1.3.0\n",
+        "{t}"
+    );
+    let text = std::fs::read_to_string(&notes).expect("notes written");
+    assert!(
+        text.starts_with("## 1.3.0 (2025-01-02)\n\n### Features\n\n- **api:** search"),
+        "{text}"
+    );
+    assert!(text.contains("handle tabs"), "{text}");
+    // The plan changes nothing in the repository.
+    assert_eq!(repo.git(&["tag"]), "v1.2.3");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+
+    let t = slipway()
+        .args(["release", "plan", "--json"])
+        .arg_path(repo.path())
+        .run();
+    t.code(0);
+    assert_eq!(
+        t.stdout.trim(),
+        r#"{"previous": "1.2.3", "next": "1.3.0", "bump": "minor", "commits": 2, "skipped": 0}"#
+    );
+}
+
+#[test]
+fn plan_with_nothing_to_release_sets_release_false_says_why_and_exits_0() {
+    let repo = tagged("v1.2.3");
+    repo.commit("docs: readme");
+    let out = tempfile::tempdir().expect("temp dir");
+    let notes = out.path().join("notes.md");
+    let t = slipway()
+        .args(["release", "plan", "--notes"])
+        .arg_path(&notes)
+        .arg_path(repo.path())
+        .in_actions()
+        .run();
+    t.code(0);
+    assert_eq!(t.outputs, "release=false\n", "{t}");
+    assert!(
+        t.stderr.contains(
+            "nothing to release: none of the 1 commits since `v1.2.3` is a feature, a fix or a breaking change"
+        ),
+        "{t}"
+    );
+    assert!(!notes.exists());
+}
+
+const TARGET: &str = "c3d0be41ecbe669545ee3e94d31ed9a4bc91ee3c";
+const OTHER: &str = "aa218f56b14c9653891f9e74264a383fa43fefbd";
+const TAG_OBJECT: &str = "940bd336248efae0f9ee5bc7b2d5c985887b16ac";
+const REPO_API: &str = "/repos/octo-org/octo-repo";
+const TOKEN: &str = "ghs_mockToken0123456789";
+
+/// A ref `refs/tags/<name>` pointing at `sha` of `kind` (`tag` or `commit`).
+fn git_ref(name: &str, kind: &str, sha: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(&fixture("git-ref.json")).unwrap();
+    v["ref"] = format!("refs/tags/{name}").into();
+    v["object"]["type"] = kind.into();
+    v["object"]["sha"] = sha.into();
+    v.to_string()
+}
+
+/// The annotated tag object `name` pointing at `commit`.
+fn git_tag(name: &str, commit: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(&fixture("git-tag.json")).unwrap();
+    v["tag"] = name.into();
+    v["object"]["sha"] = commit.into();
+    v.to_string()
+}
+
+/// Scripts a fresh release of `tag`: no tag, no release, uploads and publish succeed.
+fn script_fresh_release(mock: &MockGitHub, tag: &str) {
+    mock.on("GET", &format!("{REPO_API}/git/ref/tags/{tag}"))
+        .then(Reply::error(404, "Not Found"));
+    mock.on("POST", &format!("{REPO_API}/git/tags"))
+        .then(Reply::json(201, git_tag(tag, TARGET)));
+    mock.on("POST", &format!("{REPO_API}/git/refs"))
+        .then(Reply::json(201, git_ref(tag, "tag", TAG_OBJECT)));
+    mock.on("GET", RELEASES).then(Reply::json(200, "[]"));
+    mock.on("POST", RELEASES)
+        .then(Reply::json(201, fixture("release-draft.json")));
+    mock.on("GET", ASSETS).then(Reply::json(200, "[]"));
+    mock.on("POST", ASSETS)
+        .then(Reply::json(201, fixture("release-asset.json")));
+    mock.on("PATCH", RELEASE)
+        .then(Reply::json(200, fixture("release-published.json")));
+}
+
+/// A notes file and an assets directory as the plan and build jobs leave them.
+fn publish_inputs() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("notes.md"), "## 1.3.0\n\n- search\n").unwrap();
+    let assets = dir.path().join("assets");
+    std::fs::create_dir(&assets).unwrap();
+    std::fs::write(assets.join("app-1.3.0.tar.gz"), "binary").unwrap();
+    let sums = publish::checksums(&[Asset {
+        name: "app-1.3.0.tar.gz".into(),
+        bytes: b"binary".to_vec(),
+    }]);
+    std::fs::write(assets.join("SHA256SUMS"), sums).unwrap();
+    dir
+}
+
+/// `slipway release publish --tag TAG --target TARGET --notes … ARGS` against `mock`.
+fn publish_run(mock: &MockGitHub, inputs: &Path, tag: &str, args: &[&str]) -> common::Transcript {
+    slipway()
+        .args([
+            "release", "publish", "--tag", tag, "--target", TARGET, "--notes",
+        ])
+        .arg_path(inputs.join("notes.md"))
+        .args(args)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .filter_temp(inputs)
+        .run()
+}
+
+fn call_lines(mock: &MockGitHub) -> Vec<String> {
+    mock.requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+fn body_of(mock: &MockGitHub, method: &str, path: &str) -> serde_json::Value {
+    let req = mock
+        .requests()
+        .into_iter()
+        .find(|r| r.method == method && r.path == path)
+        .unwrap_or_else(|| panic!("no {method} {path}"));
+    serde_json::from_str(&req.body).unwrap()
+}
+
+#[test]
+fn publish_tags_releases_moves_the_major_tag_and_dispatches_cd_in_order() {
+    let mock = MockGitHub::start();
+    script_fresh_release(&mock, "v1.3.0");
+    mock.on("GET", &format!("{REPO_API}/git/ref/tags/v1"))
+        .then(Reply::json(200, git_ref("v1", "commit", OTHER)));
+    mock.on("PATCH", &format!("{REPO_API}/git/refs/tags/v1"))
+        .then(Reply::json(200, git_ref("v1", "commit", TARGET)));
+    let dispatch = format!("{REPO_API}/actions/workflows/cd.yml/dispatches");
+    mock.on("POST", &dispatch).then(Reply::status(204));
+    let inputs = publish_inputs();
+    let assets = inputs.path().join("assets");
+    let t = publish_run(
+        &mock,
+        inputs.path(),
+        "v1.3.0",
+        &[
+            "--assets",
+            &assets.display().to_string(),
+            "--floating-major-tag",
+            "--dispatch-workflow",
+            "cd.yml",
+        ],
+    );
+    t.code(0);
+    assert!(!t.to_string().contains("ghs_mockToken"), "{t}");
+    assert!(t.stdout.contains("tag:      v1.3.0 (created)"), "{t}");
+    assert!(t.stdout.contains("moved:    v1 -> v1.3.0"), "{t}");
+    assert!(t.stdout.contains("started:  cd.yml at v1.3.0"), "{t}");
+    assert_eq!(
+        call_lines(&mock),
+        [
+            "GET /repos/octo-org/octo-repo/git/ref/tags/v1.3.0",
+            "POST /repos/octo-org/octo-repo/git/tags",
+            "POST /repos/octo-org/octo-repo/git/refs",
+            "GET /repos/octo-org/octo-repo/releases",
+            "POST /repos/octo-org/octo-repo/releases",
+            "GET /repos/octo-org/octo-repo/releases/1/assets",
+            "POST /repos/octo-org/octo-repo/releases/1/assets",
+            "POST /repos/octo-org/octo-repo/releases/1/assets",
+            "PATCH /repos/octo-org/octo-repo/releases/1",
+            "GET /repos/octo-org/octo-repo/git/ref/tags/v1",
+            "PATCH /repos/octo-org/octo-repo/git/refs/tags/v1",
+            "POST /repos/octo-org/octo-repo/actions/workflows/cd.yml/dispatches",
+        ]
+    );
+    assert_eq!(
+        body_of(&mock, "POST", &format!("{REPO_API}/git/tags")),
+        serde_json::json!({"tag": "v1.3.0", "message": "v1.3.0", "object": TARGET, "type": "commit"})
+    );
+    assert_eq!(
+        body_of(&mock, "POST", &format!("{REPO_API}/git/refs")),
+        serde_json::json!({"ref": "refs/tags/v1.3.0", "sha": TAG_OBJECT})
+    );
+    let uploads: Vec<String> = mock
+        .requests()
+        .iter()
+        .filter(|r| r.path == ASSETS && r.method == "POST")
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(uploads, ["name=app-1.3.0.tar.gz", "name=SHA256SUMS"]);
+    let create = body_of(&mock, "POST", RELEASES);
+    assert_eq!(create["body"], "## 1.3.0\n\n- search\n");
+    assert_eq!(create["prerelease"], false);
+    assert_eq!(body_of(&mock, "PATCH", RELEASE)["make_latest"], "true");
+    assert_eq!(
+        body_of(&mock, "PATCH", &format!("{REPO_API}/git/refs/tags/v1")),
+        serde_json::json!({"sha": TARGET, "force": true})
+    );
+    assert_eq!(
+        body_of(&mock, "POST", &dispatch),
+        serde_json::json!({"ref": "v1.3.0", "inputs": {"environment": "release"}})
+    );
+}
+
+#[test]
+fn publish_resumes_after_a_failed_publish_without_a_second_tag_release_or_asset() {
+    let mock = MockGitHub::start();
+    let tag_ref = format!("{REPO_API}/git/ref/tags/v1.3.0");
+    // The second run finds the tag the first one made.
+    mock.on("GET", &tag_ref)
+        .then(Reply::error(404, "Not Found"))
+        .then(Reply::json(200, git_ref("v1.3.0", "tag", TAG_OBJECT)));
+    mock.on("GET", &format!("{REPO_API}/git/tags/{TAG_OBJECT}"))
+        .then(Reply::json(200, git_tag("v1.3.0", TARGET)));
+    mock.on("POST", &format!("{REPO_API}/git/tags"))
+        .then(Reply::json(201, git_tag("v1.3.0", TARGET)));
+    mock.on("POST", &format!("{REPO_API}/git/refs"))
+        .then(Reply::json(201, git_ref("v1.3.0", "tag", TAG_OBJECT)));
+    let inputs = publish_inputs();
+    let assets = inputs.path().join("assets");
+    let sums = std::fs::read(assets.join("SHA256SUMS")).unwrap();
+    let listed = serde_json::json!([
+        remote_asset(1, "app-1.3.0.tar.gz", b"binary"),
+        remote_asset(2, "SHA256SUMS", &sums),
+    ]);
+    mock.on("GET", RELEASES)
+        .then(Reply::json(200, "[]"))
+        .then(Reply::json(
+            200,
+            format!("[{}]", fixture("release-draft.json")),
+        ));
+    mock.on("POST", RELEASES)
+        .then(Reply::json(201, fixture("release-draft.json")));
+    mock.on("GET", ASSETS)
+        .then(Reply::json(200, "[]"))
+        .then(Reply::json(200, listed.to_string()));
+    mock.on("POST", ASSETS)
+        .then(Reply::json(201, fixture("release-asset.json")));
+    mock.on("PATCH", RELEASE)
+        .then(Reply::error(500, "Server Error"))
+        .then(Reply::json(200, fixture("release-published.json")));
+    let args = ["--assets", &assets.display().to_string()];
+
+    let t = publish_run(&mock, inputs.path(), "v1.3.0", &args);
+    t.code(2);
+    assert!(
+        t.stderr.contains("publishing the GitHub release `v1.3.0`"),
+        "{t}"
+    );
+    let first = mock.requests().len();
+
+    let t = publish_run(&mock, inputs.path(), "v1.3.0", &args);
+    t.code(0);
+    assert!(t.stdout.contains("tag:      v1.3.0 (there already)"), "{t}");
+    assert!(t.stdout.contains("assets:   0 uploaded, 2 kept"), "{t}");
+    let second: Vec<String> = call_lines(&mock).split_off(first);
+    assert_eq!(
+        second,
+        [
+            "GET /repos/octo-org/octo-repo/git/ref/tags/v1.3.0",
+            "GET /repos/octo-org/octo-repo/git/tags/940bd336248efae0f9ee5bc7b2d5c985887b16ac",
+            "GET /repos/octo-org/octo-repo/releases",
+            "GET /repos/octo-org/octo-repo/releases/1/assets",
+            "PATCH /repos/octo-org/octo-repo/releases/1",
+        ]
+    );
+    let all = call_lines(&mock);
+    for once in [
+        "POST /repos/octo-org/octo-repo/git/tags",
+        "POST /repos/octo-org/octo-repo/git/refs",
+        "POST /repos/octo-org/octo-repo/releases",
+    ] {
+        assert_eq!(all.iter().filter(|c| *c == once).count(), 1, "{once}");
+    }
+}
+
+#[test]
+fn a_pre_release_is_marked_and_neither_moves_the_major_tag_nor_dispatches() {
+    let mock = MockGitHub::start();
+    script_fresh_release(&mock, "v1.3.0-rc.1");
+    let inputs = publish_inputs();
+    let t = publish_run(
+        &mock,
+        inputs.path(),
+        "v1.3.0-rc.1",
+        &["--floating-major-tag", "--dispatch-workflow", "cd.yml"],
+    );
+    t.code(0);
+    let create = body_of(&mock, "POST", RELEASES);
+    assert_eq!(
+        (create["draft"].clone(), create["prerelease"].clone()),
+        (true.into(), true.into())
+    );
+    let patch = body_of(&mock, "PATCH", RELEASE);
+    assert_eq!(patch["prerelease"], true);
+    assert_eq!(patch["make_latest"], "false");
+    let calls = call_lines(&mock);
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains("tags/v1\"") || c.ends_with("tags/v1")),
+        "{calls:?}"
+    );
+    assert!(!calls.iter().any(|c| c.contains("dispatches")), "{calls:?}");
+    assert!(
+        t.stderr
+            .contains("note: the floating major tag stays: `v1.3.0-rc.1` is a pre-release"),
+        "{t}"
+    );
+    assert!(
+        t.stderr
+            .contains("note: `cd.yml` is not dispatched: `v1.3.0-rc.1` is a pre-release"),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_missing_floating_tag_is_created_at_the_target() {
+    let mock = MockGitHub::start();
+    script_fresh_release(&mock, "v2.0.0");
+    mock.on("GET", &format!("{REPO_API}/git/ref/tags/v2"))
+        .then(Reply::error(404, "Not Found"));
+    let inputs = publish_inputs();
+    let t = publish_run(&mock, inputs.path(), "v2.0.0", &["--floating-major-tag"]);
+    t.code(0);
+    let refs: Vec<serde_json::Value> = mock
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == format!("{REPO_API}/git/refs"))
+        .map(|r| serde_json::from_str(&r.body).unwrap())
+        .collect();
+    assert_eq!(
+        refs,
+        [
+            serde_json::json!({"ref": "refs/tags/v2.0.0", "sha": TAG_OBJECT}),
+            serde_json::json!({"ref": "refs/tags/v2", "sha": TARGET}),
+        ]
+    );
+}
+
+#[test]
+fn a_tag_that_exists_at_another_commit_is_an_error_naming_both() {
+    let mock = MockGitHub::start();
+    mock.on("GET", &format!("{REPO_API}/git/ref/tags/v1.3.0"))
+        .then(Reply::json(200, git_ref("v1.3.0", "tag", TAG_OBJECT)));
+    mock.on("GET", &format!("{REPO_API}/git/tags/{TAG_OBJECT}"))
+        .then(Reply::json(200, git_tag("v1.3.0", OTHER)));
+    let inputs = publish_inputs();
+    let t = publish_run(&mock, inputs.path(), "v1.3.0", &[]);
+    t.code(2);
+    assert!(
+        t.stderr.contains(&format!(
+            "error: the tag `v1.3.0` exists at `{OTHER}`, not at the target `{TARGET}`"
+        )),
+        "{t}"
+    );
+    assert!(!call_lines(&mock).iter().any(|c| c.contains("releases")));
+}
+
+#[test]
+fn publish_without_a_token_names_the_variable() {
+    let inputs = publish_inputs();
+    let t = slipway()
+        .args(["release", "publish", "--tag", "v1.3.0", "--target", TARGET])
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .run();
+    t.code(2);
+    assert!(t.stderr.contains("`GITHUB_TOKEN`"), "{t}");
+    drop(inputs);
+}
+
+#[test]
+fn a_403_on_the_tag_names_contents_write_and_on_the_dispatch_actions_write() {
+    let mock = MockGitHub::start();
+    mock.on("GET", &format!("{REPO_API}/git/ref/tags/v1.3.0"))
+        .then(Reply::error(404, "Not Found"));
+    mock.on("POST", &format!("{REPO_API}/git/tags")).then(
+        Reply::error(403, "Resource not accessible by integration")
+            .header("x-accepted-github-permissions", "contents=write"),
+    );
+    let inputs = publish_inputs();
+    let t = publish_run(&mock, inputs.path(), "v1.3.0", &[]);
+    t.code(2);
+    assert!(t.stderr.contains("error: creating the tag `v1.3.0`"), "{t}");
+    assert!(
+        t.stderr.contains("hint: the token lacks `contents: write`"),
+        "{t}"
+    );
+
+    let mock = MockGitHub::start();
+    script_fresh_release(&mock, "v1.3.0");
+    mock.on(
+        "POST",
+        &format!("{REPO_API}/actions/workflows/cd.yml/dispatches"),
+    )
+    .then(Reply::error(403, "Resource not accessible by integration"));
+    let t = publish_run(
+        &mock,
+        inputs.path(),
+        "v1.3.0",
+        &["--dispatch-workflow", "cd.yml"],
+    );
+    t.code(2);
+    assert!(
+        t.stderr.contains("error: dispatching `cd.yml` at `v1.3.0`"),
+        "{t}"
+    );
+    assert!(
+        t.stderr.contains("hint: the token lacks `actions: write`"),
+        "{t}"
+    );
+    assert!(!t.to_string().contains("ghs_mockToken"), "{t}");
+}

@@ -8,12 +8,17 @@
 //! decision. A real run then refuses a dirty work tree, prepends the [`changelog`], commits it,
 //! creates the annotated tag (and moves the floating major tag), pushes, and publishes the
 //! GitHub release with [`publish`] in an order that never shows a release without its assets.
+//!
+//! Workflows split the same release by privilege: `slipway release plan` decides in a
+//! read-only job and writes the notes ([`run_plan`]); `slipway release publish` ([`remote`])
+//! makes the tag and the release through the REST API in a job that checks out nothing.
 
 pub mod bump;
 pub mod changelog;
 pub mod commits;
 pub mod git;
 pub mod publish;
+pub mod remote;
 
 use std::path::PathBuf;
 
@@ -363,6 +368,24 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     outcome.changelog = Some(path);
     outcome.published = Some(published);
     Ok(outcome)
+}
+
+/// Runs `slipway release plan`: decides, and writes the changelog section of the next release
+/// to `notes` (parent directories created) when there is one. Changes nothing else.
+pub fn run_plan(settings: &Settings, notes: Option<&std::path::Path>) -> Result<Plan, Error> {
+    let repo = git::Repo::open(&settings.root)?;
+    let plan = plan(settings, &repo)?;
+    if let (Some(path), Some(changelog)) = (notes, &plan.changelog) {
+        let write_error = |source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(write_error)?;
+        }
+        crate::fsutil::write_atomic(path, changelog.as_bytes()).map_err(write_error)?;
+    }
+    Ok(plan)
 }
 
 /// The human form of a decision: a few aligned lines, then the changelog section.
