@@ -138,12 +138,9 @@ pub struct ReleaseArgs {
     /// `plan` or `publish`, or nothing to decide and release from this checkout.
     #[command(subcommand)]
     pub command: Option<ReleaseCommand>,
-    /// The repository root, e.g. `.` or `../shop`.
-    #[arg(default_value = ".", value_name = "DIR")]
-    pub dir: PathBuf,
-    /// The config file, e.g. `deploy/slipway.yml` (default: `DIR/slipway.yml` when present).
-    #[arg(long, value_name = "FILE", env = "SLIPWAY_CONFIG")]
-    pub config: Option<PathBuf>,
+    /// The decision.
+    #[command(flatten)]
+    pub decision: ReleaseDecisionArgs,
     /// Decide and print, change nothing, e.g. `--dry-run` or `--dry-run=false`; the default
     /// outside CI (when `CI` is not `true`).
     #[arg(long, env = "SLIPWAY_DRY_RUN", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
@@ -151,18 +148,6 @@ pub struct ReleaseArgs {
     /// Make the release even outside CI, e.g. `slipway release --no-dry-run`.
     #[arg(long, conflicts_with = "dry_run")]
     pub no_dry_run: bool,
-    /// Print the decision as JSON on stdout, e.g. `slipway release --json | jq -r .next`.
-    #[arg(long, env = "SLIPWAY_JSON")]
-    pub json: bool,
-    /// A pre-release channel, e.g. `--pre rc` for `1.3.0-rc.1`, then `rc.2`.
-    #[arg(long, env = "SLIPWAY_PRE", value_name = "CHANNEL")]
-    pub pre: Option<String>,
-    /// Release this version instead of the computed one, e.g. `--version 2.0.0`.
-    #[arg(long, env = "SLIPWAY_VERSION", value_name = "VERSION")]
-    pub version: Option<String>,
-    /// The tag prefix, e.g. `--tag-prefix mytool-v` (default: `release.tag-prefix`, `v`).
-    #[arg(long, env = "SLIPWAY_TAG_PREFIX", value_name = "PREFIX")]
-    pub tag_prefix: Option<String>,
     /// A file to attach to the GitHub release, e.g. `--asset dist/app.tar.gz` (repeat it, or
     /// separate with commas in `SLIPWAY_ASSET`).
     #[arg(
@@ -191,20 +176,16 @@ pub enum ReleaseCommand {
     Publish(ReleasePublishArgs),
 }
 
-/// Arguments of `slipway release plan`.
+/// What decides the next version: shared by `slipway release` and `slipway release plan`.
 #[derive(Debug, Args)]
-pub struct ReleasePlanArgs {
+pub struct ReleaseDecisionArgs {
     /// The repository root, e.g. `.` or `../shop`.
     #[arg(default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
     /// The config file, e.g. `deploy/slipway.yml` (default: `DIR/slipway.yml` when present).
     #[arg(long, value_name = "FILE", env = "SLIPWAY_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Where to write the changelog section of the next release, e.g.
-    /// `--notes _slipway/release/notes.md` (nothing is written when there is no release).
-    #[arg(long, value_name = "FILE", env = "SLIPWAY_NOTES")]
-    pub notes: Option<PathBuf>,
-    /// Print the decision as JSON on stdout, e.g. `slipway release plan --json | jq -r .next`.
+    /// Print the decision as JSON on stdout, e.g. `slipway release --json | jq -r .next`.
     #[arg(long, env = "SLIPWAY_JSON")]
     pub json: bool,
     /// A pre-release channel, e.g. `--pre rc` for `1.3.0-rc.1`, then `rc.2`.
@@ -216,6 +197,18 @@ pub struct ReleasePlanArgs {
     /// The tag prefix, e.g. `--tag-prefix mytool-v` (default: `release.tag-prefix`, `v`).
     #[arg(long, env = "SLIPWAY_TAG_PREFIX", value_name = "PREFIX")]
     pub tag_prefix: Option<String>,
+}
+
+/// Arguments of `slipway release plan`.
+#[derive(Debug, Args)]
+pub struct ReleasePlanArgs {
+    /// The decision.
+    #[command(flatten)]
+    pub decision: ReleaseDecisionArgs,
+    /// Where to write the changelog section of the next release, e.g.
+    /// `--notes _slipway/release/notes.md` (nothing is written when there is no release).
+    #[arg(long, value_name = "FILE", env = "SLIPWAY_NOTES")]
+    pub notes: Option<PathBuf>,
 }
 
 /// Arguments of `slipway release publish`.
@@ -583,14 +576,17 @@ fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
     use crate::release;
     let ReleaseArgs {
         command,
-        dir,
-        config,
+        decision:
+            ReleaseDecisionArgs {
+                dir,
+                config,
+                json,
+                pre,
+                version,
+                tag_prefix,
+            },
         dry_run,
         no_dry_run,
-        json,
-        pre,
-        version,
-        tag_prefix,
         asset,
     } = args;
     match command {
@@ -648,13 +644,16 @@ fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
 fn run_release_plan(args: ReleasePlanArgs) -> Result<u8, Failure> {
     use crate::release;
     let ReleasePlanArgs {
-        dir,
-        config,
+        decision:
+            ReleaseDecisionArgs {
+                dir,
+                config,
+                json,
+                pre,
+                version,
+                tag_prefix,
+            },
         notes,
-        json,
-        pre,
-        version,
-        tag_prefix,
     } = args;
     let loaded = config::load(&dir, config.as_deref())?;
     let release = loaded.config.release;

@@ -98,6 +98,27 @@ const GALLERY: &[(&str, &str)] = &[
     ("blue-green-only", "rails"),
 ];
 
+/// Compares the six workflows rendered into `fresh` with those in `dir` (ignoring what changes
+/// per build); rewrites the stale ones when `update`, else returns their paths.
+fn compare_or_update(fresh: &Path, dir: &Path, update: bool) -> Vec<String> {
+    let mut stale = Vec::new();
+    for name in WORKFLOWS {
+        let rendered =
+            std::fs::read_to_string(fresh.join(format!("{name}.yml"))).expect("rendered");
+        let path = dir.join(format!("{name}.yml"));
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if normalize(&current) != normalize(&rendered) {
+            if update {
+                std::fs::create_dir_all(dir).expect("mkdir");
+                std::fs::write(&path, &rendered).expect("update");
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+    }
+    stale
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -113,19 +134,7 @@ fn the_gallery_is_current() {
         let out = tempfile::tempdir().expect("tempdir");
         let t = render_into(&common::repos().join(fixture), Some(&config), out.path());
         t.code(0);
-        for name in WORKFLOWS {
-            let fresh =
-                std::fs::read_to_string(out.path().join(format!("{name}.yml"))).expect("rendered");
-            let path = dir.join(format!("{name}.yml"));
-            let current = std::fs::read_to_string(&path).unwrap_or_default();
-            if normalize(&current) != normalize(&fresh) {
-                if update {
-                    std::fs::write(&path, &fresh).expect("update the gallery");
-                } else {
-                    stale.push(path.display().to_string());
-                }
-            }
-        }
+        stale.extend(compare_or_update(out.path(), &dir, update));
     }
     assert!(
         stale.is_empty(),
@@ -140,21 +149,7 @@ fn the_projects_own_workflows_are_generated_and_current() {
     let out = tempfile::tempdir().expect("tempdir");
     let t = render_into(&root(), None, out.path());
     t.code(0);
-    let mut stale = Vec::new();
-    for name in WORKFLOWS {
-        let fresh =
-            std::fs::read_to_string(out.path().join(format!("{name}.yml"))).expect("rendered");
-        let path = root().join(".github/workflows").join(format!("{name}.yml"));
-        let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if normalize(&current) != normalize(&fresh) {
-            if update {
-                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-                std::fs::write(&path, &fresh).expect("update");
-            } else {
-                stale.push(path.display().to_string());
-            }
-        }
-    }
+    let stale = compare_or_update(out.path(), &root().join(".github/workflows"), update);
     assert!(
         stale.is_empty(),
         "stale: {stale:?}\nrun `SLIPWAY_UPDATE_GALLERY=1 cargo test --test generate` and review the diff"
