@@ -340,6 +340,45 @@ fn in_ci_a_release_without_a_token_names_the_variable_and_changes_nothing() {
 }
 
 #[test]
+fn commits_merged_by_a_pull_request_merge_commit_link_that_pull_request() {
+    let repo = tagged("v1.0.0");
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://github.com/octo/shop.git",
+    ]);
+    repo.git(&["checkout", "-q", "-b", "search"]);
+    repo.commit("feat: search by title");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.commit("fix: on main directly");
+    repo.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "search",
+        "-m",
+        "Merge pull request #31 from octo/search",
+    ]);
+    let t = repo.release(&[]);
+    t.code(0);
+    assert!(
+        t.stdout.contains("search by title")
+            && t.stdout.contains("https://github.com/octo/shop/pull/31"),
+        "{t}"
+    );
+    let main_line = t
+        .stdout
+        .lines()
+        .find(|l| l.contains("on main directly"))
+        .expect("the fix is listed");
+    assert!(
+        !main_line.contains("/pull/31"),
+        "only the merged branch's commits link the PR: {main_line}"
+    );
+}
+
+#[test]
 fn the_human_output_shows_the_decision_and_the_changelog_with_github_links() {
     let repo = tagged("v1.2.3");
     repo.git(&[

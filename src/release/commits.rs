@@ -27,6 +27,9 @@ pub struct RawCommit {
     pub subject: String,
     /// The rest of the message (may be empty).
     pub body: String,
+    /// The pull request whose merge commit (`Merge pull request #N from …`) brought this
+    /// commit in, when it came through one.
+    pub pr: Option<u64>,
 }
 
 /// A parsed conventional message.
@@ -223,7 +226,7 @@ impl Change {
             description: c.description,
             breaking: c.breaking,
             breaking_note: c.breaking_note,
-            pr: c.pr,
+            pr: c.pr.or(commit.pr),
             sha: commit.sha.clone(),
             author: commit.author.clone(),
             level,
@@ -261,7 +264,7 @@ impl Analysis {
 ///
 /// ```
 /// use slipway::release::commits::{analyze, Level, RawCommit};
-/// let c = |sha: &str, subject: &str, body: &str| RawCommit { sha: sha.into(), author: "a".into(), subject: subject.into(), body: body.into() };
+/// let c = |sha: &str, subject: &str, body: &str| RawCommit { sha: sha.into(), author: "a".into(), subject: subject.into(), body: body.into(), pr: None };
 /// let a = analyze(&[
 ///     c("aaaaaaa1", "feat: x", ""),
 ///     c("bbbbbbb2", "fix: y", ""),
@@ -391,7 +394,20 @@ mod tests {
             author: "Ada".to_owned(),
             subject: subject.to_owned(),
             body: body.to_owned(),
+            pr: None,
         }
+    }
+
+    #[test]
+    fn a_commit_brought_in_by_a_pull_request_merge_links_that_pull_request() {
+        let mut c = commit("a1", "feat: search", "");
+        c.pr = Some(31);
+        let a = analyze(&[c]);
+        assert_eq!(a.changes[0].pr, Some(31));
+        // A squash title's own number wins over the merge's.
+        let mut c = commit("a2", "fix: typo (#40)", "");
+        c.pr = Some(31);
+        assert_eq!(analyze(&[c]).changes[0].pr, Some(40));
     }
 
     #[test]

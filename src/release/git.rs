@@ -217,7 +217,54 @@ impl Repo {
             &range,
             "--",
         ])?;
-        Ok(parse_log(&out))
+        let mut commits = parse_log(&out);
+        let merged = self.pull_request_merges(&range)?;
+        if !merged.is_empty() {
+            for c in &mut commits {
+                c.pr = merged.get(&c.sha).copied();
+            }
+        }
+        Ok(commits)
+    }
+
+    /// For each `Merge pull request #N from …` merge commit on the first-parent line of
+    /// `range`, the commits it brought in (`first-parent..second-parent`), mapped to `N`.
+    /// GitHub writes that subject for the "create a merge commit" method
+    /// (<https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/configuring-pull-request-merges/about-merge-methods-on-github>).
+    fn pull_request_merges(
+        &self,
+        range: &str,
+    ) -> Result<std::collections::HashMap<String, u64>, Error> {
+        let format = format!("--format=%P{FIELD}%s{RECORD}");
+        let out = self.git(&[
+            "log",
+            "--merges",
+            "--first-parent",
+            "--no-color",
+            &format,
+            range,
+            "--",
+        ])?;
+        let mut map = std::collections::HashMap::new();
+        for record in out.split(RECORD) {
+            let record = record.trim_start_matches('\n');
+            let Some((parents, subject)) = record.split_once(FIELD) else {
+                continue;
+            };
+            let Some(pr) = merge_pr_number(subject) else {
+                continue;
+            };
+            let mut parents = parents.split_whitespace();
+            let (Some(first), Some(second)) = (parents.next(), parents.next()) else {
+                continue;
+            };
+            let brought = self.git(&["rev-list", &format!("{first}..{second}")])?;
+            for sha in brought.lines() {
+                // The newest merge that brought a commit wins; entries are only added once.
+                map.entry(sha.trim().to_owned()).or_insert(pr);
+            }
+        }
+        Ok(map)
     }
 
     /// Tracked files with uncommitted changes (`git status --porcelain`).
@@ -315,6 +362,23 @@ impl Repo {
     }
 }
 
+/// The number in a GitHub merge-commit subject: `Merge pull request #42 from owner/branch`.
+///
+/// ```
+/// use slipway::release::git::merge_pr_number;
+/// assert_eq!(merge_pr_number("Merge pull request #42 from acme/search"), Some(42));
+/// assert_eq!(merge_pr_number("Merge branch 'main' into feature"), None);
+/// ```
+pub fn merge_pr_number(subject: &str) -> Option<u64> {
+    let rest = subject.strip_prefix("Merge pull request #")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    if rest[digits.len()..].starts_with(" from ") {
+        digits.parse().ok()
+    } else {
+        None
+    }
+}
+
 /// Parses our `git log` format into commits (in the order given).
 pub fn parse_log(out: &str) -> Vec<RawCommit> {
     out.split(RECORD)
@@ -329,6 +393,7 @@ pub fn parse_log(out: &str) -> Vec<RawCommit> {
                 author: fields.next().unwrap_or_default().to_owned(),
                 subject: fields.next().unwrap_or_default().to_owned(),
                 body: fields.next().unwrap_or_default().trim_end().to_owned(),
+                pr: None,
             })
         })
         .collect()
