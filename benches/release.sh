@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Benchmark: `slipway release --dry-run` against `git-cliff --bumped-version` on a generated
-# repository with 10,000 commits since the last tag, side by side in one hyperfine run.
-# Prints the ratio. Goal: slipway is faster than git-cliff.
+# Benchmark: `slipway release --dry-run` against `git-cliff --bumped-version` and
+# `semantic-release --dry-run` on a generated repository with 10,000 commits since the last
+# tag, side by side in one hyperfine run. Prints the ratios. Goal: slipway is faster than both.
 #
-#   benches/release.sh [VENV]   (venv for git-cliff, default /tmp/bench-venv)
+#   benches/release.sh [VENV [NODE_PREFIX]]
+#     VENV         venv for git-cliff, default /tmp/bench-venv
+#     NODE_PREFIX  npm prefix for semantic-release, default /tmp/bench-node
 #
 # Needs hyperfine (Debian: `apt-get install -y hyperfine`), git and python3; installs the
-# git-cliff PyPI package into the venv once.
+# git-cliff PyPI package into the venv once. With node >= 20.8.1 and npm, also installs
+# semantic-release 24 from npm into NODE_PREFIX once; without them (or offline) it says why
+# and benchmarks the other two. semantic-release runs offline: a bare clone of the generated
+# repository stands in for the remote (`--repository-url file://...`) and only the
+# commit-analyzer and release-notes-generator plugins are loaded (the default github and npm
+# plugins need the network and tokens).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${1:-/tmp/bench-venv}
+node_prefix=${2:-/tmp/bench-node}
 commits=${SLIPWAY_BENCH_COMMITS:-10000}
 command -v hyperfine >/dev/null || { echo "error: hyperfine is needed (apt-get install -y hyperfine)" >&2; exit 2; }
 
@@ -18,10 +26,26 @@ if [ ! -x "$venv/bin/git-cliff" ]; then
     "$venv/bin/pip" install --quiet git-cliff >&2
 fi
 cliff=$venv/bin/git-cliff
+
+# semantic-release: empty $semrel_skip means it takes part; otherwise it says why not.
+semrel=$node_prefix/node_modules/.bin/semantic-release
+semrel_skip=
+if [ ! -x "$semrel" ]; then
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        semrel_skip="node and npm are not installed"
+    elif ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+                    process.exit(a > 20 || (a === 20 && b >= 8) ? 0 : 1)'; then
+        semrel_skip="node $(node --version) is older than the 20.8.1 semantic-release 24 needs"
+    elif ! npm install --prefix "$node_prefix" --no-audit --no-fund --loglevel=error \
+            semantic-release@24 >&2 || [ ! -x "$semrel" ]; then
+        semrel_skip="npm install semantic-release@24 into $node_prefix failed (npm registry unreachable?)"
+    fi
+fi
 cargo build --release --locked --quiet
 bin=$PWD/target/release/slipway
 repo=$(mktemp -d)
-trap 'rm -rf "$repo"' EXIT
+origin=$(mktemp -d)
+trap 'rm -rf "$repo" "$origin"' EXIT
 
 # One tagged commit, then $commits commits in one `git fast-import` stream (seconds, not
 # minutes): mostly conventional, some chores and plain messages, a few squash bodies.
@@ -60,14 +84,33 @@ echo "repository: $(git -C "$repo" rev-list --count v1.2.3..HEAD) commits since 
 echo "slipway:   $("$bin" release --dry-run --json "$repo" 2>/dev/null)" >&2
 echo "git-cliff: $(cd "$repo" && "$cliff" --bumped-version 2>/dev/null)" >&2
 
+# The remote semantic-release checks (`git push --dry-run`, `git ls-remote`) is a bare clone
+# outside the repository, so slipway and git-cliff see the same repository as before.
+semrel_cmd="cd $repo && $semrel --dry-run --no-ci --branches main --repository-url file://$origin/repo.git"
+semrel_cmd+=" --plugins @semantic-release/commit-analyzer @semantic-release/release-notes-generator"
+if [ -z "$semrel_skip" ]; then
+    git clone -q --bare "$repo" "$origin/repo.git"
+    semrel_out=$(bash -c "$semrel_cmd" 2>&1) || true
+    semrel_version=$(sed -n 's/.*The next release version is \([^ ]*\).*/\1/p' <<<"$semrel_out")
+    if [ -n "$semrel_version" ]; then
+        echo "semantic-release: $semrel_version" >&2
+    else
+        semrel_skip="semantic-release computed no version offline: $(tail -n 1 <<<"$semrel_out")"
+    fi
+fi
+[ -z "$semrel_skip" ] || echo "semantic-release: not benchmarked: $semrel_skip" >&2
+
 json=$(mktemp)
-hyperfine --warmup 2 --min-runs 10 --export-json "$json" \
-    -n "slipway release --dry-run" "$bin release --dry-run --json $repo" \
-    -n "git-cliff --bumped-version" "cd $repo && $cliff --bumped-version"
+runs=(-n "slipway release --dry-run" "$bin release --dry-run --json $repo"
+      -n "git-cliff --bumped-version" "cd $repo && $cliff --bumped-version")
+[ -n "$semrel_skip" ] || runs+=(-n "semantic-release --dry-run" "$semrel_cmd")
+hyperfine --warmup 2 --min-runs 10 --export-json "$json" "${runs[@]}"
 python3 - "$json" <<'PY'
 import json, sys
 r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
-s, c = r["slipway release --dry-run"], r["git-cliff --bumped-version"]
-print(f"slipway {s*1000:.1f} ms, git-cliff {c*1000:.1f} ms: slipway is {c/s:.2f}x as fast as git-cliff")
+s = r.pop("slipway release --dry-run")
+for name, t in r.items():
+    tool = name.split()[0]
+    print(f"slipway {s*1000:.1f} ms, {tool} {t*1000:.1f} ms: slipway is {t/s:.2f}x as fast as {tool}")
 PY
 rm -f "$json"
