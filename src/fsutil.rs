@@ -9,6 +9,14 @@ use std::path::Path;
 ///
 /// Existing permissions of the target are kept.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    stage(path, contents)?.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The first half of [`write_atomic`]: `contents` written and synced to a temporary file beside
+/// `path`, with `path`'s permissions when it exists. `persist(path)` puts it in place; dropping
+/// it removes it. Writers of several files stage them all before renaming any.
+pub fn stage(path: &Path, contents: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -23,8 +31,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     if let Ok(meta) = std::fs::metadata(path) {
         tmp.as_file().set_permissions(meta.permissions())?;
     }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    Ok(tmp)
 }
 
 #[cfg(test)]

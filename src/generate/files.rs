@@ -15,7 +15,6 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
@@ -285,12 +284,7 @@ pub fn apply(dir: &Path, changes: &[Change], force: bool) -> std::io::Result<Vec
         };
         match text {
             Some(text) => {
-                let mut tmp = tempfile::Builder::new()
-                    .prefix(&format!(".{}.", change.name()))
-                    .suffix(".tmp")
-                    .tempfile_in(dir)?;
-                tmp.write_all(text.as_bytes())?;
-                tmp.as_file().sync_all()?;
+                let tmp = crate::fsutil::stage(&target, text.as_bytes())?;
                 staged.push((tmp, target, change.name().to_owned()));
             }
             None => removals.push((target, change.name().to_owned())),
@@ -441,6 +435,25 @@ mod tests {
         assert!(
             diff.contains("\n jobs: {}\n"),
             "context lines are kept: {diff}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn apply_keeps_the_permissions_of_a_file_it_updates() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ci.yml");
+        std::fs::write(&path, with_header("old\n", "0.1.0")).expect("seed");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        let existing = vec![("ci.yml".to_owned(), with_header("old\n", "0.1.0"))];
+        let changes = plan(&[desired("ci.yml", "new\n")], &existing, "0.1.0", None);
+        apply(dir.path(), &changes, false).expect("apply");
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        assert_eq!(
+            body_of(&std::fs::read_to_string(&path).expect("read")),
+            "new\n"
         );
     }
 
