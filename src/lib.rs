@@ -14,6 +14,7 @@ pub mod github;
 pub mod init;
 pub mod release;
 pub mod run_tests;
+pub mod security;
 pub mod setup;
 
 /// The version of this build, as in Cargo.toml.
