@@ -554,9 +554,18 @@ fn run_setup_environment(args: SetupEnvironmentArgs) -> Result<u8, Failure> {
         arch,
     };
     let runtime = github::runtime();
-    let outcome = setup::run(&settings, runtime, var)?;
+    let mut outcome = setup::run(&settings, runtime, var)?;
     for note in &outcome.notes {
         eprintln!("note: {note}");
+    }
+    // .NET, Ruby and PHP come from the runner image: say early when it has the wrong one.
+    for note in setup::preinstalled::check(&outcome.plan, setup::preinstalled::probe) {
+        if runtime.in_actions() {
+            runtime.annotate(github::Annotation::warning(note.clone()).title("setup-environment"));
+        } else {
+            eprintln!("warning: {note}");
+        }
+        outcome.notes.push(note);
     }
     if runtime.in_actions() {
         setup::publish(runtime, &outcome)?;

@@ -250,3 +250,40 @@ fn outside_actions_the_plan_is_printed_and_json_is_available() {
     assert_eq!(v["toolchains"][0]["version"], "1.22.3");
     assert!(t.outputs.is_empty());
 }
+
+#[test]
+fn a_ruby_version_the_runner_lacks_is_a_warning_naming_both_versions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_repo(&[
+        ("Gemfile", "source \"https://rubygems.org\"\ngem \"rack\"\n"),
+        (
+            "Gemfile.lock",
+            "GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (3.1.8)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rack\n",
+        ),
+        (".ruby-version", "3.3.6\n"),
+    ]);
+    // A runner whose Ruby is another version: a `ruby` that answers like Ruby 3.2 does.
+    let bin = tempfile::tempdir().unwrap();
+    let ruby = bin.path().join("ruby");
+    std::fs::write(&ruby, "#!/bin/sh\nprintf '3.2.3'\n").unwrap();
+    std::fs::set_permissions(&ruby, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let t = slipway()
+        .in_actions()
+        .env("PATH", &path)
+        .args(["setup-environment"])
+        .arg_path(dir.path())
+        .run();
+    t.code(0);
+    assert_eq!(output(&t.outputs, "ruby-version"), Some("3.3.6"), "{t}");
+    assert!(
+        t.stderr.contains("::warning title=setup-environment::the repository asks for Ruby 3.3.6 but this runner has 3.2.3"),
+        "{t}"
+    );
+    assert_eq!(t.stderr.matches("asks for Ruby").count(), 1, "{t}");
+    assert!(t.summary.contains("asks for Ruby 3.3.6"), "{t}");
+}

@@ -14,6 +14,7 @@
 
 pub mod cache;
 pub mod hash;
+pub mod preinstalled;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
