@@ -122,6 +122,30 @@ async fn a_secondary_limit_without_retry_after_waits_a_minute_then_longer() {
 }
 
 #[tokio::test]
+async fn a_429_without_headers_backs_off_like_a_secondary_limit() {
+    let mock = MockGitHub::start();
+    mock.on("GET", LATEST)
+        .then(Reply::status(429))
+        .then(Reply::json(200, fixture("release-latest.json")));
+    let (client, clock) = client(&mock);
+    assert!(client.get_latest_release().await.unwrap().is_some());
+    assert_eq!(clock.waits(), secs(&[60]));
+    assert_eq!(mock.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_503_with_retry_after_waits_that_long_instead_of_the_backoff() {
+    let mock = MockGitHub::start();
+    mock.on("GET", LATEST)
+        .then(Reply::status(503).header("retry-after", "7"))
+        .then(Reply::json(200, fixture("release-latest.json")));
+    let (client, clock) = client(&mock);
+    assert!(client.get_latest_release().await.unwrap().is_some());
+    assert_eq!(clock.waits(), secs(&[7]));
+    assert_eq!(mock.requests().len(), 2);
+}
+
+#[tokio::test]
 async fn a_primary_limit_waits_until_the_reset() {
     let mock = MockGitHub::start();
     mock.on("GET", LATEST)
