@@ -40,8 +40,14 @@ pub fn recipe(language: Language, pm: PackageManager) -> Recipe {
             format_check: s("cargo fmt --all -- --check"),
             lint: s("cargo clippy --locked --all-targets -- -D warnings"),
             deep_lint: s("cargo doc --locked --no-deps"),
-            build: s("cargo build --locked --release"),
-            build_output: s("target/release/"),
+            // Only the executables ship, not the whole target directory (deps, incremental
+            // state); the target directory may be a workspace's, above the crate.
+            build: s(concat!(
+                "cargo build --locked --release && mkdir -p dist && ",
+                "find \"$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/release\" ",
+                "-maxdepth 1 -type f -perm -u+x -exec cp {} dist/ +"
+            )),
+            build_output: s("dist/"),
             codeql: Some("rust"),
         },
         Language::Python => {
