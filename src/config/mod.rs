@@ -885,6 +885,19 @@ pub struct Notify {
     /// The name of the secret holding a URL that receives a JSON POST per deployment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<SecretName>,
+    /// The name of the secret holding the SMTP server's host name (email needs it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_host_secret: Option<SecretName>,
+    /// The name of the secret holding the SMTP port. Default when unset: 587 (STARTTLS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_port_secret: Option<SecretName>,
+    /// The name of the secret holding the SMTP user name (also the sender when it is an
+    /// address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_user_secret: Option<SecretName>,
+    /// The name of the secret holding the SMTP password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_password_secret: Option<SecretName>,
 }
 
 /// Targets that `slipway metrics` compares the pipeline against.
