@@ -147,7 +147,15 @@ pub fn run(args: MetricsArgs) -> Result<u8, Failure> {
         None => default_repo().ok_or(super::Error::NoRepository)?,
     };
     client_settings.repository = Some(repo.clone());
-    let gh = Client::new(client_settings)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::from(super::Error::Runtime(e)))?;
+    // octocrab's HTTP stack spawns its worker on the runtime current when it is built.
+    let gh = {
+        let _entered = rt.enter();
+        Client::new(client_settings)?
+    };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -162,7 +170,7 @@ pub fn run(args: MetricsArgs) -> Result<u8, Failure> {
         test_reports,
         targets: loaded.config.metrics.clone(),
     };
-    let report = super::run(&settings, &gh)?;
+    let report = rt.block_on(super::run(&settings, &gh))?;
     let md = super::render::markdown(&report);
     if let Some(path) = &markdown {
         write(path, &md)?;
@@ -177,10 +185,6 @@ pub fn run(args: MetricsArgs) -> Result<u8, Failure> {
         runtime.write_summary(&summary)?;
     }
     if let Some(number) = comment {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Failure::from(super::Error::Runtime(e)))?;
         let posted = rt.block_on(github::comment::upsert(&gh, number, "slipway-metrics", &md))?;
         note(&format!(
             "{} the report on #{number}: {}",

@@ -276,7 +276,8 @@ pub fn breaches(
     let limit_s = f64::from(t.build_minutes) * 60.0;
     // The build is the CI workflow; without one, every workflow that is not a deployment.
     let is_ci = |w: &&health::WorkflowHealth| {
-        w.workflow.eq_ignore_ascii_case("ci") || w.path.ends_with("/ci.yml")
+        w.workflow.eq_ignore_ascii_case("ci")
+            || w.path.split('@').next().is_some_and(|p| p.ends_with("/ci.yml"))
     };
     let builds: Vec<&health::WorkflowHealth> = if health.workflows.iter().any(|w| is_ci(&w)) {
         health.workflows.iter().filter(is_ci).collect()
@@ -353,16 +354,8 @@ pub fn breaches(
     out
 }
 
-/// Fetches and computes.
-pub fn run(settings: &Settings, client: &Client) -> Result<Report, Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(Error::Runtime)?;
-    runtime.block_on(run_async(settings, client))
-}
-
-async fn run_async(settings: &Settings, client: &Client) -> Result<Report, Error> {
+/// Fetches and computes. The client must be built inside the runtime that runs this.
+pub async fn run(settings: &Settings, client: &Client) -> Result<Report, Error> {
     let from = settings.now - settings.since_s;
     let fetcher = fetch::Fetcher::new(
         client,

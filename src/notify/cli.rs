@@ -185,11 +185,15 @@ pub fn run_quality_comment(args: QualityCommentArgs) -> Result<u8, Failure> {
         }
     };
     github::comment::marker_line(&marker)?;
-    let gh = Client::from_env()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::new(e, None))?;
+    // octocrab's HTTP stack spawns its worker on the runtime current when it is built.
+    let gh = {
+        let _entered = rt.enter();
+        Client::from_env()?
+    };
     let posted = rt.block_on(github::comment::upsert(&gh, pull_request, &marker, &text))?;
     note(&format!(
         "{} the quality comment on #{pull_request}: {}",
