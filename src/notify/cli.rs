@@ -12,10 +12,10 @@ use super::{DeployEvent, Notifiers, outcomes};
 #[derive(Debug, clap::Subcommand)]
 pub enum NotifyCommand {
     /// Report a deployment: success, or failure and whether it was rolled back.
-    #[command(after_help = "Examples:\n  slipway notify deploy --environment production --version v1.4.0 \\\n    --status success --deploy success --rollback skipped --url https://shop.example\n  slipway notify deploy --environment staging --apps api,web --version v1.4.0 \\\n    --status failure --deploy success,failure --rollback skipped,success --url \"\"\n\nNotifiers come from `notify:` in slipway.yml; with none configured this prints a note and\nexits 0. Secret values are read from the environment and never printed.")]
+    #[command(disable_version_flag = true, after_help = "Examples:\n  slipway notify deploy --environment production --version v1.4.0 \\\n    --status success --deploy success --rollback skipped --url https://shop.example\n  slipway notify deploy --environment staging --apps api,web --version v1.4.0 \\\n    --status failure --deploy success,failure --rollback skipped,success --url \"\"\n\nNotifiers come from `notify:` in slipway.yml; with none configured this prints a note and\nexits 0. Secret values are read from the environment and never printed.")]
     Deploy(DeployArgs),
     /// Report a rollback.
-    #[command(after_help = "Examples:\n  slipway notify rollback --environment production --version v1.3.2 \\\n    --status success --url https://shop.example")]
+    #[command(disable_version_flag = true, after_help = "Examples:\n  slipway notify rollback --environment production --version v1.3.2 \\\n    --status success --url https://shop.example")]
     Rollback(RollbackArgs),
 }
 
