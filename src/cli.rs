@@ -85,10 +85,16 @@ pub enum Command {
     )]
     Metrics(Box<crate::metrics::cli::MetricsArgs>),
     /// Send deployment and rollback notifications to Slack, a JSON webhook and email.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  slipway notify deploy --environment production --version v1.4.0 --status success \\\n    --deploy success --rollback skipped --url https://shop.example\n  slipway notify rollback --environment production --version v1.3.2 --status success --url \"\""
+    )]
     Notify(crate::notify::cli::NotifyCommand),
     /// Quality gate helpers for pull requests.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  slipway quality comment --pull-request 42 --report _slipway/quality"
+    )]
     Quality(crate::notify::cli::QualityCommand),
 }
 
