@@ -176,7 +176,7 @@ fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
     }
     let st = |id: u64, list: &[(&str, i64)]| {
         mock.on("GET", &format!("{REPO}/deployments/{id}/statuses"))
-            .then(Reply::json(200, statuses(list)));
+            .then(Reply::json(200, statuses(list)).header("etag", &format!("\"statuses-{id}\"")));
     };
     st(1, &[("in_progress", t + 10), ("success", t + 100)]);
     mock.on("GET", &format!("{REPO}/deployments/2/statuses"))
@@ -307,6 +307,17 @@ fn a_rerun_sends_the_etag_and_reuses_the_cached_page_on_304() {
     let a: Value = serde_json::from_str(&first.stdout).unwrap();
     let b: Value = serde_json::from_str(&second.stdout).unwrap();
     assert_eq!(b["api"]["not_modified"], 1);
+    // Finished deployments keep their statuses: the cached ones are not asked for again, the
+    // queued one (d7) is.
+    let status_requests = |id: u64| {
+        mock.requests()
+            .iter()
+            .filter(|r| r.path == format!("{REPO}/deployments/{id}/statuses"))
+            .count()
+    };
+    assert_eq!(status_requests(1), 1);
+    assert_eq!(status_requests(7), 2);
+    assert_eq!(b["api"]["settled"], 5);
     assert_eq!(a["dora"], b["dora"]);
 }
 

@@ -45,6 +45,9 @@ pub struct ApiStats {
     pub requests: u64,
     /// Of which answered `304 Not Modified` from the cache.
     pub not_modified: u64,
+    /// Answers taken from the cache without a request: records that no longer change (a
+    /// deployment's statuses once it finished, the commits of a merged pull request).
+    pub settled: u64,
     /// The core rate limit left after the run, when known.
     pub rate_remaining: Option<u64>,
 }
@@ -100,6 +103,25 @@ fn page_param(url: &str) -> Option<u64> {
     query
         .split('&')
         .find_map(|kv| kv.strip_prefix("page=")?.parse().ok())
+}
+
+/// A deployment that reached `success`, `failure` or `error`: its outcome is settled (later
+/// statuses such as `inactive` do not change the figures).
+fn finished_statuses(v: &Value) -> bool {
+    v.as_array().is_some_and(|a| {
+        a.iter().any(|s| {
+            matches!(
+                s.get("state").and_then(Value::as_str),
+                Some("success" | "failure" | "error")
+            )
+        })
+    })
+}
+
+/// A commit whose merged pull request is known: that does not change.
+fn has_merged_pull(v: &Value) -> bool {
+    v.as_array()
+        .is_some_and(|a| a.iter().any(|p| p.get("merged_at").is_some_and(|m| !m.is_null())))
 }
 
 /// The `rel="last"` URL of a `Link` header.
@@ -257,7 +279,28 @@ impl<'a> Fetcher<'a> {
 
     /// One conditional GET.
     async fn get(&self, path: &str, what: &'static str) -> Result<Page, Error> {
+        self.get_settled(path, what, |_| false).await
+    }
+
+    /// A GET whose cached answer is used without asking when `settled` says it can no longer
+    /// change; otherwise a conditional GET.
+    async fn get_settled(
+        &self,
+        path: &str,
+        what: &'static str,
+        settled: fn(&Value) -> bool,
+    ) -> Result<Page, Error> {
         let cached = self.read_cache(path);
+        if let Some(c) = &cached
+            && let Ok(value) = serde_json::from_str::<Value>(&c.body)
+            && settled(&value)
+        {
+            self.bump(|s| s.settled += 1);
+            return Ok(Page {
+                value,
+                link: c.link.clone(),
+            });
+        }
         let extra: Vec<(http::header::HeaderName, String)> = cached
             .iter()
             .map(|c| (http::header::IF_NONE_MATCH, c.etag.clone()))
@@ -320,9 +363,19 @@ impl<'a> Fetcher<'a> {
 
     /// GETs many paths, `concurrency` at a time, answers in the order asked.
     async fn get_all(&self, paths: Vec<String>, what: &'static str) -> Result<Vec<Page>, Error> {
+        self.get_all_settled(paths, what, |_| false).await
+    }
+
+    /// [`Self::get_all`] with a settled rule (see [`Self::get_settled`]).
+    async fn get_all_settled(
+        &self,
+        paths: Vec<String>,
+        what: &'static str,
+        settled: fn(&Value) -> bool,
+    ) -> Result<Vec<Page>, Error> {
         let n = self.plan.concurrency.max(1);
         let answers: Vec<Result<Page, Error>> = stream::iter(paths)
-            .map(|p| async move { self.get(&p, what).await })
+            .map(|p| async move { self.get_settled(&p, what, settled).await })
             .buffered(n)
             .collect()
             .await;
@@ -560,7 +613,9 @@ impl<'a> Fetcher<'a> {
             .iter()
             .map(|d| self.repo_path(&format!("deployments/{}/statuses?per_page={PER_PAGE}", d.id)))
             .collect();
-        let pages = self.get_all(paths, "listing deployment statuses").await?;
+        let pages = self
+            .get_all_settled(paths, "listing deployment statuses", finished_statuses)
+            .await?;
         for (d, page) in deployments.iter_mut().zip(pages) {
             for v in Self::items(&page, None) {
                 let s: RawStatus = decode("deployment statuses", v)?;
@@ -587,15 +642,15 @@ impl<'a> Fetcher<'a> {
         let pulls: Vec<Result<Option<u64>, Error>> = stream::iter(&shas)
             .map(|sha| async move {
                 let path = self.repo_path(&format!("commits/{}/pulls", encode(sha)));
-                match self.get(&path, "listing pull requests for a commit").await {
+                match self
+                    .get_settled(&path, "listing pull requests for a commit", has_merged_pull)
+                    .await
+                {
                     Ok(page) => {
                         let prs: Vec<RawPull> = decode(&path, page.value)?;
-                        // The merged pull request is the one that shipped the commit.
-                        Ok(prs
-                            .iter()
-                            .find(|p| p.merged_at.is_some())
-                            .or(prs.first())
-                            .map(|p| p.number))
+                        // The merged pull request is the one that shipped the commit; an open
+                        // one holding the same commit did not.
+                        Ok(prs.iter().find(|p| p.merged_at.is_some()).map(|p| p.number))
                     }
                     // A commit GitHub no longer knows (force-pushed away) has no pull request.
                     Err(Error::Api { source, .. })
@@ -624,7 +679,12 @@ impl<'a> Fetcher<'a> {
             .iter()
             .map(|n| self.repo_path(&format!("pulls/{n}/commits?per_page={PER_PAGE}")))
             .collect();
-        let pages = self.get_all(paths, "listing the commits of a pull request").await?;
+        // Only merged pull requests are asked for (see above): their commits never change.
+        let pages = self
+            .get_all_settled(paths, "listing the commits of a pull request", |v| {
+                v.as_array().is_some_and(|a| !a.is_empty())
+            })
+            .await?;
         let mut first: BTreeMap<u64, i64> = BTreeMap::new();
         for (n, page) in numbers.iter().zip(pages) {
             let commits: Vec<RawCommit> = decode("pull request commits", page.value)?;

@@ -168,8 +168,8 @@ pub fn table(r: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\nAPI: {} requests, {} answered from the cache (304)",
-        r.api.requests, r.api.not_modified
+        "\nAPI: {} requests, {} of them answered 304 from the cache; {} settled answers reused without a request",
+        r.api.requests, r.api.not_modified, r.api.settled
     );
     out
 }
