@@ -15,12 +15,18 @@ const REPO: &str = "/repos/octo-org/octo-repo";
 const DAY: i64 = 86_400;
 
 fn metrics_fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/metrics/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/metrics/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 fn ts(t: i64) -> String {
@@ -28,12 +34,23 @@ fn ts(t: i64) -> String {
 }
 
 /// A workflow run shaped like GitHub's example, with our times and outcome.
-fn run(id: u64, workflow: &str, conclusion: Option<&str>, created: i64, started: i64, updated: i64) -> Value {
+fn run(
+    id: u64,
+    workflow: &str,
+    conclusion: Option<&str>,
+    created: i64,
+    started: i64,
+    updated: i64,
+) -> Value {
     let mut r = metrics_fixture("workflow-run.json");
     r["id"] = json!(id);
     r["name"] = json!(workflow);
     r["path"] = json!(format!(".github/workflows/{workflow}.yml@main"));
-    r["status"] = json!(if conclusion.is_some() { "completed" } else { "in_progress" });
+    r["status"] = json!(if conclusion.is_some() {
+        "completed"
+    } else {
+        "in_progress"
+    });
     r["conclusion"] = json!(conclusion);
     r["created_at"] = json!(ts(created));
     r["run_started_at"] = json!(ts(started));
@@ -113,13 +130,27 @@ fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
         let started = if i == 0 { created - 10 } else { created + 30 };
         let dur = if i < 100 { 120 } else { 600 };
         let c = if i % 4 == 3 { "failure" } else { "success" };
-        runs.push(run(1000 + i, "ci", Some(c), created, started, started + dur));
+        runs.push(run(
+            1000 + i,
+            "ci",
+            Some(c),
+            created,
+            started,
+            started + dur,
+        ));
     }
     for i in 0..3u64 {
         runs.push(run(2000 + i, "ci", None, now - 300, now - 200, now - 100));
     }
     for i in 0..2u64 {
-        let mut r = run(3000 + i, "cd", Some("success"), t + DAY, t + DAY + 60, t + DAY + 960);
+        let mut r = run(
+            3000 + i,
+            "cd",
+            Some("success"),
+            t + DAY,
+            t + DAY + 60,
+            t + DAY + 960,
+        );
         r["run_attempt"] = json!(i + 1);
         runs.push(r);
     }
@@ -131,7 +162,9 @@ fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
         let route = mock.on("GET", &format!("{base}&page={}", page + 1));
         if page == 1 {
             // A secondary rate limit first: the client waits `retry-after` and asks again.
-            route.then(Reply::secondary_limit(1)).then(Reply::json(200, body));
+            route
+                .then(Reply::secondary_limit(1))
+                .then(Reply::json(200, body));
         } else {
             route.then(Reply::json(200, body));
         }
@@ -141,12 +174,18 @@ fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
     job["run_id"] = json!(1199);
     job["name"] = json!("test");
     mock.on("GET", &format!("{REPO}/actions/runs/1199/jobs"))
-        .then(Reply::json(200, json!({ "total_count": 1, "jobs": [job] }).to_string()));
+        .then(Reply::json(
+            200,
+            json!({ "total_count": 1, "jobs": [job] }).to_string(),
+        ));
     let mut job = metrics_fixture("job.json");
     job["run_id"] = json!(3001);
     job["name"] = json!("deploy");
     mock.on("GET", &format!("{REPO}/actions/runs/3001/jobs"))
-        .then(Reply::json(200, json!({ "total_count": 1, "jobs": [job] }).to_string()));
+        .then(Reply::json(
+            200,
+            json!({ "total_count": 1, "jobs": [job] }).to_string(),
+        ));
 
     let deps = [
         deployment(7, "s7", "deploy", t + 4 * DAY),
@@ -162,14 +201,19 @@ fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
     for (page, chunk) in deps.chunks(3).enumerate() {
         let mut reply = Reply::json(200, Value::Array(chunk.to_vec()).to_string()).header(
             "link",
-            &format!("<{{base}}{base}&page={}>; rel=\"next\", <{{base}}{base}&page=3>; rel=\"last\"", page + 2),
+            &format!(
+                "<{{base}}{base}&page={}>; rel=\"next\", <{{base}}{base}&page=3>; rel=\"last\"",
+                page + 2
+            ),
         );
         if page == 0 && with_etag {
             reply = reply.header("etag", "W/\"deployments-1\"");
         }
         let route = mock.on("GET", &format!("{base}&page={}", page + 1));
         if page == 0 && with_etag {
-            route.then(reply).then(Reply::status(304).header("etag", "W/\"deployments-1\""));
+            route
+                .then(reply)
+                .then(Reply::status(304).header("etag", "W/\"deployments-1\""));
         } else {
             route.then(reply);
         }
@@ -188,7 +232,12 @@ fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
     st(6, &[("success", t + 3 * DAY + 1850)]);
     st(7, &[("queued", t + 4 * DAY + 5)]);
 
-    for (sha, pr) in [("s1", Some(11)), ("s2", Some(12)), ("s4", Some(14)), ("s5", None)] {
+    for (sha, pr) in [
+        ("s1", Some(11)),
+        ("s2", Some(12)),
+        ("s4", Some(14)),
+        ("s5", None),
+    ] {
         let body = pr.map_or_else(|| "[]".to_owned(), pull);
         mock.on("GET", &format!("{REPO}/commits/{sha}/pulls"))
             .then(Reply::json(200, body));
@@ -206,7 +255,14 @@ fn metrics(mock: &MockGitHub, cache: &std::path::Path, extra: &[&str]) -> common
     slipway()
         .env("GITHUB_TOKEN", "ghs_metricstoken")
         .env("GITHUB_API_URL", mock.url())
-        .args(["metrics", "--repo", "octo-org/octo-repo", "--job-sample", "1", "--cache-dir"])
+        .args([
+            "metrics",
+            "--repo",
+            "octo-org/octo-repo",
+            "--job-sample",
+            "1",
+            "--cache-dir",
+        ])
         .arg_path(cache)
         .args(extra)
         .current_dir(cache)
@@ -262,8 +318,16 @@ fn figures_match_the_hand_computed_history() {
     assert_eq!(ci["clamped"], 1);
     assert_eq!(ci["jobs"][0]["job"], "test");
     let cd = wf.iter().find(|w| w["workflow"] == "cd").unwrap();
-    assert_eq!((cd["runs"].as_u64(), cd["reruns"].as_u64()), (Some(2), Some(1)));
-    assert!(!r["pipelines"]["slowest_steps"].as_array().unwrap().is_empty());
+    assert_eq!(
+        (cd["runs"].as_u64(), cd["reruns"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(
+        !r["pipelines"]["slowest_steps"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     // Default targets: failure rate 40 % > 5 %, restore 29m 10s > 15m; the build is fine.
     let targets: Vec<&str> = r["breaches"]
@@ -274,14 +338,29 @@ fn figures_match_the_hand_computed_history() {
         .collect();
     assert_eq!(targets, ["change-failure-rate", "time-to-restore"]);
     let notes = r["notes"].as_array().unwrap();
-    assert!(notes.iter().any(|n| n.as_str().unwrap().contains("3 run(s) still queued or in progress")));
-    assert!(notes.iter().any(|n| n.as_str().unwrap().contains("clock skew")));
+    assert!(notes.iter().any(|n| {
+        n.as_str()
+            .unwrap()
+            .contains("3 run(s) still queued or in progress")
+    }));
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("clock skew"))
+    );
 
     // One request per page and per item that needs one, none of them twice except retries:
     // rate limit, 3 run pages (+1 after the secondary limit), 3 deployment pages, 7 status
     // lists (+1 after the 502), 4 pull lookups, 3 pull commit lists, 2 job lists.
     let reqs = mock.requests();
-    assert_eq!(reqs.len(), 1 + 4 + 3 + 8 + 4 + 3 + 2, "{:#?}", reqs.iter().map(|r| format!("{} {}", r.path, r.query)).collect::<Vec<_>>());
+    assert_eq!(
+        reqs.len(),
+        1 + 4 + 3 + 8 + 4 + 3 + 2,
+        "{:#?}",
+        reqs.iter()
+            .map(|r| format!("{} {}", r.path, r.query))
+            .collect::<Vec<_>>()
+    );
     assert_eq!(r["api"]["requests"], 1 + 3 + 3 + 7 + 4 + 3 + 2);
     assert!(!t.stdout.contains("ghs_metricstoken") && !t.stderr.contains("ghs_metricstoken"));
 }
@@ -303,7 +382,10 @@ fn a_rerun_sends_the_etag_and_reuses_the_cached_page_on_304() {
         .collect();
     assert_eq!(asked.len(), 2);
     assert_eq!(asked[0].header("if-none-match"), None);
-    assert_eq!(asked[1].header("if-none-match"), Some("W/\"deployments-1\""));
+    assert_eq!(
+        asked[1].header("if-none-match"),
+        Some("W/\"deployments-1\"")
+    );
     let a: Value = serde_json::from_str(&first.stdout).unwrap();
     let b: Value = serde_json::from_str(&second.stdout).unwrap();
     assert_eq!(b["api"]["not_modified"], 1);
@@ -326,12 +408,23 @@ fn the_table_and_markdown_show_bands_and_missed_targets() {
     let mock = MockGitHub::start();
     script(&mock, false);
     let dir = tempfile::tempdir().unwrap();
-    let t = metrics(&mock, dir.path(), &["--markdown", "m.md", "--fail-on-breach"]);
+    let t = metrics(
+        &mock,
+        dir.path(),
+        &["--markdown", "m.md", "--fail-on-breach"],
+    );
     t.code(1);
-    assert!(t.stdout.contains("change failure rate    40% (2 of 5)"), "{}", t.stdout);
+    assert!(
+        t.stdout.contains("change failure rate    40% (2 of 5)"),
+        "{}",
+        t.stdout
+    );
     assert!(t.stdout.contains("Targets missed"));
     let md = std::fs::read_to_string(dir.path().join("m.md")).unwrap();
-    assert!(md.contains("| change failure rate | 40% (2 of 5) | low |"), "{md}");
+    assert!(
+        md.contains("| change failure rate | 40% (2 of 5) | low |"),
+        "{md}"
+    );
     assert!(md.contains("```mermaid\nxychart-beta"));
     assert!(md.contains("- **time-to-restore**"));
 }
@@ -340,9 +433,13 @@ fn the_table_and_markdown_show_bands_and_missed_targets() {
 fn a_repository_without_deployments_has_no_data_not_zero() {
     let mock = MockGitHub::start();
     let since = slipway::metrics::time::date(now() - 30 * DAY);
-    mock.on("GET", "/rate_limit").then(Reply::json(200, fixture("rate-limit.json")));
-    mock.on("GET", &format!("{REPO}/actions/runs?created=%3E%3D{since}&per_page=100&page=1"))
-        .then(Reply::json(200, r#"{"total_count":0,"workflow_runs":[]}"#));
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    mock.on(
+        "GET",
+        &format!("{REPO}/actions/runs?created=%3E%3D{since}&per_page=100&page=1"),
+    )
+    .then(Reply::json(200, r#"{"total_count":0,"workflow_runs":[]}"#));
     mock.on("GET", &format!("{REPO}/deployments"))
         .then(Reply::json(200, "[]"));
     let dir = tempfile::tempdir().unwrap();
@@ -351,27 +448,52 @@ fn a_repository_without_deployments_has_no_data_not_zero() {
     let r: Value = serde_json::from_str(&t.stdout).unwrap();
     assert_eq!(r["dora"]["frequency"], Value::Null);
     assert_eq!(r["dora"]["change_failure_rate"], Value::Null);
-    assert!(r["notes"][0].as_str().unwrap().contains("no data (not zero)"));
+    assert!(
+        r["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("no data (not zero)")
+    );
     assert_eq!(r["breaches"], json!([]));
     let t = metrics(&mock, dir.path(), &[]);
-    assert!(t.stdout.contains("deployment frequency   no data"), "{}", t.stdout);
+    assert!(
+        t.stdout.contains("deployment frequency   no data"),
+        "{}",
+        t.stdout
+    );
 }
 
 #[test]
 fn a_token_without_the_deployments_permission_is_explained() {
     let mock = MockGitHub::start();
     let since = slipway::metrics::time::date(now() - 30 * DAY);
-    mock.on("GET", "/rate_limit").then(Reply::json(200, fixture("rate-limit.json")));
-    mock.on("GET", &format!("{REPO}/actions/runs?created=%3E%3D{since}&per_page=100&page=1"))
-        .then(Reply::json(200, r#"{"total_count":0,"workflow_runs":[]}"#));
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    mock.on(
+        "GET",
+        &format!("{REPO}/actions/runs?created=%3E%3D{since}&per_page=100&page=1"),
+    )
+    .then(Reply::json(200, r#"{"total_count":0,"workflow_runs":[]}"#));
     mock.on("GET", &format!("{REPO}/deployments"))
         .then(Reply::error(403, "Resource not accessible by integration"));
     let dir = tempfile::tempdir().unwrap();
     let t = metrics(&mock, dir.path(), &[]);
     t.code(2);
-    assert!(t.stderr.contains("error: listing deployments failed"), "{}", t.stderr);
-    assert!(t.stderr.contains("Resource not accessible by integration"), "{}", t.stderr);
-    assert!(t.stderr.contains("needs `deployments: read`"), "{}", t.stderr);
+    assert!(
+        t.stderr.contains("error: listing deployments failed"),
+        "{}",
+        t.stderr
+    );
+    assert!(
+        t.stderr.contains("Resource not accessible by integration"),
+        "{}",
+        t.stderr
+    );
+    assert!(
+        t.stderr.contains("needs `deployments: read`"),
+        "{}",
+        t.stderr
+    );
 }
 
 #[test]
@@ -383,7 +505,11 @@ fn bad_arguments_exit_2_with_a_hint() {
         .current_dir(dir.path())
         .run();
     t.code(2);
-    assert!(t.stderr.contains("`--since 30` is not a span"), "{}", t.stderr);
+    assert!(
+        t.stderr.contains("`--since 30` is not a span"),
+        "{}",
+        t.stderr
+    );
     assert!(t.stderr.contains("hint: use a number and a unit"));
 }
 
@@ -411,7 +537,9 @@ fn the_html_dashboard_renders_every_chart_in_headless_chromium() {
             panic!("SLIPWAY_CHROMIUM is not set on CI: scripts/test.d/metrics.sh installs chromium")
         }
         _ => {
-            eprintln!("note: SLIPWAY_CHROMIUM not set: the HTML dashboard is not opened in a browser");
+            eprintln!(
+                "note: SLIPWAY_CHROMIUM not set: the HTML dashboard is not opened in a browser"
+            );
             return;
         }
     };
@@ -423,7 +551,10 @@ fn the_html_dashboard_renders_every_chart_in_headless_chromium() {
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(!html.contains("<script"), "no script needed");
     for external in ["src=", "href=", "url(", "@import"] {
-        assert!(!html.contains(external), "`{external}` in the page: it must not load anything");
+        assert!(
+            !html.contains(external),
+            "`{external}` in the page: it must not load anything"
+        );
     }
     let profile = tempfile::tempdir().unwrap();
     let shot = dir.path().join("shot.png");
@@ -443,7 +574,10 @@ fn the_html_dashboard_renders_every_chart_in_headless_chromium() {
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", dir.path().join("report.html").display()))
+        .arg(format!(
+            "file://{}",
+            dir.path().join("report.html").display()
+        ))
         .output()
         .unwrap_or_else(|e| panic!("SLIPWAY_CHROMIUM={chromium} does not run: {e}"));
     let log = String::from_utf8_lossy(&out.stderr);
@@ -452,7 +586,11 @@ fn the_html_dashboard_renders_every_chart_in_headless_chromium() {
         .lines()
         .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("Refused to"))
         .collect();
-    assert!(console.is_empty(), "console errors:\n{}", console.join("\n"));
+    assert!(
+        console.is_empty(),
+        "console errors:\n{}",
+        console.join("\n")
+    );
     let png = std::fs::read(&shot).expect("chromium wrote the screenshot");
     for (chart, hex) in slipway::metrics::html::COLORS {
         let rgb = (

@@ -32,7 +32,11 @@ fn receiver(status: u16) -> (String, Arc<Mutex<Vec<Received>>>) {
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut line = String::new();
             reader.read_line(&mut line).unwrap();
-            let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
+            let path = line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
             let (mut len, mut content_type) = (0, String::new());
             loop {
                 let mut h = String::new();
@@ -56,7 +60,10 @@ fn receiver(status: u16) -> (String, Arc<Mutex<Vec<Received>>>) {
                 body: serde_json::from_slice(&body).unwrap_or(Value::Null),
             });
             let mut s = stream;
-            let _ = write!(s, "HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+            );
         }
     });
     (url, got)
@@ -69,9 +76,22 @@ fn project(config: &str) -> tempfile::TempDir {
 }
 
 const DEPLOY_ARGS: &[&str] = &[
-    "notify", "deploy", "--environment", "production", "--apps", "api,web", "--version", "v1.4.0",
-    "--status", "failure", "--deploy", "success,failure", "--rollback", "skipped,success",
-    "--url", "https://shop.example",
+    "notify",
+    "deploy",
+    "--environment",
+    "production",
+    "--apps",
+    "api,web",
+    "--version",
+    "v1.4.0",
+    "--status",
+    "failure",
+    "--deploy",
+    "success,failure",
+    "--rollback",
+    "skipped,success",
+    "--url",
+    "https://shop.example",
 ];
 
 #[test]
@@ -96,9 +116,15 @@ fn a_deploy_goes_to_slack_and_the_json_webhook_without_printing_their_urls() {
     assert_eq!(s[0].path, "/services/T000/B000/XXXXsecretXXXX");
     assert_eq!(s[0].content_type, "application/json");
     let text = s[0].body["text"].as_str().unwrap();
-    assert_eq!(text, ":x: octo-org/shop: v1.4.0 deploy FAILED, rolled back on production");
+    assert_eq!(
+        text,
+        ":x: octo-org/shop: v1.4.0 deploy FAILED, rolled back on production"
+    );
     let details = s[0].body["blocks"][1]["text"]["text"].as_str().unwrap();
-    assert!(details.contains("web: deploy failure, rollback success"), "{details}");
+    assert!(
+        details.contains("web: deploy failure, rollback success"),
+        "{details}"
+    );
     assert!(details.contains("run: https://github.com/octo-org/shop/actions/runs/77"));
     let h = hook_got.lock().unwrap();
     assert_eq!(h[0].path, "/events?token=hooksecret");
@@ -119,7 +145,18 @@ fn the_workflow_variable_slack_webhook_url_is_read_when_the_secret_name_differs(
     let t = slipway()
         .current_dir(dir.path())
         .env("SLACK_WEBHOOK_URL", format!("{slack}/hook"))
-        .args(["notify", "rollback", "--environment", "staging", "--version", "v1.3.9", "--status", "success", "--url", ""])
+        .args([
+            "notify",
+            "rollback",
+            "--environment",
+            "staging",
+            "--version",
+            "v1.3.9",
+            "--status",
+            "success",
+            "--url",
+            "",
+        ])
         .run();
     t.code(0);
     let got = got.lock().unwrap();
@@ -134,20 +171,31 @@ fn nothing_configured_is_a_note_and_success() {
     let dir = project("version: 1\n");
     let t = slipway().current_dir(dir.path()).args(DEPLOY_ARGS).run();
     t.code(0);
-    assert!(t.stderr.contains("note: no notifier configured"), "{}", t.stderr);
+    assert!(
+        t.stderr.contains("note: no notifier configured"),
+        "{}",
+        t.stderr
+    );
 }
 
 #[test]
 fn a_secret_that_is_not_passed_is_a_warning_and_the_rest_still_sends() {
     let (hook, got) = receiver(200);
-    let dir = project("version: 1\nnotify:\n  slack-webhook-secret: CHAT_HOOK\n  webhook-secret: EVENTS_HOOK\n");
+    let dir = project(
+        "version: 1\nnotify:\n  slack-webhook-secret: CHAT_HOOK\n  webhook-secret: EVENTS_HOOK\n",
+    );
     let t = slipway()
         .current_dir(dir.path())
         .env("EVENTS_HOOK", format!("{hook}/e"))
         .args(DEPLOY_ARGS)
         .run();
     t.code(0);
-    assert!(t.stderr.contains("`CHAT_HOOK` is not set: that notifier is skipped"), "{}", t.stderr);
+    assert!(
+        t.stderr
+            .contains("`CHAT_HOOK` is not set: that notifier is skipped"),
+        "{}",
+        t.stderr
+    );
     assert_eq!(got.lock().unwrap().len(), 1);
 }
 
@@ -161,7 +209,11 @@ fn a_webhook_that_refuses_fails_the_step_without_showing_the_url() {
         .args(DEPLOY_ARGS)
         .run();
     t.code(2);
-    assert!(t.stderr.contains("error: the webhook answered `500`"), "{}", t.stderr);
+    assert!(
+        t.stderr.contains("error: the webhook answered `500`"),
+        "{}",
+        t.stderr
+    );
     assert!(!t.stderr.contains("topsecretvalue"));
     let dir = project("version: 1\nnotify: { webhook-secret: EVENTS_HOOK }\n");
     let t = slipway()
@@ -170,7 +222,12 @@ fn a_webhook_that_refuses_fails_the_step_without_showing_the_url() {
         .args(DEPLOY_ARGS)
         .run();
     t.code(2);
-    assert!(t.stderr.contains("the webhook URL in `EVENTS_HOOK` is not an http(s) URL"), "{}", t.stderr);
+    assert!(
+        t.stderr
+            .contains("the webhook URL in `EVENTS_HOOK` is not an http(s) URL"),
+        "{}",
+        t.stderr
+    );
     assert!(!t.stderr.contains("topsecretvalue"));
 }
 
@@ -183,16 +240,42 @@ fn certificates(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::pat
             .current_dir(dir)
             .output()
             .expect("openssl runs");
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     openssl(&[
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=slipway test CA",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
-        "-keyout", "ca.key", "-out", "ca.pem",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=slipway test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
     ]);
     openssl(&[
-        "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key",
-        "-out", "server.csr",
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
     ]);
     std::fs::write(
         dir.join("server.ext"),
@@ -200,10 +283,27 @@ fn certificates(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::pat
     )
     .unwrap();
     openssl(&[
-        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", "2", "-extfile", "server.ext", "-out", "server.pem",
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
     ]);
-    (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"))
+    (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    )
 }
 
 struct Smtp {
@@ -221,7 +321,8 @@ impl Drop for Smtp {
 
 fn smtp_server(python: &str, dir: &Path, cert: &Path, key: &Path) -> Smtp {
     let out = dir.join("mail.txt");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/metrics/smtp_server.py");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/metrics/smtp_server.py");
     let mut child = std::process::Command::new(python)
         .arg(script)
         .args([cert, key, &out])
@@ -234,7 +335,10 @@ fn smtp_server(python: &str, dir: &Path, cert: &Path, key: &Path) -> Smtp {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let port = line.trim().parse().unwrap_or_else(|_| panic!("aiosmtpd did not start: {line:?}"));
+    let port = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("aiosmtpd did not start: {line:?}"));
     Smtp { child, port, out }
 }
 
@@ -275,17 +379,34 @@ fn a_failed_deploy_is_emailed_over_starttls_to_a_server_the_given_ca_vouches_for
     // Without the CA the self-signed certificate is refused: verification is never off.
     let t = run(None);
     t.code(2);
-    assert!(t.stderr.contains("could not send the email"), "{}", t.stderr);
-    assert!(!std::fs::read_to_string(&server.out).unwrap_or_default().contains("Subject"));
+    assert!(
+        t.stderr.contains("could not send the email"),
+        "{}",
+        t.stderr
+    );
+    assert!(
+        !std::fs::read_to_string(&server.out)
+            .unwrap_or_default()
+            .contains("Subject")
+    );
     let t = run(Some(&ca));
     t.code(0);
     assert!(t.stderr.contains("sent to email"), "{}", t.stderr);
     let mail = std::fs::read_to_string(&server.out).unwrap();
     assert!(mail.contains("X-Test-TLS: True"), "{mail}");
     assert!(mail.contains("X-Test-Mail-From: ops@example.com"), "{mail}");
-    assert!(mail.contains("X-Test-Rcpt-To: oncall@example.com,lead@example.com"), "{mail}");
-    assert!(mail.contains("Subject: slipway: v1.4.0 deploy FAILED, rolled back on production"), "{mail}");
-    assert!(mail.contains("web: deploy failure, rollback success"), "{mail}");
+    assert!(
+        mail.contains("X-Test-Rcpt-To: oncall@example.com,lead@example.com"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Subject: slipway: v1.4.0 deploy FAILED, rolled back on production"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("web: deploy failure, rollback success"),
+        "{mail}"
+    );
     for out in [&t.stdout, &t.stderr] {
         assert!(!out.contains("smtp-pass-123"));
     }
@@ -298,20 +419,39 @@ fn a_successful_deploy_is_not_emailed() {
         .current_dir(dir.path())
         .env("SMTP_HOST", "127.0.0.1")
         .env("SMTP_PORT", "1")
-        .args(["notify", "deploy", "--environment", "production", "--version", "v1", "--status", "success", "--deploy", "success", "--rollback", "skipped"])
+        .args([
+            "notify",
+            "deploy",
+            "--environment",
+            "production",
+            "--version",
+            "v1",
+            "--status",
+            "success",
+            "--deploy",
+            "success",
+            "--rollback",
+            "skipped",
+        ])
         .run();
     t.code(0);
-    assert!(t.stderr.contains("email: sent for failures only"), "{}", t.stderr);
+    assert!(
+        t.stderr.contains("email: sent for failures only"),
+        "{}",
+        t.stderr
+    );
 }
 
 const COMMENTS: &str = "/repos/octo-org/octo-repo/issues/42/comments";
 
 fn comment(id: u64, body: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/metrics/issue-comment.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/metrics/issue-comment.json");
     let mut c: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     c["id"] = id.into();
     c["body"] = body.into();
-    c["html_url"] = format!("https://github.com/octo-org/octo-repo/pull/42#issuecomment-{id}").into();
+    c["html_url"] =
+        format!("https://github.com/octo-org/octo-repo/pull/42#issuecomment-{id}").into();
     c
 }
 
@@ -333,33 +473,54 @@ fn the_quality_comment_updates_the_comment_carrying_its_marker() {
         comment(5, "Looks good"),
         comment(9, "<!-- slipway-quality -->\nold summary"),
     ]);
-    mock.on("GET", COMMENTS).then(Reply::json(200, list.to_string()));
+    mock.on("GET", COMMENTS)
+        .then(Reply::json(200, list.to_string()));
     mock.on("PATCH", "/repos/octo-org/octo-repo/issues/comments/9")
         .then(Reply::json(200, comment(9, "x").to_string()));
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("summary.md"), "## Quality\n\nall gates held\n").unwrap();
+    std::fs::write(
+        dir.path().join("summary.md"),
+        "## Quality\n\nall gates held\n",
+    )
+    .unwrap();
     let t = quality_comment(&mock, dir.path());
     t.code(0);
     let reqs = mock.requests();
-    let patch = reqs.iter().find(|r| r.method == "PATCH").expect("the comment is updated");
+    let patch = reqs
+        .iter()
+        .find(|r| r.method == "PATCH")
+        .expect("the comment is updated");
     let body: Value = serde_json::from_str(&patch.body).unwrap();
-    assert_eq!(body["body"], "<!-- slipway-quality -->\n## Quality\n\nall gates held\n");
+    assert_eq!(
+        body["body"],
+        "<!-- slipway-quality -->\n## Quality\n\nall gates held\n"
+    );
     assert!(!reqs.iter().any(|r| r.method == "POST"));
-    assert!(t.stderr.contains("updated the quality comment on #42"), "{}", t.stderr);
+    assert!(
+        t.stderr.contains("updated the quality comment on #42"),
+        "{}",
+        t.stderr
+    );
 }
 
 #[test]
 fn the_quality_comment_is_created_when_none_carries_the_marker() {
     let mock = MockGitHub::start();
-    mock.on("GET", COMMENTS)
-        .then(Reply::json(200, serde_json::json!([comment(5, "a <!-- slipway-quality --> quote")]).to_string()));
+    mock.on("GET", COMMENTS).then(Reply::json(
+        200,
+        serde_json::json!([comment(5, "a <!-- slipway-quality --> quote")]).to_string(),
+    ));
     mock.on("POST", COMMENTS)
         .then(Reply::json(201, comment(10, "x").to_string()));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("summary.md"), "coverage 91%\n").unwrap();
     let t = quality_comment(&mock, dir.path());
     t.code(0);
-    let post = mock.requests().into_iter().find(|r| r.method == "POST").unwrap();
+    let post = mock
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
     let body: Value = serde_json::from_str(&post.body).unwrap();
     assert_eq!(body["body"], "<!-- slipway-quality -->\ncoverage 91%\n");
 }
@@ -370,8 +531,17 @@ fn a_missing_summary_says_to_run_the_gate_first() {
     let dir = tempfile::tempdir().unwrap();
     let t = quality_comment(&mock, dir.path());
     t.code(2);
-    assert!(t.stderr.contains("error: no quality summary at"), "{}", t.stderr);
-    assert!(t.stderr.contains("hint: run `slipway quality gate --report"), "{}", t.stderr);
+    assert!(
+        t.stderr.contains("error: no quality summary at"),
+        "{}",
+        t.stderr
+    );
+    assert!(
+        t.stderr
+            .contains("hint: run `slipway quality gate --report"),
+        "{}",
+        t.stderr
+    );
     assert!(mock.requests().is_empty());
 }
 
@@ -379,7 +549,8 @@ fn a_missing_summary_says_to_run_the_gate_first() {
 fn a_token_that_cannot_write_comments_is_explained() {
     let mock = MockGitHub::start();
     mock.on("GET", COMMENTS).then(Reply::json(200, "[]"));
-    mock.on("POST", COMMENTS).then(Reply::error(403, "Resource not accessible by integration"));
+    mock.on("POST", COMMENTS)
+        .then(Reply::error(403, "Resource not accessible by integration"));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("summary.md"), "x\n").unwrap();
     let t = quality_comment(&mock, dir.path());

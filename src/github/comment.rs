@@ -91,7 +91,12 @@ pub fn body(marker_line: &str, text: &str) -> String {
 }
 
 /// Creates or updates the comment carrying `marker` on issue or pull request `number`.
-pub async fn upsert(client: &Client, number: u64, marker: &str, text: &str) -> Result<Posted, Error> {
+pub async fn upsert(
+    client: &Client,
+    number: u64,
+    marker: &str,
+    text: &str,
+) -> Result<Posted, Error> {
     let line = marker_line(marker)?;
     let api = |source| Error::Api {
         number,
@@ -116,12 +121,18 @@ pub async fn upsert(client: &Client, number: u64, marker: &str, text: &str) -> R
     let (method, path, updated) = match existing {
         Some(c) => (
             Method::PATCH,
-            format!("/repos/{}/{}/issues/comments/{}", repo.owner, repo.name, c.id),
+            format!(
+                "/repos/{}/{}/issues/comments/{}",
+                repo.owner, repo.name, c.id
+            ),
             true,
         ),
         None => (
             Method::POST,
-            format!("/repos/{}/{}/issues/{number}/comments", repo.owner, repo.name),
+            format!(
+                "/repos/{}/{}/issues/{number}/comments",
+                repo.owner, repo.name
+            ),
             false,
         ),
     };
@@ -140,7 +151,10 @@ mod tests {
 
     #[test]
     fn markers_stay_inside_the_html_comment() {
-        assert_eq!(marker_line("slipway-quality").unwrap(), "<!-- slipway-quality -->");
+        assert_eq!(
+            marker_line("slipway-quality").unwrap(),
+            "<!-- slipway-quality -->"
+        );
         for bad in ["", "a -->b", "x y", "<!--"] {
             assert!(marker_line(bad).is_err(), "{bad}");
         }

@@ -14,10 +14,20 @@ pub struct MetricsArgs {
     #[arg(long, env = "SLIPWAY_REPO", value_name = "OWNER/NAME")]
     pub repo: Option<String>,
     /// The environment whose deployments the DORA figures count, e.g. `--env production`.
-    #[arg(long = "env", env = "SLIPWAY_ENV", default_value = "production", value_name = "NAME")]
+    #[arg(
+        long = "env",
+        env = "SLIPWAY_ENV",
+        default_value = "production",
+        value_name = "NAME"
+    )]
     pub environment: String,
     /// How far back to look: a number and `m`, `h`, `d` or `w`, e.g. `--since 30d`.
-    #[arg(long, env = "SLIPWAY_SINCE", default_value = "30d", value_name = "SPAN")]
+    #[arg(
+        long,
+        env = "SLIPWAY_SINCE",
+        default_value = "30d",
+        value_name = "SPAN"
+    )]
     pub since: String,
     /// Print the report as JSON on stdout instead of the table.
     #[arg(long)]
@@ -104,7 +114,11 @@ fn default_repo() -> Option<Repo> {
 }
 
 fn default_cache_dir() -> Option<PathBuf> {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     env("XDG_CACHE_HOME")
         .map(|d| d.join("slipway/metrics"))
         .or_else(|| env("RUNNER_TEMP").map(|d| d.join("slipway-metrics-cache")))
@@ -164,7 +178,11 @@ pub fn run(args: MetricsArgs) -> Result<u8, Failure> {
         environment,
         since_s,
         now,
-        cache_dir: if no_cache { None } else { cache_dir.or_else(default_cache_dir) },
+        cache_dir: if no_cache {
+            None
+        } else {
+            cache_dir.or_else(default_cache_dir)
+        },
         concurrency: usize::from(concurrency),
         job_sample: usize::from(job_sample),
         test_reports,
@@ -214,7 +232,8 @@ pub fn run(args: MetricsArgs) -> Result<u8, Failure> {
     if runtime.in_actions() {
         for b in &report.breaches {
             runtime.annotate(
-                github::Annotation::warning(b.message.clone()).title("slipway metrics: target missed"),
+                github::Annotation::warning(b.message.clone())
+                    .title("slipway metrics: target missed"),
             );
         }
     }
@@ -237,7 +256,11 @@ mod tests {
             "ssh://git@github.com/octo/shop",
             "https://github.com/octo/shop/",
         ] {
-            assert_eq!(repo_from_remote(url).unwrap().to_string(), "octo/shop", "{url}");
+            assert_eq!(
+                repo_from_remote(url).unwrap().to_string(),
+                "octo/shop",
+                "{url}"
+            );
         }
         assert!(repo_from_remote("https://gitlab.com/octo/shop").is_none());
     }

@@ -120,17 +120,23 @@ fn finished_statuses(v: &Value) -> bool {
 
 /// A commit whose merged pull request is known: that does not change.
 fn has_merged_pull(v: &Value) -> bool {
-    v.as_array()
-        .is_some_and(|a| a.iter().any(|p| p.get("merged_at").is_some_and(|m| !m.is_null())))
+    v.as_array().is_some_and(|a| {
+        a.iter()
+            .any(|p| p.get("merged_at").is_some_and(|m| !m.is_null()))
+    })
 }
 
 /// The `rel="last"` URL of a `Link` header.
 fn last_link(header: &str) -> Option<String> {
     header.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;
-        params
-            .contains("rel=\"last\"")
-            .then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+        params.contains("rel=\"last\"").then(|| {
+            target
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned()
+        })
     })
 }
 
@@ -318,7 +324,10 @@ impl<'a> Fetcher<'a> {
             .and_then(|v| v.parse().ok())
         {
             self.bump(|s| {
-                s.rate_remaining = Some(s.rate_remaining.map_or(remaining, |r: u64| r.min(remaining)));
+                s.rate_remaining = Some(
+                    s.rate_remaining
+                        .map_or(remaining, |r: u64| r.min(remaining)),
+                );
             });
         }
         let (body, link) = if resp.status == StatusCode::NOT_MODIFIED {
@@ -335,7 +344,11 @@ impl<'a> Fetcher<'a> {
                 .get(http::header::LINK)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            if let Some(etag) = resp.headers.get(http::header::ETAG).and_then(|v| v.to_str().ok()) {
+            if let Some(etag) = resp
+                .headers
+                .get(http::header::ETAG)
+                .and_then(|v| v.to_str().ok())
+            {
                 self.write_cache(&Cached {
                     path: path.to_owned(),
                     etag: etag.to_owned(),
@@ -393,9 +406,13 @@ impl<'a> Fetcher<'a> {
         what: &'static str,
     ) -> Result<Vec<Value>, Error> {
         let mut out = Self::items(&first, field);
-        let last = total
-            .map(|t| t.div_ceil(PER_PAGE))
-            .or_else(|| first.link.as_deref().and_then(last_link).and_then(|u| page_param(&u)));
+        let last = total.map(|t| t.div_ceil(PER_PAGE)).or_else(|| {
+            first
+                .link
+                .as_deref()
+                .and_then(last_link)
+                .and_then(|u| page_param(&u))
+        });
         match last {
             Some(last) if last > 1 => {
                 let paths = (2..=last)
@@ -428,7 +445,9 @@ impl<'a> Fetcher<'a> {
     }
 
     fn same_host(&self, url: &str) -> Result<String, Error> {
-        let uri: http::Uri = url.parse().map_err(|_| Error::ForeignLink(url.to_owned()))?;
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|_| Error::ForeignLink(url.to_owned()))?;
         if uri.host() != Some(self.client.host()) {
             return Err(Error::ForeignLink(url.to_owned()));
         }
@@ -446,9 +465,16 @@ impl<'a> Fetcher<'a> {
         depth: u32,
     ) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, Error>> + 's>> {
         Box::pin(async move {
-            let base = format!("{}?created={}", self.repo_path("actions/runs"), encode(&created));
+            let base = format!(
+                "{}?created={}",
+                self.repo_path("actions/runs"),
+                encode(&created)
+            );
             let first = self
-                .get(&format!("{base}&per_page={PER_PAGE}&page=1"), "listing workflow runs")
+                .get(
+                    &format!("{base}&per_page={PER_PAGE}&page=1"),
+                    "listing workflow runs",
+                )
                 .await?;
             let total = first.value.get("total_count").and_then(Value::as_u64);
             match total {
@@ -479,8 +505,14 @@ impl<'a> Fetcher<'a> {
                     Ok(out)
                 }
                 _ => {
-                    self.rest_of(&base, first, total, Some("workflow_runs"), "listing workflow runs")
-                        .await
+                    self.rest_of(
+                        &base,
+                        first,
+                        total,
+                        Some("workflow_runs"),
+                        "listing workflow runs",
+                    )
+                    .await
                 }
             }
         })
@@ -579,7 +611,9 @@ impl<'a> Fetcher<'a> {
             self.repo_path("deployments"),
             encode(&self.plan.environment)
         );
-        let first = self.get(&format!("{base}&per_page={PER_PAGE}&page=1"), what).await?;
+        let first = self
+            .get(&format!("{base}&per_page={PER_PAGE}&page=1"), what)
+            .await?;
         // Deployments come newest first: when the first page already reaches back before the
         // window, the other pages are not needed.
         let oldest = Self::items(&first, None)
@@ -611,7 +645,12 @@ impl<'a> Fetcher<'a> {
         }
         let paths = deployments
             .iter()
-            .map(|d| self.repo_path(&format!("deployments/{}/statuses?per_page={PER_PAGE}", d.id)))
+            .map(|d| {
+                self.repo_path(&format!(
+                    "deployments/{}/statuses?per_page={PER_PAGE}",
+                    d.id
+                ))
+            })
             .collect();
         let pages = self
             .get_all_settled(paths, "listing deployment statuses", finished_statuses)
@@ -674,7 +713,12 @@ impl<'a> Fetcher<'a> {
                 by_sha.insert(sha.clone(), pr);
             }
         }
-        let numbers: Vec<u64> = by_sha.values().copied().collect::<BTreeSet<_>>().into_iter().collect();
+        let numbers: Vec<u64> = by_sha
+            .values()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let paths = numbers
             .iter()
             .map(|n| self.repo_path(&format!("pulls/{n}/commits?per_page={PER_PAGE}")))
@@ -709,9 +753,7 @@ impl<'a> Fetcher<'a> {
     pub async fn rate_limit(&self) -> Result<Option<(u64, u64)>, Error> {
         let page = self.get("/rate_limit", "reading the rate limit").await?;
         let core = page.value.get("resources").and_then(|r| r.get("core"));
-        Ok(core.and_then(|c| {
-            Some((c.get("remaining")?.as_u64()?, c.get("reset")?.as_u64()?))
-        }))
+        Ok(core.and_then(|c| Some((c.get("remaining")?.as_u64()?, c.get("reset")?.as_u64()?))))
     }
 }
 

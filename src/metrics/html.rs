@@ -115,7 +115,9 @@ pub fn page(r: &Report) -> String {
         esc(&r.from),
         esc(&r.to)
     );
-    body.push_str("<table><thead><tr><th>figure</th><th>value</th><th>DORA band</th></tr></thead><tbody>");
+    body.push_str(
+        "<table><thead><tr><th>figure</th><th>value</th><th>DORA band</th></tr></thead><tbody>",
+    );
     for [a, b, c] in dora_rows(r) {
         let _ = write!(
             body,
@@ -137,7 +139,10 @@ pub fn page(r: &Report) -> String {
         "Deployments per week",
         COLORS[0].1,
         &labels,
-        &weeks.iter().map(|w| Some(w.deployments as f64)).collect::<Vec<_>>(),
+        &weeks
+            .iter()
+            .map(|w| Some(w.deployments as f64))
+            .collect::<Vec<_>>(),
         &count,
     ));
     body.push_str(&bars(
@@ -181,7 +186,8 @@ pub fn page(r: &Report) -> String {
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&w.workflow),
             w.runs,
-            w.success_rate.map_or_else(|| "-".into(), |p| format!("{p}%")),
+            w.success_rate
+                .map_or_else(|| "-".into(), |p| format!("{p}%")),
             h(w.p50_s),
             h(w.p95_s),
             h(w.queue_p50_s),
@@ -192,7 +198,12 @@ pub fn page(r: &Report) -> String {
     if !r.breaches.is_empty() {
         body.push_str("<h2>Targets missed</h2><ul>");
         for b in &r.breaches {
-            let _ = write!(body, "<li><b>{}</b>: {}</li>", esc(b.target), esc(&b.message));
+            let _ = write!(
+                body,
+                "<li><b>{}</b>: {}</li>",
+                esc(b.target),
+                esc(&b.message)
+            );
         }
         body.push_str("</ul>");
     }
@@ -221,7 +232,10 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]

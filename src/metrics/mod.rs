@@ -75,7 +75,9 @@ pub enum Error {
     #[error("`--since {0}` is not a span like `30d`, `4w` or `48h`")]
     BadSince(String),
     /// No repository given and none found.
-    #[error("no repository: `--repo` not given, `GITHUB_REPOSITORY` not set, and no GitHub `origin` remote")]
+    #[error(
+        "no repository: `--repo` not given, `GITHUB_REPOSITORY` not set, and no GitHub `origin` remote"
+    )]
     NoRepository,
     /// A test report that cannot be read.
     #[error("cannot read the test report `{path}`")]
@@ -277,7 +279,10 @@ pub fn breaches(
     // The build is the CI workflow; without one, every workflow that is not a deployment.
     let is_ci = |w: &&health::WorkflowHealth| {
         w.workflow.eq_ignore_ascii_case("ci")
-            || w.path.split('@').next().is_some_and(|p| p.ends_with("/ci.yml"))
+            || w.path
+                .split('@')
+                .next()
+                .is_some_and(|p| p.ends_with("/ci.yml"))
     };
     let builds: Vec<&health::WorkflowHealth> = if health.workflows.iter().any(|w| is_ci(&w)) {
         health.workflows.iter().filter(is_ci).collect()
@@ -287,7 +292,9 @@ pub fn breaches(
             .iter()
             .filter(|w| {
                 let n = w.workflow.to_ascii_lowercase();
-                !["cd", "deploy", "rollback", "release"].iter().any(|k| n.contains(k))
+                !["cd", "deploy", "rollback", "release"]
+                    .iter()
+                    .any(|k| n.contains(k))
             })
             .collect()
     };
@@ -348,7 +355,10 @@ pub fn breaches(
             target: "coverage",
             actual: format!("{c}%"),
             limit: format!("{}%", t.coverage.get()),
-            message: format!("line coverage is {c}%, under the {}% target", t.coverage.get()),
+            message: format!(
+                "line coverage is {c}%, under the {}% target",
+                t.coverage.get()
+            ),
         });
     }
     out

@@ -97,9 +97,17 @@ pub fn table(r: &Report) -> String {
     out.push_str(&pad(&rows));
     let _ = writeln!(out, "\nPipelines");
     let mut rows = vec![
-        ["workflow", "runs", "success", "p50", "p95", "queue p50", "reruns"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "workflow",
+            "runs",
+            "success",
+            "p50",
+            "p95",
+            "queue p50",
+            "reruns",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for w in &r.pipelines.workflows {
         rows.push(vec![
@@ -204,12 +212,18 @@ pub fn markdown(r: &Report) -> String {
     }
     let weeks = &r.dora.weeks;
     if r.dora.frequency.is_some() && !weeks.is_empty() {
-        let x: Vec<String> = weeks.iter().map(|w| format!("\"{}\"", &w.start[5..])).collect();
+        let x: Vec<String> = weeks
+            .iter()
+            .map(|w| format!("\"{}\"", &w.start[5..]))
+            .collect();
         let series = |title: &str, unit: &str, v: Vec<f64>| {
             format!(
                 "\n```mermaid\nxychart-beta\n  title \"{title}\"\n  x-axis [{}]\n  y-axis \"{unit}\"\n  bar [{}]\n```\n",
                 x.join(", "),
-                v.iter().map(|f| format!("{f:.2}")).collect::<Vec<_>>().join(", ")
+                v.iter()
+                    .map(|f| format!("{f:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         out.push_str(&series(
@@ -220,17 +234,26 @@ pub fn markdown(r: &Report) -> String {
         out.push_str(&series(
             "Lead time (median, hours)",
             "hours",
-            weeks.iter().map(|w| w.lead_time_s.unwrap_or(0.0) / 3600.0).collect(),
+            weeks
+                .iter()
+                .map(|w| w.lead_time_s.unwrap_or(0.0) / 3600.0)
+                .collect(),
         ));
         out.push_str(&series(
             "Change failure rate (%)",
             "percent",
-            weeks.iter().map(|w| w.failure_rate.unwrap_or(0.0)).collect(),
+            weeks
+                .iter()
+                .map(|w| w.failure_rate.unwrap_or(0.0))
+                .collect(),
         ));
         out.push_str(&series(
             "Time to restore (median, minutes)",
             "minutes",
-            weeks.iter().map(|w| w.restore_s.unwrap_or(0.0) / 60.0).collect(),
+            weeks
+                .iter()
+                .map(|w| w.restore_s.unwrap_or(0.0) / 60.0)
+                .collect(),
         ));
     }
     let _ = writeln!(
@@ -260,20 +283,47 @@ pub fn markdown(r: &Report) -> String {
         let _ = write!(
             out,
             "\n```mermaid\nxychart-beta\n  title \"Workflow duration (median, minutes)\"\n  x-axis [{}]\n  y-axis \"minutes\"\n  bar [{}]\n```\n",
-            timed.iter().map(|(n, _)| format!("\"{n}\"")).collect::<Vec<_>>().join(", "),
-            timed.iter().map(|(_, v)| format!("{v:.2}")).collect::<Vec<_>>().join(", ")
+            timed
+                .iter()
+                .map(|(n, _)| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+            timed
+                .iter()
+                .map(|(_, v)| format!("{v:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if !r.pipelines.slowest_steps.is_empty() {
-        let _ = writeln!(out, "\n### Slowest steps\n\n| step | median | samples |\n|---|---|---|");
+        let _ = writeln!(
+            out,
+            "\n### Slowest steps\n\n| step | median | samples |\n|---|---|---|"
+        );
         for s in &r.pipelines.slowest_steps {
-            let _ = writeln!(out, "| {} | {} | {} |", cell(&s.step), human(s.p50_s), s.samples);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(&s.step),
+                human(s.p50_s),
+                s.samples
+            );
         }
     }
     if !r.pipelines.flaky_tests.is_empty() {
-        let _ = writeln!(out, "\n### Flakiest tests\n\n| test | flaky | failed | reports |\n|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "\n### Flakiest tests\n\n| test | flaky | failed | reports |\n|---|---|---|---|"
+        );
         for t in &r.pipelines.flaky_tests {
-            let _ = writeln!(out, "| `{}` | {} | {} | {} |", cell(&t.id), t.flaky, t.failed, t.reports);
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} |",
+                cell(&t.id),
+                t.flaky,
+                t.failed,
+                t.reports
+            );
         }
     }
     if r.breaches.is_empty() {

@@ -24,7 +24,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
         if kind.is_dir() {
             collect(&path, out)?;
         } else if kind.is_file()
-            && path.file_name().is_some_and(|n| n == crate::run_tests::REPORT_FILE)
+            && path
+                .file_name()
+                .is_some_and(|n| n == crate::run_tests::REPORT_FILE)
             && out.len() < MAX_FILES
         {
             out.push(path);

@@ -12,10 +12,16 @@ use super::{DeployEvent, Notifiers, outcomes};
 #[derive(Debug, clap::Subcommand)]
 pub enum NotifyCommand {
     /// Report a deployment: success, or failure and whether it was rolled back.
-    #[command(disable_version_flag = true, after_help = "Examples:\n  slipway notify deploy --environment production --version v1.4.0 \\\n    --status success --deploy success --rollback skipped --url https://shop.example\n  slipway notify deploy --environment staging --apps api,web --version v1.4.0 \\\n    --status failure --deploy success,failure --rollback skipped,success --url \"\"\n\nNotifiers come from `notify:` in slipway.yml; with none configured this prints a note and\nexits 0. Secret values are read from the environment and never printed.")]
+    #[command(
+        disable_version_flag = true,
+        after_help = "Examples:\n  slipway notify deploy --environment production --version v1.4.0 \\\n    --status success --deploy success --rollback skipped --url https://shop.example\n  slipway notify deploy --environment staging --apps api,web --version v1.4.0 \\\n    --status failure --deploy success,failure --rollback skipped,success --url \"\"\n\nNotifiers come from `notify:` in slipway.yml; with none configured this prints a note and\nexits 0. Secret values are read from the environment and never printed."
+    )]
     Deploy(DeployArgs),
     /// Report a rollback.
-    #[command(disable_version_flag = true, after_help = "Examples:\n  slipway notify rollback --environment production --version v1.3.2 \\\n    --status success --url https://shop.example")]
+    #[command(
+        disable_version_flag = true,
+        after_help = "Examples:\n  slipway notify rollback --environment production --version v1.3.2 \\\n    --status success --url https://shop.example"
+    )]
     Rollback(RollbackArgs),
 }
 
@@ -80,7 +86,9 @@ pub struct RollbackArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum QualityCommand {
     /// Post the quality summary as a sticky pull-request comment, updated on every run.
-    #[command(after_help = "Examples:\n  slipway quality comment --pull-request 42 --report _slipway/quality --marker slipway-quality\n\nPosts DIR/summary.md (written by `slipway quality gate --report DIR`). The comment carries a\nhidden marker; the next run updates it instead of adding another. Needs GITHUB_TOKEN with\n`pull-requests: write`.")]
+    #[command(
+        after_help = "Examples:\n  slipway quality comment --pull-request 42 --report _slipway/quality --marker slipway-quality\n\nPosts DIR/summary.md (written by `slipway quality gate --report DIR`). The comment carries a\nhidden marker; the next run updates it instead of adding another. Needs GITHUB_TOKEN with\n`pull-requests: write`."
+    )]
     Comment(QualityCommentArgs),
 }
 
@@ -128,9 +136,12 @@ pub fn run(command: NotifyCommand) -> Result<u8, Failure> {
     } = common;
     let apps: Vec<String> = apps.into_iter().filter(|a| !a.is_empty()).collect();
     let loaded = crate::config::load(std::path::Path::new("."), config.as_deref())?;
-    let notifiers = Notifiers::from_config(&loaded.config.notify, |k| std::env::var(k).ok(), smtp_ca)?;
+    let notifiers =
+        Notifiers::from_config(&loaded.config.notify, |k| std::env::var(k).ok(), smtp_ca)?;
     for var in &notifiers.missing {
-        let text = format!("`{var}` is not set: that notifier is skipped (pass the secret to the step as `{var}`)");
+        let text = format!(
+            "`{var}` is not set: that notifier is skipped (pass the secret to the step as `{var}`)"
+        );
         if github::runtime().in_actions() {
             github::runtime().annotate(Annotation::warning(text).title("slipway notify"));
         } else {
@@ -144,7 +155,9 @@ pub fn run(command: NotifyCommand) -> Result<u8, Failure> {
         version,
         status,
         url,
-        repository: std::env::var("GITHUB_REPOSITORY").ok().filter(|s| !s.is_empty()),
+        repository: std::env::var("GITHUB_REPOSITORY")
+            .ok()
+            .filter(|s| !s.is_empty()),
         run_url: run_url(),
     };
     let message = event.message();
@@ -159,7 +172,11 @@ pub fn run(command: NotifyCommand) -> Result<u8, Failure> {
     for s in &sent.skipped {
         note(s);
     }
-    note(&format!("\"{}\" sent to {}", message.title, sent.delivered.join(", ")));
+    note(&format!(
+        "\"{}\" sent to {}",
+        message.title,
+        sent.delivered.join(", ")
+    ));
     Ok(EXIT_OK)
 }
 

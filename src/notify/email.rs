@@ -47,7 +47,9 @@ pub fn send(smtp: &Smtp, message: &Message) -> Result<(), Error> {
         })?;
         tls = tls.add_root_certificate(cert);
     }
-    let tls = tls.build_rustls().map_err(|e| Error::Email(e.to_string()))?;
+    let tls = tls
+        .build_rustls()
+        .map_err(|e| Error::Email(e.to_string()))?;
     let mut transport = SmtpTransport::builder_dangerous(smtp.host.as_str())
         .port(smtp.port)
         .tls(Tls::Required(tls))

@@ -156,7 +156,11 @@ impl Notifiers {
         var: impl Fn(&str) -> Option<String>,
         smtp_ca: Option<std::path::PathBuf>,
     ) -> Result<Self, Error> {
-        let var = |n: &str| var(n).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let var = |n: &str| {
+            var(n)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let mut out = Self::default();
         let secret = |name: &str, out: &mut Self, fallback: Option<&str>| {
             let (used, value) = match (var(name), fallback.and_then(|f| var(f).map(|v| (f, v)))) {
@@ -187,9 +191,9 @@ impl Notifiers {
             };
             let port = match &cfg.smtp_port_secret {
                 Some(n) => match var(n.as_str()) {
-                    Some(p) => p
-                        .parse()
-                        .map_err(|_| Error::Email(format!("`{}` is not a port number", n.as_str())))?,
+                    Some(p) => p.parse().map_err(|_| {
+                        Error::Email(format!("`{}` is not a port number", n.as_str()))
+                    })?,
                     None => 587,
                 },
                 None => 587,
@@ -255,8 +259,7 @@ pub fn send(notifiers: &Notifiers, message: &Message) -> Result<Sent, Error> {
                 Err(e) => errors.push(e),
             }
         } else {
-            sent.skipped
-                .push("email: sent for failures only".into());
+            sent.skipped.push("email: sent for failures only".into());
         }
     }
     match errors.len() {
@@ -300,9 +303,17 @@ pub struct DeployEvent {
 
 /// Splits `a,b` outcome lists to match `apps` (a single value applies to every app).
 pub fn outcomes(apps: &[String], deploy: &str, rollback: &str) -> Vec<AppOutcome> {
-    let split = |s: &str| s.split(',').map(|p| p.trim().to_owned()).collect::<Vec<_>>();
+    let split = |s: &str| {
+        s.split(',')
+            .map(|p| p.trim().to_owned())
+            .collect::<Vec<_>>()
+    };
     let (d, r) = (split(deploy), split(rollback));
-    let names: Vec<String> = if apps.is_empty() { vec![String::new()] } else { apps.to_vec() };
+    let names: Vec<String> = if apps.is_empty() {
+        vec![String::new()]
+    } else {
+        apps.to_vec()
+    };
     names
         .iter()
         .enumerate()
@@ -326,17 +337,33 @@ impl DeployEvent {
             (_, false, true) => "deploy FAILED, rolled back",
             (_, false, false) => "deploy FAILED",
         };
-        let version = if self.version.is_empty() { "(unknown version)" } else { &self.version };
-        let title = format!("{}: {version} {verb} on {}", self.repository.as_deref().unwrap_or("slipway"), self.environment);
+        let version = if self.version.is_empty() {
+            "(unknown version)"
+        } else {
+            &self.version
+        };
+        let title = format!(
+            "{}: {version} {verb} on {}",
+            self.repository.as_deref().unwrap_or("slipway"),
+            self.environment
+        );
         let mut text = String::new();
         for a in &self.apps {
-            let name = if a.app.is_empty() { "app".to_owned() } else { a.app.clone() };
+            let name = if a.app.is_empty() {
+                "app".to_owned()
+            } else {
+                a.app.clone()
+            };
             let rb = if a.rollback.is_empty() || a.rollback == "skipped" {
                 String::new()
             } else {
                 format!(", rollback {}", a.rollback)
             };
-            text.push_str(&format!("{name}: {} {}{rb}\n", self.kind, or_dash(&a.deploy)));
+            text.push_str(&format!(
+                "{name}: {} {}{rb}\n",
+                self.kind,
+                or_dash(&a.deploy)
+            ));
         }
         if !self.url.is_empty() {
             text.push_str(&format!("url: {}\n", self.url));
@@ -347,7 +374,11 @@ impl DeployEvent {
         Message {
             title,
             text,
-            severity: if ok { Severity::Success } else { Severity::Failure },
+            severity: if ok {
+                Severity::Success
+            } else {
+                Severity::Failure
+            },
             event: serde_json::json!({
                 "event": self.kind,
                 "environment": self.environment,
@@ -417,7 +448,10 @@ mod tests {
             run_url: None,
         };
         let m = e.message();
-        assert_eq!(m.title, "o/r: v1.2.0 deploy FAILED, rolled back on production");
+        assert_eq!(
+            m.title,
+            "o/r: v1.2.0 deploy FAILED, rolled back on production"
+        );
         assert_eq!(m.severity, Severity::Failure);
     }
 

@@ -18,7 +18,11 @@ pub fn slack_body(m: &Message) -> serde_json::Value {
     };
     // NOTE: mrkdwn treats &, < and > as control characters
     // https://api.slack.com/reference/surfaces/formatting#escaping
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
     serde_json::json!({
         "text": format!("{icon} {}", esc(&m.title)),
         "blocks": [
@@ -29,7 +33,12 @@ pub fn slack_body(m: &Message) -> serde_json::Value {
 }
 
 /// POSTs `body` to the URL in `url` (a secret read from `var`); 2xx is success.
-pub fn post(url: &Secret, var: &str, kind: &'static str, body: &serde_json::Value) -> Result<(), Error> {
+pub fn post(
+    url: &Secret,
+    var: &str,
+    kind: &'static str,
+    body: &serde_json::Value,
+) -> Result<(), Error> {
     let bad = || Error::BadUrl {
         kind,
         var: var.to_owned(),
