@@ -602,3 +602,51 @@ fn the_html_dashboard_renders_every_chart_in_headless_chromium() {
         assert!(n > 200, "the {chart} chart is blank ({n} pixels of {hex})");
     }
 }
+
+#[test]
+fn a_used_up_rate_limit_stops_before_any_listing() {
+    let mock = MockGitHub::start();
+    let body = r#"{"resources":{"core":{"limit":5000,"used":5000,"remaining":0,"reset":4102444800}},"rate":{"limit":5000,"used":5000,"remaining":0,"reset":4102444800}}"#;
+    mock.on("GET", "/rate_limit").then(Reply::json(200, body));
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &[]);
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("error: the GitHub rate limit is used up until 2100-01-01T00:00:00Z"),
+        "{}",
+        t.stderr
+    );
+    assert_eq!(mock.requests().len(), 1);
+}
+
+#[test]
+fn the_report_becomes_a_sticky_comment() {
+    let mock = MockGitHub::start();
+    script(&mock, false);
+    let comments = format!("{REPO}/issues/17/comments");
+    mock.on("GET", &comments).then(Reply::json(200, "[]"));
+    let mut posted = metrics_fixture("issue-comment.json");
+    posted["html_url"] = json!("https://github.com/octo-org/octo-repo/issues/17#issuecomment-1");
+    mock.on("POST", &comments)
+        .then(Reply::json(201, posted.to_string()));
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--comment", "17"]);
+    t.code(0);
+    let post = mock
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    let body: Value = serde_json::from_str(&post.body).unwrap();
+    let text = body["body"].as_str().unwrap();
+    assert!(
+        text.starts_with("<!-- slipway-metrics -->\n## Delivery metrics: octo-org/octo-repo"),
+        "{text}"
+    );
+    assert!(
+        t.stderr.contains("posted the report on #17"),
+        "{}",
+        t.stderr
+    );
+}

@@ -1458,6 +1458,25 @@ notify: { slack-webhook-secret: SLACK_WEBHOOK_URL }
     }
 
     #[test]
+    fn notify_names_the_smtp_secrets_and_refuses_their_values() {
+        let c = parse_str(
+            "version: 1\nnotify:\n  email: [ops@example.com]\n  smtp-host-secret: SMTP_HOST\n  smtp-port-secret: SMTP_PORT\n  smtp-user-secret: SMTP_USER\n  smtp-password-secret: SMTP_PASSWORD\n",
+        )
+        .expect("smtp keys");
+        assert_eq!(
+            c.notify
+                .smtp_password_secret
+                .as_ref()
+                .map(SecretName::as_str),
+            Some("SMTP_PASSWORD")
+        );
+        assert_eq!(Notify::default().smtp_host_secret, None);
+        let e = parse_str("version: 1\nnotify:\n  smtp-password-secret: hunter2 with spaces\n")
+            .expect_err("a value, not a name");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
+
+    #[test]
     fn unknown_keys_name_the_section_and_suggest() {
         let e = parse_str("version: 1\nci:\n  shard: 2\n").expect_err("unknown");
         assert_eq!(e.message, "unknown key `shard` in `ci`");

@@ -264,4 +264,12 @@ mod tests {
         }
         assert!(repo_from_remote("https://gitlab.com/octo/shop").is_none());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn random_remotes_never_panic(s in "\\PC{0,60}") {
+            let _ = repo_from_remote(&s);
+            let _ = repo_from_remote(&format!("https://github.com/{s}"));
+        }
+    }
 }

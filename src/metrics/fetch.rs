@@ -769,6 +769,15 @@ mod tests {
         assert_eq!(last_link(r#"<https://x/y?page=2>; rel="next""#), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn link_headers_of_random_text_never_panic(s in "\\PC{0,80}") {
+            let _ = last_link(&s).and_then(|u| page_param(&u));
+            let _ = finished_statuses(&Value::String(s.clone()));
+            let _ = has_merged_pull(&Value::String(s));
+        }
+    }
+
     #[test]
     fn cache_keys_are_hex_digests_of_the_path() {
         let k = cache_key("/repos/o/r/deployments?page=1");
