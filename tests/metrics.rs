@@ -650,3 +650,35 @@ fn the_report_becomes_a_sticky_comment() {
         t.stderr
     );
 }
+
+#[test]
+fn inside_actions_the_report_goes_to_the_step_summary_and_breaches_become_warnings() {
+    let mock = MockGitHub::start();
+    script(&mock, false);
+    let dir = tempfile::tempdir().unwrap();
+    let t = slipway()
+        .in_actions()
+        .env("GITHUB_TOKEN", "ghs_metricstoken")
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .args(["metrics", "--job-sample", "0", "--cache-dir"])
+        .arg_path(dir.path())
+        .current_dir(dir.path())
+        .run();
+    t.code(0);
+    assert!(
+        t.summary
+            .contains("## Delivery metrics: octo-org/octo-repo (`production`)"),
+        "{}",
+        t.summary
+    );
+    assert!(t.summary.contains("```mermaid"));
+    assert!(t.summary.len() < 1024 * 1024);
+    assert!(
+        t.stderr
+            .contains("::warning title=slipway metrics%3A target missed::2 of 5 deployments"),
+        "{}",
+        t.stderr
+    );
+    assert!(!t.summary.contains("ghs_metricstoken"));
+}

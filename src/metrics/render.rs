@@ -26,10 +26,11 @@ pub fn dora_rows(r: &Report) -> Vec<[String; 3]> {
     let spread = |s: &Option<Spread>| match s {
         Some(s) => [
             format!(
-                "median {}, p90 {} ({} samples)",
+                "median {}, p90 {} ({} sample{})",
                 human(s.median_s),
                 human(s.p90_s),
-                s.samples
+                s.samples,
+                if s.samples == 1 { "" } else { "s" }
             ),
             band(s.band).into(),
         ],
@@ -341,4 +342,91 @@ pub fn markdown(r: &Report) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::client::Repo;
+    use crate::metrics::model::{Deployment, DeploymentStatus, History, Run};
+
+    /// A fixed history: two weeks from 2024-03-04, three deployments (one failed and fixed),
+    /// four CI runs (one in progress).
+    pub(crate) fn sample() -> Report {
+        let day = 86_400;
+        let from = 1_709_510_400; // 2024-03-04T00:00:00Z
+        let dep = |id: u64, at: i64, state: &str, after: i64| Deployment {
+            id,
+            sha: format!("{id:040x}"),
+            git_ref: "main".into(),
+            environment: "production".into(),
+            task: "deploy".into(),
+            description: String::new(),
+            created: at,
+            statuses: vec![DeploymentStatus {
+                state: state.into(),
+                created: at + after,
+            }],
+            first_commit: Some(at - 5 * 3600),
+        };
+        let run = |id: u64, at: i64, dur: i64, conclusion: Option<&str>| Run {
+            id,
+            workflow: "ci".into(),
+            path: ".github/workflows/ci.yml@main".into(),
+            status: if conclusion.is_some() {
+                "completed"
+            } else {
+                "queued"
+            }
+            .into(),
+            conclusion: conclusion.map(str::to_owned),
+            attempt: 1,
+            created: at,
+            started: Some(at + 20),
+            updated: at + 20 + dur,
+        };
+        let history = History {
+            runs: vec![
+                run(1, from + day, 200, Some("success")),
+                run(2, from + 2 * day, 400, Some("failure")),
+                run(3, from + 3 * day, 380, Some("success")),
+                run(4, from + 4 * day, 0, None),
+            ],
+            jobs: Vec::new(),
+            deployments: vec![
+                dep(1, from + day, "success", 300),
+                dep(2, from + 8 * day, "failure", 120),
+                dep(3, from + 8 * day + 3000, "success", 200),
+            ],
+            tests: Vec::new(),
+            coverage: Some(78.5),
+        };
+        let repo = Repo::parse("octo/shop").unwrap();
+        super::super::report(
+            &repo,
+            &history,
+            "production",
+            from,
+            from + 14 * day,
+            &crate::config::Metrics::default(),
+        )
+    }
+
+    #[test]
+    fn the_table_reads_as_a_report() {
+        insta::assert_snapshot!(table(&sample()));
+    }
+
+    #[test]
+    fn the_markdown_has_tables_and_mermaid_charts() {
+        insta::assert_snapshot!(markdown(&sample()));
+    }
+
+    #[test]
+    fn the_html_page_is_self_contained() {
+        let page = crate::metrics::html::page(&sample());
+        assert!(!page.contains("<script"));
+        assert!(page.contains("default-src 'none'"));
+        insta::assert_snapshot!(page);
+    }
 }

@@ -152,17 +152,25 @@ pub fn parse_span(s: &str) -> Option<i64> {
 /// use slipway::metrics::time::human;
 /// assert_eq!(human(75.0), "1m 15s");
 /// assert_eq!(human(90_000.0), "1d 1h");
+/// assert_eq!(human(900.0), "15m");
 /// ```
 pub fn human(secs: f64) -> String {
     let s = secs.max(0.0).round() as i64;
+    let two = |big: i64, big_unit: &str, small: i64, small_unit: &str| {
+        if small == 0 {
+            format!("{big}{big_unit}")
+        } else {
+            format!("{big}{big_unit} {small}{small_unit}")
+        }
+    };
     if s < 60 {
         format!("{s}s")
     } else if s < 3600 {
-        format!("{}m {}s", s / 60, s % 60)
+        two(s / 60, "m", s % 60, "s")
     } else if s < 86_400 {
-        format!("{}h {}m", s / 3600, s % 3600 / 60)
+        two(s / 3600, "h", s % 3600 / 60, "m")
     } else {
-        format!("{}d {}h", s / 86_400, s % 86_400 / 3600)
+        two(s / 86_400, "d", s % 86_400 / 3600, "h")
     }
 }
 
