@@ -56,8 +56,8 @@ pub enum Error {
     /// Email failed.
     #[error("could not send the email: {0}")]
     Email(String),
-    /// Email is configured only in part.
-    #[error("email is configured but `{0}` is not set")]
+    /// Email is configured without its server.
+    #[error("`notify.email` is set but `{0}` is not")]
     EmailSetup(String),
     /// Several notifiers failed.
     #[error("{} notifier(s) failed: {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
@@ -80,8 +80,8 @@ impl Hint for Error {
                 "set the secret behind `{var}` to the full webhook URL, starting with https://"
             )),
             Self::Rejected { .. } => Some("check that the webhook URL in the secret is current".into()),
-            Self::EmailSetup(var) => Some(format!(
-                "add the secret and pass it to the step as `{var}`, or remove `notify.email`"
+            Self::EmailSetup(key) => Some(format!(
+                "add `{key}: <secret name>` to slipway.yml, or remove `notify.email`"
             )),
             Self::Email(_) => Some(
                 "check the SMTP secrets; the server must offer STARTTLS with a certificate the system trusts (or pass --smtp-ca)".into(),
@@ -186,8 +186,9 @@ impl Notifiers {
             let Some(host_name) = &cfg.smtp_host_secret else {
                 return Err(Error::EmailSetup("notify.smtp-host-secret".into()));
             };
+            // Not passed to the step: skipped with a warning, like the webhooks.
             let Some((_, host)) = secret(host_name.as_str(), &mut out, None) else {
-                return Err(Error::EmailSetup(host_name.as_str().to_owned()));
+                return Ok(out);
             };
             let port = match &cfg.smtp_port_secret {
                 Some(n) => match var(n.as_str()) {
@@ -473,5 +474,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(n.slack.as_ref().unwrap().0, ENV_SLACK);
+    }
+
+    #[test]
+    fn email_without_its_server_key_is_a_config_error_and_without_its_value_a_skip() {
+        let cfg: config::Notify =
+            serde_json::from_value(serde_json::json!({ "email": ["a@example.com"] })).unwrap();
+        let err = Notifiers::from_config(&cfg, |_| None, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`notify.email` is set but `notify.smtp-host-secret` is not"
+        );
+        let cfg: config::Notify = serde_json::from_value(serde_json::json!({
+            "email": ["a@example.com"],
+            "smtp-host-secret": "SMTP_HOST",
+        }))
+        .unwrap();
+        let n = Notifiers::from_config(&cfg, |_| None, None).unwrap();
+        assert!(n.email.is_none());
+        assert_eq!(n.missing, ["SMTP_HOST"]);
     }
 }
