@@ -96,7 +96,7 @@ pub enum QualityCommand {
 #[derive(Debug, clap::Args)]
 pub struct QualityCommentArgs {
     /// The pull request to comment on.
-    #[arg(long, env = "PR_NUMBER", value_name = "NUMBER")]
+    #[arg(long, env = "SLIPWAY_PULL_REQUEST", value_name = "NUMBER")]
     pub pull_request: u64,
     /// The quality report directory; its `summary.md` is posted.
     #[arg(long, value_name = "DIR")]
