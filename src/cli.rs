@@ -79,6 +79,23 @@ pub enum Command {
         after_help = "Examples:\n  slipway setup-environment                              plan from detection, print it\n  slipway setup-environment --stacks rust,node --json    the plan as JSON\n  SLIPWAY_WORKING_DIRECTORY=backend slipway setup-environment\n  slipway setup-environment --environment staging        check its secrets, export its variables\n\nIn Actions the plan becomes step outputs (rust-version, node-version, cache-key ...) that the\nsetup-environment action feeds to pinned setup actions and actions/cache."
     )]
     SetupEnvironment(SetupEnvironmentArgs),
+    /// DORA figures and pipeline health from the GitHub API, checked against the targets.
+    #[command(
+        after_help = "Examples:\n  slipway metrics                                   the last 30 days of production, as a table\n  slipway metrics --since 12w --env staging --json  machine-readable\n  slipway metrics --html report.html --markdown metrics.md\n  slipway metrics --repo octo/shop --fail-on-breach --notify\n  slipway metrics --test-reports artifacts/ --comment 17\n\nNeeds GITHUB_TOKEN with `actions: read` and `deployments: read` (and `pull-requests: read`\nfor lead time). Answers are cached with their ETags, so a re-run costs few requests.\nExit codes: 0 done, 1 a target missed with --fail-on-breach, 2 could not run."
+    )]
+    Metrics(Box<crate::metrics::cli::MetricsArgs>),
+    /// Send deployment and rollback notifications to Slack, a JSON webhook and email.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  slipway notify deploy --environment production --version v1.4.0 --status success \\\n    --deploy success --rollback skipped --url https://shop.example\n  slipway notify rollback --environment production --version v1.3.2 --status success --url \"\""
+    )]
+    Notify(crate::notify::cli::NotifyCommand),
+    /// Quality gate helpers for pull requests.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  slipway quality comment --pull-request 42 --report _slipway/quality"
+    )]
+    Quality(crate::notify::cli::QualityCommand),
 }
 
 /// Arguments of `slipway setup-environment`. Values are strings validated by
@@ -443,6 +460,9 @@ impl Command {
             Self::RunTests(a) if a.command.is_some() => "run-tests merge",
             Self::RunTests(_) => "run-tests",
             Self::SetupEnvironment(_) => "setup-environment",
+            Self::Metrics(_) => "metrics",
+            Self::Notify(c) => c.name(),
+            Self::Quality(crate::notify::cli::QualityCommand::Comment(_)) => "quality comment",
         }
     }
 }
@@ -510,6 +530,11 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Release(args) => run_release(args),
         Command::RunTests(args) => run_run_tests(*args),
         Command::SetupEnvironment(args) => run_setup_environment(args),
+        Command::Metrics(args) => crate::metrics::cli::run(*args),
+        Command::Notify(command) => crate::notify::cli::run(command),
+        Command::Quality(crate::notify::cli::QualityCommand::Comment(args)) => {
+            crate::notify::cli::run_quality_comment(args)
+        }
     }
 }
 

@@ -12,6 +12,8 @@ pub mod fsutil;
 pub mod generate;
 pub mod github;
 pub mod init;
+pub mod metrics;
+pub mod notify;
 pub mod release;
 pub mod run_tests;
 pub mod security;

@@ -19,6 +19,12 @@ const COMMANDS: &[&[&str]] = &[
     &["run-tests"],
     &["run-tests", "merge"],
     &["setup-environment"],
+    &["metrics"],
+    &["notify"],
+    &["notify", "deploy"],
+    &["notify", "rollback"],
+    &["quality"],
+    &["quality", "comment"],
 ];
 
 #[test]

@@ -885,6 +885,19 @@ pub struct Notify {
     /// The name of the secret holding a URL that receives a JSON POST per deployment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<SecretName>,
+    /// The name of the secret holding the SMTP server's host name (email needs it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_host_secret: Option<SecretName>,
+    /// The name of the secret holding the SMTP port. Default when unset: 587 (STARTTLS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_port_secret: Option<SecretName>,
+    /// The name of the secret holding the SMTP user name (also the sender when it is an
+    /// address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_user_secret: Option<SecretName>,
+    /// The name of the secret holding the SMTP password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_password_secret: Option<SecretName>,
 }
 
 /// Targets that `slipway metrics` compares the pipeline against.
@@ -1442,6 +1455,25 @@ notify: { slack-webhook-secret: SLACK_WEBHOOK_URL }
             staging.after.as_ref().map(|a| (a.line, a.column)),
             Some((9, 63))
         );
+    }
+
+    #[test]
+    fn notify_names_the_smtp_secrets_and_refuses_their_values() {
+        let c = parse_str(
+            "version: 1\nnotify:\n  email: [ops@example.com]\n  smtp-host-secret: SMTP_HOST\n  smtp-port-secret: SMTP_PORT\n  smtp-user-secret: SMTP_USER\n  smtp-password-secret: SMTP_PASSWORD\n",
+        )
+        .expect("smtp keys");
+        assert_eq!(
+            c.notify
+                .smtp_password_secret
+                .as_ref()
+                .map(SecretName::as_str),
+            Some("SMTP_PASSWORD")
+        );
+        assert_eq!(Notify::default().smtp_host_secret, None);
+        let e = parse_str("version: 1\nnotify:\n  smtp-password-secret: hunter2 with spaces\n")
+            .expect_err("a value, not a name");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 
     #[test]

@@ -776,6 +776,18 @@ impl Client {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Response, Error> {
+        self.send_with_headers(method, path, body, &[]).await
+    }
+
+    /// Like [`Client::send`], with extra request headers (e.g. `if-none-match` for a
+    /// conditional request whose 304 does not count against the rate limit).
+    pub async fn send_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        extra: &[(http::header::HeaderName, String)],
+    ) -> Result<Response, Error> {
         let idempotent = matches!(
             method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
@@ -791,6 +803,9 @@ impl Client {
                 .header(http::header::USER_AGENT, USER_AGENT);
             if body.is_some() {
                 request = request.header(http::header::CONTENT_TYPE, "application/json");
+            }
+            for (name, value) in extra {
+                request = request.header(name, value.as_str());
             }
             let request = request
                 .body(body.clone().unwrap_or_default())

@@ -27,6 +27,7 @@
 
 pub mod annotations;
 pub mod client;
+pub mod comment;
 pub mod env;
 pub mod group;
 pub mod mask;

@@ -1,0 +1,788 @@
+//! Fetches the history from the REST API with as few requests and round trips as the API
+//! allows.
+//!
+//! - Lists ask for 100 items a page. Once the first page says how many there are
+//!   (`total_count`, or the `Link: rel="last"` page), the other pages are fetched
+//!   concurrently, `concurrency` at a time, rather than one `rel="next"` after another.
+//! - Workflow runs are listed with `created=>=DATE`. GitHub returns at most 1,000 runs for a
+//!   filtered query, so a window holding more is split into time slices that each hold fewer
+//!   (<https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository>).
+//! - Every GET is conditional when the on-disk cache has an `ETag` for it: a `304 Not
+//!   Modified` answer reuses the cached body and does not count against the rate limit
+//!   (<https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate>).
+//! - Retries (5xx, secondary rate limits with `retry-after`) are the client's
+//!   ([`crate::github::client::Client::send`]).
+//! - Per-item requests happen only where no list endpoint serves: deployment statuses, the
+//!   pull request of a deployed commit and its first commit, and jobs of a few recent runs per
+//!   workflow.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Mutex;
+
+use futures_util::stream::{self, StreamExt};
+use http::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::Error;
+use super::model::{Deployment, DeploymentStatus, History, Job, Run, Step};
+use super::time::{date, parse_ts, rfc3339};
+use crate::github::client::{Client, Repo, encode, next_link};
+
+/// GitHub's cap on results of a filtered workflow-run query.
+const RUNS_CAP: u64 = 1000;
+/// Items per page.
+const PER_PAGE: u64 = 100;
+
+/// What the API cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApiStats {
+    /// Requests sent (retries not counted).
+    pub requests: u64,
+    /// Of which answered `304 Not Modified` from the cache.
+    pub not_modified: u64,
+    /// Answers taken from the cache without a request: records that no longer change (a
+    /// deployment's statuses once it finished, the commits of a merged pull request).
+    pub settled: u64,
+    /// The core rate limit left after the run, when known.
+    pub rate_remaining: Option<u64>,
+}
+
+/// One cached answer.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cached {
+    path: String,
+    etag: String,
+    link: Option<String>,
+    body: String,
+}
+
+/// A page: its JSON and its `Link` header.
+struct Page {
+    value: Value,
+    link: Option<String>,
+}
+
+/// What to fetch.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The repository.
+    pub repo: Repo,
+    /// The environment whose deployments count.
+    pub environment: String,
+    /// The window start (Unix seconds).
+    pub from: i64,
+    /// The window end.
+    pub to: i64,
+    /// Where ETags and bodies are kept; `None` for no cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Recent completed runs per workflow whose jobs are fetched (0: none).
+    pub job_sample: usize,
+}
+
+/// Fetches pages for one plan.
+pub struct Fetcher<'a> {
+    client: &'a Client,
+    plan: Plan,
+    stats: Mutex<ApiStats>,
+}
+
+fn cache_key(path: &str) -> String {
+    let digest = Sha256::digest(path.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn page_param(url: &str) -> Option<u64> {
+    let query = url.split_once('?')?.1;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("page=")?.parse().ok())
+}
+
+/// A deployment that reached `success`, `failure` or `error`: its outcome is settled (later
+/// statuses such as `inactive` do not change the figures).
+fn finished_statuses(v: &Value) -> bool {
+    v.as_array().is_some_and(|a| {
+        a.iter().any(|s| {
+            matches!(
+                s.get("state").and_then(Value::as_str),
+                Some("success" | "failure" | "error")
+            )
+        })
+    })
+}
+
+/// A commit whose merged pull request is known: that does not change.
+fn has_merged_pull(v: &Value) -> bool {
+    v.as_array().is_some_and(|a| {
+        a.iter()
+            .any(|p| p.get("merged_at").is_some_and(|m| !m.is_null()))
+    })
+}
+
+/// The `rel="last"` URL of a `Link` header.
+fn last_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        params.contains("rel=\"last\"").then(|| {
+            target
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned()
+        })
+    })
+}
+
+#[derive(Deserialize)]
+struct RawRun {
+    id: u64,
+    name: Option<String>,
+    #[serde(default)]
+    path: String,
+    status: Option<String>,
+    conclusion: Option<String>,
+    run_attempt: Option<u64>,
+    created_at: String,
+    updated_at: String,
+    run_started_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawStep {
+    name: String,
+    started_at: Option<String>,
+    completed_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawJob {
+    run_id: u64,
+    name: String,
+    status: String,
+    conclusion: Option<String>,
+    created_at: Option<String>,
+    started_at: Option<String>,
+    completed_at: Option<String>,
+    #[serde(default)]
+    steps: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+struct RawDeployment {
+    id: u64,
+    sha: String,
+    #[serde(rename = "ref")]
+    git_ref: String,
+    #[serde(default)]
+    task: String,
+    environment: String,
+    description: Option<String>,
+    created_at: String,
+}
+
+#[derive(Deserialize)]
+struct RawStatus {
+    state: String,
+    created_at: String,
+}
+
+#[derive(Deserialize)]
+struct RawPull {
+    number: u64,
+    merged_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawCommitPerson {
+    date: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawCommitInner {
+    author: Option<RawCommitPerson>,
+    committer: Option<RawCommitPerson>,
+}
+
+#[derive(Deserialize)]
+struct RawCommit {
+    commit: RawCommitInner,
+}
+
+fn ts(path: &str, field: &str, value: &str) -> Result<i64, Error> {
+    parse_ts(value).ok_or_else(|| Error::BadTimestamp {
+        path: path.to_owned(),
+        field: field.to_owned(),
+        value: value.chars().take(40).collect(),
+    })
+}
+
+fn opt_ts(path: &str, field: &str, value: Option<&str>) -> Result<Option<i64>, Error> {
+    value.map(|v| ts(path, field, v)).transpose()
+}
+
+fn decode<T: serde::de::DeserializeOwned>(path: &str, value: Value) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|source| Error::Decode {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+impl<'a> Fetcher<'a> {
+    /// A fetcher for `plan` through `client`.
+    pub fn new(client: &'a Client, plan: Plan) -> Self {
+        Self {
+            client,
+            plan,
+            stats: Mutex::default(),
+        }
+    }
+
+    /// The requests made so far.
+    pub fn stats(&self) -> ApiStats {
+        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn bump(&self, f: impl FnOnce(&mut ApiStats)) {
+        if let Ok(mut s) = self.stats.lock() {
+            f(&mut s);
+        }
+    }
+
+    fn repo_path(&self, rest: &str) -> String {
+        format!(
+            "/repos/{}/{}/{rest}",
+            self.plan.repo.owner, self.plan.repo.name
+        )
+    }
+
+    fn read_cache(&self, path: &str) -> Option<Cached> {
+        let dir = self.plan.cache_dir.as_ref()?;
+        let text = std::fs::read_to_string(dir.join(cache_key(path))).ok()?;
+        // A damaged or foreign entry is a miss: the answer is fetched again and rewritten.
+        serde_json::from_str::<Cached>(&text)
+            .ok()
+            .filter(|c| c.path == path)
+    }
+
+    fn write_cache(&self, entry: &Cached) {
+        let Some(dir) = &self.plan.cache_dir else {
+            return;
+        };
+        // The cache only saves requests: failing to write it must not fail the report.
+        if std::fs::create_dir_all(dir).is_ok()
+            && let Ok(text) = serde_json::to_vec(entry)
+        {
+            let _ = crate::fsutil::write_atomic(&dir.join(cache_key(&entry.path)), &text);
+        }
+    }
+
+    /// One conditional GET.
+    async fn get(&self, path: &str, what: &'static str) -> Result<Page, Error> {
+        self.get_settled(path, what, |_| false).await
+    }
+
+    /// A GET whose cached answer is used without asking when `settled` says it can no longer
+    /// change; otherwise a conditional GET.
+    async fn get_settled(
+        &self,
+        path: &str,
+        what: &'static str,
+        settled: fn(&Value) -> bool,
+    ) -> Result<Page, Error> {
+        let cached = self.read_cache(path);
+        if let Some(c) = &cached
+            && let Ok(value) = serde_json::from_str::<Value>(&c.body)
+            && settled(&value)
+        {
+            self.bump(|s| s.settled += 1);
+            return Ok(Page {
+                value,
+                link: c.link.clone(),
+            });
+        }
+        let extra: Vec<(http::header::HeaderName, String)> = cached
+            .iter()
+            .map(|c| (http::header::IF_NONE_MATCH, c.etag.clone()))
+            .collect();
+        self.bump(|s| s.requests += 1);
+        let resp = self
+            .client
+            .send_with_headers(Method::GET, path, None, &extra)
+            .await
+            .map_err(|source| Error::api(what, source))?;
+        if let Some(remaining) = resp
+            .headers
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+        {
+            self.bump(|s| {
+                s.rate_remaining = Some(
+                    s.rate_remaining
+                        .map_or(remaining, |r: u64| r.min(remaining)),
+                );
+            });
+        }
+        let (body, link) = if resp.status == StatusCode::NOT_MODIFIED {
+            let Some(c) = cached else {
+                return Err(Error::UnexpectedNotModified {
+                    path: path.to_owned(),
+                });
+            };
+            self.bump(|s| s.not_modified += 1);
+            (c.body, c.link)
+        } else {
+            let link = resp
+                .headers
+                .get(http::header::LINK)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            if let Some(etag) = resp
+                .headers
+                .get(http::header::ETAG)
+                .and_then(|v| v.to_str().ok())
+            {
+                self.write_cache(&Cached {
+                    path: path.to_owned(),
+                    etag: etag.to_owned(),
+                    link: link.clone(),
+                    body: resp.body.clone(),
+                });
+            }
+            (resp.body, link)
+        };
+        let value = serde_json::from_str(&body).map_err(|source| Error::Decode {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Page { value, link })
+    }
+
+    /// Items of a page: the array itself, or the array under `field`.
+    fn items(page: &Page, field: Option<&str>) -> Vec<Value> {
+        let list = match field {
+            Some(f) => page.value.get(f),
+            None => Some(&page.value),
+        };
+        list.and_then(Value::as_array).cloned().unwrap_or_default()
+    }
+
+    /// GETs many paths, `concurrency` at a time, answers in the order asked.
+    async fn get_all(&self, paths: Vec<String>, what: &'static str) -> Result<Vec<Page>, Error> {
+        self.get_all_settled(paths, what, |_| false).await
+    }
+
+    /// [`Self::get_all`] with a settled rule (see [`Self::get_settled`]).
+    async fn get_all_settled(
+        &self,
+        paths: Vec<String>,
+        what: &'static str,
+        settled: fn(&Value) -> bool,
+    ) -> Result<Vec<Page>, Error> {
+        let n = self.plan.concurrency.max(1);
+        let answers: Vec<Result<Page, Error>> = stream::iter(paths)
+            .map(|p| async move { self.get_settled(&p, what, settled).await })
+            .buffered(n)
+            .collect()
+            .await;
+        answers.into_iter().collect()
+    }
+
+    /// Every page of a list after `first`, fetched concurrently when the number of pages is
+    /// known, one `rel="next"` at a time otherwise.
+    async fn rest_of(
+        &self,
+        base: &str,
+        first: Page,
+        total: Option<u64>,
+        field: Option<&str>,
+        what: &'static str,
+    ) -> Result<Vec<Value>, Error> {
+        let mut out = Self::items(&first, field);
+        let last = total.map(|t| t.div_ceil(PER_PAGE)).or_else(|| {
+            first
+                .link
+                .as_deref()
+                .and_then(last_link)
+                .and_then(|u| page_param(&u))
+        });
+        match last {
+            Some(last) if last > 1 => {
+                let paths = (2..=last)
+                    .map(|p| format!("{base}&per_page={PER_PAGE}&page={p}"))
+                    .collect();
+                for page in self.get_all(paths, what).await? {
+                    out.extend(Self::items(&page, field));
+                }
+            }
+            Some(_) => {}
+            None => {
+                let mut link = first.link;
+                let mut seen = BTreeSet::new();
+                while let Some(next) = link.as_deref().and_then(next_link) {
+                    let path = self.same_host(&next)?;
+                    if !seen.insert(path.clone()) {
+                        break;
+                    }
+                    let page = self.get(&path, what).await?;
+                    let items = Self::items(&page, field);
+                    if items.is_empty() {
+                        break;
+                    }
+                    out.extend(items);
+                    link = page.link;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn same_host(&self, url: &str) -> Result<String, Error> {
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|_| Error::ForeignLink(url.to_owned()))?;
+        if uri.host() != Some(self.client.host()) {
+            return Err(Error::ForeignLink(url.to_owned()));
+        }
+        uri.path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .ok_or_else(|| Error::ForeignLink(url.to_owned()))
+    }
+
+    /// Runs created in `[from, to]`, `created` being the query's filter.
+    fn runs_in<'s>(
+        &'s self,
+        created: String,
+        from: i64,
+        to: i64,
+        depth: u32,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, Error>> + 's>> {
+        Box::pin(async move {
+            let base = format!(
+                "{}?created={}",
+                self.repo_path("actions/runs"),
+                encode(&created)
+            );
+            let first = self
+                .get(
+                    &format!("{base}&per_page={PER_PAGE}&page=1"),
+                    "listing workflow runs",
+                )
+                .await?;
+            let total = first.value.get("total_count").and_then(Value::as_u64);
+            match total {
+                Some(t) if t > RUNS_CAP && depth < 6 && to - from > 60 => {
+                    // Slices of equal time that should each hold ~80 % of the cap.
+                    let slices = t.div_ceil(RUNS_CAP * 8 / 10).max(2) as i64;
+                    let width = (to - from + slices - 1) / slices;
+                    let parts: Vec<_> = (0..slices)
+                        .map(|i| {
+                            let a = from + i * width;
+                            let b = (a + width - 1).min(to);
+                            (a, b)
+                        })
+                        .filter(|(a, b)| a <= b)
+                        .collect();
+                    let n = self.plan.concurrency.max(1);
+                    let answers: Vec<Result<Vec<Value>, Error>> = stream::iter(parts)
+                        .map(|(a, b)| {
+                            self.runs_in(format!("{}..{}", rfc3339(a), rfc3339(b)), a, b, depth + 1)
+                        })
+                        .buffered(n)
+                        .collect()
+                        .await;
+                    let mut out = Vec::new();
+                    for a in answers {
+                        out.extend(a?);
+                    }
+                    Ok(out)
+                }
+                _ => {
+                    self.rest_of(
+                        &base,
+                        first,
+                        total,
+                        Some("workflow_runs"),
+                        "listing workflow runs",
+                    )
+                    .await
+                }
+            }
+        })
+    }
+
+    /// Fetches everything the figures need.
+    pub async fn history(&self) -> Result<History, Error> {
+        let (from, to) = (self.plan.from, self.plan.to);
+        let runs_path = self.runs_in(format!(">={}", date(from)), from, to, 0);
+        let deployments = self.deployments();
+        let (raw_runs, deployments) = futures_util::future::join(runs_path, deployments).await;
+        let mut seen = BTreeSet::new();
+        let mut runs = Vec::new();
+        for v in raw_runs? {
+            let r: RawRun = decode("workflow runs", v)?;
+            if !seen.insert(r.id) {
+                continue;
+            }
+            let p = "workflow runs";
+            let created = ts(p, "created_at", &r.created_at)?;
+            if created < from || created >= to {
+                continue;
+            }
+            runs.push(Run {
+                id: r.id,
+                workflow: r.name.unwrap_or_else(|| r.path.clone()),
+                path: r.path,
+                status: r.status.unwrap_or_default(),
+                conclusion: r.conclusion,
+                attempt: r.run_attempt.unwrap_or(1),
+                created,
+                started: opt_ts(p, "run_started_at", r.run_started_at.as_deref())?,
+                updated: ts(p, "updated_at", &r.updated_at)?,
+            });
+        }
+        runs.sort_by_key(|r| std::cmp::Reverse((r.created, r.id)));
+        let jobs = self.jobs(&runs).await?;
+        Ok(History {
+            runs,
+            jobs,
+            deployments: deployments?,
+            tests: Vec::new(),
+            coverage: None,
+        })
+    }
+
+    async fn jobs(&self, runs: &[Run]) -> Result<Vec<Job>, Error> {
+        if self.plan.job_sample == 0 {
+            return Ok(Vec::new());
+        }
+        let mut per_workflow: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut ids = Vec::new();
+        for r in runs.iter().filter(|r| r.status == "completed") {
+            let n = per_workflow.entry(&r.workflow).or_default();
+            if *n < self.plan.job_sample {
+                *n += 1;
+                ids.push(r.id);
+            }
+        }
+        let paths = ids
+            .iter()
+            .map(|id| self.repo_path(&format!("actions/runs/{id}/jobs?per_page={PER_PAGE}")))
+            .collect();
+        let mut jobs = Vec::new();
+        for page in self.get_all(paths, "listing the jobs of a run").await? {
+            for v in Self::items(&page, Some("jobs")) {
+                let p = "jobs";
+                let j: RawJob = decode(p, v)?;
+                let mut steps = Vec::new();
+                for s in j.steps {
+                    steps.push(Step {
+                        name: s.name,
+                        started: opt_ts(p, "started_at", s.started_at.as_deref())?,
+                        completed: opt_ts(p, "completed_at", s.completed_at.as_deref())?,
+                    });
+                }
+                jobs.push(Job {
+                    run_id: j.run_id,
+                    name: j.name,
+                    status: j.status,
+                    conclusion: j.conclusion,
+                    created: opt_ts(p, "created_at", j.created_at.as_deref())?,
+                    started: opt_ts(p, "started_at", j.started_at.as_deref())?,
+                    completed: opt_ts(p, "completed_at", j.completed_at.as_deref())?,
+                    steps,
+                });
+            }
+        }
+        Ok(jobs)
+    }
+
+    async fn deployments(&self) -> Result<Vec<Deployment>, Error> {
+        let what = "listing deployments";
+        let base = format!(
+            "{}?environment={}",
+            self.repo_path("deployments"),
+            encode(&self.plan.environment)
+        );
+        let first = self
+            .get(&format!("{base}&per_page={PER_PAGE}&page=1"), what)
+            .await?;
+        // Deployments come newest first: when the first page already reaches back before the
+        // window, the other pages are not needed.
+        let oldest = Self::items(&first, None)
+            .last()
+            .and_then(|d| d.get("created_at")?.as_str().and_then(parse_ts));
+        let raw = match oldest {
+            Some(t) if t < self.plan.from => Self::items(&first, None),
+            _ => self.rest_of(&base, first, None, None, what).await?,
+        };
+        let mut deployments = Vec::new();
+        let mut seen = BTreeSet::new();
+        for v in raw {
+            let d: RawDeployment = decode("deployments", v)?;
+            let created = ts("deployments", "created_at", &d.created_at)?;
+            if created < self.plan.from || created >= self.plan.to || !seen.insert(d.id) {
+                continue;
+            }
+            deployments.push(Deployment {
+                id: d.id,
+                sha: d.sha,
+                git_ref: d.git_ref,
+                environment: d.environment,
+                task: d.task,
+                description: d.description.unwrap_or_default(),
+                created,
+                statuses: Vec::new(),
+                first_commit: None,
+            });
+        }
+        let paths = deployments
+            .iter()
+            .map(|d| {
+                self.repo_path(&format!(
+                    "deployments/{}/statuses?per_page={PER_PAGE}",
+                    d.id
+                ))
+            })
+            .collect();
+        let pages = self
+            .get_all_settled(paths, "listing deployment statuses", finished_statuses)
+            .await?;
+        for (d, page) in deployments.iter_mut().zip(pages) {
+            for v in Self::items(&page, None) {
+                let s: RawStatus = decode("deployment statuses", v)?;
+                d.statuses.push(DeploymentStatus {
+                    created: ts("deployment statuses", "created_at", &s.created_at)?,
+                    state: s.state,
+                });
+            }
+        }
+        self.first_commits(&mut deployments).await?;
+        Ok(deployments)
+    }
+
+    /// The first commit of the pull request that brought each successfully deployed commit.
+    async fn first_commits(&self, deployments: &mut [Deployment]) -> Result<(), Error> {
+        let shas: Vec<String> = deployments
+            .iter()
+            .filter(|d| !d.is_rollback() && d.succeeded_at().is_some())
+            .map(|d| d.sha.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let n = self.plan.concurrency.max(1);
+        let pulls: Vec<Result<Option<u64>, Error>> = stream::iter(&shas)
+            .map(|sha| async move {
+                let path = self.repo_path(&format!("commits/{}/pulls", encode(sha)));
+                match self
+                    .get_settled(&path, "listing pull requests for a commit", has_merged_pull)
+                    .await
+                {
+                    Ok(page) => {
+                        let prs: Vec<RawPull> = decode(&path, page.value)?;
+                        // The merged pull request is the one that shipped the commit; an open
+                        // one holding the same commit did not.
+                        Ok(prs.iter().find(|p| p.merged_at.is_some()).map(|p| p.number))
+                    }
+                    // A commit GitHub no longer knows (force-pushed away) has no pull request.
+                    Err(Error::Api { source, .. })
+                        if matches!(
+                            *source,
+                            crate::github::client::Error::Status { status, .. }
+                                if status == StatusCode::UNPROCESSABLE_ENTITY
+                        ) =>
+                    {
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .buffered(n)
+            .collect()
+            .await;
+        let mut by_sha: BTreeMap<String, u64> = BTreeMap::new();
+        for (sha, pr) in shas.iter().zip(pulls) {
+            if let Some(pr) = pr? {
+                by_sha.insert(sha.clone(), pr);
+            }
+        }
+        let numbers: Vec<u64> = by_sha
+            .values()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let paths = numbers
+            .iter()
+            .map(|n| self.repo_path(&format!("pulls/{n}/commits?per_page={PER_PAGE}")))
+            .collect();
+        // Only merged pull requests are asked for (see above): their commits never change.
+        let pages = self
+            .get_all_settled(paths, "listing the commits of a pull request", |v| {
+                v.as_array().is_some_and(|a| !a.is_empty())
+            })
+            .await?;
+        let mut first: BTreeMap<u64, i64> = BTreeMap::new();
+        for (n, page) in numbers.iter().zip(pages) {
+            let commits: Vec<RawCommit> = decode("pull request commits", page.value)?;
+            let earliest = commits
+                .iter()
+                .filter_map(|c| {
+                    let person = c.commit.author.as_ref().or(c.commit.committer.as_ref())?;
+                    parse_ts(person.date.as_deref()?)
+                })
+                .min();
+            if let Some(t) = earliest {
+                first.insert(*n, t);
+            }
+        }
+        for d in deployments.iter_mut() {
+            d.first_commit = by_sha.get(&d.sha).and_then(|n| first.get(n)).copied();
+        }
+        Ok(())
+    }
+
+    /// The token's core rate limit (`GET /rate_limit` does not count against it).
+    pub async fn rate_limit(&self) -> Result<Option<(u64, u64)>, Error> {
+        let page = self.get("/rate_limit", "reading the rate limit").await?;
+        let core = page.value.get("resources").and_then(|r| r.get("core"));
+        Ok(core.and_then(|c| Some((c.get("remaining")?.as_u64()?, c.get("reset")?.as_u64()?))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_page_comes_from_the_link_header() {
+        let h = r#"<https://api.github.com/repositories/1/deployments?page=2>; rel="next", <https://api.github.com/repositories/1/deployments?environment=p&page=20>; rel="last""#;
+        let last = last_link(h).unwrap();
+        assert_eq!(page_param(&last), Some(20));
+        assert_eq!(last_link(r#"<https://x/y?page=2>; rel="next""#), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn link_headers_of_random_text_never_panic(s in "\\PC{0,80}") {
+            let _ = last_link(&s).and_then(|u| page_param(&u));
+            let _ = finished_statuses(&Value::String(s.clone()));
+            let _ = has_merged_pull(&Value::String(s));
+        }
+    }
+
+    #[test]
+    fn cache_keys_are_hex_digests_of_the_path() {
+        let k = cache_key("/repos/o/r/deployments?page=1");
+        assert_eq!(k.len(), 64);
+        assert!(k.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(k, cache_key("/repos/o/r/deployments?page=2"));
+    }
+}

@@ -1,0 +1,684 @@
+//! `slipway metrics` against a local server that answers like GitHub: several pages fetched
+//! concurrently, an ETag 304 from the on-disk cache, a secondary rate limit with
+//! `retry-after`, a 502, a token without scope, a repository without deployments, and the HTML
+//! dashboard rendered by headless Chromium.
+
+mod common;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::github_mock::{MockGitHub, Reply, fixture};
+use common::slipway;
+use serde_json::{Value, json};
+
+const REPO: &str = "/repos/octo-org/octo-repo";
+const DAY: i64 = 86_400;
+
+fn metrics_fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/metrics/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn ts(t: i64) -> String {
+    slipway::metrics::time::rfc3339(t)
+}
+
+/// A workflow run shaped like GitHub's example, with our times and outcome.
+fn run(
+    id: u64,
+    workflow: &str,
+    conclusion: Option<&str>,
+    created: i64,
+    started: i64,
+    updated: i64,
+) -> Value {
+    let mut r = metrics_fixture("workflow-run.json");
+    r["id"] = json!(id);
+    r["name"] = json!(workflow);
+    r["path"] = json!(format!(".github/workflows/{workflow}.yml@main"));
+    r["status"] = json!(if conclusion.is_some() {
+        "completed"
+    } else {
+        "in_progress"
+    });
+    r["conclusion"] = json!(conclusion);
+    r["created_at"] = json!(ts(created));
+    r["run_started_at"] = json!(ts(started));
+    r["updated_at"] = json!(ts(updated));
+    r
+}
+
+fn deployment(id: u64, sha: &str, task: &str, created: i64) -> Value {
+    let mut d = metrics_fixture("deployment.json");
+    d["id"] = json!(id);
+    d["sha"] = json!(sha);
+    d["ref"] = json!("main");
+    d["task"] = json!(task);
+    d["environment"] = json!("production");
+    d["description"] = json!(format!("{task} {sha}"));
+    d["created_at"] = json!(ts(created));
+    d
+}
+
+fn statuses(list: &[(&str, i64)]) -> String {
+    let mut out: Vec<Value> = list
+        .iter()
+        .map(|(state, at)| {
+            let mut s = metrics_fixture("deployment-status.json");
+            s["state"] = json!(state);
+            s["created_at"] = json!(ts(*at));
+            s
+        })
+        .collect();
+    out.reverse(); // newest first, as GitHub lists them
+    Value::Array(out).to_string()
+}
+
+fn pull(number: u64) -> String {
+    let mut p = metrics_fixture("pull.json");
+    p["number"] = json!(number);
+    json!([p]).to_string()
+}
+
+fn commits(dates: &[i64]) -> String {
+    let list: Vec<Value> = dates
+        .iter()
+        .map(|d| {
+            let mut c = metrics_fixture("commit.json");
+            c["commit"]["author"]["date"] = json!(ts(*d));
+            c["commit"]["committer"]["date"] = json!(ts(*d + 60));
+            c
+        })
+        .collect();
+    Value::Array(list).to_string()
+}
+
+/// The history whose figures are worked out by hand in [`figures_match_the_hand_computed_history`].
+///
+/// Deployments to production, T = 20 days ago:
+/// - d1 T: success at T+100; PR 11's first commit at T-7200            lead 7300
+/// - d2 T+1d: success at +200; PR 12's first commit one day earlier    lead 86600
+/// - d3 T+2d: failure at +60                                           incident (failed)
+/// - d4 T+2d+1h: success at +100; PR 14 first commit T+2d-1h           lead 7300, restores d3 after 3640
+/// - d5 T+3d: success at +100; no pull request                         rolled back by d6
+/// - d6 T+3d+30m: task deploy:rollback, success at +50                 restores d5 after 1750
+/// - d7 T+4d: queued only                                              pending
+/// - d0 40 days ago: outside the window, on the last page
+///
+/// Workflow runs: 200 `ci` runs (100 of 2 minutes, 100 of 10 minutes; one in four failed;
+/// queued 30 s, one started 10 s before it was created), 3 `ci` runs in progress, 2 `cd` runs
+/// of 15 minutes of which one is a re-run: 205 runs, three pages.
+fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
+    let now = now();
+    let t = now - 20 * DAY;
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+
+    let mut runs = Vec::new();
+    for i in 0..200u64 {
+        let created = t + i as i64 * 600;
+        let started = if i == 0 { created - 10 } else { created + 30 };
+        let dur = if i < 100 { 120 } else { 600 };
+        let c = if i % 4 == 3 { "failure" } else { "success" };
+        runs.push(run(
+            1000 + i,
+            "ci",
+            Some(c),
+            created,
+            started,
+            started + dur,
+        ));
+    }
+    for i in 0..3u64 {
+        runs.push(run(2000 + i, "ci", None, now - 300, now - 200, now - 100));
+    }
+    for i in 0..2u64 {
+        let mut r = run(
+            3000 + i,
+            "cd",
+            Some("success"),
+            t + DAY,
+            t + DAY + 60,
+            t + DAY + 960,
+        );
+        r["run_attempt"] = json!(i + 1);
+        runs.push(r);
+    }
+    runs.reverse(); // newest first
+    let since = slipway::metrics::time::date(now - 30 * DAY);
+    let base = format!("{REPO}/actions/runs?created=%3E%3D{since}&per_page=100");
+    for (page, chunk) in runs.chunks(100).enumerate() {
+        let body = json!({ "total_count": 205, "workflow_runs": chunk }).to_string();
+        let route = mock.on("GET", &format!("{base}&page={}", page + 1));
+        if page == 1 {
+            // A secondary rate limit first: the client waits `retry-after` and asks again.
+            route
+                .then(Reply::secondary_limit(1))
+                .then(Reply::json(200, body));
+        } else {
+            route.then(Reply::json(200, body));
+        }
+    }
+    // Jobs of the newest completed run of each workflow (--job-sample 1).
+    let mut job = metrics_fixture("job.json");
+    job["run_id"] = json!(1199);
+    job["name"] = json!("test");
+    mock.on("GET", &format!("{REPO}/actions/runs/1199/jobs"))
+        .then(Reply::json(
+            200,
+            json!({ "total_count": 1, "jobs": [job] }).to_string(),
+        ));
+    let mut job = metrics_fixture("job.json");
+    job["run_id"] = json!(3001);
+    job["name"] = json!("deploy");
+    mock.on("GET", &format!("{REPO}/actions/runs/3001/jobs"))
+        .then(Reply::json(
+            200,
+            json!({ "total_count": 1, "jobs": [job] }).to_string(),
+        ));
+
+    let deps = [
+        deployment(7, "s7", "deploy", t + 4 * DAY),
+        deployment(6, "s4", "deploy:rollback", t + 3 * DAY + 1800),
+        deployment(5, "s5", "deploy", t + 3 * DAY),
+        deployment(4, "s4", "deploy", t + 2 * DAY + 3600),
+        deployment(3, "s3", "deploy", t + 2 * DAY),
+        deployment(2, "s2", "deploy", t + DAY),
+        deployment(1, "s1", "deploy", t),
+        deployment(100, "s0", "deploy", now - 40 * DAY),
+    ];
+    let base = format!("{REPO}/deployments?environment=production&per_page=100");
+    for (page, chunk) in deps.chunks(3).enumerate() {
+        let mut reply = Reply::json(200, Value::Array(chunk.to_vec()).to_string()).header(
+            "link",
+            &format!(
+                "<{{base}}{base}&page={}>; rel=\"next\", <{{base}}{base}&page=3>; rel=\"last\"",
+                page + 2
+            ),
+        );
+        if page == 0 && with_etag {
+            reply = reply.header("etag", "W/\"deployments-1\"");
+        }
+        let route = mock.on("GET", &format!("{base}&page={}", page + 1));
+        if page == 0 && with_etag {
+            route
+                .then(reply)
+                .then(Reply::status(304).header("etag", "W/\"deployments-1\""));
+        } else {
+            route.then(reply);
+        }
+    }
+    let st = |id: u64, list: &[(&str, i64)]| {
+        mock.on("GET", &format!("{REPO}/deployments/{id}/statuses"))
+            .then(Reply::json(200, statuses(list)).header("etag", &format!("\"statuses-{id}\"")));
+    };
+    st(1, &[("in_progress", t + 10), ("success", t + 100)]);
+    mock.on("GET", &format!("{REPO}/deployments/2/statuses"))
+        .then(Reply::error(502, "Server Error"))
+        .then(Reply::json(200, statuses(&[("success", t + DAY + 200)])));
+    st(3, &[("failure", t + 2 * DAY + 60)]);
+    st(4, &[("success", t + 2 * DAY + 3700)]);
+    st(5, &[("success", t + 3 * DAY + 100)]);
+    st(6, &[("success", t + 3 * DAY + 1850)]);
+    st(7, &[("queued", t + 4 * DAY + 5)]);
+
+    for (sha, pr) in [
+        ("s1", Some(11)),
+        ("s2", Some(12)),
+        ("s4", Some(14)),
+        ("s5", None),
+    ] {
+        let body = pr.map_or_else(|| "[]".to_owned(), pull);
+        mock.on("GET", &format!("{REPO}/commits/{sha}/pulls"))
+            .then(Reply::json(200, body));
+    }
+    mock.on("GET", &format!("{REPO}/pulls/11/commits"))
+        .then(Reply::json(200, commits(&[t - 7200, t - 3600])));
+    mock.on("GET", &format!("{REPO}/pulls/12/commits"))
+        .then(Reply::json(200, commits(&[t])));
+    mock.on("GET", &format!("{REPO}/pulls/14/commits"))
+        .then(Reply::json(200, commits(&[t + 2 * DAY - 3600])));
+    now
+}
+
+fn metrics(mock: &MockGitHub, cache: &std::path::Path, extra: &[&str]) -> common::Transcript {
+    slipway()
+        .env("GITHUB_TOKEN", "ghs_metricstoken")
+        .env("GITHUB_API_URL", mock.url())
+        .args([
+            "metrics",
+            "--repo",
+            "octo-org/octo-repo",
+            "--job-sample",
+            "1",
+            "--cache-dir",
+        ])
+        .arg_path(cache)
+        .args(extra)
+        .current_dir(cache)
+        .run()
+}
+
+#[test]
+fn figures_match_the_hand_computed_history() {
+    let mock = MockGitHub::start();
+    script(&mock, false);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    let d = &r["dora"];
+    // d1, d2, d4, d5 succeeded (the rollback d6 is not a change); 4 in 30 days.
+    assert_eq!(d["frequency"]["deployments"], 4);
+    assert_eq!(d["frequency"]["per_day"], 0.13);
+    assert_eq!(d["frequency"]["per_week"], 0.93);
+    assert_eq!(d["frequency"]["band"], "medium");
+    assert_eq!(d["pending"], 1);
+    // Lead times 7300, 86600, 7300: median 7300, p90 86600.
+    assert_eq!(d["lead_time"]["samples"], 3);
+    assert_eq!(d["lead_time"]["median_s"], 7300.0);
+    assert_eq!(d["lead_time"]["p90_s"], 86600.0);
+    assert_eq!(d["lead_time"]["band"], "high");
+    // d3 failed, d5 was rolled back: 2 of 5 finished changes.
+    assert_eq!(d["change_failure_rate"]["failed"], 2);
+    assert_eq!(d["change_failure_rate"]["total"], 5);
+    assert_eq!(d["change_failure_rate"]["percent"], 40.0);
+    assert_eq!(d["change_failure_rate"]["band"], "low");
+    let kinds: Vec<&str> = d["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["failed", "rolled-back"]);
+    // Restores 3640 and 1750.
+    assert_eq!(d["time_to_restore"]["samples"], 2);
+    assert_eq!(d["time_to_restore"]["median_s"], 1750.0);
+    assert_eq!(d["time_to_restore"]["p90_s"], 3640.0);
+    assert_eq!(d["time_to_restore"]["band"], "elite");
+
+    let wf = r["pipelines"]["workflows"].as_array().unwrap();
+    let ci = wf.iter().find(|w| w["workflow"] == "ci").unwrap();
+    assert_eq!(ci["runs"], 200);
+    assert_eq!(ci["in_progress"], 3);
+    assert_eq!(ci["success_rate"], 75.0);
+    assert_eq!(ci["p50_s"], 120.0);
+    assert_eq!(ci["p95_s"], 600.0);
+    assert_eq!(ci["queue_p50_s"], 30.0);
+    assert_eq!(ci["clamped"], 1);
+    assert_eq!(ci["jobs"][0]["job"], "test");
+    let cd = wf.iter().find(|w| w["workflow"] == "cd").unwrap();
+    assert_eq!(
+        (cd["runs"].as_u64(), cd["reruns"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(
+        !r["pipelines"]["slowest_steps"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Default targets: failure rate 40 % > 5 %, restore 29m 10s > 15m; the build is fine.
+    let targets: Vec<&str> = r["breaches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["change-failure-rate", "time-to-restore"]);
+    let notes = r["notes"].as_array().unwrap();
+    assert!(notes.iter().any(|n| {
+        n.as_str()
+            .unwrap()
+            .contains("3 run(s) still queued or in progress")
+    }));
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("clock skew"))
+    );
+
+    // One request per page and per item that needs one, none of them twice except retries:
+    // rate limit, 3 run pages (+1 after the secondary limit), 3 deployment pages, 7 status
+    // lists (+1 after the 502), 4 pull lookups, 3 pull commit lists, 2 job lists.
+    let reqs = mock.requests();
+    assert_eq!(
+        reqs.len(),
+        1 + 4 + 3 + 8 + 4 + 3 + 2,
+        "{:#?}",
+        reqs.iter()
+            .map(|r| format!("{} {}", r.path, r.query))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(r["api"]["requests"], 1 + 3 + 3 + 7 + 4 + 3 + 2);
+    assert!(!t.stdout.contains("ghs_metricstoken") && !t.stderr.contains("ghs_metricstoken"));
+}
+
+#[test]
+fn a_rerun_sends_the_etag_and_reuses_the_cached_page_on_304() {
+    let mock = MockGitHub::start();
+    script(&mock, true);
+    let dir = tempfile::tempdir().unwrap();
+    let first = metrics(&mock, dir.path(), &["--json"]);
+    first.code(0);
+    let second = metrics(&mock, dir.path(), &["--json"]);
+    second.code(0);
+    let page1 = "environment=production&per_page=100&page=1";
+    let asked: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/deployments") && r.query == page1)
+        .collect();
+    assert_eq!(asked.len(), 2);
+    assert_eq!(asked[0].header("if-none-match"), None);
+    assert_eq!(
+        asked[1].header("if-none-match"),
+        Some("W/\"deployments-1\"")
+    );
+    let a: Value = serde_json::from_str(&first.stdout).unwrap();
+    let b: Value = serde_json::from_str(&second.stdout).unwrap();
+    assert_eq!(b["api"]["not_modified"], 1);
+    // Finished deployments keep their statuses: the cached ones are not asked for again, the
+    // queued one (d7) is.
+    let status_requests = |id: u64| {
+        mock.requests()
+            .iter()
+            .filter(|r| r.path == format!("{REPO}/deployments/{id}/statuses"))
+            .count()
+    };
+    assert_eq!(status_requests(1), 1);
+    assert_eq!(status_requests(7), 2);
+    assert_eq!(b["api"]["settled"], 5);
+    assert_eq!(a["dora"], b["dora"]);
+}
+
+#[test]
+fn the_table_and_markdown_show_bands_and_missed_targets() {
+    let mock = MockGitHub::start();
+    script(&mock, false);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(
+        &mock,
+        dir.path(),
+        &["--markdown", "m.md", "--fail-on-breach"],
+    );
+    t.code(1);
+    assert!(
+        t.stdout.contains("change failure rate    40% (2 of 5)"),
+        "{}",
+        t.stdout
+    );
+    assert!(t.stdout.contains("Targets missed"));
+    let md = std::fs::read_to_string(dir.path().join("m.md")).unwrap();
+    assert!(
+        md.contains("| change failure rate | 40% (2 of 5) | low |"),
+        "{md}"
+    );
+    assert!(md.contains("```mermaid\nxychart-beta"));
+    assert!(md.contains("- **time-to-restore**"));
+}
+
+#[test]
+fn a_repository_without_deployments_has_no_data_not_zero() {
+    let mock = MockGitHub::start();
+    let since = slipway::metrics::time::date(now() - 30 * DAY);
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    mock.on(
+        "GET",
+        &format!("{REPO}/actions/runs?created=%3E%3D{since}&per_page=100&page=1"),
+    )
+    .then(Reply::json(200, r#"{"total_count":0,"workflow_runs":[]}"#));
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::json(200, "[]"));
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_eq!(r["dora"]["frequency"], Value::Null);
+    assert_eq!(r["dora"]["change_failure_rate"], Value::Null);
+    assert!(
+        r["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("no data (not zero)")
+    );
+    assert_eq!(r["breaches"], json!([]));
+    let t = metrics(&mock, dir.path(), &[]);
+    assert!(
+        t.stdout.contains("deployment frequency   no data"),
+        "{}",
+        t.stdout
+    );
+}
+
+#[test]
+fn a_token_without_the_deployments_permission_is_explained() {
+    let mock = MockGitHub::start();
+    let since = slipway::metrics::time::date(now() - 30 * DAY);
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    mock.on(
+        "GET",
+        &format!("{REPO}/actions/runs?created=%3E%3D{since}&per_page=100&page=1"),
+    )
+    .then(Reply::json(200, r#"{"total_count":0,"workflow_runs":[]}"#));
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::error(403, "Resource not accessible by integration"));
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &[]);
+    t.code(2);
+    assert!(
+        t.stderr.contains("error: listing deployments failed"),
+        "{}",
+        t.stderr
+    );
+    assert!(
+        t.stderr.contains("Resource not accessible by integration"),
+        "{}",
+        t.stderr
+    );
+    assert!(
+        t.stderr.contains("needs `deployments: read`"),
+        "{}",
+        t.stderr
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = slipway()
+        .env("GITHUB_TOKEN", "ghs_x")
+        .args(["metrics", "--repo", "o/r", "--since", "30"])
+        .current_dir(dir.path())
+        .run();
+    t.code(2);
+    assert!(
+        t.stderr.contains("`--since 30` is not a span"),
+        "{}",
+        t.stderr
+    );
+    assert!(t.stderr.contains("hint: use a number and a unit"));
+}
+
+/// Pixels of `color` in an RGBA screenshot.
+fn count_color(png_bytes: &[u8], rgb: (u8, u8, u8)) -> usize {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let step = info.color_type.samples();
+    buf[..info.buffer_size()]
+        .chunks(step)
+        .filter(|p| {
+            let close = |a: u8, b: u8| a.abs_diff(b) <= 6;
+            close(p[0], rgb.0) && close(p[1], rgb.1) && close(p[2], rgb.2)
+        })
+        .count()
+}
+
+#[test]
+fn the_html_dashboard_renders_every_chart_in_headless_chromium() {
+    let chromium = match std::env::var("SLIPWAY_CHROMIUM") {
+        Ok(c) if !c.is_empty() => c,
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("SLIPWAY_CHROMIUM is not set on CI: scripts/test.d/metrics.sh installs chromium")
+        }
+        _ => {
+            eprintln!(
+                "note: SLIPWAY_CHROMIUM not set: the HTML dashboard is not opened in a browser"
+            );
+            return;
+        }
+    };
+    let mock = MockGitHub::start();
+    script(&mock, false);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--html", "report.html"]);
+    t.code(0);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(!html.contains("<script"), "no script needed");
+    for external in ["src=", "href=", "url(", "@import"] {
+        assert!(
+            !html.contains(external),
+            "`{external}` in the page: it must not load anything"
+        );
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("shot.png");
+    let out = std::process::Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1000,1400",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!(
+            "file://{}",
+            dir.path().join("report.html").display()
+        ))
+        .output()
+        .unwrap_or_else(|e| panic!("SLIPWAY_CHROMIUM={chromium} does not run: {e}"));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed:\n{log}");
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("Refused to"))
+        .collect();
+    assert!(
+        console.is_empty(),
+        "console errors:\n{}",
+        console.join("\n")
+    );
+    let png = std::fs::read(&shot).expect("chromium wrote the screenshot");
+    for (chart, hex) in slipway::metrics::html::COLORS {
+        let rgb = (
+            u8::from_str_radix(&hex[1..3], 16).unwrap(),
+            u8::from_str_radix(&hex[3..5], 16).unwrap(),
+            u8::from_str_radix(&hex[5..7], 16).unwrap(),
+        );
+        let n = count_color(&png, rgb);
+        assert!(n > 200, "the {chart} chart is blank ({n} pixels of {hex})");
+    }
+}
+
+#[test]
+fn a_used_up_rate_limit_stops_before_any_listing() {
+    let mock = MockGitHub::start();
+    let body = r#"{"resources":{"core":{"limit":5000,"used":5000,"remaining":0,"reset":4102444800}},"rate":{"limit":5000,"used":5000,"remaining":0,"reset":4102444800}}"#;
+    mock.on("GET", "/rate_limit").then(Reply::json(200, body));
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &[]);
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("error: the GitHub rate limit is used up until 2100-01-01T00:00:00Z"),
+        "{}",
+        t.stderr
+    );
+    assert_eq!(mock.requests().len(), 1);
+}
+
+#[test]
+fn the_report_becomes_a_sticky_comment() {
+    let mock = MockGitHub::start();
+    script(&mock, false);
+    let comments = format!("{REPO}/issues/17/comments");
+    mock.on("GET", &comments).then(Reply::json(200, "[]"));
+    let mut posted = metrics_fixture("issue-comment.json");
+    posted["html_url"] = json!("https://github.com/octo-org/octo-repo/issues/17#issuecomment-1");
+    mock.on("POST", &comments)
+        .then(Reply::json(201, posted.to_string()));
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--comment", "17"]);
+    t.code(0);
+    let post = mock
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    let body: Value = serde_json::from_str(&post.body).unwrap();
+    let text = body["body"].as_str().unwrap();
+    assert!(
+        text.starts_with("<!-- slipway-metrics -->\n## Delivery metrics: octo-org/octo-repo"),
+        "{text}"
+    );
+    assert!(
+        t.stderr.contains("posted the report on #17"),
+        "{}",
+        t.stderr
+    );
+}
+
+#[test]
+fn inside_actions_the_report_goes_to_the_step_summary_and_breaches_become_warnings() {
+    let mock = MockGitHub::start();
+    script(&mock, false);
+    let dir = tempfile::tempdir().unwrap();
+    let t = slipway()
+        .in_actions()
+        .env("GITHUB_TOKEN", "ghs_metricstoken")
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .args(["metrics", "--job-sample", "0", "--cache-dir"])
+        .arg_path(dir.path())
+        .current_dir(dir.path())
+        .run();
+    t.code(0);
+    assert!(
+        t.summary
+            .contains("## Delivery metrics: octo-org/octo-repo (`production`)"),
+        "{}",
+        t.summary
+    );
+    assert!(t.summary.contains("```mermaid"));
+    assert!(t.summary.len() < 1024 * 1024);
+    assert!(
+        t.stderr
+            .contains("::warning title=slipway metrics%3A target missed::2 of 5 deployments"),
+        "{}",
+        t.stderr
+    );
+    assert!(!t.summary.contains("ghs_metricstoken"));
+}
