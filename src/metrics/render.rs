@@ -213,6 +213,9 @@ pub fn markdown(r: &Report) -> String {
     }
     let weeks = &r.dora.weeks;
     if r.dora.frequency.is_some() && !weeks.is_empty() {
+        let gaps = weeks
+            .iter()
+            .any(|w| w.lead_time_s.is_none() || w.failure_rate.is_none() || w.restore_s.is_none());
         let x: Vec<String> = weeks
             .iter()
             .map(|w| format!("\"{}\"", &w.start[5..]))
