@@ -259,6 +259,12 @@ pub fn markdown(r: &Report) -> String {
                 .map(|w| w.restore_s.unwrap_or(0.0) / 60.0)
                 .collect(),
         ));
+        if gaps {
+            // NOTE: xychart-beta has no gaps: a week without data has to be drawn as 0.
+            out.push_str(
+                "\n_A week without data (no deployment, failure or restore) is drawn as 0._\n",
+            );
+        }
     }
     let _ = writeln!(
         out,
