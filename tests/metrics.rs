@@ -682,3 +682,69 @@ fn inside_actions_the_report_goes_to_the_step_summary_and_breaches_become_warnin
     );
     assert!(!t.summary.contains("ghs_metricstoken"));
 }
+
+#[test]
+fn missed_targets_go_to_the_configured_webhook_with_notify() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut len = 0;
+        loop {
+            let mut h = String::new();
+            reader.read_line(&mut h).unwrap();
+            if h.trim_end().is_empty() {
+                break;
+            }
+            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).unwrap();
+        let mut s = stream;
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        tx.send(String::from_utf8(body).unwrap()).unwrap();
+    });
+    let mock = MockGitHub::start();
+    script(&mock, false);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("slipway.yml"),
+        "version: 1\nnotify: { webhook-secret: METRICS_HOOK }\n",
+    )
+    .unwrap();
+    let t = slipway()
+        .env("GITHUB_TOKEN", "ghs_metricstoken")
+        .env("GITHUB_API_URL", mock.url())
+        .env("METRICS_HOOK", &hook)
+        .args([
+            "metrics",
+            "--repo",
+            "octo-org/octo-repo",
+            "--job-sample",
+            "0",
+            "--no-cache",
+            "--notify",
+            "--fail-on-breach",
+        ])
+        .current_dir(dir.path())
+        .run();
+    t.code(1);
+    let body: Value =
+        serde_json::from_str(&rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap())
+            .unwrap();
+    assert_eq!(body["event"]["event"], "metrics-breach");
+    assert_eq!(
+        body["event"]["breaches"][0]["target"],
+        "change-failure-rate"
+    );
+    assert_eq!(
+        body["title"],
+        "octo-org/octo-repo: 2 delivery target(s) missed"
+    );
+    assert!(t.stderr.contains("note: sent to webhook"), "{}", t.stderr);
+}

@@ -213,6 +213,9 @@ pub fn markdown(r: &Report) -> String {
     }
     let weeks = &r.dora.weeks;
     if r.dora.frequency.is_some() && !weeks.is_empty() {
+        let gaps = weeks
+            .iter()
+            .any(|w| w.lead_time_s.is_none() || w.failure_rate.is_none() || w.restore_s.is_none());
         let x: Vec<String> = weeks
             .iter()
             .map(|w| format!("\"{}\"", &w.start[5..]))
@@ -256,6 +259,12 @@ pub fn markdown(r: &Report) -> String {
                 .map(|w| w.restore_s.unwrap_or(0.0) / 60.0)
                 .collect(),
         ));
+        if gaps {
+            // NOTE: xychart-beta has no gaps: a week without data has to be drawn as 0.
+            out.push_str(
+                "\n_A week without data (no deployment, failure or restore) is drawn as 0._\n",
+            );
+        }
     }
     let _ = writeln!(
         out,
