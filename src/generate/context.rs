@@ -238,10 +238,9 @@ pub struct Release {
 /// Notification settings.
 #[derive(Debug, Clone, Serialize)]
 pub struct Notify {
-    /// Name of the Slack webhook secret.
-    pub slack_secret: Option<String>,
-    /// Name of the generic webhook secret.
-    pub webhook_secret: Option<String>,
+    /// Every secret `slipway notify` reads (webhooks, SMTP), each passed to the notify step
+    /// under its own name.
+    pub secrets: Vec<String>,
 }
 
 /// The context could not be built from this config and repository.
@@ -393,16 +392,7 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
             floating_major_tag: config.release.floating_major_tag,
         },
         notify: Notify {
-            slack_secret: config
-                .notify
-                .slack_webhook_secret
-                .as_ref()
-                .map(|s| s.as_str().to_owned()),
-            webhook_secret: config
-                .notify
-                .webhook_secret
-                .as_ref()
-                .map(|s| s.as_str().to_owned()),
+            secrets: notify_secrets(&config.notify),
         },
         manual_environments,
     };
@@ -641,6 +631,29 @@ fn node_scripts(root: &Path, dir: &str, language: Language) -> Option<BTreeSet<S
     Some(scripts.keys().cloned().collect())
 }
 
+/// The secret names `slipway notify` reads, in a stable order without repeats. The SMTP ones
+/// only when email is configured: without addresses nothing reads them.
+fn notify_secrets(notify: &crate::config::Notify) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let email = !notify.email.is_empty();
+    for name in [
+        notify.slack_webhook_secret.as_ref(),
+        notify.webhook_secret.as_ref(),
+        notify.smtp_host_secret.as_ref().filter(|_| email),
+        notify.smtp_port_secret.as_ref().filter(|_| email),
+        notify.smtp_user_secret.as_ref().filter(|_| email),
+        notify.smtp_password_secret.as_ref().filter(|_| email),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !names.iter().any(|n| n == name.as_str()) {
+            names.push(name.as_str().to_owned());
+        }
+    }
+    names
+}
+
 /// Maven and Gradle builds use the wrapper only when the tests do.
 fn wrapper_aware(build: &str, test_command: Option<&str>) -> String {
     let uses = |w: &str| test_command.is_some_and(|t| t.starts_with(w));
@@ -755,6 +768,24 @@ fn environments(config: &Config) -> Result<Vec<Environment>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notify_passes_every_secret_it_reads_once_and_smtp_only_with_addresses() {
+        let name = |n: &str| Some(crate::config::SecretName::try_from(n.to_owned()).unwrap());
+        let mut notify = crate::config::Notify {
+            slack_webhook_secret: name("HOOKS"),
+            webhook_secret: name("HOOKS"),
+            smtp_host_secret: name("SMTP_HOST"),
+            smtp_password_secret: name("SMTP_PASSWORD"),
+            ..Default::default()
+        };
+        assert_eq!(notify_secrets(&notify), ["HOOKS"]);
+        notify.email = vec!["ops@example.com".into()];
+        assert_eq!(
+            notify_secrets(&notify),
+            ["HOOKS", "SMTP_HOST", "SMTP_PASSWORD"]
+        );
+    }
 
     fn stacks(json: serde_json::Value) -> Stacks {
         let subprojects = json["subprojects"]
