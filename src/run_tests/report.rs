@@ -452,6 +452,19 @@ impl Collector {
         }
     }
 
+    /// Adds `seconds` to the recorded time of `key` (a test file, or a Go package).
+    pub fn timing(&mut self, key: &str, seconds: f64) {
+        if !seconds.is_finite() || seconds <= 0.0 {
+            return;
+        }
+        match self.report.timings.get_mut(key) {
+            Some(t) => *t += seconds,
+            None => {
+                self.report.timings.insert(key.to_owned(), seconds);
+            }
+        }
+    }
+
     /// Records a file that was read.
     pub fn file(&mut self, name: &str) {
         self.report.files.push(name.to_owned());
