@@ -82,7 +82,7 @@ pub struct RunTestsArgs {
     /// directory of them (every shard's, restored from a cache), e.g. `--timings
     /// _slipway/timings`; a missing path weighs files by size.
     #[arg(long, value_name = "PATH", env = "SLIPWAY_TIMINGS")]
-    pub timings: Option<PathBuf>,
+    pub timings: Option<String>,
     /// Re-run failed tests up to N times; a test that then passes is flaky, e.g. `--retries 2`.
     #[arg(long, value_name = "N", default_value_t = 0, env = "SLIPWAY_RETRIES")]
     pub retries: u32,
@@ -174,6 +174,10 @@ pub fn run(args: RunTestsArgs) -> Result<u8, Failure> {
         gates,
     } = args;
     let stack = parse_stack(&stack)?;
+    // An empty action input arrives as an empty variable: no timings.
+    let timings = timings
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| dir.join(t.trim()));
     let working_directory = parse_working_directory(&working_directory)?;
     let collect_coverage = parse_bool("coverage", &collect_coverage, false)?;
     if !dir.join(&working_directory).is_dir() {
