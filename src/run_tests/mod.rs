@@ -283,11 +283,9 @@ fn read(
         }
     }
     let mut report = Report::default();
-    for path in &files {
-        // One collector per file: a file that turns out malformed halfway counts nothing.
-        let mut one = Collector::new();
-        match parse::result_file(path, &label(&settings.root, path), &mut one) {
-            Ok(()) => report.absorb(one.finish()),
+    for parsed in parse_all(&settings.root, &files) {
+        match parsed {
+            Ok(one) => report.absorb(one),
             Err(p) => c.problem(p),
         }
     }
@@ -310,6 +308,46 @@ fn read(
     report.absorb(c.finish());
     report.round_times();
     Ok(report)
+}
+
+/// Parses result files on every core, one collector per file (a file that turns out malformed
+/// halfway counts nothing); the results come back in the order of `files`.
+fn parse_all(root: &Path, files: &[PathBuf]) -> Vec<Result<Report, report::Problem>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let one = |path: &PathBuf| {
+        let mut c = Collector::new();
+        parse::result_file(path, &label(root, path), &mut c).map(|()| c.finish())
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(files.len());
+    if threads <= 1 {
+        return files.iter().map(one).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<Report, report::Problem>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(i) else {
+                            break;
+                        };
+                        mine.push((i, one(path)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Coverage globs; a pattern without glob characters that names no file is a problem (the
