@@ -79,6 +79,9 @@ pub enum Command {
         after_help = "Examples:\n  slipway setup-environment                              plan from detection, print it\n  slipway setup-environment --stacks rust,node --json    the plan as JSON\n  SLIPWAY_WORKING_DIRECTORY=backend slipway setup-environment\n  slipway setup-environment --environment staging        check its secrets, export its variables\n\nIn Actions the plan becomes step outputs (rust-version, node-version, cache-key ...) that the\nsetup-environment action feeds to pinned setup actions and actions/cache."
     )]
     SetupEnvironment(SetupEnvironmentArgs),
+    /// Repository-wide quality decisions over every subproject's test reports.
+    #[command(subcommand)]
+    Quality(crate::quality::cli::QualityCommand),
 }
 
 /// Arguments of `slipway setup-environment`. Values are strings validated by
@@ -337,6 +340,7 @@ impl Command {
             Self::RunTests(a) if a.command.is_some() => "run-tests merge",
             Self::RunTests(_) => "run-tests",
             Self::SetupEnvironment(_) => "setup-environment",
+            Self::Quality(crate::quality::cli::QualityCommand::Gate(_)) => "quality gate",
         }
     }
 }
@@ -404,6 +408,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Release(args) => run_release(args),
         Command::RunTests(args) => crate::run_tests::cli::run(*args),
         Command::SetupEnvironment(args) => run_setup_environment(args),
+        Command::Quality(command) => crate::quality::cli::run(command),
     }
 }
 

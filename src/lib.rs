@@ -12,6 +12,7 @@ pub mod fsutil;
 pub mod generate;
 pub mod github;
 pub mod init;
+pub mod quality;
 pub mod release;
 pub mod run_tests;
 pub mod security;

@@ -88,12 +88,18 @@ impl Junit {
                 };
                 let status = attrs.get("status").or_else(|| attrs.get("result"));
                 let skipped = status.is_some_and(|s| {
-                    ["skipped", "skip", "notrun", "disabled", "ignored", "suppressed"]
-                        .iter()
-                        .any(|k| s.eq_ignore_ascii_case(k))
+                    [
+                        "skipped",
+                        "skip",
+                        "notrun",
+                        "disabled",
+                        "ignored",
+                        "suppressed",
+                    ]
+                    .iter()
+                    .any(|k| s.eq_ignore_ascii_case(k))
                 });
-                if skipped || attrs.get("disabled").is_some_and(|d| d == "true")
-                {
+                if skipped || attrs.get("disabled").is_some_and(|d| d == "true") {
                     case.result(Outcome::Skipped, "disabled", "");
                 }
                 self.case = Some(case);
@@ -178,7 +184,9 @@ impl Xunit {
                         time_s: attrs.num("time").unwrap_or(0.0),
                         ..Case::default()
                     };
-                    let result = attrs.get("result").map_or_else(|| "Pass".to_owned(), |r| r.into_owned());
+                    let result = attrs
+                        .get("result")
+                        .map_or_else(|| "Pass".to_owned(), |r| r.into_owned());
                     self.case = Some((case, result));
                 }
                 "failure" => {

@@ -47,7 +47,9 @@ impl Trx {
                         time_s: attrs.get("duration").map_or(0.0, |d| duration(&d)),
                         ..Case::default()
                     };
-                    let outcome = attrs.get("outcome").map_or_else(|| "Passed".to_owned(), |o| o.into_owned());
+                    let outcome = attrs
+                        .get("outcome")
+                        .map_or_else(|| "Passed".to_owned(), |o| o.into_owned());
                     self.stack.push((case, outcome, false));
                 }
                 _ => {}

@@ -244,7 +244,10 @@ pub fn walk<R: BufRead>(
     if depth > 0 {
         return Err(XmlError {
             offset: reader.buffer_position(),
-            message: format!("not valid XML: the file ends inside `<{}>`", path[depth - 1]),
+            message: format!(
+                "not valid XML: the file ends inside `<{}>`",
+                path[depth - 1]
+            ),
         });
     }
     if !saw_root {
