@@ -80,7 +80,10 @@ pub enum Command {
     )]
     SetupEnvironment(SetupEnvironmentArgs),
     /// Repository-wide quality decisions over every subproject's test reports.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  slipway quality gate --subproject api=success --subproject web=skipped --baseline base/quality.json\n\nThe quality workflow's gate job runs `slipway quality gate` after the coverage jobs."
+    )]
     Quality(crate::quality::cli::QualityCommand),
 }
 

@@ -19,6 +19,8 @@ const COMMANDS: &[&[&str]] = &[
     &["run-tests"],
     &["run-tests", "merge"],
     &["setup-environment"],
+    &["quality"],
+    &["quality", "gate"],
 ];
 
 #[test]
