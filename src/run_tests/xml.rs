@@ -49,30 +49,68 @@ pub enum Node<'a> {
 /// report shows it (a failure's own text carries the trace).
 pub const SKIPPED_TEXT: &[&str] = &["system-out", "system-err", "StdOut", "StdErr"];
 
-/// The attributes of one opening tag, read lazily from the parser's buffer: nothing is copied
-/// unless a value holds an entity, and attributes no parser asks for cost nothing.
+/// The attributes of one opening tag, scanned once into spans of the parser's buffer: nothing
+/// is copied unless a value holds an entity.
 #[derive(Debug)]
-pub struct Attrs<'a>(&'a BytesStart<'a>);
+pub struct Attrs<'a> {
+    raw: &'a str,
+    spans: &'a [Span],
+    owned: &'a [(String, String)],
+}
+
+/// Byte ranges of one attribute's local name and raw value in the tag's text.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    key: (usize, usize),
+    value: (usize, usize),
+}
+
+/// Scans the attributes of `e` into `spans` (and `owned`, for values the parser had to copy).
+fn scan(e: &BytesStart<'_>, spans: &mut Vec<Span>, owned: &mut Vec<(String, String)>) {
+    spans.clear();
+    owned.clear();
+    let raw: &str = e;
+    let base = raw.as_ptr() as usize;
+    let within = |s: &str| {
+        let start = (s.as_ptr() as usize).wrapping_sub(base);
+        (start <= raw.len() && start + s.len() <= raw.len()).then_some((start, start + s.len()))
+    };
+    for attr in e.attributes().with_checks(false).flatten() {
+        let key = attr.key.local_name().into_inner();
+        let spanned = match &attr.value {
+            Cow::Borrowed(v) => within(key).zip(within(v)),
+            Cow::Owned(_) => None,
+        };
+        match spanned {
+            Some((key, value)) => spans.push(Span { key, value }),
+            None => owned.push((key.to_owned(), attr.value.into_owned())),
+        }
+    }
+}
 
 impl<'a> Attrs<'a> {
     /// The value of the attribute with this local name, entities resolved.
     pub fn get(&self, name: &str) -> Option<Cow<'a, str>> {
-        let e: &'a BytesStart<'a> = self.0;
-        for attr in e.attributes().with_checks(false).flatten() {
-            if attr.key.local_name().into_inner() != name {
-                continue;
+        let raw: &'a str = self.raw;
+        let text: Cow<'a, str> = match self
+            .spans
+            .iter()
+            .find(|s| raw.get(s.key.0..s.key.1) == Some(name))
+        {
+            Some(s) => Cow::Borrowed(raw.get(s.value.0..s.value.1)?),
+            None => {
+                let owned: &'a [(String, String)] = self.owned;
+                Cow::Borrowed(owned.iter().find(|(k, _)| k == name)?.1.as_str())
             }
-            let text = attr.value;
-            if !text.contains('&') {
-                return Some(text);
-            }
-            return Some(Cow::Owned(
-                quick_xml::escape::unescape(&text)
-                    .map(Cow::into_owned)
-                    .unwrap_or_else(|_| text.into_owned()),
-            ));
+        };
+        if !text.contains('&') {
+            return Some(text);
         }
-        None
+        Some(Cow::Owned(
+            quick_xml::escape::unescape(&text)
+                .map(Cow::into_owned)
+                .unwrap_or_else(|_| text.into_owned()),
+        ))
     }
 
     /// The value parsed as a number, when present and numeric.
@@ -111,6 +149,8 @@ pub fn walk<R: BufRead>(
     let mut keep: Vec<bool> = Vec::new();
     let mut saw_root = false;
     let mut after_ref = false;
+    let mut spans: Vec<Span> = Vec::new();
+    let mut owned: Vec<(String, String)> = Vec::new();
     let at = |reader: &Reader<R>, message: String| XmlError {
         offset: reader.buffer_position(),
         message,
@@ -137,7 +177,12 @@ pub fn walk<R: BufRead>(
             Event::Start(e) => {
                 saw_root = true;
                 let name = local_name(&e);
-                let attrs = Attrs(&e);
+                scan(&e, &mut spans, &mut owned);
+                let attrs = Attrs {
+                    raw: &e,
+                    spans: &spans,
+                    owned: &owned,
+                };
                 f(Node::Open {
                     name,
                     attrs: &attrs,
@@ -158,7 +203,12 @@ pub fn walk<R: BufRead>(
             Event::Empty(e) => {
                 saw_root = true;
                 let name = local_name(&e);
-                let attrs = Attrs(&e);
+                scan(&e, &mut spans, &mut owned);
+                let attrs = Attrs {
+                    raw: &e,
+                    spans: &spans,
+                    owned: &owned,
+                };
                 f(Node::Open {
                     name,
                     attrs: &attrs,
@@ -345,6 +395,33 @@ mod tests {
     fn texts_entities_and_cdata_are_read() {
         let got = names("<a><b>x &amp; y&#33;<![CDATA[<z>]]></b><c/></a>").unwrap();
         assert_eq!(got, vec!["b=x & y!<z>", "c=", "a="]);
+    }
+
+    #[test]
+    fn attributes_are_read_by_local_name_with_entities_resolved() {
+        let xml = r#"<a xmlns:x="u" x:name="one &amp; two" time=" 1.5 " empty=""/>"#;
+        let mut seen = Vec::new();
+        walk(xml.as_bytes(), |n| {
+            if let Node::Open { attrs, .. } = n {
+                seen.push((
+                    attrs.get("name").map(Cow::into_owned),
+                    attrs.num("time"),
+                    attrs.get("empty").map(Cow::into_owned),
+                    attrs.get("missing").map(Cow::into_owned),
+                ));
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            vec![(
+                Some("one & two".into()),
+                Some(1.5),
+                Some(String::new()),
+                None
+            )]
+        );
     }
 
     #[test]
