@@ -209,6 +209,55 @@ fn the_coverage_drop_gate_compares_with_a_baseline_report() {
 }
 
 #[test]
+fn the_baseline_can_be_a_downloaded_artifact_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = dir.path().join("previous");
+    // A previous run's artifact: one shard report with coverage.
+    let t = slipway()
+        .args([
+            "run-tests",
+            "--skip-run",
+            "--allow-empty",
+            "--coverage-min",
+            "0",
+        ])
+        .args(["--shard", "1/1", "--output-dir"])
+        .arg_path(&artifact)
+        .args(["--coverage", &fixture("coverage/lcov.info")])
+        .current_dir(dir.path())
+        .run();
+    t.code(0);
+    let t = skip_run(dir.path())
+        .args([
+            "--json",
+            "--allow-empty",
+            "--coverage-min",
+            "0",
+            "--baseline",
+        ])
+        .arg_path(&artifact)
+        .args(["--coverage", &fixture("coverage/lcov.info")])
+        .run();
+    t.code(0);
+    let gates = json(&t.stdout)["gates"].clone();
+    assert_eq!(gates[2]["name"], "coverage-drop", "{t}");
+    assert_eq!(gates[2]["actual"], 0.0, "{t}");
+    // An empty directory is no baseline: said, not skipped.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let t = skip_run(dir.path())
+        .args(["--allow-empty", "--baseline"])
+        .arg_path(&empty)
+        .run();
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("holds no `quality.json` or `report*.json`"),
+        "{t}"
+    );
+}
+
+#[test]
 fn merge_combines_shard_reports_into_one_decision() {
     let dir = tempfile::tempdir().unwrap();
     for (shard, file) in [("1", "jest.xml"), ("2", "mocha.xml")] {

@@ -452,12 +452,31 @@ pub fn merge(reports: &[PathBuf]) -> Result<Report, Error> {
     Ok(merged)
 }
 
-/// The coverage percent of a baseline report (`report.json` or `--json` output).
+/// The coverage percent of a baseline: a report file (`report.json`, `--json` output, a
+/// `quality.json`), or the directory of a previous run's downloaded artifact, whose
+/// `quality.json` or `report*.json` files are read (shard reports merged).
 fn read_baseline(path: &Path) -> Result<f64, Error> {
     let err = |message: String| Error::Baseline {
         path: path.to_path_buf(),
         message,
     };
+    if path.is_dir() {
+        let quality = expand(path, &["**/quality.json".to_owned()])?;
+        if let Some(q) = quality.first() {
+            return read_baseline(q);
+        }
+        let reports = expand(path, &["**/report*.json".to_owned()])?;
+        if reports.is_empty() {
+            return Err(err(
+                "the directory holds no `quality.json` or `report*.json`".into(),
+            ));
+        }
+        let merged = merge(&reports).map_err(|e| err(e.to_string()))?;
+        return merged
+            .coverage
+            .map(|c| c.percent)
+            .ok_or_else(|| err("its reports have no coverage".into()));
+    }
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
     value
