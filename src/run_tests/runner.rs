@@ -498,13 +498,11 @@ pub fn instrument(command: &str, ctx: &Context<'_>) -> Vec<Step> {
         let files = test_files(&sub, &rel, ctx.timings, true);
         // NOTE: `node --test` runs the files it is given instead of discovering them; with
         // files already named on the command line, leave the selection to the user.
-        if !words
+        let named = words
             .iter()
-            .any(|w| w.ends_with(".js") || w.ends_with(".mjs"))
-        {
-            if shard_args(&mut shell, &files, ctx).is_none() {
-                return Vec::new();
-            }
+            .any(|w| w.ends_with(".js") || w.ends_with(".mjs"));
+        if !named && shard_args(&mut shell, &files, ctx).is_none() {
+            return Vec::new();
         }
         let mut s = step(shell, vec![out.display().to_string()]);
         s.coverage = cov.into_iter().collect();

@@ -250,10 +250,8 @@ pub fn walk<R: BufRead>(
                     push_capped(&mut texts[depth - 1], &t.xml10_content());
                 }
             }
-            Event::CData(t) => {
-                if depth > 0 && keep[depth - 1] && texts[depth - 1].len() < TEXT_LIMIT {
-                    push_capped(&mut texts[depth - 1], &t);
-                }
+            Event::CData(t) if depth > 0 && keep[depth - 1] => {
+                push_capped(&mut texts[depth - 1], &t);
             }
             Event::GeneralRef(r) => {
                 after_ref = true;
