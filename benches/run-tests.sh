@@ -2,6 +2,7 @@
 # Benchmark: slipway run-tests against junitparser (JUnit) and pycobertura (Cobertura), side by
 # side with hyperfine, plus peak memory on a single 1 GB JUnit file (/usr/bin/time -f %M).
 # Usage: benches/run-tests.sh   (builds nothing: run `cargo build --release` first)
+# slipway parses result files on every core; the ratios are printed for wall and CPU time.
 # Env: BENCH_DIR (default /tmp/slipway-bench), VENV (default /tmp/bench-venv).
 set -euo pipefail
 
@@ -101,9 +102,13 @@ hyperfine --warmup 1 --runs 3 --export-json "$dir/cobertura.json" \
 ratio() {
   "$venv/bin/python" - "$1" <<'PY'
 import json, sys
-r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
+res = json.load(open(sys.argv[1]))["results"]
+r = {x["command"]: x["mean"] for x in res}
+cpu = {x["command"]: x["user"] + x["system"] for x in res}
 (a, ta), (b, tb) = list(r.items())
-print(f"{b} / {a}: {tb / ta:.1f}x ({a} {ta:.2f}s, {b} {tb:.2f}s)")
+# CPU time too: on a shared machine wall time swings with the load, CPU time less so.
+print(f"{b} / {a}: {tb / ta:.1f}x wall ({a} {ta:.2f}s, {b} {tb:.2f}s); "
+      f"{cpu[b] / cpu[a]:.1f}x CPU ({a} {cpu[a]:.2f}s, {b} {cpu[b]:.2f}s)")
 PY
 }
 echo "== ratios =="

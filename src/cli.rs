@@ -72,7 +72,7 @@ pub enum Command {
         args_conflicts_with_subcommands = true,
         after_help = "Examples:\n  slipway run-tests                                  run the detected suites, gate, report\n  slipway run-tests --shard 2/4 --retries 2          one matrix job of four, failed tests retried\n  slipway run-tests --skip-run --results 'reports/**/*.xml' --coverage lcov.info --json\n  slipway run-tests merge shard-*/report.json        one report and one decision for all shards\n\nExit codes: 0 every gate held, 1 a gate failed, 2 could not run."
     )]
-    RunTests(Box<RunTestsArgs>),
+    RunTests(Box<crate::run_tests::cli::RunTestsArgs>),
     /// Plan a job's toolchains, dependency cache, variables and secrets (the setup-environment action).
     #[command(
         name = "setup-environment",
@@ -90,12 +90,12 @@ pub enum Command {
         after_help = "Examples:\n  slipway notify deploy --environment production --version v1.4.0 --status success \\\n    --deploy success --rollback skipped --url https://shop.example\n  slipway notify rollback --environment production --version v1.3.2 --status success --url \"\""
     )]
     Notify(crate::notify::cli::NotifyCommand),
-    /// Quality gate helpers for pull requests.
+    /// Repository-wide quality decisions over every subproject's test reports.
     #[command(
         subcommand,
-        after_help = "Examples:\n  slipway quality comment --pull-request 42 --report _slipway/quality"
+        after_help = "Examples:\n  slipway quality gate --subproject api=success --subproject web=skipped --baseline base/quality.json\n  slipway quality comment --pull-request 42 --report _slipway/quality\n\nThe quality workflow's gate job runs `slipway quality gate` after the coverage jobs."
     )]
-    Quality(crate::notify::cli::QualityCommand),
+    Quality(crate::quality::cli::QualityCommand),
 }
 
 /// Arguments of `slipway setup-environment`. Values are strings validated by
@@ -257,112 +257,6 @@ pub struct ReleasePublishArgs {
     pub json: bool,
 }
 
-/// Gate thresholds and report options shared by `run-tests` and `run-tests merge`.
-#[derive(Debug, Args)]
-pub struct RunTestsGateArgs {
-    /// The config file, e.g. `deploy/slipway.yml` (default: `slipway.yml` in the root).
-    #[arg(long, value_name = "FILE", env = "SLIPWAY_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// The lowest pass rate in percent, e.g. `--pass-rate 100` (default: `ci.pass-rate`).
-    #[arg(long, value_name = "PERCENT", env = "SLIPWAY_PASS_RATE")]
-    pub pass_rate: Option<f64>,
-    /// The lowest line coverage in percent, e.g. `--coverage-min 75` (default: `ci.coverage.min`).
-    #[arg(long, value_name = "PERCENT", env = "SLIPWAY_COVERAGE_MIN")]
-    pub coverage_min: Option<f64>,
-    /// The largest coverage drop against the baseline, in points, e.g. `--max-drop 0.5`
-    /// (default: `ci.coverage.max-drop`).
-    #[arg(long, value_name = "POINTS", env = "SLIPWAY_MAX_DROP")]
-    pub max_drop: Option<f64>,
-    /// A report of the default branch whose coverage is the baseline, e.g.
-    /// `--baseline base/report.json` (a missing file skips the drop gate with a warning).
-    #[arg(long, value_name = "FILE", env = "SLIPWAY_BASELINE")]
-    pub baseline: Option<PathBuf>,
-    /// Fail the gates when a test passed only on retry, e.g. `--fail-on-flaky`.
-    #[arg(long, env = "SLIPWAY_FAIL_ON_FLAKY")]
-    pub fail_on_flaky: bool,
-    /// Pass when there are no results at all, e.g. `--allow-empty` in a docs-only repo.
-    #[arg(long, env = "SLIPWAY_ALLOW_EMPTY")]
-    pub allow_empty: bool,
-    /// Where to write the full report, e.g. `--report out/report.json` (default:
-    /// `.slipway/test-results/report.json` under the root).
-    #[arg(long, value_name = "FILE", env = "SLIPWAY_REPORT")]
-    pub report: Option<PathBuf>,
-    /// Print totals, coverage and gates as JSON on stdout, e.g. `--json | jq .gates`.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Arguments of `slipway run-tests`.
-#[derive(Debug, Args)]
-pub struct RunTestsArgs {
-    /// `merge`, or nothing to run the suites.
-    #[command(subcommand)]
-    pub command: Option<RunTestsCommand>,
-    /// The repository root, e.g. `.` or `../shop`.
-    #[arg(default_value = ".", value_name = "DIR")]
-    pub dir: PathBuf,
-    /// Run nothing; only read `--results` and `--coverage`, e.g. `--skip-run`.
-    #[arg(long, env = "SLIPWAY_SKIP_RUN")]
-    pub skip_run: bool,
-    /// Result files to read (JUnit, xUnit.net, TRX, `go test -json`), globs relative to the
-    /// root, one per line in the environment, e.g. `--results 'build/test-results/**/*.xml'`.
-    #[arg(long, value_name = "GLOB", num_args = 1.., env = "SLIPWAY_RESULTS")]
-    pub results: Vec<String>,
-    /// Coverage files (lcov, Cobertura, JaCoCo, Go coverprofile), e.g. `--coverage coverage.xml`.
-    #[arg(long, value_name = "GLOB", num_args = 1.., env = "SLIPWAY_COVERAGE")]
-    pub coverage: Vec<String>,
-    /// The coverage format, e.g. `--coverage-format lcov` (default: from the content).
-    #[arg(
-        long,
-        value_enum,
-        default_value = "auto",
-        env = "SLIPWAY_COVERAGE_FORMAT"
-    )]
-    pub coverage_format: crate::run_tests::coverage::Format,
-    /// Run only shard k of n, split by recorded timings, e.g. `--shard 2/4`.
-    #[arg(long, value_name = "K/N", env = "SLIPWAY_SHARD")]
-    pub shard: Option<crate::run_tests::shard::Shard>,
-    /// A previous report whose timings weigh the shards, e.g. `--timings last/report.json`.
-    #[arg(long, value_name = "FILE", env = "SLIPWAY_TIMINGS")]
-    pub timings: Option<PathBuf>,
-    /// Re-run failed tests up to N times; a test that then passes is flaky, e.g. `--retries 2`.
-    #[arg(long, value_name = "N", default_value_t = 0, env = "SLIPWAY_RETRIES")]
-    pub retries: u32,
-    /// Where runs write result files, e.g. `--output-dir out/tests` (default:
-    /// `.slipway/test-results` under the root).
-    #[arg(long, value_name = "DIR", env = "SLIPWAY_OUTPUT_DIR")]
-    pub output_dir: Option<PathBuf>,
-    /// Gates and report.
-    #[command(flatten)]
-    pub gates: RunTestsGateArgs,
-}
-
-/// `slipway run-tests` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum RunTestsCommand {
-    /// Combine the reports of shards into one report and one gate decision.
-    #[command(
-        after_help = "Examples:\n  slipway run-tests merge shard-1/report.json shard-2/report.json\n  slipway run-tests merge --json 'shards/*/report.json'"
-    )]
-    Merge(RunTestsMergeArgs),
-}
-
-/// Arguments of `slipway run-tests merge`.
-#[derive(Debug, Args)]
-pub struct RunTestsMergeArgs {
-    /// Report files written by `slipway run-tests` (globs allowed), e.g. `shards/*/report.json`.
-    #[arg(
-        required = true,
-        value_name = "REPORT",
-        env = "SLIPWAY_REPORTS",
-        value_delimiter = '\n'
-    )]
-    pub reports: Vec<String>,
-    /// Gates and report.
-    #[command(flatten)]
-    pub gates: RunTestsGateArgs,
-}
-
 /// Arguments of `slipway gen-workflows`.
 #[derive(Debug, Args)]
 pub struct GenWorkflowsArgs {
@@ -462,7 +356,8 @@ impl Command {
             Self::SetupEnvironment(_) => "setup-environment",
             Self::Metrics(_) => "metrics",
             Self::Notify(c) => c.name(),
-            Self::Quality(crate::notify::cli::QualityCommand::Comment(_)) => "quality comment",
+            Self::Quality(crate::quality::cli::QualityCommand::Gate(_)) => "quality gate",
+            Self::Quality(crate::quality::cli::QualityCommand::Comment(_)) => "quality comment",
         }
     }
 }
@@ -528,13 +423,11 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Config(ConfigCommand::Validate(args)) => run_validate(args),
         Command::Release(args) => run_release(args),
-        Command::RunTests(args) => run_run_tests(*args),
+        Command::RunTests(args) => crate::run_tests::cli::run(*args),
         Command::SetupEnvironment(args) => run_setup_environment(args),
         Command::Metrics(args) => crate::metrics::cli::run(*args),
         Command::Notify(command) => crate::notify::cli::run(command),
-        Command::Quality(crate::notify::cli::QualityCommand::Comment(args)) => {
-            crate::notify::cli::run_quality_comment(args)
-        }
+        Command::Quality(command) => crate::quality::cli::run(command),
     }
 }
 
@@ -793,133 +686,6 @@ fn run_release_publish(args: ReleasePublishArgs) -> Result<u8, Failure> {
         runtime.set_output("url", &release.html_url)?;
     }
     Ok(EXIT_OK)
-}
-
-fn run_run_tests(args: RunTestsArgs) -> Result<u8, Failure> {
-    use crate::run_tests::{self, Mode};
-    let RunTestsArgs {
-        command,
-        dir,
-        skip_run,
-        results,
-        coverage,
-        coverage_format,
-        shard,
-        timings,
-        retries,
-        output_dir,
-        gates,
-    } = args;
-    let (mode, gates) = match command {
-        Some(RunTestsCommand::Merge(RunTestsMergeArgs { reports, gates })) => {
-            let reports = run_tests::expand(&dir, &lines(reports))?;
-            (Mode::Merge { reports }, gates)
-        }
-        None if skip_run => (Mode::SkipRun, gates),
-        None => (
-            Mode::Run {
-                commands: Vec::new(),
-                shard,
-                retries,
-                timings,
-            },
-            gates,
-        ),
-    };
-    let RunTestsGateArgs {
-        config,
-        pass_rate,
-        coverage_min,
-        max_drop,
-        baseline,
-        fail_on_flaky,
-        allow_empty,
-        report,
-        json,
-    } = gates;
-    let loaded = config::load(&dir, config.as_deref())?;
-    let ci = &loaded.config.ci;
-    let mode = match mode {
-        Mode::Run {
-            shard,
-            retries,
-            timings,
-            ..
-        } => {
-            let commands = if ci.test_commands.is_empty() {
-                detect::detect(&dir)?.stacks.test_commands
-            } else {
-                ci.test_commands.clone()
-            };
-            Mode::Run {
-                commands,
-                shard,
-                retries,
-                timings,
-            }
-        }
-        other => other,
-    };
-    let output_dir = output_dir.unwrap_or_else(|| dir.join(run_tests::DEFAULT_OUTPUT_DIR));
-    let settings = run_tests::Settings {
-        mode,
-        results: lines(results),
-        coverage: lines(coverage),
-        coverage_format,
-        allow_empty,
-        thresholds: run_tests::gates::Thresholds {
-            pass_rate: pass_rate.unwrap_or(ci.pass_rate.get()),
-            coverage_min: coverage_min.unwrap_or(ci.coverage.min.get()),
-            max_drop: max_drop.unwrap_or(ci.coverage.max_drop.get()),
-            baseline: None,
-            fail_on_flaky,
-        },
-        baseline,
-        report: report.unwrap_or_else(|| output_dir.join(run_tests::REPORT_FILE)),
-        output_dir,
-        root: dir,
-    };
-    let outcome = run_tests::run(&settings)?;
-    for warning in &outcome.warnings {
-        say!("warning: {warning}");
-    }
-    for problem in &outcome.report.problems {
-        say!("error: {problem}");
-    }
-    let runtime = github::runtime();
-    if runtime.in_actions() {
-        run_tests::publish::publish(
-            runtime,
-            &outcome.report,
-            &outcome.report_path,
-            outcome.baseline,
-        )?;
-    }
-    let text = if json {
-        let mut s = serde_json::to_string(&outcome.report.summary_json())
-            .map_err(|e| Failure::new(e, None))?;
-        s.push('\n');
-        s
-    } else {
-        run_tests::publish::text(&outcome.report)
-    };
-    print_stdout(&text)?;
-    Ok(if outcome.report.passed() {
-        EXIT_OK
-    } else {
-        crate::error::EXIT_FAILED
-    })
-}
-
-/// Values as given on the command line, or one per line when they came from the environment.
-fn lines(values: Vec<String>) -> Vec<String> {
-    values
-        .iter()
-        .flat_map(|v| v.lines())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 fn run_detect(args: DetectArgs) -> Result<u8, Failure> {

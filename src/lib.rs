@@ -14,6 +14,7 @@ pub mod github;
 pub mod init;
 pub mod metrics;
 pub mod notify;
+pub mod quality;
 pub mod release;
 pub mod run_tests;
 pub mod security;

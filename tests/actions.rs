@@ -64,9 +64,19 @@ fn contract(name: &str) -> (BTreeSet<String>, BTreeSet<String>) {
                 "shard",
                 "results",
                 "coverage",
+                "timings",
                 "github-token",
             ]),
-            set(&["tests", "passed", "failed", "skipped", "coverage", "report"]),
+            set(&[
+                "tests",
+                "passed",
+                "failed",
+                "skipped",
+                "pass-rate",
+                "coverage",
+                "flaky",
+                "report",
+            ]),
         ),
         "security-scan" => (
             set(&[

@@ -25,6 +25,7 @@ const COMMANDS: &[&[&str]] = &[
     &["notify", "rollback"],
     &["quality"],
     &["quality", "comment"],
+    &["quality", "gate"],
 ];
 
 #[test]

@@ -209,6 +209,55 @@ fn the_coverage_drop_gate_compares_with_a_baseline_report() {
 }
 
 #[test]
+fn the_baseline_can_be_a_downloaded_artifact_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = dir.path().join("previous");
+    // A previous run's artifact: one shard report with coverage.
+    let t = slipway()
+        .args([
+            "run-tests",
+            "--skip-run",
+            "--allow-empty",
+            "--coverage-min",
+            "0",
+        ])
+        .args(["--shard", "1/1", "--output-dir"])
+        .arg_path(&artifact)
+        .args(["--coverage", &fixture("coverage/lcov.info")])
+        .current_dir(dir.path())
+        .run();
+    t.code(0);
+    let t = skip_run(dir.path())
+        .args([
+            "--json",
+            "--allow-empty",
+            "--coverage-min",
+            "0",
+            "--baseline",
+        ])
+        .arg_path(&artifact)
+        .args(["--coverage", &fixture("coverage/lcov.info")])
+        .run();
+    t.code(0);
+    let gates = json(&t.stdout)["gates"].clone();
+    assert_eq!(gates[2]["name"], "coverage-drop", "{t}");
+    assert_eq!(gates[2]["actual"], 0.0, "{t}");
+    // An empty directory is no baseline: said, not skipped.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let t = skip_run(dir.path())
+        .args(["--allow-empty", "--baseline"])
+        .arg_path(&empty)
+        .run();
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("holds no `quality.json` or `report*.json`"),
+        "{t}"
+    );
+}
+
+#[test]
 fn merge_combines_shard_reports_into_one_decision() {
     let dir = tempfile::tempdir().unwrap();
     for (shard, file) in [("1", "jest.xml"), ("2", "mocha.xml")] {
@@ -266,6 +315,80 @@ fn flags_read_their_slipway_environment_variables() {
 }
 
 #[test]
+fn malformed_action_inputs_name_the_input_and_the_expected_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |var: &str, value: &str| {
+        slipway()
+            .args(["run-tests"])
+            .arg_path(dir.path())
+            .env(var, value)
+            .filter_temp(dir.path())
+            .run()
+    };
+    let t = run("SLIPWAY_STACK", "cobol");
+    t.code(2);
+    assert!(t.stderr.contains("invalid input `stack`: `cobol`"), "{t}");
+    assert!(t.stderr.contains("`auto` or one of `rust`"), "{t}");
+    let t = run("SLIPWAY_COLLECT_COVERAGE", "yes");
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("invalid input `coverage`: `yes`; expected `true` or `false`"),
+        "{t}"
+    );
+    let t = run("SLIPWAY_WORKING_DIRECTORY", "../elsewhere");
+    t.code(2);
+    assert!(
+        t.stderr.contains("invalid input `working-directory`"),
+        "{t}"
+    );
+    let t = run("SLIPWAY_WORKING_DIRECTORY", "missing");
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("the working directory `missing` does not exist"),
+        "{t}"
+    );
+}
+
+#[test]
+fn the_command_runs_in_the_working_directory_and_the_shard_names_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("sub/tests")).unwrap();
+    // A stand-in runner: writes JUnit where jest-junit is told to, from the working directory.
+    std::fs::write(
+        root.join("sub/run.sh"),
+        "test -f marker || exit 9
+printf '<testsuite name=\"s\"><testcase name=\"a\" file=\"tests/a.js\"><failure message=\"no\"/></testcase><testcase name=\"b\"/></testsuite>' > \"$JEST_JUNIT_OUTPUT_DIR/$JEST_JUNIT_OUTPUT_NAME\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("sub/marker"), "").unwrap();
+    std::fs::write(root.join("sub/tests/a.js"), "").unwrap();
+    let out = root.join("out");
+    let t = slipway()
+        .args(["run-tests", "--json"])
+        .arg_path(root)
+        .env("SLIPWAY_WORKING_DIRECTORY", "sub")
+        .env("SLIPWAY_COMMAND", "sh run.sh")
+        .env("SLIPWAY_SHARD", "2/3")
+        .env("SLIPWAY_OUTPUT_DIR", &out)
+        .env("SLIPWAY_TIMINGS", "")
+        .filter_temp(root)
+        .run();
+    t.code(1);
+    assert_eq!(json(&t.stdout)["totals"]["tests"], 2, "{t}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report-2.json")).unwrap()).unwrap();
+    // The path in the result is relative to `sub`; the report makes it the repository's.
+    assert_eq!(report["failures"][0]["file"], "sub/tests/a.js", "{report}");
+    assert!(out.join("shard-2/attempt-1/command-0.xml").is_file());
+    let timings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("timings.json")).unwrap()).unwrap();
+    assert_eq!(timings["version"], 1, "{timings}");
+}
+
+#[test]
 fn a_real_cargo_project_is_run_with_its_doctests_and_reported() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -304,26 +427,38 @@ fn a_real_cargo_project_is_run_with_its_doctests_and_reported() {
     assert_eq!(failure["file"], "src/lib.rs", "{failure}");
 }
 
-/// A venv with pytest, or `None` when pip cannot install it here.
-fn pytest_venv(dir: &Path) -> Option<PathBuf> {
-    let venv = dir.join("venv");
-    let ok = std::process::Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
+/// The directory of a Python with pytest and pytest-cov (`SLIPWAY_PYTEST`, set by
+/// scripts/test.d/pytest.sh); `None` only outside CI when the variable is unset.
+fn pytest_bin() -> Option<PathBuf> {
+    let Some(python) = std::env::var_os("SLIPWAY_PYTEST").map(PathBuf::from) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "SLIPWAY_PYTEST is not set: scripts/test.d/pytest.sh installs pytest and sets it"
+        );
+        eprintln!("skipped: SLIPWAY_PYTEST is not set (scripts/test.d/pytest.sh sets it)");
+        return None;
+    };
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import pytest, pytest_cov"])
         .status()
-        .is_ok_and(|s| s.success())
-        && std::process::Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", "pytest"])
-            .status()
-            .is_ok_and(|s| s.success());
-    ok.then_some(venv)
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "SLIPWAY_PYTEST={} cannot import pytest and pytest_cov: run scripts/test.d/pytest.sh",
+        python.display()
+    );
+    Some(
+        python
+            .parent()
+            .expect("python is in a bin directory")
+            .to_path_buf(),
+    )
 }
 
 #[test]
 fn a_real_pytest_project_is_run_and_a_flaky_test_is_found_by_retries() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(venv) = pytest_venv(dir.path()) else {
-        eprintln!("skipped: pytest cannot be installed here");
+    let Some(bin) = pytest_bin() else {
         return;
     };
     let root = dir.path().join("app");
@@ -341,7 +476,7 @@ fn a_real_pytest_project_is_run_and_a_flaky_test_is_found_by_retries() {
     .unwrap();
     let path = format!(
         "{}:{}",
-        venv.join("bin").display(),
+        bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
     let t = slipway()
@@ -365,4 +500,263 @@ fn a_real_pytest_project_is_run_and_a_flaky_test_is_found_by_retries() {
         "{t}"
     );
     assert_eq!(report["failures"][0]["line"], 13, "{t}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run-tests action end to end under act (host mode, offline), over real suites.
+
+const CHECKOUT: &str = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1";
+
+/// The act binary (`SLIPWAY_ACT`, else the validators' venv); `None` only when
+/// `SLIPWAY_SKIP_ACT` says to skip.
+fn act() -> Option<PathBuf> {
+    let path = std::env::var_os("SLIPWAY_ACT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/validators/bin/act"));
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("SLIPWAY_SKIP_ACT").is_some(),
+        "act not found: run `scripts/validators.sh install` (scripts/test does), or set SLIPWAY_SKIP_ACT=1"
+    );
+    eprintln!("skipped: act not found and SLIPWAY_SKIP_ACT is set");
+    None
+}
+
+/// A git repository with the actions and scripts, `files`, and a workflow that runs the
+/// run-tests action with `with` and prints its outputs.
+fn action_repo(files: &[(&str, &str)], with: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for sub in ["actions", "scripts"] {
+        let ok = std::process::Command::new("cp")
+            .arg("-R")
+            .arg(root.join(sub))
+            .arg(dir.path())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+    let workflow = format!(
+        r#"on: push
+permissions: {{}}
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: {CHECKOUT}
+        with:
+          persist-credentials: false
+      - id: tests
+        uses: ./actions/run-tests
+        with:
+{with}
+      - name: Show the outputs
+        if: ${{{{ always() }}}}
+        env:
+          TESTS: ${{{{ steps.tests.outputs.tests }}}}
+          PASSED: ${{{{ steps.tests.outputs.passed }}}}
+          FAILED: ${{{{ steps.tests.outputs.failed }}}}
+          SKIPPED: ${{{{ steps.tests.outputs.skipped }}}}
+          RATE: ${{{{ steps.tests.outputs.pass-rate }}}}
+          COVERAGE: ${{{{ steps.tests.outputs.coverage }}}}
+          FLAKY: ${{{{ steps.tests.outputs.flaky }}}}
+          REPORT: ${{{{ steps.tests.outputs.report }}}}
+        run: |
+          echo "OUT tests=$TESTS passed=$PASSED failed=$FAILED skipped=$SKIPPED rate=$RATE coverage=[$COVERAGE] flaky=$FLAKY report=$REPORT"
+          test -f "$REPORT" && echo "REPORT EXISTS"
+          ls _slipway/results/app | sed 's/^/RESULT FILE /'
+"#
+    );
+    let mut all: Vec<(&str, String)> = files.iter().map(|(p, t)| (*p, (*t).to_owned())).collect();
+    all.push((".github/workflows/test.yml", workflow));
+    all.push((
+        ".gitignore",
+        "_slipway/\ntarget/\n__pycache__/\n".to_owned(),
+    ));
+    for (path, text) in &all {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.email=ci@example.com",
+            "-c",
+            "user.name=ci",
+            "commit",
+            "-qm",
+            "sample",
+        ],
+    ] {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+    dir
+}
+
+/// Runs `act push` in host mode with the built binary (and `extra_path`) first on PATH; the
+/// action's install step finds it there. Returns the exit code and the whole log.
+fn run_act(act: &Path, repo: &Path, extra_path: Option<&Path>) -> (Option<i32>, String) {
+    let home = tempfile::tempdir().unwrap();
+    let bin = common::bin();
+    let mut path = format!("{}:", bin.parent().unwrap().display());
+    if let Some(p) = extra_path {
+        path.push_str(&format!("{}:", p.display()));
+    }
+    path.push_str(&std::env::var("PATH").unwrap_or_default());
+    let real_home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let mut cmd = std::process::Command::new(act);
+    cmd.args([
+        "push",
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "--action-offline-mode",
+    ])
+    .current_dir(repo)
+    .env("PATH", path)
+    .env("HOME", home.path())
+    // The toolchains stay where they are installed although HOME moved.
+    .env(
+        "RUSTUP_HOME",
+        std::env::var_os("RUSTUP_HOME").unwrap_or_else(|| real_home.join(".rustup").into()),
+    )
+    .env(
+        "CARGO_HOME",
+        std::env::var_os("CARGO_HOME").unwrap_or_else(|| real_home.join(".cargo").into()),
+    )
+    .env_remove("GITHUB_ACTIONS")
+    .env_remove("GITHUB_OUTPUT")
+    .env_remove("GITHUB_STEP_SUMMARY")
+    .env_remove("CARGO_TARGET_DIR");
+    let out = cmd.output().unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), log)
+}
+
+#[test]
+fn act_run_tests_runs_a_cargo_crate_with_its_doctests() {
+    let Some(act) = act() else {
+        return;
+    };
+    let repo = action_repo(
+        &[
+            (
+                "core/Cargo.toml",
+                "[package]\nname = \"core\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            (
+                "core/src/lib.rs",
+                "/// ```\n/// assert_eq!(core::double(2), 4);\n/// ```\npub fn double(x: i32) -> i32 { x * 2 }\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn doubles() { assert_eq!(super::double(3), 6); }\n}\n",
+            ),
+        ],
+        "          stack: rust\n          working-directory: core\n          results: _slipway/results/app\n",
+    );
+    let (code, log) = run_act(&act, repo.path(), None);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        log.contains("OUT tests=2 passed=2 failed=0 skipped=0 rate=100.00 coverage=[] flaky=0 report=_slipway/results/app/report-1.json"),
+        "{log}"
+    );
+    assert!(log.contains("REPORT EXISTS"), "{log}");
+    assert!(log.contains("RESULT FILE timings.json"), "{log}");
+    // The unit test and the doctest, each in its suite of the step summary.
+    assert!(log.contains("tests passed"), "{log}");
+    assert!(log.contains("| gate | ok | actual | required |"), "{log}");
+}
+
+#[test]
+fn act_run_tests_runs_pytest_with_coverage_in_a_subproject() {
+    let Some(act) = act() else {
+        return;
+    };
+    let Some(bin) = pytest_bin() else {
+        return;
+    };
+    let repo = action_repo(
+        &[
+            ("api/pytest.ini", "[pytest]\n"),
+            (
+                "api/calc.py",
+                "def add(a, b):\n    return a + b\n\n\ndef unused(a):\n    if a:\n        return 1\n    return 2\n",
+            ),
+            (
+                "api/tests/test_calc.py",
+                "import pytest\n\nfrom calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\n@pytest.mark.skip(reason='later')\ndef test_later():\n    pass\n",
+            ),
+            ("api/tests/__init__.py", ""),
+            ("api/conftest.py", ""),
+            // The gate reads slipway.yml at the root.
+            ("slipway.yml", "version: 1\nci:\n  coverage:\n    min: 60\n"),
+        ],
+        "          stack: python\n          working-directory: api\n          command: python -m pytest\n          shard: 1/1\n          results: _slipway/results/app\n          coverage: \"true\"\n",
+    );
+    let (code, log) = run_act(&act, repo.path(), Some(&bin));
+    assert_eq!(code, Some(0), "{log}");
+    // calc.py: 6 statements, 4 run; the test files and conftest are measured too.
+    let line = log
+        .lines()
+        .find(|l| l.contains("OUT tests="))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        line.contains("OUT tests=2 passed=1 failed=0 skipped=1 rate=100.00 coverage=["),
+        "{line}"
+    );
+    let coverage: f64 = line
+        .split("coverage=[")
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(coverage > 50.0 && coverage < 100.0, "{line}");
+    assert!(log.contains("RESULT FILE coverage-1.xml"), "{log}");
+    assert!(log.contains("line coverage"), "{log}");
+    assert!(log.contains("gate coverage: ok (actual"), "{log}");
+}
+
+#[test]
+fn act_run_tests_fails_the_job_on_a_failing_node_test_and_names_it_in_the_summary() {
+    let Some(act) = act() else {
+        return;
+    };
+    let repo = action_repo(
+        &[
+            (
+                "web/package.json",
+                "{\"name\": \"web\", \"private\": true, \"scripts\": {\"test\": \"node --test\"}}\n",
+            ),
+            ("web/src/sum.js", "exports.sum = (a, b) => a + b;\n"),
+            (
+                "web/test/sum.test.js",
+                "const test = require('node:test');\nconst assert = require('node:assert');\nconst { sum } = require('../src/sum.js');\n\ntest('adds', () => {\n  assert.strictEqual(sum(1, 2), 3);\n});\n\ntest('adds negatives', () => {\n  assert.strictEqual(sum(-1, -2), -4);\n});\n",
+            ),
+        ],
+        "          stack: node\n          working-directory: web\n          command: node --test\n          shard: 1/1\n          results: _slipway/results/app\n",
+    );
+    let (code, log) = run_act(&act, repo.path(), None);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains("OUT tests=2 passed=1 failed=1 skipped=0 rate=50.00 coverage=[] flaky=0 report=_slipway/results/app/report-1.json"),
+        "{log}"
+    );
+    assert!(log.contains("tests failed"), "{log}");
+    assert!(log.contains("adds negatives"), "{log}");
+    // The failure is annotated at its line in the repository's file.
+    assert!(log.contains("file=web/test/sum.test.js,line=10"), "{log}");
 }

@@ -82,16 +82,6 @@ pub struct RollbackArgs {
     common: Common,
 }
 
-/// `slipway quality` subcommands.
-#[derive(Debug, clap::Subcommand)]
-pub enum QualityCommand {
-    /// Post the quality summary as a sticky pull-request comment, updated on every run.
-    #[command(
-        after_help = "Examples:\n  slipway quality comment --pull-request 42 --report _slipway/quality --marker slipway-quality\n\nPosts DIR/summary.md (written by `slipway quality gate --report DIR`). The comment carries a\nhidden marker; the next run updates it instead of adding another. Needs GITHUB_TOKEN with\n`pull-requests: write`."
-    )]
-    Comment(QualityCommentArgs),
-}
-
 /// Arguments of `slipway quality comment`.
 #[derive(Debug, clap::Args)]
 pub struct QualityCommentArgs {

@@ -40,6 +40,9 @@ pub struct Thresholds {
     pub baseline: Option<f64>,
     /// Whether a flaky test fails the gates.
     pub fail_on_flaky: bool,
+    /// The report is one shard of several: coverage is reported but its gates are decided on
+    /// the merged shards.
+    pub partial: bool,
 }
 
 impl Default for Thresholds {
@@ -50,6 +53,7 @@ impl Default for Thresholds {
             max_drop: 2.0,
             baseline: None,
             fail_on_flaky: false,
+            partial: false,
         }
     }
 }
@@ -75,7 +79,7 @@ pub fn evaluate(report: &Report, t: &Thresholds) -> Vec<Gate> {
         actual: rate,
         required: t.pass_rate,
     });
-    if let Some(c) = report.coverage {
+    if let Some(c) = report.coverage.filter(|_| !t.partial) {
         gates.push(Gate {
             name: "coverage".into(),
             ok: c.percent >= t.coverage_min,

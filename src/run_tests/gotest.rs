@@ -104,6 +104,10 @@ pub fn parse<R: BufRead>(mut input: R, out: &mut Collector) -> Result<usize, Lin
                 }
                 "pass" | "fail" | "skip" => {
                     package_output.remove(&pkg);
+                    // Packages are go's unit of sharding: their time weighs the next split.
+                    if let Some(t) = event.elapsed {
+                        out.timing(&pkg, t);
+                    }
                 }
                 _ => {}
             }

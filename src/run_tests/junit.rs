@@ -68,17 +68,17 @@ impl Junit {
         match (name, self.case.as_mut()) {
             ("testsuite", None) => self.suites.push((
                 attrs.get("name").unwrap_or_default().trim().to_owned(),
-                attrs.get("file").map(str::to_owned),
+                attrs.get("file").map(|v| v.into_owned()),
             )),
             ("testcase", None) => {
                 let mut case = Case {
-                    name: attrs.get("name").unwrap_or_default().to_owned(),
+                    name: attrs.get("name").unwrap_or_default().into_owned(),
                     classname: attrs
                         .get("classname")
                         .or_else(|| attrs.get("class"))
                         .unwrap_or_default()
-                        .to_owned(),
-                    file: attrs.get("file").map(str::to_owned),
+                        .into_owned(),
+                    file: attrs.get("file").map(|v| v.into_owned()),
                     line: attrs
                         .num("line")
                         .filter(|l| *l >= 1.0 && *l <= f64::from(u32::MAX))
@@ -86,16 +86,20 @@ impl Junit {
                     time_s: attrs.num("time").unwrap_or(0.0),
                     ..Case::default()
                 };
-                let status = attrs
-                    .get("status")
-                    .or_else(|| attrs.get("result"))
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                if matches!(
-                    status.as_str(),
-                    "skipped" | "skip" | "notrun" | "disabled" | "ignored" | "suppressed"
-                ) || attrs.get("disabled").is_some_and(|d| d == "true")
-                {
+                let status = attrs.get("status").or_else(|| attrs.get("result"));
+                let skipped = status.is_some_and(|s| {
+                    [
+                        "skipped",
+                        "skip",
+                        "notrun",
+                        "disabled",
+                        "ignored",
+                        "suppressed",
+                    ]
+                    .iter()
+                    .any(|k| s.eq_ignore_ascii_case(k))
+                });
+                if skipped || attrs.get("disabled").is_some_and(|d| d == "true") {
                     case.result(Outcome::Skipped, "disabled", "");
                 }
                 self.case = Some(case);
@@ -116,7 +120,7 @@ impl Junit {
                     .filter(|m| !m.trim().is_empty())
                     .or_else(|| attrs.get("type"))
                     .unwrap_or_default()
-                    .to_owned();
+                    .into_owned();
                 self.result = Some((outcome, message));
             }
             _ => {}
@@ -128,8 +132,7 @@ impl Junit {
             "testcase" => {
                 if let Some(case) = self.case.take() {
                     let (suite, file) = self.suite();
-                    let (suite, file) = (suite.to_owned(), file.map(str::to_owned));
-                    out.case(&suite, file.as_deref(), case);
+                    out.case(suite, file, case);
                 }
             }
             "testsuite" if self.case.is_none() => {
@@ -171,22 +174,24 @@ impl Xunit {
             Node::Open { name, attrs, .. } => match name {
                 "assembly" | "collection" => self
                     .suites
-                    .push(attrs.get("name").unwrap_or_default().to_owned()),
+                    .push(attrs.get("name").unwrap_or_default().into_owned()),
                 "test" => {
                     let case = Case {
-                        name: attrs.get("name").unwrap_or_default().to_owned(),
-                        classname: attrs.get("type").unwrap_or_default().to_owned(),
-                        file: attrs.get("source-file").map(str::to_owned),
+                        name: attrs.get("name").unwrap_or_default().into_owned(),
+                        classname: attrs.get("type").unwrap_or_default().into_owned(),
+                        file: attrs.get("source-file").map(|v| v.into_owned()),
                         line: attrs.num("source-line").map(|l| l as u32),
                         time_s: attrs.num("time").unwrap_or(0.0),
                         ..Case::default()
                     };
-                    let result = attrs.get("result").unwrap_or("Pass").to_owned();
+                    let result = attrs
+                        .get("result")
+                        .map_or_else(|| "Pass".to_owned(), |r| r.into_owned());
                     self.case = Some((case, result));
                 }
                 "failure" => {
                     if let Some((case, _)) = self.case.as_mut() {
-                        case.message = attrs.get("exception-type").unwrap_or_default().to_owned();
+                        case.message = attrs.get("exception-type").unwrap_or_default().into_owned();
                     }
                 }
                 _ => {}

@@ -126,6 +126,27 @@ pub fn escape(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::run_tests::report::Collector;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any output, however mangled, becomes JUnit that our own parser reads.
+        #[test]
+        fn random_output_never_panics_and_gives_readable_junit(
+            lines in proptest::collection::vec(prop_oneof![
+                Just("test a ... ok".to_owned()), Just("test b ... FAILED".to_owned()),
+                Just("test c ... ignored, slow".to_owned()), Just("---- b stdout ----".to_owned()),
+                Just("failures:".to_owned()), Just("test result: FAILED".to_owned()),
+                Just("     Running unittests src/lib.rs (x)".to_owned()), Just("   Doc-tests demo".to_owned()),
+                Just("<&\"'>]]>".to_owned()), "\\PC{0,20}",
+            ], 0..30)
+        ) {
+            let xml = to_junit(&lines.join("\n"));
+            let mut c = Collector::new();
+            prop_assert!(crate::run_tests::parse::results(xml.as_bytes(), "f", &mut c).is_ok(), "{}", xml);
+        }
+    }
 
     #[test]
     fn cargo_test_output_becomes_junit() {

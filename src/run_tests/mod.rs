@@ -11,6 +11,7 @@
 //! A file that cannot be parsed is reported with its file, line and column, the other files are
 //! still counted, and the `readable` gate fails: never a silent pass.
 
+pub mod cli;
 pub mod coverage;
 pub mod gates;
 pub mod gotest;
@@ -34,6 +35,8 @@ use report::{Collector, Report};
 pub const DEFAULT_OUTPUT_DIR: &str = ".slipway/test-results";
 /// The report file's name in the output directory.
 pub const REPORT_FILE: &str = "report.json";
+/// Per-file test times of this run, in the output directory, for sharding the next one.
+pub const TIMINGS_FILE: &str = "timings.json";
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,8 +49,11 @@ pub enum Mode {
         shard: Option<shard::Shard>,
         /// Re-runs of failed tests.
         retries: u32,
-        /// A previous report whose timings weigh the shards.
+        /// A previous report, `timings.json`, or a directory of them, whose timings weigh
+        /// the shards.
         timings: Option<PathBuf>,
+        /// Collect coverage with the runners' flags.
+        collect_coverage: bool,
     },
     /// Run nothing; read the `results` globs.
     SkipRun,
@@ -63,6 +69,9 @@ pub enum Mode {
 pub struct Settings {
     /// The repository root; relative globs and commands start here.
     pub root: PathBuf,
+    /// The subproject the tests run in, relative to the root (`.` for the root); test file
+    /// paths in results are read relative to it when they are not relative to the root.
+    pub working_directory: String,
     /// Run, read only, or merge.
     pub mode: Mode,
     /// Globs of result files, relative to `root` unless absolute.
@@ -171,24 +180,33 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     let mut warnings = Vec::new();
     let mut report = match &settings.mode {
         Mode::Merge { reports } => merge(reports)?,
-        Mode::SkipRun => read(settings, &[])?,
+        Mode::SkipRun => read(settings, &[], &[])?,
         Mode::Run {
             commands,
             shard,
             retries,
             timings,
+            collect_coverage,
         } => {
+            let work = match shard {
+                Some(s) => settings.output_dir.join(format!("shard-{}", s.index)),
+                None => settings.output_dir.clone(),
+            };
             let plan = runner::Plan {
                 root: settings.root.clone(),
                 commands: commands.clone(),
-                output_dir: settings.output_dir.clone(),
+                output_dir: work,
                 shard: *shard,
                 retries: *retries,
                 timings: timings.clone(),
+                coverage: collect_coverage.then(|| runner::CoverageOut {
+                    dir: settings.output_dir.clone(),
+                    shard: shard.map_or(1, |s| s.index),
+                }),
             };
             let ran = runner::run(&plan)?;
             warnings.extend(ran.warnings.iter().cloned());
-            let mut report = read(settings, &ran.first)?;
+            let mut report = read(settings, &ran.first, &ran.coverage)?;
             for attempt in &ran.retries {
                 let mut c = Collector::new();
                 for f in attempt {
@@ -230,8 +248,19 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
             ));
         }
     }
+    relativize(&mut report, &settings.root, &settings.working_directory);
     report.gates = gates::evaluate(&report, &thresholds);
     write_report(&settings.report, &report)?;
+    if matches!(settings.mode, Mode::Run { .. }) {
+        let path = settings.output_dir.join(TIMINGS_FILE);
+        let text = serde_json::json!({ "version": 1, "timings": report.timings });
+        write_json(&path, &text)?;
+    }
+    if thresholds.partial && report.coverage.is_some() {
+        warnings.push(
+            "this is one shard of several: the coverage gates are decided on the merged shards (`slipway run-tests merge`, `slipway quality gate`)".into(),
+        );
+    }
     Ok(Outcome {
         report,
         report_path: settings.report.clone(),
@@ -240,8 +269,12 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     })
 }
 
-/// Reads the result globs (plus `extra` files) and coverage globs.
-fn read(settings: &Settings, extra: &[PathBuf]) -> Result<Report, Error> {
+/// Reads the result globs (plus `extra` files) and coverage globs (plus `extra_coverage`).
+fn read(
+    settings: &Settings,
+    extra: &[PathBuf],
+    extra_coverage: &[PathBuf],
+) -> Result<Report, Error> {
     let mut c = Collector::new();
     let mut files = expand(&settings.root, &settings.results)?;
     for f in extra {
@@ -250,15 +283,19 @@ fn read(settings: &Settings, extra: &[PathBuf]) -> Result<Report, Error> {
         }
     }
     let mut report = Report::default();
-    for path in &files {
-        // One collector per file: a file that turns out malformed halfway counts nothing.
-        let mut one = Collector::new();
-        match parse::result_file(path, &label(&settings.root, path), &mut one) {
-            Ok(()) => report.absorb(one.finish()),
+    for parsed in parse_all(&settings.root, &files) {
+        match parsed {
+            Ok(one) => report.absorb(one),
             Err(p) => c.problem(p),
         }
     }
-    for path in expand_coverage(&settings.root, &settings.coverage, &mut c)? {
+    let mut coverage = expand_coverage(&settings.root, &settings.coverage, &mut c)?;
+    for f in extra_coverage {
+        if !coverage.contains(f) {
+            coverage.push(f.clone());
+        }
+    }
+    for path in coverage {
         let name = label(&settings.root, &path);
         match parse::coverage_file(&path, &name, settings.coverage_format) {
             Ok(totals) => {
@@ -271,6 +308,46 @@ fn read(settings: &Settings, extra: &[PathBuf]) -> Result<Report, Error> {
     report.absorb(c.finish());
     report.round_times();
     Ok(report)
+}
+
+/// Parses result files on every core, one collector per file (a file that turns out malformed
+/// halfway counts nothing); the results come back in the order of `files`.
+fn parse_all(root: &Path, files: &[PathBuf]) -> Vec<Result<Report, report::Problem>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let one = |path: &PathBuf| {
+        let mut c = Collector::new();
+        parse::result_file(path, &label(root, path), &mut c).map(|()| c.finish())
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(files.len());
+    if threads <= 1 {
+        return files.iter().map(one).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<Report, report::Problem>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(i) else {
+                            break;
+                        };
+                        mine.push((i, one(path)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Coverage globs; a pattern without glob characters that names no file is a problem (the
@@ -375,12 +452,31 @@ pub fn merge(reports: &[PathBuf]) -> Result<Report, Error> {
     Ok(merged)
 }
 
-/// The coverage percent of a baseline report (`report.json` or `--json` output).
+/// The coverage percent of a baseline: a report file (`report.json`, `--json` output, a
+/// `quality.json`), or the directory of a previous run's downloaded artifact, whose
+/// `quality.json` or `report*.json` files are read (shard reports merged).
 fn read_baseline(path: &Path) -> Result<f64, Error> {
     let err = |message: String| Error::Baseline {
         path: path.to_path_buf(),
         message,
     };
+    if path.is_dir() {
+        let quality = expand(path, &["**/quality.json".to_owned()])?;
+        if let Some(q) = quality.first() {
+            return read_baseline(q);
+        }
+        let reports = expand(path, &["**/report*.json".to_owned()])?;
+        if reports.is_empty() {
+            return Err(err(
+                "the directory holds no `quality.json` or `report*.json`".into(),
+            ));
+        }
+        let merged = merge(&reports).map_err(|e| err(e.to_string()))?;
+        return merged
+            .coverage
+            .map(|c| c.percent)
+            .ok_or_else(|| err("its reports have no coverage".into()));
+    }
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
     value
@@ -390,6 +486,11 @@ fn read_baseline(path: &Path) -> Result<f64, Error> {
 }
 
 fn write_report(path: &Path, report: &Report) -> Result<(), Error> {
+    write_json(path, report)
+}
+
+/// Writes `value` as pretty JSON, atomically, creating the directory.
+pub(crate) fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), Error> {
     let err = |source| Error::Write {
         path: path.to_path_buf(),
         source,
@@ -397,6 +498,77 @@ fn write_report(path: &Path, report: &Report) -> Result<(), Error> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
-    let text = serde_json::to_string_pretty(report).map_err(|e| err(std::io::Error::other(e)))?;
-    std::fs::write(path, text + "\n").map_err(err)
+    let text = serde_json::to_string_pretty(value).map_err(|e| err(std::io::Error::other(e)))?;
+    crate::fsutil::write_atomic(path, (text + "\n").as_bytes()).map_err(err)
+}
+
+/// Makes the failures' file paths repository-relative, so annotations land on the file in the
+/// pull request: results often carry the runner's absolute path (`/home/runner/work/app/app/
+/// tests/test_a.py`) or a path relative to the subproject (`tests/test_a.py` for `api/`).
+pub fn relativize(report: &mut Report, root: &Path, working_directory: &str) {
+    let canonical = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let workspace = std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from);
+    let mut dirs: Vec<String> = Vec::new();
+    if working_directory != "." {
+        dirs.push(working_directory.to_owned());
+    }
+    for s in &report.suites {
+        if let Some(parent) = s.file.as_deref().and_then(|f| Path::new(f).parent())
+            && !parent.as_os_str().is_empty()
+            && parent.is_relative()
+        {
+            let p = parent.display().to_string();
+            if !dirs.contains(&p) && dirs.len() < 32 {
+                dirs.push(p);
+            }
+        }
+    }
+    for f in &mut report.failures {
+        if let Some(file) = f.file.as_deref() {
+            f.file = Some(repo_path(
+                file,
+                root,
+                &canonical,
+                workspace.as_deref(),
+                &dirs,
+                (working_directory != ".").then_some(working_directory),
+            ));
+        }
+    }
+}
+
+fn repo_path(
+    file: &str,
+    root: &Path,
+    canonical: &Path,
+    workspace: Option<&Path>,
+    dirs: &[String],
+    fallback: Option<&str>,
+) -> String {
+    let path = Path::new(file.strip_prefix("file://").unwrap_or(file));
+    if path.is_absolute() {
+        for base in [Some(root), Some(canonical), workspace]
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(rel) = path.strip_prefix(base) {
+                return rel.display().to_string();
+            }
+        }
+        return file.to_owned();
+    }
+    let rel = path.strip_prefix(".").unwrap_or(path);
+    if root.join(rel).is_file() {
+        return rel.display().to_string();
+    }
+    for d in dirs {
+        let candidate = Path::new(d).join(rel);
+        if root.join(&candidate).is_file() {
+            return candidate.display().to_string();
+        }
+    }
+    if let Some(d) = fallback {
+        return Path::new(d).join(rel).display().to_string();
+    }
+    rel.display().to_string()
 }

@@ -368,6 +368,8 @@ impl Case {
 pub struct Collector {
     report: Report,
     index: BTreeMap<String, usize>,
+    /// The suite of the last case: cases come in runs of one suite.
+    last: Option<usize>,
 }
 
 impl Collector {
@@ -378,8 +380,9 @@ impl Collector {
 
     /// Counts `case` in the suite `suite` (created with `file` when new).
     pub fn case(&mut self, suite: &str, suite_file: Option<&str>, case: Case) {
-        let i = match self.index.get(suite) {
-            Some(&i) => i,
+        let last = self.last.filter(|&i| self.report.suites[i].name == suite);
+        let i = match last.or_else(|| self.index.get(suite).copied()) {
+            Some(i) => i,
             None => {
                 let i = self.report.suites.len();
                 self.report.suites.push(Suite {
@@ -391,6 +394,7 @@ impl Collector {
                 i
             }
         };
+        self.last = Some(i);
         let outcome = case.outcome.unwrap_or(Outcome::Passed);
         if let Some(file) = case.file.as_deref().or(suite_file)
             && case.time_s.is_finite()
@@ -410,11 +414,15 @@ impl Collector {
         } else {
             &case.classname
         };
-        let id = format!("{owner}::{}", case.name);
-        if case.flaky && outcome == Outcome::Passed && !self.report.flaky.contains(&id) {
-            self.report.flaky.push(id.clone());
+        let id = || format!("{owner}::{}", case.name);
+        if case.flaky && outcome == Outcome::Passed {
+            let id = id();
+            if !self.report.flaky.contains(&id) {
+                self.report.flaky.push(id);
+            }
         }
         if matches!(outcome, Outcome::Failed | Outcome::Error) {
+            let id = id();
             if self.report.failures.len() >= MAX_FAILURES {
                 self.report.failures_omitted += 1;
                 return;
@@ -449,6 +457,19 @@ impl Collector {
                 file,
                 line,
             });
+        }
+    }
+
+    /// Adds `seconds` to the recorded time of `key` (a test file, or a Go package).
+    pub fn timing(&mut self, key: &str, seconds: f64) {
+        if !seconds.is_finite() || seconds <= 0.0 {
+            return;
+        }
+        match self.report.timings.get_mut(key) {
+            Some(t) => *t += seconds,
+            None => {
+                self.report.timings.insert(key.to_owned(), seconds);
+            }
         }
     }
 

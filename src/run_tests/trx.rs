@@ -35,7 +35,7 @@ impl Trx {
             Node::Open { name, attrs, .. } => match name {
                 "TestRun" => {
                     if let Some(n) = attrs.get("name").filter(|n| !n.trim().is_empty()) {
-                        self.suite = n.to_owned();
+                        self.suite = n.into_owned();
                     }
                 }
                 "UnitTestResult" => {
@@ -43,11 +43,13 @@ impl Trx {
                         parent.2 = true;
                     }
                     let case = Case {
-                        name: attrs.get("testName").unwrap_or_default().to_owned(),
-                        time_s: attrs.get("duration").map_or(0.0, duration),
+                        name: attrs.get("testName").unwrap_or_default().into_owned(),
+                        time_s: attrs.get("duration").map_or(0.0, |d| duration(&d)),
                         ..Case::default()
                     };
-                    let outcome = attrs.get("outcome").unwrap_or("Passed").to_owned();
+                    let outcome = attrs
+                        .get("outcome")
+                        .map_or_else(|| "Passed".to_owned(), |o| o.into_owned());
                     self.stack.push((case, outcome, false));
                 }
                 _ => {}

@@ -11,6 +11,7 @@
 //! Positions in errors are byte offsets; [`locate`] turns them into a line and column by
 //! reading the input again, which only happens on the error path.
 
+use std::borrow::Cow;
 use std::io::BufRead;
 
 use quick_xml::Reader;
@@ -28,7 +29,7 @@ pub enum Node<'a> {
         /// Local name (namespace prefix dropped).
         name: &'a str,
         /// Attributes by local name, values unescaped.
-        attrs: &'a Attrs,
+        attrs: &'a Attrs<'a>,
         /// Elements above this one, outermost first (local names).
         parents: &'a [String],
     },
@@ -36,24 +37,80 @@ pub enum Node<'a> {
     Close {
         /// Local name.
         name: &'a str,
-        /// Its direct text (CDATA included), at most [`TEXT_LIMIT`] bytes, untrimmed.
+        /// Its direct text (CDATA included), at most [`TEXT_LIMIT`] bytes, untrimmed; empty for
+        /// elements whose text no parser reads ([`SKIPPED_TEXT`]).
         text: &'a str,
         /// Elements above this one.
         parents: &'a [String],
     },
 }
 
-/// The attributes of one opening tag.
-#[derive(Debug, Default)]
-pub struct Attrs(Vec<(String, String)>);
+/// Elements whose text is never kept: captured output can be most of a result file, and no
+/// report shows it (a failure's own text carries the trace).
+pub const SKIPPED_TEXT: &[&str] = &["system-out", "system-err", "StdOut", "StdErr"];
 
-impl Attrs {
-    /// The value of the attribute with this local name.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
+/// The attributes of one opening tag, scanned once into spans of the parser's buffer: nothing
+/// is copied unless a value holds an entity.
+#[derive(Debug)]
+pub struct Attrs<'a> {
+    raw: &'a str,
+    spans: &'a [Span],
+    owned: &'a [(String, String)],
+}
+
+/// Byte ranges of one attribute's local name and raw value in the tag's text.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    key: (usize, usize),
+    value: (usize, usize),
+}
+
+/// Scans the attributes of `e` into `spans` (and `owned`, for values the parser had to copy).
+fn scan(e: &BytesStart<'_>, spans: &mut Vec<Span>, owned: &mut Vec<(String, String)>) {
+    spans.clear();
+    owned.clear();
+    let raw: &str = e;
+    let base = raw.as_ptr() as usize;
+    let within = |s: &str| {
+        let start = (s.as_ptr() as usize).wrapping_sub(base);
+        (start <= raw.len() && start + s.len() <= raw.len()).then_some((start, start + s.len()))
+    };
+    for attr in e.attributes().with_checks(false).flatten() {
+        let key = attr.key.local_name().into_inner();
+        let spanned = match &attr.value {
+            Cow::Borrowed(v) => within(key).zip(within(v)),
+            Cow::Owned(_) => None,
+        };
+        match spanned {
+            Some((key, value)) => spans.push(Span { key, value }),
+            None => owned.push((key.to_owned(), attr.value.into_owned())),
+        }
+    }
+}
+
+impl<'a> Attrs<'a> {
+    /// The value of the attribute with this local name, entities resolved.
+    pub fn get(&self, name: &str) -> Option<Cow<'a, str>> {
+        let raw: &'a str = self.raw;
+        let text: Cow<'a, str> = match self
+            .spans
             .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .find(|s| raw.get(s.key.0..s.key.1) == Some(name))
+        {
+            Some(s) => Cow::Borrowed(raw.get(s.value.0..s.value.1)?),
+            None => {
+                let owned: &'a [(String, String)] = self.owned;
+                Cow::Borrowed(owned.iter().find(|(k, _)| k == name)?.1.as_str())
+            }
+        };
+        if !text.contains('&') {
+            return Some(text);
+        }
+        Some(Cow::Owned(
+            quick_xml::escape::unescape(&text)
+                .map(Cow::into_owned)
+                .unwrap_or_else(|_| text.into_owned()),
+        ))
     }
 
     /// The value parsed as a number, when present and numeric.
@@ -82,11 +139,18 @@ pub fn walk<R: BufRead>(
     mut f: impl FnMut(Node<'_>) -> Result<(), String>,
 ) -> Result<(), XmlError> {
     let mut reader = Reader::from_reader(input);
-    let mut buf = Vec::new();
+    let mut buf = Vec::with_capacity(64 * 1024);
+    // The open elements and their texts; the strings are reused, so a deep walk allocates only
+    // once per depth, not once per element.
     let mut path: Vec<String> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
-    let mut attrs = Attrs::default();
+    let mut depth = 0usize;
+    // Whether the innermost element keeps its text.
+    let mut keep: Vec<bool> = Vec::new();
     let mut saw_root = false;
+    let mut after_ref = false;
+    let mut spans: Vec<Span> = Vec::new();
+    let mut owned: Vec<(String, String)> = Vec::new();
     let at = |reader: &Reader<R>, message: String| XmlError {
         offset: reader.buffer_position(),
         message,
@@ -102,9 +166,9 @@ pub fn walk<R: BufRead>(
                 });
             }
         };
+        let was_ref = std::mem::replace(&mut after_ref, false);
         match event {
-            Event::Start(e) | Event::Empty(e) if path.is_empty() && saw_root => {
-                let _ = e;
+            Event::Start(_) | Event::Empty(_) if depth == 0 && saw_root => {
                 return Err(at(
                     &reader,
                     "not valid XML: more than one root element".into(),
@@ -112,59 +176,85 @@ pub fn walk<R: BufRead>(
             }
             Event::Start(e) => {
                 saw_root = true;
-                let name = open(&e, &mut attrs);
+                let name = local_name(&e);
+                scan(&e, &mut spans, &mut owned);
+                let attrs = Attrs {
+                    raw: &e,
+                    spans: &spans,
+                    owned: &owned,
+                };
                 f(Node::Open {
-                    name: &name,
+                    name,
                     attrs: &attrs,
-                    parents: &path,
+                    parents: &path[..depth],
                 })
                 .map_err(|m| at(&reader, m))?;
-                path.push(name);
-                texts.push(String::new());
+                if path.len() == depth {
+                    path.push(String::new());
+                    texts.push(String::new());
+                }
+                path[depth].clear();
+                path[depth].push_str(name);
+                texts[depth].clear();
+                keep.truncate(depth);
+                keep.push(!SKIPPED_TEXT.contains(&name));
+                depth += 1;
             }
             Event::Empty(e) => {
                 saw_root = true;
-                let name = open(&e, &mut attrs);
+                let name = local_name(&e);
+                scan(&e, &mut spans, &mut owned);
+                let attrs = Attrs {
+                    raw: &e,
+                    spans: &spans,
+                    owned: &owned,
+                };
                 f(Node::Open {
-                    name: &name,
+                    name,
                     attrs: &attrs,
-                    parents: &path,
+                    parents: &path[..depth],
                 })
                 .map_err(|m| at(&reader, m))?;
                 f(Node::Close {
-                    name: &name,
+                    name,
                     text: "",
-                    parents: &path,
+                    parents: &path[..depth],
                 })
                 .map_err(|m| at(&reader, m))?;
             }
             Event::End(_) => {
-                let (Some(name), Some(text)) = (path.pop(), texts.pop()) else {
+                if depth == 0 {
                     return Err(at(&reader, "not valid XML: unexpected closing tag".into()));
-                };
+                }
+                depth -= 1;
                 f(Node::Close {
-                    name: &name,
-                    text: &text,
-                    parents: &path,
+                    name: &path[depth],
+                    text: &texts[depth],
+                    parents: &path[..depth],
                 })
                 .map_err(|m| at(&reader, m))?;
             }
             Event::Text(t) => {
-                if let Some(text) = texts.last_mut() {
-                    push_capped(text, &t.xml10_content());
-                } else if !t.xml10_content().trim().is_empty() {
-                    return Err(at(
-                        &reader,
-                        "not valid XML: text outside the root element".into(),
-                    ));
+                let blank = t.bytes().all(|b| b.is_ascii_whitespace());
+                if depth == 0 {
+                    if !blank && !t.xml10_content().trim().is_empty() {
+                        return Err(at(
+                            &reader,
+                            "not valid XML: text outside the root element".into(),
+                        ));
+                    }
+                } else if keep[depth - 1]
+                    && (!blank || was_ref)
+                    && texts[depth - 1].len() < TEXT_LIMIT
+                {
+                    push_capped(&mut texts[depth - 1], &t.xml10_content());
                 }
             }
-            Event::CData(t) => {
-                if let Some(text) = texts.last_mut() {
-                    push_capped(text, &t);
-                }
+            Event::CData(t) if depth > 0 && keep[depth - 1] => {
+                push_capped(&mut texts[depth - 1], &t);
             }
             Event::GeneralRef(r) => {
+                after_ref = true;
                 let resolved = match r.resolve_char_ref() {
                     Ok(Some(c)) => c.to_string(),
                     _ => {
@@ -182,8 +272,8 @@ pub fn walk<R: BufRead>(
                         }
                     }
                 };
-                if let Some(text) = texts.last_mut() {
-                    push_capped(text, &resolved);
+                if depth > 0 && keep[depth - 1] {
+                    push_capped(&mut texts[depth - 1], &resolved);
                 }
             }
             Event::DocType(d) => {
@@ -199,10 +289,13 @@ pub fn walk<R: BufRead>(
             _ => {}
         }
     }
-    if let Some(open) = path.last() {
+    if depth > 0 {
         return Err(XmlError {
             offset: reader.buffer_position(),
-            message: format!("not valid XML: the file ends inside `<{open}>`"),
+            message: format!(
+                "not valid XML: the file ends inside `<{}>`",
+                path[depth - 1]
+            ),
         });
     }
     if !saw_root {
@@ -214,17 +307,9 @@ pub fn walk<R: BufRead>(
     Ok(())
 }
 
-fn open(e: &BytesStart<'_>, attrs: &mut Attrs) -> String {
-    attrs.0.clear();
-    for attr in e.attributes().with_checks(false).flatten() {
-        let key = attr.key.local_name().as_ref().to_owned();
-        let value = attr
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map(|v| v.into_owned())
-            .unwrap_or_else(|_| attr.value.clone().into_owned());
-        attrs.0.push((key, value));
-    }
-    e.local_name().as_ref().to_owned()
+/// The local name of an element (namespace prefix dropped).
+fn local_name<'a>(e: &'a BytesStart<'a>) -> &'a str {
+    e.local_name().into_inner()
 }
 
 /// Appends `s` to `text` while `text` stays within [`TEXT_LIMIT`], cutting at a character
@@ -308,6 +393,33 @@ mod tests {
     fn texts_entities_and_cdata_are_read() {
         let got = names("<a><b>x &amp; y&#33;<![CDATA[<z>]]></b><c/></a>").unwrap();
         assert_eq!(got, vec!["b=x & y!<z>", "c=", "a="]);
+    }
+
+    #[test]
+    fn attributes_are_read_by_local_name_with_entities_resolved() {
+        let xml = r#"<a xmlns:x="u" x:name="one &amp; two" time=" 1.5 " empty=""/>"#;
+        let mut seen = Vec::new();
+        walk(xml.as_bytes(), |n| {
+            if let Node::Open { attrs, .. } = n {
+                seen.push((
+                    attrs.get("name").map(Cow::into_owned),
+                    attrs.num("time"),
+                    attrs.get("empty").map(Cow::into_owned),
+                    attrs.get("missing").map(Cow::into_owned),
+                ));
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            vec![(
+                Some("one & two".into()),
+                Some(1.5),
+                Some(String::new()),
+                None
+            )]
+        );
     }
 
     #[test]

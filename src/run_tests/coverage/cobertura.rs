@@ -16,7 +16,7 @@ use crate::run_tests::xml::{self, Node};
 
 /// Reads a Cobertura report.
 pub fn parse<R: BufRead>(input: R) -> Result<CoverageTotals, ParseError> {
-    let mut files: HashMap<String, HashMap<u32, bool>> = HashMap::new();
+    let mut files: HashMap<String, Lines> = HashMap::new();
     let mut current: Option<String> = None;
     let mut declared: Option<(u64, u64)> = None;
     let mut root_seen = false;
@@ -39,7 +39,7 @@ pub fn parse<R: BufRead>(input: R) -> Result<CoverageTotals, ParseError> {
                 }
             }
             match name {
-                "class" => current = attrs.get("filename").map(str::to_owned),
+                "class" => current = attrs.get("filename").map(|v| v.into_owned()),
                 "line"
                     if parents.len() >= 2
                         && parents[parents.len() - 1] == "lines"
@@ -53,7 +53,7 @@ pub fn parse<R: BufRead>(input: R) -> Result<CoverageTotals, ParseError> {
                         Some(l) => l,
                         None => files.entry(file.clone()).or_default(),
                     };
-                    *lines.entry(n as u32).or_insert(false) |= hit;
+                    lines.mark(n as u32, hit);
                 }
                 _ => {}
             }
@@ -61,18 +61,56 @@ pub fn parse<R: BufRead>(input: R) -> Result<CoverageTotals, ParseError> {
         Ok(())
     })
     .map_err(ParseError::xml)?;
-    let total: usize = files.values().map(HashMap::len).sum();
-    let covered: usize = files
-        .values()
-        .flat_map(|l| l.values())
-        .filter(|h| **h)
-        .count();
+    let total: usize = files.values().map(|l| l.total).sum();
+    let covered: usize = files.values().map(|l| l.covered).sum();
     if total == 0
         && let Some((c, v)) = declared
     {
         return Ok(CoverageTotals::new(c.min(v), v));
     }
     Ok(CoverageTotals::new(covered as u64, total as u64))
+}
+
+/// The lines of one file: a byte per line number (0 unseen, 1 not run, 2 run) for the usual
+/// line numbers, a map for absurd ones, so a forged `number="4000000000"` costs no memory.
+#[derive(Debug, Default)]
+struct Lines {
+    dense: Vec<u8>,
+    sparse: HashMap<u32, bool>,
+    total: usize,
+    covered: usize,
+}
+
+impl Lines {
+    const DENSE_MAX: u32 = 1 << 20;
+
+    fn mark(&mut self, n: u32, hit: bool) {
+        let (was, now) = if n < Self::DENSE_MAX {
+            let i = n as usize;
+            if self.dense.len() <= i {
+                self.dense.resize(i + 1, 0);
+            }
+            let was = self.dense[i];
+            let now = was.max(if hit { 2 } else { 1 });
+            self.dense[i] = now;
+            (was, now)
+        } else {
+            let entry = self.sparse.entry(n);
+            let was = match &entry {
+                std::collections::hash_map::Entry::Occupied(o) => 1 + u8::from(*o.get()),
+                std::collections::hash_map::Entry::Vacant(_) => 0,
+            };
+            let v = entry.or_insert(false);
+            *v |= hit;
+            (was, 1 + u8::from(*v))
+        };
+        if was == 0 {
+            self.total += 1;
+        }
+        if now == 2 && was != 2 {
+            self.covered += 1;
+        }
+    }
 }
 
 #[cfg(test)]

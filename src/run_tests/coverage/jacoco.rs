@@ -30,7 +30,10 @@ pub fn parse<R: BufRead>(input: R) -> Result<CoverageTotals, ParseError> {
                     ));
                 }
             }
-            if name == "counter" && parents.len() == 1 && attrs.get("type") == Some("LINE") {
+            if name == "counter"
+                && parents.len() == 1
+                && attrs.get("type").as_deref() == Some("LINE")
+            {
                 let (Some(missed), Some(covered)) = (attrs.num("missed"), attrs.num("covered"))
                 else {
                     return Err(
