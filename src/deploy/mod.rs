@@ -1,0 +1,7 @@
+//! Deployments.
+
+pub mod command;
+pub mod github;
+pub mod kubernetes;
+pub mod promoted;
+pub mod window;
