@@ -402,3 +402,179 @@ fn a_token_without_deployments_scope_is_a_warning_not_a_failure() {
         1
     );
 }
+
+mod command_target {
+    use slipway::config::{self, CommandTarget};
+    use slipway::deploy::command::{CommandDeploy, Outcome};
+
+    /// A "platform" made of files: `deploy` writes the version to `live`, every command
+    /// appends what it saw to `log`.
+    struct Platform {
+        dir: tempfile::TempDir,
+    }
+
+    impl Platform {
+        fn new() -> Self {
+            Self {
+                dir: tempfile::tempdir().expect("dir"),
+            }
+        }
+
+        fn path(&self, name: &str) -> String {
+            self.dir.path().join(name).display().to_string()
+        }
+
+        fn script(&self, name: &str, body: &str) -> String {
+            format!(
+                "echo \"{name} v=$SLIPWAY_VERSION env=$SLIPWAY_ENVIRONMENT prev=$SLIPWAY_PREVIOUS_VERSION strategy=$SLIPWAY_STRATEGY\" >> '{}'; {body}",
+                self.path("log")
+            )
+        }
+
+        fn target(&self, rollback: bool, health: &str, switch: bool) -> CommandDeploy {
+            let live = self.path("live");
+            let mut health_cfg = config::Health::default();
+            health_cfg.interval = config::Duration::from_millis(50);
+            health_cfg.deadline = config::Duration::from_millis(600);
+            CommandDeploy {
+                commands: CommandTarget {
+                    deploy: self.script("deploy", &format!("echo \"$SLIPWAY_VERSION\" > '{live}'")),
+                    rollback: rollback.then(|| {
+                        self.script("rollback", &format!("echo \"$SLIPWAY_VERSION\" > '{live}'"))
+                    }),
+                    health: Some(self.script("health", health)),
+                    switch: switch.then(|| self.script("switch", "true")),
+                    timeout: config::Duration::from_secs(5),
+                },
+                environment: "production".to_owned(),
+                strategy: "blue-green".to_owned(),
+                health: health_cfg,
+            }
+        }
+
+        fn log(&self) -> Vec<String> {
+            std::fs::read_to_string(self.path("log"))
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        }
+
+        fn live(&self) -> String {
+            std::fs::read_to_string(self.path("live"))
+                .expect("live")
+                .trim()
+                .to_owned()
+        }
+    }
+
+    /// Healthy unless the live version contains `bad`.
+    fn healthy_unless_bad(p: &Platform) -> String {
+        format!("! grep -q bad '{}'", p.path("live"))
+    }
+
+    #[test]
+    fn a_deploy_runs_deploy_health_and_switch_with_the_versions_in_the_environment() {
+        let p = Platform::new();
+        let target = p.target(true, &healthy_unless_bad(&p), true);
+        let report = target.deploy("1.4.2", Some("1.4.1")).expect("deploy");
+        assert_eq!(report.outcome, Outcome::Deployed);
+        assert_eq!(p.live(), "1.4.2");
+        assert_eq!(
+            p.log(),
+            [
+                "deploy v=1.4.2 env=production prev=1.4.1 strategy=blue-green",
+                "health v=1.4.2 env=production prev=1.4.1 strategy=blue-green",
+                "switch v=1.4.2 env=production prev=1.4.1 strategy=blue-green",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unhealthy_version_is_rolled_back_with_the_rollback_command() {
+        let p = Platform::new();
+        let target = p.target(true, &healthy_unless_bad(&p), true);
+        let report = target.deploy("1.5.0-bad", Some("1.4.2")).expect("deploy");
+        let Outcome::RolledBack { reason } = &report.outcome else {
+            panic!("{report:?}");
+        };
+        assert!(reason.starts_with("`health` did not pass within 600ms"), "{reason}");
+        assert_eq!(p.live(), "1.4.2");
+        let log = p.log();
+        // Retried until the deadline, never switched, then the old version back.
+        assert!(log.iter().filter(|l| l.starts_with("health v=1.5.0-bad")).count() >= 3, "{log:?}");
+        assert!(!log.iter().any(|l| l.starts_with("switch v=1.5.0-bad")), "{log:?}");
+        assert_eq!(
+            log.iter().rev().take(2).rev().cloned().collect::<Vec<_>>(),
+            [
+                "rollback v=1.4.2 env=production prev=1.5.0-bad strategy=blue-green",
+                "health v=1.4.2 env=production prev=1.5.0-bad strategy=blue-green",
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_rollback_command_the_previous_version_is_deployed_again() {
+        let p = Platform::new();
+        let target = p.target(false, &healthy_unless_bad(&p), true);
+        let report = target.deploy("2.0.0-bad", Some("1.9.0")).expect("deploy");
+        assert!(matches!(report.outcome, Outcome::RolledBack { .. }), "{report:?}");
+        assert_eq!(p.live(), "1.9.0");
+        let log = p.log();
+        assert_eq!(
+            log.iter().rev().take(3).rev().cloned().collect::<Vec<_>>(),
+            [
+                "deploy v=1.9.0 env=production prev=2.0.0-bad strategy=blue-green",
+                "health v=1.9.0 env=production prev=2.0.0-bad strategy=blue-green",
+                "switch v=1.9.0 env=production prev=2.0.0-bad strategy=blue-green",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_first_deploy_has_nothing_to_put_back() {
+        let p = Platform::new();
+        let mut target = p.target(true, "true", false);
+        target.commands.deploy = p.script("deploy", "echo 'no such app' >&2; exit 7");
+        let report = target.deploy("0.1.0", None).expect("deploy");
+        assert_eq!(
+            report.outcome,
+            Outcome::Failed {
+                reason: "`deploy` failed: exit code 7; no previous version to put back".into()
+            }
+        );
+        assert_eq!(report.steps.len(), 1);
+    }
+
+    #[test]
+    fn a_deploy_command_that_hangs_is_stopped_and_rolled_back() {
+        let p = Platform::new();
+        let mut target = p.target(true, "true", false);
+        target.commands.deploy = p.script("deploy", "sleep 30");
+        target.commands.timeout = config::Duration::from_millis(500);
+        let started = std::time::Instant::now();
+        let report = target.deploy("1.1.0", Some("1.0.0")).expect("deploy");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let Outcome::RolledBack { reason } = &report.outcome else {
+            panic!("{report:?}");
+        };
+        assert!(reason.starts_with("`deploy` failed: timed out"), "{reason}");
+        assert_eq!(p.live(), "1.0.0");
+    }
+
+    #[test]
+    fn a_rollback_puts_the_asked_version_back() {
+        let p = Platform::new();
+        let target = p.target(true, &healthy_unless_bad(&p), true);
+        let report = target.rollback("1.4.1", Some("1.4.2")).expect("rollback");
+        assert_eq!(report.outcome, Outcome::Deployed);
+        assert_eq!(p.live(), "1.4.1");
+        assert_eq!(
+            p.log(),
+            [
+                "rollback v=1.4.1 env=production prev=1.4.2 strategy=blue-green",
+                "health v=1.4.1 env=production prev=1.4.2 strategy=blue-green",
+            ]
+        );
+    }
+}

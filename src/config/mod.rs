@@ -699,15 +699,34 @@ pub struct Kubernetes {
     pub kubeconfig_secret: Option<SecretName>,
 }
 
-/// Settings of the `command` target: shell commands slipway runs.
+/// Settings of the `command` target: shell commands slipway runs with `sh -c`. Each sees
+/// `$SLIPWAY_VERSION`, `$SLIPWAY_ENVIRONMENT`, `$SLIPWAY_PREVIOUS_VERSION` (empty on a first
+/// deploy) and `$SLIPWAY_STRATEGY`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CommandTarget {
-    /// Deploys the version in `$SLIPWAY_VERSION` to `$SLIPWAY_ENVIRONMENT`.
+    /// Deploys the version in `$SLIPWAY_VERSION` to `$SLIPWAY_ENVIRONMENT`, e.g.
+    /// `fly deploy --image registry.fly.io/shop:$SLIPWAY_VERSION`.
     pub deploy: String,
-    /// Moves traffic back to the previous version.
+    /// Moves traffic back to `$SLIPWAY_VERSION` (the version to restore). Default: `deploy`
+    /// run again with that version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback: Option<String>,
+    /// Exits 0 when the new version is healthy; retried every `deploy.health.interval` until
+    /// `deploy.health.deadline`. A failure rolls back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<String>,
+    /// Moves traffic to the new version after it is healthy (blue-green on a platform that
+    /// deploys beside the live version), e.g. `fly releases promote`. A failure rolls back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switch: Option<String>,
+    /// The longest one command may run before it is stopped. Default: `10m`.
+    #[serde(default = "default_command_timeout")]
+    pub timeout: Duration,
+}
+
+fn default_command_timeout() -> Duration {
+    Duration::from_secs(600)
 }
 
 /// Batch sizes of the `rolling` strategy.
