@@ -79,6 +79,13 @@ pub enum Command {
         after_help = "Examples:\n  slipway setup-environment                              plan from detection, print it\n  slipway setup-environment --stacks rust,node --json    the plan as JSON\n  SLIPWAY_WORKING_DIRECTORY=backend slipway setup-environment\n  slipway setup-environment --environment staging        check its secrets, export its variables\n\nIn Actions the plan becomes step outputs (rust-version, node-version, cache-key ...) that the\nsetup-environment action feeds to pinned setup actions and actions/cache."
     )]
     SetupEnvironment(SetupEnvironmentArgs),
+    /// Deploy a version to an environment with health checks and automatic rollback.
+    #[command(
+        disable_version_flag = true,
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  slipway deploy --env staging --version 1.4.2          the environment's strategy\n  slipway deploy --env staging --version 1.4.2 --artifact dist/ --strategy blue-green\n  slipway deploy --env production --version 1.4.2 --dry-run    print the plan\n  slipway deploy --env production --version 1.4.2 --force-window --reason \"hotfix\"\n  slipway deploy rollback --env production              back to the previous version\n  slipway deploy status --env production                live version, instances, history\n\nExit codes: 0 the version is live and healthy, 1 it failed its checks and the previous\nversion serves, 2 could not run (nothing was changed when the error says so)."
+    )]
+    Deploy(Box<crate::deploy::cli::DeployArgs>),
 }
 
 /// Arguments of `slipway setup-environment`. Values are strings validated by
@@ -443,6 +450,7 @@ impl Command {
             Self::RunTests(a) if a.command.is_some() => "run-tests merge",
             Self::RunTests(_) => "run-tests",
             Self::SetupEnvironment(_) => "setup-environment",
+            Self::Deploy(a) => a.name(),
         }
     }
 }
@@ -510,6 +518,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Release(args) => run_release(args),
         Command::RunTests(args) => run_run_tests(*args),
         Command::SetupEnvironment(args) => run_setup_environment(args),
+        Command::Deploy(args) => crate::deploy::cli::run(*args),
     }
 }
 

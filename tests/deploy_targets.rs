@@ -405,6 +405,7 @@ fn a_token_without_deployments_scope_is_a_warning_not_a_failure() {
 
 mod command_target {
     use slipway::config::{self, CommandTarget};
+    use slipway::deploy::HealthSettings;
     use slipway::deploy::command::{CommandDeploy, Outcome};
 
     /// A "platform" made of files: `deploy` writes the version to `live`, every command
@@ -433,9 +434,11 @@ mod command_target {
 
         fn target(&self, rollback: bool, health: &str, switch: bool) -> CommandDeploy {
             let live = self.path("live");
-            let mut health_cfg = config::Health::default();
-            health_cfg.interval = config::Duration::from_millis(50);
-            health_cfg.deadline = config::Duration::from_millis(600);
+            let health_cfg = HealthSettings {
+                interval: std::time::Duration::from_millis(50),
+                deadline: std::time::Duration::from_millis(600),
+                ..HealthSettings::default()
+            };
             CommandDeploy {
                 commands: CommandTarget {
                     deploy: self.script("deploy", &format!("echo \"$SLIPWAY_VERSION\" > '{live}'")),

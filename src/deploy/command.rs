@@ -19,6 +19,13 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::cli::Resolved;
+use super::history::{self, RecordOutcome};
+use super::journal::{Entry, Journal};
+use super::{
+    DirStore, HealthSettings, Live, Outcome as DeployOutcome, Progress, Recovery, RecoveryAction,
+    Request, RollbackRequest, Status, Store, Target,
+};
 use crate::config::{self, CommandTarget};
 use crate::error::Hint;
 
@@ -284,8 +291,8 @@ pub struct CommandDeploy {
     pub environment: String,
     /// The strategy name passed on as `SLIPWAY_STRATEGY`.
     pub strategy: String,
-    /// Health-check timing (interval and deadline apply to the `health` command).
-    pub health: config::Health,
+    /// Health-check timing (interval, timeout and deadline apply to the `health` command).
+    pub health: HealthSettings,
 }
 
 /// One command slipway ran and how it ended.
@@ -366,7 +373,7 @@ impl CommandDeploy {
         let Some(script) = self.commands.health.clone() else {
             return Ok(Ok(()));
         };
-        let deadline = Instant::now() + self.health.deadline.as_std();
+        let deadline = Instant::now() + self.health.deadline;
         let mut attempts = 0u32;
         loop {
             attempts += 1;
@@ -374,7 +381,7 @@ impl CommandDeploy {
             // Never let one probe run past the deadline.
             step.timeout = step
                 .timeout
-                .min(self.health.timeout.as_std())
+                .min(self.health.timeout)
                 .min(deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(100)));
             let ran = run(&step)?;
             if ran.success() {
@@ -385,10 +392,10 @@ impl CommandDeploy {
                 });
                 return Ok(Ok(()));
             }
-            if Instant::now() + self.health.interval.as_std() >= deadline {
+            if Instant::now() + self.health.interval >= deadline {
                 let reason = format!(
                     "`health` did not pass within {} ({attempts} attempt(s), last: {})",
-                    self.health.deadline,
+                    shown(self.health.deadline),
                     ran.failure()
                 );
                 steps.push(StepReport {
@@ -398,7 +405,7 @@ impl CommandDeploy {
                 });
                 return Ok(Err(reason));
             }
-            std::thread::sleep(self.health.interval.as_std());
+            std::thread::sleep(self.health.interval);
         }
     }
 
@@ -471,6 +478,321 @@ impl CommandDeploy {
             Some(switch) => self.exec(steps, "switch", &switch, to, from),
             None => Ok(Ok(())),
         }
+    }
+}
+
+/// A duration as slipway.yml writes it (`600ms`, `30s`).
+fn shown(d: Duration) -> String {
+    config::Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)).to_string()
+}
+
+/// The `command` target as the deploy engine drives it: [`CommandDeploy`] plus the state
+/// directory that holds its lock, journal and history. The live version is what the history
+/// says (the commands cannot be asked).
+#[derive(Debug)]
+pub struct Hooks {
+    /// The commands and their settings.
+    pub commands: CommandDeploy,
+    /// Lock, journal and history.
+    pub store: DirStore,
+    /// The environment's URL.
+    pub url: Option<String>,
+}
+
+impl CommandDeploy {
+    /// The command target of `resolved`'s environment.
+    pub fn open(resolved: &Resolved, app: Option<&str>) -> Result<Hooks, super::Error> {
+        let Some(commands) = resolved.config.deploy.command.clone() else {
+            return Err(super::Error::Config {
+                message: "`deploy.target` is `command` but `deploy.command` is not set".into(),
+                hint: "add `deploy: { command: { deploy: \"./deploy.sh\", rollback: \"./rollback.sh\" } }` to slipway.yml".into(),
+            });
+        };
+        Ok(Hooks {
+            commands: CommandDeploy {
+                commands,
+                environment: resolved.environment.clone(),
+                strategy: strategy_name(resolved.env.strategy).to_owned(),
+                health: HealthSettings::default(),
+            },
+            store: DirStore::new(super::select::state_dir(resolved, app)?),
+            url: resolved.env.url.clone(),
+        })
+    }
+}
+
+fn strategy_name(s: config::Strategy) -> &'static str {
+    match s {
+        config::Strategy::Rolling => "rolling",
+        config::Strategy::BlueGreen => "blue-green",
+        config::Strategy::Canary => "canary",
+    }
+}
+
+impl Hooks {
+    fn live_version(&self) -> Result<Option<String>, super::Error> {
+        let records = history::read(&self.store)?;
+        Ok(live_from_history(&records))
+    }
+
+    fn finish(
+        &self,
+        report: Report,
+        version: &str,
+        previous: Option<String>,
+        journal: &Journal<'_>,
+        progress: &mut dyn Progress,
+    ) -> Result<DeployOutcome, super::Error> {
+        journal.clear()?;
+        let steps: Vec<String> = report
+            .steps
+            .iter()
+            .map(|s| format!("`{}` for {}: {}", s.name, s.version, s.result))
+            .collect();
+        for step in &steps {
+            progress.step(step);
+        }
+        let (status, live, reason) = match report.outcome {
+            Outcome::Deployed => (Status::Success, Some(version.to_owned()), None),
+            Outcome::RolledBack { reason } => (Status::RolledBack, previous.clone(), Some(reason)),
+            Outcome::Failed { reason } if previous.is_none() => {
+                (Status::Failure, None, Some(reason))
+            }
+            Outcome::Failed { reason } => {
+                return Err(super::Error::Command {
+                    what: reason,
+                    stderr: String::new(),
+                });
+            }
+        };
+        Ok(DeployOutcome {
+            status,
+            previous,
+            live: Live {
+                version: live,
+                url: self.url.clone(),
+                ..Live::default()
+            },
+            reason,
+            steps,
+        })
+    }
+}
+
+/// What serves, according to the history: the newest record that says so.
+fn live_from_history(records: &[history::Record]) -> Option<String> {
+    for r in records.iter().rev() {
+        match r.outcome {
+            RecordOutcome::Success => return Some(r.version.clone()),
+            RecordOutcome::Failure | RecordOutcome::RolledBack | RecordOutcome::Interrupted => {
+                return r.previous.clone();
+            }
+            RecordOutcome::Error => {}
+        }
+    }
+    None
+}
+
+fn entry(
+    operation: super::Operation,
+    environment: &str,
+    app: Option<&str>,
+    version: &str,
+    previous: Option<&str>,
+    actor: &str,
+) -> Entry {
+    Entry {
+        operation,
+        environment: environment.to_owned(),
+        app: app.map(str::to_owned),
+        version: version.to_owned(),
+        previous: previous.map(str::to_owned),
+        strategy: None,
+        actor: actor.to_owned(),
+        commit: None,
+        started: super::now_unix(),
+        phase: "running-commands".to_owned(),
+        data: serde_json::Value::Null,
+    }
+}
+
+impl Target for Hooks {
+    fn id(&self) -> &'static str {
+        "command"
+    }
+
+    fn store(&self) -> &dyn Store {
+        &self.store
+    }
+
+    fn preflight(&mut self, _request: &Request) -> Result<(), super::Error> {
+        if self.commands.commands.deploy.trim().is_empty() {
+            return Err(super::Error::Config {
+                message: "`deploy.command.deploy` is empty".into(),
+                hint: "set it to the command that deploys `$SLIPWAY_VERSION`".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn plan(&mut self, request: &Request) -> Result<Vec<String>, super::Error> {
+        let previous = self.live_version()?;
+        let c = &self.commands.commands;
+        let mut steps = vec![format!(
+            "run `deploy` with SLIPWAY_VERSION={} SLIPWAY_PREVIOUS_VERSION={} (timeout {})",
+            request.version,
+            previous.as_deref().unwrap_or(""),
+            c.timeout
+        )];
+        if c.health.is_some() {
+            steps.push(format!(
+                "run `health` every {} until it passes, for at most {}",
+                shown(request.health.interval),
+                shown(request.health.deadline)
+            ));
+        }
+        if c.switch.is_some() {
+            steps.push("run `switch` to move traffic to the new version".to_owned());
+        }
+        steps.push(match (&previous, &c.rollback) {
+            (None, _) => "on failure: nothing to put back (first deploy)".to_owned(),
+            (Some(p), Some(_)) => format!("on failure: run `rollback` with SLIPWAY_VERSION={p}"),
+            (Some(p), None) => format!("on failure: run `deploy` again with SLIPWAY_VERSION={p}"),
+        });
+        Ok(steps)
+    }
+
+    fn status(&mut self) -> Result<Live, super::Error> {
+        let records = history::read(&self.store)?;
+        let version = live_from_history(&records);
+        let mut retained: Vec<String> = Vec::new();
+        for r in records.iter().rev() {
+            if r.outcome == RecordOutcome::Success
+                && Some(&r.version) != version.as_ref()
+                && !retained.contains(&r.version)
+            {
+                retained.push(r.version.clone());
+            }
+        }
+        Ok(Live {
+            version,
+            retained,
+            url: self.url.clone(),
+            ..Live::default()
+        })
+    }
+
+    fn deploy(
+        &mut self,
+        request: &Request,
+        journal: &Journal<'_>,
+        progress: &mut dyn Progress,
+    ) -> Result<DeployOutcome, super::Error> {
+        let previous = self.live_version()?;
+        let mut e = entry(
+            super::Operation::Deploy,
+            &request.environment,
+            request.app.as_deref(),
+            &request.version,
+            previous.as_deref(),
+            &request.actor,
+        );
+        e.strategy = Some(request.strategy);
+        e.commit.clone_from(&request.commit);
+        journal.write(&e)?;
+        let mut run = self.commands.clone();
+        run.health = request.health.clone();
+        run.strategy = strategy_name(request.strategy).to_owned();
+        progress.step(&format!("running `deploy` for {}", request.version));
+        let report = run
+            .deploy(&request.version, previous.as_deref())
+            .map_err(|e| super::Error::Command {
+                what: e.to_string(),
+                stderr: String::new(),
+            })?;
+        self.finish(report, &request.version, previous, journal, progress)
+    }
+
+    fn rollback(
+        &mut self,
+        request: &RollbackRequest,
+        to: &str,
+        journal: &Journal<'_>,
+        progress: &mut dyn Progress,
+    ) -> Result<DeployOutcome, super::Error> {
+        let live = self.live_version()?;
+        journal.write(&entry(
+            super::Operation::Rollback,
+            &request.environment,
+            request.app.as_deref(),
+            to,
+            live.as_deref(),
+            &request.actor,
+        ))?;
+        let mut run = self.commands.clone();
+        run.health = request.health.clone();
+        progress.step(&format!("putting {to} back"));
+        let report = run
+            .rollback(to, live.as_deref())
+            .map_err(|e| super::Error::Command {
+                what: e.to_string(),
+                stderr: String::new(),
+            })?;
+        // A failed rollback leaves what was live (as far as the commands tell).
+        let report = match report.outcome {
+            Outcome::Failed { reason } => Report {
+                outcome: Outcome::RolledBack { reason },
+                steps: report.steps,
+            },
+            o => Report {
+                outcome: o,
+                steps: report.steps,
+            },
+        };
+        let mut outcome = self.finish(report, to, live, journal, progress)?;
+        if outcome.status == Status::RolledBack {
+            outcome.status = Status::Failure;
+        }
+        Ok(outcome)
+    }
+
+    fn recover(
+        &mut self,
+        entry: &Entry,
+        journal: &Journal<'_>,
+        progress: &mut dyn Progress,
+    ) -> Result<Recovery, super::Error> {
+        // The commands cannot say how far they got: put the version live before back.
+        let detail = match entry.previous.as_deref() {
+            Some(previous) => {
+                progress.step(&format!("putting {previous} back after the interrupted run"));
+                let report = self
+                    .commands
+                    .rollback(previous, Some(&entry.version))
+                    .map_err(|e| super::Error::Command {
+                        what: e.to_string(),
+                        stderr: String::new(),
+                    })?;
+                match report.outcome {
+                    Outcome::Deployed => format!("put {previous} back"),
+                    Outcome::RolledBack { reason } | Outcome::Failed { reason } => {
+                        return Err(super::Error::Command {
+                            what: format!(
+                                "could not put {previous} back after an interrupted run: {reason}"
+                            ),
+                            stderr: String::new(),
+                        });
+                    }
+                }
+            }
+            None => "nothing was live before; nothing to put back".to_owned(),
+        };
+        journal.clear()?;
+        Ok(Recovery {
+            interrupted: entry.clone(),
+            action: RecoveryAction::Reverted,
+            detail,
+        })
     }
 }
 

@@ -22,7 +22,6 @@
 //! path.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -31,6 +30,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::command::{self, Ran, Step};
+use super::cli::Resolved;
+use super::journal::{Entry, Journal};
+use super::{
+    Color, DirStore, HealthSettings, Instance, Live, Outcome as DeployOutcome, Progress, Recovery,
+    RecoveryAction, Request, RollbackRequest, Status as DeployStatus, Store, Target, health,
+};
+use crate::github::Secret;
 use crate::config;
 use crate::error::Hint;
 
@@ -485,9 +491,15 @@ pub struct KubeTarget {
     /// The Service whose selector blue-green switches.
     pub service: String,
     /// Health-check settings.
-    pub health: config::Health,
+    pub health: HealthSettings,
     /// The environment's URL, checked after a rolling update when set.
     pub url: Option<String>,
+    /// The environment's strategy (what `status` reads: one Deployment or a colour pair).
+    pub strategy: config::Strategy,
+    /// Lock, journal and history.
+    pub store: DirStore,
+    /// Steps taken since the last [`KubeTarget::take_notes`], for the log.
+    pub notes: std::sync::Mutex<Vec<String>>,
 }
 
 /// How a deploy or rollback ended.
@@ -537,8 +549,14 @@ fn other(color: &str) -> &'static str {
 }
 
 impl KubeTarget {
+    fn note(&self, message: &str) {
+        if let Ok(mut notes) = self.notes.lock() {
+            notes.push(message.to_owned());
+        }
+    }
+
     fn rollout_timeout(&self) -> String {
-        format!("--timeout={}s", self.health.deadline.as_std().as_secs().max(1))
+        format!("--timeout={}s", self.health.deadline.as_secs().max(1))
     }
 
     fn rollout_status(&self, deployment: &str) -> Result<Result<(), String>, Error> {
@@ -546,7 +564,7 @@ impl KubeTarget {
         let timeout = self.rollout_timeout();
         let ran = self.kubectl.call(
             &["rollout", "status", &target, &timeout],
-            self.health.deadline.as_std() + Duration::from_secs(30),
+            self.health.deadline + Duration::from_secs(30),
         )?;
         Ok(if ran.success() {
             Ok(())
@@ -583,22 +601,27 @@ impl KubeTarget {
 
     /// Rolling: `set image`, `rollout status`, and `rollout undo` when it does not finish or the
     /// environment URL stays unhealthy.
-    pub fn deploy_rolling(&self, version: &str) -> Result<Report, Error> {
+    pub fn deploy_rolling(&self, version: &str, phase: &mut dyn FnMut(&str, Value)) -> Result<Report, Error> {
         let live = self.workload(&self.deployment)?;
         let image = image_for(&live.image, version);
         let target = format!("deployment/{}", self.deployment);
         let set = format!("{}={image}", live.container);
+        phase(
+            "rolling-out",
+            serde_json::json!({ "deployment": self.deployment, "from": live.image, "to": image }),
+        );
+        self.note(&format!("`{}`: {} -> {image}", self.deployment, live.image));
         self.kubectl.must(&["set", "image", &target, &set])?;
         let mut result = self.rollout_status(&self.deployment)?;
         if result.is_ok() {
             if let Some(url) = &self.url {
-                let full = join_url(url, &self.health.path);
-                result = wait_healthy(&full, &self.health);
+                result = check_url(url, &self.health);
             }
         }
         let outcome = match result {
             Ok(()) => Outcome::Deployed,
             Err(reason) => {
+                self.note(&format!("{reason}: `rollout undo`"));
                 let undo = self.kubectl.call(&["rollout", "undo", &target], CALL_TIMEOUT)?;
                 if !undo.success() {
                     Outcome::Failed {
@@ -625,7 +648,11 @@ impl KubeTarget {
     /// Blue-green: new image on the idle colour, scaled like the live one, ready and healthy
     /// through a port-forward, then the Service selector switched. The old colour keeps
     /// running; a refused version is scaled back to zero and the live colour never changes.
-    pub fn deploy_blue_green(&self, version: &str) -> Result<Report, Error> {
+    pub fn deploy_blue_green(
+        &self,
+        version: &str,
+        phase: &mut dyn FnMut(&str, Value),
+    ) -> Result<Report, Error> {
         let live_color = self.live_color()?;
         let idle_color = other(&live_color);
         let live = self.workload(&format!("{}-{live_color}", self.deployment))?;
@@ -634,10 +661,19 @@ impl KubeTarget {
         let target = format!("deployment/{}", idle.name);
         let set = format!("{}={image}", idle.container);
         let replicas = format!("--replicas={}", live.replicas.max(1));
+        phase(
+            "starting-idle",
+            serde_json::json!({ "live": live_color, "idle": idle_color }),
+        );
+        self.note(&format!(
+            "`{live_color}` serves {}; starting {image} on `{idle_color}`",
+            live.version()
+        ));
         self.kubectl.must(&["set", "image", &target, &set])?;
         self.kubectl.must(&["scale", &target, &replicas])?;
         let mut result = self.rollout_status(&idle.name)?;
         if result.is_ok() {
+            self.note(&format!("`{}` ready; HTTP check through port-forward", idle.name));
             result = self.check_through_forward(&idle.name, idle.port)?;
         }
         let report = |outcome, color: &str| Report {
@@ -656,6 +692,14 @@ impl KubeTarget {
             };
             return Ok(report(Outcome::RolledBack { reason }, &live_color));
         }
+        phase(
+            "switching",
+            serde_json::json!({ "live": live_color, "idle": idle_color }),
+        );
+        self.note(&format!(
+            "`{}` healthy; switching service `{}` to `{idle_color}`",
+            idle.name, self.service
+        ));
         if let Err(e) = self.switch(idle_color) {
             return Ok(report(
                 Outcome::Failed {
@@ -679,9 +723,16 @@ impl KubeTarget {
             }
             Err(e) => return Err(e),
         };
-        let url = format!("http://127.0.0.1:{local}{}", self.health.path);
-        let result = wait_healthy(&url, &self.health)
-            .map_err(|e| format!("`{deployment}` is not healthy: {e}"));
+        let h = &self.health;
+        let result = health::wait_healthy(
+            &format!("127.0.0.1:{local}"),
+            &h.path,
+            h.interval,
+            h.timeout,
+            h.deadline,
+        )
+        .map(|_| ())
+        .map_err(|e| format!("`{deployment}` is not healthy: {e}"));
         drop(forward);
         Ok(result)
     }
@@ -770,72 +821,395 @@ impl KubeTarget {
     }
 }
 
-fn join_url(base: &str, path: &str) -> String {
-    format!(
-        "{}/{}",
-        base.trim_end_matches('/'),
-        path.trim_start_matches('/')
-    )
-}
+impl KubeTarget {
+    /// The kubernetes target of `resolved`'s environment: names from `deploy.kubernetes`
+    /// (default: the project name), the kubeconfig from `credentials` (the action's input) or
+    /// the secret `kubeconfig-secret` names.
+    pub fn open(
+        resolved: &Resolved,
+        app: Option<&str>,
+        credentials: Option<Secret>,
+    ) -> Result<Self, super::Error> {
+        let cfg = &resolved.config.deploy.kubernetes;
+        let mut project = resolved.config.project.name.clone();
+        if project.is_empty() {
+            // The documented default: the repository directory's name.
+            project = std::fs::canonicalize(&resolved.root)
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| "app".to_owned());
+        }
+        let credentials = credentials.or_else(|| {
+            std::env::var("SLIPWAY_CREDENTIALS")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(Secret::new)
+        });
+        let kubectl = match &credentials {
+            Some(secret) => {
+                let program = std::env::var(ENV_KUBECTL)
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+                    .map_or_else(|| PathBuf::from("kubectl"), PathBuf::from);
+                Kubectl::new(program, cfg.namespace.clone(), Some(secret.expose()))
+            }
+            None => Kubectl::from_env(cfg),
+        }
+        .map_err(to_deploy_error)?;
+        Ok(Self {
+            kubectl,
+            deployment: cfg.deployment.clone().unwrap_or_else(|| project.clone()),
+            service: cfg.service.clone().unwrap_or(project),
+            health: HealthSettings::default(),
+            url: resolved.env.url.clone(),
+            strategy: resolved.env.strategy,
+            store: DirStore::new(super::select::state_dir(resolved, app)?),
+            notes: std::sync::Mutex::default(),
+        })
+    }
 
-/// GETs `url` every interval until it answers 2xx or the deadline passes.
-pub fn wait_healthy(url: &str, health: &config::Health) -> Result<(), String> {
-    let deadline = Instant::now() + health.deadline.as_std();
-    let mut last;
-    loop {
-        match http_status(url, health.timeout.as_std()) {
-            Ok(code) if (200..300).contains(&code) => return Ok(()),
-            Ok(code) => last = format!("`{url}` answered {code}"),
-            Err(e) => last = format!("`{url}`: {e}"),
+    fn drain_notes(&self, progress: &mut dyn Progress) -> Vec<String> {
+        let notes = self
+            .notes
+            .lock()
+            .map(|mut n| std::mem::take(&mut *n))
+            .unwrap_or_default();
+        for n in &notes {
+            progress.step(n);
         }
-        if Instant::now() + health.interval.as_std() >= deadline {
-            return Err(format!("{last} until the {} deadline", health.deadline));
+        notes
+    }
+
+    fn outcome(
+        &self,
+        report: Report,
+        rollback: bool,
+        progress: &mut dyn Progress,
+    ) -> Result<DeployOutcome, super::Error> {
+        let steps = self.drain_notes(progress);
+        let live = self.status_live()?;
+        let (status, reason) = match report.outcome {
+            Outcome::Deployed => (DeployStatus::Success, None),
+            // Blue-green refuses before the switch: the old version never lost traffic. A
+            // rolling update had replaced some pods before `rollout undo`. A rollback that did
+            // not finish left the live version.
+            Outcome::RolledBack { reason } if report.color.is_some() || rollback => {
+                (DeployStatus::Failure, Some(reason))
+            }
+            Outcome::RolledBack { reason } => (DeployStatus::RolledBack, Some(reason)),
+            Outcome::Failed { reason } => {
+                return Err(super::Error::Command {
+                    what: reason,
+                    stderr: String::new(),
+                });
+            }
+        };
+        Ok(DeployOutcome {
+            status,
+            previous: report.previous,
+            live,
+            reason,
+            steps,
+        })
+    }
+
+    fn status_live(&self) -> Result<Live, super::Error> {
+        let blue_green = self.strategy == config::Strategy::BlueGreen;
+        let st = self.status(blue_green).map_err(to_deploy_error)?;
+        let color = match st.color.as_deref() {
+            Some("blue") => Some(Color::Blue),
+            Some("green") => Some(Color::Green),
+            _ => None,
+        };
+        let instance = |w: &Workload, c: Option<Color>| Instance {
+            name: w.name.clone(),
+            address: format!("{}/{} ready", w.ready, w.replicas),
+            version: w.version(),
+            color: c,
+            weight: None,
+        };
+        let mut instances = vec![instance(&st.live, color)];
+        let mut retained = Vec::new();
+        if let Some(idle) = &st.idle {
+            if idle.replicas > 0 {
+                instances.push(instance(idle, color.map(Color::other)));
+                retained.push(idle.version());
+            }
         }
-        std::thread::sleep(health.interval.as_std());
+        Ok(Live {
+            version: Some(st.live.version()),
+            color,
+            instances,
+            retained,
+            url: self.url.clone(),
+        })
     }
 }
 
-/// The status code of `GET url` (plain HTTP/1.1).
-pub fn http_status(url: &str, timeout: Duration) -> Result<u16, String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| "only http:// URLs can be checked from here".to_owned())?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
+fn to_deploy_error(e: Error) -> super::Error {
+    match e {
+        Error::Missing { .. } | Error::NoColor(_) | Error::NotRetained { .. } => {
+            super::Error::Preflight {
+                hint: e.hint(),
+                message: e.to_string(),
+            }
+        }
+        Error::Run(ref inner) => super::Error::Preflight {
+            message: format!("{e}: {}", std::error::Error::source(inner).map(ToString::to_string).unwrap_or_default()),
+            hint: e.hint(),
+        },
+        other => super::Error::Command {
+            stderr: String::new(),
+            what: other.to_string(),
+        },
+    }
+}
+
+fn journal_entry(
+    operation: super::Operation,
+    environment: &str,
+    app: Option<&str>,
+    version: &str,
+    previous: Option<String>,
+    actor: &str,
+    strategy: config::Strategy,
+) -> Entry {
+    Entry {
+        operation,
+        environment: environment.to_owned(),
+        app: app.map(str::to_owned),
+        version: version.to_owned(),
+        previous,
+        strategy: Some(strategy),
+        actor: actor.to_owned(),
+        commit: None,
+        started: super::now_unix(),
+        phase: "starting".to_owned(),
+        data: Value::Null,
+    }
+}
+
+impl Target for KubeTarget {
+    fn id(&self) -> &'static str {
+        "kubernetes"
+    }
+
+    fn store(&self) -> &dyn Store {
+        &self.store
+    }
+
+    fn preflight(&mut self, request: &Request) -> Result<(), super::Error> {
+        match request.strategy {
+            config::Strategy::Canary => Err(super::Error::UnsupportedStrategy {
+                target: "kubernetes",
+                strategy: "canary",
+            }),
+            config::Strategy::Rolling => {
+                self.workload(&self.deployment).map_err(to_deploy_error)?;
+                Ok(())
+            }
+            config::Strategy::BlueGreen => {
+                let color = self.live_color().map_err(to_deploy_error)?;
+                for c in [color.as_str(), other(&color)] {
+                    self.workload(&format!("{}-{c}", self.deployment))
+                        .map_err(to_deploy_error)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn plan(&mut self, request: &Request) -> Result<Vec<String>, super::Error> {
+        let d = &self.deployment;
+        let t = self.rollout_timeout();
+        Ok(match request.strategy {
+            config::Strategy::BlueGreen => {
+                let live = self.live_color().map_err(to_deploy_error)?;
+                let idle = other(&live);
+                let w = self
+                    .workload(&format!("{d}-{live}"))
+                    .map_err(to_deploy_error)?;
+                let image = image_for(&w.image, &request.version);
+                vec![
+                    format!("kubectl set image deployment/{d}-{idle} {}={image}", w.container),
+                    format!("kubectl scale deployment/{d}-{idle} --replicas={}", w.replicas.max(1)),
+                    format!("kubectl rollout status deployment/{d}-{idle} {t}"),
+                    format!("kubectl port-forward deployment/{d}-{idle} :{} and GET {} until 2xx", w.port, request.health.path),
+                    format!("kubectl patch service {} --type=merge -p '{{\"spec\":{{\"selector\":{{\"color\":\"{idle}\"}}}}}}'", self.service),
+                    format!("keep deployment/{d}-{live} ({}) scaled for instant rollback", w.version()),
+                    format!("on failure: kubectl scale deployment/{d}-{idle} --replicas=0 (service stays on `{live}`)"),
+                ]
+            }
+            _ => {
+                let w = self.workload(d).map_err(to_deploy_error)?;
+                let image = image_for(&w.image, &request.version);
+                let mut steps = vec![
+                    format!("kubectl set image deployment/{d} {}={image}", w.container),
+                    format!("kubectl rollout status deployment/{d} {t}"),
+                ];
+                if let Some(url) = &self.url {
+                    steps.push(format!("GET {url}{} until 2xx", request.health.path));
+                }
+                steps.push(format!("on failure: kubectl rollout undo deployment/{d} (back to {})", w.version()));
+                steps
+            }
+        })
+    }
+
+    fn status(&mut self) -> Result<Live, super::Error> {
+        self.status_live()
+    }
+
+    fn deploy(
+        &mut self,
+        request: &Request,
+        journal: &Journal<'_>,
+        progress: &mut dyn Progress,
+    ) -> Result<DeployOutcome, super::Error> {
+        self.health = request.health.clone();
+        let previous = self.status_live()?.version;
+        let mut entry = journal_entry(
+            super::Operation::Deploy,
+            &request.environment,
+            request.app.as_deref(),
+            &request.version,
+            previous,
+            &request.actor,
+            request.strategy,
+        );
+        entry.commit.clone_from(&request.commit);
+        let mut failed = None;
+        let mut phase = |name: &str, data: Value| {
+            if let Err(e) = journal.advance(&mut entry, name, data) {
+                failed.get_or_insert(e);
+            }
+        };
+        let report = match request.strategy {
+            config::Strategy::BlueGreen => self.deploy_blue_green(&request.version, &mut phase),
+            config::Strategy::Rolling => self.deploy_rolling(&request.version, &mut phase),
+            config::Strategy::Canary => {
+                return Err(super::Error::UnsupportedStrategy {
+                    target: "kubernetes",
+                    strategy: "canary",
+                });
+            }
+        };
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let report = report.map_err(to_deploy_error)?;
+        journal.clear()?;
+        self.outcome(report, false, progress)
+    }
+
+    fn rollback(
+        &mut self,
+        request: &RollbackRequest,
+        to: &str,
+        journal: &Journal<'_>,
+        progress: &mut dyn Progress,
+    ) -> Result<DeployOutcome, super::Error> {
+        self.health = request.health.clone();
+        let previous = self.status_live()?.version;
+        let mut entry = journal_entry(
+            super::Operation::Rollback,
+            &request.environment,
+            request.app.as_deref(),
+            to,
+            previous,
+            &request.actor,
+            self.strategy,
+        );
+        journal.advance(&mut entry, "switching-back", Value::Null)?;
+        let report = match self.strategy {
+            config::Strategy::BlueGreen => self.rollback_blue_green(Some(to)),
+            _ => self.rollback_rolling(Some(to)),
+        }
+        .map_err(to_deploy_error)?;
+        journal.clear()?;
+        self.outcome(report, true, progress)
+    }
+
+    fn recover(
+        &mut self,
+        entry: &Entry,
+        journal: &Journal<'_>,
+        progress: &mut dyn Progress,
+    ) -> Result<Recovery, super::Error> {
+        let (action, detail) = self.recover_entry(entry).map_err(to_deploy_error)?;
+        self.drain_notes(progress);
+        journal.clear()?;
+        Ok(Recovery {
+            interrupted: entry.clone(),
+            action,
+            detail,
+        })
+    }
+}
+
+impl KubeTarget {
+    fn recover_entry(&self, entry: &Entry) -> Result<(RecoveryAction, String), Error> {
+        let data = &entry.data;
+        match entry.phase.as_str() {
+            "rolling-out" => {
+                let target = format!("deployment/{}", self.deployment);
+                match self.rollout_status(&self.deployment)? {
+                    Ok(()) if entry.operation == super::Operation::Deploy => {
+                        // The rollout finished, but its checks never ran: revert.
+                        self.kubectl.must(&["rollout", "undo", &target])?;
+                        let _ = self.rollout_status(&self.deployment)?;
+                        Ok((RecoveryAction::Reverted, format!("`rollout undo` of `{}`", self.deployment)))
+                    }
+                    _ => {
+                        self.kubectl.must(&["rollout", "undo", &target])?;
+                        let _ = self.rollout_status(&self.deployment)?;
+                        Ok((RecoveryAction::Reverted, format!("`rollout undo` of `{}`", self.deployment)))
+                    }
+                }
+            }
+            "starting-idle" | "switching" => {
+                let (Some(live), Some(idle)) = (data["live"].as_str(), data["idle"].as_str()) else {
+                    return Ok((RecoveryAction::Reverted, "nothing recorded to undo".to_owned()));
+                };
+                let now = self.live_color()?;
+                if now == idle {
+                    // The switch happened: the new colour has the traffic; put the old one
+                    // back, as its checks may not have finished.
+                    self.switch(live)?;
+                }
+                let target = format!("deployment/{}-{idle}", self.deployment);
+                self.kubectl.must(&["scale", &target, "--replicas=0"])?;
+                Ok((
+                    RecoveryAction::Reverted,
+                    format!("service `{}` on `{live}`; `{idle}` scaled to 0", self.service),
+                ))
+            }
+            _ => Ok((RecoveryAction::Reverted, "nothing had changed yet".to_owned())),
+        }
+    }
+}
+
+/// Checks the environment's URL (plain `http://` only: the probe is slipway's own HTTP/1.1
+/// client) with the health path appended.
+fn check_url(url: &str, h: &HealthSettings) -> Result<(), String> {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(format!(
+            "`{url}` cannot be probed: only `http://` URLs are checked; the rollout's readiness probes passed"
+        ));
     };
-    let with_port = if authority.contains(':') {
+    let (authority, base) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+        None => (rest, ""),
+    };
+    let address = if authority.contains(':') {
         authority.to_owned()
     } else {
         format!("{authority}:80")
     };
-    let addr = with_port
-        .to_socket_addrs()
-        .map_err(|e| e.to_string())?
-        .next()
-        .ok_or_else(|| format!("`{authority}` has no address"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .and_then(|()| stream.set_write_timeout(Some(timeout)))
-        .map_err(|e| e.to_string())?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: {}\r\nConnection: close\r\n\r\n",
-        crate::github::client::USER_AGENT
-    )
-    .map_err(|e| e.to_string())?;
-    let mut line = String::new();
-    BufReader::new(stream)
-        .take(8192)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    // `HTTP/1.1 200 OK`
-    line.split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .filter(|_| line.starts_with("HTTP/"))
-        .ok_or_else(|| "the answer is not HTTP".to_owned())
+    let path = format!("{base}/{}", h.path.trim_start_matches('/'));
+    health::wait_healthy(&address, &path, h.interval, h.timeout, h.deadline)
+        .map(|_| ())
+        .map_err(|e| format!("`{url}` is not healthy: {e}"))
 }
 
 #[cfg(test)]
