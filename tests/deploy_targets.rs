@@ -581,3 +581,377 @@ mod command_target {
         );
     }
 }
+
+#[test]
+fn a_rollback_marks_the_replaced_deployment_inactive() {
+    let mock = MockGitHub::start();
+    let mut rec = record();
+    rec.task = "rollback".to_owned();
+    rec.version = "1.4.1".to_owned();
+    mock.on(
+        "GET",
+        &format!("/repos/octocat/example/deployments?environment=production&sha={LIVE}&per_page=30"),
+    )
+    .then(Reply::json(
+        200,
+        json!([deployment(50, LIVE, "production", "2024-01-03T00:00:00Z")]).to_string(),
+    ));
+    mock.on("GET", "/repos/octocat/example/deployments")
+        .then(Reply::json(
+            200,
+            json!([
+                deployment(50, LIVE, "production", "2024-01-03T00:00:00Z"),
+                deployment(49, OLDER, "production", "2024-01-02T00:00:00Z"),
+                deployment(48, OLDER, "production", "2024-01-01T00:00:00Z"),
+            ])
+            .to_string(),
+        ));
+    mock.on("GET", "/repos/octocat/example/deployments/49/statuses")
+        .then(Reply::json(
+            200,
+            json!([status(491, "success", "2024-01-02T00:05:00Z")]).to_string(),
+        ));
+    for id in [49, 50] {
+        mock.on("POST", &format!("/repos/octocat/example/deployments/{id}/statuses"))
+            .then(Reply::json(201, fixture("deployment-status.json").to_string()));
+    }
+    let mut book = Bookkeeper::new(|| {
+        Some(Recorder::new(client(&mock), rec).with_backoff(vec![Duration::from_millis(1)]))
+    });
+    book.record(State::InProgress, "rolling back to 1.4.1");
+    book.finish(&Ok(slipway::deploy::Outcome {
+        status: slipway::deploy::Status::Success,
+        previous: Some("1.4.2".to_owned()),
+        live: slipway::deploy::Live {
+            version: Some("1.4.1".to_owned()),
+            ..Default::default()
+        },
+        reason: None,
+        steps: Vec::new(),
+    }));
+    assert!(book.warnings.is_empty(), "{:?}", book.warnings);
+    let retired = bodies(&mock, "POST", "/repos/octocat/example/deployments/49/statuses");
+    assert_eq!(retired.len(), 1);
+    assert_eq!(retired[0]["state"], "inactive");
+    assert_eq!(retired[0]["description"], "rolled back to 1.4.1");
+    let ours: Vec<Value> = bodies(&mock, "POST", "/repos/octocat/example/deployments/50/statuses")
+        .into_iter()
+        .map(|b| b["state"].clone())
+        .collect();
+    assert_eq!(ours, [json!("in_progress"), json!("success")]);
+    // Deployment 48 was never looked at: 49 was the live one.
+    assert!(
+        !mock
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("/deployments/48")),
+        "{:?}",
+        paths(&mock.requests())
+    );
+}
+
+/// A project whose environments deploy through the fake kubectl.
+struct Cluster {
+    dir: tempfile::TempDir,
+}
+
+const KUBECONFIG: &str = "apiVersion: v1\nkind: Config\nclusters:\n- name: ci\n  cluster:\n    server: https://127.0.0.1:6443\nusers:\n- name: deployer\n  user:\n    token: kube-secret-token-8c1f0a\ncontexts:\n- name: ci\n  context: { cluster: ci, user: deployer }\ncurrent-context: ci\n";
+
+impl Cluster {
+    fn new(state: Value) -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(
+            dir.path().join("slipway.yml"),
+            "version: 1\nproject: { name: shop }\nenvironments:\n  staging: { strategy: rolling }\n  production: { strategy: blue-green }\ndeploy:\n  target: kubernetes\n  kubernetes: { namespace: shop-prod, deployment: shop, service: shop }\n  health: { interval: 100ms, timeout: 1s, deadline: 3s }\n",
+        )
+        .expect("config");
+        std::fs::write(dir.path().join("cluster.json"), state.to_string()).expect("state");
+        std::fs::create_dir(dir.path().join("tmp")).expect("tmp");
+        Self { dir }
+    }
+
+    fn slipway(&self, args: &[&str]) -> common::Run {
+        let d = self.dir.path();
+        common::slipway()
+            .args(args)
+            .arg_path("--config")
+            .arg_path(d.join("slipway.yml"))
+            .env(
+                "SLIPWAY_KUBECTL",
+                format!(
+                    "{}/tests/fixtures/deploy/fake-kubectl",
+                    env!("CARGO_MANIFEST_DIR")
+                ),
+            )
+            .env("FAKE_KUBECTL_STATE", d.join("cluster.json"))
+            .env("FAKE_KUBECTL_LOG", d.join("calls.log"))
+            .env("SLIPWAY_STATE_DIR", d.join("state"))
+            .env("KUBECONFIG", KUBECONFIG)
+            .env("TMPDIR", d.join("tmp"))
+            .filter_temp(d)
+    }
+
+    /// Every kubectl call, in order.
+    fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("calls.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The calls that change the cluster (not `get`), without the connection flags.
+    fn changes(&self) -> Vec<String> {
+        self.calls()
+            .iter()
+            .map(|c| {
+                c.strip_prefix("--kubeconfig=[KUBECONFIG] --namespace=shop-prod ")
+                    .unwrap_or_else(|| panic!("a call without the kubeconfig and namespace: {c}"))
+                    .to_owned()
+            })
+            .filter(|c| !c.starts_with("get "))
+            .collect()
+    }
+
+    fn state(&self) -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(self.dir.path().join("cluster.json")).expect("state"),
+        )
+        .expect("json")
+    }
+}
+
+fn rolling_cluster() -> Cluster {
+    Cluster::new(json!({
+        "deployments": {"shop": {"image": "ghcr.io/acme/shop:1.4.1", "replicas": 3, "container": "web", "port": 3000}},
+        "services": {}
+    }))
+}
+
+fn blue_green_cluster(live: &str) -> Cluster {
+    let (blue, green) = if live == "blue" {
+        (json!({"image": "ghcr.io/acme/shop:1.4.1", "replicas": 2}), json!({"image": "ghcr.io/acme/shop:1.4.0", "replicas": 0, "ready": 0}))
+    } else {
+        (json!({"image": "ghcr.io/acme/shop:1.4.1", "replicas": 2}), json!({"image": "ghcr.io/acme/shop:1.4.2", "replicas": 2}))
+    };
+    Cluster::new(json!({
+        "deployments": {"shop-blue": blue, "shop-green": green},
+        "services": {"shop": {"selector": {"app": "shop", "color": live}}}
+    }))
+}
+
+#[test]
+fn kubernetes_rolling_sets_the_image_and_waits_for_the_rollout() {
+    let c = rolling_cluster();
+    let t = c
+        .slipway(&["deploy", "--env", "staging", "--version", "1.4.2"])
+        .run();
+    t.code(0);
+    assert_eq!(
+        c.changes(),
+        [
+            "set image deployment/shop web=ghcr.io/acme/shop:1.4.2",
+            "rollout status deployment/shop --timeout=3s",
+        ]
+    );
+    assert_eq!(c.state()["deployments"]["shop"]["image"], "ghcr.io/acme/shop:1.4.2");
+    assert!(t.stderr.contains("`staging` runs `1.4.2`"), "{t}");
+    // The kubeconfig reached kubectl in a private file (the fake checks 0600), whole, and
+    // its token never reached the log.
+    let seen = std::fs::read_to_string(c.dir.path().join("calls.log.kubeconfig")).expect("seen");
+    assert_eq!(seen, KUBECONFIG);
+    assert!(!t.stderr.contains("kube-secret-token-8c1f0a"), "{t}");
+    let leftovers: Vec<_> = std::fs::read_dir(c.dir.path().join("tmp"))
+        .expect("tmp")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    assert!(leftovers.is_empty(), "kubeconfig left behind: {leftovers:?}");
+}
+
+#[test]
+fn kubernetes_rolling_undoes_a_rollout_that_does_not_finish() {
+    for failure in ["timeout", "unready"] {
+        let c = rolling_cluster();
+        let t = c
+            .slipway(&["deploy", "--env", "staging", "--version", "1.5.0-bad"])
+            .env("FAKE_KUBECTL_FAIL_IMAGE", "1.5.0-bad")
+            .env("FAKE_KUBECTL_FAILURE", failure)
+            .run();
+        t.code(1);
+        assert_eq!(
+            c.changes(),
+            [
+                "set image deployment/shop web=ghcr.io/acme/shop:1.5.0-bad",
+                "rollout status deployment/shop --timeout=3s",
+                "rollout undo deployment/shop",
+                "rollout status deployment/shop --timeout=3s",
+            ],
+            "{failure}"
+        );
+        assert_eq!(c.state()["deployments"]["shop"]["image"], "ghcr.io/acme/shop:1.4.1");
+        assert!(t.stderr.contains("rolled-back: the rollout of `shop` did not finish"), "{t}");
+        assert!(t.stderr.contains("`staging` runs `1.4.1`"), "{t}");
+        // The history says why.
+        let status = c
+            .slipway(&["deploy", "status", "--env", "staging", "--json"])
+            .run();
+        status.code(0);
+        let v: Value = serde_json::from_str(&status.stdout).expect("json");
+        assert_eq!(v["history"][0]["outcome"], "rolled-back");
+        assert_eq!(v["history"][0]["version"], "1.5.0-bad");
+        let why = if failure == "timeout" {
+            "timed out waiting for the condition"
+        } else {
+            "exceeded its progress deadline"
+        };
+        assert!(
+            v["history"][0]["reason"].as_str().unwrap_or_default().contains(why),
+            "{v}"
+        );
+        assert_eq!(v["live"]["version"], "1.4.1");
+    }
+}
+
+#[test]
+fn kubernetes_blue_green_starts_the_idle_colour_checks_it_and_switches_the_service() {
+    let c = blue_green_cluster("blue");
+    let t = c
+        .slipway(&["deploy", "--env", "production", "--version", "1.4.2"])
+        .run();
+    t.code(0);
+    assert_eq!(
+        c.changes(),
+        [
+            "set image deployment/shop-green app=ghcr.io/acme/shop:1.4.2",
+            "scale deployment/shop-green --replicas=2",
+            "rollout status deployment/shop-green --timeout=3s",
+            "port-forward deployment/shop-green :8080",
+            r#"patch service shop --type=merge -p {"spec":{"selector":{"color":"green"}}}"#,
+        ]
+    );
+    let state = c.state();
+    assert_eq!(state["services"]["shop"]["selector"]["color"], "green");
+    // The old colour keeps running for an instant rollback.
+    assert_eq!(state["deployments"]["shop-blue"]["replicas"], 2);
+    let status = c
+        .slipway(&["deploy", "status", "--env", "production", "--json"])
+        .run();
+    status.code(0);
+    let v: Value = serde_json::from_str(&status.stdout).expect("json");
+    assert_eq!(v["live"]["version"], "1.4.2");
+    assert_eq!(v["live"]["color"], "green");
+    assert_eq!(v["live"]["retained"], json!(["1.4.1"]));
+}
+
+#[test]
+fn kubernetes_blue_green_leaves_the_live_colour_alone_when_the_new_one_fails() {
+    // Unhealthy over HTTP, then a rollout that never gets ready.
+    for (var, value) in [
+        ("FAKE_KUBECTL_UNHEALTHY", "1.5.0"),
+        ("FAKE_KUBECTL_FAIL_IMAGE", "1.5.0"),
+    ] {
+        let c = blue_green_cluster("blue");
+        let t = c
+            .slipway(&["deploy", "--env", "production", "--version", "1.5.0"])
+            .env(var, value)
+            .run();
+        t.code(1);
+        let mut expected = vec![
+            "set image deployment/shop-green app=ghcr.io/acme/shop:1.5.0",
+            "scale deployment/shop-green --replicas=2",
+            "rollout status deployment/shop-green --timeout=3s",
+        ];
+        if var == "FAKE_KUBECTL_UNHEALTHY" {
+            expected.push("port-forward deployment/shop-green :8080");
+        }
+        expected.push("scale deployment/shop-green --replicas=0");
+        assert_eq!(c.changes(), expected, "{var}");
+        let state = c.state();
+        assert_eq!(state["services"]["shop"]["selector"]["color"], "blue");
+        assert_eq!(state["deployments"]["shop-blue"]["replicas"], 2);
+        assert!(t.stderr.contains("failure: "), "{t}");
+        assert!(t.stderr.contains("`production` runs `1.4.1`"), "{t}");
+        if var == "FAKE_KUBECTL_UNHEALTHY" {
+            assert!(t.stderr.contains("`shop-green` is not healthy"), "{t}");
+            assert!(t.stderr.contains("answered 503"), "{t}");
+        }
+    }
+}
+
+#[test]
+fn kubernetes_blue_green_rollback_switches_back_to_the_retained_colour() {
+    let c = blue_green_cluster("green");
+    let t = c
+        .slipway(&["deploy", "rollback", "--env", "production", "--to", "1.4.1"])
+        .run();
+    t.code(0);
+    assert_eq!(
+        c.changes(),
+        [r#"patch service shop --type=merge -p {"spec":{"selector":{"color":"blue"}}}"#]
+    );
+    assert_eq!(c.state()["services"]["shop"]["selector"]["color"], "blue");
+    // A version that is not retained is refused before anything changes.
+    let c = blue_green_cluster("green");
+    let t = c
+        .slipway(&["deploy", "rollback", "--env", "production", "--to", "1.3.0"])
+        .run();
+    t.code(2);
+    assert!(c.changes().is_empty(), "{:?}", c.changes());
+    assert!(t.stderr.contains("the idle colour runs `1.4.1`, not `1.3.0`"), "{t}");
+}
+
+#[test]
+fn kubernetes_blue_green_rollback_scales_a_stopped_colour_up_first() {
+    let c = blue_green_cluster("blue");
+    let t = c
+        .slipway(&["deploy", "rollback", "--env", "production", "--to", "1.4.0"])
+        .run();
+    t.code(0);
+    assert_eq!(
+        c.changes(),
+        [
+            "scale deployment/shop-green --replicas=2",
+            "rollout status deployment/shop-green --timeout=3s",
+            r#"patch service shop --type=merge -p {"spec":{"selector":{"color":"green"}}}"#,
+        ]
+    );
+}
+
+#[test]
+fn kubernetes_names_missing_objects_before_changing_anything() {
+    let c = Cluster::new(json!({"deployments": {}, "services": {"shop": {"selector": {"app": "shop"}}}}));
+    let t = c
+        .slipway(&["deploy", "--env", "staging", "--version", "1.4.2"])
+        .run();
+    t.code(2);
+    assert!(
+        t.stderr.contains("deployment `shop` does not exist in namespace `shop-prod`"),
+        "{t}"
+    );
+    let t = c
+        .slipway(&["deploy", "--env", "production", "--version", "1.4.2"])
+        .run();
+    t.code(2);
+    assert!(t.stderr.contains("service `shop` has no `color` in its selector"), "{t}");
+    assert!(t.stderr.contains("hint: add `color: blue`"), "{t}");
+    assert!(c.changes().is_empty(), "{:?}", c.changes());
+    // No kubectl at all.
+    let t = c
+        .slipway(&["deploy", "--env", "staging", "--version", "1.4.2"])
+        .env("SLIPWAY_KUBECTL", "/nonexistent/kubectl")
+        .run();
+    t.code(2);
+    assert!(t.stderr.contains("SLIPWAY_KUBECTL"), "{t}");
+}
+
+#[test]
+fn kubernetes_dry_run_prints_the_plan_and_changes_nothing() {
+    let c = blue_green_cluster("blue");
+    let t = c
+        .slipway(&["deploy", "--env", "production", "--version", "1.4.2", "--dry-run"])
+        .run();
+    t.code(0);
+    assert!(c.changes().is_empty(), "{:?}", c.changes());
+    insta::assert_snapshot!("kubernetes-blue-green-plan", t.stdout);
+}

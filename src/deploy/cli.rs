@@ -41,6 +41,20 @@ pub enum DeployCommand {
         after_help = "Examples:\n  slipway deploy status --env production\n  slipway deploy status --env staging --json | jq -r .live.version"
     )]
     Status(StatusArgs),
+    /// Check whether a deploy may start now: exit 0 inside the deployment window, 1 outside
+    /// (with the next opening).
+    #[command(
+        disable_version_flag = true,
+        after_help = "Examples:\n  slipway deploy window --window \"Mon-Thu 09:00-16:00 UTC\"\n  slipway deploy window --env production                 the environment's `window`\n  slipway deploy window --env production --at 2024-01-05T17:30:00Z\n\nExit codes: 0 inside (or no window), 1 outside, 2 bad input. In Actions the step outputs\n`inside` (true/false) and `next-open` (RFC 3339)."
+    )]
+    Window(super::window::WindowArgs),
+    /// Check that a commit is live in an environment, through GitHub's deployments: a gate
+    /// before promoting it further.
+    #[command(
+        disable_version_flag = true,
+        after_help = "Examples:\n  slipway deploy promoted --from staging --commit \"$GITHUB_SHA\"\n  slipway deploy promoted --from staging --commit 6dcb09b\n\nLive means: the commit of the newest `staging` deployment whose latest status is success,\nor an ancestor of it. Needs GITHUB_TOKEN (deployments: read, contents: read) and\nGITHUB_REPOSITORY. Exit codes: 0 live, 1 not live, 2 could not check."
+    )]
+    Promoted(super::promoted::PromotedArgs),
 }
 
 /// Where the configuration and the environment come from: shared by every deploy command.
@@ -179,6 +193,8 @@ impl DeployArgs {
         match self.command {
             Some(DeployCommand::Rollback(_)) => "deploy rollback",
             Some(DeployCommand::Status(_)) => "deploy status",
+            Some(DeployCommand::Window(_)) => "deploy window",
+            Some(DeployCommand::Promoted(_)) => "deploy promoted",
             None => "deploy",
         }
     }
@@ -199,6 +215,8 @@ pub fn run(args: DeployArgs) -> Result<u8, Failure> {
     match command {
         Some(DeployCommand::Rollback(a)) => run_rollback(a),
         Some(DeployCommand::Status(a)) => run_status(a),
+        Some(DeployCommand::Window(a)) => super::window::run(a),
+        Some(DeployCommand::Promoted(a)) => super::promoted::run(a),
         None => run_deploy(deploy),
     }
 }
@@ -460,7 +478,10 @@ fn run_deploy(args: DeployRunArgs) -> Result<u8, Failure> {
         request.environment,
         strategy_name(request.strategy)
     ));
-    let outcome = super::deploy(&mut *target, &request, wait, &mut Log)?;
+    let mut book = super::github::Bookkeeper::for_deploy(&request, resolved.env.url.as_deref());
+    let outcome = super::deploy(&mut *target, &request, wait, &mut Log);
+    book.finish(&outcome);
+    let outcome = outcome?;
     finish(&outcome, json, &request.environment, Some(request.strategy))
 }
 
@@ -493,7 +514,10 @@ fn run_rollback(args: RollbackArgs) -> Result<u8, Failure> {
             .as_deref()
             .map_or_else(|| "the previous version".to_owned(), |v| format!("`{v}`"))
     ));
-    let outcome = super::rollback(&mut *t, &request, wait, &mut Log)?;
+    let mut book = super::github::Bookkeeper::for_rollback(&request, resolved.env.url.as_deref());
+    let outcome = super::rollback(&mut *t, &request, wait, &mut Log);
+    book.finish(&outcome);
+    let outcome = outcome?;
     finish(&outcome, json, &request.environment, None)
 }
 

@@ -117,6 +117,8 @@ pub struct Ran {
     pub stdout: String,
     /// The last [`TAIL_LINES`] lines of both streams, masked.
     pub tail: Vec<String>,
+    /// The last non-empty line of standard error, masked: usually the reason.
+    pub last_error: Option<String>,
 }
 
 impl Ran {
@@ -177,6 +179,7 @@ pub fn run(step: &Step) -> Result<Ran, Error> {
     let pid = i32::try_from(child.id()).unwrap_or(0);
     let mut stdout = String::new();
     let mut tail: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+    let mut last_error: Option<String> = None;
     let mut timed_out = false;
     let mut term_sent: Option<Instant> = None;
     let mut exited: Option<(std::process::ExitStatus, Instant)> = None;
@@ -195,6 +198,8 @@ pub fn run(step: &Step) -> Result<Ran, Error> {
         if is_out {
             stdout.push_str(&masked);
             stdout.push('\n');
+        } else if !masked.trim().is_empty() {
+            last_error = Some(masked.clone());
         }
         tail.push_back(masked);
         if tail.len() > TAIL_LINES {
@@ -251,6 +256,7 @@ pub fn run(step: &Step) -> Result<Ran, Error> {
         elapsed: started.elapsed(),
         stdout,
         tail: tail.into_iter().collect(),
+        last_error,
     })
 }
 

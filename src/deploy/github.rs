@@ -307,6 +307,26 @@ impl Recorder {
     }
 }
 
+impl Recorder {
+    /// Marks `inactive` the newest other Deployment of the environment whose latest status is
+    /// `success`: the version a rollback took out of service. GitHub's `auto_inactive` does
+    /// this only for non-production environments. Returns its id.
+    pub async fn retire_previous(&self, current: u64) -> Result<Option<u64>, Error> {
+        let list = list_deployments(&self.client, &self.record.environment, None, 30).await?;
+        for d in list.iter().filter(|d| d.id != current) {
+            if latest_status(&self.client, d.id)
+                .await?
+                .is_some_and(|s| s.state == State::Success)
+            {
+                let description = format!("rolled back to {}", self.record.version);
+                self.status(d.id, State::Inactive, &description).await?;
+                return Ok(Some(d.id));
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// GitHub allows 140 characters in a description.
 fn truncate(text: &str) -> String {
     const MAX: usize = 140;
@@ -325,6 +345,8 @@ pub struct Bookkeeper {
     recorder: Option<Recorder>,
     deployment: Option<u64>,
     runtime: Option<tokio::runtime::Runtime>,
+    /// A rollback: its success retires the version that was live.
+    rollback: bool,
     /// The warnings so far, also printed on stderr.
     pub warnings: Vec<String>,
 }
@@ -336,6 +358,7 @@ impl Bookkeeper {
             recorder: None,
             deployment: None,
             runtime: None,
+            rollback: false,
             warnings: Vec::new(),
         }
     }
@@ -374,6 +397,7 @@ impl Bookkeeper {
             build()
         };
         Self {
+            rollback: recorder.as_ref().is_some_and(|r| r.record.task == "rollback"),
             recorder,
             deployment: None,
             runtime: Some(runtime),
@@ -419,6 +443,29 @@ impl Bookkeeper {
         }
     }
 
+    /// Marks the version a rollback left `inactive` (see [`Recorder::retire_previous`]).
+    pub fn retire(&mut self) {
+        let (Some(recorder), Some(runtime)) = (&self.recorder, &self.runtime) else {
+            return;
+        };
+        let result = runtime.block_on(async {
+            let id = match self.deployment {
+                Some(id) => id,
+                None => recorder.deployment().await?,
+            };
+            recorder.retire_previous(id).await.map(|_| id)
+        });
+        match result {
+            Ok(id) => self.deployment = Some(id),
+            Err(e) => {
+                let message = format!(
+                    "could not mark the replaced deployment `inactive` on GitHub: {e} (the rollback itself is not affected)"
+                );
+                self.warn(&message);
+            }
+        }
+    }
+
     fn warn(&mut self, message: &str) {
         let runtime = crate::github::runtime();
         runtime.annotate(crate::github::Annotation::warning(message.to_owned()));
@@ -428,6 +475,82 @@ impl Bookkeeper {
     /// The Deployment's id once one was found or created.
     pub fn deployment(&self) -> Option<u64> {
         self.deployment
+    }
+
+    /// Bookkeeping of one deploy: `in_progress` at once, when a token, the repository and the
+    /// commit (`GITHUB_SHA`) are known.
+    pub fn for_deploy(request: &super::Request, url: Option<&str>) -> Self {
+        let Some(sha) = request.commit.clone() else {
+            return Self::off();
+        };
+        let strategy = match request.strategy {
+            crate::config::Strategy::Rolling => "rolling",
+            crate::config::Strategy::BlueGreen => "blue-green",
+            crate::config::Strategy::Canary => "canary",
+        };
+        let mut book = Self::from_env(Record {
+            environment: request.environment.clone(),
+            sha,
+            version: request.version.clone(),
+            task: "deploy".to_owned(),
+            environment_url: url.map(str::to_owned),
+            log_url: Record::log_url_from(|n| std::env::var(n).ok().filter(|v| !v.is_empty())),
+        });
+        book.record(
+            State::InProgress,
+            &format!("deploying {} ({strategy})", request.version),
+        );
+        book
+    }
+
+    /// Bookkeeping of one rollback, on the workflow commit's Deployment.
+    pub fn for_rollback(request: &super::RollbackRequest, url: Option<&str>) -> Self {
+        let Some(sha) = std::env::var("GITHUB_SHA").ok().filter(|v| !v.is_empty()) else {
+            return Self::off();
+        };
+        let version = request
+            .to
+            .clone()
+            .unwrap_or_else(|| "the previous version".to_owned());
+        let mut book = Self::from_env(Record {
+            environment: request.environment.clone(),
+            sha,
+            version: version.clone(),
+            task: "rollback".to_owned(),
+            environment_url: url.map(str::to_owned),
+            log_url: Record::log_url_from(|n| std::env::var(n).ok().filter(|v| !v.is_empty())),
+        });
+        book.record(State::InProgress, &format!("rolling back to {version}"));
+        book
+    }
+
+    /// Records how the deploy or rollback ended: `success`, `failure` (refused or rolled
+    /// back, with the reason) or `error` (could not run).
+    pub fn finish(&mut self, result: &Result<super::Outcome, super::Error>) {
+        if !self.is_on() {
+            return;
+        }
+        match result {
+            Ok(o) => {
+                let live = o.live.version.as_deref().unwrap_or("nothing");
+                let why = o.reason.as_deref().unwrap_or("the new version failed");
+                match o.status {
+                    super::Status::Success => {
+                        if self.rollback {
+                            self.retire();
+                        }
+                        self.record(State::Success, &format!("{live} is live"));
+                    }
+                    super::Status::Failure => {
+                        self.record(State::Failure, &format!("{why}; {live} serves"));
+                    }
+                    super::Status::RolledBack => {
+                        self.record(State::Failure, &format!("rolled back: {why}; {live} serves"));
+                    }
+                }
+            }
+            Err(e) => self.record(State::Error, &crate::github::redact(&e.to_string())),
+        }
     }
 }
 

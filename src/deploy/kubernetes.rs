@@ -377,7 +377,11 @@ fn mask_credentials(kubeconfig: &str) {
 }
 
 fn why(ran: &Ran) -> String {
-    match ran.tail.iter().rev().find(|l| !l.trim().is_empty()) {
+    let last = ran
+        .last_error
+        .as_ref()
+        .or_else(|| ran.tail.iter().rev().find(|l| !l.trim().is_empty()));
+    match last {
         Some(last) => format!("{}: {last}", ran.failure()),
         None => ran.failure(),
     }
@@ -1020,6 +1024,7 @@ impl Target for KubeTarget {
     }
 
     fn plan(&mut self, request: &Request) -> Result<Vec<String>, super::Error> {
+        self.health = request.health.clone();
         let d = &self.deployment;
         let t = self.rollout_timeout();
         Ok(match request.strategy {

@@ -202,8 +202,9 @@ pub struct PromotedArgs {
     /// The environment the commit must be live in, e.g. `--from staging`.
     #[arg(long, value_name = "ENV", env = "SLIPWAY_FROM")]
     pub from: String,
-    /// The commit to look for, e.g. `--commit "$GITHUB_SHA"` (7 to 40 hex digits).
-    #[arg(long, value_name = "SHA", env = "SLIPWAY_COMMIT")]
+    /// The commit to look for, e.g. `--commit 6dcb09b` (7 to 40 hex digits; default: the
+    /// workflow's `GITHUB_SHA`).
+    #[arg(long, value_name = "SHA", env = "GITHUB_SHA")]
     pub commit: String,
 }
 

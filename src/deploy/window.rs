@@ -159,14 +159,11 @@ pub struct WindowArgs {
     pub window: Option<String>,
     /// Read the window of this environment from slipway.yml instead, e.g. `--env production`.
     /// An environment without a window is always open.
-    #[arg(long, value_name = "NAME", env = "SLIPWAY_ENVIRONMENT", conflicts_with = "window")]
+    #[arg(long, value_name = "NAME", env = "SLIPWAY_ENVIRONMENT")]
     pub env: Option<String>,
     /// The instant to check instead of now (RFC 3339), e.g. `--at 2024-01-05T17:30:00Z`.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
-    /// The directory holding slipway.yml, for `--env`.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub dir: std::path::PathBuf,
     /// The config file, for `--env`, e.g. `deploy/slipway.yml`.
     #[arg(long, value_name = "FILE", env = "SLIPWAY_CONFIG")]
     pub config: Option<std::path::PathBuf>,
@@ -179,7 +176,6 @@ pub fn run(args: WindowArgs) -> Result<u8, Failure> {
         window,
         env,
         at,
-        dir,
         config: config_file,
     } = args;
     let now = match at.as_deref().filter(|a| !a.trim().is_empty()) {
@@ -192,6 +188,10 @@ pub fn run(args: WindowArgs) -> Result<u8, Failure> {
             Error::Window(e.split('\u{1f}').next().unwrap_or_default().to_owned())
         })?),
         (None, Some(name)) => {
+            let dir = match config_file.as_deref().and_then(std::path::Path::parent) {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => std::path::PathBuf::from("."),
+            };
             let loaded = config::load(&dir, config_file.as_deref())?;
             let environment = loaded
                 .config
