@@ -476,6 +476,29 @@ impl Hint for Error {
     }
 }
 
+/// Opens the target `deploy.target` names for `resolved`'s environment (and `app`).
+/// `credentials` is secret material for it (an ssh key, a token), already masked.
+pub fn open(
+    resolved: &cli::Resolved,
+    app: Option<&str>,
+    credentials: Option<crate::github::Secret>,
+) -> Result<Box<dyn Target>, Error> {
+    use crate::config::Target as Kind;
+    match resolved.config.deploy.target {
+        Kind::Hosts => hosts::open(resolved, app, credentials),
+        Kind::Kubernetes | Kind::Command => Err(Error::Config {
+            message: format!(
+                "the `{}` target is not part of this build",
+                match resolved.config.deploy.target {
+                    Kind::Kubernetes => "kubernetes",
+                    _ => "command",
+                }
+            ),
+            hint: "use `deploy.target: hosts`".to_owned(),
+        }),
+    }
+}
+
 /// Version labels end up in file names, process arguments and nginx comments: keep them to a
 /// safe alphabet.
 ///
