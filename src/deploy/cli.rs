@@ -456,7 +456,7 @@ fn run_deploy(args: DeployRunArgs) -> Result<u8, Failure> {
         commit: std::env::var("GITHUB_SHA").ok().filter(|s| !s.is_empty()),
         reason,
     };
-    let mut target = super::select::open(&resolved, request.app.as_deref(), credentials)?;
+    let mut target = super::open(&resolved, request.app.as_deref(), credentials)?;
     if dry_run.unwrap_or(false) {
         let steps = target.plan(&request)?;
         let mut out = format!(
@@ -505,7 +505,7 @@ fn run_rollback(args: RollbackArgs) -> Result<u8, Failure> {
         actor: actor(),
         reason: given(reason),
     };
-    let mut t = super::select::open(&resolved, request.app.as_deref(), None)?;
+    let mut t = super::open(&resolved, request.app.as_deref(), None)?;
     say(&format!(
         "rolling `{}` back to {}",
         request.environment,
@@ -528,7 +528,7 @@ fn run_status(args: StatusArgs) -> Result<u8, Failure> {
         json,
     } = args;
     let resolved = resolve(&target)?;
-    let mut t = super::select::open(&resolved, given(target.app.clone()).as_deref(), None)?;
+    let mut t = super::open(&resolved, given(target.app.clone()).as_deref(), None)?;
     let live = t.status()?;
     let records = super::history::read(t.store())?;
     let skip = records.len().saturating_sub(history);

@@ -835,14 +835,7 @@ impl KubeTarget {
         credentials: Option<Secret>,
     ) -> Result<Self, super::Error> {
         let cfg = &resolved.config.deploy.kubernetes;
-        let mut project = resolved.config.project.name.clone();
-        if project.is_empty() {
-            // The documented default: the repository directory's name.
-            project = std::fs::canonicalize(&resolved.root)
-                .ok()
-                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .unwrap_or_else(|| "app".to_owned());
-        }
+        let project = super::select::project_name(resolved);
         let credentials = credentials.or_else(|| {
             std::env::var("SLIPWAY_CREDENTIALS")
                 .ok()

@@ -482,6 +482,25 @@ impl Hint for Error {
     }
 }
 
+/// Opens the target `deploy.target` names for `resolved`'s environment (and `app`).
+/// `credentials` is secret material for it (an ssh key, a token), already masked.
+pub fn open(
+    resolved: &cli::Resolved,
+    app: Option<&str>,
+    credentials: Option<crate::github::Secret>,
+) -> Result<Box<dyn Target>, Error> {
+    use crate::config::Target as Kind;
+    match resolved.config.deploy.target {
+        Kind::Hosts => hosts::open(resolved, app, credentials),
+        Kind::Kubernetes => Ok(Box::new(kubernetes::KubeTarget::open(
+            resolved,
+            app,
+            credentials,
+        )?)),
+        Kind::Command => Ok(Box::new(command::CommandDeploy::open(resolved, app)?)),
+    }
+}
+
 /// Version labels end up in file names, process arguments and nginx comments: keep them to a
 /// safe alphabet.
 ///

@@ -1,41 +1,41 @@
-//! Which [`Target`] serves an environment: `deploy.target` in slipway.yml.
+//! Where the kubernetes and command targets keep their lock, journal and history.
 
 use std::path::PathBuf;
 
+use super::Error;
 use super::cli::Resolved;
-use super::{Error, Target};
-use crate::config;
-use crate::github::Secret;
 
 /// The variable that moves the state directory (lock, journal, history) of the kubernetes and
 /// command targets, e.g. to a cache directory kept between runs.
 pub const ENV_STATE_DIR: &str = "SLIPWAY_STATE_DIR";
 
-/// Opens the target `deploy.target` names for `resolved`'s environment.
-pub fn open(
-    resolved: &Resolved,
-    app: Option<&str>,
-    credentials: Option<Secret>,
-) -> Result<Box<dyn Target>, Error> {
-    match resolved.config.deploy.target {
-        config::Target::Hosts => super::hosts::open(resolved, app, credentials),
-        config::Target::Kubernetes => Ok(Box::new(super::kubernetes::KubeTarget::open(
-            resolved,
-            app,
-            credentials,
-        )?)),
-        config::Target::Command => Ok(Box::new(super::command::CommandDeploy::open(
-            resolved, app,
-        )?)),
+/// The project's name: `project.name`, else the project directory's name.
+pub fn project_name(resolved: &Resolved) -> String {
+    let name = resolved.config.project.name.clone();
+    if !name.is_empty() {
+        return name;
     }
+    std::fs::canonicalize(&resolved.root)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "app".to_owned())
 }
 
-/// The state directory of the kubernetes and command targets: `$SLIPWAY_STATE_DIR/<env>`, else
-/// `.slipway/deploy/<env>` under the project root (`/<app>` added for one of several apps).
+/// `$SLIPWAY_STATE_DIR/<env>`, else `$XDG_STATE_HOME/slipway/<project>/<env>` (by default
+/// `~/.local/state/slipway/<project>/<env>`, as the hosts target); `/<app>` is added for one
+/// of several apps.
 pub fn state_dir(resolved: &Resolved, app: Option<&str>) -> Result<PathBuf, Error> {
-    let base = std::env::var_os(ENV_STATE_DIR)
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| resolved.root.join(".slipway/deploy"), PathBuf::from);
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let base = match var(ENV_STATE_DIR) {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let root = var("XDG_STATE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+                .unwrap_or_else(|| PathBuf::from("/var/tmp"));
+            root.join("slipway").join(project_name(resolved))
+        }
+    };
     let dir = base.join(&resolved.environment);
     match app {
         Some(app) => {
