@@ -955,3 +955,216 @@ fn kubernetes_dry_run_prints_the_plan_and_changes_nothing() {
     assert!(c.changes().is_empty(), "{:?}", c.changes());
     insta::assert_snapshot!("kubernetes-blue-green-plan", t.stdout);
 }
+
+#[test]
+fn deploy_window_exits_0_inside_and_1_outside_with_the_next_opening() {
+    let inside = common::slipway()
+        .args(["deploy", "window", "--window", "Mon-Thu 09:00-16:00 UTC", "--at", "2024-01-01T10:00:00Z"])
+        .in_actions()
+        .run();
+    inside.code(0);
+    assert_eq!(
+        inside.stdout,
+        "inside `Mon-Thu 09:00-16:00 UTC` at 2024-01-01T10:00:00Z\n"
+    );
+    assert!(inside.outputs.contains("inside=true"), "{inside}");
+    let outside = common::slipway()
+        .args(["deploy", "window", "--window", "Mon-Fri 09:00-17:00 +02:00", "--at", "2024-01-05T17:30:00+02:00"])
+        .in_actions()
+        .run();
+    outside.code(1);
+    assert_eq!(
+        outside.stdout,
+        "outside `Mon-Fri 09:00-17:00 +02:00` at 2024-01-05T15:30:00Z; opens next at 2024-01-08T07:00:00Z (2024-01-08T09:00:00+02:00)\n"
+    );
+    assert!(outside.outputs.contains("next-open=2024-01-08T07:00:00Z"), "{outside}");
+}
+
+#[test]
+fn deploy_window_reads_the_environment_and_rejects_bad_input() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("slipway.yml");
+    std::fs::write(
+        &config,
+        "version: 1\nenvironments:\n  staging: {}\n  production: { window: \"Mon-Thu 09:00-16:00 UTC\" }\n",
+    )
+    .expect("config");
+    let run = |args: &[&str]| {
+        common::slipway()
+            .args(["deploy", "window"])
+            .args(args)
+            .arg_path("--config")
+            .arg_path(&config)
+            .filter_temp(dir.path())
+            .run()
+    };
+    run(&["--env", "production", "--at", "2024-01-05T10:00:00Z"]).code(1);
+    run(&["--env", "production", "--at", "2024-01-04T10:00:00Z"]).code(0);
+    let open = run(&["--env", "staging"]);
+    open.code(0);
+    assert_eq!(open.stdout, "open: the environment has no deployment window\n");
+    let unknown = run(&["--env", "qa"]);
+    unknown.code(2);
+    assert!(unknown.stderr.contains("environment `qa` is not in the config"), "{unknown}");
+    let bad_time = run(&["--env", "production", "--at", "friday"]);
+    bad_time.code(2);
+    assert!(bad_time.stderr.contains("`friday` is not an RFC 3339 time"), "{bad_time}");
+    assert!(bad_time.stderr.contains("hint: write a full time with a zone"), "{bad_time}");
+    let bad_window = common::slipway()
+        .args(["deploy", "window", "--window", "weekdays 9-5"])
+        .run();
+    bad_window.code(2);
+    assert!(bad_window.stderr.contains("`--window`: `weekdays 9-5` is not a window"), "{bad_window}");
+    let nothing = common::slipway().args(["deploy", "window"]).run();
+    nothing.code(2);
+    assert!(nothing.stderr.contains("no window to check"), "{nothing}");
+}
+
+#[test]
+fn deploy_promoted_exits_0_when_live_1_when_not_and_2_without_a_token() {
+    let mock = MockGitHub::start();
+    staging(&mock);
+    let newer = "abcdef0123456789abcdef0123456789abcdef01";
+    mock.on("GET", &format!("/repos/octocat/example/compare/{newer}...{LIVE}"))
+        .then(Reply::json(200, comparison("behind", 0, 2)));
+    let run = |commit: &str| {
+        common::slipway()
+            .args(["deploy", "promoted", "--from", "staging", "--commit", commit])
+            .env("GITHUB_TOKEN", "ghs_testtoken")
+            .env("GITHUB_REPOSITORY", "octocat/example")
+            .env("GITHUB_API_URL", mock.url())
+            .run()
+    };
+    let live = run(LIVE);
+    live.code(0);
+    assert_eq!(
+        live.stdout,
+        "`a84d88e7554f` is live in `staging` (deployment 2 at 2024-01-02T10:00:00Z)\n"
+    );
+    let not = run(newer);
+    not.code(1);
+    assert!(not.stdout.contains("is not live in `staging`"), "{not}");
+    assert!(not.stderr.contains("hint: deploy `abcdef012345` to `staging` first"), "{not}");
+    let bad = run("main");
+    bad.code(2);
+    assert!(bad.stderr.contains("`main` is not a commit sha"), "{bad}");
+    let no_token = common::slipway()
+        .args(["deploy", "promoted", "--from", "staging", "--commit", LIVE])
+        .run();
+    no_token.code(2);
+    assert!(no_token.stderr.contains("no GitHub token"), "{no_token}");
+}
+
+/// A project deployed by shell commands, with GitHub statuses through the mock.
+fn command_project(dir: &std::path::Path, health: &str) -> std::path::PathBuf {
+    let live = dir.join("live");
+    let config = dir.join("slipway.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 1\nproject: {{ name: shop }}\nenvironments:\n  production: {{ strategy: blue-green, url: \"https://shop.example.com\" }}\ndeploy:\n  target: command\n  command:\n    deploy: echo \"deploying $SLIPWAY_VERSION over $SLIPWAY_PREVIOUS_VERSION\" && echo \"$SLIPWAY_VERSION\" > '{live}'\n    health: {health}\n    rollback: echo \"$SLIPWAY_VERSION\" > '{live}'\n    timeout: 10s\n  health: {{ interval: 50ms, deadline: 500ms }}\n",
+            live = live.display()
+        ),
+    )
+    .expect("config");
+    config
+}
+
+fn command_run(dir: &std::path::Path, config: &std::path::Path, mock: &MockGitHub, args: &[&str]) -> common::Transcript {
+    common::slipway()
+        .args(args)
+        .arg_path("--config")
+        .arg_path(config)
+        .env("SLIPWAY_STATE_DIR", dir.join("state"))
+        .env("GITHUB_TOKEN", "ghs_testtoken")
+        .env("GITHUB_REPOSITORY", "octocat/example")
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_SHA", LIVE)
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_RUN_ID", "42")
+        .filter_temp(dir)
+        .run()
+}
+
+#[test]
+fn the_command_target_deploys_rolls_back_and_records_statuses_on_github() {
+    let dir = tempfile::tempdir().expect("dir");
+    // Healthy unless the live version is a `bad` one.
+    let live = dir.path().join("live");
+    let health = format!("\"! grep -q bad '{}'\"", live.display());
+    let config = command_project(dir.path(), &health);
+    let mock = MockGitHub::start();
+    mock.on("GET", "/repos/octocat/example/deployments")
+        .then(Reply::json(
+            200,
+            json!([deployment(77, LIVE, "production", "2024-01-02T00:00:00Z")]).to_string(),
+        ));
+    mock.on("POST", "/repos/octocat/example/deployments/77/statuses")
+        .then(Reply::json(201, fixture("deployment-status.json").to_string()));
+    let first = command_run(dir.path(), &config, &mock, &["deploy", "--env", "production", "--version", "1.4.1"]);
+    first.code(0);
+    assert!(first.stderr.contains("deploy | deploying 1.4.1 over "), "{first}");
+    let second = command_run(dir.path(), &config, &mock, &["deploy", "--env", "production", "--version", "1.5.0-bad"]);
+    second.code(1);
+    assert!(second.stderr.contains("deploy | deploying 1.5.0-bad over 1.4.1"), "{second}");
+    assert!(second.stderr.contains("rolled-back: `health` did not pass within 500ms"), "{second}");
+    assert_eq!(std::fs::read_to_string(&live).expect("live").trim(), "1.4.1");
+    let states: Vec<(String, String)> = bodies(&mock, "POST", "/repos/octocat/example/deployments/77/statuses")
+        .into_iter()
+        .map(|b| (b["state"].as_str().unwrap_or_default().to_owned(), b["description"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    assert_eq!(states.len(), 4, "{states:?}");
+    assert_eq!(states[0], ("in_progress".to_owned(), "deploying 1.4.1 (blue-green)".to_owned()));
+    assert_eq!(states[1], ("success".to_owned(), "1.4.1 is live".to_owned()));
+    assert_eq!(states[2].0, "in_progress");
+    assert_eq!(states[3].0, "failure");
+    assert!(states[3].1.starts_with("rolled back: `health` did not pass"), "{states:?}");
+    assert!(states[3].1.ends_with("1.4.1 serves"), "{states:?}");
+    for b in bodies(&mock, "POST", "/repos/octocat/example/deployments/77/statuses") {
+        assert_eq!(b["environment_url"], "https://shop.example.com");
+        assert_eq!(b["log_url"], "https://github.com/octocat/example/actions/runs/42");
+    }
+    // Never a second Deployment: GitHub made one for the job.
+    assert!(bodies(&mock, "POST", "/repos/octocat/example/deployments").is_empty());
+    // The history has both, and status names the live version.
+    let status = command_run(dir.path(), &config, &mock, &["deploy", "status", "--env", "production", "--json"]);
+    status.code(0);
+    let v: Value = serde_json::from_str(&status.stdout).expect("json");
+    assert_eq!(v["target"], "command");
+    assert_eq!(v["live"]["version"], "1.4.1");
+    assert_eq!(v["history"][0]["outcome"], "rolled-back");
+    assert_eq!(v["history"][1]["outcome"], "success");
+}
+
+#[test]
+fn a_token_without_deployment_rights_warns_and_the_deploy_still_succeeds() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = command_project(dir.path(), "\"true\"");
+    let mock = MockGitHub::start();
+    mock.on("GET", "/repos/octocat/example/deployments")
+        .then(Reply::error(403, "Resource not accessible by integration"));
+    let t = command_run(dir.path(), &config, &mock, &["deploy", "--env", "production", "--version", "2.0.0"]);
+    t.code(0);
+    assert!(t.stderr.contains("could not record the `in_progress` deployment status on GitHub"), "{t}");
+    assert!(t.stderr.contains("deployments: write"), "{t}");
+    assert!(t.stderr.contains("`production` runs `2.0.0`"), "{t}");
+    assert!(!t.stderr.contains("ghs_testtoken"), "{t}");
+    // One refusal, then no more requests.
+    assert_eq!(mock.requests().len(), 1, "{:?}", paths(&mock.requests()));
+}
+
+#[test]
+fn the_command_target_without_commands_is_a_config_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("slipway.yml");
+    std::fs::write(&config, "version: 1\nenvironments:\n  production: {}\ndeploy:\n  target: command\n").expect("config");
+    let t = common::slipway()
+        .args(["deploy", "--env", "production", "--version", "1.0.0"])
+        .arg_path("--config")
+        .arg_path(&config)
+        .env("SLIPWAY_STATE_DIR", dir.path().join("state"))
+        .run();
+    t.code(2);
+    assert!(t.stderr.contains("`deploy.command` is not set"), "{t}");
+    assert!(t.stderr.contains("hint: add `deploy: { command:"), "{t}");
+}
