@@ -1168,3 +1168,66 @@ fn the_command_target_without_commands_is_a_config_error() {
     assert!(t.stderr.contains("`deploy.command` is not set"), "{t}");
     assert!(t.stderr.contains("hint: add `deploy: { command:"), "{t}");
 }
+
+fn interrupted(c: &Cluster, phase: &str, version: &str) {
+    let dir = c.dir.path().join("state/production");
+    std::fs::create_dir_all(&dir).expect("state");
+    std::fs::write(
+        dir.join("journal.json"),
+        json!({
+            "operation": "deploy",
+            "environment": "production",
+            "version": version,
+            "previous": "1.4.1",
+            "strategy": "blue-green",
+            "actor": "alice",
+            "started": 1_704_103_200,
+            "phase": phase,
+            "data": {"live": "blue", "idle": "green"},
+        })
+        .to_string(),
+    )
+    .expect("journal");
+}
+
+#[test]
+fn kubernetes_finishes_a_deploy_killed_after_the_switch_and_reverts_one_killed_before() {
+    // Killed after the patch: green serves and is ready, so the deploy is completed.
+    let c = blue_green_cluster("green");
+    interrupted(&c, "switching", "1.4.2");
+    let t = c.slipway(&["deploy", "status", "--env", "production", "--json"]).run();
+    t.code(0);
+    let v: Value = serde_json::from_str(&t.stdout).expect("json");
+    assert_eq!(v["interrupted"]["phase"], "switching");
+    let t = c
+        .slipway(&["deploy", "rollback", "--env", "production", "--to", "1.4.1"])
+        .run();
+    t.code(0);
+    assert!(t.stderr.contains("found an interrupted deploy of `1.4.2`"), "{t}");
+    assert!(t.stderr.contains("deploy completed"), "{t}");
+    assert_eq!(
+        c.changes(),
+        [
+            "rollout status deployment/shop-green --timeout=3s",
+            r#"patch service shop --type=merge -p {"spec":{"selector":{"color":"blue"}}}"#,
+        ]
+    );
+    // Killed while the idle colour was starting: the service never moved; green goes down.
+    let c = blue_green_cluster("blue");
+    interrupted(&c, "starting-idle", "1.5.0");
+    let t = c
+        .slipway(&["deploy", "--env", "production", "--version", "1.4.2"])
+        .run();
+    t.code(0);
+    let changes = c.changes();
+    assert_eq!(changes[0], "scale deployment/shop-green --replicas=0", "{changes:?}");
+    assert_eq!(
+        changes.last().map(String::as_str),
+        Some(r#"patch service shop --type=merge -p {"spec":{"selector":{"color":"green"}}}"#)
+    );
+    let status = c.slipway(&["deploy", "status", "--env", "production", "--json"]).run();
+    let v: Value = serde_json::from_str(&status.stdout).expect("json");
+    assert_eq!(v["interrupted"], Value::Null);
+    assert_eq!(v["history"][1]["outcome"], "interrupted");
+    assert_eq!(v["history"][0]["outcome"], "success");
+}

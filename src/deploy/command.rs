@@ -519,7 +519,7 @@ impl CommandDeploy {
                 commands,
                 environment: resolved.environment.clone(),
                 strategy: strategy_name(resolved.env.strategy).to_owned(),
-                health: HealthSettings::default(),
+                health: super::select::health(resolved),
             },
             store: DirStore::new(super::select::state_dir(resolved, app)?),
             url: resolved.env.url.clone(),

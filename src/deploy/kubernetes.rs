@@ -857,7 +857,7 @@ impl KubeTarget {
             kubectl,
             deployment: cfg.deployment.clone().unwrap_or_else(|| project.clone()),
             service: cfg.service.clone().unwrap_or(project),
-            health: HealthSettings::default(),
+            health: super::select::health(resolved),
             url: resolved.env.url.clone(),
             strategy: resolved.env.strategy,
             store: DirStore::new(super::select::state_dir(resolved, app)?),
@@ -1170,16 +1170,23 @@ impl KubeTarget {
                     return Ok((RecoveryAction::Reverted, "nothing recorded to undo".to_owned()));
                 };
                 let now = self.live_color()?;
+                let name = format!("{}-{idle}", self.deployment);
                 if now == idle {
-                    // The switch happened: the new colour has the traffic; put the old one
-                    // back, as its checks may not have finished.
+                    // The switch happened, and the new colour had passed its checks before
+                    // it: finish the deploy when it is still ready.
+                    if self.rollout_status(&name)?.is_ok() {
+                        return Ok((
+                            RecoveryAction::Completed,
+                            format!("service `{}` had switched to `{idle}` and `{name}` is ready: deploy completed", self.service),
+                        ));
+                    }
                     self.switch(live)?;
                 }
-                let target = format!("deployment/{}-{idle}", self.deployment);
+                let target = format!("deployment/{name}");
                 self.kubectl.must(&["scale", &target, "--replicas=0"])?;
                 Ok((
                     RecoveryAction::Reverted,
-                    format!("service `{}` on `{live}`; `{idle}` scaled to 0", self.service),
+                    format!("service `{}` on `{live}`; `{name}` scaled to 0", self.service),
                 ))
             }
             _ => Ok((RecoveryAction::Reverted, "nothing had changed yet".to_owned())),

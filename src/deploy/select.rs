@@ -49,3 +49,17 @@ pub fn state_dir(resolved: &Resolved, app: Option<&str>) -> Result<PathBuf, Erro
         None => Ok(dir),
     }
 }
+
+/// `deploy.health` with the environment's overrides: what a target uses before a request
+/// brings its own (recovery, status).
+pub fn health(resolved: &Resolved) -> super::HealthSettings {
+    let base = &resolved.config.deploy.health;
+    let over = resolved.env.health.clone().unwrap_or_default();
+    super::HealthSettings {
+        path: over.path.unwrap_or_else(|| base.path.clone()),
+        interval: over.interval.unwrap_or(base.interval).as_std(),
+        timeout: over.timeout.unwrap_or(base.timeout).as_std(),
+        deadline: over.deadline.unwrap_or(base.deadline).as_std(),
+        drain: over.drain.unwrap_or(base.drain).as_std(),
+    }
+}
