@@ -19,6 +19,8 @@ const COMMANDS: &[&[&str]] = &[
     &["run-tests"],
     &["run-tests", "merge"],
     &["setup-environment"],
+    &["deploy", "window"],
+    &["deploy", "promoted"],
 ];
 
 #[test]
