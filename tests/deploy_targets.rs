@@ -80,15 +80,21 @@ fn block<F: std::future::Future>(f: F) -> F::Output {
 
 /// staging: deployment 3 (newest) failed, 2 is live with `LIVE`, 1 is inactive.
 fn staging(mock: &MockGitHub) {
-    mock.on("GET", "/repos/octocat/example/deployments").then(Reply::json(
-        200,
-        json!([
-            deployment(2, LIVE, "staging", "2024-01-02T10:00:00Z"),
-            deployment(3, "1111111111111111111111111111111111111111", "staging", "2024-01-03T10:00:00Z"),
-            deployment(1, OLDER, "staging", "2024-01-01T10:00:00Z"),
-        ])
-        .to_string(),
-    ));
+    mock.on("GET", "/repos/octocat/example/deployments")
+        .then(Reply::json(
+            200,
+            json!([
+                deployment(2, LIVE, "staging", "2024-01-02T10:00:00Z"),
+                deployment(
+                    3,
+                    "1111111111111111111111111111111111111111",
+                    "staging",
+                    "2024-01-03T10:00:00Z"
+                ),
+                deployment(1, OLDER, "staging", "2024-01-01T10:00:00Z"),
+            ])
+            .to_string(),
+        ));
     mock.on("GET", "/repos/octocat/example/deployments/3/statuses")
         .then(Reply::json(
             200,
@@ -131,7 +137,8 @@ fn paths(requests: &[Request]) -> Vec<String> {
 fn promoted_finds_the_newest_successful_deployment_and_matches_its_sha() {
     let mock = MockGitHub::start();
     staging(&mock);
-    let verdict = block(async { promoted::check(&client(&mock), "staging", LIVE).await }).expect("check");
+    let verdict =
+        block(async { promoted::check(&client(&mock), "staging", LIVE).await }).expect("check");
     let Verdict::Exact { deployment } = &verdict else {
         panic!("expected exact, got {verdict:?}");
     };
@@ -161,7 +168,8 @@ fn promoted_accepts_an_ancestor_of_the_live_commit_through_compare() {
         &format!("/repos/octocat/example/compare/{OLDER}...{LIVE}"),
     )
     .then(Reply::json(200, comparison("ahead", 3, 0)));
-    let verdict = block(async { promoted::check(&client(&mock), "staging", OLDER).await }).expect("check");
+    let verdict =
+        block(async { promoted::check(&client(&mock), "staging", OLDER).await }).expect("check");
     assert!(
         matches!(verdict, Verdict::Ancestor { ahead_by: 3, .. }),
         "{verdict:?}"
@@ -182,7 +190,8 @@ fn promoted_refuses_a_commit_the_live_one_does_not_contain() {
         &format!("/repos/octocat/example/compare/{newer}...{LIVE}"),
     )
     .then(Reply::json(200, comparison("behind", 0, 2)));
-    let verdict = block(async { promoted::check(&client(&mock), "staging", newer).await }).expect("check");
+    let verdict =
+        block(async { promoted::check(&client(&mock), "staging", newer).await }).expect("check");
     assert!(!verdict.is_live());
     assert_eq!(
         verdict.describe("staging", newer),
@@ -203,14 +212,16 @@ fn promoted_says_nothing_is_live_when_no_deployment_succeeded() {
             200,
             json!([status(71, "inactive", "2024-01-01T00:01:00Z")]).to_string(),
         ));
-    let verdict = block(async { promoted::check(&client(&mock), "qa", LIVE).await }).expect("check");
+    let verdict =
+        block(async { promoted::check(&client(&mock), "qa", LIVE).await }).expect("check");
     assert_eq!(verdict, Verdict::NothingLive { searched: 1 });
     // An environment without any deployment.
     let empty = MockGitHub::start();
     empty
         .on("GET", "/repos/octocat/example/deployments")
         .then(Reply::json(200, "[]"));
-    let verdict = block(async { promoted::check(&client(&empty), "qa", LIVE).await }).expect("check");
+    let verdict =
+        block(async { promoted::check(&client(&empty), "qa", LIVE).await }).expect("check");
     assert_eq!(verdict, Verdict::NothingLive { searched: 0 });
 }
 
@@ -219,7 +230,8 @@ fn promoted_names_an_unknown_commit_and_a_refused_token() {
     let mock = MockGitHub::start();
     staging(&mock);
     let unknown = "0000000000000000000000000000000000000000";
-    let err = block(async { promoted::check(&client(&mock), "staging", unknown).await }).expect_err("404");
+    let err = block(async { promoted::check(&client(&mock), "staging", unknown).await })
+        .expect_err("404");
     assert_eq!(
         err.to_string(),
         "GitHub does not know the commit `0000000000000000000000000000000000000000`"
@@ -228,10 +240,13 @@ fn promoted_names_an_unknown_commit_and_a_refused_token() {
     denied
         .on("GET", "/repos/octocat/example/deployments")
         .then(Reply::error(403, "Resource not accessible by integration"));
-    let err = block(async { promoted::check(&client(&denied), "staging", LIVE).await }).expect_err("403");
+    let err =
+        block(async { promoted::check(&client(&denied), "staging", LIVE).await }).expect_err("403");
     let failure = slipway::error::Failure::from(err);
     assert!(
-        failure.render().contains("Resource not accessible by integration"),
+        failure
+            .render()
+            .contains("Resource not accessible by integration"),
         "{}",
         failure.render()
     );
@@ -274,7 +289,10 @@ fn statuses_go_on_the_deployment_github_created_for_the_job() {
             .to_string(),
         ));
     mock.on("POST", "/repos/octocat/example/deployments/42/statuses")
-        .then(Reply::json(201, fixture("deployment-status.json").to_string()));
+        .then(Reply::json(
+            201,
+            fixture("deployment-status.json").to_string(),
+        ));
     let mut book = Bookkeeper::new(|| Some(recorder(&mock)));
     book.record(State::InProgress, "deploying 1.4.2 with blue-green");
     book.record(State::Success, "1.4.2 is live");
@@ -316,10 +334,16 @@ fn a_deployment_is_created_only_when_none_exists() {
     mock.on("POST", "/repos/octocat/example/deployments")
         .then(Reply::json(201, created.to_string()));
     mock.on("POST", "/repos/octocat/example/deployments/99/statuses")
-        .then(Reply::json(201, fixture("deployment-status.json").to_string()));
+        .then(Reply::json(
+            201,
+            fixture("deployment-status.json").to_string(),
+        ));
     let mut book = Bookkeeper::new(|| Some(recorder(&mock)));
     book.record(State::InProgress, "deploying 1.4.2");
-    book.record(State::Failure, "1.4.2 failed its health check; 1.4.1 serves");
+    book.record(
+        State::Failure,
+        "1.4.2 failed its health check; 1.4.1 serves",
+    );
     assert!(book.warnings.is_empty(), "{:?}", book.warnings);
     assert_eq!(
         bodies(&mock, "POST", "/repos/octocat/example/deployments"),
@@ -360,7 +384,10 @@ fn server_errors_are_retried_without_creating_a_second_deployment() {
     mock.on("POST", "/repos/octocat/example/deployments/7/statuses")
         .then(Reply::error(500, "Server Error"))
         .then(Reply::error(503, "Server Error"))
-        .then(Reply::json(201, fixture("deployment-status.json").to_string()));
+        .then(Reply::json(
+            201,
+            fixture("deployment-status.json").to_string(),
+        ));
     let mut book = Bookkeeper::new(|| Some(recorder(&mock)));
     book.record(State::Success, "1.4.2 is live");
     assert!(book.warnings.is_empty(), "{:?}", book.warnings);
@@ -369,7 +396,12 @@ fn server_errors_are_retried_without_creating_a_second_deployment() {
         1
     );
     assert_eq!(
-        bodies(&mock, "POST", "/repos/octocat/example/deployments/7/statuses").len(),
+        bodies(
+            &mock,
+            "POST",
+            "/repos/octocat/example/deployments/7/statuses"
+        )
+        .len(),
         3
     );
 }
@@ -395,10 +427,18 @@ fn a_token_without_deployments_scope_is_a_warning_not_a_failure() {
     let warning = &book.warnings[0];
     assert!(warning.contains("403 Forbidden"), "{warning}");
     assert!(warning.contains("deployments: write"), "{warning}");
-    assert!(warning.contains("the deploy itself is not affected"), "{warning}");
+    assert!(
+        warning.contains("the deploy itself is not affected"),
+        "{warning}"
+    );
     assert!(!warning.contains("ghs_testtoken"));
     assert_eq!(
-        bodies(&mock, "POST", "/repos/octocat/example/deployments/5/statuses").len(),
+        bodies(
+            &mock,
+            "POST",
+            "/repos/octocat/example/deployments/5/statuses"
+        )
+        .len(),
         1
     );
 }
@@ -501,12 +541,24 @@ mod command_target {
         let Outcome::RolledBack { reason } = &report.outcome else {
             panic!("{report:?}");
         };
-        assert!(reason.starts_with("`health` did not pass within 600ms"), "{reason}");
+        assert!(
+            reason.starts_with("`health` did not pass within 600ms"),
+            "{reason}"
+        );
         assert_eq!(p.live(), "1.4.2");
         let log = p.log();
         // Retried until the deadline, never switched, then the old version back.
-        assert!(log.iter().filter(|l| l.starts_with("health v=1.5.0-bad")).count() >= 3, "{log:?}");
-        assert!(!log.iter().any(|l| l.starts_with("switch v=1.5.0-bad")), "{log:?}");
+        assert!(
+            log.iter()
+                .filter(|l| l.starts_with("health v=1.5.0-bad"))
+                .count()
+                >= 3,
+            "{log:?}"
+        );
+        assert!(
+            !log.iter().any(|l| l.starts_with("switch v=1.5.0-bad")),
+            "{log:?}"
+        );
         assert_eq!(
             log.iter().rev().take(2).rev().cloned().collect::<Vec<_>>(),
             [
@@ -521,7 +573,10 @@ mod command_target {
         let p = Platform::new();
         let target = p.target(false, &healthy_unless_bad(&p), true);
         let report = target.deploy("2.0.0-bad", Some("1.9.0")).expect("deploy");
-        assert!(matches!(report.outcome, Outcome::RolledBack { .. }), "{report:?}");
+        assert!(
+            matches!(report.outcome, Outcome::RolledBack { .. }),
+            "{report:?}"
+        );
         assert_eq!(p.live(), "1.9.0");
         let log = p.log();
         assert_eq!(
@@ -590,7 +645,9 @@ fn a_rollback_marks_the_replaced_deployment_inactive() {
     rec.version = "1.4.1".to_owned();
     mock.on(
         "GET",
-        &format!("/repos/octocat/example/deployments?environment=production&sha={LIVE}&per_page=30"),
+        &format!(
+            "/repos/octocat/example/deployments?environment=production&sha={LIVE}&per_page=30"
+        ),
     )
     .then(Reply::json(
         200,
@@ -612,8 +669,14 @@ fn a_rollback_marks_the_replaced_deployment_inactive() {
             json!([status(491, "success", "2024-01-02T00:05:00Z")]).to_string(),
         ));
     for id in [49, 50] {
-        mock.on("POST", &format!("/repos/octocat/example/deployments/{id}/statuses"))
-            .then(Reply::json(201, fixture("deployment-status.json").to_string()));
+        mock.on(
+            "POST",
+            &format!("/repos/octocat/example/deployments/{id}/statuses"),
+        )
+        .then(Reply::json(
+            201,
+            fixture("deployment-status.json").to_string(),
+        ));
     }
     let mut book = Bookkeeper::new(|| {
         Some(Recorder::new(client(&mock), rec).with_backoff(vec![Duration::from_millis(1)]))
@@ -630,14 +693,22 @@ fn a_rollback_marks_the_replaced_deployment_inactive() {
         steps: Vec::new(),
     }));
     assert!(book.warnings.is_empty(), "{:?}", book.warnings);
-    let retired = bodies(&mock, "POST", "/repos/octocat/example/deployments/49/statuses");
+    let retired = bodies(
+        &mock,
+        "POST",
+        "/repos/octocat/example/deployments/49/statuses",
+    );
     assert_eq!(retired.len(), 1);
     assert_eq!(retired[0]["state"], "inactive");
     assert_eq!(retired[0]["description"], "rolled back to 1.4.1");
-    let ours: Vec<Value> = bodies(&mock, "POST", "/repos/octocat/example/deployments/50/statuses")
-        .into_iter()
-        .map(|b| b["state"].clone())
-        .collect();
+    let ours: Vec<Value> = bodies(
+        &mock,
+        "POST",
+        "/repos/octocat/example/deployments/50/statuses",
+    )
+    .into_iter()
+    .map(|b| b["state"].clone())
+    .collect();
     assert_eq!(ours, [json!("in_progress"), json!("success")]);
     // Deployment 48 was never looked at: 49 was the live one.
     assert!(
@@ -730,9 +801,15 @@ fn rolling_cluster() -> Cluster {
 
 fn blue_green_cluster(live: &str) -> Cluster {
     let (blue, green) = if live == "blue" {
-        (json!({"image": "ghcr.io/acme/shop:1.4.1", "replicas": 2}), json!({"image": "ghcr.io/acme/shop:1.4.0", "replicas": 0, "ready": 0}))
+        (
+            json!({"image": "ghcr.io/acme/shop:1.4.1", "replicas": 2}),
+            json!({"image": "ghcr.io/acme/shop:1.4.0", "replicas": 0, "ready": 0}),
+        )
     } else {
-        (json!({"image": "ghcr.io/acme/shop:1.4.1", "replicas": 2}), json!({"image": "ghcr.io/acme/shop:1.4.2", "replicas": 2}))
+        (
+            json!({"image": "ghcr.io/acme/shop:1.4.1", "replicas": 2}),
+            json!({"image": "ghcr.io/acme/shop:1.4.2", "replicas": 2}),
+        )
     };
     Cluster::new(json!({
         "deployments": {"shop-blue": blue, "shop-green": green},
@@ -754,7 +831,10 @@ fn kubernetes_rolling_sets_the_image_and_waits_for_the_rollout() {
             "rollout status deployment/shop --timeout=3s",
         ]
     );
-    assert_eq!(c.state()["deployments"]["shop"]["image"], "ghcr.io/acme/shop:1.4.2");
+    assert_eq!(
+        c.state()["deployments"]["shop"]["image"],
+        "ghcr.io/acme/shop:1.4.2"
+    );
     assert!(t.stderr.contains("`staging` runs `1.4.2`"), "{t}");
     // The kubeconfig reached kubectl in a private file (the fake checks 0600), whole, and
     // its token never reached the log.
@@ -766,7 +846,10 @@ fn kubernetes_rolling_sets_the_image_and_waits_for_the_rollout() {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .collect();
-    assert!(leftovers.is_empty(), "kubeconfig left behind: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "kubeconfig left behind: {leftovers:?}"
+    );
 }
 
 #[test]
@@ -789,8 +872,15 @@ fn kubernetes_rolling_undoes_a_rollout_that_does_not_finish() {
             ],
             "{failure}"
         );
-        assert_eq!(c.state()["deployments"]["shop"]["image"], "ghcr.io/acme/shop:1.4.1");
-        assert!(t.stderr.contains("rolled-back: the rollout of `shop` did not finish"), "{t}");
+        assert_eq!(
+            c.state()["deployments"]["shop"]["image"],
+            "ghcr.io/acme/shop:1.4.1"
+        );
+        assert!(
+            t.stderr
+                .contains("rolled-back: the rollout of `shop` did not finish"),
+            "{t}"
+        );
         assert!(t.stderr.contains("`staging` runs `1.4.1`"), "{t}");
         // The history says why.
         let status = c
@@ -806,7 +896,10 @@ fn kubernetes_rolling_undoes_a_rollout_that_does_not_finish() {
             "exceeded its progress deadline"
         };
         assert!(
-            v["history"][0]["reason"].as_str().unwrap_or_default().contains(why),
+            v["history"][0]["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(why),
             "{v}"
         );
         assert_eq!(v["live"]["version"], "1.4.1");
@@ -898,7 +991,11 @@ fn kubernetes_blue_green_rollback_switches_back_to_the_retained_colour() {
         .run();
     t.code(2);
     assert!(c.changes().is_empty(), "{:?}", c.changes());
-    assert!(t.stderr.contains("the idle colour runs `1.4.1`, not `1.3.0`"), "{t}");
+    assert!(
+        t.stderr
+            .contains("the idle colour runs `1.4.1`, not `1.3.0`"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -920,20 +1017,27 @@ fn kubernetes_blue_green_rollback_scales_a_stopped_colour_up_first() {
 
 #[test]
 fn kubernetes_names_missing_objects_before_changing_anything() {
-    let c = Cluster::new(json!({"deployments": {}, "services": {"shop": {"selector": {"app": "shop"}}}}));
+    let c = Cluster::new(
+        json!({"deployments": {}, "services": {"shop": {"selector": {"app": "shop"}}}}),
+    );
     let t = c
         .slipway(&["deploy", "--env", "staging", "--version", "1.4.2"])
         .run();
     t.code(2);
     assert!(
-        t.stderr.contains("deployment `shop` does not exist in namespace `shop-prod`"),
+        t.stderr
+            .contains("deployment `shop` does not exist in namespace `shop-prod`"),
         "{t}"
     );
     let t = c
         .slipway(&["deploy", "--env", "production", "--version", "1.4.2"])
         .run();
     t.code(2);
-    assert!(t.stderr.contains("service `shop` has no `color` in its selector"), "{t}");
+    assert!(
+        t.stderr
+            .contains("service `shop` has no `color` in its selector"),
+        "{t}"
+    );
     assert!(t.stderr.contains("hint: add `color: blue`"), "{t}");
     assert!(c.changes().is_empty(), "{:?}", c.changes());
     // No kubectl at all.
@@ -949,7 +1053,14 @@ fn kubernetes_names_missing_objects_before_changing_anything() {
 fn kubernetes_dry_run_prints_the_plan_and_changes_nothing() {
     let c = blue_green_cluster("blue");
     let t = c
-        .slipway(&["deploy", "--env", "production", "--version", "1.4.2", "--dry-run"])
+        .slipway(&[
+            "deploy",
+            "--env",
+            "production",
+            "--version",
+            "1.4.2",
+            "--dry-run",
+        ])
         .run();
     t.code(0);
     assert!(c.changes().is_empty(), "{:?}", c.changes());
@@ -959,7 +1070,14 @@ fn kubernetes_dry_run_prints_the_plan_and_changes_nothing() {
 #[test]
 fn deploy_window_exits_0_inside_and_1_outside_with_the_next_opening() {
     let inside = common::slipway()
-        .args(["deploy", "window", "--window", "Mon-Thu 09:00-16:00 UTC", "--at", "2024-01-01T10:00:00Z"])
+        .args([
+            "deploy",
+            "window",
+            "--window",
+            "Mon-Thu 09:00-16:00 UTC",
+            "--at",
+            "2024-01-01T10:00:00Z",
+        ])
         .in_actions()
         .run();
     inside.code(0);
@@ -969,7 +1087,14 @@ fn deploy_window_exits_0_inside_and_1_outside_with_the_next_opening() {
     );
     assert!(inside.outputs.contains("inside=true"), "{inside}");
     let outside = common::slipway()
-        .args(["deploy", "window", "--window", "Mon-Fri 09:00-17:00 +02:00", "--at", "2024-01-05T17:30:00+02:00"])
+        .args([
+            "deploy",
+            "window",
+            "--window",
+            "Mon-Fri 09:00-17:00 +02:00",
+            "--at",
+            "2024-01-05T17:30:00+02:00",
+        ])
         .in_actions()
         .run();
     outside.code(1);
@@ -977,7 +1102,10 @@ fn deploy_window_exits_0_inside_and_1_outside_with_the_next_opening() {
         outside.stdout,
         "outside `Mon-Fri 09:00-17:00 +02:00` at 2024-01-05T15:30:00Z; opens next at 2024-01-08T07:00:00Z (2024-01-08T09:00:00+02:00)\n"
     );
-    assert!(outside.outputs.contains("next-open=2024-01-08T07:00:00Z"), "{outside}");
+    assert!(
+        outside.outputs.contains("next-open=2024-01-08T07:00:00Z"),
+        "{outside}"
+    );
 }
 
 #[test]
@@ -1002,19 +1130,40 @@ fn deploy_window_reads_the_environment_and_rejects_bad_input() {
     run(&["--env", "production", "--at", "2024-01-04T10:00:00Z"]).code(0);
     let open = run(&["--env", "staging"]);
     open.code(0);
-    assert_eq!(open.stdout, "open: the environment has no deployment window\n");
+    assert_eq!(
+        open.stdout,
+        "open: the environment has no deployment window\n"
+    );
     let unknown = run(&["--env", "qa"]);
     unknown.code(2);
-    assert!(unknown.stderr.contains("environment `qa` is not in the config"), "{unknown}");
+    assert!(
+        unknown
+            .stderr
+            .contains("environment `qa` is not in the config"),
+        "{unknown}"
+    );
     let bad_time = run(&["--env", "production", "--at", "friday"]);
     bad_time.code(2);
-    assert!(bad_time.stderr.contains("`friday` is not an RFC 3339 time"), "{bad_time}");
-    assert!(bad_time.stderr.contains("hint: write a full time with a zone"), "{bad_time}");
+    assert!(
+        bad_time.stderr.contains("`friday` is not an RFC 3339 time"),
+        "{bad_time}"
+    );
+    assert!(
+        bad_time
+            .stderr
+            .contains("hint: write a full time with a zone"),
+        "{bad_time}"
+    );
     let bad_window = common::slipway()
         .args(["deploy", "window", "--window", "weekdays 9-5"])
         .run();
     bad_window.code(2);
-    assert!(bad_window.stderr.contains("`--window`: `weekdays 9-5` is not a window"), "{bad_window}");
+    assert!(
+        bad_window
+            .stderr
+            .contains("`--window`: `weekdays 9-5` is not a window"),
+        "{bad_window}"
+    );
     let nothing = common::slipway().args(["deploy", "window"]).run();
     nothing.code(2);
     assert!(nothing.stderr.contains("no window to check"), "{nothing}");
@@ -1025,11 +1174,16 @@ fn deploy_promoted_exits_0_when_live_1_when_not_and_2_without_a_token() {
     let mock = MockGitHub::start();
     staging(&mock);
     let newer = "abcdef0123456789abcdef0123456789abcdef01";
-    mock.on("GET", &format!("/repos/octocat/example/compare/{newer}...{LIVE}"))
-        .then(Reply::json(200, comparison("behind", 0, 2)));
+    mock.on(
+        "GET",
+        &format!("/repos/octocat/example/compare/{newer}...{LIVE}"),
+    )
+    .then(Reply::json(200, comparison("behind", 0, 2)));
     let run = |commit: &str| {
         common::slipway()
-            .args(["deploy", "promoted", "--from", "staging", "--commit", commit])
+            .args([
+                "deploy", "promoted", "--from", "staging", "--commit", commit,
+            ])
             .env("GITHUB_TOKEN", "ghs_testtoken")
             .env("GITHUB_REPOSITORY", "octocat/example")
             .env("GITHUB_API_URL", mock.url())
@@ -1044,7 +1198,11 @@ fn deploy_promoted_exits_0_when_live_1_when_not_and_2_without_a_token() {
     let not = run(newer);
     not.code(1);
     assert!(not.stdout.contains("is not live in `staging`"), "{not}");
-    assert!(not.stderr.contains("hint: deploy `abcdef012345` to `staging` first"), "{not}");
+    assert!(
+        not.stderr
+            .contains("hint: deploy `abcdef012345` to `staging` first"),
+        "{not}"
+    );
     let bad = run("main");
     bad.code(2);
     assert!(bad.stderr.contains("`main` is not a commit sha"), "{bad}");
@@ -1070,7 +1228,12 @@ fn command_project(dir: &std::path::Path, health: &str) -> std::path::PathBuf {
     config
 }
 
-fn command_run(dir: &std::path::Path, config: &std::path::Path, mock: &MockGitHub, args: &[&str]) -> common::Transcript {
+fn command_run(
+    dir: &std::path::Path,
+    config: &std::path::Path,
+    mock: &MockGitHub,
+    args: &[&str],
+) -> common::Transcript {
     common::slipway()
         .args(args)
         .arg_path("--config")
@@ -1100,34 +1263,98 @@ fn the_command_target_deploys_rolls_back_and_records_statuses_on_github() {
             json!([deployment(77, LIVE, "production", "2024-01-02T00:00:00Z")]).to_string(),
         ));
     mock.on("POST", "/repos/octocat/example/deployments/77/statuses")
-        .then(Reply::json(201, fixture("deployment-status.json").to_string()));
-    let first = command_run(dir.path(), &config, &mock, &["deploy", "--env", "production", "--version", "1.4.1"]);
+        .then(Reply::json(
+            201,
+            fixture("deployment-status.json").to_string(),
+        ));
+    let first = command_run(
+        dir.path(),
+        &config,
+        &mock,
+        &["deploy", "--env", "production", "--version", "1.4.1"],
+    );
     first.code(0);
-    assert!(first.stderr.contains("deploy | deploying 1.4.1 over "), "{first}");
-    let second = command_run(dir.path(), &config, &mock, &["deploy", "--env", "production", "--version", "1.5.0-bad"]);
+    assert!(
+        first.stderr.contains("deploy | deploying 1.4.1 over "),
+        "{first}"
+    );
+    let second = command_run(
+        dir.path(),
+        &config,
+        &mock,
+        &["deploy", "--env", "production", "--version", "1.5.0-bad"],
+    );
     second.code(1);
-    assert!(second.stderr.contains("deploy | deploying 1.5.0-bad over 1.4.1"), "{second}");
-    assert!(second.stderr.contains("rolled-back: `health` did not pass within 500ms"), "{second}");
-    assert_eq!(std::fs::read_to_string(&live).expect("live").trim(), "1.4.1");
-    let states: Vec<(String, String)> = bodies(&mock, "POST", "/repos/octocat/example/deployments/77/statuses")
-        .into_iter()
-        .map(|b| (b["state"].as_str().unwrap_or_default().to_owned(), b["description"].as_str().unwrap_or_default().to_owned()))
-        .collect();
+    assert!(
+        second
+            .stderr
+            .contains("deploy | deploying 1.5.0-bad over 1.4.1"),
+        "{second}"
+    );
+    assert!(
+        second
+            .stderr
+            .contains("rolled-back: `health` did not pass within 500ms"),
+        "{second}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&live).expect("live").trim(),
+        "1.4.1"
+    );
+    let states: Vec<(String, String)> = bodies(
+        &mock,
+        "POST",
+        "/repos/octocat/example/deployments/77/statuses",
+    )
+    .into_iter()
+    .map(|b| {
+        (
+            b["state"].as_str().unwrap_or_default().to_owned(),
+            b["description"].as_str().unwrap_or_default().to_owned(),
+        )
+    })
+    .collect();
     assert_eq!(states.len(), 4, "{states:?}");
-    assert_eq!(states[0], ("in_progress".to_owned(), "deploying 1.4.1 (blue-green)".to_owned()));
-    assert_eq!(states[1], ("success".to_owned(), "1.4.1 is live".to_owned()));
+    assert_eq!(
+        states[0],
+        (
+            "in_progress".to_owned(),
+            "deploying 1.4.1 (blue-green)".to_owned()
+        )
+    );
+    assert_eq!(
+        states[1],
+        ("success".to_owned(), "1.4.1 is live".to_owned())
+    );
     assert_eq!(states[2].0, "in_progress");
     assert_eq!(states[3].0, "failure");
-    assert!(states[3].1.starts_with("rolled back: `health` did not pass"), "{states:?}");
+    assert!(
+        states[3]
+            .1
+            .starts_with("rolled back: `health` did not pass"),
+        "{states:?}"
+    );
     assert!(states[3].1.ends_with("1.4.1 serves"), "{states:?}");
-    for b in bodies(&mock, "POST", "/repos/octocat/example/deployments/77/statuses") {
+    for b in bodies(
+        &mock,
+        "POST",
+        "/repos/octocat/example/deployments/77/statuses",
+    ) {
         assert_eq!(b["environment_url"], "https://shop.example.com");
-        assert_eq!(b["log_url"], "https://github.com/octocat/example/actions/runs/42");
+        assert_eq!(
+            b["log_url"],
+            "https://github.com/octocat/example/actions/runs/42"
+        );
     }
     // Never a second Deployment: GitHub made one for the job.
     assert!(bodies(&mock, "POST", "/repos/octocat/example/deployments").is_empty());
     // The history has both, and status names the live version.
-    let status = command_run(dir.path(), &config, &mock, &["deploy", "status", "--env", "production", "--json"]);
+    let status = command_run(
+        dir.path(),
+        &config,
+        &mock,
+        &["deploy", "status", "--env", "production", "--json"],
+    );
     status.code(0);
     let v: Value = serde_json::from_str(&status.stdout).expect("json");
     assert_eq!(v["target"], "command");
@@ -1143,9 +1370,18 @@ fn a_token_without_deployment_rights_warns_and_the_deploy_still_succeeds() {
     let mock = MockGitHub::start();
     mock.on("GET", "/repos/octocat/example/deployments")
         .then(Reply::error(403, "Resource not accessible by integration"));
-    let t = command_run(dir.path(), &config, &mock, &["deploy", "--env", "production", "--version", "2.0.0"]);
+    let t = command_run(
+        dir.path(),
+        &config,
+        &mock,
+        &["deploy", "--env", "production", "--version", "2.0.0"],
+    );
     t.code(0);
-    assert!(t.stderr.contains("could not record the `in_progress` deployment status on GitHub"), "{t}");
+    assert!(
+        t.stderr
+            .contains("could not record the `in_progress` deployment status on GitHub"),
+        "{t}"
+    );
     assert!(t.stderr.contains("deployments: write"), "{t}");
     assert!(t.stderr.contains("`production` runs `2.0.0`"), "{t}");
     assert!(!t.stderr.contains("ghs_testtoken"), "{t}");
@@ -1157,7 +1393,11 @@ fn a_token_without_deployment_rights_warns_and_the_deploy_still_succeeds() {
 fn the_command_target_without_commands_is_a_config_error() {
     let dir = tempfile::tempdir().expect("dir");
     let config = dir.path().join("slipway.yml");
-    std::fs::write(&config, "version: 1\nenvironments:\n  production: {}\ndeploy:\n  target: command\n").expect("config");
+    std::fs::write(
+        &config,
+        "version: 1\nenvironments:\n  production: {}\ndeploy:\n  target: command\n",
+    )
+    .expect("config");
     let t = common::slipway()
         .args(["deploy", "--env", "production", "--version", "1.0.0"])
         .arg_path("--config")
@@ -1195,7 +1435,9 @@ fn kubernetes_finishes_a_deploy_killed_after_the_switch_and_reverts_one_killed_b
     // Killed after the patch: green serves and is ready, so the deploy is completed.
     let c = blue_green_cluster("green");
     interrupted(&c, "switching", "1.4.2");
-    let t = c.slipway(&["deploy", "status", "--env", "production", "--json"]).run();
+    let t = c
+        .slipway(&["deploy", "status", "--env", "production", "--json"])
+        .run();
     t.code(0);
     let v: Value = serde_json::from_str(&t.stdout).expect("json");
     assert_eq!(v["interrupted"]["phase"], "switching");
@@ -1203,7 +1445,10 @@ fn kubernetes_finishes_a_deploy_killed_after_the_switch_and_reverts_one_killed_b
         .slipway(&["deploy", "rollback", "--env", "production", "--to", "1.4.1"])
         .run();
     t.code(0);
-    assert!(t.stderr.contains("found an interrupted deploy of `1.4.2`"), "{t}");
+    assert!(
+        t.stderr.contains("found an interrupted deploy of `1.4.2`"),
+        "{t}"
+    );
     assert!(t.stderr.contains("deploy completed"), "{t}");
     assert_eq!(
         c.changes(),
@@ -1220,12 +1465,17 @@ fn kubernetes_finishes_a_deploy_killed_after_the_switch_and_reverts_one_killed_b
         .run();
     t.code(0);
     let changes = c.changes();
-    assert_eq!(changes[0], "scale deployment/shop-green --replicas=0", "{changes:?}");
+    assert_eq!(
+        changes[0], "scale deployment/shop-green --replicas=0",
+        "{changes:?}"
+    );
     assert_eq!(
         changes.last().map(String::as_str),
         Some(r#"patch service shop --type=merge -p {"spec":{"selector":{"color":"green"}}}"#)
     );
-    let status = c.slipway(&["deploy", "status", "--env", "production", "--json"]).run();
+    let status = c
+        .slipway(&["deploy", "status", "--env", "production", "--json"])
+        .run();
     let v: Value = serde_json::from_str(&status.stdout).expect("json");
     assert_eq!(v["interrupted"], Value::Null);
     assert_eq!(v["history"][1]["outcome"], "interrupted");

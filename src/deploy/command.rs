@@ -385,10 +385,11 @@ impl CommandDeploy {
             attempts += 1;
             let mut step = self.step("health", &script, version, previous);
             // Never let one probe run past the deadline.
-            step.timeout = step
-                .timeout
-                .min(self.health.timeout)
-                .min(deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(100)));
+            step.timeout = step.timeout.min(self.health.timeout).min(
+                deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(100)),
+            );
             let ran = run(&step)?;
             if ran.success() {
                 steps.push(StepReport {
@@ -418,7 +419,13 @@ impl CommandDeploy {
     /// Deploys `version`; `previous` is the version live now (none on a first deploy).
     pub fn deploy(&self, version: &str, previous: Option<&str>) -> Result<Report, Error> {
         let mut steps = Vec::new();
-        let mut result = self.exec(&mut steps, "deploy", &self.commands.deploy, version, previous)?;
+        let mut result = self.exec(
+            &mut steps,
+            "deploy",
+            &self.commands.deploy,
+            version,
+            previous,
+        )?;
         if result.is_ok() {
             result = self.wait_healthy(&mut steps, version, previous)?;
         }
@@ -771,7 +778,9 @@ impl Target for Hooks {
         // The commands cannot say how far they got: put the version live before back.
         let detail = match entry.previous.as_deref() {
             Some(previous) => {
-                progress.step(&format!("putting {previous} back after the interrupted run"));
+                progress.step(&format!(
+                    "putting {previous} back after the interrupted run"
+                ));
                 let report = self
                     .commands
                     .rollback(previous, Some(&entry.version))
@@ -826,10 +835,7 @@ mod tests {
     fn a_timeout_stops_the_whole_process_group() {
         let dir = tempfile::tempdir().expect("dir");
         let marker = dir.path().join("survived");
-        let script = format!(
-            "(sleep 2; touch '{}') & sleep 30",
-            marker.display()
-        );
+        let script = format!("(sleep 2; touch '{}') & sleep 30", marker.display());
         let mut step = sh(&script);
         step.timeout = Duration::from_millis(300);
         let ran = run(&step).expect("run");
@@ -837,7 +843,10 @@ mod tests {
         assert!(ran.elapsed < Duration::from_secs(5), "{:?}", ran.elapsed);
         assert_eq!(ran.failure().split(' ').next(), Some("timed"));
         std::thread::sleep(Duration::from_millis(2500));
-        assert!(!marker.exists(), "a child of the shell outlived the timeout");
+        assert!(
+            !marker.exists(),
+            "a child of the shell outlived the timeout"
+        );
     }
 
     #[test]

@@ -397,7 +397,9 @@ impl Bookkeeper {
             build()
         };
         Self {
-            rollback: recorder.as_ref().is_some_and(|r| r.record.task == "rollback"),
+            rollback: recorder
+                .as_ref()
+                .is_some_and(|r| r.record.task == "rollback"),
             recorder,
             deployment: None,
             runtime: Some(runtime),
@@ -545,7 +547,10 @@ impl Bookkeeper {
                         self.record(State::Failure, &format!("{why}; {live} serves"));
                     }
                     super::Status::RolledBack => {
-                        self.record(State::Failure, &format!("rolled back: {why}; {live} serves"));
+                        self.record(
+                            State::Failure,
+                            &format!("rolled back: {why}; {live} serves"),
+                        );
                     }
                 }
             }

@@ -21,7 +21,7 @@
 //! and removed afterwards, its credentials registered as masks; a single line is taken as a
 //! path.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -29,16 +29,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::command::{self, Ran, Step};
 use super::cli::Resolved;
+use super::command::{self, Ran, Step};
 use super::journal::{Entry, Journal};
 use super::{
     Color, DirStore, HealthSettings, Instance, Live, Outcome as DeployOutcome, Progress, Recovery,
     RecoveryAction, Request, RollbackRequest, Status as DeployStatus, Store, Target, health,
 };
-use crate::github::Secret;
 use crate::config;
 use crate::error::Hint;
+use crate::github::Secret;
 
 /// The variable naming the kubectl binary to use.
 pub const ENV_KUBECTL: &str = "SLIPWAY_KUBECTL";
@@ -285,17 +285,29 @@ impl Kubectl {
             source,
         })?;
         let (tx, rx) = mpsc::channel();
+        // Both streams are read until kubectl exits: it prints `Handling connection for ...`
+        // on every probe, and a closed pipe would stop it (SIGPIPE).
         if let Some(out) = child.stdout.take() {
-            let tx = tx.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(out).lines().map_while(Result::ok) {
-                    if tx.send(line).is_err() {
-                        return;
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        let errors = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        if let Some(err) = child.stderr.take() {
+            let errors = std::sync::Arc::clone(&errors);
+            std::thread::spawn(move || {
+                for line in BufReader::new(err).lines().map_while(Result::ok) {
+                    if let Ok(mut e) = errors.lock() {
+                        e.push(line);
+                        if e.len() > 20 {
+                            e.remove(0);
+                        }
                     }
                 }
             });
         }
-        let mut stderr = child.stderr.take();
         let mut forward = Forward(child);
         // NOTE: kubectl prints `Forwarding from 127.0.0.1:PORT -> REMOTE` once listening.
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -315,18 +327,16 @@ impl Kubectl {
             }
         }
         forward.stop();
-        let mut err = String::new();
-        if let Some(s) = stderr.as_mut() {
-            let _ = s.read_to_string(&mut err);
-        }
+        // The reader has until kubectl's exit closed the pipe to collect the last lines.
+        std::thread::sleep(Duration::from_millis(50));
+        let last = errors
+            .lock()
+            .ok()
+            .and_then(|e| e.iter().rev().find(|l| !l.trim().is_empty()).cloned())
+            .unwrap_or_else(|| "it did not report a local port".to_owned());
         Err(Error::Kubectl {
             call: call.join(" "),
-            why: crate::github::redact(
-                err.lines()
-                    .last()
-                    .unwrap_or("it did not report a local port"),
-            )
-            .into_owned(),
+            why: crate::github::redact(&last).into_owned(),
         })
     }
 }
@@ -573,7 +583,10 @@ impl KubeTarget {
         Ok(if ran.success() {
             Ok(())
         } else {
-            Err(format!("the rollout of `{deployment}` did not finish ({})", why(&ran)))
+            Err(format!(
+                "the rollout of `{deployment}` did not finish ({})",
+                why(&ran)
+            ))
         })
     }
 
@@ -597,15 +610,26 @@ impl KubeTarget {
     }
 
     fn switch(&self, color: &str) -> Result<(), Error> {
-        let patch = serde_json::json!({ "spec": { "selector": { COLOR_LABEL: color } } }).to_string();
-        self.kubectl
-            .must(&["patch", "service", &self.service, "--type=merge", "-p", &patch])?;
+        let patch =
+            serde_json::json!({ "spec": { "selector": { COLOR_LABEL: color } } }).to_string();
+        self.kubectl.must(&[
+            "patch",
+            "service",
+            &self.service,
+            "--type=merge",
+            "-p",
+            &patch,
+        ])?;
         Ok(())
     }
 
     /// Rolling: `set image`, `rollout status`, and `rollout undo` when it does not finish or the
     /// environment URL stays unhealthy.
-    pub fn deploy_rolling(&self, version: &str, phase: &mut dyn FnMut(&str, Value)) -> Result<Report, Error> {
+    pub fn deploy_rolling(
+        &self,
+        version: &str,
+        phase: &mut dyn FnMut(&str, Value),
+    ) -> Result<Report, Error> {
         let live = self.workload(&self.deployment)?;
         let image = image_for(&live.image, version);
         let target = format!("deployment/{}", self.deployment);
@@ -626,7 +650,9 @@ impl KubeTarget {
             Ok(()) => Outcome::Deployed,
             Err(reason) => {
                 self.note(&format!("{reason}: `rollout undo`"));
-                let undo = self.kubectl.call(&["rollout", "undo", &target], CALL_TIMEOUT)?;
+                let undo = self
+                    .kubectl
+                    .call(&["rollout", "undo", &target], CALL_TIMEOUT)?;
                 if !undo.success() {
                     Outcome::Failed {
                         reason: format!("{reason}; `rollout undo` failed too: {}", why(&undo)),
@@ -677,7 +703,10 @@ impl KubeTarget {
         self.kubectl.must(&["scale", &target, &replicas])?;
         let mut result = self.rollout_status(&idle.name)?;
         if result.is_ok() {
-            self.note(&format!("`{}` ready; HTTP check through port-forward", idle.name));
+            self.note(&format!(
+                "`{}` ready; HTTP check through port-forward",
+                idle.name
+            ));
             result = self.check_through_forward(&idle.name, idle.port)?;
         }
         let report = |outcome, color: &str| Report {
@@ -688,11 +717,17 @@ impl KubeTarget {
         };
         if let Err(reason) = result {
             // The live colour never changed; the refused one stops using the cluster.
-            let down = self.kubectl.call(&["scale", &target, "--replicas=0"], CALL_TIMEOUT)?;
+            let down = self
+                .kubectl
+                .call(&["scale", &target, "--replicas=0"], CALL_TIMEOUT)?;
             let reason = if down.success() {
                 reason
             } else {
-                format!("{reason} (scaling `{}` down failed: {})", idle.name, why(&down))
+                format!(
+                    "{reason} (scaling `{}` down failed: {})",
+                    idle.name,
+                    why(&down)
+                )
             };
             return Ok(report(Outcome::RolledBack { reason }, &live_color));
         }
@@ -952,7 +987,12 @@ fn to_deploy_error(e: Error) -> super::Error {
             }
         }
         Error::Run(ref inner) => super::Error::Preflight {
-            message: format!("{e}: {}", std::error::Error::source(inner).map(ToString::to_string).unwrap_or_default()),
+            message: format!(
+                "{e}: {}",
+                std::error::Error::source(inner)
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            ),
             hint: e.hint(),
         },
         other => super::Error::Command {
@@ -1029,13 +1069,30 @@ impl Target for KubeTarget {
                     .map_err(to_deploy_error)?;
                 let image = image_for(&w.image, &request.version);
                 vec![
-                    format!("kubectl set image deployment/{d}-{idle} {}={image}", w.container),
-                    format!("kubectl scale deployment/{d}-{idle} --replicas={}", w.replicas.max(1)),
+                    format!(
+                        "kubectl set image deployment/{d}-{idle} {}={image}",
+                        w.container
+                    ),
+                    format!(
+                        "kubectl scale deployment/{d}-{idle} --replicas={}",
+                        w.replicas.max(1)
+                    ),
                     format!("kubectl rollout status deployment/{d}-{idle} {t}"),
-                    format!("kubectl port-forward deployment/{d}-{idle} :{} and GET {} until 2xx", w.port, request.health.path),
-                    format!("kubectl patch service {} --type=merge -p '{{\"spec\":{{\"selector\":{{\"color\":\"{idle}\"}}}}}}'", self.service),
-                    format!("keep deployment/{d}-{live} ({}) scaled for instant rollback", w.version()),
-                    format!("on failure: kubectl scale deployment/{d}-{idle} --replicas=0 (service stays on `{live}`)"),
+                    format!(
+                        "kubectl port-forward deployment/{d}-{idle} :{} and GET {} until 2xx",
+                        w.port, request.health.path
+                    ),
+                    format!(
+                        "kubectl patch service {} --type=merge -p '{{\"spec\":{{\"selector\":{{\"color\":\"{idle}\"}}}}}}'",
+                        self.service
+                    ),
+                    format!(
+                        "keep deployment/{d}-{live} ({}) scaled for instant rollback",
+                        w.version()
+                    ),
+                    format!(
+                        "on failure: kubectl scale deployment/{d}-{idle} --replicas=0 (service stays on `{live}`)"
+                    ),
                 ]
             }
             _ => {
@@ -1048,7 +1105,10 @@ impl Target for KubeTarget {
                 if let Some(url) = &self.url {
                     steps.push(format!("GET {url}{} until 2xx", request.health.path));
                 }
-                steps.push(format!("on failure: kubectl rollout undo deployment/{d} (back to {})", w.version()));
+                steps.push(format!(
+                    "on failure: kubectl rollout undo deployment/{d} (back to {})",
+                    w.version()
+                ));
                 steps
             }
         })
@@ -1156,18 +1216,28 @@ impl KubeTarget {
                         // The rollout finished, but its checks never ran: revert.
                         self.kubectl.must(&["rollout", "undo", &target])?;
                         let _ = self.rollout_status(&self.deployment)?;
-                        Ok((RecoveryAction::Reverted, format!("`rollout undo` of `{}`", self.deployment)))
+                        Ok((
+                            RecoveryAction::Reverted,
+                            format!("`rollout undo` of `{}`", self.deployment),
+                        ))
                     }
                     _ => {
                         self.kubectl.must(&["rollout", "undo", &target])?;
                         let _ = self.rollout_status(&self.deployment)?;
-                        Ok((RecoveryAction::Reverted, format!("`rollout undo` of `{}`", self.deployment)))
+                        Ok((
+                            RecoveryAction::Reverted,
+                            format!("`rollout undo` of `{}`", self.deployment),
+                        ))
                     }
                 }
             }
             "starting-idle" | "switching" => {
-                let (Some(live), Some(idle)) = (data["live"].as_str(), data["idle"].as_str()) else {
-                    return Ok((RecoveryAction::Reverted, "nothing recorded to undo".to_owned()));
+                let (Some(live), Some(idle)) = (data["live"].as_str(), data["idle"].as_str())
+                else {
+                    return Ok((
+                        RecoveryAction::Reverted,
+                        "nothing recorded to undo".to_owned(),
+                    ));
                 };
                 let now = self.live_color()?;
                 let name = format!("{}-{idle}", self.deployment);
@@ -1177,7 +1247,10 @@ impl KubeTarget {
                     if self.rollout_status(&name)?.is_ok() {
                         return Ok((
                             RecoveryAction::Completed,
-                            format!("service `{}` had switched to `{idle}` and `{name}` is ready: deploy completed", self.service),
+                            format!(
+                                "service `{}` had switched to `{idle}` and `{name}` is ready: deploy completed",
+                                self.service
+                            ),
                         ));
                     }
                     self.switch(live)?;
@@ -1186,10 +1259,16 @@ impl KubeTarget {
                 self.kubectl.must(&["scale", &target, "--replicas=0"])?;
                 Ok((
                     RecoveryAction::Reverted,
-                    format!("service `{}` on `{live}`; `{name}` scaled to 0", self.service),
+                    format!(
+                        "service `{}` on `{live}`; `{name}` scaled to 0",
+                        self.service
+                    ),
                 ))
             }
-            _ => Ok((RecoveryAction::Reverted, "nothing had changed yet".to_owned())),
+            _ => Ok((
+                RecoveryAction::Reverted,
+                "nothing had changed yet".to_owned(),
+            )),
         }
     }
 }
@@ -1260,7 +1339,8 @@ mod tests {
     #[test]
     fn kubeconfig_content_goes_to_a_private_file_and_its_token_is_masked() {
         use std::os::unix::fs::PermissionsExt as _;
-        let config = "apiVersion: v1\nusers:\n- name: ci\n  user:\n    token: kube-token-0123456789\n";
+        let config =
+            "apiVersion: v1\nusers:\n- name: ci\n  user:\n    token: kube-token-0123456789\n";
         let k = Kubectl::new(PathBuf::from("kubectl"), None, Some(config)).expect("kubectl");
         let path = k.kubeconfig_path.clone().expect("path");
         let mode = std::fs::metadata(&path).expect("file").permissions().mode() & 0o777;
@@ -1268,10 +1348,16 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).expect("read"), config);
         assert_eq!(crate::github::redact("t=kube-token-0123456789"), "t=***");
         drop(k);
-        assert!(!std::path::Path::new(&path).exists(), "the kubeconfig outlived kubectl");
+        assert!(
+            !std::path::Path::new(&path).exists(),
+            "the kubeconfig outlived kubectl"
+        );
         let by_path = Kubectl::new(PathBuf::from("kubectl"), None, Some("/etc/kube/config"))
             .expect("kubectl");
-        assert_eq!(by_path.args(&["get"]), ["--kubeconfig=/etc/kube/config", "get"]);
+        assert_eq!(
+            by_path.args(&["get"]),
+            ["--kubeconfig=/etc/kube/config", "get"]
+        );
     }
 
     proptest::proptest! {

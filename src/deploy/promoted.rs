@@ -114,9 +114,9 @@ pub enum Error {
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Commit(_) => Some(
-                "give 7 to 40 hexadecimal digits, e.g. `--commit \"$GITHUB_SHA\"`".into(),
-            ),
+            Self::Commit(_) => {
+                Some("give 7 to 40 hexadecimal digits, e.g. `--commit \"$GITHUB_SHA\"`".into())
+            }
             Self::Environment(_) => {
                 Some("use letters, digits, `-` and `_`, e.g. `--from staging`".into())
             }
@@ -220,9 +220,7 @@ pub fn run(args: PromotedArgs) -> Result<u8, Failure> {
         .map_err(|e| Failure::new(e, None))?;
     let verdict = runtime.block_on(async {
         let client = Client::from_env()?;
-        check(&client, &from, &commit)
-            .await
-            .map_err(Failure::from)
+        check(&client, &from, &commit).await.map_err(Failure::from)
     })?;
     let line = verdict.describe(&from, &commit);
     let gh = crate::github::runtime();
@@ -253,7 +251,13 @@ mod tests {
     fn commits_and_environments_are_checked_before_any_request() {
         assert!(validate("staging", "a84d88e").is_ok());
         assert!(validate("staging", "a84d88e7554fc1fa21bcbc4efae3c782a70d2b9d").is_ok());
-        for bad in ["", "a84d88", "xyz1234", "a84d88e7554fc1fa21bcbc4efae3c782a70d2b9d0", "main"] {
+        for bad in [
+            "",
+            "a84d88",
+            "xyz1234",
+            "a84d88e7554fc1fa21bcbc4efae3c782a70d2b9d0",
+            "main",
+        ] {
             assert!(
                 matches!(validate("staging", bad), Err(Error::Commit(_))),
                 "{bad}"

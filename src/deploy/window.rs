@@ -216,11 +216,15 @@ pub fn run(args: WindowArgs) -> Result<u8, Failure> {
             Ok(EXIT_OK)
         }
         Err(outside) => {
+            let local = if window.offset_minutes() == 0 {
+                String::new()
+            } else {
+                format!(" ({})", outside.next_open_local())
+            };
             println!(
-                "outside `{window}` at {}; opens next at {} ({})",
+                "outside `{window}` at {}; opens next at {}{local}",
                 rfc3339(now),
                 outside.next_open_utc(),
-                outside.next_open_local()
             );
             if runtime.in_actions() {
                 runtime.set_output("inside", "false")?;
@@ -309,7 +313,13 @@ mod tests {
             parse_instant("2024-01-01T12:00:00+02:00").ok(),
             Some(MONDAY_10)
         );
-        for bad in ["", "2024-01-01", "2024-01-01 10:00", "yesterday", "2024-13-01T00:00:00Z"] {
+        for bad in [
+            "",
+            "2024-01-01",
+            "2024-01-01 10:00",
+            "yesterday",
+            "2024-13-01T00:00:00Z",
+        ] {
             assert!(parse_instant(bad).is_err(), "{bad:?} parsed");
         }
     }
