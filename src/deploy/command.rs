@@ -217,13 +217,13 @@ pub fn run(step: &Step) -> Result<Ran, Error> {
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
-        if exited.is_none() {
-            if let Some(status) = child.try_wait().map_err(|source| Error::Wait {
+        if exited.is_none()
+            && let Some(status) = child.try_wait().map_err(|source| Error::Wait {
                 label: step.label.clone(),
                 source,
-            })? {
-                exited = Some((status, Instant::now()));
-            }
+            })?
+        {
+            exited = Some((status, Instant::now()));
         }
         match exited {
             // Output of background children that keep the pipes open is not waited for long.
@@ -429,10 +429,10 @@ impl CommandDeploy {
         if result.is_ok() {
             result = self.wait_healthy(&mut steps, version, previous)?;
         }
-        if result.is_ok() {
-            if let Some(switch) = self.commands.switch.clone() {
-                result = self.exec(&mut steps, "switch", &switch, version, previous)?;
-            }
+        if result.is_ok()
+            && let Some(switch) = self.commands.switch.clone()
+        {
+            result = self.exec(&mut steps, "switch", &switch, version, previous)?;
         }
         let Err(reason) = result else {
             return Ok(Report {

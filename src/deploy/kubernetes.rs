@@ -641,10 +641,10 @@ impl KubeTarget {
         self.note(&format!("`{}`: {} -> {image}", self.deployment, live.image));
         self.kubectl.must(&["set", "image", &target, &set])?;
         let mut result = self.rollout_status(&self.deployment)?;
-        if result.is_ok() {
-            if let Some(url) = &self.url {
-                result = check_url(url, &self.health);
-            }
+        if result.is_ok()
+            && let Some(url) = &self.url
+        {
+            result = check_url(url, &self.health);
         }
         let outcome = match result {
             Ok(()) => Outcome::Deployed,
@@ -816,13 +816,14 @@ impl KubeTarget {
         let back = other(&live_color);
         let live = self.workload(&format!("{}-{live_color}", self.deployment))?;
         let retained = self.workload(&format!("{}-{back}", self.deployment))?;
-        if let Some(to) = to {
-            if retained.version() != to && retained.image != to {
-                return Err(Error::NotRetained {
-                    idle: retained.version(),
-                    to: to.to_owned(),
-                });
-            }
+        if let Some(to) = to
+            && retained.version() != to
+            && retained.image != to
+        {
+            return Err(Error::NotRetained {
+                idle: retained.version(),
+                to: to.to_owned(),
+            });
         }
         let report = |outcome, color: &str| Report {
             outcome,
@@ -962,11 +963,11 @@ impl KubeTarget {
         };
         let mut instances = vec![instance(&st.live, color)];
         let mut retained = Vec::new();
-        if let Some(idle) = &st.idle {
-            if idle.replicas > 0 {
-                instances.push(instance(idle, color.map(Color::other)));
-                retained.push(idle.version());
-            }
+        if let Some(idle) = &st.idle
+            && idle.replicas > 0
+        {
+            instances.push(instance(idle, color.map(Color::other)));
+            retained.push(idle.version());
         }
         Ok(Live {
             version: Some(st.live.version()),
