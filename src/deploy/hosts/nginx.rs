@@ -348,7 +348,7 @@ mod tests {
         assert_eq!(
             calls,
             format!(
-                "-p {prefix} -c {prefix}/nginx.conf -t\n-p {prefix} -c {prefix}/nginx.conf -s reload\n"
+                "-p {prefix} -c {prefix}/nginx.conf -t\n-p {prefix} -c {prefix}/nginx.conf -T\n-p {prefix} -c {prefix}/nginx.conf -V\n-p {prefix} -c {prefix}/nginx.conf -s reload\n"
             )
         );
     }
