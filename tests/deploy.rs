@@ -120,7 +120,6 @@ struct Site {
     nginx: PathBuf,
     port: u16,
     base: u16,
-    instances: u16,
 }
 
 /// Options of a [`Site`].
@@ -161,7 +160,6 @@ impl Site {
             nginx,
             port,
             base,
-            instances: options.instances,
         };
         site.write_config(&options);
         site.start_nginx();

@@ -676,25 +676,17 @@ impl Hosts {
         self.save(state)
     }
 
-    fn entry(
-        &self,
-        operation: Operation,
-        request_version: &str,
-        previous: Option<String>,
-        strategy: Option<Strategy>,
-        actor: &str,
-        commit: Option<String>,
-        app: Option<String>,
-    ) -> Entry {
+    /// A journal entry for an operation this target starts; the caller fills in who and why.
+    fn entry(&self, operation: Operation, version: &str, previous: Option<String>) -> Entry {
         Entry {
             operation,
             environment: self.environment.clone(),
-            app,
-            version: request_version.to_owned(),
+            app: None,
+            version: version.to_owned(),
             previous,
-            strategy,
-            actor: actor.to_owned(),
-            commit,
+            strategy: None,
+            actor: String::new(),
+            commit: None,
             started: super::now_unix(),
             phase: "starting".to_owned(),
             data: serde_json::Value::Null,
@@ -1062,15 +1054,13 @@ impl Target for Hosts {
         let mut state = self.load()?;
         self.reconcile(&mut state)?;
         self.stage(&mut state, request, progress)?;
-        let mut entry = self.entry(
-            Operation::Deploy,
-            &request.version,
-            state.live.clone(),
-            Some(request.strategy),
-            &request.actor,
-            request.commit.clone(),
-            request.app.clone(),
-        );
+        let mut entry = Entry {
+            strategy: Some(request.strategy),
+            actor: request.actor.clone(),
+            commit: request.commit.clone(),
+            app: request.app.clone(),
+            ..self.entry(Operation::Deploy, &request.version, state.live.clone())
+        };
         journal.write(&entry)?;
         let result = match request.strategy {
             Strategy::BlueGreen => {
@@ -1123,15 +1113,11 @@ impl Target for Hosts {
         if !retained {
             return Err(self.unknown_version(&state, to));
         }
-        let mut entry = self.entry(
-            Operation::Rollback,
-            to,
-            previous,
-            None,
-            &request.actor,
-            None,
-            request.app.clone(),
-        );
+        let mut entry = Entry {
+            actor: request.actor.clone(),
+            app: request.app.clone(),
+            ..self.entry(Operation::Rollback, to, previous)
+        };
         journal.write(&entry)?;
         let r = Request {
             environment: request.environment.clone(),
