@@ -88,6 +88,8 @@ pub struct Hosts {
     canary: crate::config::Canary,
     access_log: Option<String>,
     url: Option<String>,
+    /// The environment's health settings (recovery checks with them).
+    health: HealthSettings,
     /// The ssh key written from the credentials; removed when the target is dropped.
     _key: Option<tempfile::NamedTempFile>,
 }
@@ -217,6 +219,7 @@ impl Hosts {
             canary: resolved.config.deploy.canary.clone(),
             access_log: cfg.nginx.access_log.clone(),
             url: resolved.env.url.clone(),
+            health: super::cli::configured_health(resolved),
             _key: key_file,
         })
     }
@@ -749,6 +752,54 @@ impl Hosts {
         Ok(())
     }
 
+    /// Checks that change nothing: the host answers (ssh), the start command is set, nginx
+    /// is installed and its current config passes `nginx -t`.
+    fn check_host(&self) -> Result<(), Error> {
+        if let Exec::Ssh(_) = &self.runner.exec {
+            let out = self.runner.exec.run("true", None)?;
+            if !out.ok() {
+                let e = self.runner.exec.failed("connecting", &out);
+                return Err(Error::Preflight {
+                    message: format!("cannot reach the deploy host: {e}"),
+                    hint: Some(format!(
+                        "check `deploy.hosts.ssh`, that the host is up and that the `credentials` input holds a key it accepts; ssh said: {}",
+                        crate::github::redact(out.stderr.trim().lines().last().unwrap_or(""))
+                    )),
+                });
+            }
+        }
+        if self.runtime == HostsRuntime::Process && self.runner.start.is_none() {
+            return Err(Error::Config {
+                message: "`deploy.hosts.start` is not set".to_owned(),
+                hint: "set how one instance starts, e.g. `start: ./app --port {port}`".to_owned(),
+            });
+        }
+        self.nginx.preflight()
+    }
+
+    /// Checks that the `need` ports new instances would take are not used by processes
+    /// slipway did not start.
+    fn check_ports(&self, state: &State, need: usize) -> Result<(), Error> {
+        for port in self.free_ports(&state, need)? {
+            let addr = self.addr(port);
+            if port_in_use(&addr) {
+                return Err(Error::Preflight {
+                    message: format!(
+                        "port {port} on {} is in use by a process slipway did not start",
+                        self.address
+                    ),
+                    hint: Some(format!(
+                        "stop it, or move the pool with `deploy.hosts.base-port` (ports {} to {} are used)",
+                        self.base_port,
+                        u32::from(self.base_port) + 2 * u32::try_from(self.instances).unwrap_or(0)
+                            - 1
+                    )),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Puts `version` back as the only version with traffic: keeps its running instances,
     /// starts more up to the instance count, checks them, switches nginx, stops the rest.
     /// With no version (a first deploy that never finished) every instance is stopped.
@@ -856,26 +907,7 @@ impl Target for Hosts {
     }
 
     fn preflight(&mut self, request: &Request) -> Result<(), Error> {
-        if let Exec::Ssh(_) = &self.runner.exec {
-            let out = self.runner.exec.run("true", None)?;
-            if !out.ok() {
-                let e = self.runner.exec.failed("connecting", &out);
-                return Err(Error::Preflight {
-                    message: format!("cannot reach the deploy host: {e}"),
-                    hint: Some(format!(
-                        "check `deploy.hosts.ssh`, that the host is up and that the `credentials` input holds a key it accepts; ssh said: {}",
-                        crate::github::redact(out.stderr.trim().lines().last().unwrap_or(""))
-                    )),
-                });
-            }
-        }
-        if self.runtime == HostsRuntime::Process && self.runner.start.is_none() {
-            return Err(Error::Config {
-                message: "`deploy.hosts.start` is not set".to_owned(),
-                hint: "set how one instance starts, e.g. `start: ./app --port {port}`".to_owned(),
-            });
-        }
-        self.nginx.preflight()?;
+        self.check_host()?;
         let state = self.load()?;
         match self.runtime {
             HostsRuntime::Process => match &request.artifact {
@@ -931,24 +963,7 @@ impl Target for Hosts {
                 .max(1),
             _ => self.instances,
         };
-        for port in self.free_ports(&state, need)? {
-            let addr = self.addr(port);
-            if port_in_use(&addr) {
-                return Err(Error::Preflight {
-                    message: format!(
-                        "port {port} on {} is in use by a process slipway did not start",
-                        self.address
-                    ),
-                    hint: Some(format!(
-                        "stop it, or move the pool with `deploy.hosts.base-port` (ports {} to {} are used)",
-                        self.base_port,
-                        u32::from(self.base_port) + 2 * u32::try_from(self.instances).unwrap_or(0)
-                            - 1
-                    )),
-                });
-            }
-        }
-        Ok(())
+        self.check_ports(&state, need)
     }
 
     fn plan(&mut self, request: &Request) -> Result<Vec<String>, Error> {
@@ -1113,6 +1128,8 @@ impl Target for Hosts {
         if !retained {
             return Err(self.unknown_version(&state, to));
         }
+        self.check_host()?;
+        self.check_ports(&state, self.instances)?;
         let mut entry = Entry {
             actor: request.actor.clone(),
             app: request.app.clone(),
@@ -1146,7 +1163,7 @@ impl Target for Hosts {
     ) -> Result<Recovery, Error> {
         let mut state = self.load()?;
         self.reconcile(&mut state)?;
-        let health = HealthSettings::default();
+        let health = self.health.clone();
         let new: Vec<String> = entry
             .data
             .get("new")
@@ -1158,8 +1175,9 @@ impl Target for Hosts {
         );
         let all_new_running = !new.is_empty() && Self::procs(&state, &new).len() == new.len();
         if switched && all_new_running {
+            // Instances that had traffic answer at once or not at all.
             let quick = HealthSettings {
-                deadline: Duration::from_secs(5),
+                deadline: health.deadline.min(Duration::from_secs(5)),
                 ..health.clone()
             };
             if self.check_health(&state, &new, &quick).is_ok() {
