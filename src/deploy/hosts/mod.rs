@@ -1230,3 +1230,109 @@ fn port_in_use(addr: &str) -> bool {
             std::net::TcpStream::connect_timeout(&a, Duration::from_millis(300)).is_ok()
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(yaml: &str) -> Resolved {
+        let config = crate::config::parse(yaml.as_bytes(), "slipway.yml").expect("config");
+        let env = config
+            .environments
+            .get("staging")
+            .cloned()
+            .expect("staging");
+        Resolved {
+            config,
+            environment: "staging".to_owned(),
+            env,
+            root: std::path::PathBuf::from("."),
+        }
+    }
+
+    const BASE: &str = "project: { name: shop }\nenvironments:\n  staging: {}\n";
+
+    #[test]
+    fn names_ports_and_state_follow_the_project_environment_and_app() {
+        let r = resolved(&format!(
+            "{BASE}deploy:\n  hosts:\n    start: ./app --port {{port}}\n    state-dir: /srv/state/\n    base-port: 9000\n"
+        ));
+        let h = Hosts::new(&r, Some("api"), None).expect("hosts");
+        assert_eq!(h.nginx.upstream, "shop-staging-api");
+        assert_eq!(
+            h.nginx.upstream_file,
+            "/etc/nginx/conf.d/shop-staging-api.upstream.conf"
+        );
+        assert_eq!(h.store.describe(), "/srv/state/staging/api");
+        assert_eq!(h.pool(), [9000, 9001, 9002, 9003]);
+        assert_eq!(h.addr(9001), "127.0.0.1:9001");
+        assert_eq!(h.runner.exec, Exec::Local);
+    }
+
+    #[test]
+    fn an_ssh_host_is_health_checked_at_its_address_and_keeps_its_state_there() {
+        let r = resolved(&format!(
+            "{BASE}deploy:\n  hosts:\n    start: ./app --port {{port}}\n    ssh: deploy@app-1.internal\n    state-dir: /var/lib/slipway\n"
+        ));
+        let key = Secret::new(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
+        );
+        let h = Hosts::new(&r, None, Some(key)).expect("hosts");
+        assert_eq!(h.addr(8000), "app-1.internal:8000");
+        assert_eq!(
+            h.store.describe(),
+            "deploy@app-1.internal:/var/lib/slipway/staging"
+        );
+        let Exec::Ssh(ssh) = &h.runner.exec else {
+            panic!("not ssh");
+        };
+        let key_file = ssh.identity.clone().expect("key file");
+        let text = std::fs::read_to_string(&key_file).expect("key");
+        assert!(text.ends_with("-----END OPENSSH PRIVATE KEY-----\n"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file)
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+        drop(h);
+        assert!(!key_file.exists(), "the key outlived the target");
+    }
+
+    #[test]
+    fn impossible_settings_are_config_errors_naming_the_key() {
+        let r = resolved(&format!(
+            "{BASE}deploy:\n  hosts:\n    instances: 10\n    base-port: 65530\n"
+        ));
+        let e = Hosts::new(&r, None, None).err().expect("ports");
+        assert!(
+            e.to_string().contains("`deploy.hosts.base-port` 65530"),
+            "{e}"
+        );
+        let r = resolved(&format!(
+            "{BASE}deploy:\n  rolling: {{ max-surge: 0, max-unavailable: 0 }}\n"
+        ));
+        let e = Hosts::new(&r, None, None).err().expect("rolling");
+        assert!(e.to_string().contains("a rollout could never start"), "{e}");
+    }
+
+    #[test]
+    fn free_ports_skip_the_ones_instances_hold() {
+        let r = resolved(&format!("{BASE}deploy:\n  hosts:\n    base-port: 9000\n"));
+        let h = Hosts::new(&r, None, None).expect("hosts");
+        let mut state = State::default();
+        for port in [9000, 9002] {
+            state.instances.push(Proc {
+                name: format!("p{port}"),
+                port,
+                version: "1".into(),
+                color: None,
+                handle: "1 1".into(),
+                in_lb: true,
+                weight: None,
+            });
+        }
+        assert_eq!(h.free_ports(&state, 2).expect("two"), [9001, 9003]);
+        assert!(h.free_ports(&state, 3).is_err());
+    }
+}
