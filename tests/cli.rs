@@ -19,6 +19,9 @@ const COMMANDS: &[&[&str]] = &[
     &["run-tests"],
     &["run-tests", "merge"],
     &["setup-environment"],
+    &["deploy"],
+    &["deploy", "rollback"],
+    &["deploy", "status"],
     &["deploy", "window"],
     &["deploy", "promoted"],
 ];

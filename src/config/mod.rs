@@ -1583,6 +1583,46 @@ notify: { slack-webhook-secret: SLACK_WEBHOOK_URL }
     }
 
     #[test]
+    fn the_hosts_target_reads_its_runtime_ssh_state_and_nginx_keys() {
+        let c = parse_str(
+            r#"
+deploy:
+  hosts:
+    instances: 3
+    base-port: 9000
+    start: ./app --port {port}
+    runtime: podman
+    image: ghcr.io/acme/shop
+    container-port: 3000
+    ssh: deploy@app-1.internal
+    address: 10.0.0.5
+    state-dir: /var/lib/slipway
+    nginx:
+      binary: /usr/sbin/nginx
+      config: /etc/nginx/nginx.conf
+      upstream-file: /etc/nginx/conf.d/shop.upstream.conf
+      access-log: /var/log/nginx/slipway.log
+  canary: { steps: [25, 100], max-error-rate: 0.5 }
+"#,
+        )
+        .expect("hosts");
+        let h = &c.deploy.hosts;
+        assert_eq!(h.runtime, HostsRuntime::Podman);
+        assert_eq!(h.container_port, 3000);
+        assert_eq!(h.ssh.as_deref(), Some("deploy@app-1.internal"));
+        assert_eq!(h.nginx.binary, "/usr/sbin/nginx");
+        assert_eq!(h.nginx.prefix, None);
+        assert_eq!(c.deploy.canary.max_error_rate.get(), 0.5);
+        let e = parse_str("deploy:\n  hosts:\n    runtime: lxc\n").expect_err("runtime");
+        assert_eq!(e.message, "unknown value `lxc` for `deploy.hosts.runtime`");
+        assert_eq!((e.line, e.column), (3, 14));
+        let e = parse_str("deploy:\n  hosts:\n    nginx: { upstream: x }\n").expect_err("key");
+        assert_eq!(e.message, "unknown key `upstream` in `deploy.hosts.nginx`");
+        let e = parse_str("deploy:\n  hosts:\n    start: ./app\n").expect_err("port");
+        assert!(e.message.contains("has no `{port}`"), "{e:?}");
+    }
+
+    #[test]
     fn defaults_serialize_and_parse_back_unchanged() {
         let text = serde_saphyr::to_string(&Config::default()).expect("serialize");
         assert_eq!(parse_str(&text).expect("parse"), Config::default());

@@ -315,6 +315,19 @@ pub fn resolve(target: &TargetArgs) -> Result<Resolved, Failure> {
     })
 }
 
+/// `deploy.health` with the environment's overrides.
+pub fn configured_health(resolved: &Resolved) -> HealthSettings {
+    let base = &resolved.config.deploy.health;
+    let over = resolved.env.health.clone().unwrap_or_default();
+    HealthSettings {
+        path: over.path.unwrap_or_else(|| base.path.clone()),
+        interval: over.interval.unwrap_or(base.interval).as_std(),
+        timeout: over.timeout.unwrap_or(base.timeout).as_std(),
+        deadline: over.deadline.unwrap_or(base.deadline).as_std(),
+        drain: over.drain.unwrap_or(base.drain).as_std(),
+    }
+}
+
 /// `deploy.health`, the environment's overrides, then the flags.
 pub fn health_settings(resolved: &Resolved, args: HealthArgs) -> Result<HealthSettings, Failure> {
     let HealthArgs {
@@ -324,15 +337,7 @@ pub fn health_settings(resolved: &Resolved, args: HealthArgs) -> Result<HealthSe
         health_deadline,
         drain_timeout,
     } = args;
-    let base = &resolved.config.deploy.health;
-    let over = resolved.env.health.clone().unwrap_or_default();
-    let mut h = HealthSettings {
-        path: over.path.unwrap_or_else(|| base.path.clone()),
-        interval: over.interval.unwrap_or(base.interval).as_std(),
-        timeout: over.timeout.unwrap_or(base.timeout).as_std(),
-        deadline: over.deadline.unwrap_or(base.deadline).as_std(),
-        drain: over.drain.unwrap_or(base.drain).as_std(),
-    };
+    let mut h = configured_health(resolved);
     if let Some(p) = given(health_path) {
         if !p.starts_with('/') || p.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(BadInput {

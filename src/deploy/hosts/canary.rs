@@ -177,18 +177,17 @@ pub fn count_errors(log: &str, addrs: &[String]) -> (u64, u64) {
                 (words[..n / 2].join(" "), words[n / 2..].join(" "))
             }
         };
-        let Some(addr) = addr_part
-            .split(',')
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .last()
-        else {
+        let Some(addr) = addr_part.split(',').map(str::trim).rfind(|a| !a.is_empty()) else {
             continue;
         };
         if !addrs.iter().any(|a| a == addr) {
             continue;
         }
-        let status = status_part.split(',').map(str::trim).last().unwrap_or("-");
+        let status = status_part
+            .split(',')
+            .map(str::trim)
+            .next_back()
+            .unwrap_or("-");
         total += 1;
         match status.parse::<u16>() {
             Ok(s) if s < 500 => {}

@@ -88,6 +88,8 @@ pub struct Hosts {
     canary: crate::config::Canary,
     access_log: Option<String>,
     url: Option<String>,
+    /// The environment's health settings (recovery checks with them).
+    health: HealthSettings,
     /// The ssh key written from the credentials; removed when the target is dropped.
     _key: Option<tempfile::NamedTempFile>,
 }
@@ -217,6 +219,7 @@ impl Hosts {
             canary: resolved.config.deploy.canary.clone(),
             access_log: cfg.nginx.access_log.clone(),
             url: resolved.env.url.clone(),
+            health: super::cli::configured_health(resolved),
             _key: key_file,
         })
     }
@@ -676,25 +679,17 @@ impl Hosts {
         self.save(state)
     }
 
-    fn entry(
-        &self,
-        operation: Operation,
-        request_version: &str,
-        previous: Option<String>,
-        strategy: Option<Strategy>,
-        actor: &str,
-        commit: Option<String>,
-        app: Option<String>,
-    ) -> Entry {
+    /// A journal entry for an operation this target starts; the caller fills in who and why.
+    fn entry(&self, operation: Operation, version: &str, previous: Option<String>) -> Entry {
         Entry {
             operation,
             environment: self.environment.clone(),
-            app,
-            version: request_version.to_owned(),
+            app: None,
+            version: version.to_owned(),
             previous,
-            strategy,
-            actor: actor.to_owned(),
-            commit,
+            strategy: None,
+            actor: String::new(),
+            commit: None,
             started: super::now_unix(),
             phase: "starting".to_owned(),
             data: serde_json::Value::Null,
@@ -753,6 +748,54 @@ impl Hosts {
         if !gone.is_empty() {
             state.instances.retain(|p| !gone.contains(&p.name));
             self.save(state)?;
+        }
+        Ok(())
+    }
+
+    /// Checks that change nothing: the host answers (ssh), the start command is set, nginx
+    /// is installed and its current config passes `nginx -t`.
+    fn check_host(&self) -> Result<(), Error> {
+        if let Exec::Ssh(_) = &self.runner.exec {
+            let out = self.runner.exec.run("true", None)?;
+            if !out.ok() {
+                let e = self.runner.exec.failed("connecting", &out);
+                return Err(Error::Preflight {
+                    message: format!("cannot reach the deploy host: {e}"),
+                    hint: Some(format!(
+                        "check `deploy.hosts.ssh`, that the host is up and that the `credentials` input holds a key it accepts; ssh said: {}",
+                        crate::github::redact(out.stderr.trim().lines().last().unwrap_or(""))
+                    )),
+                });
+            }
+        }
+        if self.runtime == HostsRuntime::Process && self.runner.start.is_none() {
+            return Err(Error::Config {
+                message: "`deploy.hosts.start` is not set".to_owned(),
+                hint: "set how one instance starts, e.g. `start: ./app --port {port}`".to_owned(),
+            });
+        }
+        self.nginx.preflight()
+    }
+
+    /// Checks that the `need` ports new instances would take are not used by processes
+    /// slipway did not start.
+    fn check_ports(&self, state: &State, need: usize) -> Result<(), Error> {
+        for port in self.free_ports(&state, need)? {
+            let addr = self.addr(port);
+            if port_in_use(&addr) {
+                return Err(Error::Preflight {
+                    message: format!(
+                        "port {port} on {} is in use by a process slipway did not start",
+                        self.address
+                    ),
+                    hint: Some(format!(
+                        "stop it, or move the pool with `deploy.hosts.base-port` (ports {} to {} are used)",
+                        self.base_port,
+                        u32::from(self.base_port) + 2 * u32::try_from(self.instances).unwrap_or(0)
+                            - 1
+                    )),
+                });
+            }
         }
         Ok(())
     }
@@ -864,26 +907,7 @@ impl Target for Hosts {
     }
 
     fn preflight(&mut self, request: &Request) -> Result<(), Error> {
-        if let Exec::Ssh(_) = &self.runner.exec {
-            let out = self.runner.exec.run("true", None)?;
-            if !out.ok() {
-                let e = self.runner.exec.failed("connecting", &out);
-                return Err(Error::Preflight {
-                    message: format!("cannot reach the deploy host: {e}"),
-                    hint: Some(format!(
-                        "check `deploy.hosts.ssh`, that the host is up and that the `credentials` input holds a key it accepts; ssh said: {}",
-                        crate::github::redact(out.stderr.trim().lines().last().unwrap_or(""))
-                    )),
-                });
-            }
-        }
-        if self.runtime == HostsRuntime::Process && self.runner.start.is_none() {
-            return Err(Error::Config {
-                message: "`deploy.hosts.start` is not set".to_owned(),
-                hint: "set how one instance starts, e.g. `start: ./app --port {port}`".to_owned(),
-            });
-        }
-        self.nginx.preflight()?;
+        self.check_host()?;
         let state = self.load()?;
         match self.runtime {
             HostsRuntime::Process => match &request.artifact {
@@ -939,24 +963,7 @@ impl Target for Hosts {
                 .max(1),
             _ => self.instances,
         };
-        for port in self.free_ports(&state, need)? {
-            let addr = self.addr(port);
-            if port_in_use(&addr) {
-                return Err(Error::Preflight {
-                    message: format!(
-                        "port {port} on {} is in use by a process slipway did not start",
-                        self.address
-                    ),
-                    hint: Some(format!(
-                        "stop it, or move the pool with `deploy.hosts.base-port` (ports {} to {} are used)",
-                        self.base_port,
-                        u32::from(self.base_port) + 2 * u32::try_from(self.instances).unwrap_or(0)
-                            - 1
-                    )),
-                });
-            }
-        }
-        Ok(())
+        self.check_ports(&state, need)
     }
 
     fn plan(&mut self, request: &Request) -> Result<Vec<String>, Error> {
@@ -1062,15 +1069,13 @@ impl Target for Hosts {
         let mut state = self.load()?;
         self.reconcile(&mut state)?;
         self.stage(&mut state, request, progress)?;
-        let mut entry = self.entry(
-            Operation::Deploy,
-            &request.version,
-            state.live.clone(),
-            Some(request.strategy),
-            &request.actor,
-            request.commit.clone(),
-            request.app.clone(),
-        );
+        let mut entry = Entry {
+            strategy: Some(request.strategy),
+            actor: request.actor.clone(),
+            commit: request.commit.clone(),
+            app: request.app.clone(),
+            ..self.entry(Operation::Deploy, &request.version, state.live.clone())
+        };
         journal.write(&entry)?;
         let result = match request.strategy {
             Strategy::BlueGreen => {
@@ -1123,15 +1128,13 @@ impl Target for Hosts {
         if !retained {
             return Err(self.unknown_version(&state, to));
         }
-        let mut entry = self.entry(
-            Operation::Rollback,
-            to,
-            previous,
-            None,
-            &request.actor,
-            None,
-            request.app.clone(),
-        );
+        self.check_host()?;
+        self.check_ports(&state, self.instances)?;
+        let mut entry = Entry {
+            actor: request.actor.clone(),
+            app: request.app.clone(),
+            ..self.entry(Operation::Rollback, to, previous)
+        };
         journal.write(&entry)?;
         let r = Request {
             environment: request.environment.clone(),
@@ -1160,7 +1163,7 @@ impl Target for Hosts {
     ) -> Result<Recovery, Error> {
         let mut state = self.load()?;
         self.reconcile(&mut state)?;
-        let health = HealthSettings::default();
+        let health = self.health.clone();
         let new: Vec<String> = entry
             .data
             .get("new")
@@ -1172,8 +1175,9 @@ impl Target for Hosts {
         );
         let all_new_running = !new.is_empty() && Self::procs(&state, &new).len() == new.len();
         if switched && all_new_running {
+            // Instances that had traffic answer at once or not at all.
             let quick = HealthSettings {
-                deadline: Duration::from_secs(5),
+                deadline: health.deadline.min(Duration::from_secs(5)),
                 ..health.clone()
             };
             if self.check_health(&state, &new, &quick).is_ok() {
@@ -1225,4 +1229,110 @@ fn port_in_use(addr: &str) -> bool {
         .is_some_and(|a| {
             std::net::TcpStream::connect_timeout(&a, Duration::from_millis(300)).is_ok()
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(yaml: &str) -> Resolved {
+        let config = crate::config::parse(yaml.as_bytes(), "slipway.yml").expect("config");
+        let env = config
+            .environments
+            .get("staging")
+            .cloned()
+            .expect("staging");
+        Resolved {
+            config,
+            environment: "staging".to_owned(),
+            env,
+            root: std::path::PathBuf::from("."),
+        }
+    }
+
+    const BASE: &str = "project: { name: shop }\nenvironments:\n  staging: {}\n";
+
+    #[test]
+    fn names_ports_and_state_follow_the_project_environment_and_app() {
+        let r = resolved(&format!(
+            "{BASE}deploy:\n  hosts:\n    start: ./app --port {{port}}\n    state-dir: /srv/state/\n    base-port: 9000\n"
+        ));
+        let h = Hosts::new(&r, Some("api"), None).expect("hosts");
+        assert_eq!(h.nginx.upstream, "shop-staging-api");
+        assert_eq!(
+            h.nginx.upstream_file,
+            "/etc/nginx/conf.d/shop-staging-api.upstream.conf"
+        );
+        assert_eq!(h.store.describe(), "/srv/state/staging/api");
+        assert_eq!(h.pool(), [9000, 9001, 9002, 9003]);
+        assert_eq!(h.addr(9001), "127.0.0.1:9001");
+        assert_eq!(h.runner.exec, Exec::Local);
+    }
+
+    #[test]
+    fn an_ssh_host_is_health_checked_at_its_address_and_keeps_its_state_there() {
+        let r = resolved(&format!(
+            "{BASE}deploy:\n  hosts:\n    start: ./app --port {{port}}\n    ssh: deploy@app-1.internal\n    state-dir: /var/lib/slipway\n"
+        ));
+        let key = Secret::new(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
+        );
+        let h = Hosts::new(&r, None, Some(key)).expect("hosts");
+        assert_eq!(h.addr(8000), "app-1.internal:8000");
+        assert_eq!(
+            h.store.describe(),
+            "deploy@app-1.internal:/var/lib/slipway/staging"
+        );
+        let Exec::Ssh(ssh) = &h.runner.exec else {
+            panic!("not ssh");
+        };
+        let key_file = ssh.identity.clone().expect("key file");
+        let text = std::fs::read_to_string(&key_file).expect("key");
+        assert!(text.ends_with("-----END OPENSSH PRIVATE KEY-----\n"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file)
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+        drop(h);
+        assert!(!key_file.exists(), "the key outlived the target");
+    }
+
+    #[test]
+    fn impossible_settings_are_config_errors_naming_the_key() {
+        let r = resolved(&format!(
+            "{BASE}deploy:\n  hosts:\n    instances: 10\n    base-port: 65530\n"
+        ));
+        let e = Hosts::new(&r, None, None).err().expect("ports");
+        assert!(
+            e.to_string().contains("`deploy.hosts.base-port` 65530"),
+            "{e}"
+        );
+        let r = resolved(&format!(
+            "{BASE}deploy:\n  rolling: {{ max-surge: 0, max-unavailable: 0 }}\n"
+        ));
+        let e = Hosts::new(&r, None, None).err().expect("rolling");
+        assert!(e.to_string().contains("a rollout could never start"), "{e}");
+    }
+
+    #[test]
+    fn free_ports_skip_the_ones_instances_hold() {
+        let r = resolved(&format!("{BASE}deploy:\n  hosts:\n    base-port: 9000\n"));
+        let h = Hosts::new(&r, None, None).expect("hosts");
+        let mut state = State::default();
+        for port in [9000, 9002] {
+            state.instances.push(Proc {
+                name: format!("p{port}"),
+                port,
+                version: "1".into(),
+                color: None,
+                handle: "1 1".into(),
+                in_lb: true,
+                weight: None,
+            });
+        }
+        assert_eq!(h.free_ports(&state, 2).expect("two"), [9001, 9003]);
+        assert!(h.free_ports(&state, 3).is_err());
+    }
 }

@@ -124,19 +124,48 @@ impl Nginx {
     }
 
     /// The script that puts `contents` (on stdin) in place, tests and reloads, restoring the
-    /// previous file when either fails. Exit codes: 10 cannot write, 11 `-t` failed, 12 reload
-    /// failed.
+    /// previous file when either fails, and waits until the reload took effect. Exit codes: 10
+    /// cannot write, 11 `-t` failed, 12 reload failed.
+    ///
+    /// `nginx -s reload` only signals the master; the master then starts workers with the new
+    /// config and tells the old ones to stop accepting connections, which renames them
+    /// `worker process is shutting down`. The script waits (up to 10 s) until every worker
+    /// the master had before the reload is renamed or gone: from then on every new request
+    /// gets the new upstream. The master's pid file comes from `nginx -T` (the `pid`
+    /// directive) or the compiled-in `--pid-path`; without it, or without `/proc`, nothing is
+    /// waited for.
     pub fn apply_script(&self) -> String {
         let f = quote(&self.upstream_file);
         let base = self.base();
+        let prefix = self.prefix.as_deref().map(quote).unwrap_or_default();
         format!(
             r#"f={f}; tmp="$f.slipway-new.$$"; bak="$f.slipway-previous"
 had=0; if [ -f "$f" ]; then cp -p "$f" "$bak" || exit 10; had=1; fi
 restore() {{ if [ "$had" = 1 ]; then mv -f "$bak" "$f"; else rm -f "$f"; fi; }}
 if ! cat > "$tmp" || ! mv -f "$tmp" "$f"; then rm -f "$tmp"; echo "cannot write $f" >&2; exit 10; fi
 if ! out=$({base} -t 2>&1); then restore; printf '%s\n' "$out" >&2; exit 11; fi
+pf=$({base} -T 2>/dev/null | sed -n 's/^[[:space:]]*pid[[:space:]][[:space:]]*\([^;]*\);.*/\1/p' | head -n 1)
+[ -n "$pf" ] || pf=$({base} -V 2>&1 | sed -n 's/.*--pid-path=\([^ ]*\).*/\1/p')
+case "$pf" in ''|/*) ;; *) p={prefix}; pf="${{p:-.}}/$pf" ;; esac
+master=$(cat "$pf" 2>/dev/null); old=""
+if [ -n "$master" ] && [ -d /proc ]; then
+  for s in /proc/[0-9]*/stat; do
+    set -- $(sed 's/^.*) //' "$s" 2>/dev/null)
+    if [ "${{2:-}}" = "$master" ]; then p=${{s#/proc/}}; old="$old ${{p%/stat}}"; fi
+  done
+fi
 if ! out=$({base} -s reload 2>&1); then restore; printf '%s\n' "$out" >&2; exit 12; fi
-rm -f "$bak"; exit 0"#
+rm -f "$bak"
+i=0; while [ -n "$old" ] && [ $i -lt 1000 ]; do
+  left=""
+  for p in $old; do
+    t=$(tr '\000' ' ' < /proc/$p/cmdline 2>/dev/null) || continue
+    case "$t" in ""|*"shutting down"*) ;; *) left="$left $p" ;; esac
+  done
+  old=$left; [ -z "$old" ] && break
+  sleep 0.01; i=$((i+1))
+done
+exit 0"#
         )
     }
 
@@ -319,7 +348,7 @@ mod tests {
         assert_eq!(
             calls,
             format!(
-                "-p {prefix} -c {prefix}/nginx.conf -t\n-p {prefix} -c {prefix}/nginx.conf -s reload\n"
+                "-p {prefix} -c {prefix}/nginx.conf -t\n-p {prefix} -c {prefix}/nginx.conf -T\n-p {prefix} -c {prefix}/nginx.conf -V\n-p {prefix} -c {prefix}/nginx.conf -s reload\n"
             )
         );
     }
