@@ -785,7 +785,7 @@ impl Hosts {
     /// Checks that the `need` ports new instances would take are not used by processes
     /// slipway did not start.
     fn check_ports(&self, state: &State, need: usize) -> Result<(), Error> {
-        for port in self.free_ports(&state, need)? {
+        for port in self.free_ports(state, need)? {
             let addr = self.addr(port);
             if port_in_use(&addr) {
                 return Err(Error::Preflight {
