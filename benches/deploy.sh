@@ -3,6 +3,7 @@
 # against a plain `nginx -s reload` of a hand-edited upstream under the same load.
 #
 #   benches/deploy.sh [SWITCHES]      default 20
+#   SLIPWAY_BENCH_PROFILE=dev benches/deploy.sh   the debug build instead of --release
 #
 # Prints, for slipway (each switch a `slipway deploy rollback` between two retained versions:
 # start the other colour, health-check it, switch, drain 1 s, stop the old colour):
@@ -28,9 +29,16 @@ done
 [ -x "$nginx" ] || { echo "error: nginx is needed (apt-get install -y nginx-light, or set SLIPWAY_NGINX)" >&2; exit 2; }
 [ -n "${EPOCHREALTIME:-}" ] || { echo "error: bash 5 is needed (EPOCHREALTIME)" >&2; exit 2; }
 
-cargo build --release --locked --quiet --bin slipway --example deploy-app
-bin=$PWD/target/release/slipway
-app=$PWD/target/release/examples/deploy-app
+# SLIPWAY_BENCH_PROFILE=dev uses the debug build (slipway mostly waits on nginx and the app).
+if [ "${SLIPWAY_BENCH_PROFILE:-release}" = dev ]; then
+    cargo build --locked --quiet --bin slipway --example deploy-app
+    out=$PWD/target/debug
+else
+    cargo build --release --locked --quiet --bin slipway --example deploy-app
+    out=$PWD/target/release
+fi
+bin=$out/slipway
+app=$out/examples/deploy-app
 work=$(mktemp -d)
 pids=()
 cleanup() {

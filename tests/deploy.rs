@@ -412,7 +412,7 @@ impl Load {
                     let mut samples = Vec::new();
                     while !stop.load(Ordering::SeqCst) {
                         let at = Instant::now();
-                        let result = health::get(&addr, "/version", Duration::from_secs(5))
+                        let result = health::get(&addr, "/version", Duration::from_secs(20))
                             .and_then(|r| {
                                 if r.status == 200 {
                                     Ok(r.body)

@@ -736,6 +736,14 @@ impl Hosts {
 
     /// Forgets instances whose process is gone (crashed, or stopped by hand).
     fn reconcile(&self, state: &mut State) -> Result<(), Error> {
+        if self.forget_gone(state)? {
+            self.save(state)?;
+        }
+        Ok(())
+    }
+
+    /// Drops instances whose process is gone from `state` (in memory); true when any was.
+    fn forget_gone(&self, state: &mut State) -> Result<bool, Error> {
         let procs: Vec<&Proc> = state.instances.iter().collect();
         let alive = self.runner.alive(&procs)?;
         let gone: Vec<String> = state
@@ -745,11 +753,8 @@ impl Hosts {
             .filter(|(_, a)| !a)
             .map(|(p, _)| p.name.clone())
             .collect();
-        if !gone.is_empty() {
-            state.instances.retain(|p| !gone.contains(&p.name));
-            self.save(state)?;
-        }
-        Ok(())
+        state.instances.retain(|p| !gone.contains(&p.name));
+        Ok(!gone.is_empty())
     }
 
     /// Checks that change nothing: the host answers (ssh), the start command is set, nginx
@@ -780,7 +785,7 @@ impl Hosts {
     /// Checks that the `need` ports new instances would take are not used by processes
     /// slipway did not start.
     fn check_ports(&self, state: &State, need: usize) -> Result<(), Error> {
-        for port in self.free_ports(&state, need)? {
+        for port in self.free_ports(state, need)? {
             let addr = self.addr(port);
             if port_in_use(&addr) {
                 return Err(Error::Preflight {
@@ -954,8 +959,10 @@ impl Target for Hosts {
         }
         // The ports the new instances will take must be free of processes slipway did not
         // start (a leftover dev server, another app).
+        // (Instances that are gone are left out here, in memory only: a preflight writes
+        // nothing.)
         let mut state = state;
-        self.reconcile(&mut state)?;
+        self.forget_gone(&mut state)?;
         let need = match request.strategy {
             Strategy::Rolling if state.live.is_some() => usize::try_from(self.rolling.max_surge)
                 .unwrap_or(usize::MAX)

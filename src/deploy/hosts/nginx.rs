@@ -148,11 +148,10 @@ pf=$({base} -T 2>/dev/null | sed -n 's/^[[:space:]]*pid[[:space:]][[:space:]]*\(
 [ -n "$pf" ] || pf=$({base} -V 2>&1 | sed -n 's/.*--pid-path=\([^ ]*\).*/\1/p')
 case "$pf" in ''|/*) ;; *) p={prefix}; pf="${{p:-.}}/$pf" ;; esac
 master=$(cat "$pf" 2>/dev/null); old=""
-if [ -n "$master" ] && [ -d /proc ]; then
-  for s in /proc/[0-9]*/stat; do
-    set -- $(sed 's/^.*) //' "$s" 2>/dev/null)
-    if [ "${{2:-}}" = "$master" ]; then p=${{s#/proc/}}; old="$old ${{p%/stat}}"; fi
-  done
+if [ -n "$master" ] && [ -r "/proc/$master/task/$master/children" ]; then
+  old=$(cat "/proc/$master/task/$master/children")
+elif [ -n "$master" ] && [ -d /proc ]; then
+  old=$(awk -v m="$master" 'FNR == 1 {{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); if (f[2] == m) {{ p = FILENAME; sub("^/proc/", "", p); sub("/stat$", "", p); print p }} }}' /proc/[0-9]*/stat 2>/dev/null)
 fi
 if ! out=$({base} -s reload 2>&1); then restore; printf '%s\n' "$out" >&2; exit 12; fi
 rm -f "$bak"
