@@ -1583,3 +1583,31 @@ jobs:
     assert_eq!(last["version"], "2.0.0");
     assert_eq!(last["outcome"], "success");
 }
+
+#[test]
+fn a_deploy_that_cannot_run_inside_actions_sets_status_failure() {
+    let Some(site) = Site::new(SiteOptions::default()) else {
+        return;
+    };
+    site.deploy_ok("1.0.0");
+    let t = slipway()
+        .current_dir(site.dir.path())
+        .args(["deploy", "--env", "staging", "--version", "9.9.9"])
+        .in_actions()
+        .run();
+    t.code(2);
+    let outputs = parse_outputs(&t.outputs);
+    assert_eq!(
+        outputs.get("status").map(String::as_str),
+        Some("failure"),
+        "{}",
+        t.outputs
+    );
+    assert!(
+        t.stderr
+            .contains("::error title=slipway deploy::version `9.9.9` does not exist"),
+        "{}",
+        t.stderr
+    );
+    assert_eq!(site.version(), "1.0.0");
+}

@@ -465,7 +465,7 @@ fn run_deploy(args: DeployRunArgs) -> Result<u8, Failure> {
         request.environment,
         strategy_name(request.strategy)
     ));
-    let outcome = super::deploy(&mut *target, &request, wait, &mut Log)?;
+    let outcome = super::deploy(&mut *target, &request, wait, &mut Log).map_err(failed)?;
     finish(&outcome, json, &request.environment, Some(request.strategy))
 }
 
@@ -498,7 +498,7 @@ fn run_rollback(args: RollbackArgs) -> Result<u8, Failure> {
             .as_deref()
             .map_or_else(|| "the previous version".to_owned(), |v| format!("`{v}`"))
     ));
-    let outcome = super::rollback(&mut *t, &request, wait, &mut Log)?;
+    let outcome = super::rollback(&mut *t, &request, wait, &mut Log).map_err(failed)?;
     finish(&outcome, json, &request.environment, None)
 }
 
@@ -540,6 +540,16 @@ fn run_status(args: StatusArgs) -> Result<u8, Failure> {
     };
     print_stdout(&text)?;
     Ok(EXIT_OK)
+}
+
+/// A deploy or rollback that could not run still sets the action's `status` output, so a
+/// workflow can tell it from one that never started.
+fn failed(error: Error) -> Failure {
+    let runtime = github::runtime();
+    if runtime.in_actions() {
+        let _ = runtime.set_output("status", "failure");
+    }
+    error.into()
 }
 
 fn check_window(resolved: &Resolved, force: bool, reason: Option<&str>) -> Result<(), Failure> {
