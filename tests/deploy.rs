@@ -1583,3 +1583,88 @@ jobs:
     assert_eq!(last["version"], "2.0.0");
     assert_eq!(last["outcome"], "success");
 }
+
+#[test]
+fn a_deploy_that_cannot_run_inside_actions_sets_status_failure() {
+    let Some(site) = Site::new(SiteOptions::default()) else {
+        return;
+    };
+    site.deploy_ok("1.0.0");
+    let t = slipway()
+        .current_dir(site.dir.path())
+        .args(["deploy", "--env", "staging", "--version", "9.9.9"])
+        .in_actions()
+        .run();
+    t.code(2);
+    let outputs = parse_outputs(&t.outputs);
+    assert_eq!(
+        outputs.get("status").map(String::as_str),
+        Some("failure"),
+        "{}",
+        t.outputs
+    );
+    assert!(
+        t.stderr
+            .contains("::error title=slipway deploy::version `9.9.9` does not exist"),
+        "{}",
+        t.stderr
+    );
+    assert_eq!(site.version(), "1.0.0");
+}
+
+#[test]
+fn a_deploy_killed_while_draining_is_completed_by_the_next_run() {
+    let Some(site) = Site::new(SiteOptions {
+        health: "{ interval: 100ms, timeout: 2s, deadline: 10s, drain: 20s }",
+        ..SiteOptions::default()
+    }) else {
+        return;
+    };
+    site.deploy_ok("1.0.0");
+    site.artifact("2.0.0", "healthy");
+    let mut child = slipway_cmd(site.dir.path())
+        .args([
+            "deploy",
+            "--env",
+            "staging",
+            "--version",
+            "2.0.0",
+            "--artifact",
+        ])
+        .arg(site.path("artifacts/2.0.0"))
+        .spawn()
+        .expect("spawn");
+    wait_for("the drain", Duration::from_secs(30), || {
+        journal_phase(&site).as_deref() == Some("draining")
+    });
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    // The switch was done: the new version serves, the old one still runs.
+    assert_eq!(site.version(), "2.0.0");
+    assert_eq!(site.app_pids().len(), 4);
+    let t = slipway()
+        .current_dir(site.dir.path())
+        .args(["deploy", "rollback", "--env", "staging", "--to", "2.0.0"])
+        .run();
+    t.code(0);
+    assert!(
+        t.stderr
+            .contains("found an interrupted deploy of `2.0.0` (step `draining`)"),
+        "{}",
+        t.stderr
+    );
+    let pids = site.app_pids();
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    assert!(
+        pids.iter().all(|(_, cmd)| cmd.contains("2.0.0")),
+        "{pids:?}"
+    );
+    let record = &site.history()[1];
+    assert_eq!(record["outcome"], "success");
+    assert!(
+        record["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("completed: 2.0.0 is live and healthy")),
+        "{record}"
+    );
+}

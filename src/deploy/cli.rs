@@ -486,7 +486,7 @@ fn run_deploy(args: DeployRunArgs) -> Result<u8, Failure> {
     let mut book = super::github::Bookkeeper::for_deploy(&request, resolved.env.url.as_deref());
     let outcome = super::deploy(&mut *target, &request, wait, &mut Log);
     book.finish(&outcome);
-    let outcome = outcome?;
+    let outcome = outcome.map_err(failed)?;
     finish(&outcome, json, &request.environment, Some(request.strategy))
 }
 
@@ -522,7 +522,7 @@ fn run_rollback(args: RollbackArgs) -> Result<u8, Failure> {
     let mut book = super::github::Bookkeeper::for_rollback(&request, resolved.env.url.as_deref());
     let outcome = super::rollback(&mut *t, &request, wait, &mut Log);
     book.finish(&outcome);
-    let outcome = outcome?;
+    let outcome = outcome.map_err(failed)?;
     finish(&outcome, json, &request.environment, None)
 }
 
@@ -564,6 +564,16 @@ fn run_status(args: StatusArgs) -> Result<u8, Failure> {
     };
     print_stdout(&text)?;
     Ok(EXIT_OK)
+}
+
+/// A deploy or rollback that could not run still sets the action's `status` output, so a
+/// workflow can tell it from one that never started.
+fn failed(error: Error) -> Failure {
+    let runtime = github::runtime();
+    if runtime.in_actions() {
+        let _ = runtime.set_output("status", "failure");
+    }
+    error.into()
 }
 
 fn check_window(resolved: &Resolved, force: bool, reason: Option<&str>) -> Result<(), Failure> {
