@@ -96,6 +96,13 @@ pub enum Command {
         after_help = "Examples:\n  slipway quality gate --subproject api=success --subproject web=skipped --baseline base/quality.json\n  slipway quality comment --pull-request 42 --report _slipway/quality\n\nThe quality workflow's gate job runs `slipway quality gate` after the coverage jobs."
     )]
     Quality(crate::quality::cli::QualityCommand),
+    /// Deploy a version to an environment with health checks and automatic rollback.
+    #[command(
+        disable_version_flag = true,
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  slipway deploy --env staging --version 1.4.2          the environment's strategy\n  slipway deploy --env staging --version 1.4.2 --artifact dist/ --strategy blue-green\n  slipway deploy --env production --version 1.4.2 --dry-run    print the plan\n  slipway deploy --env production --version 1.4.2 --force-window --reason \"hotfix\"\n  slipway deploy rollback --env production              back to the previous version\n  slipway deploy status --env production                live version, instances, history\n\nExit codes: 0 the version is live and healthy, 1 it failed its checks and the previous\nversion serves, 2 could not run (nothing was changed when the error says so)."
+    )]
+    Deploy(Box<crate::deploy::cli::DeployArgs>),
 }
 
 /// Arguments of `slipway setup-environment`. Values are strings validated by
@@ -358,6 +365,7 @@ impl Command {
             Self::Notify(c) => c.name(),
             Self::Quality(crate::quality::cli::QualityCommand::Gate(_)) => "quality gate",
             Self::Quality(crate::quality::cli::QualityCommand::Comment(_)) => "quality comment",
+            Self::Deploy(a) => a.name(),
         }
     }
 }
@@ -428,6 +436,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Metrics(args) => crate::metrics::cli::run(*args),
         Command::Notify(command) => crate::notify::cli::run(command),
         Command::Quality(command) => crate::quality::cli::run(command),
+        Command::Deploy(args) => crate::deploy::cli::run(*args),
     }
 }
 

@@ -26,6 +26,11 @@ const COMMANDS: &[&[&str]] = &[
     &["quality"],
     &["quality", "comment"],
     &["quality", "gate"],
+    &["deploy"],
+    &["deploy", "rollback"],
+    &["deploy", "status"],
+    &["deploy", "window"],
+    &["deploy", "promoted"],
 ];
 
 #[test]

@@ -626,15 +626,54 @@ pub enum Target {
 pub struct Hosts {
     /// App instances per color. Default: 2.
     pub instances: Instances,
-    /// The first port; instance `n` listens on `base-port + n`. Default: 8000.
+    /// The first port; blue instances listen on `base-port + n`, green ones (and rolling
+    /// replacements) on the ports after them, up to `base-port + 2 * instances - 1`. Default:
+    /// 8000.
     pub base_port: u16,
-    /// How one instance starts; `{port}` is replaced by its port, e.g. `./app --port {port}` or
-    /// `podman run -p {port}:8080 shop`. Default: detected from the project.
+    /// How one instance starts; `{port}` is replaced by its port, `{version}` by the version
+    /// and `{dir}` by the directory of the retained artifact, e.g. `./app --port {port}`. It
+    /// runs in `{dir}` with `SLIPWAY_PORT` and `SLIPWAY_VERSION` set. Required with
+    /// `runtime: process`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<PortCommand>,
-    /// The nginx upstream that receives traffic. Default: the project name.
+    /// The nginx upstream that receives traffic. Default: `<project>-<environment>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream: Option<String>,
+    /// How instances run: `process` (the `start` command), `podman` or `docker` (the image
+    /// given as the deploy's artifact, or `image:version`). Default: `process`.
+    #[serde(skip_serializing_if = "is_process")]
+    pub runtime: HostsRuntime,
+    /// The image of `podman` / `docker` instances without an artifact, e.g.
+    /// `ghcr.io/acme/shop` (the version is the tag).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The port the app listens on inside its container. Default: 8080.
+    #[serde(skip_serializing_if = "is_8080")]
+    pub container_port: u16,
+    /// Run instances and nginx on this host over ssh, e.g. `deploy@app-1.internal`; the
+    /// `credentials` input is the private key. Default: this machine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<String>,
+    /// The address instances are health-checked at. Default: `127.0.0.1`, or the host of
+    /// `ssh`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Where the lock, journal, history and retained versions live (on the `ssh` host when
+    /// set); one directory per environment is made inside. Default:
+    /// `$XDG_STATE_HOME/slipway/<project>` (`~/.local/state/slipway/<project>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_dir: Option<String>,
+    /// The nginx that routes traffic to the instances.
+    #[serde(skip_serializing_if = "Nginx::is_default")]
+    pub nginx: Nginx,
+}
+
+fn is_process(r: &HostsRuntime) -> bool {
+    *r == HostsRuntime::Process
+}
+
+fn is_8080(p: &u16) -> bool {
+    *p == 8080
 }
 
 impl Default for Hosts {
@@ -644,7 +683,70 @@ impl Default for Hosts {
             base_port: 8000,
             start: None,
             upstream: None,
+            runtime: HostsRuntime::Process,
+            image: None,
+            container_port: 8080,
+            ssh: None,
+            address: None,
+            state_dir: None,
+            nginx: Nginx::default(),
         }
+    }
+}
+
+/// How `hosts` instances run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostsRuntime {
+    /// A process started with `deploy.hosts.start`.
+    #[default]
+    Process,
+    /// A podman container.
+    Podman,
+    /// A docker container.
+    Docker,
+}
+
+/// The nginx in front of `hosts` instances. slipway writes only the upstream file; your nginx
+/// config includes it and proxies to the upstream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Nginx {
+    /// The nginx binary. Default: `nginx`.
+    pub binary: String,
+    /// The main config file, passed as `-c` to `nginx -t` and `nginx -s reload`. Default:
+    /// nginx's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// The prefix, passed as `-p` (a non-root nginx keeps its pid file and logs there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// The file slipway writes the `upstream` block to, included by your config. Default:
+    /// `/etc/nginx/conf.d/<upstream>.upstream.conf`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_file: Option<String>,
+    /// An access log written with `log_format slipway '$upstream_addr $upstream_status';`:
+    /// the canary strategy reads the new version's error rate from it. Default: none (the
+    /// error rate comes from health probes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_log: Option<String>,
+}
+
+impl Default for Nginx {
+    fn default() -> Self {
+        Self {
+            binary: "nginx".to_owned(),
+            config: None,
+            prefix: None,
+            upstream_file: None,
+            access_log: None,
+        }
+    }
+}
+
+impl Nginx {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
     }
 }
 
@@ -699,15 +801,34 @@ pub struct Kubernetes {
     pub kubeconfig_secret: Option<SecretName>,
 }
 
-/// Settings of the `command` target: shell commands slipway runs.
+/// Settings of the `command` target: shell commands slipway runs with `sh -c`. Each sees
+/// `$SLIPWAY_VERSION`, `$SLIPWAY_ENVIRONMENT`, `$SLIPWAY_PREVIOUS_VERSION` (empty on a first
+/// deploy) and `$SLIPWAY_STRATEGY`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CommandTarget {
-    /// Deploys the version in `$SLIPWAY_VERSION` to `$SLIPWAY_ENVIRONMENT`.
+    /// Deploys the version in `$SLIPWAY_VERSION` to `$SLIPWAY_ENVIRONMENT`, e.g.
+    /// `fly deploy --image registry.fly.io/shop:$SLIPWAY_VERSION`.
     pub deploy: String,
-    /// Moves traffic back to the previous version.
+    /// Moves traffic back to `$SLIPWAY_VERSION` (the version to restore). Default: `deploy`
+    /// run again with that version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback: Option<String>,
+    /// Exits 0 when the new version is healthy; retried every `deploy.health.interval` until
+    /// `deploy.health.deadline`. A failure rolls back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<String>,
+    /// Moves traffic to the new version after it is healthy (blue-green on a platform that
+    /// deploys beside the live version), e.g. `fly releases promote`. A failure rolls back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switch: Option<String>,
+    /// The longest one command may run before it is stopped. Default: `10m`.
+    #[serde(default = "default_command_timeout")]
+    pub timeout: Duration,
+}
+
+fn default_command_timeout() -> Duration {
+    Duration::from_secs(600)
 }
 
 /// Batch sizes of the `rolling` strategy.
@@ -737,6 +858,9 @@ pub struct Canary {
     pub steps: CanarySteps,
     /// Time each step runs before the next. Default: `5m`.
     pub pause: Duration,
+    /// The highest share of failed requests (5xx or no answer) of the new version during a
+    /// step, 0 to 100; above it the canary is rolled back. Default: 1.
+    pub max_error_rate: Percent,
 }
 
 impl Default for Canary {
@@ -748,6 +872,7 @@ impl Default for Canary {
                 Percent::new_unchecked(100.0),
             ]),
             pause: Duration::from_secs(300),
+            max_error_rate: Percent::new_unchecked(1.0),
         }
     }
 }
@@ -1487,6 +1612,46 @@ notify: { slack-webhook-secret: SLACK_WEBHOOK_URL }
                 .is_some_and(|h| h.starts_with("did you mean `shards`?")),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn the_hosts_target_reads_its_runtime_ssh_state_and_nginx_keys() {
+        let c = parse_str(
+            r#"
+deploy:
+  hosts:
+    instances: 3
+    base-port: 9000
+    start: ./app --port {port}
+    runtime: podman
+    image: ghcr.io/acme/shop
+    container-port: 3000
+    ssh: deploy@app-1.internal
+    address: 10.0.0.5
+    state-dir: /var/lib/slipway
+    nginx:
+      binary: /usr/sbin/nginx
+      config: /etc/nginx/nginx.conf
+      upstream-file: /etc/nginx/conf.d/shop.upstream.conf
+      access-log: /var/log/nginx/slipway.log
+  canary: { steps: [25, 100], max-error-rate: 0.5 }
+"#,
+        )
+        .expect("hosts");
+        let h = &c.deploy.hosts;
+        assert_eq!(h.runtime, HostsRuntime::Podman);
+        assert_eq!(h.container_port, 3000);
+        assert_eq!(h.ssh.as_deref(), Some("deploy@app-1.internal"));
+        assert_eq!(h.nginx.binary, "/usr/sbin/nginx");
+        assert_eq!(h.nginx.prefix, None);
+        assert_eq!(c.deploy.canary.max_error_rate.get(), 0.5);
+        let e = parse_str("deploy:\n  hosts:\n    runtime: lxc\n").expect_err("runtime");
+        assert_eq!(e.message, "unknown value `lxc` for `deploy.hosts.runtime`");
+        assert_eq!((e.line, e.column), (3, 14));
+        let e = parse_str("deploy:\n  hosts:\n    nginx: { upstream: x }\n").expect_err("key");
+        assert_eq!(e.message, "unknown key `upstream` in `deploy.hosts.nginx`");
+        let e = parse_str("deploy:\n  hosts:\n    start: ./app\n").expect_err("port");
+        assert!(e.message.contains("has no `{port}`"), "{e:?}");
     }
 
     #[test]
