@@ -487,7 +487,13 @@ fn run_deploy(args: DeployRunArgs) -> Result<u8, Failure> {
     let outcome = super::deploy(&mut *target, &request, wait, &mut Log);
     book.finish(&outcome);
     let outcome = outcome.map_err(failed)?;
-    finish(&outcome, json, &request.environment, Some(request.strategy))
+    finish(
+        &outcome,
+        json,
+        &request.environment,
+        Some(request.strategy),
+        book.deployment_id(),
+    )
 }
 
 fn run_rollback(args: RollbackArgs) -> Result<u8, Failure> {
@@ -523,7 +529,13 @@ fn run_rollback(args: RollbackArgs) -> Result<u8, Failure> {
     let outcome = super::rollback(&mut *t, &request, wait, &mut Log);
     book.finish(&outcome);
     let outcome = outcome.map_err(failed)?;
-    finish(&outcome, json, &request.environment, None)
+    finish(
+        &outcome,
+        json,
+        &request.environment,
+        None,
+        book.deployment_id(),
+    )
 }
 
 fn run_status(args: StatusArgs) -> Result<u8, Failure> {
@@ -581,9 +593,9 @@ fn check_window(resolved: &Resolved, force: bool, reason: Option<&str>) -> Resul
         return Ok(());
     };
     let now = i64::try_from(super::now_unix()).unwrap_or(i64::MAX);
-    if window.contains_unix(now) {
+    let Err(outside) = super::window::check(&window, now) else {
         return Ok(());
-    }
+    };
     if force && reason.is_some() {
         say(&format!(
             "warning: deploying outside the window of `{}` ({window}): {}",
@@ -595,6 +607,7 @@ fn check_window(resolved: &Resolved, force: bool, reason: Option<&str>) -> Resul
     Err(Error::WindowClosed {
         environment: resolved.environment.clone(),
         window: window.to_string(),
+        next_open: outside.next_open_local(),
     }
     .into())
 }
@@ -613,6 +626,7 @@ fn finish(
     json: bool,
     environment: &str,
     strategy: Option<Strategy>,
+    deployment_id: Option<u64>,
 ) -> Result<u8, Failure> {
     let runtime = github::runtime();
     if runtime.in_actions() {
@@ -621,7 +635,10 @@ fn finish(
             outcome.live.version.as_deref().unwrap_or(""),
         )?;
         runtime.set_output("url", outcome.live.url.as_deref().unwrap_or(""))?;
-        runtime.set_output("deployment-id", "")?;
+        runtime.set_output(
+            "deployment-id",
+            &deployment_id.map(|id| id.to_string()).unwrap_or_default(),
+        )?;
         runtime.set_output("status", outcome.status.as_str())?;
         let mut summary = github::Summary::new();
         super::render::summary(&mut summary, environment, strategy, outcome);

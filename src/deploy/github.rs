@@ -407,6 +407,11 @@ impl Bookkeeper {
         }
     }
 
+    /// The id of the GitHub Deployment the statuses went to, once one was found or created.
+    pub fn deployment_id(&self) -> Option<u64> {
+        self.deployment
+    }
+
     /// Whether statuses are recorded at all.
     pub fn is_on(&self) -> bool {
         self.recorder.is_some()

@@ -361,12 +361,16 @@ pub enum Error {
         holder: String,
     },
     /// The environment's deployment window is closed.
-    #[error("the deployment window of `{environment}` ({window}) is closed")]
+    #[error(
+        "the deployment window of `{environment}` ({window}) is closed; it opens next at {next_open}"
+    )]
     WindowClosed {
         /// The environment.
         environment: String,
         /// The window as written.
         window: String,
+        /// The next opening, RFC 3339 in the window's own offset.
+        next_open: String,
     },
     /// Nothing to roll back to.
     #[error("no version to roll back to in `{environment}`")]
