@@ -79,6 +79,13 @@ pub enum Command {
         after_help = "Examples:\n  slipway setup-environment                              plan from detection, print it\n  slipway setup-environment --stacks rust,node --json    the plan as JSON\n  SLIPWAY_WORKING_DIRECTORY=backend slipway setup-environment\n  slipway setup-environment --environment staging        check its secrets, export its variables\n\nIn Actions the plan becomes step outputs (rust-version, node-version, cache-key ...) that the\nsetup-environment action feeds to pinned setup actions and actions/cache."
     )]
     SetupEnvironment(SetupEnvironmentArgs),
+    /// Scan for committed secrets, vulnerable dependencies and risky workflows; SARIF, summary, exit code by severity.
+    #[command(
+        name = "security-scan",
+        args_conflicts_with_subcommands = true,
+        after_help = crate::security::cli::AFTER_HELP
+    )]
+    SecurityScan(Box<crate::security::cli::SecurityScanArgs>),
 }
 
 /// Arguments of `slipway setup-environment`. Values are strings validated by
@@ -443,6 +450,7 @@ impl Command {
             Self::RunTests(a) if a.command.is_some() => "run-tests merge",
             Self::RunTests(_) => "run-tests",
             Self::SetupEnvironment(_) => "setup-environment",
+            Self::SecurityScan(a) => a.name(),
         }
     }
 }
@@ -510,6 +518,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Release(args) => run_release(args),
         Command::RunTests(args) => run_run_tests(*args),
         Command::SetupEnvironment(args) => run_setup_environment(args),
+        Command::SecurityScan(args) => crate::security::cli::run(*args),
     }
 }
 
