@@ -19,6 +19,8 @@ const COMMANDS: &[&[&str]] = &[
     &["run-tests"],
     &["run-tests", "merge"],
     &["setup-environment"],
+    &["security-scan"],
+    &["security-scan", "baseline"],
 ];
 
 #[test]

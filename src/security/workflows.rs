@@ -395,7 +395,8 @@ impl Auditor<'_> {
     }
 
     fn workflow(&mut self, doc: &Node) {
-        let on = doc.get("on");
+        // YAML 1.1 readers turn the key `on` into `true`.
+        let on = doc.get("on").or_else(|| doc.get("true"));
         let triggers: Vec<String> = match on.map(|n| &n.value) {
             Some(Value::Scalar(s)) => vec![s.clone()],
             Some(Value::Seq(items)) => items.iter().filter_map(|n| n.str().map(str::to_owned)).collect(),
@@ -560,7 +561,7 @@ impl Auditor<'_> {
         let first_party = matches!(owner.to_ascii_lowercase().as_str(), "actions" | "github");
         let level = if first_party { Level::Low } else { Level::High };
         let what = if uses.starts_with("docker://") {
-            "image is not pinned to a digest (`@sha256:…`)"
+            "is not pinned to an image digest (`@sha256:…`)"
         } else if uses.contains('@') {
             "is not pinned to a full commit SHA"
         } else {

@@ -346,11 +346,18 @@ fn excerpt(
     let before = &line[whole_start.min(s_start)..s_start];
     let after_end = whole_end.max(s_end).min(line.len());
     // PEM secrets run past the line; show only the header.
-    let after = if s_end <= line.len() {
+    let mut after = if s_end <= line.len() {
         &line[s_end..after_end]
     } else {
         &[][..]
     };
+    // The regexes end on one delimiter byte; it says nothing.
+    while let Some((last, rest)) = after.split_last() {
+        if last.is_ascii_alphanumeric() {
+            break;
+        }
+        after = rest;
+    }
     let mut out = String::new();
     out.push_str(&printable(before, 60));
     out.push_str(&redact(secret));
