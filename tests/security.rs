@@ -45,12 +45,23 @@ fn write(root: &Path, rel: &str, text: &str) {
 
 fn git(root: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
-        .args(["-c", "user.email=dev@example.com", "-c", "user.name=dev", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.email=dev@example.com",
+            "-c",
+            "user.name=dev",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(root)
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
@@ -73,19 +84,31 @@ fn leaky_repo() -> tempfile::TempDir {
     write(
         root,
         "deploy/notify.sh",
-        &format!("#!/bin/sh\n# posts to #deploys\ncurl -H \"Authorization: Bearer {SLACK}\" https://slack.com/api/chat.postMessage\n"),
+        &format!(
+            "#!/bin/sh\n# posts to #deploys\ncurl -H \"Authorization: Bearer {SLACK}\" https://slack.com/api/chat.postMessage\n"
+        ),
     );
     write(
         root,
         "docker-compose.yml",
-        &format!("services:\n  app:\n    environment:\n      DATABASE_URL: postgres://shop:{PASSWORD}@db.prod.example.net:5432/shop\n"),
+        &format!(
+            "services:\n  app:\n    environment:\n      DATABASE_URL: postgres://shop:{PASSWORD}@db.prod.example.net:5432/shop\n"
+        ),
     );
     write(
         root,
         "keys/deploy_key",
-        &format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n{}\n-----END RSA PRIVATE KEY-----\n", &PEM_BODY[..64], &PEM_BODY[64..]),
+        &format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n{}\n-----END RSA PRIVATE KEY-----\n",
+            &PEM_BODY[..64],
+            &PEM_BODY[64..]
+        ),
     );
-    write(root, "scripts/release.sh", &format!("export GH_TOKEN={}\n", github_token()));
+    write(
+        root,
+        "scripts/release.sh",
+        &format!("export GH_TOKEN={}\n", github_token()),
+    );
     // Known-harmless values: none of these is a finding.
     write(
         root,
@@ -127,7 +150,10 @@ fn rules_at(v: &Value) -> Vec<(String, String, u64)> {
 fn assert_no_leak(what: &str, text: &str) {
     for s in planted() {
         let tail = &s[4..s.len().min(16)];
-        assert!(!text.contains(tail), "{what} leaks `{tail}…` of a secret:\n{text}");
+        assert!(
+            !text.contains(tail),
+            "{what} leaks `{tail}…` of a secret:\n{text}"
+        );
     }
 }
 
@@ -177,7 +203,12 @@ fn planted_secrets_are_found_and_never_printed_in_any_output() {
     assert_eq!(stripe["fingerprint"].as_str().unwrap().len(), 32);
     assert_eq!(v["counts"]["critical"], 4);
     assert_eq!(v["highest"], "critical");
-    let skipped: Vec<&str> = v["skipped"].as_array().unwrap().iter().map(|s| s["file"].as_str().unwrap()).collect();
+    let skipped: Vec<&str> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["file"].as_str().unwrap())
+        .collect();
     assert_eq!(skipped, vec!["assets/logo.png"]);
 
     let sarif_text = std::fs::read_to_string(&sarif).unwrap();
@@ -191,22 +222,57 @@ fn planted_secrets_are_found_and_never_printed_in_any_output() {
         assert_no_leak(what, text);
     }
     // The human listing and the baseline file too.
-    let t2 = slipway().args(["security-scan", "--no-dependencies"]).arg_path(repo.path()).run();
+    let t2 = slipway()
+        .args(["security-scan", "--no-dependencies"])
+        .arg_path(repo.path())
+        .run();
     t2.code(1);
-    assert!(t2.stdout.contains("github-token  scripts/release.sh:1:17"), "{t2}");
+    assert!(
+        t2.stdout.contains("github-token  scripts/release.sh:1:17"),
+        "{t2}"
+    );
     assert_no_leak("text listing", &t2.stdout);
     let base = repo.path().join("b.json");
-    slipway().args(["security-scan", "baseline", "--no-dependencies", "--output"]).arg_path(&base).arg_path(repo.path()).run().code(0);
+    slipway()
+        .args(["security-scan", "baseline", "--no-dependencies", "--output"])
+        .arg_path(&base)
+        .arg_path(repo.path())
+        .run()
+        .code(0);
     assert_no_leak("baseline", &std::fs::read_to_string(&base).unwrap());
 
     // Outputs, annotations and the summary.
     assert!(t.outputs.contains("findings=7\n"), "{}", t.outputs);
     assert!(t.outputs.contains("critical=4\n"), "{}", t.outputs);
-    assert!(t.outputs.contains("highest-severity=critical\n"), "{}", t.outputs);
-    assert!(t.outputs.contains(&format!("sarif={}\n", sarif.display())), "{}", t.outputs);
-    assert!(t.stderr.contains("::error title=critical secret%3A github-token,file=scripts/release.sh,line=1,col=17::"), "{}", t.stderr);
-    assert!(t.summary.contains("❌ 7 findings (4 critical, 2 high, 0 medium, 1 low)") || t.summary.contains("❌ 7 findings"), "{}", t.summary);
-    assert!(t.summary.contains("secrets · critical (4)"), "{}", t.summary);
+    assert!(
+        t.outputs.contains("highest-severity=critical\n"),
+        "{}",
+        t.outputs
+    );
+    assert!(
+        t.outputs.contains(&format!("sarif={}\n", sarif.display())),
+        "{}",
+        t.outputs
+    );
+    assert!(
+        t.stderr.contains(
+            "::error title=critical secret%3A github-token,file=scripts/release.sh,line=1,col=17::"
+        ),
+        "{}",
+        t.stderr
+    );
+    assert!(
+        t.summary
+            .contains("❌ 7 findings (4 critical, 2 high, 0 medium, 1 low)")
+            || t.summary.contains("❌ 7 findings"),
+        "{}",
+        t.summary
+    );
+    assert!(
+        t.summary.contains("secrets · critical (4)"),
+        "{}",
+        t.summary
+    );
     assert!(t.summary.contains("dependencies"), "{}", t.summary);
 }
 
@@ -214,21 +280,44 @@ fn planted_secrets_are_found_and_never_printed_in_any_output() {
 fn fail_on_sets_the_exit_code_from_flags_the_environment_and_the_config() {
     let repo = tempfile::tempdir().unwrap();
     // One medium finding (a JWT).
-    write(repo.path(), "auth.txt", "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n");
-    let scan = || slipway().args(["security-scan", "--no-dependencies"]).arg_path(repo.path());
+    write(
+        repo.path(),
+        "auth.txt",
+        "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n",
+    );
+    let scan = || {
+        slipway()
+            .args(["security-scan", "--no-dependencies"])
+            .arg_path(repo.path())
+    };
     scan().run().code(0);
     scan().args(["--fail-on", "medium"]).run().code(1);
     scan().env("SLIPWAY_FAIL_ON", "low").run().code(1);
-    scan().env("SLIPWAY_FAIL_ON", "never").args(["--fail-on", "none"]).run().code(0);
+    scan()
+        .env("SLIPWAY_FAIL_ON", "never")
+        .args(["--fail-on", "none"])
+        .run()
+        .code(0);
     let t = scan().args(["--fail-on", "severe"]).run();
     t.code(2);
     assert!(t.stderr.contains("severe"), "{t}");
-    write(repo.path(), "slipway.yml", "version: 1\nsecurity:\n  fail-on: medium\n");
+    write(
+        repo.path(),
+        "slipway.yml",
+        "version: 1\nsecurity:\n  fail-on: medium\n",
+    );
     scan().run().code(1);
     scan().args(["--fail-on", "critical"]).run().code(0);
     // The action's switches.
-    scan().env("SLIPWAY_SECRETS", "false").args(["--fail-on", "low"]).run().code(0);
-    scan().args(["--no-secrets", "--fail-on", "low"]).run().code(0);
+    scan()
+        .env("SLIPWAY_SECRETS", "false")
+        .args(["--fail-on", "low"])
+        .run()
+        .code(0);
+    scan()
+        .args(["--no-secrets", "--fail-on", "low"])
+        .run()
+        .code(0);
 }
 
 #[test]
@@ -240,65 +329,151 @@ fn allowlists_inline_comments_and_the_baseline_silence_accepted_findings() {
         "slipway.yml",
         "version: 1\nsecurity:\n  allow:\n    - path: keys/**\n      reason: rotated test key\n    - rule: slack-token\n    - regex: \"^AKIA\"\n",
     );
-    write(root, "scripts/release.sh", &format!("export GH_TOKEN={} # slipway:allow github-token\n", github_token()));
-    let t = slipway().args(["security-scan", "--json", "--no-dependencies", "--no-workflows"]).arg_path(root).run();
+    write(
+        root,
+        "scripts/release.sh",
+        &format!(
+            "export GH_TOKEN={} # slipway:allow github-token\n",
+            github_token()
+        ),
+    );
+    let t = slipway()
+        .args([
+            "security-scan",
+            "--json",
+            "--no-dependencies",
+            "--no-workflows",
+        ])
+        .arg_path(root)
+        .run();
     let v = json(&t.stdout);
     let mut rules: Vec<String> = rules_at(&v).into_iter().map(|r| r.0).collect();
     rules.sort();
-    assert_eq!(rules, vec!["aws-secret-access-key", "stripe-live-key", "url-password"], "{t}");
-    assert_eq!(v["allowed"], 0, "secrets meet the allowlist before they become findings");
+    assert_eq!(
+        rules,
+        vec!["aws-secret-access-key", "stripe-live-key", "url-password"],
+        "{t}"
+    );
+    assert_eq!(
+        v["allowed"], 0,
+        "secrets meet the allowlist before they become findings"
+    );
 
     // Accept the rest in a baseline: then only a new secret counts.
-    write(root, "slipway.yml", "version: 1\nsecurity:\n  baseline: .slipway/accepted.json\n");
-    let t = slipway().args(["security-scan", "baseline", "--no-dependencies"]).arg_path(root).run();
+    write(
+        root,
+        "slipway.yml",
+        "version: 1\nsecurity:\n  baseline: .slipway/accepted.json\n",
+    );
+    let t = slipway()
+        .args(["security-scan", "baseline", "--no-dependencies"])
+        .arg_path(root)
+        .run();
     t.code(0);
-    assert!(t.stderr.contains("accepted.json with 6 accepted findings"), "{t}");
-    let t = slipway().args(["security-scan", "--json", "--no-dependencies"]).arg_path(root).run();
+    assert!(
+        t.stderr.contains("accepted.json with 6 accepted findings"),
+        "{t}"
+    );
+    let t = slipway()
+        .args(["security-scan", "--json", "--no-dependencies"])
+        .arg_path(root)
+        .run();
     t.code(0);
     let v = json(&t.stdout);
     assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{t}");
     assert_eq!(v["baselined"], 6);
     // Moving a secret to another line keeps it accepted; a new one is reported.
-    write(root, ".env", &format!("# moved\n\nAWS_ACCESS_KEY_ID={AWS_ID}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET}\n"));
-    write(root, "app/payments.rb", "STRIPE = 'sk_live_Q8fLm2Rt5wXy9KpZ3vNb7cHd'\n");
-    let t = slipway().args(["security-scan", "--json", "--no-dependencies"]).arg_path(root).run();
+    write(
+        root,
+        ".env",
+        &format!("# moved\n\nAWS_ACCESS_KEY_ID={AWS_ID}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET}\n"),
+    );
+    write(
+        root,
+        "app/payments.rb",
+        "STRIPE = 'sk_live_Q8fLm2Rt5wXy9KpZ3vNb7cHd'\n",
+    );
+    let t = slipway()
+        .args(["security-scan", "--json", "--no-dependencies"])
+        .arg_path(root)
+        .run();
     t.code(1);
-    assert_eq!(rules_at(&json(&t.stdout)), vec![("stripe-live-key".to_owned(), "app/payments.rb".to_owned(), 1)]);
+    assert_eq!(
+        rules_at(&json(&t.stdout)),
+        vec![(
+            "stripe-live-key".to_owned(),
+            "app/payments.rb".to_owned(),
+            1
+        )]
+    );
 }
 
 #[test]
 fn bad_inputs_exit_2_naming_the_file_and_what_to_do() {
     let repo = tempfile::tempdir().unwrap();
     let root = repo.path();
-    write(root, "slipway.yml", "version: 1\nsecurity:\n  allow:\n    - regex: \"(unclosed\"\n");
+    write(
+        root,
+        "slipway.yml",
+        "version: 1\nsecurity:\n  allow:\n    - regex: \"(unclosed\"\n",
+    );
     let t = slipway().args(["security-scan"]).arg_path(root).run();
     t.code(2);
-    assert!(t.stderr.contains("`security.allow[0]`: invalid regex `(unclosed`"), "{t}");
+    assert!(
+        t.stderr
+            .contains("`security.allow[0]`: invalid regex `(unclosed`"),
+        "{t}"
+    );
     assert!(t.stderr.contains("hint:"), "{t}");
 
     write(root, "slipway.yml", "version: 1\n");
-    write(root, "base.json", "{\n  \"version\": 1,\n  \"findings\": {}\n}\n");
-    let t = slipway().args(["security-scan", "--baseline"]).arg_path(root.join("base.json")).arg_path(root).run();
+    write(
+        root,
+        "base.json",
+        "{\n  \"version\": 1,\n  \"findings\": {}\n}\n",
+    );
+    let t = slipway()
+        .args(["security-scan", "--baseline"])
+        .arg_path(root.join("base.json"))
+        .arg_path(root)
+        .run();
     t.code(2);
     assert!(t.stderr.contains("base.json`:3:"), "{t}");
     assert!(t.stderr.contains("security-scan baseline"), "{t}");
 
-    let t = slipway().args(["security-scan"]).arg_path(root.join("missing")).run();
+    let t = slipway()
+        .args(["security-scan"])
+        .arg_path(root.join("missing"))
+        .run();
     t.code(2);
     assert!(t.stderr.contains("is not a directory"), "{t}");
 
-    let t = slipway().args(["security-scan", "--osv-db"]).arg_path(root.join("no-db")).arg_path(root).run();
+    let t = slipway()
+        .args(["security-scan", "--osv-db"])
+        .arg_path(root.join("no-db"))
+        .arg_path(root)
+        .run();
     t.code(2);
     assert!(t.stderr.contains("advisory directory"), "{t}");
 
     // A broken workflow is a note, not a failure of the scan.
-    write(root, ".github/workflows/broken.yml", "on: push\njobs:\n  a: [\n");
-    let t = slipway().args(["security-scan", "--json"]).arg_path(root).run();
+    write(
+        root,
+        ".github/workflows/broken.yml",
+        "on: push\njobs:\n  a: [\n",
+    );
+    let t = slipway()
+        .args(["security-scan", "--json"])
+        .arg_path(root)
+        .run();
     t.code(0);
     let v = json(&t.stdout);
     let s = &v["skipped"][0];
     assert_eq!(s["file"], ".github/workflows/broken.yml");
-    assert!(s["reason"].as_str().unwrap().contains("not valid YAML"), "{s}");
+    assert!(
+        s["reason"].as_str().unwrap().contains("not valid YAML"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -309,28 +484,51 @@ fn history_reports_the_commit_that_added_a_secret_even_after_it_was_removed() {
     write(root, "app.py", "print('hello')\n");
     git(root, &["add", "-A"]);
     git(root, &["commit", "-qm", "start"]);
-    write(root, "app.py", &format!("print('hello')\n\nSTRIPE = \"{STRIPE}\"\n"));
+    write(
+        root,
+        "app.py",
+        &format!("print('hello')\n\nSTRIPE = \"{STRIPE}\"\n"),
+    );
     git(root, &["add", "-A"]);
     git(root, &["commit", "-qm", "add payments"]);
     let leak = git(root, &["rev-parse", "HEAD"]);
-    write(root, "app.py", "import os\nprint('hello')\nSTRIPE = os.environ['STRIPE']\n");
+    write(
+        root,
+        "app.py",
+        "import os\nprint('hello')\nSTRIPE = os.environ['STRIPE']\n",
+    );
     git(root, &["add", "-A"]);
-    git(root, &["commit", "-qm", "read the key from the environment"]);
+    git(
+        root,
+        &["commit", "-qm", "read the key from the environment"],
+    );
 
-    let t = slipway().args(["security-scan", "--json", "--no-dependencies"]).arg_path(root).run();
+    let t = slipway()
+        .args(["security-scan", "--json", "--no-dependencies"])
+        .arg_path(root)
+        .run();
     t.code(0);
-    let t = slipway().args(["security-scan", "--json", "--no-dependencies", "--history"]).arg_path(root).run();
+    let t = slipway()
+        .args(["security-scan", "--json", "--no-dependencies", "--history"])
+        .arg_path(root)
+        .run();
     t.code(1);
     let v = json(&t.stdout);
     let f = &v["findings"][0];
-    assert_eq!((f["rule"].as_str(), f["file"].as_str(), f["line"].as_u64()), (Some("stripe-live-key"), Some("app.py"), Some(3)));
+    assert_eq!(
+        (f["rule"].as_str(), f["file"].as_str(), f["line"].as_u64()),
+        (Some("stripe-live-key"), Some("app.py"), Some(3))
+    );
     assert_eq!(f["commit"].as_str(), Some(leak.as_str()));
     assert!(f["message"].as_str().unwrap().contains(&leak[..12]), "{f}");
     assert_no_leak("history json", &t.stdout);
 
     // Outside a git repository --history cannot run.
     let plain = tempfile::tempdir().unwrap();
-    let t = slipway().args(["security-scan", "--history", "--no-dependencies"]).arg_path(plain.path()).run();
+    let t = slipway()
+        .args(["security-scan", "--history", "--no-dependencies"])
+        .arg_path(plain.path())
+        .run();
     t.code(2);
     assert!(t.stderr.contains("fetch-depth"), "{t}");
 }
@@ -342,7 +540,8 @@ fn a_large_file_is_scanned_in_bounded_memory() {
     {
         use std::io::Write as _;
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-        let line = "INSERT INTO events VALUES (1, 'page_view', '2024-01-01T00:00:00Z', 'anonymous');\n";
+        let line =
+            "INSERT INTO events VALUES (1, 'page_view', '2024-01-01T00:00:00Z', 'anonymous');\n";
         for _ in 0..(200 * 1024 * 1024 / line.len()) {
             f.write_all(line.as_bytes()).unwrap();
         }
@@ -350,18 +549,38 @@ fn a_large_file_is_scanned_in_bounded_memory() {
     }
     let size = std::fs::metadata(&path).unwrap().len();
     // Skipped by default, with a note.
-    let t = slipway().args(["security-scan", "--json", "--no-dependencies"]).arg_path(repo.path()).run();
+    let t = slipway()
+        .args(["security-scan", "--json", "--no-dependencies"])
+        .arg_path(repo.path())
+        .run();
     t.code(0);
-    assert!(json(&t.stdout)["skipped"][0]["reason"].as_str().unwrap().contains("larger than 8 MiB"), "{t}");
+    assert!(
+        json(&t.stdout)["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 8 MiB"),
+        "{t}"
+    );
     // Scanned with --max-file-size 0, in chunks: peak memory stays far below the file size.
     let out = Command::new("/usr/bin/time")
         .args(["-f", "MAXRSS_KB=%M"])
         .arg(common::bin())
-        .args(["security-scan", "--json", "--no-dependencies", "--max-file-size", "0"])
+        .args([
+            "security-scan",
+            "--json",
+            "--no-dependencies",
+            "--max-file-size",
+            "0",
+        ])
         .arg(repo.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&String::from_utf8_lossy(&out.stdout));
     let f = &v["findings"][0];
     assert_eq!(f["rule"], "github-token");
@@ -373,7 +592,10 @@ fn a_large_file_is_scanned_in_bounded_memory() {
         .find_map(|l| l.strip_prefix("MAXRSS_KB="))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no MAXRSS_KB in {stderr}"));
-    assert!(kb * 1024 < size / 4, "peak RSS {kb} KiB for a {size}-byte file");
+    assert!(
+        kb * 1024 < size / 4,
+        "peak RSS {kb} KiB for a {size}-byte file"
+    );
 }
 
 #[test]
@@ -386,15 +608,38 @@ fn risky_workflows_are_reported_at_their_lines() {
         let p = entry.unwrap().path();
         std::fs::copy(&p, wf.join(p.file_name().unwrap())).unwrap();
     }
-    write(repo.path(), "actions/greet/action.yml", &std::fs::read_to_string(fixtures.join("actions/composite/action.yml")).unwrap());
-    let t = slipway().args(["security-scan", "--json", "--no-dependencies", "--no-secrets", "--fail-on", "critical"]).arg_path(repo.path()).run();
+    write(
+        repo.path(),
+        "actions/greet/action.yml",
+        &std::fs::read_to_string(fixtures.join("actions/composite/action.yml")).unwrap(),
+    );
+    let t = slipway()
+        .args([
+            "security-scan",
+            "--json",
+            "--no-dependencies",
+            "--no-secrets",
+            "--fail-on",
+            "critical",
+        ])
+        .arg_path(repo.path())
+        .run();
     t.code(1);
     let v = json(&t.stdout);
     let listing: Vec<String> = v["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{:<8} {}:{} {} — {}", f["level"].as_str().unwrap(), f["file"].as_str().unwrap(), f["line"], f["rule"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{:<8} {}:{} {} — {}",
+                f["level"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["rule"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
         .collect();
     insta::assert_snapshot!("workflow-findings", listing.join("\n"));
 }
@@ -404,10 +649,13 @@ fn risky_workflows_are_reported_at_their_lines() {
 fn generated_workflows_and_our_actions_have_no_findings() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in [root.join(".github/workflows")]
-        .into_iter()
-        .chain(std::fs::read_dir(root.join("workflows")).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()))
-    {
+    for dir in [root.join(".github/workflows")].into_iter().chain(
+        std::fs::read_dir(root.join("workflows"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir()),
+    ) {
         for e in std::fs::read_dir(&dir).unwrap().flatten() {
             let p = e.path();
             if p.extension().is_some_and(|x| x == "yml") {
@@ -434,7 +682,9 @@ fn generated_workflows_and_our_actions_have_no_findings() {
 /// `/tmp/validators`.
 fn validators_python() -> Option<PathBuf> {
     let set = std::env::var_os("SLIPWAY_VALIDATORS").map(PathBuf::from);
-    let dir = set.clone().unwrap_or_else(|| PathBuf::from("/tmp/validators"));
+    let dir = set
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/tmp/validators"));
     let bin = dir.join("bin/python");
     if bin.is_file() {
         return Some(bin);
@@ -466,13 +716,32 @@ fn the_sarif_file_validates_against_the_official_schema() {
     let repo = leaky_repo();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/security");
     std::fs::create_dir_all(repo.path().join(".github/workflows")).unwrap();
-    std::fs::copy(fixtures.join("workflows/release-unpinned.yml"), repo.path().join(".github/workflows/release.yml")).unwrap();
+    std::fs::copy(
+        fixtures.join("workflows/release-unpinned.yml"),
+        repo.path().join(".github/workflows/release.yml"),
+    )
+    .unwrap();
     let sarif = repo.path().join("slipway.sarif");
-    slipway().args(["security-scan", "--sarif"]).arg_path(&sarif).arg_path(repo.path()).run().code(1);
+    slipway()
+        .args(["security-scan", "--sarif"])
+        .arg_path(&sarif)
+        .arg_path(repo.path())
+        .run()
+        .code(1);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     let runs = v["runs"].as_array().unwrap();
-    let names: Vec<&str> = runs.iter().map(|r| r["tool"]["driver"]["name"].as_str().unwrap()).collect();
-    assert_eq!(names, vec!["slipway-secrets", "slipway-dependencies", "slipway-workflows"]);
+    let names: Vec<&str> = runs
+        .iter()
+        .map(|r| r["tool"]["driver"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "slipway-secrets",
+            "slipway-dependencies",
+            "slipway-workflows"
+        ]
+    );
     for run in runs {
         for r in run["results"].as_array().unwrap() {
             let idx = r["ruleIndex"].as_u64().unwrap() as usize;
@@ -480,12 +749,19 @@ fn the_sarif_file_validates_against_the_official_schema() {
             assert!(r["partialFingerprints"]["slipwayFingerprint/v1"].is_string());
         }
     }
-    let Some(python) = validators_python() else { return };
+    let Some(python) = validators_python() else {
+        return;
+    };
     let out = Command::new(python)
         .args(["-c", VALIDATE])
         .arg(fixtures.join("sarif-schema-2.1.0.json"))
         .arg(&sarif)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

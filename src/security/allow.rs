@@ -38,7 +38,11 @@ impl Policy {
                 reason,
             };
             if a.path.is_none() && a.rule.is_none() && a.regex.is_none() {
-                return Err(bad("entry", "", "it needs `path`, `rule` or `regex`".into()));
+                return Err(bad(
+                    "entry",
+                    "",
+                    "it needs `path`, `rule` or `regex`".into(),
+                ));
             }
             let path = match &a.path {
                 Some(p) => Some(
@@ -134,7 +138,9 @@ impl Baseline {
             })
             .collect();
         let mut findings: Vec<BaselineEntry> = set.into_iter().collect();
-        findings.sort_by(|a, b| (&a.file, &a.rule, &a.fingerprint).cmp(&(&b.file, &b.rule, &b.fingerprint)));
+        findings.sort_by(|a, b| {
+            (&a.file, &a.rule, &a.fingerprint).cmp(&(&b.file, &b.rule, &b.fingerprint))
+        });
         findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
         Self {
             version: 1,
@@ -144,7 +150,10 @@ impl Baseline {
 
     /// The fingerprints it accepts.
     pub fn fingerprints(&self) -> BTreeSet<&str> {
-        self.findings.iter().map(|e| e.fingerprint.as_str()).collect()
+        self.findings
+            .iter()
+            .map(|e| e.fingerprint.as_str())
+            .collect()
     }
 
     /// Reads a baseline file; a missing or malformed file is an error naming it.
@@ -153,13 +162,12 @@ impl Baseline {
             path: path.to_path_buf(),
             source,
         })?;
-        let baseline: Self =
-            serde_json::from_slice(&text).map_err(|e| Error::Baseline {
-                path: path.to_path_buf(),
-                line: e.line(),
-                column: e.column(),
-                reason: e.to_string(),
-            })?;
+        let baseline: Self = serde_json::from_slice(&text).map_err(|e| Error::Baseline {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            reason: e.to_string(),
+        })?;
         if baseline.version != 1 {
             return Err(Error::Baseline {
                 path: path.to_path_buf(),
@@ -230,7 +238,10 @@ mod tests {
     fn bad_entries_are_errors_naming_the_entry() {
         let e = Policy::new(&[allow(None, None, Some("(unclosed"))], "slipway.yml").unwrap_err();
         let text = e.to_string();
-        assert!(text.contains("security.allow[0]") && text.contains("regex"), "{text}");
+        assert!(
+            text.contains("security.allow[0]") && text.contains("regex"),
+            "{text}"
+        );
         let e = Policy::new(&[allow(None, None, None)], "slipway.yml").unwrap_err();
         assert!(e.to_string().contains("security.allow[0]"), "{e}");
         let e = Policy::new(&[allow(Some("a/[b"), None, None)], "slipway.yml").unwrap_err();
@@ -273,6 +284,11 @@ mod tests {
         let e = Baseline::read(&path).unwrap_err().to_string();
         assert!(e.contains("b.json") && e.contains(":3:"), "{e}");
         std::fs::write(&path, "{\"version\": 2, \"findings\": []}").unwrap();
-        assert!(Baseline::read(&path).unwrap_err().to_string().contains("version"));
+        assert!(
+            Baseline::read(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("version")
+        );
     }
 }

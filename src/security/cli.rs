@@ -105,7 +105,12 @@ pub struct ScanArgs {
     pub osv_db: Option<PathBuf>,
     /// Files larger than this many MiB are skipped with a note (0: scan every file), e.g.
     /// `--max-file-size 64`.
-    #[arg(long, value_name = "MIB", default_value_t = 8, env = "SLIPWAY_MAX_FILE_SIZE")]
+    #[arg(
+        long,
+        value_name = "MIB",
+        default_value_t = 8,
+        env = "SLIPWAY_MAX_FILE_SIZE"
+    )]
     pub max_file_size: u64,
 }
 
@@ -231,7 +236,11 @@ pub fn run(args: SecurityScanArgs) -> Result<u8, Failure> {
         report::text(&outcome)
     };
     print_stdout(&text)?;
-    Ok(if outcome.failed() { EXIT_FAILED } else { EXIT_OK })
+    Ok(if outcome.failed() {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }
 
 fn run_baseline(args: BaselineArgs) -> Result<u8, Failure> {

@@ -283,7 +283,12 @@ impl Hint for Error {
 
     fn location(&self) -> Option<crate::error::Location> {
         match self {
-            Self::Baseline { path, line, column, reason } => Some(crate::error::Location {
+            Self::Baseline {
+                path,
+                line,
+                column,
+                reason,
+            } => Some(crate::error::Location {
                 file: path.display().to_string(),
                 line: *line,
                 column: *column,
@@ -336,14 +341,26 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
             scope,
         });
     } else {
-        parts.push(Part { kind: Kind::Secret, state: PartState::Disabled, scope: String::new() });
+        parts.push(Part {
+            kind: Kind::Secret,
+            state: PartState::Disabled,
+            scope: String::new(),
+        });
     }
 
     if settings.dependencies {
         let (state, scope) = dependencies(settings, &mut found, &mut skipped)?;
-        parts.push(Part { kind: Kind::Dependency, state, scope });
+        parts.push(Part {
+            kind: Kind::Dependency,
+            state,
+            scope,
+        });
     } else {
-        parts.push(Part { kind: Kind::Dependency, state: PartState::Disabled, scope: String::new() });
+        parts.push(Part {
+            kind: Kind::Dependency,
+            state: PartState::Disabled,
+            scope: String::new(),
+        });
     }
 
     if settings.workflows {
@@ -351,9 +368,17 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         let scope = format!("{} files", report.files.len());
         found.extend(report.findings);
         skipped.extend(report.skipped);
-        parts.push(Part { kind: Kind::Workflow, state: PartState::Checked, scope });
+        parts.push(Part {
+            kind: Kind::Workflow,
+            state: PartState::Checked,
+            scope,
+        });
     } else {
-        parts.push(Part { kind: Kind::Workflow, state: PartState::Disabled, scope: String::new() });
+        parts.push(Part {
+            kind: Kind::Workflow,
+            state: PartState::Disabled,
+            scope: String::new(),
+        });
     }
 
     // Secrets met the allowlist while their raw text was at hand; the rest meet it here.
@@ -376,8 +401,13 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         });
     }
     found.sort_by(|a, b| {
-        (std::cmp::Reverse(a.level), a.kind, &a.file, a.line, &a.rule)
-            .cmp(&(std::cmp::Reverse(b.level), b.kind, &b.file, b.line, &b.rule))
+        (std::cmp::Reverse(a.level), a.kind, &a.file, a.line, &a.rule).cmp(&(
+            std::cmp::Reverse(b.level),
+            b.kind,
+            &b.file,
+            b.line,
+            &b.rule,
+        ))
     });
     Ok(Outcome {
         findings: found,
@@ -397,10 +427,10 @@ fn dependencies(
     _found: &mut Vec<Finding>,
     _skipped: &mut Vec<Skipped>,
 ) -> Result<(PartState, String), Error> {
-    if let Some(db) = &settings.osv_db {
-        if !db.is_dir() {
-            return Err(Error::MissingDb { path: db.clone() });
-        }
+    if let Some(db) = &settings.osv_db
+        && !db.is_dir()
+    {
+        return Err(Error::MissingDb { path: db.clone() });
     }
     Ok((
         PartState::NotChecked("this build has no dependency audit".into()),

@@ -71,7 +71,11 @@ pub fn text(outcome: &Outcome) -> String {
         let _ = writeln!(out, "{:<13} {state}", format!("{}:", p.kind.part()));
     }
     if !outcome.skipped.is_empty() {
-        let _ = writeln!(out, "skipped:      {} files (see --json)", outcome.skipped.len());
+        let _ = writeln!(
+            out,
+            "skipped:      {} files (see --json)",
+            outcome.skipped.len()
+        );
     }
     let _ = writeln!(out, "{}", verdict(outcome));
     out
@@ -108,7 +112,12 @@ pub fn verdict(outcome: &Outcome) -> String {
 
 /// The step summary: the verdict, a count table by kind and severity, one table per kind,
 /// what was not checked.
-pub fn summary(outcome: &Outcome, sarif: Option<&str>, unannotated: usize, dropped: &[(Kind, usize)]) -> Summary {
+pub fn summary(
+    outcome: &Outcome,
+    sarif: Option<&str>,
+    unannotated: usize,
+    dropped: &[(Kind, usize)],
+) -> Summary {
     let mut s = Summary::new();
     let icon = if outcome.failed() { "❌" } else { "✅" };
     let mut head = format!("**{icon} {}**", verdict(outcome));
@@ -119,7 +128,9 @@ pub fn summary(outcome: &Outcome, sarif: Option<&str>, unannotated: usize, dropp
         .parts
         .iter()
         .filter_map(|p| match &p.state {
-            PartState::NotChecked(r) => Some(format!("- ⚠️ **{} not checked**: {r}", p.kind.part())),
+            PartState::NotChecked(r) => {
+                Some(format!("- ⚠️ **{} not checked**: {r}", p.kind.part()))
+            }
             _ => None,
         })
         .collect();
@@ -133,7 +144,11 @@ pub fn summary(outcome: &Outcome, sarif: Option<&str>, unannotated: usize, dropp
         .map(|p| {
             let mut row = vec![p.kind.part().to_owned()];
             for l in Level::ALL {
-                let n = outcome.findings.iter().filter(|f| f.kind == p.kind && f.level == l).count();
+                let n = outcome
+                    .findings
+                    .iter()
+                    .filter(|f| f.kind == p.kind && f.level == l)
+                    .count();
                 row.push(n.to_string());
             }
             row.push(match &p.state {
@@ -146,7 +161,10 @@ pub fn summary(outcome: &Outcome, sarif: Option<&str>, unannotated: usize, dropp
         .collect();
     s.section(Priority::High, Some("Security scan"))
         .text(&head)
-        .table(&["part", "critical", "high", "medium", "low", "scope"], &rows);
+        .table(
+            &["part", "critical", "high", "medium", "low", "scope"],
+            &rows,
+        );
     for kind in Kind::ALL {
         for level in Level::ALL {
             let rows: Vec<Vec<String>> = outcome
@@ -158,14 +176,21 @@ pub fn summary(outcome: &Outcome, sarif: Option<&str>, unannotated: usize, dropp
                         f.rule.clone(),
                         format!("`{}`", location(f)),
                         f.message.clone(),
-                        f.excerpt.as_ref().map(|e| format!("`{}`", e.replace('`', "'"))).unwrap_or_default(),
+                        f.excerpt
+                            .as_ref()
+                            .map(|e| format!("`{}`", e.replace('`', "'")))
+                            .unwrap_or_default(),
                     ]
                 })
                 .collect();
             if rows.is_empty() {
                 continue;
             }
-            let priority = if level >= Level::High { Priority::Normal } else { Priority::Low };
+            let priority = if level >= Level::High {
+                Priority::Normal
+            } else {
+                Priority::Low
+            };
             let title = format!("{} · {} ({})", kind.part(), level.as_str(), rows.len());
             s.section(priority, Some(&title))
                 .table(&["rule", "location", "finding", "excerpt"], &rows);
@@ -179,7 +204,8 @@ pub fn summary(outcome: &Outcome, sarif: Option<&str>, unannotated: usize, dropp
         notes.push(format!("- {n} {} results were left out of the SARIF file to stay within GitHub's code scanning limits (least severe first)", kind.part()));
     }
     if !notes.is_empty() {
-        s.section(Priority::High, Some("Limits")).text(&notes.join("\n"));
+        s.section(Priority::High, Some("Limits"))
+            .text(&notes.join("\n"));
     }
     if !outcome.skipped.is_empty() {
         let rows: Vec<Vec<String>> = outcome
@@ -236,7 +262,12 @@ pub fn publish(
             Level::Low => Annotation::notice(message),
         };
         let mut a = a
-            .title(format!("{} {}: {}", f.level.as_str(), f.kind.as_str(), f.rule))
+            .title(format!(
+                "{} {}: {}",
+                f.level.as_str(),
+                f.kind.as_str(),
+                f.rule
+            ))
             .at(f.file.clone(), f.line.max(1));
         if let Some(c) = f.column {
             a = a.col(c);

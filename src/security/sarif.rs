@@ -85,10 +85,22 @@ fn rules_for(kind: Kind, findings: &[&Finding]) -> Vec<RuleMeta> {
         }
         let (name, help) = match &f.advisory {
             Some(a) => (
-                a.summary.clone().unwrap_or_else(|| format!("{} in {}", a.id, a.package)),
+                a.summary
+                    .clone()
+                    .unwrap_or_else(|| format!("{} in {}", a.id, a.package)),
                 match &a.fixed {
-                    Some(v) => format!("Upgrade `{}` to {v} or later. Advisory: {}{}", a.package, a.id, aliases(&a.aliases)),
-                    None => format!("No fixed version of `{}` is known: replace it or accept the risk in `security.allow`. Advisory: {}{}", a.package, a.id, aliases(&a.aliases)),
+                    Some(v) => format!(
+                        "Upgrade `{}` to {v} or later. Advisory: {}{}",
+                        a.package,
+                        a.id,
+                        aliases(&a.aliases)
+                    ),
+                    None => format!(
+                        "No fixed version of `{}` is known: replace it or accept the risk in `security.allow`. Advisory: {}{}",
+                        a.package,
+                        a.id,
+                        aliases(&a.aliases)
+                    ),
                 },
             ),
             None => (f.rule.clone(), f.message.clone()),
@@ -127,7 +139,9 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             a.version,
             a.id,
             aliases(&a.aliases),
-            a.fixed.as_ref().map_or_else(String::new, |v| format!("; fixed in {v}"))
+            a.fixed
+                .as_ref()
+                .map_or_else(String::new, |v| format!("; fixed in {v}"))
         );
     }
     let mut r = json!({
@@ -154,7 +168,8 @@ fn result(f: &Finding, rule_index: usize) -> Value {
 fn uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~' | b'@' | b'+') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~' | b'@' | b'+')
+        {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -205,7 +220,8 @@ fn run(kind: Kind, findings: &[&Finding], state: &PartState, keep: usize) -> (Va
             "message": { "text": format!("not checked: {reason}") },
         }));
     }
-    let mut invocation = json!({ "executionSuccessful": !matches!(state, PartState::NotChecked(_)) });
+    let mut invocation =
+        json!({ "executionSuccessful": !matches!(state, PartState::NotChecked(_)) });
     if !notifications.is_empty() {
         invocation["toolExecutionNotifications"] = Value::Array(notifications);
     }
@@ -240,7 +256,11 @@ pub fn render(outcome: &Outcome) -> Sarif {
             if part.state == PartState::Disabled {
                 continue;
             }
-            let findings: Vec<&Finding> = outcome.findings.iter().filter(|f| f.kind == part.kind).collect();
+            let findings: Vec<&Finding> = outcome
+                .findings
+                .iter()
+                .filter(|f| f.kind == part.kind)
+                .collect();
             let (value, n) = run(part.kind, &findings, &part.state, keep);
             if n > 0 {
                 dropped.push((part.kind, n));
@@ -281,12 +301,26 @@ mod tests {
 
     fn outcome(n: usize) -> Outcome {
         Outcome {
-            findings: (0..n).map(|i| finding(i, if i < 10 { Level::High } else { Level::Low })).collect(),
+            findings: (0..n)
+                .map(|i| finding(i, if i < 10 { Level::High } else { Level::Low }))
+                .collect(),
             skipped: Vec::new(),
             parts: vec![
-                Part { kind: Kind::Secret, state: PartState::Checked, scope: String::new() },
-                Part { kind: Kind::Dependency, state: PartState::NotChecked("offline".into()), scope: String::new() },
-                Part { kind: Kind::Workflow, state: PartState::Checked, scope: String::new() },
+                Part {
+                    kind: Kind::Secret,
+                    state: PartState::Checked,
+                    scope: String::new(),
+                },
+                Part {
+                    kind: Kind::Dependency,
+                    state: PartState::NotChecked("offline".into()),
+                    scope: String::new(),
+                },
+                Part {
+                    kind: Kind::Workflow,
+                    state: PartState::Checked,
+                    scope: String::new(),
+                },
             ],
             allowed: 0,
             baselined: 0,
@@ -308,8 +342,14 @@ mod tests {
         assert_eq!(r["level"], "error");
         let idx = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(wf["tool"]["driver"]["rules"][idx]["id"], "unpinned-action");
-        assert_eq!(r["partialFingerprints"]["slipwayFingerprint/v1"], format!("{:032x}", 0));
-        assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], ".github/workflows/w%200.yml");
+        assert_eq!(
+            r["partialFingerprints"]["slipwayFingerprint/v1"],
+            format!("{:032x}", 0)
+        );
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            ".github/workflows/w%200.yml"
+        );
         assert_eq!(runs[1]["invocations"][0]["executionSuccessful"], false);
     }
 
@@ -323,7 +363,13 @@ mod tests {
         let results = v["runs"][2]["results"].as_array().unwrap();
         assert_eq!(results.len(), MAX_RESULTS_PER_RUN + 5 - s.dropped[0].1);
         assert_eq!(results[0]["level"], "error");
-        let note = &v["runs"][2]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
-        assert!(note.as_str().unwrap().contains(&format!("{} of", s.dropped[0].1)), "{note}");
+        let note =
+            &v["runs"][2]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
+        assert!(
+            note.as_str()
+                .unwrap()
+                .contains(&format!("{} of", s.dropped[0].1)),
+            "{note}"
+        );
     }
 }

@@ -340,7 +340,10 @@ pub fn audit_text(text: &str, file: &str) -> Result<Vec<Finding>, Skipped> {
     }
     let mut findings = a.findings;
     findings.retain(|f| {
-        let line = lines.get(f.line.saturating_sub(1) as usize).copied().unwrap_or("");
+        let line = lines
+            .get(f.line.saturating_sub(1) as usize)
+            .copied()
+            .unwrap_or("");
         !crate::security::secrets::inline_allowed(line.as_bytes(), &f.rule)
     });
     findings.sort_by_key(|f| (f.line, f.rule.clone()));
@@ -366,7 +369,10 @@ impl Auditor<'_> {
             h.update(part.as_bytes());
             h.update([0]);
         }
-        let fingerprint = h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let fingerprint = h.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         self.findings.push(Finding {
             kind: Kind::Workflow,
             rule: rule.to_owned(),
@@ -399,7 +405,10 @@ impl Auditor<'_> {
         let on = doc.get("on").or_else(|| doc.get("true"));
         let triggers: Vec<String> = match on.map(|n| &n.value) {
             Some(Value::Scalar(s)) => vec![s.clone()],
-            Some(Value::Seq(items)) => items.iter().filter_map(|n| n.str().map(str::to_owned)).collect(),
+            Some(Value::Seq(items)) => items
+                .iter()
+                .filter_map(|n| n.str().map(str::to_owned))
+                .collect(),
             Some(Value::Map(entries)) => entries.iter().map(|(k, _)| k.clone()).collect(),
             _ => Vec::new(),
         };
@@ -430,7 +439,13 @@ impl Auditor<'_> {
                 self.uses(uses, job_id, passes_secrets, "workflow");
             }
             let mut checked_out_untrusted = false;
-            for (i, step) in job.get("steps").map(Node::items).unwrap_or_default().iter().enumerate() {
+            for (i, step) in job
+                .get("steps")
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
                 self.step(step, job_id, i, privileged, &mut checked_out_untrusted);
             }
         }
@@ -438,7 +453,13 @@ impl Auditor<'_> {
 
     fn action(&mut self, doc: &Node) {
         let Some(runs) = doc.get("runs") else { return };
-        for (i, step) in runs.get("steps").map(Node::items).unwrap_or_default().iter().enumerate() {
+        for (i, step) in runs
+            .get("steps")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
             let mut untrusted = false;
             self.step(step, "action", i, false, &mut untrusted);
         }
@@ -456,18 +477,27 @@ impl Auditor<'_> {
         }
     }
 
-    fn step(&mut self, step: &Node, job: &str, index: usize, privileged: bool, untrusted_checkout: &mut bool) {
+    fn step(
+        &mut self,
+        step: &Node,
+        job: &str,
+        index: usize,
+        privileged: bool,
+        untrusted_checkout: &mut bool,
+    ) {
         let step_name = step
             .get("name")
             .and_then(Node::str)
             .or_else(|| step.get("id").and_then(Node::str))
             .map_or_else(|| format!("step {}", index + 1), |n| format!("step `{n}`"));
-        if let Some(run) = step.get("run") {
-            if let Some(script) = run.str() {
-                self.injection(script, run.line, job, &step_name);
-            }
+        if let Some(run) = step.get("run")
+            && let Some(script) = run.str()
+        {
+            self.injection(script, run.line, job, &step_name);
         }
-        let Some(uses_node) = step.get("uses") else { return };
+        let Some(uses_node) = step.get("uses") else {
+            return;
+        };
         let Some(uses) = uses_node.str() else { return };
         let with = step.get("with");
         let passes_secrets = [with, step.get("env")]
@@ -491,28 +521,27 @@ impl Auditor<'_> {
                 );
             }
             let reference = with.and_then(|w| w.get("ref"));
-            if let Some(r) = reference.and_then(Node::str) {
-                if UNTRUSTED_REFS.iter().any(|u| r.contains(u)) {
-                    *untrusted_checkout = true;
-                    if privileged {
-                        let line = reference.map_or(uses_node.line, |n| n.line);
-                        self.push(
-                            "untrusted-checkout",
-                            Level::Critical,
-                            line,
-                            format!("{step_name} of `{job}` checks out the pull request's code (`ref: {r}`) in a workflow started by `pull_request_target` or `workflow_run`, which holds secrets and a write token"),
-                            &format!("checkout:{job}:{r}"),
-                        );
-                    }
+            if let Some(r) = reference.and_then(Node::str)
+                && UNTRUSTED_REFS.iter().any(|u| r.contains(u))
+            {
+                *untrusted_checkout = true;
+                if privileged {
+                    let line = reference.map_or(uses_node.line, |n| n.line);
+                    self.push(
+                        "untrusted-checkout",
+                        Level::Critical,
+                        line,
+                        format!("{step_name} of `{job}` checks out the pull request's code (`ref: {r}`) in a workflow started by `pull_request_target` or `workflow_run`, which holds secrets and a write token"),
+                        &format!("checkout:{job}:{r}"),
+                    );
                 }
             }
         }
-        if action == "actions/github-script" {
-            if let Some(script) = with.and_then(|w| w.get("script")) {
-                if let Some(text) = script.str() {
-                    self.injection(text, script.line, job, &step_name);
-                }
-            }
+        if action == "actions/github-script"
+            && let Some(script) = with.and_then(|w| w.get("script"))
+            && let Some(text) = script.str()
+        {
+            self.injection(text, script.line, job, &step_name);
         }
     }
 
@@ -530,7 +559,9 @@ impl Auditor<'_> {
                     || (u.contains(".commits") && compact.contains("github.event.commits"))
             });
             let Some(context) = hit else { continue };
-            let at = self.find_line(line, &format!("${{{{ {expr}"), span).max(self.find_line(line, expr, span));
+            let at = self
+                .find_line(line, &format!("${{{{ {expr}"), span)
+                .max(self.find_line(line, expr, span));
             self.push(
                 "expression-injection",
                 Level::High,
@@ -551,13 +582,19 @@ impl Auditor<'_> {
             image.contains("@sha256:")
         } else {
             uses.rsplit_once('@').is_some_and(|(_, r)| {
-                r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                r.len() == 40
+                    && r.bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
             })
         };
         if pinned {
             return;
         }
-        let owner = uses.trim_start_matches("docker://").split('/').next().unwrap_or("");
+        let owner = uses
+            .trim_start_matches("docker://")
+            .split('/')
+            .next()
+            .unwrap_or("");
         let first_party = matches!(owner.to_ascii_lowercase().as_str(), "actions" | "github");
         let level = if first_party { Level::Low } else { Level::High };
         let what = if uses.starts_with("docker://") {
@@ -577,9 +614,15 @@ impl Auditor<'_> {
         if passes_secrets {
             self.push(
                 "secrets-to-unpinned-action",
-                if first_party { Level::Medium } else { Level::High },
+                if first_party {
+                    Level::Medium
+                } else {
+                    Level::High
+                },
                 node.line,
-                format!("{step} of `{job}` passes secrets to `{uses}`, which is not pinned to a commit"),
+                format!(
+                    "{step} of `{job}` passes secrets to `{uses}`, which is not pinned to a commit"
+                ),
                 &format!("secrets:{job}:{uses}"),
             );
         }

@@ -45,8 +45,10 @@ pub fn crc32(data: &[u8]) -> u32 {
     !crc
 }
 
-const BASE62_DIGITS_FIRST: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const BASE62_LETTERS_FIRST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const BASE62_DIGITS_FIRST: &[u8] =
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const BASE62_LETTERS_FIRST: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// `n` in base62 with `alphabet`, left-padded with the alphabet's zero to 6 digits.
 fn base62(mut n: u32, alphabet: &[u8]) -> [u8; 6] {
@@ -167,7 +169,9 @@ pub fn looks_like_hash_or_name(value: &[u8]) -> bool {
             return true;
         }
     }
-    for prefix in ["sha1-", "sha256-", "sha384-", "sha512-", "sha256:", "sha512:"] {
+    for prefix in [
+        "sha1-", "sha256-", "sha384-", "sha512-", "sha256:", "sha512:",
+    ] {
         if value.starts_with(prefix.as_bytes()) {
             return true;
         }
@@ -248,16 +252,17 @@ pub fn is_lockfile(path: &str) -> bool {
     ) || name.ends_with(".lock")
 }
 
+/// A well-formed token for tests: `prefix_` + 30 random characters + their checksum.
+#[cfg(test)]
+pub fn github_token(prefix: &str, random: &str) -> String {
+    assert_eq!(random.len(), 30);
+    let sum = github_checksum(random.as_bytes());
+    format!("{prefix}_{random}{}", String::from_utf8_lossy(&sum))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A well-formed token for tests: `prefix_` + 30 random characters + their checksum.
-    pub fn github_token(prefix: &str, random: &str) -> String {
-        assert_eq!(random.len(), 30);
-        let sum = github_checksum(random.as_bytes());
-        format!("{prefix}_{random}{}", std::str::from_utf8(&sum).unwrap())
-    }
 
     #[test]
     fn crc32_matches_the_zlib_check_value() {
@@ -289,7 +294,9 @@ mod tests {
         // {"alg":"HS256","typ":"JWT"} . {"sub":"1234567890","name":"John Doe","iat":1516239022}
         let good = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
         assert!(jwt_valid(good));
-        assert!(!jwt_valid(b"eyJub3Rqc29u.eyJzdWIiOiIxIn0.abcdefghijklmnopqrstu"));
+        assert!(!jwt_valid(
+            b"eyJub3Rqc29u.eyJzdWIiOiIxIn0.abcdefghijklmnopqrstu"
+        ));
         assert!(!jwt_valid(b"eyJ"));
     }
 
@@ -331,6 +338,3 @@ mod tests {
         assert!((entropy(b"abcd") - 2.0).abs() < 1e-9);
     }
 }
-
-#[cfg(test)]
-pub use tests::github_token;

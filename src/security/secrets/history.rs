@@ -88,8 +88,7 @@ pub fn scan(root: &Path, scanner: &Scanner, policy: &Policy) -> Result<HistoryRe
     let err_text = err_thread.join().unwrap_or_default();
     if !status.success() {
         // A repository without commits has no history to scan.
-        if err_text.contains("does not have any commits") || err_text.contains("unknown revision")
-        {
+        if err_text.contains("does not have any commits") || err_text.contains("unknown revision") {
             return Ok(HistoryReport::default());
         }
         return Err(Error::Git {
@@ -214,7 +213,10 @@ impl<'a> Parser<'a> {
             .scanner
             .scan(&self.pending, self.pending.len(), self.pending_line, &file);
         for hit in hits {
-            if hit.inline_allowed || self.policy.allows_secret(hit.rule().id, &file, &hit.secret_text())
+            if hit.inline_allowed
+                || self
+                    .policy
+                    .allows_secret(hit.rule().id, &file, &hit.secret_text())
             {
                 continue;
             }
@@ -252,7 +254,9 @@ fn unquote(s: &str) -> String {
                 b'"' | b'\\' => out.push(c),
                 b'0'..=b'7'
                     if i + 3 < bytes.len()
-                        && bytes[i + 2..i + 4].iter().all(|d| (b'0'..=b'7').contains(d)) =>
+                        && bytes[i + 2..i + 4]
+                            .iter()
+                            .all(|d| (b'0'..=b'7').contains(d)) =>
                 {
                     let value = bytes[i + 1..i + 4]
                         .iter()
@@ -291,7 +295,10 @@ mod tests {
         assert_eq!(hunk_start(b"@@ junk"), None);
         assert_eq!(parse_path(b"b/src/a.rs").as_deref(), Some("src/a.rs"));
         assert_eq!(parse_path(b"/dev/null"), None);
-        assert_eq!(parse_path(b"\"b/caf\\303\\251 \\\"x\\\".txt\"").as_deref(), Some("café \"x\".txt"));
+        assert_eq!(
+            parse_path(b"\"b/caf\\303\\251 \\\"x\\\".txt\"").as_deref(),
+            Some("café \"x\".txt")
+        );
     }
 
     #[test]
@@ -311,7 +318,8 @@ mod tests {
         let scanner = Scanner::new();
         let policy = Policy::default();
         let mut p = Parser::new(&scanner, &policy);
-        let token = crate::security::secrets::checks::github_token("ghp", "R9fX2kLm0QpZ7vTb4NcW8sYh1JdA6e");
+        let token =
+            crate::security::secrets::checks::github_token("ghp", "R9fX2kLm0QpZ7vTb4NcW8sYh1JdA6e");
         let diff = format!(
             "\0commit 0123456789abcdef0123456789abcdef01234567\n\ndiff --git a/c.env b/c.env\n--- /dev/null\n+++ b/c.env\n@@ -0,0 +7,2 @@\n+A=1\n+T={token}\n"
         );
@@ -322,7 +330,10 @@ mod tests {
         assert_eq!(p.report.commits, 1);
         let f = &p.report.findings[0];
         assert_eq!((f.file.as_str(), f.line), ("c.env", 8));
-        assert_eq!(f.commit.as_deref(), Some("0123456789abcdef0123456789abcdef01234567"));
+        assert_eq!(
+            f.commit.as_deref(),
+            Some("0123456789abcdef0123456789abcdef01234567")
+        );
     }
 
     proptest::proptest! {

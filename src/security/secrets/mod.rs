@@ -210,7 +210,14 @@ impl Scanner {
                 let excerpt = if rule.check == Check::Pem {
                     format!("{} ****", printable(s.as_bytes(), 60))
                 } else {
-                    excerpt(line, whole.start(), whole.end(), s.start(), s.end(), &secret)
+                    excerpt(
+                        line,
+                        whole.start(),
+                        whole.end(),
+                        s.start(),
+                        s.end(),
+                        &secret,
+                    )
                 };
                 hits.push(Hit {
                     rule: rule_idx,
@@ -474,16 +481,34 @@ mod tests {
     #[test]
     fn pem_blocks_need_their_end_line_and_a_body() {
         let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf/3jvredZiKRkgwlL9xNAwxXFg0x/XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC+9aGVd+Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmwIDAQAB";
-        let text = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n");
-        let found = scan_text(&Scanner::new(), &Policy::default(), text.as_bytes(), "id_rsa");
+        let text =
+            format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n");
+        let found = scan_text(
+            &Scanner::new(),
+            &Policy::default(),
+            text.as_bytes(),
+            "id_rsa",
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule, "private-key");
         assert_eq!(found[0].line, 1);
         let excerpt = found[0].excerpt.clone().unwrap();
         assert!(!excerpt.contains("MIIEow"), "{excerpt}");
-        assert!(ids("-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n", "README.md").is_empty());
+        assert!(
+            ids(
+                "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n",
+                "README.md"
+            )
+            .is_empty()
+        );
         assert!(ids(&format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n"), "x").is_empty());
-        assert!(ids("-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n", "x").is_empty());
+        assert!(
+            ids(
+                "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n",
+                "x"
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -506,7 +531,11 @@ mod tests {
             "ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
             "ghp_R9fX2kLm0QpZ7vTb4NcW8sYh1JdA6eABCDEF",
         ] {
-            assert!(ids(text, "src/config.py").is_empty(), "{text}: {:?}", ids(text, "x"));
+            assert!(
+                ids(text, "src/config.py").is_empty(),
+                "{text}: {:?}",
+                ids(text, "x")
+            );
         }
     }
 
@@ -540,7 +569,12 @@ mod tests {
         assert_eq!(redact(ghp().as_bytes()), "ghp_****");
         assert_eq!(redact(b"hunter2x"), "hu****");
         assert_eq!(redact(b"abc"), "****");
-        let f = &scan_text(&Scanner::new(), &Policy::default(), format!("T={}", ghp()).as_bytes(), "x")[0];
+        let f = &scan_text(
+            &Scanner::new(),
+            &Policy::default(),
+            format!("T={}", ghp()).as_bytes(),
+            "x",
+        )[0];
         assert_eq!(f.excerpt.as_deref(), Some("ghp_****"));
         let json = serde_json::to_string(f).unwrap();
         assert!(!json.contains(&ghp()[4..10]), "{json}");
@@ -548,9 +582,24 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_the_line_and_depend_on_the_file() {
-        let a = scan_text(&Scanner::new(), &Policy::default(), format!("T={}", ghp()).as_bytes(), "a");
-        let b = scan_text(&Scanner::new(), &Policy::default(), format!("\n\nX = 1\nT={}", ghp()).as_bytes(), "a");
-        let c = scan_text(&Scanner::new(), &Policy::default(), format!("T={}", ghp()).as_bytes(), "b");
+        let a = scan_text(
+            &Scanner::new(),
+            &Policy::default(),
+            format!("T={}", ghp()).as_bytes(),
+            "a",
+        );
+        let b = scan_text(
+            &Scanner::new(),
+            &Policy::default(),
+            format!("\n\nX = 1\nT={}", ghp()).as_bytes(),
+            "a",
+        );
+        let c = scan_text(
+            &Scanner::new(),
+            &Policy::default(),
+            format!("T={}", ghp()).as_bytes(),
+            "b",
+        );
         assert_eq!(a[0].fingerprint, b[0].fingerprint);
         assert_ne!(a[0].fingerprint, c[0].fingerprint);
         assert_eq!(a[0].fingerprint.len(), 32);

@@ -50,7 +50,14 @@ pub fn scan(root: &Path, scanner: &Scanner, policy: &Policy, max_file_bytes: u64
                 return ignore::WalkState::Continue;
             }
             let rel = relative(root, entry.path());
-            let outcome = scan_file(entry.path(), &rel, scanner, policy, max_file_bytes, &mut buf);
+            let outcome = scan_file(
+                entry.path(),
+                &rel,
+                scanner,
+                policy,
+                max_file_bytes,
+                &mut buf,
+            );
             if let Ok(mut r) = report.lock() {
                 match outcome {
                     Ok((findings, bytes)) => {
@@ -69,7 +76,9 @@ pub fn scan(root: &Path, scanner: &Scanner, policy: &Policy, max_file_bytes: u64
         })
     });
     let mut report = report.into_inner().unwrap_or_default();
-    report.findings.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    report
+        .findings
+        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     report.skipped.sort_by(|a, b| a.file.cmp(&b.file));
     report
 }
@@ -171,7 +180,8 @@ mod tests {
     #[test]
     fn a_secret_past_the_first_chunk_keeps_its_line_number() {
         let dir = tempfile::tempdir().unwrap();
-        let token = crate::security::secrets::checks::github_token("ghp", "R9fX2kLm0QpZ7vTb4NcW8sYh1JdA6e");
+        let token =
+            crate::security::secrets::checks::github_token("ghp", "R9fX2kLm0QpZ7vTb4NcW8sYh1JdA6e");
         let mut text = String::new();
         for i in 0..60_000 {
             text.push_str(&format!("let x{i} = {i}; // filler line\n"));
@@ -193,13 +203,21 @@ mod tests {
     fn large_files_are_skipped_with_a_note_and_gitignored_ones_are_not_read() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".gitignore"), "ignored.env\n").unwrap();
-        std::fs::write(dir.path().join("ignored.env"), "api_key = \"Zq8vL2mRt5wXy9Kp\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("ignored.env"),
+            "api_key = \"Zq8vL2mRt5wXy9Kp\"\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join(".env"), "api_key = \"Zq8vL2mRt5wXy9Kp\"\n").unwrap();
         std::fs::write(dir.path().join("huge.txt"), vec![b'a'; 2048]).unwrap();
         let r = scan(dir.path(), &Scanner::new(), &Policy::default(), 1024);
         let files: Vec<&str> = r.findings.iter().map(|f| f.file.as_str()).collect();
         assert_eq!(files, vec![".env"]);
         assert_eq!(r.skipped.len(), 1);
-        assert!(r.skipped[0].reason.contains("larger than"), "{:?}", r.skipped);
+        assert!(
+            r.skipped[0].reason.contains("larger than"),
+            "{:?}",
+            r.skipped
+        );
     }
 }
