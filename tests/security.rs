@@ -900,3 +900,34 @@ jobs:
     );
     assert!(log.contains("OUT raw-in-sarif=0"), "{log}");
 }
+
+#[test]
+fn the_listing_and_the_step_summary_are_grouped_by_kind_and_severity() {
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "deploy.sh",
+        &format!("export GH_TOKEN={}\n", github_token()),
+    );
+    write(
+        repo.path(),
+        "docs/auth.md",
+        "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n",
+    );
+    write(
+        repo.path(),
+        ".github/workflows/ci.yml",
+        "on: pull_request\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n      - run: echo \"${{ github.head_ref }}\"\n",
+    );
+    let t = slipway()
+        .args(["security-scan", "--osv-db"])
+        .arg_path(repo.path())
+        .arg_path(repo.path())
+        .filter_temp(repo.path())
+        .in_actions()
+        .run();
+    t.code(1);
+    insta::assert_snapshot!("listing", t.stdout);
+    insta::assert_snapshot!("summary", t.summary);
+    insta::assert_snapshot!("outputs", t.outputs);
+}
