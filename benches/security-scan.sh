@@ -10,6 +10,11 @@
 #     NODE_PREFIX  npm prefix for secretlint, default /tmp/bench-secretlint
 #   SLIPWAY_BENCH_MB      corpus size in MB (default 300)
 #   SLIPWAY_BENCH_SOURCE  where the corpus is copied from (default ~/.cargo/registry/src)
+#   SLIPWAY_BENCH_TOOLS   which tools run (default "slipway grep detect-secrets secretlint");
+#                         detect-secrets reads well under 1 MB/s, so a few hundred MB take it
+#                         tens of minutes: e.g. run all four on SLIPWAY_BENCH_MB=10, then
+#                         slipway and grep on 300
+#   SLIPWAY_BENCH_RUNS    timed runs per tool (default 3); SLIPWAY_BENCH_WARMUP warm-ups (1)
 #
 # Needs hyperfine (Debian: `apt-get install -y hyperfine`) and python3; installs
 # detect-secrets into the venv and secretlint into NODE_PREFIX once (without node/npm, or
@@ -71,18 +76,30 @@ pattern+='|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.|"private_key"'
 pattern+='|(postgres|postgresql|mysql|mariadb|mongodb|redis|rediss|amqp|amqps|mssql)://[^:/ ]*:[^@/ ]{3,}@'
 pattern+='|([Pp]assword|PASSWORD|passwd|[Ss]ecret|SECRET|[Tt]oken|TOKEN|api_?key|API_?KEY|apiKey)["'"'"' ]*(:=|=>|=|:) *["'"'"']?[^ "'"'"']{8,}'
 
-cmds=(
-    "$bin security-scan --no-dependencies --no-workflows --fail-on none --max-file-size 0 $corpus"
-    "grep -rEI -n '$pattern' $corpus"
-    "$venv/bin/detect-secrets scan --all-files $corpus"
-)
-names=(slipway "grep -rEI" detect-secrets)
-if [ -z "$secretlint_skip" ]; then
-    cmds+=("cd $corpus && $secretlint --maskSecrets --secretlintrc .secretlintrc.json '**/*'")
-    names+=(secretlint)
-else
-    echo "note: secretlint left out: $secretlint_skip" >&2
-fi
+tools=${SLIPWAY_BENCH_TOOLS:-slipway grep detect-secrets secretlint}
+cmds=()
+names=()
+for tool in $tools; do
+    case $tool in
+        slipway)
+            cmds+=("$bin security-scan --no-dependencies --no-workflows --fail-on none --max-file-size 0 $corpus")
+            names+=(slipway) ;;
+        grep)
+            cmds+=("grep -rEI -n '$pattern' $corpus")
+            names+=("grep -rEI") ;;
+        detect-secrets)
+            cmds+=("$venv/bin/detect-secrets scan --all-files $corpus")
+            names+=(detect-secrets) ;;
+        secretlint)
+            if [ -z "$secretlint_skip" ]; then
+                cmds+=("cd $corpus && $secretlint --maskSecrets --secretlintrc .secretlintrc.json '**/*'")
+                names+=(secretlint)
+            else
+                echo "note: secretlint left out: $secretlint_skip" >&2
+            fi ;;
+        *) echo "error: unknown tool '$tool' in SLIPWAY_BENCH_TOOLS" >&2; exit 2 ;;
+    esac
+done
 # What each finds, once (not timed): the tools report differently, so only as a sanity check.
 echo "findings per tool (one untimed run each):" >&2
 echo "  slipway:        $("$bin" security-scan --no-dependencies --no-workflows --fail-on none --max-file-size 0 --json "$corpus" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))')" >&2
@@ -92,7 +109,7 @@ json=$(mktemp)
 args=()
 for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
 # Every tool exits non-zero when it finds something: failures are expected.
-hyperfine --ignore-failure --warmup 1 --runs "${SLIPWAY_BENCH_RUNS:-3}" --export-json "$json" "${args[@]}"
+hyperfine --ignore-failure --warmup "${SLIPWAY_BENCH_WARMUP:-1}" --runs "${SLIPWAY_BENCH_RUNS:-3}" --export-json "$json" "${args[@]}"
 
 python3 - "$json" "$bytes" <<'PY'
 import json, sys

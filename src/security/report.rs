@@ -287,3 +287,100 @@ pub fn publish(
     rt.write_summary(&summary(outcome, sarif, unannotated, dropped))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Severity;
+    use crate::security::{Part, Skipped};
+
+    fn outcome(n: usize) -> Outcome {
+        Outcome {
+            findings: (0..n)
+                .map(|i| Finding {
+                    kind: Kind::Secret,
+                    rule: "github-token".into(),
+                    level: Level::Critical,
+                    file: format!("f{i}.env"),
+                    line: 1,
+                    column: Some(3),
+                    message: "GitHub token found".into(),
+                    excerpt: Some("ghp_****".into()),
+                    commit: None,
+                    fingerprint: format!("{i:032x}"),
+                    advisory: None,
+                })
+                .collect(),
+            skipped: vec![Skipped {
+                file: "logo.png".into(),
+                line: None,
+                reason: "binary".into(),
+            }],
+            parts: vec![Part {
+                kind: Kind::Dependency,
+                state: PartState::NotChecked("offline".into()),
+                scope: String::new(),
+            }],
+            allowed: 1,
+            baselined: 2,
+            bytes: 0,
+            fail_on: Severity::High,
+        }
+    }
+
+    #[test]
+    fn annotations_stop_at_the_cap_and_the_summary_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = Runtime::for_test(dir.path()).unwrap();
+        publish(&rt, &outcome(12), Some("out.sarif"), &[(Kind::Secret, 3)]).unwrap();
+        let log = rt.captured();
+        assert_eq!(
+            log.matches("::error title=critical secret").count(),
+            10,
+            "{log}"
+        );
+        assert!(
+            log.contains(
+                "::warning title=slipway security-scan::dependencies not checked: offline"
+            ),
+            "{log}"
+        );
+        let summary = std::fs::read_to_string(dir.path().join("summary")).unwrap();
+        assert!(
+            summary.contains("2 findings are not annotated inline"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("3 secrets results were left out of the SARIF file"),
+            "{summary}"
+        );
+        assert!(summary.contains("| `logo.png` | binary |"), "{summary}");
+        assert!(
+            summary.contains("1 allowed, 2 in the baseline"),
+            "{summary}"
+        );
+        let outputs = std::fs::read_to_string(dir.path().join("output")).unwrap();
+        assert!(
+            outputs.contains("sarif=out.sarif\n") && outputs.contains("findings=12\n"),
+            "{outputs}"
+        );
+    }
+
+    #[test]
+    fn json_has_the_documented_top_level_shape() {
+        let v = json(&outcome(1), None);
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        for k in [
+            "findings", "counts", "highest", "failed", "parts", "skipped",
+        ] {
+            assert!(keys.contains(&k), "{keys:?}");
+        }
+        let f = &v["findings"][0];
+        assert_eq!(f["kind"], "secret");
+        assert_eq!(f["file"], "f0.env");
+        assert_eq!(f["line"], 1);
+        assert!(f.get("commit").is_none());
+        assert_eq!(v["parts"][0]["state"], "not-checked");
+        assert_eq!(v["parts"][0]["reason"], "offline");
+    }
+}
