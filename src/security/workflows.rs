@@ -508,17 +508,23 @@ impl Auditor<'_> {
         self.uses(uses_node, job, passes_secrets, &step_name);
         let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
         if action == "actions/checkout" {
-            let persist = with
-                .and_then(|w| w.get("persist-credentials"))
-                .and_then(Node::str);
-            if persist.is_none() {
-                self.push(
+            let persist = with.and_then(|w| w.get("persist-credentials"));
+            match persist.and_then(Node::str) {
+                Some("false") => {}
+                Some(value) => self.push(
+                    "checkout-persist-credentials",
+                    Level::Low,
+                    persist.map_or(uses_node.line, |n| n.line),
+                    format!("{step_name} of `{job}` keeps the token in .git/config (`persist-credentials: {value}`); fine only in a job that pushes"),
+                    &format!("persist:{job}:{index}"),
+                ),
+                None => self.push(
                     "checkout-persist-credentials",
                     Level::Medium,
                     uses_node.line,
                     format!("{step_name} of `{job}` leaves the token in .git/config (`persist-credentials` is not `false`)"),
                     &format!("persist:{job}:{index}"),
-                );
+                ),
             }
             let reference = with.and_then(|w| w.get("ref"));
             if let Some(r) = reference.and_then(Node::str)
