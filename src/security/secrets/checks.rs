@@ -176,6 +176,18 @@ pub fn looks_like_hash_or_name(value: &[u8]) -> bool {
             return true;
         }
     }
+    // `_bindgen_ty_12`, `client_secret_v2`, `MAX_TOKEN_LEN`: snake-case identifiers.
+    if value.contains(&b'_')
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        && value.split(|&b| b == b'_').all(|part| {
+            part.iter().all(|b| !b.is_ascii_uppercase())
+                || part.iter().all(|b| !b.is_ascii_lowercase())
+        })
+    {
+        return true;
+    }
     // `settings.SECRET_KEY`, `os.environ`, `process.env.TOKEN`, `Foo::BAR`, `get_token`.
     value
         .iter()
@@ -325,6 +337,8 @@ mod tests {
             "process.env.API_TOKEN",
             "get_secret",
             "os.environ",
+            "_bindgen_ty_12",
+            "MAX_TOKEN_LEN_2",
         ] {
             assert!(!generic_value_ok(v.as_bytes()), "{v}");
         }

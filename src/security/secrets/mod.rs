@@ -116,6 +116,9 @@ pub fn redact(secret: &[u8]) -> String {
 
 /// The compiled rules: one keyword automaton, one regex per rule.
 pub struct Scanner {
+    /// Leftmost-first: finds the next line with any keyword, fast.
+    finder: AhoCorasick,
+    /// Standard semantics: every keyword on one line, overlapping.
     keywords: AhoCorasick,
     /// For each keyword pattern, the rule it belongs to.
     keyword_rule: Vec<usize>,
@@ -148,11 +151,16 @@ impl Scanner {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .expect("the built-in keywords compile");
+        let finder = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&patterns)
+            .expect("the built-in keywords compile");
         let regexes = RULES
             .iter()
             .map(|r| Regex::new(r.pattern).expect("the built-in secret rules compile"))
             .collect();
         Self {
+            finder,
             keywords,
             keyword_rule,
             regexes,
@@ -171,16 +179,17 @@ impl Scanner {
         let mut hits: Vec<Hit> = Vec::new();
         let mut counted_to = 0usize;
         let mut line_no = first_line;
-        for m in self.keywords.find_overlapping_iter(&buf[..region_end]) {
-            let rule_idx = self.keyword_rule[m.pattern().as_usize()];
-            let start = memchr::memrchr(b'\n', &buf[..m.start()]).map_or(0, |p| p + 1);
-            if done.contains(&(start, rule_idx)) {
-                continue;
-            }
-            // Keep only the current line's entries: hits come in line order.
-            done.retain(|(s, _)| *s == start);
-            done.push((start, rule_idx));
+        let mut pos = 0usize;
+        // The first keyword anywhere, then every keyword of its line; then on from the next
+        // line. Lines without a keyword cost one pass of the leftmost-first automaton.
+        while pos < region_end {
+            let input = aho_corasick::Input::new(&buf[..region_end]).span(pos..region_end);
+            let Some(first) = self.finder.find(input) else {
+                break;
+            };
+            let start = memchr::memrchr(b'\n', &buf[..first.start()]).map_or(0, |p| p + 1);
             let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |p| start + p);
+            pos = end + 1;
             if start > counted_to {
                 line_no = line_no.saturating_add(
                     u32::try_from(memchr::memchr_iter(b'\n', &buf[counted_to..start]).count())
@@ -188,13 +197,39 @@ impl Scanner {
                 );
                 counted_to = start;
             }
+            done.clear();
+            for m in self.keywords.find_overlapping_iter(&buf[start..end]) {
+                let rule_idx = self.keyword_rule[m.pattern().as_usize()];
+                if done.contains(&(start, rule_idx)) {
+                    continue;
+                }
+                done.push((start, rule_idx));
+                self.run_rule(rule_idx, buf, start, end, line_no, lockfile, &mut hits);
+            }
+        }
+        dedup(hits)
+    }
+
+    /// Runs one rule's regex on the line `buf[start..end]` and keeps what passes its checks.
+    #[allow(clippy::too_many_arguments)]
+    fn run_rule(
+        &self,
+        rule_idx: usize,
+        buf: &[u8],
+        start: usize,
+        end: usize,
+        line_no: u32,
+        lockfile: bool,
+        hits: &mut Vec<Hit>,
+    ) {
+        {
             let rule = &RULES[rule_idx];
             if lockfile && matches!(rule.check, Check::Generic | Check::Jwt) {
-                continue;
+                return;
             }
             let line = &buf[start..end];
             if rule.check == Check::Generic && generic_line_skipped(line) {
-                continue;
+                return;
             }
             for caps in self.regexes[rule_idx].captures_iter(line) {
                 let Some(s) = caps.name("s") else { continue };
@@ -231,7 +266,6 @@ impl Scanner {
                 });
             }
         }
-        dedup(hits)
     }
 
     /// The secret of a match and its level, when the rule's check accepts it.
@@ -413,6 +447,10 @@ mod tests {
         assert_eq!(s.regexes.len(), RULES.len());
         for r in RULES {
             assert!(!r.keywords.is_empty(), "{}", r.id);
+            assert!(
+                s.keyword_rule.len() <= 64,
+                "over 64 keywords: the SIMD prefilter no longer applies"
+            );
             let mut ids = RULES.iter().filter(|x| x.id == r.id);
             ids.next();
             assert!(ids.next().is_none(), "duplicate id {}", r.id);
