@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+pub mod deps;
+
 /// How bad a finding is. Ordered: `Low < Medium < High < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
