@@ -343,6 +343,56 @@ fn finding(file: &str, p: &Package, v: &osv::Vuln, fixed: Option<String>) -> Fin
     }
 }
 
+/// One finding per vulnerability: databases publish the same one under several ids (a
+/// `PYSEC-` record and its `GHSA-` twin name each other in `aliases`). For the same package in
+/// the same lockfile, findings whose ids or aliases meet are merged; the one with a CVSS vector
+/// (else the lowest id) stays and gathers the others' ids as aliases.
+fn merge_aliases(findings: Vec<Finding>) -> Vec<Finding> {
+    let ids = |f: &Finding| -> HashSet<String> {
+        let a = f.advisory.as_ref();
+        std::iter::once(f.rule.clone())
+            .chain(a.into_iter().flat_map(|a| a.aliases.iter().cloned()))
+            .collect()
+    };
+    let key = |f: &Finding| {
+        let a = f.advisory.as_ref();
+        (
+            f.file.clone(),
+            a.map(|a| (a.ecosystem.clone(), a.package.clone(), a.version.clone())),
+        )
+    };
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let mine = ids(&f);
+        let twin = out
+            .iter()
+            .position(|g| key(g) == key(&f) && !ids(g).is_disjoint(&mine));
+        let Some(i) = twin else {
+            out.push(f);
+            continue;
+        };
+        let better = |x: &Finding, y: &Finding| {
+            let cx = x.advisory.as_ref().is_some_and(|a| a.cvss.is_some());
+            let cy = y.advisory.as_ref().is_some_and(|a| a.cvss.is_some());
+            (cx && !cy) || (cx == cy && x.rule < y.rule)
+        };
+        let other = out.swap_remove(i);
+        let (mut keep, other) = if better(&f, &other) {
+            (f, other)
+        } else {
+            (other, f)
+        };
+        let mut all: Vec<String> = ids(&keep).union(&ids(&other)).cloned().collect();
+        all.retain(|id| *id != keep.rule);
+        all.sort();
+        if let Some(a) = keep.advisory.as_mut() {
+            a.aliases = all;
+        }
+        out.push(keep);
+    }
+    out
+}
+
 /// Scans the lockfiles under `opts.root` against the advisory database.
 pub fn scan(opts: &Options) -> Result<Report, Error> {
     if let Db::Dir(dir) = &opts.db {
@@ -453,6 +503,7 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
             }
         }
     }
+    report.findings = merge_aliases(std::mem::take(&mut report.findings));
     report
         .findings
         .sort_by(|a, b| (&a.file, a.line, &a.rule).cmp(&(&b.file, b.line, &b.rule)));

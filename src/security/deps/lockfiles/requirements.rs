@@ -39,6 +39,16 @@ fn requirement(line: &str, line_no: usize, out: &mut Parsed) {
     }
     let line = line[..end].trim();
     let at = u32::try_from(line_no).ok();
+    if line.starts_with("-e ") || line.starts_with("--editable") {
+        out.notes.push((
+            at,
+            format!(
+                "`{}` is an editable install, not a PyPI release: not checked",
+                truncate(line)
+            ),
+        ));
+        return;
+    }
     if line.is_empty() || line.starts_with('-') {
         return;
     }
@@ -103,6 +113,7 @@ mod tests {
             ]
         );
         assert_eq!(p.notes.len(), 2);
+        assert_eq!(read("-e ./lib\n").unwrap().notes.len(), 1);
         assert_eq!(p.notes[0].0, Some(6));
     }
 }
