@@ -220,14 +220,15 @@ impl Pep440 {
         const POST: &[&str] = &["post", "rev", "r"];
         while !rest.is_empty() {
             let t = rest.trim_start_matches(['.', '-', '_']);
-            let had_sep = t.len() != rest.len();
-            if pre.is_none() && post.is_none() && dev.is_none() {
-                if let Some((word, rank)) = PRE.iter().find(|(w, _)| t.starts_with(w)) {
-                    let mut r = &t[word.len()..];
-                    pre = Some((*rank, take_num(&mut r)));
-                    rest = r;
-                    continue;
-                }
+            if pre.is_none()
+                && post.is_none()
+                && dev.is_none()
+                && let Some((word, rank)) = PRE.iter().find(|(w, _)| t.starts_with(w))
+            {
+                let mut r = &t[word.len()..];
+                pre = Some((*rank, take_num(&mut r)));
+                rest = r;
+                continue;
             }
             if post.is_none() && dev.is_none() {
                 if let Some(word) = POST.iter().find(|w| t.starts_with(**w)) {
@@ -250,7 +251,6 @@ impl Pep440 {
                 rest = r;
                 continue;
             }
-            let _ = had_sep;
             return None;
         }
         while release.len() > 1 && release.last() == Some(&0) {
@@ -387,13 +387,11 @@ impl Composer {
         let (core, suffix) = s.split_at(end);
         let core = core.trim_end_matches('.');
         let mut release = [0; 4];
-        let mut n = 0;
-        for part in core.split('.') {
+        for (n, part) in core.split('.').enumerate() {
             if part.is_empty() || n == 4 {
                 return None;
             }
             release[n] = part.parse().ok()?;
-            n += 1;
         }
         let suffix = suffix.trim_start_matches(['-', '.', '_']);
         if suffix.is_empty() {
@@ -504,7 +502,7 @@ impl Maven {
             buf.clear();
         };
         let chars: Vec<char> = s.chars().collect();
-        for (i, &c) in chars.iter().enumerate() {
+        for &c in &chars {
             match c {
                 '.' => push_token(&mut stack, &mut buf, digit),
                 '-' => {
@@ -537,7 +535,6 @@ impl Maven {
                     buf.push(c);
                 }
             }
-            let _ = i;
         }
         if !buf.is_empty() {
             push_token(&mut stack, &mut buf, digit);

@@ -33,13 +33,11 @@ fn from_crates_io(source: &str) -> bool {
 
 pub fn read(text: &str) -> Result<Parsed, Malformed> {
     let lock: Lock = toml::from_str(text).map_err(|e| Malformed::toml(text, &e))?;
-    if let Some(v) = lock.version {
-        if !(1..=4).contains(&v) {
-            return Err(Malformed::at(
-                super::find_line(text, "version", 0).unwrap_or(0) as usize,
-                format!("Cargo.lock version {v} is not known (1 to 4 are)"),
-            ));
-        }
+    if let Some(v) = lock.version.filter(|v| !(1..=4).contains(v)) {
+        return Err(Malformed::at(
+            super::find_line(text, "version", 0).unwrap_or(0) as usize,
+            format!("Cargo.lock version {v} is not known (1 to 4 are)"),
+        ));
     }
     // Lines: the `name = ` line of each `[[package]]`, keyed by name and version.
     let mut lines: HashMap<(&str, &str), u32> = HashMap::new();

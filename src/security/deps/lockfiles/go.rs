@@ -39,8 +39,7 @@ pub fn read_mod(text: &str) -> Result<Parsed, Malformed> {
         }
         let mut tokens: Vec<&str> = line.split_whitespace().map(unquote).collect();
         let directive = match block {
-            Some(d) if line == ")" => {
-                let _ = d;
+            Some(_) if line == ")" => {
                 block = None;
                 continue;
             }
