@@ -1289,3 +1289,25 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn only_the_ecosystems_the_lockfiles_use_are_read_from_an_export() {
+    let db = tempfile::tempdir().unwrap();
+    for eco in ["crates.io", "npm", "Debian:12"] {
+        std::fs::create_dir_all(db.path().join(eco)).unwrap();
+    }
+    for f in std::fs::read_dir(osv_dir().join("crates.io")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), db.path().join("crates.io").join(f.file_name())).unwrap();
+    }
+    // Broken files where nothing should look: they would be reported as skipped if read.
+    std::fs::write(db.path().join("npm/GHSA-xxxx-xxxx-xxxx.json"), "{ broken").unwrap();
+    std::fs::write(db.path().join("Debian:12/DSA-5000-1.json"), "{ broken").unwrap();
+    let r = scan_dir(&fixtures().join("lockfiles/cargo-v3"), db.path().into());
+    assert!(r.skipped.is_empty(), "{:?}", r.skipped);
+    assert_eq!(r.findings.len(), 3);
+    // An npm lockfile does read npm/.
+    let r = scan_dir(&fixtures().join("lockfiles/npm-v2"), db.path().into());
+    assert_eq!(r.skipped.len(), 1, "{:?}", r.skipped);
+    assert_eq!(r.skipped[0].line, Some(1));
+}

@@ -330,6 +330,9 @@ pub struct Loaded {
     pub files: usize,
 }
 
+/// The largest advisory file read; real ones are a few KiB, the largest a few hundred.
+pub const MAX_ADVISORY_BYTES: u64 = 16 * 1024 * 1024;
+
 /// `affected[].package` alone, for the first pass.
 #[derive(Deserialize)]
 struct Head {
@@ -354,6 +357,13 @@ pub fn load_dir(dir: &Path, wanted: &HashSet<(Ecosystem, String)>) -> std::io::R
     while let Some((path, depth)) = stack.pop() {
         let mut entries: Vec<_> = std::fs::read_dir(&path)?.collect::<Result<_, _>>()?;
         entries.sort_by_key(std::fs::DirEntry::file_name);
+        // osv.dev's export layout: one directory per ecosystem, including many without a
+        // lockfile reader here (`Debian:12`, `Alpine:v3.20`, `Hex` ...), all skipped.
+        let export_layout = depth == 0
+            && entries.iter().any(|e| {
+                e.file_type().is_ok_and(|t| t.is_dir())
+                    && ecosystem(&e.file_name().to_string_lossy()).is_some()
+            });
         for entry in entries {
             let p = entry.path();
             let ft = entry.file_type()?;
@@ -361,7 +371,10 @@ pub fn load_dir(dir: &Path, wanted: &HashSet<(Ecosystem, String)>) -> std::io::R
             let name = name.to_string_lossy();
             if ft.is_dir() {
                 // `<Ecosystem>/`: skip the ecosystems no lockfile uses.
-                if depth == 0 && ecosystem(&name).is_some_and(|e| !ecosystems.contains(&e)) {
+                if depth == 0
+                    && export_layout
+                    && ecosystem(&name).is_none_or(|e| !ecosystems.contains(&e))
+                {
                     continue;
                 }
                 if depth < 8 && !name.starts_with('.') {
@@ -369,6 +382,17 @@ pub fn load_dir(dir: &Path, wanted: &HashSet<(Ecosystem, String)>) -> std::io::R
                 }
             } else if name.ends_with(".json") {
                 out.files += 1;
+                if entry.metadata()?.len() > MAX_ADVISORY_BYTES {
+                    out.skipped.push(Skipped {
+                        file: p.display().to_string(),
+                        line: None,
+                        reason: format!(
+                            "larger than {} MiB: not an advisory, not read",
+                            MAX_ADVISORY_BYTES >> 20
+                        ),
+                    });
+                    continue;
+                }
                 let bytes = std::fs::read(&p)?;
                 load_file(&p, &bytes, wanted, &mut out);
             } else if name.ends_with(".zip") {

@@ -33,3 +33,26 @@ pub fn read(text: &str) -> Result<Parsed, Malformed> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packages_and_dev_packages() {
+        let text = "{\n  \"packages\": [\n    {\"name\": \"guzzlehttp/guzzle\", \"version\": \"7.4.3\"}\n  ],\n  \"packages-dev\": [\n    {\"name\": \"phpunit/phpunit\", \"version\": \"v10.5.10\"}\n  ]\n}\n";
+        let p = read(text).unwrap().packages;
+        let got: Vec<_> = p
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("guzzlehttp/guzzle", "7.4.3", Some(3)),
+                ("phpunit/phpunit", "v10.5.10", Some(6))
+            ]
+        );
+        assert!(read("{\"name\": \"app\"}").is_err());
+    }
+}

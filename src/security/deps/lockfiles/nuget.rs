@@ -38,3 +38,17 @@ pub fn read(text: &str) -> Result<Parsed, Malformed> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_framework_and_no_projects() {
+        let text = "{\n  \"version\": 1,\n  \"dependencies\": {\n    \"net6.0\": {\n      \"Newtonsoft.Json\": {\"type\": \"Direct\", \"resolved\": \"12.0.3\"},\n      \"App.Core\": {\"type\": \"Project\"}\n    },\n    \"net8.0\": {\n      \"Newtonsoft.Json\": {\"type\": \"Direct\", \"resolved\": \"13.0.3\"}\n    }\n  }\n}\n";
+        let p = read(text).unwrap().packages;
+        let got: Vec<_> = p.iter().map(|p| (p.version.as_str(), p.line)).collect();
+        assert_eq!(got, [("12.0.3", Some(5)), ("13.0.3", Some(9))]);
+        assert!(read("[]").is_err());
+    }
+}

@@ -35,3 +35,26 @@ pub fn read(text: &str) -> Result<Parsed, Malformed> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_and_develop_pins() {
+        let text = "{\n  \"_meta\": {},\n  \"default\": {\n    \"jinja2\": {\"version\": \"==3.1.2\"},\n    \"lib\": {\"editable\": true, \"path\": \".\"}\n  },\n  \"develop\": {\n    \"requests\": {\"version\": \"==2.31.0\"}\n  }\n}\n";
+        let p = read(text).unwrap().packages;
+        let got: Vec<_> = p
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("jinja2", "3.1.2", Some(4)),
+                ("requests", "2.31.0", Some(8))
+            ]
+        );
+        assert!(read("{\"default\": {}}").is_err());
+    }
+}
