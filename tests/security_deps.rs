@@ -1311,3 +1311,34 @@ fn only_the_ecosystems_the_lockfiles_use_are_read_from_an_export() {
     assert_eq!(r.skipped.len(), 1, "{:?}", r.skipped);
     assert_eq!(r.skipped[0].line, Some(1));
 }
+
+#[test]
+fn go_versions_are_sent_to_the_api_without_their_v() {
+    let mock = MockGitHub::start();
+    // go.mod in the go fixture: jwt-go, gin, x/net, then four more modules.
+    let mut results = vec![serde_json::json!({}); 7];
+    results[2] = serde_json::json!({"vulns": [{"id": "GO-2023-1571"}]});
+    mock.on("POST", "/v1/querybatch").then(Reply::json(
+        200,
+        serde_json::json!({ "results": results }).to_string(),
+    ));
+    let body = std::fs::read_to_string(osv_dir().join("Go/GO-2023-1571.json")).unwrap();
+    mock.on("GET", "/v1/vulns/GO-2023-1571")
+        .then(Reply::json(200, body));
+    let r = deps::scan(&Options {
+        root: fixtures().join("lockfiles/go"),
+        db: Db::Api {
+            url: mock.url().to_owned(),
+        },
+    })
+    .unwrap();
+    let batch: serde_json::Value = serde_json::from_str(&mock.requests()[0].body).unwrap();
+    assert_eq!(batch["queries"][2]["package"]["name"], "golang.org/x/net");
+    assert_eq!(batch["queries"][2]["version"], "0.6.0");
+    assert_eq!(r.findings.len(), 1);
+    let a = r.findings[0].advisory.as_ref().unwrap();
+    assert_eq!(
+        (a.version.as_str(), a.fixed.as_deref()),
+        ("v0.6.0", Some("0.7.0"))
+    );
+}

@@ -101,6 +101,12 @@ async fn run(
                     .iter()
                     .map(|(i, token)| {
                         let (eco, name, version) = &packages[*i];
+                        // Go versions go without their `v`, as the Go advisories write them
+                        // (and as osv-scanner queries).
+                        let version = match eco {
+                            Ecosystem::Go => version.strip_prefix('v').unwrap_or(version),
+                            _ => version.as_str(),
+                        };
                         Query {
                             package: QueryPackage {
                                 name,
