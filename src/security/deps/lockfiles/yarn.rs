@@ -9,7 +9,8 @@ use crate::security::deps::Ecosystem;
 /// The package name a spec resolves: `lodash@^4`, `@types/node@npm:^20`, and aliases
 /// `alias@npm:real@^1`. `None` for workspace, link, portal, file and git sources.
 fn spec_name(spec: &str) -> Option<&str> {
-    let spec = unquote(spec);
+    // Berry quotes a whole list (`"a@npm:^1, a@npm:^1.2":`), classic each spec.
+    let spec = spec.trim().trim_matches('"');
     let at = spec.get(1..)?.find('@')? + 1;
     let (name, range) = (&spec[..at], &spec[at + 1..]);
     if let Some(r) = range.strip_prefix("npm:") {
@@ -85,6 +86,7 @@ mod tests {
         assert_eq!(spec_name("alias@npm:semver@^7"), Some("semver"));
         assert_eq!(spec_name("app@workspace:."), None);
         assert_eq!(spec_name("x@https://example.com/x.tgz"), Some("x"));
+        assert_eq!(spec_name("\"lodash@npm:^4.17.15"), Some("lodash"));
     }
 
     #[test]
