@@ -44,7 +44,7 @@ for path in glob.glob(os.path.expanduser("~/.cargo/registry/index/*/.cache/**/*"
     if not os.path.isfile(path):
         continue
     data = open(path, "rb").read()
-    for m in re.finditer(rb'\{"name":"([A-Za-z0-9_-]+)","vers":"([0-9A-Za-z.+-]+)"', data):
+    for m in re.finditer(rb'\{"name": ?"([A-Za-z0-9_-]+)", ?"vers": ?"([0-9A-Za-z.+-]+)"', data):
         name, vers = m.group(1).decode(), m.group(2).decode()
         pairs.setdefault((name, vers), None)
 pairs = sorted(pairs)[:limit]
@@ -71,10 +71,11 @@ by_name = {}
 for name, vers in pairs:
     by_name.setdefault(name, []).append(vers)
 names = sorted(by_name)
-for i in range(min(extra, len(names))):
+for i in range(extra if names else 0):
+    # Crates get a second advisory once every crate has one, fixed at another version.
     name = names[(i * 7919) % len(names)]
     versions = sorted(by_name[name], key=semver_key)
-    fixed = versions[len(versions) // 2]
+    fixed = versions[(len(versions) * (1 + i // len(names))) // 3 % len(versions)]
     vulns.append({
         "schema_version": "1.6.0", "id": f"RUSTSEC-2099-{i + 1:04d}", "modified": "2024-06-01T00:00:00Z",
         "published": "2024-01-01T00:00:00Z", "aliases": [], "summary": f"Benchmark advisory for {name}",
