@@ -166,10 +166,15 @@ impl Vuln {
             }
             first.get_or_insert_with(|| s.score.clone());
         }
-        first
+        // RustSec keeps its vector in `affected[].database_specific.cvss`.
+        first.or_else(|| {
+            let v = entry?.database_specific.as_ref()?.get("cvss")?.as_str()?;
+            Some(v.to_owned())
+        })
     }
 
-    /// The level: the CVSS v3 base score when there is one, else the database's severity word
+    /// The level: the CVSS v3 base score when there is one, else low for RustSec's
+    /// informational advisories, else the database's severity word
     /// (`database_specific.severity`, as GitHub's advisories give it), else medium, since an
     /// advisory without a rating is still a known vulnerability.
     pub fn level(&self, eco: Ecosystem, name: &str) -> Level {
@@ -181,6 +186,14 @@ impl Vuln {
             return l;
         }
         let entry = self.entry(eco, name);
+        // RustSec's informational advisories (`unmaintained`, `unsound`, `notice`) warn
+        // rather than name an exploitable flaw.
+        if entry
+            .and_then(|a| a.database_specific.as_ref()?.get("informational")?.as_str())
+            .is_some()
+        {
+            return Level::Low;
+        }
         let words = [
             self.database_specific.as_ref(),
             entry.and_then(|a| a.database_specific.as_ref()),
@@ -577,5 +590,22 @@ mod tests {
         assert_eq!(ecosystem("Debian:11"), None);
         assert_eq!(ecosystem("crates.io"), Some(Ecosystem::CratesIo));
         assert_eq!(ecosystem("pypi"), Some(Ecosystem::PyPI));
+    }
+
+    #[test]
+    fn rustsec_vectors_and_informational_advisories() {
+        let v: Vuln = serde_json::from_str(
+            r#"{"id": "RUSTSEC-2024-0375", "affected": [{"package": {"ecosystem": "crates.io", "name": "atty"},
+                "ranges": [{"type": "SEMVER", "events": [{"introduced": "0.0.0-0"}]}],
+                "database_specific": {"categories": [], "cvss": null, "informational": "unmaintained"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(v.level(Ecosystem::CratesIo, "atty"), Level::Low);
+        let v: Vuln = serde_json::from_str(
+            r#"{"id": "RUSTSEC-2023-0065", "affected": [{"package": {"ecosystem": "crates.io", "name": "tungstenite"},
+                "database_specific": {"cvss": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", "informational": null}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(v.level(Ecosystem::CratesIo, "tungstenite"), Level::High);
     }
 }
