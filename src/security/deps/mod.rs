@@ -354,29 +354,31 @@ fn merge_aliases(findings: Vec<Finding>) -> Vec<Finding> {
             .chain(a.into_iter().flat_map(|a| a.aliases.iter().cloned()))
             .collect()
     };
-    let key = |f: &Finding| {
+    let better = |x: &Finding, y: &Finding| {
+        let cx = x.advisory.as_ref().is_some_and(|a| a.cvss.is_some());
+        let cy = y.advisory.as_ref().is_some_and(|a| a.cvss.is_some());
+        (cx && !cy) || (cx == cy && x.rule < y.rule)
+    };
+    // Only findings about the same package version in the same file can be twins.
+    let mut groups: HashMap<(String, Option<(String, String, String)>), Vec<Finding>> =
+        HashMap::new();
+    let mut order = Vec::new();
+    for f in findings {
         let a = f.advisory.as_ref();
-        (
+        let key = (
             f.file.clone(),
             a.map(|a| (a.ecosystem.clone(), a.package.clone(), a.version.clone())),
-        )
-    };
-    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
-    for f in findings {
+        );
+        let group = groups.entry(key.clone()).or_default();
+        if group.is_empty() {
+            order.push(key);
+        }
         let mine = ids(&f);
-        let twin = out
-            .iter()
-            .position(|g| key(g) == key(&f) && !ids(g).is_disjoint(&mine));
-        let Some(i) = twin else {
-            out.push(f);
+        let Some(i) = group.iter().position(|g| !ids(g).is_disjoint(&mine)) else {
+            group.push(f);
             continue;
         };
-        let better = |x: &Finding, y: &Finding| {
-            let cx = x.advisory.as_ref().is_some_and(|a| a.cvss.is_some());
-            let cy = y.advisory.as_ref().is_some_and(|a| a.cvss.is_some());
-            (cx && !cy) || (cx == cy && x.rule < y.rule)
-        };
-        let other = out.swap_remove(i);
+        let other = group.swap_remove(i);
         let (mut keep, other) = if better(&f, &other) {
             (f, other)
         } else {
@@ -388,9 +390,12 @@ fn merge_aliases(findings: Vec<Finding>) -> Vec<Finding> {
         if let Some(a) = keep.advisory.as_mut() {
             a.aliases = all;
         }
-        out.push(keep);
+        group.push(keep);
     }
-    out
+    order
+        .into_iter()
+        .flat_map(|k| groups.remove(&k).unwrap_or_default())
+        .collect()
 }
 
 /// Scans the lockfiles under `opts.root` against the advisory database.
