@@ -343,6 +343,9 @@ fn finding(file: &str, p: &Package, v: &osv::Vuln, fixed: Option<String>) -> Fin
     }
 }
 
+/// A lockfile and a package version in it (ecosystem, name, version).
+type TwinKey = (String, Option<(String, String, String)>);
+
 /// One finding per vulnerability: databases publish the same one under several ids (a
 /// `PYSEC-` record and its `GHSA-` twin name each other in `aliases`). For the same package in
 /// the same lockfile, findings whose ids or aliases meet are merged; the one with a CVSS vector
@@ -360,8 +363,7 @@ fn merge_aliases(findings: Vec<Finding>) -> Vec<Finding> {
         (cx && !cy) || (cx == cy && x.rule < y.rule)
     };
     // Only findings about the same package version in the same file can be twins.
-    let mut groups: HashMap<(String, Option<(String, String, String)>), Vec<Finding>> =
-        HashMap::new();
+    let mut groups: HashMap<TwinKey, Vec<Finding>> = HashMap::new();
     let mut order = Vec::new();
     for f in findings {
         let a = f.advisory.as_ref();
