@@ -454,7 +454,8 @@ fn bad_inputs_exit_2_naming_the_file_and_what_to_do() {
         .arg_path(root)
         .run();
     t.code(2);
-    assert!(t.stderr.contains("advisory directory"), "{t}");
+    assert!(t.stderr.contains("advisory database"), "{t}");
+    assert!(t.stderr.contains("hint:"), "{t}");
 
     // A broken workflow is a note, not a failure of the scan.
     write(
@@ -930,4 +931,94 @@ fn the_listing_and_the_step_summary_are_grouped_by_kind_and_severity() {
     insta::assert_snapshot!("listing", t.stdout);
     insta::assert_snapshot!("summary", t.summary);
     insta::assert_snapshot!("outputs", t.outputs);
+}
+
+#[test]
+fn one_run_reports_secrets_dependencies_and_workflows_together() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = root.join("tests/fixtures");
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixtures.join("lockfiles/cargo-v3/Cargo.lock"),
+        repo.path().join("Cargo.lock"),
+    )
+    .unwrap();
+    write(
+        repo.path(),
+        "src/billing.rs",
+        &format!("const KEY: &str = \"{STRIPE}\";\n"),
+    );
+    std::fs::create_dir_all(repo.path().join(".github/workflows")).unwrap();
+    std::fs::copy(
+        fixtures.join("security/workflows/issue-triage.yml"),
+        repo.path().join(".github/workflows/triage.yml"),
+    )
+    .unwrap();
+    let sarif = repo.path().join("out.sarif");
+    let t = slipway()
+        .args(["security-scan", "--json", "--osv-db"])
+        .arg_path(fixtures.join("osv"))
+        .args(["--sarif"])
+        .arg_path(&sarif)
+        .arg_path(repo.path())
+        .in_actions()
+        .run();
+    t.code(1);
+    let v = json(&t.stdout);
+    let findings = v["findings"].as_array().unwrap();
+    for kind in ["secret", "dependency", "workflow"] {
+        assert!(
+            findings.iter().any(|f| f["kind"] == kind),
+            "no {kind} finding:\n{t}"
+        );
+    }
+    let dep = findings
+        .iter()
+        .find(|f| f["kind"] == "dependency" && f["package"] == "rsa")
+        .unwrap_or_else(|| panic!("{t}"));
+    assert_eq!(dep["id"], "RUSTSEC-2023-0071");
+    assert_eq!(dep["rule"], "RUSTSEC-2023-0071");
+    assert_eq!(dep["version"], "0.9.6");
+    assert_eq!(dep["ecosystem"], "crates.io");
+    assert_eq!(dep["file"], "Cargo.lock");
+    assert!(
+        dep["aliases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "CVE-2023-49092"),
+        "{dep}"
+    );
+    assert!(dep.get("fixed").is_some(), "{dep}");
+    let states: Vec<&str> = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, vec!["checked", "checked", "checked"]);
+
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    for run in log["runs"].as_array().unwrap() {
+        assert!(
+            !run["results"].as_array().unwrap().is_empty(),
+            "empty run {}",
+            run["tool"]["driver"]["name"]
+        );
+    }
+    assert!(t.summary.contains("dependencies · medium"), "{}", t.summary);
+    assert_no_leak("combined json", &t.stdout);
+    if let Some(python) = validators_python() {
+        let out = Command::new(python)
+            .args(["-c", VALIDATE])
+            .arg(fixtures.join("security/sarif-schema-2.1.0.json"))
+            .arg(&sarif)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod allow;
 pub mod cli;
+pub mod deps;
 pub mod report;
 pub mod sarif;
 pub mod secrets;
@@ -263,9 +264,9 @@ pub enum Error {
     /// `git log` failed (`--history`).
     #[error("reading the history of `{}`: {reason}", root.display())]
     Git { root: PathBuf, reason: String },
-    /// The local advisory database does not exist.
-    #[error("the advisory directory `{}` does not exist", path.display())]
-    MissingDb { path: PathBuf },
+    /// The dependency audit could not run.
+    #[error(transparent)]
+    Deps(#[from] deps::Error),
 }
 
 impl Hint for Error {
@@ -277,7 +278,7 @@ impl Hint for Error {
             Self::Baseline { .. } => Some("write a fresh one with `slipway security-scan baseline`".into()),
             Self::Allow { .. } => Some("each entry takes `path` (a glob such as `tests/fixtures/**`), `rule` (e.g. `jwt`) and `regex`; fix or remove it".into()),
             Self::Git { .. } => Some("`--history` needs git and a clone with its history (`fetch-depth: 0` in actions/checkout)".into()),
-            Self::MissingDb { .. } => Some("point --osv-db at a directory of OSV JSON files (osv.dev's per-ecosystem exports, unzipped)".into()),
+            Self::Deps(e) => e.hint(),
         }
     }
 
@@ -420,22 +421,66 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     })
 }
 
-/// The dependency part. Until a lockfile reader and an advisory source are built in, it
-/// reports itself as not checked rather than passing silently.
+/// The OSV API, used when no `--osv-db` is given.
+pub const OSV_API: &str = "https://api.osv.dev";
+
+/// The dependency part: lockfiles against the local OSV export (`--osv-db DIR`) or the OSV
+/// API. Without `--osv-db`, an API that cannot be reached leaves the part "not checked"
+/// rather than passing it silently; a database that was asked for and fails is an error.
 fn dependencies(
     settings: &Settings,
-    _found: &mut Vec<Finding>,
-    _skipped: &mut Vec<Skipped>,
+    found: &mut Vec<Finding>,
+    skipped: &mut Vec<Skipped>,
 ) -> Result<(PartState, String), Error> {
-    if let Some(db) = &settings.osv_db
-        && !db.is_dir()
-    {
-        return Err(Error::MissingDb { path: db.clone() });
+    let db = match &settings.osv_db {
+        Some(p) => {
+            let text = p.to_string_lossy();
+            if text.starts_with("https://") || text.starts_with("http://") {
+                deps::Db::Api {
+                    url: text.into_owned(),
+                }
+            } else {
+                deps::Db::Dir(p.clone())
+            }
+        }
+        None => deps::Db::Api {
+            url: OSV_API.to_owned(),
+        },
+    };
+    let options = deps::Options {
+        root: settings.root.clone(),
+        db,
+    };
+    match deps::scan(&options) {
+        Ok(report) => {
+            let scope = format!(
+                "{} lockfiles, {} packages",
+                report.lockfiles.len(),
+                report.packages
+            );
+            found.extend(report.findings);
+            skipped.extend(report.skipped);
+            Ok((PartState::Checked, scope))
+        }
+        Err(e @ (deps::Error::Api { .. } | deps::Error::Runtime(_)))
+            if settings.osv_db.is_none() =>
+        {
+            let mut reason = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                reason.push_str(": ");
+                reason.push_str(&s.to_string());
+                source = s.source();
+            }
+            Ok((
+                PartState::NotChecked(format!(
+                    "the OSV API could not be reached ({reason}); pass --osv-db DIR with a local export"
+                )),
+                String::new(),
+            ))
+        }
+        Err(e) => Err(Error::Deps(e)),
     }
-    Ok((
-        PartState::NotChecked("this build has no dependency audit".into()),
-        String::new(),
-    ))
 }
 
 /// History findings join the tree's: a secret still in the tree gets the commit that added
