@@ -14,6 +14,7 @@
 #                         detect-secrets reads well under 1 MB/s, so a few hundred MB take it
 #                         tens of minutes: e.g. run all four on SLIPWAY_BENCH_MB=10, then
 #                         slipway and grep on 300
+#   SLIPWAY_BENCH_BIN     a slipway binary to time instead of building target/release
 #   SLIPWAY_BENCH_RUNS    timed runs per tool (default 3); SLIPWAY_BENCH_WARMUP warm-ups (1)
 #
 # Needs hyperfine (Debian: `apt-get install -y hyperfine`) and python3; installs
@@ -43,8 +44,12 @@ if [ ! -x "$secretlint" ]; then
         secretlint_skip="npm install secretlint into $node_prefix failed (npm registry unreachable?)"
     fi
 fi
-cargo build --release --locked --quiet
-bin=$PWD/target/release/slipway
+if [ -n "${SLIPWAY_BENCH_BIN:-}" ]; then
+    bin=$SLIPWAY_BENCH_BIN
+else
+    cargo build --release --locked --quiet
+    bin=$PWD/target/release/slipway
+fi
 
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT

@@ -99,8 +99,9 @@ pub struct ScanArgs {
     /// Skip the workflow part, e.g. `--no-workflows`.
     #[arg(long)]
     pub no_workflows: bool,
-    /// A local OSV database: a directory of OSV JSON files (osv.dev's per-ecosystem exports),
-    /// e.g. `--osv-db /srv/osv`.
+    /// The advisory database: a directory of OSV JSON files (osv.dev's per-ecosystem
+    /// exports), e.g. `--osv-db /srv/osv`, or an OSV API URL (default: `https://api.osv.dev`;
+    /// when it cannot be reached the dependency part is reported as not checked).
     #[arg(long, value_name = "DIR", env = "SLIPWAY_OSV_DB")]
     pub osv_db: Option<PathBuf>,
     /// Files larger than this many MiB are skipped with a note (0: scan every file), e.g.
