@@ -52,7 +52,8 @@ else
 fi
 
 corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
+patterns=
+trap 'rm -rf "$corpus" ${patterns:+"$patterns"}' EXIT
 # Whole crates, in name order, until the corpus holds $mb MB.
 limit=$((mb * 1024 * 1024))
 total=0
@@ -81,6 +82,8 @@ pattern+='|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.|"private_key"'
 pattern+='|(postgres|postgresql|mysql|mariadb|mongodb|redis|rediss|amqp|amqps|mssql)://[^:/ ]*:[^@/ ]{3,}@'
 pattern+='|([Pp]assword|PASSWORD|passwd|[Ss]ecret|SECRET|[Tt]oken|TOKEN|api_?key|API_?KEY|apiKey)["'"'"' ]*(:=|=>|=|:) *["'"'"']?[^ "'"'"']{8,}'
 
+patterns=$(mktemp)
+printf '%s\n' "$pattern" > "$patterns"
 tools=${SLIPWAY_BENCH_TOOLS:-slipway grep detect-secrets secretlint}
 cmds=()
 names=()
@@ -90,10 +93,10 @@ for tool in $tools; do
             cmds+=("$bin security-scan --no-dependencies --no-workflows --fail-on none --max-file-size 0 $corpus")
             names+=(slipway) ;;
         grep)
-            cmds+=("grep -rEI -n '$pattern' $corpus")
+            cmds+=("grep -rEI -n -f $patterns $corpus")
             names+=("grep -rEI") ;;
         detect-secrets)
-            cmds+=("$venv/bin/detect-secrets scan --all-files $corpus")
+            cmds+=("cd $corpus && $venv/bin/detect-secrets scan --all-files .")
             names+=(detect-secrets) ;;
         secretlint)
             if [ -z "$secretlint_skip" ]; then
@@ -108,7 +111,10 @@ done
 # What each finds, once (not timed): the tools report differently, so only as a sanity check.
 echo "findings per tool (one untimed run each):" >&2
 echo "  slipway:        $("$bin" security-scan --no-dependencies --no-workflows --fail-on none --max-file-size 0 --json "$corpus" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))')" >&2
-echo "  grep lines:     $(grep -rEI -n "$pattern" "$corpus" | wc -l)" >&2
+echo "  grep lines:     $(grep -rEI -n -f "$patterns" "$corpus" | wc -l)" >&2
+case " $tools " in *" detect-secrets "*)
+    echo "  detect-secrets: $(cd "$corpus" && "$venv/bin/detect-secrets" scan --all-files . | python3 -c 'import json,sys; print(sum(len(v) for v in json.load(sys.stdin)["results"].values()))')" >&2 ;;
+esac
 
 json=$(mktemp)
 args=()
