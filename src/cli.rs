@@ -103,6 +103,13 @@ pub enum Command {
         after_help = "Examples:\n  slipway deploy --env staging --version 1.4.2          the environment's strategy\n  slipway deploy --env staging --version 1.4.2 --artifact dist/ --strategy blue-green\n  slipway deploy --env production --version 1.4.2 --dry-run    print the plan\n  slipway deploy --env production --version 1.4.2 --force-window --reason \"hotfix\"\n  slipway deploy rollback --env production              back to the previous version\n  slipway deploy status --env production                live version, instances, history\n\nExit codes: 0 the version is live and healthy, 1 it failed its checks and the previous\nversion serves, 2 could not run (nothing was changed when the error says so)."
     )]
     Deploy(Box<crate::deploy::cli::DeployArgs>),
+    /// Scan for committed secrets, vulnerable dependencies and risky workflows; SARIF, summary, exit code by severity.
+    #[command(
+        name = "security-scan",
+        args_conflicts_with_subcommands = true,
+        after_help = crate::security::cli::AFTER_HELP
+    )]
+    SecurityScan(Box<crate::security::cli::SecurityScanArgs>),
 }
 
 /// Arguments of `slipway setup-environment`. Values are strings validated by
@@ -366,6 +373,7 @@ impl Command {
             Self::Quality(crate::quality::cli::QualityCommand::Gate(_)) => "quality gate",
             Self::Quality(crate::quality::cli::QualityCommand::Comment(_)) => "quality comment",
             Self::Deploy(a) => a.name(),
+            Self::SecurityScan(a) => a.name(),
         }
     }
 }
@@ -437,6 +445,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Notify(command) => crate::notify::cli::run(command),
         Command::Quality(command) => crate::quality::cli::run(command),
         Command::Deploy(args) => crate::deploy::cli::run(*args),
+        Command::SecurityScan(args) => crate::security::cli::run(*args),
     }
 }
 

@@ -31,6 +31,8 @@ const COMMANDS: &[&[&str]] = &[
     &["deploy", "status"],
     &["deploy", "window"],
     &["deploy", "promoted"],
+    &["security-scan"],
+    &["security-scan", "baseline"],
 ];
 
 #[test]

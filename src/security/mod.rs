@@ -4,7 +4,20 @@
 //! Each part produces [`Finding`]s; this module decides what is reported (allowlists,
 //! baseline) and whether the scan fails (`security.fail-on`).
 
+pub mod allow;
+pub mod cli;
+pub mod deps;
+pub mod report;
+pub mod sarif;
+pub mod secrets;
+pub mod workflows;
+
+use std::path::{Path, PathBuf};
+
 use serde::Serialize;
+
+use crate::config::Severity;
+use crate::error::Hint;
 
 /// How bad a finding is. Ordered: `Low < Medium < High < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -78,4 +91,451 @@ pub struct Skipped {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     pub reason: String,
+}
+
+impl Level {
+    /// The lower-case name: `low`, `medium`, `high`, `critical`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+
+    /// Every level, most severe first.
+    pub const ALL: [Self; 4] = [Self::Critical, Self::High, Self::Medium, Self::Low];
+
+    /// True when a finding of this level fails a scan whose policy is `fail_on`.
+    pub fn fails(self, fail_on: Severity) -> bool {
+        let threshold = match fail_on {
+            Severity::None => return false,
+            Severity::Low => Self::Low,
+            Severity::Medium => Self::Medium,
+            Severity::High => Self::High,
+            Severity::Critical => Self::Critical,
+        };
+        self >= threshold
+    }
+}
+
+impl Kind {
+    /// The lower-case name: `secret`, `dependency`, `workflow`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Secret => "secret",
+            Self::Dependency => "dependency",
+            Self::Workflow => "workflow",
+        }
+    }
+
+    /// The name of the part that finds this kind: `secrets`, `dependencies`, `workflows`.
+    pub fn part(self) -> &'static str {
+        match self {
+            Self::Secret => "secrets",
+            Self::Dependency => "dependencies",
+            Self::Workflow => "workflows",
+        }
+    }
+
+    /// Every kind, in report order.
+    pub const ALL: [Self; 3] = [Self::Secret, Self::Dependency, Self::Workflow];
+}
+
+/// What a scan does. Built by the command line from flags, the action's environment and
+/// `slipway.yml`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The repository root.
+    pub root: PathBuf,
+    pub secrets: bool,
+    pub dependencies: bool,
+    pub workflows: bool,
+    /// Also scan every commit's added lines.
+    pub history: bool,
+    /// Files larger than this are skipped with a note; 0 scans every file.
+    pub max_file_bytes: u64,
+    /// `security.allow`.
+    pub allow: Vec<crate::config::Allow>,
+    /// The config file, for errors in `security.allow`.
+    pub config_file: String,
+    /// Accepted fingerprints; findings in it are not reported.
+    pub baseline: Option<PathBuf>,
+    /// A local OSV database (`--osv-db`).
+    pub osv_db: Option<PathBuf>,
+    /// The lowest level that fails the scan.
+    pub fail_on: Severity,
+}
+
+/// How one part of the scan went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
+pub enum PartState {
+    /// It ran over everything it was meant to.
+    Checked,
+    /// Turned off by configuration or a flag.
+    Disabled,
+    /// It could not run: nobody may read its silence as "clean".
+    NotChecked(String),
+}
+
+/// One part and how it went, with what it looked at.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part {
+    pub kind: Kind,
+    #[serde(flatten)]
+    pub state: PartState,
+    /// What it covered, for people: `1,234 files (56 MiB)`, `3 lockfiles, 412 packages`.
+    pub scope: String,
+}
+
+/// The result of a scan: the findings that count, and what was set aside.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Findings after the allowlist and the baseline, most severe first.
+    pub findings: Vec<Finding>,
+    /// What could not be checked.
+    pub skipped: Vec<Skipped>,
+    pub parts: Vec<Part>,
+    /// Findings silenced by `security.allow` or `slipway:allow`.
+    pub allowed: usize,
+    /// Findings accepted by the baseline.
+    pub baselined: usize,
+    /// Bytes of files and history scanned for secrets.
+    pub bytes: u64,
+    pub fail_on: Severity,
+}
+
+impl Outcome {
+    /// The most severe level found.
+    pub fn highest(&self) -> Option<Level> {
+        self.findings.iter().map(|f| f.level).max()
+    }
+
+    /// The findings of one level.
+    pub fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level == level).count()
+    }
+
+    /// True when a finding reaches the `fail_on` level.
+    pub fn failed(&self) -> bool {
+        self.findings.iter().any(|f| f.level.fails(self.fail_on))
+    }
+}
+
+/// Why a scan could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The root is not a directory.
+    #[error("`{}` is not a directory", path.display())]
+    NotADirectory { path: PathBuf },
+    /// A file could not be read.
+    #[error("reading `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("writing `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The baseline file is not a baseline.
+    #[error("`{}`:{line}:{column}: not a slipway baseline: {reason}", path.display())]
+    Baseline {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+    /// An entry of `security.allow` cannot be used.
+    #[error("{file}: `security.allow[{index}]`: invalid {what} `{value}`: {reason}")]
+    Allow {
+        file: String,
+        index: usize,
+        what: String,
+        value: String,
+        reason: String,
+    },
+    /// `git log` failed (`--history`).
+    #[error("reading the history of `{}`: {reason}", root.display())]
+    Git { root: PathBuf, reason: String },
+    /// The dependency audit could not run.
+    #[error(transparent)]
+    Deps(#[from] deps::Error),
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::NotADirectory { .. } => Some("pass the repository root, e.g. `slipway security-scan .`".into()),
+            Self::Read { .. } => Some("check that the file exists and is readable".into()),
+            Self::Write { .. } => Some("check that the directory is writable".into()),
+            Self::Baseline { .. } => Some("write a fresh one with `slipway security-scan baseline`".into()),
+            Self::Allow { .. } => Some("each entry takes `path` (a glob such as `tests/fixtures/**`), `rule` (e.g. `jwt`) and `regex`; fix or remove it".into()),
+            Self::Git { .. } => Some("`--history` needs git and a clone with its history (`fetch-depth: 0` in actions/checkout)".into()),
+            Self::Deps(e) => e.hint(),
+        }
+    }
+
+    fn location(&self) -> Option<crate::error::Location> {
+        match self {
+            Self::Baseline {
+                path,
+                line,
+                column,
+                reason,
+            } => Some(crate::error::Location {
+                file: path.display().to_string(),
+                line: *line,
+                column: *column,
+                summary: reason.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Runs the enabled parts over `settings.root` and applies the allowlist, the baseline and
+/// the policy.
+pub fn run(settings: &Settings) -> Result<Outcome, Error> {
+    let root = &settings.root;
+    if !root.is_dir() {
+        return Err(Error::NotADirectory { path: root.clone() });
+    }
+    let policy = allow::Policy::new(&settings.allow, &settings.config_file)?;
+    let baseline = match &settings.baseline {
+        Some(p) => Some(allow::Baseline::read(p)?),
+        None => None,
+    };
+    let mut found: Vec<Finding> = Vec::new();
+    let mut skipped = Vec::new();
+    let mut parts = Vec::new();
+    let mut allowed = 0usize;
+    let mut bytes = 0u64;
+
+    if settings.secrets {
+        let scanner = secrets::Scanner::new();
+        let tree = secrets::tree::scan(root, &scanner, &policy, settings.max_file_bytes);
+        bytes += tree.bytes;
+        let mut scope = format!("{} files ({})", tree.files, human_bytes(tree.bytes));
+        let mut secret_findings = tree.findings;
+        skipped.extend(tree.skipped);
+        if settings.history {
+            let history = secrets::history::scan(root, &scanner, &policy)?;
+            bytes += history.bytes;
+            scope.push_str(&format!(
+                ", {} commits ({} added)",
+                history.commits,
+                human_bytes(history.bytes)
+            ));
+            merge_history(&mut secret_findings, history.findings);
+        }
+        found.extend(secret_findings);
+        parts.push(Part {
+            kind: Kind::Secret,
+            state: PartState::Checked,
+            scope,
+        });
+    } else {
+        parts.push(Part {
+            kind: Kind::Secret,
+            state: PartState::Disabled,
+            scope: String::new(),
+        });
+    }
+
+    if settings.dependencies {
+        let (state, scope) = dependencies(settings, &mut found, &mut skipped)?;
+        parts.push(Part {
+            kind: Kind::Dependency,
+            state,
+            scope,
+        });
+    } else {
+        parts.push(Part {
+            kind: Kind::Dependency,
+            state: PartState::Disabled,
+            scope: String::new(),
+        });
+    }
+
+    if settings.workflows {
+        let report = workflows::audit(root);
+        let scope = format!("{} files", report.files.len());
+        found.extend(report.findings);
+        skipped.extend(report.skipped);
+        parts.push(Part {
+            kind: Kind::Workflow,
+            state: PartState::Checked,
+            scope,
+        });
+    } else {
+        parts.push(Part {
+            kind: Kind::Workflow,
+            state: PartState::Disabled,
+            scope: String::new(),
+        });
+    }
+
+    // Secrets met the allowlist while their raw text was at hand; the rest meet it here.
+    found.retain(|f| {
+        let keep = f.kind == Kind::Secret || !policy.allows_finding(f);
+        if !keep {
+            allowed += 1;
+        }
+        keep
+    });
+    let mut baselined = 0usize;
+    if let Some(b) = &baseline {
+        let accepted = b.fingerprints();
+        found.retain(|f| {
+            let keep = !accepted.contains(f.fingerprint.as_str());
+            if !keep {
+                baselined += 1;
+            }
+            keep
+        });
+    }
+    found.sort_by(|a, b| {
+        (std::cmp::Reverse(a.level), a.kind, &a.file, a.line, &a.rule).cmp(&(
+            std::cmp::Reverse(b.level),
+            b.kind,
+            &b.file,
+            b.line,
+            &b.rule,
+        ))
+    });
+    Ok(Outcome {
+        findings: found,
+        skipped,
+        parts,
+        allowed,
+        baselined,
+        bytes,
+        fail_on: settings.fail_on,
+    })
+}
+
+/// The OSV API, used when no `--osv-db` is given.
+pub const OSV_API: &str = "https://api.osv.dev";
+
+/// The dependency part: lockfiles against the local OSV export (`--osv-db DIR`) or the OSV
+/// API. Without `--osv-db`, an API that cannot be reached leaves the part "not checked"
+/// rather than passing it silently; a database that was asked for and fails is an error.
+fn dependencies(
+    settings: &Settings,
+    found: &mut Vec<Finding>,
+    skipped: &mut Vec<Skipped>,
+) -> Result<(PartState, String), Error> {
+    let db = match &settings.osv_db {
+        Some(p) => {
+            let text = p.to_string_lossy();
+            if text.starts_with("https://") || text.starts_with("http://") {
+                deps::Db::Api {
+                    url: text.into_owned(),
+                }
+            } else {
+                deps::Db::Dir(p.clone())
+            }
+        }
+        None => deps::Db::Api {
+            url: OSV_API.to_owned(),
+        },
+    };
+    let options = deps::Options {
+        root: settings.root.clone(),
+        db,
+    };
+    match deps::scan(&options) {
+        Ok(report) => {
+            let scope = format!(
+                "{} lockfiles, {} packages",
+                report.lockfiles.len(),
+                report.packages
+            );
+            found.extend(report.findings);
+            skipped.extend(report.skipped);
+            Ok((PartState::Checked, scope))
+        }
+        Err(e @ (deps::Error::Api { .. } | deps::Error::Runtime(_)))
+            if settings.osv_db.is_none() =>
+        {
+            let mut reason = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                reason.push_str(": ");
+                reason.push_str(&s.to_string());
+                source = s.source();
+            }
+            Ok((
+                PartState::NotChecked(format!(
+                    "the OSV API could not be reached ({reason}); pass --osv-db DIR with a local export"
+                )),
+                String::new(),
+            ))
+        }
+        Err(e) => Err(Error::Deps(e)),
+    }
+}
+
+/// History findings join the tree's: a secret still in the tree gets the commit that added
+/// it (the oldest, as `git log` lists newest first); one that was removed since is reported
+/// from the history alone, once per file.
+fn merge_history(tree: &mut Vec<Finding>, history: Vec<Finding>) {
+    use std::collections::HashMap;
+    let mut oldest: HashMap<String, Finding> = HashMap::new();
+    for f in history {
+        oldest.insert(f.fingerprint.clone(), f);
+    }
+    for f in tree.iter_mut() {
+        if let Some(h) = oldest.remove(&f.fingerprint) {
+            f.message = h.message;
+            f.commit = h.commit;
+        }
+    }
+    let mut rest: Vec<Finding> = oldest.into_values().collect();
+    rest.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    tree.extend(rest);
+}
+
+/// `12.3 MiB`, `512 B`.
+pub fn human_bytes(n: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let f = n as f64;
+    if n >= 1024 * 1024 * 1024 {
+        format!("{:.1} GiB", f / (1024.0 * 1024.0 * 1024.0))
+    } else if n >= 1024 * 1024 {
+        format!("{:.1} MiB", f / (1024.0 * 1024.0))
+    } else if n >= 1024 {
+        format!("{:.1} KiB", f / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// The root-relative path of the config file for messages.
+pub fn config_label(root: &Path, path: Option<&Path>) -> String {
+    path.map_or_else(
+        || root.join(crate::config::FILE_NAME).display().to_string(),
+        |p| p.display().to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_fail_from_the_policy_up() {
+        assert!(Level::High.fails(Severity::High));
+        assert!(Level::Critical.fails(Severity::High));
+        assert!(!Level::Medium.fails(Severity::High));
+        assert!(Level::Low.fails(Severity::Low));
+        assert!(!Level::Critical.fails(Severity::None));
+    }
 }

@@ -1,0 +1,522 @@
+//! Dependencies with known advisories: every lockfile under the root is read, each pinned
+//! package is matched against OSV advisories (<https://ossf.github.io/osv-schema/>) from a
+//! local export directory or the OSV API, and every affected package becomes a [`Finding`].
+//!
+//! A lockfile or advisory that cannot be read is a [`Skipped`] entry naming the file and line,
+//! and the scan goes on; a missing advisory directory stops the scan with an [`Error`].
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::error::Hint;
+use crate::generate::files::sha256_hex;
+use crate::security::{Advisory, Finding, Kind, Skipped};
+
+pub mod api;
+pub mod cvss;
+pub mod lockfiles;
+pub mod osv;
+pub mod version;
+
+use lockfiles::{Format, Package};
+
+/// Lockfiles larger than this are skipped with a note (the largest real ones are tens of MB).
+pub const MAX_LOCKFILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Where advisories come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Db {
+    /// A directory of OSV JSON files (`--osv-db DIR`).
+    Dir(PathBuf),
+    /// The OSV API (`--osv-db https://api.osv.dev`).
+    Api { url: String },
+}
+
+/// What to scan.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The repository root; lockfiles are found below it, honouring `.gitignore`.
+    pub root: PathBuf,
+    pub db: Db,
+}
+
+/// What the scan found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// Lockfiles, entries and advisories that were not checked, and why.
+    pub skipped: Vec<Skipped>,
+    /// Lockfiles read, relative to the root with `/` separators.
+    pub lockfiles: Vec<String>,
+    /// Distinct packages checked.
+    pub packages: usize,
+}
+
+/// A package ecosystem with a lockfile reader and OSV advisories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ecosystem {
+    CratesIo,
+    Npm,
+    PyPI,
+    Go,
+    Maven,
+    NuGet,
+    RubyGems,
+    Packagist,
+}
+
+impl Ecosystem {
+    /// Every ecosystem.
+    pub const ALL: [Self; 8] = [
+        Self::CratesIo,
+        Self::Npm,
+        Self::PyPI,
+        Self::Go,
+        Self::Maven,
+        Self::NuGet,
+        Self::RubyGems,
+        Self::Packagist,
+    ];
+
+    /// The name OSV uses (`affected[].package.ecosystem`, export directory names).
+    pub fn osv_name(self) -> &'static str {
+        match self {
+            Self::CratesIo => "crates.io",
+            Self::Npm => "npm",
+            Self::PyPI => "PyPI",
+            Self::Go => "Go",
+            Self::Maven => "Maven",
+            Self::NuGet => "NuGet",
+            Self::RubyGems => "RubyGems",
+            Self::Packagist => "Packagist",
+        }
+    }
+}
+
+/// Why the dependency scan could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `--osv-db DIR` names nothing.
+    #[error("advisory database `{0}` does not exist")]
+    DbMissing(PathBuf),
+    /// `--osv-db DIR` names a file.
+    #[error("advisory database `{0}` is not a directory")]
+    DbNotDir(PathBuf),
+    /// The advisory directory could not be read.
+    #[error("could not read advisory database `{path}`")]
+    DbRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The root to scan is not a directory.
+    #[error("`{0}` is not a directory to scan")]
+    Root(PathBuf),
+    /// The OSV API URL does not parse.
+    #[error("invalid OSV API URL `{0}`")]
+    ApiUrl(String),
+    /// The OSV API did not answer as documented.
+    #[error("OSV API request `{what}` to `{url}` failed")]
+    Api {
+        url: String,
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The async runtime for API calls could not start.
+    #[error("could not start the runtime for OSV API calls")]
+    Runtime(#[source] std::io::Error),
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::DbMissing(p) | Self::DbNotDir(p) => format!(
+                "download the ecosystems you use, e.g. `curl -O https://osv-vulnerabilities.storage.googleapis.com/crates.io/all.zip` \
+                 and `unzip all.zip -d {}/crates.io`, or pass `--osv-db https://api.osv.dev` to query the OSV API",
+                p.display()
+            ),
+            Self::DbRead { .. } => "check the directory's permissions".into(),
+            Self::Root(_) => "run the scan from the repository, or pass its path".into(),
+            Self::ApiUrl(_) => "pass an http(s) URL such as `https://api.osv.dev`".into(),
+            Self::Api { .. } => {
+                "check network access to the OSV API, or pass `--osv-db DIR` with a local export"
+                    .into()
+            }
+            Self::Runtime(_) => return None,
+        })
+    }
+}
+
+/// A lockfile found by the walk.
+struct Found {
+    rel: String,
+    path: PathBuf,
+    format: Format,
+}
+
+/// Finds lockfiles below `root` in one walk that honours `.gitignore` and skips dependency
+/// and build directories (`node_modules`, `vendor`, `target`).
+fn find_lockfiles(root: &Path, skipped: &mut Vec<Skipped>) -> Vec<Found> {
+    let walk = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .require_git(false)
+        .filter_entry(|e| {
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && matches!(
+                    e.file_name().to_str(),
+                    Some("node_modules" | "vendor" | "target")
+                ))
+        })
+        .build();
+    let mut found = Vec::new();
+    for entry in walk {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                skipped.push(Skipped {
+                    file: root.display().to_string(),
+                    line: None,
+                    reason: format!("part of the tree could not be read: {e}"),
+                });
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let Some(name) = entry.file_name().to_str() else {
+            continue;
+        };
+        let rel = relative(root, entry.path());
+        if name == "bun.lockb" {
+            skipped.push(Skipped {
+                file: rel,
+                line: None,
+                reason:
+                    "bun.lockb is binary: run `bun install --save-text-lockfile` to get a bun.lock"
+                        .into(),
+            });
+            continue;
+        }
+        if let Some(format) = Format::detect(name) {
+            found.push(Found {
+                rel,
+                path: entry.path().to_path_buf(),
+                format,
+            });
+        }
+    }
+    // go.sum lists every version ever hashed; go.mod beside it is the build list.
+    let mods: HashSet<PathBuf> = found
+        .iter()
+        .filter(|f| f.format == Format::GoMod)
+        .filter_map(|f| f.path.parent().map(Path::to_path_buf))
+        .collect();
+    found
+        .retain(|f| f.format != Format::GoSum || f.path.parent().is_none_or(|p| !mods.contains(p)));
+    found.sort_by(|a, b| a.rel.cmp(&b.rel));
+    found
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Reads one lockfile; `None` when it was skipped (the reason is in `skipped`).
+fn read_lockfile(f: &Found, skipped: &mut Vec<Skipped>) -> Option<Vec<Package>> {
+    let skip = |skipped: &mut Vec<Skipped>, line: Option<u32>, reason: String| {
+        skipped.push(Skipped {
+            file: f.rel.clone(),
+            line,
+            reason,
+        });
+    };
+    match std::fs::metadata(&f.path) {
+        Ok(m) if m.len() > MAX_LOCKFILE_BYTES => {
+            skip(
+                skipped,
+                None,
+                format!("larger than {} MiB: not read", MAX_LOCKFILE_BYTES >> 20),
+            );
+            return None;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            skip(skipped, None, format!("could not read it: {e}"));
+            return None;
+        }
+    }
+    let bytes = match std::fs::read(&f.path) {
+        Ok(b) => b,
+        Err(e) => {
+            skip(skipped, None, format!("could not read it: {e}"));
+            return None;
+        }
+    };
+    match f.format.read(&bytes) {
+        Ok(parsed) => {
+            for (line, note) in parsed.notes {
+                skip(skipped, line, note);
+            }
+            let mut seen = HashSet::new();
+            let mut packages = parsed.packages;
+            packages.retain(|p| {
+                seen.insert((
+                    p.ecosystem,
+                    osv::normalize_name(p.ecosystem, &p.name),
+                    p.version.clone(),
+                ))
+            });
+            Some(packages)
+        }
+        Err(m) => {
+            skip(
+                skipped,
+                m.line,
+                format!("malformed, its dependencies were not checked: {}", m.reason),
+            );
+            None
+        }
+    }
+}
+
+/// Stable across runs, versions and line moves: the lockfile, the package and the advisory.
+fn fingerprint(file: &str, eco: Ecosystem, name: &str, id: &str) -> String {
+    let key = format!(
+        "dependency\0{file}\0{}\0{}\0{id}",
+        eco.osv_name(),
+        osv::normalize_name(eco, name)
+    );
+    sha256_hex(key.as_bytes())
+}
+
+fn finding(file: &str, p: &Package, v: &osv::Vuln, fixed: Option<String>) -> Finding {
+    let aliases = if v.aliases.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", v.aliases.join(", "))
+    };
+    let way_out = match &fixed {
+        Some(f) => format!("upgrade to {f} or later"),
+        None => "no fixed version is published yet".to_owned(),
+    };
+    let summary = v
+        .summary
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let message = format!(
+        "`{}` {} ({}) is affected by {}{}{}; {way_out}",
+        p.name,
+        p.version,
+        p.ecosystem.osv_name(),
+        v.id,
+        aliases,
+        summary.map(|s| format!(": {s}")).unwrap_or_default(),
+    );
+    Finding {
+        kind: Kind::Dependency,
+        rule: v.id.clone(),
+        level: v.level(p.ecosystem, &p.name),
+        file: file.to_owned(),
+        line: p.line.unwrap_or(1),
+        column: None,
+        message,
+        excerpt: None,
+        commit: None,
+        fingerprint: fingerprint(file, p.ecosystem, &p.name, &v.id),
+        advisory: Some(Advisory {
+            id: v.id.clone(),
+            aliases: v.aliases.clone(),
+            package: p.name.clone(),
+            version: p.version.clone(),
+            ecosystem: p.ecosystem.osv_name().to_owned(),
+            fixed,
+            summary: summary.map(str::to_owned),
+            cvss: v.cvss(p.ecosystem, &p.name),
+        }),
+    }
+}
+
+/// A lockfile and a package version in it (ecosystem, name, version).
+type TwinKey = (String, Option<(String, String, String)>);
+
+/// One finding per vulnerability: databases publish the same one under several ids (a
+/// `PYSEC-` record and its `GHSA-` twin name each other in `aliases`). For the same package in
+/// the same lockfile, findings whose ids or aliases meet are merged; the one with a CVSS vector
+/// (else the lowest id) stays and gathers the others' ids as aliases.
+fn merge_aliases(findings: Vec<Finding>) -> Vec<Finding> {
+    let ids = |f: &Finding| -> HashSet<String> {
+        let a = f.advisory.as_ref();
+        std::iter::once(f.rule.clone())
+            .chain(a.into_iter().flat_map(|a| a.aliases.iter().cloned()))
+            .collect()
+    };
+    let better = |x: &Finding, y: &Finding| {
+        let cx = x.advisory.as_ref().is_some_and(|a| a.cvss.is_some());
+        let cy = y.advisory.as_ref().is_some_and(|a| a.cvss.is_some());
+        (cx && !cy) || (cx == cy && x.rule < y.rule)
+    };
+    // Only findings about the same package version in the same file can be twins.
+    let mut groups: HashMap<TwinKey, Vec<Finding>> = HashMap::new();
+    let mut order = Vec::new();
+    for f in findings {
+        let a = f.advisory.as_ref();
+        let key = (
+            f.file.clone(),
+            a.map(|a| (a.ecosystem.clone(), a.package.clone(), a.version.clone())),
+        );
+        let group = groups.entry(key.clone()).or_default();
+        if group.is_empty() {
+            order.push(key);
+        }
+        let mine = ids(&f);
+        let Some(i) = group.iter().position(|g| !ids(g).is_disjoint(&mine)) else {
+            group.push(f);
+            continue;
+        };
+        let other = group.swap_remove(i);
+        let (mut keep, other) = if better(&f, &other) {
+            (f, other)
+        } else {
+            (other, f)
+        };
+        let mut all: Vec<String> = ids(&keep).union(&ids(&other)).cloned().collect();
+        all.retain(|id| *id != keep.rule);
+        all.sort();
+        if let Some(a) = keep.advisory.as_mut() {
+            a.aliases = all;
+        }
+        group.push(keep);
+    }
+    order
+        .into_iter()
+        .flat_map(|k| groups.remove(&k).unwrap_or_default())
+        .collect()
+}
+
+/// Scans the lockfiles under `opts.root` against the advisory database.
+pub fn scan(opts: &Options) -> Result<Report, Error> {
+    if let Db::Dir(dir) = &opts.db {
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(Error::DbNotDir(dir.clone())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::DbMissing(dir.clone()));
+            }
+            Err(e) => {
+                return Err(Error::DbRead {
+                    path: dir.clone(),
+                    source: e,
+                });
+            }
+        }
+    }
+    if !opts.root.is_dir() {
+        return Err(Error::Root(opts.root.clone()));
+    }
+    let mut report = Report::default();
+    let mut files: Vec<(String, Vec<Package>)> = Vec::new();
+    for f in find_lockfiles(&opts.root, &mut report.skipped) {
+        if let Some(packages) = read_lockfile(&f, &mut report.skipped) {
+            report.lockfiles.push(f.rel.clone());
+            files.push((f.rel, packages));
+        }
+    }
+    let mut distinct: Vec<(Ecosystem, String, String)> = Vec::new();
+    let mut seen = HashSet::new();
+    for p in files.iter().flat_map(|(_, ps)| ps) {
+        let key = (
+            p.ecosystem,
+            osv::normalize_name(p.ecosystem, &p.name),
+            p.version.clone(),
+        );
+        if seen.insert(key.clone()) {
+            distinct.push((p.ecosystem, p.name.clone(), p.version.clone()));
+        }
+    }
+    report.packages = distinct.len();
+    if distinct.is_empty() {
+        return Ok(report);
+    }
+    match &opts.db {
+        Db::Dir(dir) => {
+            let wanted: HashSet<(Ecosystem, String)> = distinct
+                .iter()
+                .map(|(e, n, _)| (*e, osv::normalize_name(*e, n)))
+                .collect();
+            let loaded = osv::load_dir(dir, &wanted).map_err(|e| Error::DbRead {
+                path: dir.clone(),
+                source: e,
+            })?;
+            report.skipped.extend(loaded.skipped);
+            let mut index: HashMap<(Ecosystem, String), Vec<usize>> = HashMap::new();
+            for (i, v) in loaded.vulns.iter().enumerate() {
+                let mut keys = HashSet::new();
+                for a in &v.affected {
+                    let Some(p) = &a.package else { continue };
+                    let Some(e) = osv::ecosystem(&p.ecosystem) else {
+                        continue;
+                    };
+                    keys.insert((e, osv::normalize_name(e, &p.name)));
+                }
+                for k in keys {
+                    index.entry(k).or_default().push(i);
+                }
+            }
+            for (file, packages) in &files {
+                for p in packages {
+                    let key = (p.ecosystem, osv::normalize_name(p.ecosystem, &p.name));
+                    for &i in index.get(&key).into_iter().flatten() {
+                        let v = &loaded.vulns[i];
+                        if let Some(hit) = v.affects(p.ecosystem, &p.name, &p.version) {
+                            report.findings.push(finding(file, p, v, hit.fixed));
+                        }
+                    }
+                }
+            }
+        }
+        Db::Api { url } => {
+            let answers = api::query(url, &distinct)?;
+            let by_key: HashMap<(Ecosystem, String, String), &Vec<osv::Vuln>> = distinct
+                .iter()
+                .zip(answers.iter())
+                .map(|((e, n, v), vulns)| ((*e, osv::normalize_name(*e, n), v.clone()), vulns))
+                .collect();
+            for (file, packages) in &files {
+                for p in packages {
+                    let key = (
+                        p.ecosystem,
+                        osv::normalize_name(p.ecosystem, &p.name),
+                        p.version.clone(),
+                    );
+                    for v in by_key.get(&key).into_iter().flat_map(|v| v.iter()) {
+                        if v.withdrawn.is_some() {
+                            continue;
+                        }
+                        // The API decided the version is affected; the ranges give the way out.
+                        let fixed = v
+                            .affects(p.ecosystem, &p.name, &p.version)
+                            .and_then(|h| h.fixed)
+                            .or_else(|| v.fixed_for(p.ecosystem, &p.name, &p.version));
+                        report.findings.push(finding(file, p, v, fixed));
+                    }
+                }
+            }
+        }
+    }
+    report.findings = merge_aliases(std::mem::take(&mut report.findings));
+    report
+        .findings
+        .sort_by(|a, b| (&a.file, a.line, &a.rule).cmp(&(&b.file, b.line, &b.rule)));
+    report.findings.dedup_by(|a, b| {
+        a.fingerprint == b.fingerprint
+            && a.advisory.as_ref().map(|x| &x.version) == b.advisory.as_ref().map(|x| &x.version)
+    });
+    Ok(report)
+}

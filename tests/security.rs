@@ -1,0 +1,1024 @@
+//! `slipway security-scan` end to end: the binary over sample repositories with planted
+//! secrets, risky workflows, allowlists and baselines; every output checked for leaks.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::slipway;
+use serde_json::Value;
+use slipway::security::secrets::checks::github_checksum;
+
+/// A GitHub token with a valid checksum, built at run time.
+fn github_token() -> String {
+    let random = "R9fX2kLm0QpZ7vTb4NcW8sYh1JdA6e";
+    let sum = github_checksum(random.as_bytes());
+    format!("ghp_{random}{}", std::str::from_utf8(&sum).unwrap())
+}
+
+const STRIPE: &str = "sk_live_zymMlopiWfqUyHRSIf8NFmAU";
+const AWS_ID: &str = "AKIANXYNJ5LVFF6UZCRA";
+const AWS_SECRET: &str = "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";
+const SLACK: &str = "xoxb-029296111242-2623857341521-GsaL1dvnyzv0ZzyA0xIfl4c7";
+const PASSWORD: &str = "eGs6R3uYEIi75q";
+const PEM_BODY: &str = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf/3jvredZiKRkgwlL9xNAwxXFg0x/XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC+9aGVd+Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmwIDAQAB";
+
+/// Every secret planted by [`leaky_repo`], for leak checks.
+fn planted() -> Vec<String> {
+    vec![
+        github_token(),
+        STRIPE.into(),
+        AWS_ID.into(),
+        AWS_SECRET.into(),
+        SLACK.into(),
+        PASSWORD.into(),
+        PEM_BODY.into(),
+    ]
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn git(root: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.email=dev@example.com",
+            "-c",
+            "user.name=dev",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A small application with secrets in the places they usually leak.
+fn leaky_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "config/settings.py",
+        &format!(
+            "import os\n\nDEBUG = False\nSTRIPE_KEY = \"{STRIPE}\"\nSECRET_KEY = os.environ[\"SECRET_KEY\"]\n"
+        ),
+    );
+    write(
+        root,
+        ".env",
+        &format!("AWS_ACCESS_KEY_ID={AWS_ID}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET}\n"),
+    );
+    write(
+        root,
+        "deploy/notify.sh",
+        &format!(
+            "#!/bin/sh\n# posts to #deploys\ncurl -H \"Authorization: Bearer {SLACK}\" https://slack.com/api/chat.postMessage\n"
+        ),
+    );
+    write(
+        root,
+        "docker-compose.yml",
+        &format!(
+            "services:\n  app:\n    environment:\n      DATABASE_URL: postgres://shop:{PASSWORD}@db.prod.example.net:5432/shop\n"
+        ),
+    );
+    write(
+        root,
+        "keys/deploy_key",
+        &format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n{}\n-----END RSA PRIVATE KEY-----\n",
+            &PEM_BODY[..64],
+            &PEM_BODY[64..]
+        ),
+    );
+    write(
+        root,
+        "scripts/release.sh",
+        &format!("export GH_TOKEN={}\n", github_token()),
+    );
+    // Known-harmless values: none of these is a finding.
+    write(
+        root,
+        "docs/setup.md",
+        "Set `AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE` and `token: ${{ secrets.GITHUB_TOKEN }}`.\npassword: <your-password>\nDATABASE_URL=postgres://postgres:postgres@localhost/app\n",
+    );
+    write(
+        root,
+        "package-lock.json",
+        "{\"packages\": {\"node_modules/a\": {\"integrity\": \"sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==\", \"token\": \"Zq8vL2mRt5wXy9Kp\"}}}\n",
+    );
+    write(root, ".gitignore", "target/\n");
+    write(root, "target/debug/leak.txt", &format!("{STRIPE}\n"));
+    write(root, "assets/logo.png", "\u{0}PNG binary ghp_");
+    dir
+}
+
+fn json(stdout: &str) -> Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
+}
+
+fn rules_at(v: &Value) -> Vec<(String, String, u64)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// No planted secret, and no part of one past its first 4 characters, appears in `text`.
+#[track_caller]
+fn assert_no_leak(what: &str, text: &str) {
+    for s in planted() {
+        let tail = &s[4..s.len().min(16)];
+        assert!(
+            !text.contains(tail),
+            "{what} leaks `{tail}…` of a secret:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn planted_secrets_are_found_and_never_printed_in_any_output() {
+    let repo = leaky_repo();
+    let sarif = repo.path().join("out/slipway.sarif");
+    let t = slipway()
+        .args(["security-scan", "--json", "--no-dependencies", "--sarif"])
+        .arg_path(&sarif)
+        .arg_path(repo.path())
+        .in_actions()
+        .run();
+    t.code(1);
+    let v = json(&t.stdout);
+    let mut found = rules_at(&v);
+    found.sort();
+    let expected: Vec<(String, String, u64)> = vec![
+        ("aws-access-key-id", ".env", 1),
+        ("aws-secret-access-key", ".env", 2),
+        ("generic-secret", "config/settings.py", 4),
+        ("github-token", "scripts/release.sh", 1),
+        ("private-key", "keys/deploy_key", 1),
+        ("slack-token", "deploy/notify.sh", 3),
+        ("url-password", "docker-compose.yml", 4),
+    ]
+    .into_iter()
+    .map(|(r, f, l)| (r.to_owned(), f.to_owned(), l))
+    .collect();
+    // The Stripe key is also a generic assignment; the specific rule wins.
+    let mut expected = expected;
+    expected.retain(|(r, _, _)| r != "generic-secret");
+    expected.push(("stripe-live-key".into(), "config/settings.py".into(), 4));
+    expected.sort();
+    assert_eq!(found, expected, "{t}");
+
+    let stripe = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "stripe-live-key")
+        .unwrap();
+    assert_eq!(stripe["kind"], "secret");
+    assert_eq!(stripe["level"], "critical");
+    assert_eq!(stripe["column"], 15);
+    assert_eq!(stripe["excerpt"], "sk_l****");
+    assert_eq!(stripe["fingerprint"].as_str().unwrap().len(), 32);
+    assert_eq!(v["counts"]["critical"], 4);
+    assert_eq!(v["highest"], "critical");
+    let skipped: Vec<&str> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, vec!["assets/logo.png"]);
+
+    let sarif_text = std::fs::read_to_string(&sarif).unwrap();
+    for (what, text) in [
+        ("stdout", t.stdout.as_str()),
+        ("stderr", t.stderr.as_str()),
+        ("outputs", t.outputs.as_str()),
+        ("summary", t.summary.as_str()),
+        ("sarif", sarif_text.as_str()),
+    ] {
+        assert_no_leak(what, text);
+    }
+    // The human listing and the baseline file too.
+    let t2 = slipway()
+        .args(["security-scan", "--no-dependencies"])
+        .arg_path(repo.path())
+        .run();
+    t2.code(1);
+    assert!(
+        t2.stdout.contains("github-token  scripts/release.sh:1:17"),
+        "{t2}"
+    );
+    assert_no_leak("text listing", &t2.stdout);
+    let base = repo.path().join("b.json");
+    slipway()
+        .args(["security-scan", "baseline", "--no-dependencies", "--output"])
+        .arg_path(&base)
+        .arg_path(repo.path())
+        .run()
+        .code(0);
+    assert_no_leak("baseline", &std::fs::read_to_string(&base).unwrap());
+
+    // Outputs, annotations and the summary.
+    assert!(t.outputs.contains("findings=7\n"), "{}", t.outputs);
+    assert!(t.outputs.contains("critical=4\n"), "{}", t.outputs);
+    assert!(
+        t.outputs.contains("highest-severity=critical\n"),
+        "{}",
+        t.outputs
+    );
+    assert!(
+        t.outputs.contains(&format!("sarif={}\n", sarif.display())),
+        "{}",
+        t.outputs
+    );
+    assert!(
+        t.stderr.contains(
+            "::error title=critical secret%3A github-token,file=scripts/release.sh,line=1,col=17::"
+        ),
+        "{}",
+        t.stderr
+    );
+    assert!(
+        t.summary
+            .contains("❌ 7 findings (4 critical, 2 high, 0 medium, 1 low)")
+            || t.summary.contains("❌ 7 findings"),
+        "{}",
+        t.summary
+    );
+    assert!(
+        t.summary.contains("secrets · critical (4)"),
+        "{}",
+        t.summary
+    );
+    assert!(t.summary.contains("dependencies"), "{}", t.summary);
+}
+
+#[test]
+fn fail_on_sets_the_exit_code_from_flags_the_environment_and_the_config() {
+    let repo = tempfile::tempdir().unwrap();
+    // One medium finding (a JWT).
+    write(
+        repo.path(),
+        "auth.txt",
+        "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n",
+    );
+    let scan = || {
+        slipway()
+            .args(["security-scan", "--no-dependencies"])
+            .arg_path(repo.path())
+    };
+    scan().run().code(0);
+    scan().args(["--fail-on", "medium"]).run().code(1);
+    scan().env("SLIPWAY_FAIL_ON", "low").run().code(1);
+    scan()
+        .env("SLIPWAY_FAIL_ON", "never")
+        .args(["--fail-on", "none"])
+        .run()
+        .code(0);
+    let t = scan().args(["--fail-on", "severe"]).run();
+    t.code(2);
+    assert!(t.stderr.contains("severe"), "{t}");
+    write(
+        repo.path(),
+        "slipway.yml",
+        "version: 1\nsecurity:\n  fail-on: medium\n",
+    );
+    scan().run().code(1);
+    scan().args(["--fail-on", "critical"]).run().code(0);
+    // The action's switches.
+    scan()
+        .env("SLIPWAY_SECRETS", "false")
+        .args(["--fail-on", "low"])
+        .run()
+        .code(0);
+    scan()
+        .args(["--no-secrets", "--fail-on", "low"])
+        .run()
+        .code(0);
+}
+
+#[test]
+fn allowlists_inline_comments_and_the_baseline_silence_accepted_findings() {
+    let repo = leaky_repo();
+    let root = repo.path();
+    write(
+        root,
+        "slipway.yml",
+        "version: 1\nsecurity:\n  allow:\n    - path: keys/**\n      reason: rotated test key\n    - rule: slack-token\n    - regex: \"^AKIA\"\n",
+    );
+    write(
+        root,
+        "scripts/release.sh",
+        &format!(
+            "export GH_TOKEN={} # slipway:allow github-token\n",
+            github_token()
+        ),
+    );
+    let t = slipway()
+        .args([
+            "security-scan",
+            "--json",
+            "--no-dependencies",
+            "--no-workflows",
+        ])
+        .arg_path(root)
+        .run();
+    let v = json(&t.stdout);
+    let mut rules: Vec<String> = rules_at(&v).into_iter().map(|r| r.0).collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        vec!["aws-secret-access-key", "stripe-live-key", "url-password"],
+        "{t}"
+    );
+    assert_eq!(
+        v["allowed"], 0,
+        "secrets meet the allowlist before they become findings"
+    );
+
+    // Accept the rest in a baseline: then only a new secret counts.
+    write(
+        root,
+        "slipway.yml",
+        "version: 1\nsecurity:\n  baseline: .slipway/accepted.json\n",
+    );
+    let t = slipway()
+        .args(["security-scan", "baseline", "--no-dependencies"])
+        .arg_path(root)
+        .run();
+    t.code(0);
+    assert!(
+        t.stderr.contains("accepted.json with 6 accepted findings"),
+        "{t}"
+    );
+    let t = slipway()
+        .args(["security-scan", "--json", "--no-dependencies"])
+        .arg_path(root)
+        .run();
+    t.code(0);
+    let v = json(&t.stdout);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{t}");
+    assert_eq!(v["baselined"], 6);
+    // Moving a secret to another line keeps it accepted; a new one is reported.
+    write(
+        root,
+        ".env",
+        &format!("# moved\n\nAWS_ACCESS_KEY_ID={AWS_ID}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET}\n"),
+    );
+    write(
+        root,
+        "app/payments.rb",
+        "STRIPE = 'sk_live_Q8fLm2Rt5wXy9KpZ3vNb7cHd'\n",
+    );
+    let t = slipway()
+        .args(["security-scan", "--json", "--no-dependencies"])
+        .arg_path(root)
+        .run();
+    t.code(1);
+    assert_eq!(
+        rules_at(&json(&t.stdout)),
+        vec![(
+            "stripe-live-key".to_owned(),
+            "app/payments.rb".to_owned(),
+            1
+        )]
+    );
+}
+
+#[test]
+fn bad_inputs_exit_2_naming_the_file_and_what_to_do() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    write(
+        root,
+        "slipway.yml",
+        "version: 1\nsecurity:\n  allow:\n    - regex: \"(unclosed\"\n",
+    );
+    let t = slipway().args(["security-scan"]).arg_path(root).run();
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("`security.allow[0]`: invalid regex `(unclosed`"),
+        "{t}"
+    );
+    assert!(t.stderr.contains("hint:"), "{t}");
+
+    write(root, "slipway.yml", "version: 1\n");
+    write(
+        root,
+        "base.json",
+        "{\n  \"version\": 1,\n  \"findings\": {}\n}\n",
+    );
+    let t = slipway()
+        .args(["security-scan", "--baseline"])
+        .arg_path(root.join("base.json"))
+        .arg_path(root)
+        .run();
+    t.code(2);
+    assert!(t.stderr.contains("base.json`:3:"), "{t}");
+    assert!(t.stderr.contains("security-scan baseline"), "{t}");
+
+    let t = slipway()
+        .args(["security-scan"])
+        .arg_path(root.join("missing"))
+        .run();
+    t.code(2);
+    assert!(t.stderr.contains("is not a directory"), "{t}");
+
+    let t = slipway()
+        .args(["security-scan", "--osv-db"])
+        .arg_path(root.join("no-db"))
+        .arg_path(root)
+        .run();
+    t.code(2);
+    assert!(t.stderr.contains("advisory database"), "{t}");
+    assert!(t.stderr.contains("hint:"), "{t}");
+
+    // A broken workflow is a note, not a failure of the scan.
+    write(
+        root,
+        ".github/workflows/broken.yml",
+        "on: push\njobs:\n  a: [\n",
+    );
+    let t = slipway()
+        .args(["security-scan", "--json"])
+        .arg_path(root)
+        .run();
+    t.code(0);
+    let v = json(&t.stdout);
+    let s = &v["skipped"][0];
+    assert_eq!(s["file"], ".github/workflows/broken.yml");
+    assert!(
+        s["reason"].as_str().unwrap().contains("not valid YAML"),
+        "{s}"
+    );
+}
+
+#[test]
+fn history_reports_the_commit_that_added_a_secret_even_after_it_was_removed() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    write(root, "app.py", "print('hello')\n");
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "start"]);
+    write(
+        root,
+        "app.py",
+        &format!("print('hello')\n\nSTRIPE = \"{STRIPE}\"\n"),
+    );
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "add payments"]);
+    let leak = git(root, &["rev-parse", "HEAD"]);
+    write(
+        root,
+        "app.py",
+        "import os\nprint('hello')\nSTRIPE = os.environ['STRIPE']\n",
+    );
+    git(root, &["add", "-A"]);
+    git(
+        root,
+        &["commit", "-qm", "read the key from the environment"],
+    );
+
+    let t = slipway()
+        .args(["security-scan", "--json", "--no-dependencies"])
+        .arg_path(root)
+        .run();
+    t.code(0);
+    let t = slipway()
+        .args(["security-scan", "--json", "--no-dependencies", "--history"])
+        .arg_path(root)
+        .run();
+    t.code(1);
+    let v = json(&t.stdout);
+    let f = &v["findings"][0];
+    assert_eq!(
+        (f["rule"].as_str(), f["file"].as_str(), f["line"].as_u64()),
+        (Some("stripe-live-key"), Some("app.py"), Some(3))
+    );
+    assert_eq!(f["commit"].as_str(), Some(leak.as_str()));
+    assert!(f["message"].as_str().unwrap().contains(&leak[..12]), "{f}");
+    assert_no_leak("history json", &t.stdout);
+
+    // Outside a git repository --history cannot run.
+    let plain = tempfile::tempdir().unwrap();
+    let t = slipway()
+        .args(["security-scan", "--history", "--no-dependencies"])
+        .arg_path(plain.path())
+        .run();
+    t.code(2);
+    assert!(t.stderr.contains("fetch-depth"), "{t}");
+}
+
+#[test]
+fn a_large_file_is_scanned_in_bounded_memory() {
+    let repo = tempfile::tempdir().unwrap();
+    let path = repo.path().join("dump.sql");
+    {
+        use std::io::Write as _;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let line =
+            "INSERT INTO events VALUES (1, 'page_view', '2024-01-01T00:00:00Z', 'anonymous');\n";
+        for _ in 0..(200 * 1024 * 1024 / line.len()) {
+            f.write_all(line.as_bytes()).unwrap();
+        }
+        writeln!(f, "-- admin token {}", github_token()).unwrap();
+    }
+    let size = std::fs::metadata(&path).unwrap().len();
+    // Skipped by default, with a note.
+    let t = slipway()
+        .args(["security-scan", "--json", "--no-dependencies"])
+        .arg_path(repo.path())
+        .run();
+    t.code(0);
+    assert!(
+        json(&t.stdout)["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 8 MiB"),
+        "{t}"
+    );
+    // Scanned with --max-file-size 0, in chunks: peak memory stays far below the file size.
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "MAXRSS_KB=%M"])
+        .arg(common::bin())
+        .args([
+            "security-scan",
+            "--json",
+            "--no-dependencies",
+            "--max-file-size",
+            "0",
+        ])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "github-token");
+    let lines = 200 * 1024 * 1024 / 80 + 1;
+    assert!(f["line"].as_u64().unwrap() >= lines as u64 - 100_000, "{f}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let kb: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("MAXRSS_KB="))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no MAXRSS_KB in {stderr}"));
+    assert!(
+        kb * 1024 < size / 4,
+        "peak RSS {kb} KiB for a {size}-byte file"
+    );
+}
+
+#[test]
+fn risky_workflows_are_reported_at_their_lines() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/security");
+    let repo = tempfile::tempdir().unwrap();
+    let wf = repo.path().join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    for entry in std::fs::read_dir(fixtures.join("workflows")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, wf.join(p.file_name().unwrap())).unwrap();
+    }
+    write(
+        repo.path(),
+        "actions/greet/action.yml",
+        &std::fs::read_to_string(fixtures.join("actions/composite/action.yml")).unwrap(),
+    );
+    let t = slipway()
+        .args([
+            "security-scan",
+            "--json",
+            "--no-dependencies",
+            "--no-secrets",
+            "--fail-on",
+            "critical",
+        ])
+        .arg_path(repo.path())
+        .run();
+    t.code(1);
+    let v = json(&t.stdout);
+    let listing: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{:<8} {}:{} {} — {}",
+                f["level"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["rule"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("workflow-findings", listing.join("\n"));
+}
+
+/// Every workflow slipway generates, and its own actions, pass its own audit.
+#[test]
+fn generated_workflows_and_our_actions_have_no_findings() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [root.join(".github/workflows")].into_iter().chain(
+        std::fs::read_dir(root.join("workflows"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir()),
+    ) {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "yml") {
+                files.push((p, ".github/workflows/w.yml"));
+            }
+        }
+    }
+    for e in std::fs::read_dir(root.join("actions")).unwrap().flatten() {
+        let p = e.path().join("action.yml");
+        if p.is_file() {
+            files.push((p, "actions/x/action.yml"));
+        }
+    }
+    assert!(files.len() > 20, "{files:?}");
+    for (path, as_name) in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let findings = slipway::security::workflows::audit_text(&text, as_name)
+            .unwrap_or_else(|s| panic!("{}: {s:?}", path.display()));
+        assert!(findings.is_empty(), "{}: {findings:#?}", path.display());
+    }
+}
+
+/// The validators' venv (its Python has `jsonschema`): `SLIPWAY_VALIDATORS`, else
+/// `/tmp/validators`.
+fn validators_python() -> Option<PathBuf> {
+    let set = std::env::var_os("SLIPWAY_VALIDATORS").map(PathBuf::from);
+    let dir = set
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/tmp/validators"));
+    let bin = dir.join("bin/python");
+    if bin.is_file() {
+        return Some(bin);
+    }
+    assert!(
+        set.is_none() && std::env::var("CI").as_deref() != Ok("true"),
+        "the validators venv is missing in {}: run `scripts/validators.sh install`",
+        dir.display()
+    );
+    eprintln!("skipped: the validators venv is not installed and SLIPWAY_VALIDATORS is unset");
+    None
+}
+
+/// Validates with the Draft 4 validator directly: the schema as published (2.1.0-rtm.5, from
+/// the npm package `@microsoft/jest-sarif`) has one `pattern` (toolComponent.language) that
+/// strict metaschema checks reject, which does not affect validating a log.
+const VALIDATE: &str = r#"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+log = json.load(open(sys.argv[2]))
+errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(log), key=lambda e: list(e.absolute_path))
+for e in errors[:20]:
+    print("/".join(str(p) for p in e.absolute_path), e.message)
+sys.exit(1 if errors else 0)
+"#;
+
+#[test]
+fn the_sarif_file_validates_against_the_official_schema() {
+    let repo = leaky_repo();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/security");
+    std::fs::create_dir_all(repo.path().join(".github/workflows")).unwrap();
+    std::fs::copy(
+        fixtures.join("workflows/release-unpinned.yml"),
+        repo.path().join(".github/workflows/release.yml"),
+    )
+    .unwrap();
+    let sarif = repo.path().join("slipway.sarif");
+    slipway()
+        .args(["security-scan", "--sarif"])
+        .arg_path(&sarif)
+        .arg_path(repo.path())
+        .run()
+        .code(1);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let runs = v["runs"].as_array().unwrap();
+    let names: Vec<&str> = runs
+        .iter()
+        .map(|r| r["tool"]["driver"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "slipway-secrets",
+            "slipway-dependencies",
+            "slipway-workflows"
+        ]
+    );
+    for run in runs {
+        for r in run["results"].as_array().unwrap() {
+            let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], r["ruleId"]);
+            assert!(r["partialFingerprints"]["slipwayFingerprint/v1"].is_string());
+        }
+    }
+    let Some(python) = validators_python() else {
+        return;
+    };
+    let out = Command::new(python)
+        .args(["-c", VALIDATE])
+        .arg(fixtures.join("sarif-schema-2.1.0.json"))
+        .arg(&sarif)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The security-scan action end to end under act (host mode, offline), as tests/actions.rs runs
+// the other actions.
+
+/// The act binary: `SLIPWAY_ACT`, else the validators' venv.
+fn act() -> Option<PathBuf> {
+    let path = std::env::var_os("SLIPWAY_ACT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/validators/bin/act"));
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("SLIPWAY_SKIP_ACT").is_some(),
+        "act not found: run `scripts/validators.sh install` (scripts/test does), or set SLIPWAY_SKIP_ACT=1 to skip the end-to-end action tests"
+    );
+    eprintln!("skipped: act not found and SLIPWAY_SKIP_ACT is set");
+    None
+}
+
+#[test]
+fn act_security_scan_fails_on_a_planted_secret_with_outputs_summary_and_sarif() {
+    let Some(act) = act() else { return };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let repo = tempfile::tempdir().unwrap();
+    for dir in ["actions", "scripts"] {
+        let status = Command::new("cp")
+            .arg("-R")
+            .arg(root.join(dir))
+            .arg(repo.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let checkout = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1";
+    let workflow = format!(
+        r#"on: push
+permissions: {{}}
+jobs:
+  scan:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: {checkout}
+        with:
+          persist-credentials: false
+      - id: scan
+        uses: ./actions/security-scan
+        with:
+          dependencies: "false"
+          fail-on: critical
+      - name: Show the outputs
+        if: ${{{{ always() }}}}
+        env:
+          SARIF: ${{{{ steps.scan.outputs.sarif }}}}
+          FINDINGS: ${{{{ steps.scan.outputs.findings }}}}
+          HIGHEST: ${{{{ steps.scan.outputs.highest-severity }}}}
+        run: |
+          echo "OUT sarif=$SARIF findings=$FINDINGS highest=$HIGHEST"
+          echo "OUT runs=$(grep -o '"name":"slipway-[a-z]*"' "$SARIF" | tr '\n' ' ')"
+          echo "OUT rules=$(grep -o '"ruleId":"[a-z-]*"' "$SARIF" | sort -u | tr '\n' ' ')"
+          echo "OUT raw-in-sarif=$(grep -c 'zymMlopiWfq' "$SARIF")"
+"#
+    );
+    write(repo.path(), ".github/workflows/sample.yml", &workflow);
+    write(
+        repo.path(),
+        "config/payments.py",
+        &format!("STRIPE_KEY = \"{STRIPE}\"\n"),
+    );
+    git(repo.path(), &["init", "-q", "-b", "main"]);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "sample"]);
+
+    let outside = tempfile::tempdir().unwrap();
+    let bin_dir = common::bin().parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(act)
+        .args([
+            "push",
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--action-offline-mode",
+        ])
+        .current_dir(repo.path())
+        .env("PATH", path)
+        .env("HOME", outside.path().join("home"))
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "a critical finding must fail the job:\n{log}"
+    );
+    assert!(
+        log.contains("OUT sarif=_slipway/security/slipway.sarif findings=1 highest=critical"),
+        "{log}"
+    );
+    assert!(
+        log.contains("OUT runs=\"name\":\"slipway-secrets\" \"name\":\"slipway-workflows\""),
+        "{log}"
+    );
+    assert!(log.contains("stripe-live-key"), "{log}");
+    // The annotation and the step summary.
+    assert!(log.contains("::error title=critical secret%3A stripe-live-key,file=config/payments.py,line=1,col=15::"), "{log}");
+    assert!(log.contains("Summary - ### Security scan"), "{log}");
+    assert!(
+        log.contains(
+            "❌ 1 findings (1 critical, 0 high, 0 medium, 0 low): failed (fail-on: critical)"
+        ),
+        "{log}"
+    );
+    assert!(
+        !log.contains(&STRIPE[4..]),
+        "the secret leaked into the log:\n{log}"
+    );
+    // act runs in a copy of the workspace: the workflow itself looked into the SARIF file.
+    assert!(
+        log.contains("OUT rules=\"ruleId\":\"stripe-live-key\""),
+        "{log}"
+    );
+    assert!(log.contains("OUT raw-in-sarif=0"), "{log}");
+}
+
+#[test]
+fn the_listing_and_the_step_summary_are_grouped_by_kind_and_severity() {
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "deploy.sh",
+        &format!("export GH_TOKEN={}\n", github_token()),
+    );
+    write(
+        repo.path(),
+        "docs/auth.md",
+        "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n",
+    );
+    write(
+        repo.path(),
+        ".github/workflows/ci.yml",
+        "on: pull_request\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n      - run: echo \"${{ github.head_ref }}\"\n",
+    );
+    let t = slipway()
+        .args(["security-scan", "--osv-db"])
+        .arg_path(repo.path())
+        .arg_path(repo.path())
+        .filter_temp(repo.path())
+        .in_actions()
+        .run();
+    t.code(1);
+    insta::assert_snapshot!("listing", t.stdout);
+    insta::assert_snapshot!("summary", t.summary);
+    insta::assert_snapshot!("outputs", t.outputs);
+}
+
+#[test]
+fn one_run_reports_secrets_dependencies_and_workflows_together() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = root.join("tests/fixtures");
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixtures.join("lockfiles/cargo-v3/Cargo.lock"),
+        repo.path().join("Cargo.lock"),
+    )
+    .unwrap();
+    write(
+        repo.path(),
+        "src/billing.rs",
+        &format!("const KEY: &str = \"{STRIPE}\";\n"),
+    );
+    std::fs::create_dir_all(repo.path().join(".github/workflows")).unwrap();
+    std::fs::copy(
+        fixtures.join("security/workflows/issue-triage.yml"),
+        repo.path().join(".github/workflows/triage.yml"),
+    )
+    .unwrap();
+    let sarif = repo.path().join("out.sarif");
+    let t = slipway()
+        .args(["security-scan", "--json", "--osv-db"])
+        .arg_path(fixtures.join("osv"))
+        .args(["--sarif"])
+        .arg_path(&sarif)
+        .arg_path(repo.path())
+        .in_actions()
+        .run();
+    t.code(1);
+    let v = json(&t.stdout);
+    let findings = v["findings"].as_array().unwrap();
+    for kind in ["secret", "dependency", "workflow"] {
+        assert!(
+            findings.iter().any(|f| f["kind"] == kind),
+            "no {kind} finding:\n{t}"
+        );
+    }
+    let dep = findings
+        .iter()
+        .find(|f| f["kind"] == "dependency" && f["package"] == "rsa")
+        .unwrap_or_else(|| panic!("{t}"));
+    assert_eq!(dep["id"], "RUSTSEC-2023-0071");
+    assert_eq!(dep["rule"], "RUSTSEC-2023-0071");
+    assert_eq!(dep["version"], "0.9.6");
+    assert_eq!(dep["ecosystem"], "crates.io");
+    assert_eq!(dep["file"], "Cargo.lock");
+    assert!(
+        dep["aliases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "CVE-2023-49092"),
+        "{dep}"
+    );
+    assert!(dep.get("fixed").is_some(), "{dep}");
+    let states: Vec<&str> = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, vec!["checked", "checked", "checked"]);
+
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    for run in log["runs"].as_array().unwrap() {
+        assert!(
+            !run["results"].as_array().unwrap().is_empty(),
+            "empty run {}",
+            run["tool"]["driver"]["name"]
+        );
+    }
+    assert!(t.summary.contains("dependencies · medium"), "{}", t.summary);
+    assert_no_leak("combined json", &t.stdout);
+    if let Some(python) = validators_python() {
+        let out = Command::new(python)
+            .args(["-c", VALIDATE])
+            .arg(fixtures.join("security/sarif-schema-2.1.0.json"))
+            .arg(&sarif)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}

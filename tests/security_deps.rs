@@ -1,0 +1,1344 @@
+//! The dependency audit of `slipway security-scan`: every lockfile format against real OSV
+//! advisories in `tests/fixtures/osv/`, the OSV API through a local HTTP server, and bad input.
+
+mod common;
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use common::github_mock::{MockGitHub, Reply};
+use proptest::prelude::*;
+use slipway::error::Hint;
+use slipway::security::Level;
+use slipway::security::deps::lockfiles::Format;
+use slipway::security::deps::{self, Db, Ecosystem, Error, Options, Report, osv};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn osv_dir() -> PathBuf {
+    fixtures().join("osv")
+}
+
+fn scan_dir(root: &Path, db: PathBuf) -> Report {
+    deps::scan(&Options {
+        root: root.to_path_buf(),
+        db: Db::Dir(db),
+    })
+    .expect("the scan runs")
+}
+
+/// One line per finding and skipped entry, for snapshots.
+fn render(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "lockfiles: {:?}", r.lockfiles);
+    let _ = writeln!(s, "packages: {}", r.packages);
+    for f in &r.findings {
+        let a = f
+            .advisory
+            .as_ref()
+            .expect("dependency findings carry their advisory");
+        let _ = writeln!(
+            s,
+            "{}:{} {:?} {} {} {}@{} fixed={} aliases={} cvss={}",
+            f.file,
+            f.line,
+            f.level,
+            f.rule,
+            a.ecosystem,
+            a.package,
+            a.version,
+            a.fixed.as_deref().unwrap_or("-"),
+            a.aliases.join(","),
+            a.cvss.as_deref().unwrap_or("-"),
+        );
+    }
+    for k in &r.skipped {
+        let _ = writeln!(
+            s,
+            "skipped {}:{} {}",
+            k.file,
+            k.line.map_or("-".into(), |l| l.to_string()),
+            k.reason
+        );
+    }
+    s
+}
+
+#[test]
+fn every_lockfile_format_reports_its_vulnerable_packages() {
+    insta::glob!("fixtures/lockfiles/*", |dir| {
+        let report = scan_dir(dir, osv_dir());
+        insta::assert_snapshot!(render(&report));
+    });
+}
+
+#[test]
+fn findings_carry_message_level_and_a_stable_fingerprint() {
+    let dir = fixtures().join("lockfiles/cargo-v3");
+    let r = scan_dir(&dir, osv_dir());
+    let rsa = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "RUSTSEC-2023-0071")
+        .expect("rsa is reported");
+    assert_eq!(rsa.level, Level::Medium); // CVSS 5.9
+    assert_eq!(rsa.file, "Cargo.lock");
+    assert_eq!(rsa.line, 33);
+    assert!(rsa.message.contains("`rsa` 0.9.6 (crates.io) is affected by RUSTSEC-2023-0071 (CVE-2023-49092, GHSA-c38w-74pg-36hr)"), "{}", rsa.message);
+    assert!(
+        rsa.message.ends_with("no fixed version is published yet"),
+        "{}",
+        rsa.message
+    );
+    let h2 = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "RUSTSEC-2024-0332")
+        .expect("h2 is reported");
+    assert!(
+        h2.message.ends_with("upgrade to 0.3.26 or later"),
+        "{}",
+        h2.message
+    );
+    // No CVSS in the record and no severity word: an unrated advisory is medium.
+    assert_eq!(h2.level, Level::Medium);
+
+    // The same package moved to another line keeps its fingerprint.
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(dir.join("Cargo.lock")).unwrap();
+    std::fs::write(tmp.path().join("Cargo.lock"), format!("\n\n\n{text}")).unwrap();
+    let moved = scan_dir(tmp.path(), osv_dir());
+    let rsa2 = moved
+        .findings
+        .iter()
+        .find(|f| f.rule == "RUSTSEC-2023-0071")
+        .unwrap();
+    assert_eq!(rsa2.line, rsa.line + 3);
+    assert_eq!(rsa2.fingerprint, rsa.fingerprint);
+    let fps: HashSet<_> = r.findings.iter().map(|f| &f.fingerprint).collect();
+    assert_eq!(
+        fps.len(),
+        r.findings.len(),
+        "one fingerprint per package and advisory"
+    );
+}
+
+/// (ecosystem, package, version, advisory, expected: None = not affected, Some(fixed)).
+const BOUNDARIES: &[(Ecosystem, &str, &str, &str, Option<&str>)] = &[
+    // crates.io, SEMVER ranges
+    (
+        Ecosystem::CratesIo,
+        "rsa",
+        "0.1.0",
+        "RUSTSEC-2023-0071",
+        Some(""),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "rsa",
+        "0.10.0-pre.1",
+        "RUSTSEC-2023-0071",
+        Some(""),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "rustls",
+        "0.21.10",
+        "RUSTSEC-2024-0336",
+        Some("0.21.11"),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "rustls",
+        "0.21.11",
+        "RUSTSEC-2024-0336",
+        None,
+    ),
+    (
+        Ecosystem::CratesIo,
+        "rustls",
+        "0.22.0",
+        "RUSTSEC-2024-0336",
+        Some("0.22.4"),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "rustls",
+        "0.22.4",
+        "RUSTSEC-2024-0336",
+        None,
+    ),
+    (
+        Ecosystem::CratesIo,
+        "rustls",
+        "0.23.4",
+        "RUSTSEC-2024-0336",
+        Some("0.23.5"),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "rustls",
+        "0.23.5",
+        "RUSTSEC-2024-0336",
+        None,
+    ),
+    (
+        Ecosystem::CratesIo,
+        "tokio",
+        "0.1.13",
+        "RUSTSEC-2021-0124",
+        None,
+    ),
+    (
+        Ecosystem::CratesIo,
+        "tokio",
+        "0.1.14",
+        "RUSTSEC-2021-0124",
+        Some("1.8.4"),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "tokio",
+        "1.8.4",
+        "RUSTSEC-2021-0124",
+        None,
+    ),
+    (
+        Ecosystem::CratesIo,
+        "tokio",
+        "1.9.0",
+        "RUSTSEC-2021-0124",
+        Some("1.13.1"),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "tokio",
+        "1.13.1",
+        "RUSTSEC-2021-0124",
+        None,
+    ),
+    (
+        Ecosystem::CratesIo,
+        "time",
+        "0.1.43",
+        "RUSTSEC-2020-0071",
+        Some("0.2.0"),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "time",
+        "0.2.6",
+        "RUSTSEC-2020-0071",
+        None,
+    ),
+    (
+        Ecosystem::CratesIo,
+        "time",
+        "0.2.7",
+        "RUSTSEC-2020-0071",
+        Some("0.2.23"),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "time",
+        "0.2.23",
+        "RUSTSEC-2020-0071",
+        None,
+    ),
+    (
+        Ecosystem::CratesIo,
+        "tungstenite",
+        "0.20.0",
+        "RUSTSEC-2023-0065",
+        Some("0.20.1"),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "tungstenite",
+        "0.20.1",
+        "RUSTSEC-2023-0065",
+        None,
+    ),
+    // npm
+    (
+        Ecosystem::Npm,
+        "semver",
+        "5.7.1",
+        "GHSA-c2qf-rxjj-qqgw",
+        Some("5.7.2"),
+    ),
+    (
+        Ecosystem::Npm,
+        "semver",
+        "5.7.2",
+        "GHSA-c2qf-rxjj-qqgw",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "semver",
+        "6.0.0",
+        "GHSA-c2qf-rxjj-qqgw",
+        Some("6.3.1"),
+    ),
+    (
+        Ecosystem::Npm,
+        "semver",
+        "6.3.1",
+        "GHSA-c2qf-rxjj-qqgw",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "semver",
+        "7.5.1",
+        "GHSA-c2qf-rxjj-qqgw",
+        Some("7.5.2"),
+    ),
+    (
+        Ecosystem::Npm,
+        "semver",
+        "7.5.2",
+        "GHSA-c2qf-rxjj-qqgw",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "semver",
+        "7.5.2-rc.1",
+        "GHSA-c2qf-rxjj-qqgw",
+        Some("7.5.2"),
+    ),
+    (
+        Ecosystem::Npm,
+        "lodash",
+        "3.6.0",
+        "GHSA-p6mc-m468-83gw",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "lodash",
+        "3.7.0",
+        "GHSA-p6mc-m468-83gw",
+        Some("4.17.19"),
+    ),
+    (
+        Ecosystem::Npm,
+        "lodash",
+        "4.17.19",
+        "GHSA-p6mc-m468-83gw",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "lodash.template",
+        "4.5.0",
+        "GHSA-35jh-r3h4-6jhm",
+        Some(""),
+    ),
+    (
+        Ecosystem::Npm,
+        "lodash.template",
+        "4.5.1",
+        "GHSA-35jh-r3h4-6jhm",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "@babel/traverse",
+        "7.23.1",
+        "GHSA-67hx-6x53-jw92",
+        Some("7.23.2"),
+    ),
+    (
+        Ecosystem::Npm,
+        "@babel/traverse",
+        "7.23.2",
+        "GHSA-67hx-6x53-jw92",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "@babel/traverse",
+        "8.0.0-alpha.3",
+        "GHSA-67hx-6x53-jw92",
+        Some("8.0.0-alpha.4"),
+    ),
+    (
+        Ecosystem::Npm,
+        "@babel/traverse",
+        "8.0.0-alpha.4",
+        "GHSA-67hx-6x53-jw92",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "cross-spawn",
+        "6.0.5",
+        "GHSA-3xgq-45jj-v275",
+        Some("6.0.6"),
+    ),
+    (
+        Ecosystem::Npm,
+        "cross-spawn",
+        "6.0.6",
+        "GHSA-3xgq-45jj-v275",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "cross-spawn",
+        "7.0.4",
+        "GHSA-3xgq-45jj-v275",
+        Some("7.0.5"),
+    ),
+    (
+        Ecosystem::Npm,
+        "braces",
+        "3.0.3",
+        "GHSA-grv7-fg5c-xmjg",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "micromatch",
+        "4.0.7",
+        "GHSA-952p-6rrq-rcjv",
+        Some("4.0.8"),
+    ),
+    // PyPI, PEP 440 and PEP 503 names
+    (
+        Ecosystem::PyPI,
+        "requests",
+        "2.2.1",
+        "GHSA-j8r2-6x86-q33q",
+        None,
+    ),
+    (
+        Ecosystem::PyPI,
+        "requests",
+        "2.3.0",
+        "GHSA-j8r2-6x86-q33q",
+        Some("2.31.0"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "Requests",
+        "2.31.0rc1",
+        "GHSA-j8r2-6x86-q33q",
+        Some("2.31.0"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "requests",
+        "2.31.0",
+        "GHSA-j8r2-6x86-q33q",
+        None,
+    ),
+    (
+        Ecosystem::PyPI,
+        "requests",
+        "2.30.0",
+        "PYSEC-2023-74",
+        Some("2.31.0"),
+    ),
+    (Ecosystem::PyPI, "requests", "2.31.0", "PYSEC-2023-74", None),
+    (
+        Ecosystem::PyPI,
+        "urllib3",
+        "1.26.16",
+        "GHSA-v845-jxx5-vc9f",
+        Some("1.26.17"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "urllib3",
+        "1.26.17",
+        "GHSA-v845-jxx5-vc9f",
+        None,
+    ),
+    (
+        Ecosystem::PyPI,
+        "urllib3",
+        "2.0.5",
+        "GHSA-v845-jxx5-vc9f",
+        Some("2.0.6"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "urllib3",
+        "2.0.6",
+        "GHSA-v845-jxx5-vc9f",
+        None,
+    ),
+    (
+        Ecosystem::PyPI,
+        "Jinja2",
+        "3.1.2",
+        "GHSA-h5c8-rqwp-cp95",
+        Some("3.1.3"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "jinja2",
+        "3.1.3",
+        "GHSA-h5c8-rqwp-cp95",
+        None,
+    ),
+    (
+        Ecosystem::PyPI,
+        "jinja2",
+        "3.1.3",
+        "GHSA-h75v-3vvj-5mfj",
+        Some("3.1.4"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "Django",
+        "3.2",
+        "GHSA-2m57-hf25-phgg",
+        Some("3.2.25"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "django",
+        "3.2a1",
+        "GHSA-2m57-hf25-phgg",
+        Some("3.2.25"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "django",
+        "3.2.dev0",
+        "GHSA-2m57-hf25-phgg",
+        None,
+    ),
+    (
+        Ecosystem::PyPI,
+        "django",
+        "3.2.25",
+        "GHSA-2m57-hf25-phgg",
+        None,
+    ),
+    (
+        Ecosystem::PyPI,
+        "django",
+        "4.2.10",
+        "GHSA-2m57-hf25-phgg",
+        Some("4.2.11"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "django",
+        "4.2.11",
+        "GHSA-2m57-hf25-phgg",
+        None,
+    ),
+    (
+        Ecosystem::PyPI,
+        "django",
+        "5.0.2+ubuntu1",
+        "GHSA-2m57-hf25-phgg",
+        Some("5.0.3"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "django",
+        "1!1.0",
+        "GHSA-2m57-hf25-phgg",
+        None,
+    ),
+    // Go, with pseudo-versions and +incompatible
+    (
+        Ecosystem::Go,
+        "golang.org/x/net",
+        "v0.6.0",
+        "GO-2023-1571",
+        Some("0.7.0"),
+    ),
+    (
+        Ecosystem::Go,
+        "golang.org/x/net",
+        "v0.0.0-20220722155237-a158d28d115b",
+        "GO-2023-1571",
+        Some("0.7.0"),
+    ),
+    (
+        Ecosystem::Go,
+        "golang.org/x/net",
+        "v0.7.0",
+        "GO-2023-1571",
+        None,
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/gin-gonic/gin",
+        "v1.3.0",
+        "GO-2023-1737",
+        None,
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/gin-gonic/gin",
+        "v1.3.1-0.20190301021747-ccb9e902956d",
+        "GO-2023-1737",
+        Some("1.9.1"),
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/gin-gonic/gin",
+        "v1.3.1-0.20190201000000-000000000000",
+        "GO-2023-1737",
+        None,
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/gin-gonic/gin",
+        "v1.9.0",
+        "GO-2023-1737",
+        Some("1.9.1"),
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/gin-gonic/gin",
+        "v1.9.1",
+        "GO-2023-1737",
+        None,
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/dgrijalva/jwt-go",
+        "v3.2.0+incompatible",
+        "GO-2020-0017",
+        Some(""),
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/dgrijalva/jwt-go",
+        "v0.0.0-20150101000000-000000000000",
+        "GO-2020-0017",
+        None,
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/dgrijalva/jwt-go/v4",
+        "v4.0.0-preview1",
+        "GO-2020-0017",
+        None,
+    ),
+    (
+        Ecosystem::Go,
+        "golang.org/x/text",
+        "v0.3.6",
+        "GO-2021-0113",
+        Some("0.3.7"),
+    ),
+    (
+        Ecosystem::Go,
+        "golang.org/x/text",
+        "v0.3.7",
+        "GO-2021-0113",
+        None,
+    ),
+    // Maven, ComparableVersion
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.0-beta8",
+        "GHSA-jfh8-c2jp-5v3q",
+        None,
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.0-beta9",
+        "GHSA-jfh8-c2jp-5v3q",
+        Some("2.3.1"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.0",
+        "GHSA-jfh8-c2jp-5v3q",
+        Some("2.3.1"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.3.1",
+        "GHSA-jfh8-c2jp-5v3q",
+        None,
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.12.1",
+        "GHSA-jfh8-c2jp-5v3q",
+        Some("2.12.2"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.12.2",
+        "GHSA-jfh8-c2jp-5v3q",
+        None,
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.14.1",
+        "GHSA-jfh8-c2jp-5v3q",
+        Some("2.15.0"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.15.0-rc1",
+        "GHSA-jfh8-c2jp-5v3q",
+        Some("2.15.0"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.15.0",
+        "GHSA-jfh8-c2jp-5v3q",
+        None,
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.15.0",
+        "GHSA-7rjr-3q55-vv33",
+        Some("2.16.0"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.springframework:spring-beans",
+        "5.2.19.RELEASE",
+        "GHSA-36p3-wjmg-h94x",
+        Some("5.2.20.RELEASE"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.springframework:spring-beans",
+        "5.2.20.RELEASE",
+        "GHSA-36p3-wjmg-h94x",
+        None,
+    ),
+    (
+        Ecosystem::Maven,
+        "org.springframework:spring-beans",
+        "5.3.17",
+        "GHSA-36p3-wjmg-h94x",
+        Some("5.3.18"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.springframework:spring-beans",
+        "5.3.18",
+        "GHSA-36p3-wjmg-h94x",
+        None,
+    ),
+    // RubyGems, 4-part versions and prerelease letters
+    (
+        Ecosystem::RubyGems,
+        "nokogiri",
+        "1.13.3",
+        "GHSA-crjr-9rc5-ghw8",
+        Some("1.13.4"),
+    ),
+    (
+        Ecosystem::RubyGems,
+        "nokogiri",
+        "1.13.4.rc1",
+        "GHSA-crjr-9rc5-ghw8",
+        Some("1.13.4"),
+    ),
+    (
+        Ecosystem::RubyGems,
+        "nokogiri",
+        "1.13.4",
+        "GHSA-crjr-9rc5-ghw8",
+        None,
+    ),
+    (
+        Ecosystem::RubyGems,
+        "actionpack",
+        "6.1.7",
+        "GHSA-8xww-x3g3-6jcv",
+        Some("6.1.7.1"),
+    ),
+    (
+        Ecosystem::RubyGems,
+        "actionpack",
+        "6.1.7.1",
+        "GHSA-8xww-x3g3-6jcv",
+        None,
+    ),
+    (
+        Ecosystem::RubyGems,
+        "actionpack",
+        "7.0.4",
+        "GHSA-8xww-x3g3-6jcv",
+        Some("7.0.4.1"),
+    ),
+    (
+        Ecosystem::RubyGems,
+        "actionpack",
+        "7.0.4.1",
+        "GHSA-8xww-x3g3-6jcv",
+        None,
+    ),
+    (
+        Ecosystem::RubyGems,
+        "rack",
+        "2.2.8",
+        "GHSA-54rr-7fvw-6x8f",
+        Some("2.2.8.1"),
+    ),
+    (
+        Ecosystem::RubyGems,
+        "rack",
+        "2.2.8.1",
+        "GHSA-54rr-7fvw-6x8f",
+        None,
+    ),
+    (
+        Ecosystem::RubyGems,
+        "rack",
+        "3.0.0.beta1",
+        "GHSA-54rr-7fvw-6x8f",
+        None,
+    ),
+    // Packagist, composer normalisation
+    (
+        Ecosystem::Packagist,
+        "guzzlehttp/guzzle",
+        "6.5.6",
+        "GHSA-q559-8m2m-g699",
+        Some("6.5.7"),
+    ),
+    (
+        Ecosystem::Packagist,
+        "guzzlehttp/guzzle",
+        "v6.5.7",
+        "GHSA-q559-8m2m-g699",
+        None,
+    ),
+    (
+        Ecosystem::Packagist,
+        "GuzzleHttp/Guzzle",
+        "7.4.3",
+        "GHSA-q559-8m2m-g699",
+        Some("7.4.4"),
+    ),
+    (
+        Ecosystem::Packagist,
+        "guzzlehttp/guzzle",
+        "7.4.4",
+        "GHSA-q559-8m2m-g699",
+        None,
+    ),
+    (
+        Ecosystem::Packagist,
+        "guzzlehttp/guzzle",
+        "7.0.0-beta.1",
+        "GHSA-q559-8m2m-g699",
+        None,
+    ),
+    (
+        Ecosystem::Packagist,
+        "laravel/framework",
+        "v10.48.22",
+        "GHSA-gv7v-rgg6-548h",
+        Some("10.48.23"),
+    ),
+    (
+        Ecosystem::Packagist,
+        "laravel/framework",
+        "v10.48.23",
+        "GHSA-gv7v-rgg6-548h",
+        None,
+    ),
+    (
+        Ecosystem::Packagist,
+        "laravel/framework",
+        "dev-master",
+        "GHSA-gv7v-rgg6-548h",
+        None,
+    ),
+    // NuGet, 4-part and case-insensitive names
+    (
+        Ecosystem::NuGet,
+        "System.Text.Encodings.Web",
+        "4.0.0",
+        "GHSA-ghhp-997w-qr28",
+        Some("4.5.1"),
+    ),
+    (
+        Ecosystem::NuGet,
+        "system.text.encodings.web",
+        "4.5.0.1",
+        "GHSA-ghhp-997w-qr28",
+        Some("4.5.1"),
+    ),
+    (
+        Ecosystem::NuGet,
+        "System.Text.Encodings.Web",
+        "4.5.1",
+        "GHSA-ghhp-997w-qr28",
+        None,
+    ),
+    (
+        Ecosystem::NuGet,
+        "System.Text.Encodings.Web",
+        "4.7.1",
+        "GHSA-ghhp-997w-qr28",
+        Some("4.7.2"),
+    ),
+    (
+        Ecosystem::NuGet,
+        "System.Text.Encodings.Web",
+        "5.0.0",
+        "GHSA-ghhp-997w-qr28",
+        Some("5.0.1"),
+    ),
+    (
+        Ecosystem::NuGet,
+        "System.Text.Encodings.Web",
+        "5.0.1",
+        "GHSA-ghhp-997w-qr28",
+        None,
+    ),
+    (
+        Ecosystem::NuGet,
+        "Newtonsoft.Json",
+        "13.0.1-beta1",
+        "GHSA-5crp-9r3c-p9vr",
+        Some("13.0.1"),
+    ),
+    (
+        Ecosystem::NuGet,
+        "Newtonsoft.Json",
+        "13.0.1",
+        "GHSA-5crp-9r3c-p9vr",
+        None,
+    ),
+];
+
+#[test]
+fn ranges_match_on_both_sides_of_every_boundary() {
+    let wanted: HashSet<_> = BOUNDARIES
+        .iter()
+        .map(|(e, n, ..)| (*e, osv::normalize_name(*e, n)))
+        .collect();
+    let loaded = osv::load_dir(&osv_dir(), &wanted).unwrap();
+    assert!(loaded.skipped.is_empty(), "{:?}", loaded.skipped);
+    let mut failures = Vec::new();
+    for (eco, name, version, id, expected) in BOUNDARIES {
+        let v = loaded
+            .vulns
+            .iter()
+            .find(|v| v.id == *id)
+            .unwrap_or_else(|| panic!("{id} is a fixture"));
+        let got = v
+            .affects(*eco, name, version)
+            .map(|h| h.fixed.unwrap_or_default());
+        if got.as_deref() != *expected {
+            failures.push(format!(
+                "{id} {name}@{version}: expected {expected:?}, got {got:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn levels_come_from_cvss_then_the_severity_word() {
+    let wanted: HashSet<_> = [
+        (
+            Ecosystem::Maven,
+            "org.apache.logging.log4j:log4j-core".to_owned(),
+        ),
+        (Ecosystem::Npm, "semver".to_owned()),
+        (Ecosystem::Go, "golang.org/x/net".to_owned()),
+        (Ecosystem::PyPI, "requests".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let loaded = osv::load_dir(&osv_dir(), &wanted).unwrap();
+    let level = |id: &str, eco, name| {
+        loaded
+            .vulns
+            .iter()
+            .find(|v| v.id == id)
+            .unwrap()
+            .level(eco, name)
+    };
+    assert_eq!(
+        level(
+            "GHSA-jfh8-c2jp-5v3q",
+            Ecosystem::Maven,
+            "org.apache.logging.log4j:log4j-core"
+        ),
+        Level::Critical
+    );
+    assert_eq!(
+        level("GHSA-c2qf-rxjj-qqgw", Ecosystem::Npm, "semver"),
+        Level::Medium
+    );
+    // Go's database rates nothing: medium.
+    assert_eq!(
+        level("GO-2023-1571", Ecosystem::Go, "golang.org/x/net"),
+        Level::Medium
+    );
+    // PYSEC gives no vector: medium; its GHSA twin has CVSS 6.1.
+    assert_eq!(
+        level("PYSEC-2023-74", Ecosystem::PyPI, "requests"),
+        Level::Medium
+    );
+    assert_eq!(
+        level("GHSA-j8r2-6x86-q33q", Ecosystem::PyPI, "requests"),
+        Level::Medium
+    );
+}
+
+/// Copies the fixture database into `dst` as one flat directory (as `all.zip` unpacks).
+fn flatten(dst: &Path) {
+    for eco in std::fs::read_dir(osv_dir()).unwrap() {
+        for f in std::fs::read_dir(eco.unwrap().path()).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), dst.join(f.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_flat_database_gives_the_same_findings_as_the_export_layout() {
+    let db = tempfile::tempdir().unwrap();
+    flatten(db.path());
+    for case in ["cargo-v3", "npm-v3", "gradle", "go"] {
+        let root = fixtures().join("lockfiles").join(case);
+        assert_eq!(
+            render(&scan_dir(&root, db.path().into())),
+            render(&scan_dir(&root, osv_dir())),
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn withdrawn_advisories_are_ignored() {
+    let db = tempfile::tempdir().unwrap();
+    flatten(db.path());
+    let path = db.path().join("RUSTSEC-2023-0071.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    v["withdrawn"] = "2024-01-10T00:00:00Z".into();
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let r = scan_dir(&fixtures().join("lockfiles/cargo-v3"), db.path().into());
+    assert!(r.findings.iter().all(|f| f.rule != "RUSTSEC-2023-0071"));
+    assert!(r.findings.iter().any(|f| f.rule == "RUSTSEC-2024-0332"));
+}
+
+#[test]
+fn a_malformed_advisory_is_skipped_with_its_line_and_the_rest_is_used() {
+    let db = tempfile::tempdir().unwrap();
+    flatten(db.path());
+    std::fs::write(
+        db.path().join("RUSTSEC-2099-0001.json"),
+        "{\n  \"id\": \"RUSTSEC-2099-0001\",\n  \"affected\": [ { \"package\": 7 } ]\n}\n",
+    )
+    .unwrap();
+    let r = scan_dir(&fixtures().join("lockfiles/cargo-v3"), db.path().into());
+    let s = r
+        .skipped
+        .iter()
+        .find(|s| s.file.ends_with("RUSTSEC-2099-0001.json"))
+        .expect("skipped");
+    assert_eq!(s.line, Some(3));
+    assert!(
+        s.reason.starts_with("not a valid OSV advisory"),
+        "{}",
+        s.reason
+    );
+    assert!(r.findings.iter().any(|f| f.rule == "RUSTSEC-2023-0071"));
+}
+
+#[test]
+fn malformed_lockfiles_are_skipped_with_file_and_line_and_the_scan_goes_on() {
+    let root = tempfile::tempdir().unwrap();
+    let w = |rel: &str, text: &[u8]| {
+        let p = root.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "svc/Cargo.lock",
+        b"version = 3\n\n[[package]]\nname = \"rsa\"\nversion = 0.9.6\n",
+    );
+    w("web/package-lock.json", b"{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/x\": { \"version\": \"1.0.0\" },,\n  }\n}\n");
+    w(
+        "web/yarn.lock",
+        b"# yarn lockfile v1\n\nlodash@^4:\n  version \"4.17.15\"\nthis is not yarn\n",
+    );
+    w("py/uv.lock", b"[[package]\nname = \"x\"\n");
+    w(
+        "gems/Gemfile.lock",
+        b"GEM\n  remote: https://rubygems.org/\n  specs:\n    rack 2.2.8\n",
+    );
+    w(
+        "go/go.mod",
+        b"module x\n\nrequire (\n\tgolang.org/x/net\n)\n",
+    );
+    w("bin/pnpm-lock.yaml", b"\xff\xfe\x00binary");
+    w(
+        "ok/Cargo.lock",
+        &std::fs::read(fixtures().join("lockfiles/cargo-v3/Cargo.lock")).unwrap(),
+    );
+    let r = scan_dir(root.path(), osv_dir());
+    insta::assert_snapshot!(render(&r));
+    assert!(r.findings.iter().any(|f| f.file == "ok/Cargo.lock"));
+}
+
+#[test]
+fn the_walk_honours_gitignore_and_skips_dependency_directories() {
+    let root = tempfile::tempdir().unwrap();
+    let lock = std::fs::read(fixtures().join("lockfiles/npm-v2/package-lock.json")).unwrap();
+    for rel in [
+        "app",
+        "app/node_modules/dep",
+        "vendor/x",
+        "ignored",
+        "target/pkg",
+    ] {
+        std::fs::create_dir_all(root.path().join(rel)).unwrap();
+        std::fs::write(root.path().join(rel).join("package-lock.json"), &lock).unwrap();
+    }
+    std::fs::write(root.path().join(".gitignore"), "/ignored/\n").unwrap();
+    let r = scan_dir(root.path(), osv_dir());
+    assert_eq!(r.lockfiles, ["app/package-lock.json"]);
+}
+
+#[test]
+fn go_sum_is_read_only_without_a_go_mod_beside_it() {
+    let r = scan_dir(&fixtures().join("lockfiles/go"), osv_dir());
+    assert_eq!(r.lockfiles, ["go.mod"]);
+    let r = scan_dir(&fixtures().join("lockfiles/go-sum-only"), osv_dir());
+    assert_eq!(r.lockfiles, ["go.sum"]);
+}
+
+#[test]
+fn a_missing_database_is_an_error_with_a_hint() {
+    let root = fixtures().join("lockfiles/cargo-v3");
+    let missing = fixtures().join("no-such-osv-dir");
+    let err = deps::scan(&Options {
+        root: root.clone(),
+        db: Db::Dir(missing.clone()),
+    })
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::DbMissing(ref p) if *p == missing),
+        "{err}"
+    );
+    assert!(err.to_string().contains("does not exist"));
+    assert!(err.hint().unwrap().contains("all.zip"));
+    let file = fixtures().join("lockfiles/cargo-v3/Cargo.lock");
+    let err = deps::scan(&Options {
+        root,
+        db: Db::Dir(file),
+    })
+    .unwrap_err();
+    assert!(matches!(err, Error::DbNotDir(_)), "{err}");
+}
+
+#[test]
+fn the_osv_api_is_queried_in_one_batch_then_once_per_advisory() {
+    let mock = MockGitHub::start();
+    // Cargo.lock in cargo-v3 holds bytes, h2, rsa, time, tokio, tungstenite (crates.io only).
+    let results = serde_json::json!({"results": [
+        {},
+        {"vulns": [{"id": "RUSTSEC-2024-0332", "modified": "2024-06-01T00:00:00Z"}]},
+        {"vulns": [{"id": "RUSTSEC-2023-0071", "modified": "2024-06-01T00:00:00Z"}]},
+        {"vulns": [{"id": "RUSTSEC-2020-0071", "modified": "2024-06-01T00:00:00Z"}]},
+        {},
+        {},
+    ]});
+    mock.on("POST", "/v1/querybatch")
+        .then(Reply::json(200, results.to_string()));
+    for id in [
+        "RUSTSEC-2024-0332",
+        "RUSTSEC-2023-0071",
+        "RUSTSEC-2020-0071",
+    ] {
+        let body = std::fs::read_to_string(osv_dir().join(format!("crates.io/{id}.json"))).unwrap();
+        mock.on("GET", &format!("/v1/vulns/{id}"))
+            .then(Reply::json(200, body));
+    }
+    let root = fixtures().join("lockfiles/cargo-v3");
+    let api = deps::scan(&Options {
+        root: root.clone(),
+        db: Db::Api {
+            url: mock.url().to_owned(),
+        },
+    })
+    .unwrap();
+    let local = scan_dir(&root, osv_dir());
+    assert_eq!(render(&api), render(&local));
+
+    let requests = mock.requests();
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.path == "/v1/querybatch")
+            .count(),
+        1
+    );
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.path.starts_with("/v1/vulns/"))
+            .count(),
+        3
+    );
+    let batch: serde_json::Value = serde_json::from_str(&requests[0].body).unwrap();
+    assert_eq!(
+        batch["queries"][2],
+        serde_json::json!({"package": {"name": "rsa", "ecosystem": "crates.io"}, "version": "0.9.6"})
+    );
+}
+
+#[test]
+fn an_api_failure_is_an_error_naming_the_request() {
+    let mock = MockGitHub::start();
+    mock.on("POST", "/v1/querybatch").then(Reply::json(
+        500,
+        "{\"code\": 13, \"message\": \"internal\"}",
+    ));
+    let err = deps::scan(&Options {
+        root: fixtures().join("lockfiles/cargo-v3"),
+        db: Db::Api {
+            url: mock.url().to_owned(),
+        },
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("POST /v1/querybatch"), "{err}");
+    assert!(err.hint().is_some());
+    let err = deps::scan(&Options {
+        root: fixtures().join("lockfiles/cargo-v3"),
+        db: Db::Api {
+            url: "ftp://example.com".into(),
+        },
+    })
+    .unwrap_err();
+    assert!(matches!(err, Error::ApiUrl(_)));
+}
+
+const FORMATS: &[Format] = &[
+    Format::Cargo,
+    Format::Npm,
+    Format::Yarn,
+    Format::Pnpm,
+    Format::Bun,
+    Format::Poetry,
+    Format::Uv,
+    Format::Pipfile,
+    Format::Requirements,
+    Format::GoMod,
+    Format::GoSum,
+    Format::Gemfile,
+    Format::Composer,
+    Format::NuGet,
+    Format::Gradle,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn no_lockfile_reader_panics_on_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        for f in FORMATS {
+            let _ = f.read(&bytes);
+        }
+    }
+
+    #[test]
+    fn no_lockfile_reader_panics_on_lockfile_shaped_text(
+        text in "[\\[\\]{}()\"':=@/,. \\n\\ta-z0-9_#-]{0,300}"
+    ) {
+        for f in FORMATS {
+            let _ = f.read(text.as_bytes());
+        }
+    }
+
+    #[test]
+    fn the_advisory_loader_does_not_panic_on_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let wanted: HashSet<_> = [(Ecosystem::Npm, "semver".to_owned())].into_iter().collect();
+        let mut out = osv::Loaded::default();
+        osv::load_file(Path::new("x.json"), &bytes, &wanted, &mut out);
+    }
+
+    #[test]
+    fn version_comparisons_never_panic(a in "[0-9a-zA-Z.+!_-]{0,24}", b in "[0-9a-zA-Z.+!_-]{0,24}") {
+        for eco in Ecosystem::ALL {
+            let _ = deps::version::compare(eco, &a, &b);
+        }
+    }
+}
+
+#[test]
+fn only_the_ecosystems_the_lockfiles_use_are_read_from_an_export() {
+    let db = tempfile::tempdir().unwrap();
+    for eco in ["crates.io", "npm", "Debian:12"] {
+        std::fs::create_dir_all(db.path().join(eco)).unwrap();
+    }
+    for f in std::fs::read_dir(osv_dir().join("crates.io")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), db.path().join("crates.io").join(f.file_name())).unwrap();
+    }
+    // Broken files where nothing should look: they would be reported as skipped if read.
+    std::fs::write(db.path().join("npm/GHSA-xxxx-xxxx-xxxx.json"), "{ broken").unwrap();
+    std::fs::write(db.path().join("Debian:12/DSA-5000-1.json"), "{ broken").unwrap();
+    let r = scan_dir(&fixtures().join("lockfiles/cargo-v3"), db.path().into());
+    assert!(r.skipped.is_empty(), "{:?}", r.skipped);
+    assert_eq!(r.findings.len(), 3);
+    // An npm lockfile does read npm/.
+    let r = scan_dir(&fixtures().join("lockfiles/npm-v2"), db.path().into());
+    assert_eq!(r.skipped.len(), 1, "{:?}", r.skipped);
+    assert_eq!(r.skipped[0].line, Some(1));
+}
+
+#[test]
+fn go_versions_are_sent_to_the_api_without_their_v() {
+    let mock = MockGitHub::start();
+    // go.mod in the go fixture: jwt-go, gin, x/net, then four more modules.
+    let mut results = vec![serde_json::json!({}); 7];
+    results[2] = serde_json::json!({"vulns": [{"id": "GO-2023-1571"}]});
+    mock.on("POST", "/v1/querybatch").then(Reply::json(
+        200,
+        serde_json::json!({ "results": results }).to_string(),
+    ));
+    let body = std::fs::read_to_string(osv_dir().join("Go/GO-2023-1571.json")).unwrap();
+    mock.on("GET", "/v1/vulns/GO-2023-1571")
+        .then(Reply::json(200, body));
+    let r = deps::scan(&Options {
+        root: fixtures().join("lockfiles/go"),
+        db: Db::Api {
+            url: mock.url().to_owned(),
+        },
+    })
+    .unwrap();
+    let batch: serde_json::Value = serde_json::from_str(&mock.requests()[0].body).unwrap();
+    assert_eq!(batch["queries"][2]["package"]["name"], "golang.org/x/net");
+    assert_eq!(batch["queries"][2]["version"], "0.6.0");
+    assert_eq!(r.findings.len(), 1);
+    let a = r.findings[0].advisory.as_ref().unwrap();
+    assert_eq!(
+        (a.version.as_str(), a.fixed.as_deref()),
+        ("v0.6.0", Some("0.7.0"))
+    );
+}
