@@ -4,6 +4,7 @@
 //! Prints one line per finding and a total to stdout, skipped entries to stderr; exits 1 when
 //! something is vulnerable (as `cargo audit` does), 2 when the scan could not run.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,9 +27,12 @@ fn main() -> ExitCode {
         db,
     }) {
         Ok(report) => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for f in &report.findings {
-                println!("{}:{} {:?} {}", f.file, f.line, f.level, f.message);
+                let _ = writeln!(out, "{}:{} {:?} {}", f.file, f.line, f.level, f.message);
             }
+            let _ = out.flush();
+            drop(out);
             for s in &report.skipped {
                 eprintln!("skipped {}:{} {}", s.file, s.line.unwrap_or(0), s.reason);
             }
