@@ -6,7 +6,6 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -308,143 +307,25 @@ fn the_setup_steps_read_only_outputs_the_binary_writes() {
 // ---------------------------------------------------------------------------------------------
 // End to end under act (host mode, offline).
 
-/// The act binary: `SLIPWAY_ACT`, else the validators' venv.
-fn act() -> Option<PathBuf> {
-    let path = std::env::var_os("SLIPWAY_ACT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp/validators/bin/act"));
-    path.is_file().then_some(path)
-}
-
-/// A git repository with the actions and scripts copied in, `files` and one workflow.
-fn sample_repo(files: &[(&str, &str)], workflow: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let copy = |from: &Path, to: &Path| {
-        let status = Command::new("cp")
-            .arg("-R")
-            .arg(from)
-            .arg(to)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    };
-    copy(&root().join("actions"), dir.path());
-    copy(&root().join("scripts"), dir.path());
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    let wf = dir.path().join(".github/workflows/sample.yml");
-    std::fs::create_dir_all(wf.parent().unwrap()).unwrap();
-    std::fs::write(wf, workflow).unwrap();
-    for args in [
-        &["init", "-q", "-b", "main"][..],
-        &["add", "-A"],
-        &[
-            "-c",
-            "user.email=ci@example.com",
-            "-c",
-            "user.name=ci",
-            "commit",
-            "-qm",
-            "sample",
-        ],
-    ] {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(dir.path())
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    dir
-}
-
-/// True when act is installed. Without it the end-to-end tests fail, unless
-/// `SLIPWAY_SKIP_ACT=1` says so explicitly (a machine without PyPI access).
-fn act_available() -> bool {
-    if act().is_some() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("SLIPWAY_SKIP_ACT").is_some(),
-        "act not found: run `scripts/validators.sh install` (scripts/test does), or set SLIPWAY_SKIP_ACT=1 to skip the end-to-end action tests"
-    );
-    eprintln!("skipped: act not found and SLIPWAY_SKIP_ACT is set");
-    false
-}
-
-/// Runs `act push` in host mode with the built binary's directory on PATH (install.sh then
-/// finds slipway of the right version and skips the download). Remote actions cannot be
-/// fetched offline: each pinned one is replaced by a stub that fails if it ever runs, so a
-/// passing job also proves those steps were skipped by their conditions.
-fn run_act(repo: &Path, extra: &[&str]) -> (Option<i32>, String) {
-    let act = act().expect("act");
-    let outside = tempfile::tempdir().unwrap();
-    let stub = outside.path().join("stub");
-    std::fs::create_dir_all(&stub).unwrap();
-    std::fs::write(
-        stub.join("action.yml"),
-        "name: stub\ndescription: stands in for a remote action\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo 'STUB RAN' >&2; exit 1\n",
+/// act with the pinned remote setup actions stubbed: they must be skipped by their conditions.
+fn run_act(act: &Path, repo: &Path, args: &[&str]) -> (Option<i32>, String) {
+    common::act::run(
+        act,
+        repo,
+        &common::act::Options {
+            args,
+            stub_remote_actions: true,
+            ..Default::default()
+        },
     )
-    .unwrap();
-    let pins = slipway::generate::pins::Pins::embedded();
-    let mut cmd = Command::new(act);
-    cmd.args([
-        "push",
-        "-P",
-        "ubuntu-latest=-self-hosted",
-        "--action-offline-mode",
-    ]);
-    for name in [
-        "actions/checkout",
-        "actions/setup-node",
-        "actions/setup-python",
-        "actions/setup-go",
-        "actions/setup-java",
-        "actions/cache",
-    ] {
-        let pinned = pins.uses(name).unwrap();
-        let uses = pinned.split(" #").next().unwrap();
-        let target = if name == "actions/checkout" {
-            String::new()
-        } else {
-            format!("={}", stub.display())
-        };
-        if !target.is_empty() {
-            cmd.arg("--local-repository").arg(format!("{uses}{target}"));
-        }
-    }
-    let bin_dir = common::bin().parent().unwrap().to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    cmd.args(extra)
-        .current_dir(repo)
-        .env("PATH", path)
-        .env("HOME", outside.path().join("home"))
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_STEP_SUMMARY");
-    let out = cmd.output().unwrap();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code(), log)
 }
-
-const CHECKOUT: &str = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1";
 
 #[test]
 fn act_setup_environment_on_a_repository_without_a_stack() {
-    if !act_available() {
+    let Some(act) = common::act::act() else {
         return;
-    }
+    };
+    let checkout = common::act::CHECKOUT;
     let workflow = format!(
         r#"on: push
 permissions: {{}}
@@ -452,7 +333,7 @@ jobs:
   setup:
     runs-on: ubuntu-latest
     steps:
-      - uses: {CHECKOUT}
+      - uses: {checkout}
         with:
           persist-credentials: false
       - id: setup
@@ -468,8 +349,8 @@ jobs:
           slipway --version
 "#
     );
-    let repo = sample_repo(&[("README.md", "# docs only\n")], &workflow);
-    let (code, log) = run_act(repo.path(), &[]);
+    let repo = common::act::repo(&[("README.md", "# docs only\n")], &workflow);
+    let (code, log) = run_act(&act, repo.path(), &[]);
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains("Job succeeded"), "{log}");
     assert!(!log.contains("STUB RAN"), "{log}");
@@ -486,9 +367,10 @@ jobs:
 
 #[test]
 fn act_setup_environment_exports_variables_and_fails_on_a_missing_secret() {
-    if !act_available() {
+    let Some(act) = common::act::act() else {
         return;
-    }
+    };
+    let checkout = common::act::CHECKOUT;
     let workflow = format!(
         r#"on: push
 permissions: {{}}
@@ -496,7 +378,7 @@ jobs:
   deploy-setup:
     runs-on: ubuntu-latest
     steps:
-      - uses: {CHECKOUT}
+      - uses: {checkout}
         with:
           persist-credentials: false
       - id: setup
@@ -513,9 +395,9 @@ jobs:
 "#
     );
     let config = "version: 1\nenvironments:\n  staging:\n    branch: main\n    secrets: [DEPLOY_KEY]\n    env:\n      LOG_LEVEL: debug\n";
-    let repo = sample_repo(&[("slipway.yml", config)], &workflow);
+    let repo = common::act::repo(&[("slipway.yml", config)], &workflow);
 
-    let (code, log) = run_act(repo.path(), &["-s", "DEPLOY_KEY=k3y-material-123"]);
+    let (code, log) = run_act(&act, repo.path(), &["-s", "DEPLOY_KEY=k3y-material-123"]);
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains("OUT level=debug stacks=[]"), "{log}");
     assert!(
@@ -523,7 +405,7 @@ jobs:
         "the secret leaked:\n{log}"
     );
 
-    let (code, log) = run_act(repo.path(), &[]);
+    let (code, log) = run_act(&act, repo.path(), &[]);
     assert_ne!(code, Some(0), "{log}");
     assert!(
         log.contains("the environment `staging` needs the secret `DEPLOY_KEY`, which is not set"),

@@ -1433,71 +1433,12 @@ fn parse_outputs(text: &str) -> std::collections::BTreeMap<String, String> {
 // ---------------------------------------------------------------------------------------------
 // The deploy action end to end under act (host mode, offline)
 
-/// The act binary: `SLIPWAY_ACT`, else the validators' venv; `None` (with a note) only when
-/// `SLIPWAY_SKIP_ACT` says so.
-fn act() -> Option<PathBuf> {
-    let path = std::env::var_os("SLIPWAY_ACT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp/validators/bin/act"));
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("SLIPWAY_SKIP_ACT").is_some(),
-        "act not found: run `scripts/validators.sh install` (scripts/test does), or set SLIPWAY_SKIP_ACT=1 to skip the end-to-end action tests"
-    );
-    eprintln!("skipped: act not found and SLIPWAY_SKIP_ACT is set");
-    None
-}
-
-const CHECKOUT: &str = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1";
-
-/// A git repository with the actions, the scripts, `slipway.yml` of `site` and `workflow`.
-fn action_repo(site: &Site, workflow: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for sub in ["actions", "scripts"] {
-        let ok = Command::new("cp")
-            .arg("-R")
-            .arg(root.join(sub))
-            .arg(dir.path())
-            .status()
-            .expect("cp");
-        assert!(ok.success());
-    }
-    std::fs::copy(site.path("slipway.yml"), dir.path().join("slipway.yml")).expect("config");
-    let wf = dir.path().join(".github/workflows/deploy.yml");
-    std::fs::create_dir_all(wf.parent().expect("dir")).expect("mkdir");
-    std::fs::write(&wf, workflow).expect("workflow");
-    for args in [
-        &["init", "-q", "-b", "main"][..],
-        &["add", "-A"],
-        &[
-            "-c",
-            "user.email=ci@example.com",
-            "-c",
-            "user.name=ci",
-            "commit",
-            "-qm",
-            "deploy",
-        ],
-    ] {
-        let ok = Command::new("git")
-            .args(args)
-            .current_dir(dir.path())
-            .status()
-            .expect("git");
-        assert!(ok.success());
-    }
-    dir
-}
-
 #[test]
 fn act_runs_the_deploy_action_blue_green_to_a_local_nginx_with_its_outputs_and_summary() {
     let Some(site) = Site::new(SiteOptions::default()) else {
         return;
     };
-    let Some(act) = act() else {
+    let Some(act) = common::act::act() else {
         return;
     };
     site.deploy_ok("1.0.0");
@@ -1509,7 +1450,7 @@ jobs:
   deploy:
     runs-on: ubuntu-latest
     steps:
-      - uses: {CHECKOUT}
+      - uses: {checkout}
         with:
           persist-credentials: false
       - id: deploy
@@ -1531,40 +1472,20 @@ jobs:
           URL: ${{{{ steps.deploy.outputs.url }}}}
         run: echo "OUT previous=$PREVIOUS deployed=$DEPLOYED status=$STATUS url=$URL"
 "#,
+        checkout = common::act::CHECKOUT,
         art = art.display()
     );
-    let repo = action_repo(&site, &workflow);
-    let home = tempfile::tempdir().expect("home");
-    let bin_dir = common::bin().parent().expect("bin dir").to_path_buf();
-    let out = Command::new(act)
-        .args([
-            "push",
-            "-P",
-            "ubuntu-latest=-self-hosted",
-            "--action-offline-mode",
-        ])
-        .args(["-s", "DEPLOY_KEY=k3y-material-for-the-host"])
-        .current_dir(repo.path())
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                bin_dir.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .env("HOME", home.path())
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .output()
-        .expect("act");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let config = std::fs::read_to_string(site.path("slipway.yml")).expect("config");
+    let repo = common::act::repo(&[("slipway.yml", &config)], &workflow);
+    let (code, log) = common::act::run(
+        &act,
+        repo.path(),
+        &common::act::Options {
+            args: &["-s", "DEPLOY_KEY=k3y-material-for-the-host"],
+            ..Default::default()
+        },
     );
-    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert_eq!(code, Some(0), "{log}");
     assert!(log.contains("Job succeeded"), "{log}");
     assert!(
         log.contains(&format!(

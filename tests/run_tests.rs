@@ -505,40 +505,10 @@ fn a_real_pytest_project_is_run_and_a_flaky_test_is_found_by_retries() {
 // ---------------------------------------------------------------------------------------------
 // The run-tests action end to end under act (host mode, offline), over real suites.
 
-const CHECKOUT: &str = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1";
-
-/// The act binary (`SLIPWAY_ACT`, else the validators' venv); `None` only when
-/// `SLIPWAY_SKIP_ACT` says to skip.
-fn act() -> Option<PathBuf> {
-    let path = std::env::var_os("SLIPWAY_ACT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp/validators/bin/act"));
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("SLIPWAY_SKIP_ACT").is_some(),
-        "act not found: run `scripts/validators.sh install` (scripts/test does), or set SLIPWAY_SKIP_ACT=1"
-    );
-    eprintln!("skipped: act not found and SLIPWAY_SKIP_ACT is set");
-    None
-}
-
 /// A git repository with the actions and scripts, `files`, and a workflow that runs the
 /// run-tests action with `with` and prints its outputs.
 fn action_repo(files: &[(&str, &str)], with: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for sub in ["actions", "scripts"] {
-        let ok = std::process::Command::new("cp")
-            .arg("-R")
-            .arg(root.join(sub))
-            .arg(dir.path())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-    }
+    let checkout = common::act::CHECKOUT;
     let workflow = format!(
         r#"on: push
 permissions: {{}}
@@ -546,7 +516,7 @@ jobs:
   test:
     runs-on: ubuntu-latest
     steps:
-      - uses: {CHECKOUT}
+      - uses: {checkout}
         with:
           persist-credentials: false
       - id: tests
@@ -570,89 +540,27 @@ jobs:
           ls _slipway/results/app | sed 's/^/RESULT FILE /'
 "#
     );
-    let mut all: Vec<(&str, String)> = files.iter().map(|(p, t)| (*p, (*t).to_owned())).collect();
-    all.push((".github/workflows/test.yml", workflow));
-    all.push((
-        ".gitignore",
-        "_slipway/\ntarget/\n__pycache__/\n".to_owned(),
-    ));
-    for (path, text) in &all {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    for args in [
-        &["init", "-q", "-b", "main"][..],
-        &["add", "-A"],
-        &[
-            "-c",
-            "user.email=ci@example.com",
-            "-c",
-            "user.name=ci",
-            "commit",
-            "-qm",
-            "sample",
-        ],
-    ] {
-        let ok = std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir.path())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-    }
-    dir
+    let mut all = files.to_vec();
+    all.push((".gitignore", "_slipway/\ntarget/\n__pycache__/\n"));
+    common::act::repo(&all, &workflow)
 }
 
-/// Runs `act push` in host mode with the built binary (and `extra_path`) first on PATH; the
-/// action's install step finds it there. Returns the exit code and the whole log.
+/// act with the built binary (and `extra_path`) first on PATH.
 fn run_act(act: &Path, repo: &Path, extra_path: Option<&Path>) -> (Option<i32>, String) {
-    let home = tempfile::tempdir().unwrap();
-    let bin = common::bin();
-    let mut path = format!("{}:", bin.parent().unwrap().display());
-    if let Some(p) = extra_path {
-        path.push_str(&format!("{}:", p.display()));
-    }
-    path.push_str(&std::env::var("PATH").unwrap_or_default());
-    let real_home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let mut cmd = std::process::Command::new(act);
-    cmd.args([
-        "push",
-        "-P",
-        "ubuntu-latest=-self-hosted",
-        "--action-offline-mode",
-    ])
-    .current_dir(repo)
-    .env("PATH", path)
-    .env("HOME", home.path())
-    // The toolchains stay where they are installed although HOME moved.
-    .env(
-        "RUSTUP_HOME",
-        std::env::var_os("RUSTUP_HOME").unwrap_or_else(|| real_home.join(".rustup").into()),
+    let path: Vec<&Path> = extra_path.into_iter().collect();
+    common::act::run(
+        act,
+        repo,
+        &common::act::Options {
+            path: &path,
+            ..Default::default()
+        },
     )
-    .env(
-        "CARGO_HOME",
-        std::env::var_os("CARGO_HOME").unwrap_or_else(|| real_home.join(".cargo").into()),
-    )
-    .env_remove("GITHUB_ACTIONS")
-    .env_remove("GITHUB_OUTPUT")
-    .env_remove("GITHUB_STEP_SUMMARY")
-    .env_remove("CARGO_TARGET_DIR");
-    let out = cmd.output().unwrap();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code(), log)
 }
 
 #[test]
 fn act_run_tests_runs_a_cargo_crate_with_its_doctests() {
-    let Some(act) = act() else {
+    let Some(act) = common::act::act() else {
         return;
     };
     let repo = action_repo(
@@ -683,7 +591,7 @@ fn act_run_tests_runs_a_cargo_crate_with_its_doctests() {
 
 #[test]
 fn act_run_tests_runs_pytest_with_coverage_in_a_subproject() {
-    let Some(act) = act() else {
+    let Some(act) = common::act::act() else {
         return;
     };
     let Some(bin) = pytest_bin() else {
@@ -732,7 +640,7 @@ fn act_run_tests_runs_pytest_with_coverage_in_a_subproject() {
 
 #[test]
 fn act_run_tests_fails_the_job_on_a_failing_node_test_and_names_it_in_the_summary() {
-    let Some(act) = act() else {
+    let Some(act) = common::act::act() else {
         return;
     };
     let repo = action_repo(

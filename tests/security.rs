@@ -771,37 +771,12 @@ fn the_sarif_file_validates_against_the_official_schema() {
 // The security-scan action end to end under act (host mode, offline), as tests/actions.rs runs
 // the other actions.
 
-/// The act binary: `SLIPWAY_ACT`, else the validators' venv.
-fn act() -> Option<PathBuf> {
-    let path = std::env::var_os("SLIPWAY_ACT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp/validators/bin/act"));
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("SLIPWAY_SKIP_ACT").is_some(),
-        "act not found: run `scripts/validators.sh install` (scripts/test does), or set SLIPWAY_SKIP_ACT=1 to skip the end-to-end action tests"
-    );
-    eprintln!("skipped: act not found and SLIPWAY_SKIP_ACT is set");
-    None
-}
-
 #[test]
 fn act_security_scan_fails_on_a_planted_secret_with_outputs_summary_and_sarif() {
-    let Some(act) = act() else { return };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let repo = tempfile::tempdir().unwrap();
-    for dir in ["actions", "scripts"] {
-        let status = Command::new("cp")
-            .arg("-R")
-            .arg(root.join(dir))
-            .arg(repo.path())
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    let checkout = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1";
+    let Some(act) = common::act::act() else {
+        return;
+    };
+    let checkout = common::act::CHECKOUT;
     let workflow = format!(
         r#"on: push
 permissions: {{}}
@@ -830,45 +805,11 @@ jobs:
           echo "OUT raw-in-sarif=$(grep -c 'zymMlopiWfq' "$SARIF")"
 "#
     );
-    write(repo.path(), ".github/workflows/sample.yml", &workflow);
-    write(
-        repo.path(),
-        "config/payments.py",
-        &format!("STRIPE_KEY = \"{STRIPE}\"\n"),
-    );
-    git(repo.path(), &["init", "-q", "-b", "main"]);
-    git(repo.path(), &["add", "-A"]);
-    git(repo.path(), &["commit", "-qm", "sample"]);
-
-    let outside = tempfile::tempdir().unwrap();
-    let bin_dir = common::bin().parent().unwrap().to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = Command::new(act)
-        .args([
-            "push",
-            "-P",
-            "ubuntu-latest=-self-hosted",
-            "--action-offline-mode",
-        ])
-        .current_dir(repo.path())
-        .env("PATH", path)
-        .env("HOME", outside.path().join("home"))
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .output()
-        .unwrap();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let payments = format!("STRIPE_KEY = \"{STRIPE}\"\n");
+    let repo = common::act::repo(&[("config/payments.py", &payments)], &workflow);
+    let (code, log) = common::act::run(&act, repo.path(), &Default::default());
     assert_ne!(
-        out.status.code(),
+        code,
         Some(0),
         "a critical finding must fail the job:\n{log}"
     );

@@ -1,6 +1,7 @@
 //! Shared test harness: run the built binary in a clean environment and capture one transcript.
 #![allow(dead_code)]
 
+pub mod act;
 pub mod github_mock;
 
 use std::fmt;
