@@ -42,10 +42,7 @@ mod tests {
     fn packages_and_dev_packages() {
         let text = "{\n  \"packages\": [\n    {\"name\": \"guzzlehttp/guzzle\", \"version\": \"7.4.3\"}\n  ],\n  \"packages-dev\": [\n    {\"name\": \"phpunit/phpunit\", \"version\": \"v10.5.10\"}\n  ]\n}\n";
         let p = read(text).unwrap().packages;
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
-            .collect();
+        let got = super::super::listed(&p);
         assert_eq!(
             got,
             [

@@ -66,10 +66,7 @@ mod tests {
     fn gems_with_platforms_and_path_sections() {
         let text = "PATH\n  remote: .\n  specs:\n    app (0.1.0)\n\nGEM\n  remote: https://rubygems.org/\n  specs:\n    nokogiri (1.13.9-x86_64-linux)\n      racc (~> 1.4)\n    racc (1.6.0)\n\nPLATFORMS\n  x86_64-linux\n";
         let p = read(text).unwrap().packages;
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
-            .collect();
+        let got = super::super::listed(&p);
         assert_eq!(
             got,
             [("nokogiri", "1.13.9", Some(9)), ("racc", "1.6.0", Some(11))]

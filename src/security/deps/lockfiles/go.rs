@@ -175,10 +175,7 @@ mod tests {
     fn requires_and_replacements() {
         let text = "module example.com/app\n\ngo 1.21\n\nrequire golang.org/x/net v0.7.0\n\nrequire (\n\tgithub.com/gin-gonic/gin v1.9.0\n\tgolang.org/x/text v0.3.7 // indirect\n\texample.com/local v1.0.0\n)\n\nreplace example.com/local => ../local\nreplace golang.org/x/text v0.3.7 => golang.org/x/text v0.3.8\n";
         let p = read_mod(text).unwrap().packages;
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
-            .collect();
+        let got = super::super::listed(&p);
         assert_eq!(
             got,
             [

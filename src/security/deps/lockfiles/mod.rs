@@ -133,6 +133,15 @@ impl Format {
     }
 }
 
+/// The packages as `(name, version, line)`, for tests.
+#[cfg(test)]
+pub(crate) fn listed(packages: &[Package]) -> Vec<(&str, &str, Option<u32>)> {
+    packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
+        .collect()
+}
+
 /// 1-based line of byte `offset` in `text`.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     line_of_bytes(text.as_bytes(), offset)

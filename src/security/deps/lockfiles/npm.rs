@@ -106,10 +106,7 @@ mod tests {
   }
 }"#;
         let p = read(text).unwrap().packages;
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
-            .collect();
+        let got = super::super::listed(&p);
         assert_eq!(
             got,
             [

@@ -44,10 +44,7 @@ mod tests {
     fn default_and_develop_pins() {
         let text = "{\n  \"_meta\": {},\n  \"default\": {\n    \"jinja2\": {\"version\": \"==3.1.2\"},\n    \"lib\": {\"editable\": true, \"path\": \".\"}\n  },\n  \"develop\": {\n    \"requests\": {\"version\": \"==2.31.0\"}\n  }\n}\n";
         let p = read(text).unwrap().packages;
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
-            .collect();
+        let got = super::super::listed(&p);
         assert_eq!(
             got,
             [
