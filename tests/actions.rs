@@ -82,11 +82,20 @@ fn contract(name: &str) -> (BTreeSet<String>, BTreeSet<String>) {
                 "secrets",
                 "dependencies",
                 "workflows",
+                "history",
                 "fail-on",
                 "sarif",
                 "github-token",
             ]),
-            set(&["sarif", "findings", "highest-severity"]),
+            set(&[
+                "sarif",
+                "findings",
+                "critical",
+                "high",
+                "medium",
+                "low",
+                "highest-severity",
+            ]),
         ),
         "deploy" => (
             set(&[

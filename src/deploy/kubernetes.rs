@@ -1341,7 +1341,7 @@ mod tests {
     fn kubeconfig_content_goes_to_a_private_file_and_its_token_is_masked() {
         use std::os::unix::fs::PermissionsExt as _;
         let config =
-            "apiVersion: v1\nusers:\n- name: ci\n  user:\n    token: kube-token-0123456789\n";
+            "apiVersion: v1\nusers:\n- name: ci\n  user:\n    token: kube-token-0123456789\n"; // slipway:allow generic-secret (a test value)
         let k = Kubectl::new(PathBuf::from("kubectl"), None, Some(config)).expect("kubectl");
         let path = k.kubeconfig_path.clone().expect("path");
         let mode = std::fs::metadata(&path).expect("file").permissions().mode() & 0o777;
