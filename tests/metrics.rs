@@ -464,6 +464,107 @@ fn a_repository_without_deployments_has_no_data_not_zero() {
 }
 
 #[test]
+fn slipway_s_deploy_history_counts_when_github_lists_no_deployments() {
+    let mock = MockGitHub::start();
+    let since = slipway::metrics::time::date(now() - 30 * DAY);
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    mock.on(
+        "GET",
+        &format!("{REPO}/actions/runs?created=%3E%3D{since}&per_page=100&page=1"),
+    )
+    .then(Reply::json(200, r#"{"total_count":0,"workflow_runs":[]}"#));
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::json(200, "[]"));
+    // Two days ago: 1.0.0 shipped; yesterday 1.1.0 failed its checks and was rolled back
+    // 15 minutes after its failure, then 1.1.1 shipped. Staging's deploy does not count.
+    let day = |d: i64, secs: i64| ts(now() - d * DAY + secs);
+    let line = |op: &str, env: &str, version: &str, start: String, end: String, outcome: &str| {
+        format!(
+            r#"{{"operation":"{op}","environment":"{env}","version":"{version}","actor":"ci","started":"{start}","ended":"{end}","outcome":"{outcome}"}}"#
+        )
+    };
+    let history = [
+        line(
+            "deploy",
+            "production",
+            "1.0.0",
+            day(2, 0),
+            day(2, 60),
+            "success",
+        ),
+        line(
+            "deploy",
+            "staging",
+            "1.1.0",
+            day(1, 0),
+            day(1, 60),
+            "success",
+        ),
+        line(
+            "deploy",
+            "production",
+            "1.1.0",
+            day(1, 100),
+            day(1, 200),
+            "rolled-back",
+        ),
+        line(
+            "rollback",
+            "production",
+            "1.0.0",
+            day(1, 1000),
+            day(1, 1100),
+            "success",
+        ),
+        line(
+            "deploy",
+            "production",
+            "1.1.1",
+            day(1, 2000),
+            day(1, 2100),
+            "success",
+        ),
+    ]
+    .join("\n");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.jsonl");
+    std::fs::write(&file, history).unwrap();
+    let file = file.to_str().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json", "--deploy-history", file]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_eq!(
+        r["dora"]["frequency"]["deployments"],
+        json!(2),
+        "{}",
+        t.stdout
+    );
+    assert_eq!(r["dora"]["change_failure_rate"]["failed"], json!(1));
+    assert_eq!(r["dora"]["change_failure_rate"]["total"], json!(3));
+    // Failed at +200 s, restored by the rollback at +1100 s.
+    assert_eq!(r["dora"]["time_to_restore"]["median_s"], json!(900.0));
+    assert!(
+        r["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("read from slipway's history")),
+        "{}",
+        t.stdout
+    );
+
+    let t = metrics(
+        &mock,
+        dir.path(),
+        &["--deploy-history", "/nonexistent/history.jsonl"],
+    );
+    t.code(2);
+    assert!(t.stderr.contains("cannot read the deploy history"), "{t}");
+    assert!(t.stderr.contains("--deploy-history"), "{t}");
+}
+
+#[test]
 fn a_token_without_the_deployments_permission_is_explained() {
     let mock = MockGitHub::start();
     let since = slipway::metrics::time::date(now() - 30 * DAY);

@@ -56,6 +56,11 @@ pub struct MetricsArgs {
     /// coverage come from them.
     #[arg(long, env = "SLIPWAY_TEST_REPORTS", value_name = "DIR")]
     pub test_reports: Option<PathBuf>,
+    /// slipway's own deploy history (`history.jsonl` in the target's state directory, e.g.
+    /// `~/.local/state/slipway/shop/production/history.jsonl`): its deploys and rollbacks count
+    /// for the DORA figures when GitHub lists no deployments for the environment.
+    #[arg(long, env = "SLIPWAY_DEPLOY_HISTORY", value_name = "FILE")]
+    pub deploy_history: Option<PathBuf>,
     /// Exit 1 when a target of `metrics:` in slipway.yml is missed.
     #[arg(long, env = "SLIPWAY_FAIL_ON_BREACH")]
     pub fail_on_breach: bool,
@@ -148,6 +153,7 @@ pub fn run(args: MetricsArgs) -> Result<u8, Failure> {
         concurrency,
         job_sample,
         test_reports,
+        deploy_history,
         fail_on_breach,
         notify,
         comment,
@@ -186,6 +192,7 @@ pub fn run(args: MetricsArgs) -> Result<u8, Failure> {
         concurrency: usize::from(concurrency),
         job_sample: usize::from(job_sample),
         test_reports,
+        deploy_history,
         targets: loaded.config.metrics.clone(),
     };
     let report = rt.block_on(super::run(&settings, &gh))?;

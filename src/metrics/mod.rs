@@ -100,6 +100,15 @@ pub enum Error {
         /// The parse error.
         message: String,
     },
+    /// slipway's deploy history cannot be read.
+    #[error("cannot read the deploy history `{path}`")]
+    DeployHistory {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// Writing an output file failed.
     #[error("cannot write `{path}`")]
     Write {
@@ -153,6 +162,9 @@ impl Hint for Error {
             ),
             Self::BadSince(_) => Some("use a number and a unit: `m`, `h`, `d` or `w`, e.g. `--since 30d`".into()),
             Self::NoRepository => Some("pass `--repo owner/name`".into()),
+            Self::DeployHistory { .. } => Some(
+                "point `--deploy-history` at `history.jsonl` in the deploy target's state directory (`slipway deploy status` runs where it lives)".into(),
+            ),
             Self::ReportJson { .. } => Some(
                 "point `--test-reports` at the downloaded `report.json` artifacts of `slipway run-tests`".into(),
             ),
@@ -186,6 +198,8 @@ pub struct Settings {
     pub job_sample: usize,
     /// A directory of run-tests `report.json` files.
     pub test_reports: Option<PathBuf>,
+    /// slipway's deploy history file, counted when GitHub lists no deployments.
+    pub deploy_history: Option<PathBuf>,
     /// The targets.
     pub targets: config::Metrics,
 }
@@ -390,6 +404,23 @@ pub async fn run(settings: &Settings, client: &Client) -> Result<Report, Error> 
         history.tests = tests;
         history.coverage = coverage;
     }
+    let mut from_history = None;
+    if let Some(path) = &settings.deploy_history {
+        let listed = history
+            .deployments
+            .iter()
+            .any(|d| d.environment == settings.environment);
+        if !listed {
+            let bytes = std::fs::read(path).map_err(|source| Error::DeployHistory {
+                path: path.clone(),
+                source,
+            })?;
+            let records = crate::deploy::history::parse(&bytes);
+            let added = model::from_deploy_history(&records, &settings.environment);
+            from_history = Some((path.clone(), added.len()));
+            history.deployments.extend(added);
+        }
+    }
     let mut report = report(
         &settings.repo,
         &history,
@@ -399,5 +430,12 @@ pub async fn run(settings: &Settings, client: &Client) -> Result<Report, Error> 
         &settings.targets,
     );
     report.api = fetcher.stats();
+    if let Some((path, n)) = from_history {
+        report.notes.push(format!(
+            "GitHub lists no deployments to `{}`: {n} deploy(s) and rollback(s) read from slipway's history `{}`",
+            settings.environment,
+            path.display()
+        ));
+    }
     Ok(report)
 }

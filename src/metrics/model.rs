@@ -91,6 +91,48 @@ pub struct Deployment {
     pub first_commit: Option<i64>,
 }
 
+/// slipway's own deploy history as deployments of `environment`, oldest first: each deploy or
+/// rollback one deployment whose single status is its outcome at its end. Records whose times
+/// do not parse are left out.
+pub fn from_deploy_history(
+    records: &[crate::deploy::history::Record],
+    environment: &str,
+) -> Vec<Deployment> {
+    use crate::deploy::history::{Operation, RecordOutcome};
+    records
+        .iter()
+        .filter(|r| r.environment == environment)
+        .filter_map(|r| {
+            let created = super::time::parse_ts(&r.started)?;
+            let ended = super::time::parse_ts(&r.ended)?;
+            let state = match r.outcome {
+                RecordOutcome::Success => "success",
+                RecordOutcome::Failure | RecordOutcome::RolledBack => "failure",
+                RecordOutcome::Interrupted | RecordOutcome::Error => "error",
+            };
+            Some((r, created, ended, state))
+        })
+        .enumerate()
+        .map(|(i, (r, created, ended, state))| Deployment {
+            id: i as u64 + 1,
+            sha: r.commit.clone().unwrap_or_else(|| r.version.clone()),
+            git_ref: r.version.clone(),
+            environment: r.environment.clone(),
+            task: match r.operation {
+                Operation::Deploy => "deploy".to_owned(),
+                Operation::Rollback => "deploy:rollback".to_owned(),
+            },
+            description: r.reason.clone().unwrap_or_default(),
+            created,
+            statuses: vec![DeploymentStatus {
+                state: state.to_owned(),
+                created: ended,
+            }],
+            first_commit: None,
+        })
+        .collect()
+}
+
 impl Deployment {
     /// A rollback: its task or description says so.
     pub fn is_rollback(&self) -> bool {
@@ -156,4 +198,74 @@ pub struct History {
     pub tests: Vec<TestStat>,
     /// Line coverage of the newest report, when reports were given.
     pub coverage: Option<f64>,
+}
+
+#[cfg(test)]
+mod deploy_history_tests {
+    use super::*;
+
+    const HISTORY: &str = concat!(
+        r#"{"operation":"deploy","environment":"production","version":"1.0.0","actor":"alice","commit":"aaa111","started":"2024-01-01T10:00:00Z","ended":"2024-01-01T10:01:00Z","outcome":"success"}"#,
+        "\n",
+        r#"{"operation":"deploy","environment":"staging","version":"1.1.0","actor":"alice","started":"2024-01-02T09:00:00Z","ended":"2024-01-02T09:01:00Z","outcome":"success"}"#,
+        "\n",
+        "not json\n",
+        r#"{"operation":"deploy","environment":"production","version":"1.1.0","actor":"bob","commit":"bbb222","started":"2024-01-02T10:00:00Z","ended":"2024-01-02T10:02:00Z","outcome":"rolled-back","reason":"health check failed"}"#,
+        "\n",
+        r#"{"operation":"rollback","environment":"production","version":"1.0.0","actor":"bob","started":"2024-01-02T10:20:00Z","ended":"2024-01-02T10:20:30Z","outcome":"success"}"#,
+        "\n",
+        r#"{"operation":"deploy","environment":"production","version":"1.1.1","actor":"bob","commit":"ccc333","started":"2024-01-02T10:30:00Z","ended":"2024-01-02T10:31:00Z","outcome":"success"}"#,
+        "\n",
+    );
+
+    #[test]
+    fn slipway_history_becomes_deployments_of_one_environment() {
+        let records = crate::deploy::history::parse(HISTORY.as_bytes());
+        let d = from_deploy_history(&records, "production");
+        let summary: Vec<(&str, &str, &str, &str)> = d
+            .iter()
+            .map(|d| {
+                (
+                    d.sha.as_str(),
+                    d.git_ref.as_str(),
+                    d.task.as_str(),
+                    d.statuses[0].state.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("aaa111", "1.0.0", "deploy", "success"),
+                ("bbb222", "1.1.0", "deploy", "failure"),
+                ("1.0.0", "1.0.0", "deploy:rollback", "success"),
+                ("ccc333", "1.1.1", "deploy", "success"),
+            ]
+        );
+        assert!(d[2].is_rollback());
+        assert_eq!(d[1].description, "health check failed");
+        assert_eq!(d[1].created, 1_704_189_600);
+        assert_eq!(d[1].statuses[0].created, 1_704_189_720);
+    }
+
+    #[test]
+    fn dora_figures_come_out_of_the_history() {
+        let records = crate::deploy::history::parse(HISTORY.as_bytes());
+        let d = from_deploy_history(&records, "production");
+        let from = 1_704_067_200; // 2024-01-01T00:00:00Z
+        let dora = super::super::dora::compute(&d, "production", from, from + 7 * 86_400);
+        // Three deploys of a change (the rollback is not one), one of them failed.
+        let rate = dora.change_failure_rate.clone().expect("a failure rate");
+        assert_eq!((rate.failed, rate.total), (1, 3), "{dora:#?}");
+        // Service came back with the rollback: failed at 10:02:00, restored at 10:20:30.
+        let restore = dora.time_to_restore.clone().expect("a restore time");
+        assert_eq!(
+            (restore.samples, restore.median_s),
+            (1, 1110.0),
+            "{dora:#?}"
+        );
+        // 1.0.0 and 1.1.1 shipped.
+        let frequency = dora.frequency.clone().expect("a frequency");
+        assert_eq!(frequency.deployments, 2, "{dora:#?}");
+    }
 }
