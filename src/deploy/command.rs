@@ -312,22 +312,8 @@ pub struct StepReport {
     pub result: String,
 }
 
-/// How a deploy through commands ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The new version is live.
-    Deployed,
-    /// A step failed; the previous version was put back.
-    RolledBack {
-        /// Why the new version was refused.
-        reason: String,
-    },
-    /// A step failed and the previous version could not be put back (or there is none).
-    Failed {
-        /// Why.
-        reason: String,
-    },
-}
+/// How a deploy or rollback ended.
+pub use super::Ending as Outcome;
 
 /// Everything a deploy or rollback did.
 #[derive(Debug, Clone, PartialEq, Eq)]

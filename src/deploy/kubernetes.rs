@@ -517,21 +517,7 @@ pub struct KubeTarget {
 }
 
 /// How a deploy or rollback ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The new version serves.
-    Deployed,
-    /// The new version was refused; the old one serves.
-    RolledBack {
-        /// Why.
-        reason: String,
-    },
-    /// It failed and the old version could not be confirmed serving.
-    Failed {
-        /// Why.
-        reason: String,
-    },
-}
+pub use super::Ending as Outcome;
 
 /// Everything a deploy or rollback did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -278,6 +278,24 @@ impl Progress for Steps {
     }
 }
 
+/// How a target's own deploy or rollback ended (the kubernetes and command targets), before the
+/// engine turns it into an [`Outcome`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// The new version serves.
+    Deployed,
+    /// The new version was refused; the previous one was put back and serves.
+    RolledBack {
+        /// Why the new version was refused.
+        reason: String,
+    },
+    /// It failed, and the previous version could not be put back or confirmed serving.
+    Failed {
+        /// Why.
+        reason: String,
+    },
+}
+
 /// A place an app runs, driven through one interface by [`deploy`] and [`rollback`].
 ///
 /// Methods that change things record each step that moves traffic in the [`Journal`] before
