@@ -460,6 +460,31 @@ fn journal_phase(site: &Site) -> Option<String> {
     v["phase"].as_str().map(str::to_owned)
 }
 
+/// Starts `slipway deploy --env staging --version VERSION` of its artifact, waits until the
+/// journal says `phase` (then `settle` more), and kills it with SIGKILL.
+fn kill_deploy_in_phase(site: &Site, version: &str, phase: &str, settle: Duration) {
+    let mut child = slipway_cmd(site.dir.path())
+        .args([
+            "deploy",
+            "--env",
+            "staging",
+            "--version",
+            version,
+            "--artifact",
+        ])
+        .arg(site.path(&format!("artifacts/{version}")))
+        .spawn()
+        .expect("spawn");
+    wait_for(
+        &format!("the `{phase}` phase"),
+        Duration::from_secs(30),
+        || journal_phase(site).as_deref() == Some(phase),
+    );
+    std::thread::sleep(settle);
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deploys under load
 
@@ -929,24 +954,7 @@ fn a_deploy_killed_mid_switch_leaves_the_old_version_serving_and_the_next_run_co
     site.deploy_ok("1.0.0");
     site.artifact("2.0.0", "healthy");
     std::fs::write(&marker, "").expect("marker");
-    let mut child = slipway_cmd(site.dir.path())
-        .args([
-            "deploy",
-            "--env",
-            "staging",
-            "--version",
-            "2.0.0",
-            "--artifact",
-        ])
-        .arg(site.path("artifacts/2.0.0"))
-        .spawn()
-        .expect("spawn");
-    wait_for("the switch", Duration::from_secs(30), || {
-        journal_phase(&site).as_deref() == Some("switching")
-    });
-    std::thread::sleep(Duration::from_millis(300));
-    child.kill().expect("kill -9");
-    let _ = child.wait();
+    kill_deploy_in_phase(&site, "2.0.0", "switching", Duration::from_millis(300));
     // Killed mid-switch: nginx has not reloaded, the old version serves.
     assert_eq!(site.version(), "1.0.0");
     assert!(site.path("state/staging/lock.json").exists());
@@ -987,23 +995,7 @@ fn a_deploy_killed_while_checking_the_new_version_is_reverted_by_the_next_run() 
     };
     site.deploy_ok("1.0.0");
     site.artifact("2.0.0", "start-delay=3000");
-    let mut child = slipway_cmd(site.dir.path())
-        .args([
-            "deploy",
-            "--env",
-            "staging",
-            "--version",
-            "2.0.0",
-            "--artifact",
-        ])
-        .arg(site.path("artifacts/2.0.0"))
-        .spawn()
-        .expect("spawn");
-    wait_for("the health check", Duration::from_secs(30), || {
-        journal_phase(&site).as_deref() == Some("checking")
-    });
-    child.kill().expect("kill -9");
-    let _ = child.wait();
+    kill_deploy_in_phase(&site, "2.0.0", "checking", Duration::ZERO);
     assert_eq!(site.version(), "1.0.0");
     assert_eq!(
         site.app_pids().len(),
@@ -1543,23 +1535,7 @@ fn a_deploy_killed_while_draining_is_completed_by_the_next_run() {
     };
     site.deploy_ok("1.0.0");
     site.artifact("2.0.0", "healthy");
-    let mut child = slipway_cmd(site.dir.path())
-        .args([
-            "deploy",
-            "--env",
-            "staging",
-            "--version",
-            "2.0.0",
-            "--artifact",
-        ])
-        .arg(site.path("artifacts/2.0.0"))
-        .spawn()
-        .expect("spawn");
-    wait_for("the drain", Duration::from_secs(30), || {
-        journal_phase(&site).as_deref() == Some("draining")
-    });
-    child.kill().expect("kill -9");
-    let _ = child.wait();
+    kill_deploy_in_phase(&site, "2.0.0", "draining", Duration::ZERO);
     // The switch was done: the new version serves, the old one still runs.
     assert_eq!(site.version(), "2.0.0");
     assert_eq!(site.app_pids().len(), 4);

@@ -429,8 +429,9 @@ fn the_table_and_markdown_show_bands_and_missed_targets() {
     assert!(md.contains("- **time-to-restore**"));
 }
 
-#[test]
-fn a_repository_without_deployments_has_no_data_not_zero() {
+/// A repository with no workflow runs in the last 30 days whose deployments list answers
+/// `deployments`.
+fn no_runs_mock(deployments: Reply) -> MockGitHub {
     let mock = MockGitHub::start();
     let since = slipway::metrics::time::date(now() - 30 * DAY);
     mock.on("GET", "/rate_limit")
@@ -441,7 +442,13 @@ fn a_repository_without_deployments_has_no_data_not_zero() {
     )
     .then(Reply::json(200, r#"{"total_count":0,"workflow_runs":[]}"#));
     mock.on("GET", &format!("{REPO}/deployments"))
-        .then(Reply::json(200, "[]"));
+        .then(deployments);
+    mock
+}
+
+#[test]
+fn a_repository_without_deployments_has_no_data_not_zero() {
+    let mock = no_runs_mock(Reply::json(200, "[]"));
     let dir = tempfile::tempdir().unwrap();
     let t = metrics(&mock, dir.path(), &["--json"]);
     t.code(0);
@@ -465,17 +472,7 @@ fn a_repository_without_deployments_has_no_data_not_zero() {
 
 #[test]
 fn slipway_s_deploy_history_counts_when_github_lists_no_deployments() {
-    let mock = MockGitHub::start();
-    let since = slipway::metrics::time::date(now() - 30 * DAY);
-    mock.on("GET", "/rate_limit")
-        .then(Reply::json(200, fixture("rate-limit.json")));
-    mock.on(
-        "GET",
-        &format!("{REPO}/actions/runs?created=%3E%3D{since}&per_page=100&page=1"),
-    )
-    .then(Reply::json(200, r#"{"total_count":0,"workflow_runs":[]}"#));
-    mock.on("GET", &format!("{REPO}/deployments"))
-        .then(Reply::json(200, "[]"));
+    let mock = no_runs_mock(Reply::json(200, "[]"));
     // Two days ago: 1.0.0 shipped; yesterday 1.1.0 failed its checks and was rolled back
     // 15 minutes after its failure, then 1.1.1 shipped. Staging's deploy does not count.
     let day = |d: i64, secs: i64| ts(now() - d * DAY + secs);
@@ -566,17 +563,7 @@ fn slipway_s_deploy_history_counts_when_github_lists_no_deployments() {
 
 #[test]
 fn a_token_without_the_deployments_permission_is_explained() {
-    let mock = MockGitHub::start();
-    let since = slipway::metrics::time::date(now() - 30 * DAY);
-    mock.on("GET", "/rate_limit")
-        .then(Reply::json(200, fixture("rate-limit.json")));
-    mock.on(
-        "GET",
-        &format!("{REPO}/actions/runs?created=%3E%3D{since}&per_page=100&page=1"),
-    )
-    .then(Reply::json(200, r#"{"total_count":0,"workflow_runs":[]}"#));
-    mock.on("GET", &format!("{REPO}/deployments"))
-        .then(Reply::error(403, "Resource not accessible by integration"));
+    let mock = no_runs_mock(Reply::error(403, "Resource not accessible by integration"));
     let dir = tempfile::tempdir().unwrap();
     let t = metrics(&mock, dir.path(), &[]);
     t.code(2);
