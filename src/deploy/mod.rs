@@ -557,24 +557,7 @@ pub fn now_unix() -> u64 {
 /// assert_eq!(slipway::deploy::rfc3339(1_704_103_200), "2024-01-01T10:00:00Z");
 /// ```
 pub fn rfc3339(unix: u64) -> String {
-    // NOTE: days-to-civil from Howard Hinnant, http://howardhinnant.github.io/date_algorithms.html
-    let days = i64::try_from(unix / 86_400).unwrap_or(0);
-    let secs = unix % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    crate::metrics::time::rfc3339(i64::try_from(unix).unwrap_or(i64::MAX))
 }
 
 /// Deploys `request` to `target` under the environment's lock: recovers an interrupted

@@ -11,6 +11,7 @@ use clap::Args;
 
 use crate::config::{self, Window};
 use crate::error::{EXIT_FAILED, EXIT_OK, Failure, Hint};
+use crate::metrics::time::rfc3339;
 
 /// An instant outside the window, and when the window opens next.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,13 +96,6 @@ pub fn next_open(window: &Window, now: i64) -> i64 {
     }
     // Unreachable for a parsed window (it has a day); a week ahead is a safe answer.
     now + 7 * 86_400
-}
-
-/// Seconds since the epoch as RFC 3339 in UTC.
-fn rfc3339(unix: i64) -> String {
-    DateTime::<Utc>::from_timestamp(unix, 0)
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
-        .unwrap_or_else(|| unix.to_string())
 }
 
 /// Parses an RFC 3339 instant (`2024-01-01T10:00:00Z`, `2024-01-01T12:00:00+02:00`).
