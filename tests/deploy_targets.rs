@@ -1390,6 +1390,95 @@ fn a_token_without_deployment_rights_warns_and_the_deploy_still_succeeds() {
 }
 
 #[test]
+fn the_deploy_action_output_names_the_deployment_its_statuses_went_to() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = command_project(dir.path(), "true");
+    let mock = MockGitHub::start();
+    mock.on("GET", "/repos/octocat/example/deployments")
+        .then(Reply::json(
+            200,
+            json!([deployment(77, LIVE, "production", "2024-01-02T00:00:00Z")]).to_string(),
+        ));
+    mock.on("POST", "/repos/octocat/example/deployments/77/statuses")
+        .then(Reply::json(
+            201,
+            fixture("deployment-status.json").to_string(),
+        ));
+    let t = common::slipway()
+        .in_actions()
+        .args(["deploy", "--env", "production", "--version", "1.4.1"])
+        .arg_path("--config")
+        .arg_path(&config)
+        .env("SLIPWAY_STATE_DIR", dir.path().join("state"))
+        .env("GITHUB_TOKEN", "ghs_testtoken")
+        .env("GITHUB_REPOSITORY", "octocat/example")
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_SHA", LIVE)
+        .filter_temp(dir.path())
+        .run();
+    t.code(0);
+    assert!(t.outputs.contains("deployment-id=77\n"), "{t}");
+    assert!(t.outputs.contains("status=success\n"), "{t}");
+}
+
+#[test]
+fn outside_the_window_a_deploy_refuses_before_anything_changes_unless_forced_with_a_reason() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = command_project(dir.path(), "true");
+    // A window open only tomorrow: closed now, whatever the day.
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        / 86_400;
+    let tomorrow = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][((days + 5) % 7) as usize];
+    let text = std::fs::read_to_string(&config).expect("config").replace(
+        "production: { strategy: blue-green,",
+        &format!("production: {{ window: \"{tomorrow} 09:00-10:00 UTC\", strategy: blue-green,"),
+    );
+    std::fs::write(&config, text).expect("config");
+    let deploy = |extra: &[&str]| {
+        let mut args = vec!["deploy", "--env", "production", "--version", "1.4.1"];
+        args.extend_from_slice(extra);
+        common::slipway()
+            .args(&args)
+            .arg_path("--config")
+            .arg_path(&config)
+            .env("SLIPWAY_STATE_DIR", dir.path().join("state"))
+            .filter_temp(dir.path())
+            .run()
+    };
+    let live = dir.path().join("live");
+
+    let t = deploy(&[]);
+    t.code(2);
+    assert!(
+        t.stderr.contains(&format!(
+            "the deployment window of `production` ({tomorrow} 09:00-10:00 UTC) is closed; it opens next at "
+        )),
+        "{t}"
+    );
+    assert!(t.stderr.contains("--force-window --reason"), "{t}");
+    assert!(!live.exists(), "nothing may be deployed outside the window");
+
+    let t = deploy(&["--force-window"]);
+    assert_ne!(t.code, Some(0), "{t}");
+    assert!(!live.exists(), "a forced deploy needs a reason");
+
+    let t = deploy(&["--force-window", "--reason", "hotfix for checkout errors"]);
+    t.code(0);
+    assert!(
+        t.stderr
+            .contains("deploying outside the window of `production`"),
+        "{t}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&live).expect("live").trim(),
+        "1.4.1"
+    );
+}
+
+#[test]
 fn the_command_target_without_commands_is_a_config_error() {
     let dir = tempfile::tempdir().expect("dir");
     let config = dir.path().join("slipway.yml");
