@@ -927,7 +927,7 @@ fn one_run_reports_secrets_dependencies_and_workflows_together() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|a| a == "CVE-2023-49092"),
+            .any(|a| a == "GHSA-c38w-74pg-36hr"),
         "{dep}"
     );
     assert!(dep.get("fixed").is_some(), "{dep}");

@@ -84,10 +84,16 @@ fn findings_carry_message_level_and_a_stable_fingerprint() {
         .iter()
         .find(|f| f.rule == "RUSTSEC-2023-0071")
         .expect("rsa is reported");
-    assert_eq!(rsa.level, Level::Medium); // CVSS 5.9
+    assert_eq!(rsa.level, Level::High); // CVSS 7.4
     assert_eq!(rsa.file, "Cargo.lock");
     assert_eq!(rsa.line, 33);
-    assert!(rsa.message.contains("`rsa` 0.9.6 (crates.io) is affected by RUSTSEC-2023-0071 (CVE-2023-49092, GHSA-c38w-74pg-36hr)"), "{}", rsa.message);
+    assert!(
+        rsa.message.contains(
+            "`rsa` 0.9.6 (crates.io) is affected by RUSTSEC-2023-0071 (GHSA-c38w-74pg-36hr)"
+        ),
+        "{}",
+        rsa.message
+    );
     assert!(
         rsa.message.ends_with("no fixed version is published yet"),
         "{}",
@@ -317,28 +323,21 @@ const BOUNDARIES: &[(Ecosystem, &str, &str, &str, Option<&str>)] = &[
         "lodash",
         "3.6.0",
         "GHSA-p6mc-m468-83gw",
-        None,
-    ),
-    (
-        Ecosystem::Npm,
-        "lodash",
-        "3.7.0",
-        "GHSA-p6mc-m468-83gw",
-        Some("4.17.19"),
+        Some("4.17.20"),
     ),
     (
         Ecosystem::Npm,
         "lodash",
         "4.17.19",
         "GHSA-p6mc-m468-83gw",
-        None,
+        Some("4.17.20"),
     ),
     (
         Ecosystem::Npm,
-        "lodash.template",
-        "4.5.0",
-        "GHSA-35jh-r3h4-6jhm",
-        Some(""),
+        "lodash",
+        "4.17.20",
+        "GHSA-p6mc-m468-83gw",
+        None,
     ),
     (
         Ecosystem::Npm,
@@ -374,27 +373,6 @@ const BOUNDARIES: &[(Ecosystem, &str, &str, &str, Option<&str>)] = &[
         "8.0.0-alpha.4",
         "GHSA-67hx-6x53-jw92",
         None,
-    ),
-    (
-        Ecosystem::Npm,
-        "cross-spawn",
-        "6.0.5",
-        "GHSA-3xgq-45jj-v275",
-        Some("6.0.6"),
-    ),
-    (
-        Ecosystem::Npm,
-        "cross-spawn",
-        "6.0.6",
-        "GHSA-3xgq-45jj-v275",
-        None,
-    ),
-    (
-        Ecosystem::Npm,
-        "cross-spawn",
-        "7.0.4",
-        "GHSA-3xgq-45jj-v275",
-        Some("7.0.5"),
     ),
     (
         Ecosystem::Npm,
@@ -496,62 +474,6 @@ const BOUNDARIES: &[(Ecosystem, &str, &str, &str, Option<&str>)] = &[
         "GHSA-h75v-3vvj-5mfj",
         Some("3.1.4"),
     ),
-    (
-        Ecosystem::PyPI,
-        "Django",
-        "3.2",
-        "GHSA-2m57-hf25-phgg",
-        Some("3.2.25"),
-    ),
-    (
-        Ecosystem::PyPI,
-        "django",
-        "3.2a1",
-        "GHSA-2m57-hf25-phgg",
-        Some("3.2.25"),
-    ),
-    (
-        Ecosystem::PyPI,
-        "django",
-        "3.2.dev0",
-        "GHSA-2m57-hf25-phgg",
-        None,
-    ),
-    (
-        Ecosystem::PyPI,
-        "django",
-        "3.2.25",
-        "GHSA-2m57-hf25-phgg",
-        None,
-    ),
-    (
-        Ecosystem::PyPI,
-        "django",
-        "4.2.10",
-        "GHSA-2m57-hf25-phgg",
-        Some("4.2.11"),
-    ),
-    (
-        Ecosystem::PyPI,
-        "django",
-        "4.2.11",
-        "GHSA-2m57-hf25-phgg",
-        None,
-    ),
-    (
-        Ecosystem::PyPI,
-        "django",
-        "5.0.2+ubuntu1",
-        "GHSA-2m57-hf25-phgg",
-        Some("5.0.3"),
-    ),
-    (
-        Ecosystem::PyPI,
-        "django",
-        "1!1.0",
-        "GHSA-2m57-hf25-phgg",
-        None,
-    ),
     // Go, with pseudo-versions and +incompatible
     (
         Ecosystem::Go,
@@ -650,7 +572,7 @@ const BOUNDARIES: &[(Ecosystem, &str, &str, &str, Option<&str>)] = &[
         "org.apache.logging.log4j:log4j-core",
         "2.0-beta8",
         "GHSA-jfh8-c2jp-5v3q",
-        None,
+        Some("2.3.1"),
     ),
     (
         Ecosystem::Maven,
@@ -818,28 +740,28 @@ const BOUNDARIES: &[(Ecosystem, &str, &str, &str, Option<&str>)] = &[
     (
         Ecosystem::Packagist,
         "guzzlehttp/guzzle",
-        "6.5.6",
+        "6.5.7",
         "GHSA-q559-8m2m-g699",
-        Some("6.5.7"),
+        Some("6.5.8"),
     ),
     (
         Ecosystem::Packagist,
         "guzzlehttp/guzzle",
-        "v6.5.7",
+        "v6.5.8",
         "GHSA-q559-8m2m-g699",
         None,
     ),
     (
         Ecosystem::Packagist,
         "GuzzleHttp/Guzzle",
-        "7.4.3",
+        "7.4.4",
         "GHSA-q559-8m2m-g699",
-        Some("7.4.4"),
+        Some("7.4.5"),
     ),
     (
         Ecosystem::Packagist,
         "guzzlehttp/guzzle",
-        "7.4.4",
+        "7.4.5",
         "GHSA-q559-8m2m-g699",
         None,
     ),
@@ -850,70 +772,7 @@ const BOUNDARIES: &[(Ecosystem, &str, &str, &str, Option<&str>)] = &[
         "GHSA-q559-8m2m-g699",
         None,
     ),
-    (
-        Ecosystem::Packagist,
-        "laravel/framework",
-        "v10.48.22",
-        "GHSA-gv7v-rgg6-548h",
-        Some("10.48.23"),
-    ),
-    (
-        Ecosystem::Packagist,
-        "laravel/framework",
-        "v10.48.23",
-        "GHSA-gv7v-rgg6-548h",
-        None,
-    ),
-    (
-        Ecosystem::Packagist,
-        "laravel/framework",
-        "dev-master",
-        "GHSA-gv7v-rgg6-548h",
-        None,
-    ),
     // NuGet, 4-part and case-insensitive names
-    (
-        Ecosystem::NuGet,
-        "System.Text.Encodings.Web",
-        "4.0.0",
-        "GHSA-ghhp-997w-qr28",
-        Some("4.5.1"),
-    ),
-    (
-        Ecosystem::NuGet,
-        "system.text.encodings.web",
-        "4.5.0.1",
-        "GHSA-ghhp-997w-qr28",
-        Some("4.5.1"),
-    ),
-    (
-        Ecosystem::NuGet,
-        "System.Text.Encodings.Web",
-        "4.5.1",
-        "GHSA-ghhp-997w-qr28",
-        None,
-    ),
-    (
-        Ecosystem::NuGet,
-        "System.Text.Encodings.Web",
-        "4.7.1",
-        "GHSA-ghhp-997w-qr28",
-        Some("4.7.2"),
-    ),
-    (
-        Ecosystem::NuGet,
-        "System.Text.Encodings.Web",
-        "5.0.0",
-        "GHSA-ghhp-997w-qr28",
-        Some("5.0.1"),
-    ),
-    (
-        Ecosystem::NuGet,
-        "System.Text.Encodings.Web",
-        "5.0.1",
-        "GHSA-ghhp-997w-qr28",
-        None,
-    ),
     (
         Ecosystem::NuGet,
         "Newtonsoft.Json",
@@ -927,6 +786,438 @@ const BOUNDARIES: &[(Ecosystem, &str, &str, &str, Option<&str>)] = &[
         "13.0.1",
         "GHSA-5crp-9r3c-p9vr",
         None,
+    ),
+    // Published records: each boundary of each range, on both sides
+    (
+        Ecosystem::Go,
+        "github.com/dgrijalva/jwt-go",
+        "v3.2.0+incompatible",
+        "GO-2020-0017",
+        Some(""),
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/dgrijalva/jwt-go/v4",
+        "v4.0.0-preview1",
+        "GO-2020-0017",
+        None,
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/dgrijalva/jwt-go/v4",
+        "v4.0.0-20190408214815-ec0a89a131e3",
+        "GO-2020-0017",
+        Some("4.0.0-preview1"),
+    ),
+    (
+        Ecosystem::Go,
+        "stdlib",
+        "1.19.5",
+        "GO-2023-1571",
+        Some("1.19.6"),
+    ),
+    (Ecosystem::Go, "stdlib", "1.19.6", "GO-2023-1571", None),
+    (
+        Ecosystem::Go,
+        "stdlib",
+        "1.20.0",
+        "GO-2023-1571",
+        Some("1.20.1"),
+    ),
+    (Ecosystem::Go, "stdlib", "1.20.1", "GO-2023-1571", None),
+    (
+        Ecosystem::Go,
+        "github.com/gin-gonic/gin",
+        "v1.3.0",
+        "GO-2023-1737",
+        None,
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/gin-gonic/gin",
+        "v1.9.0",
+        "GO-2023-1737",
+        Some("1.9.1"),
+    ),
+    (
+        Ecosystem::Go,
+        "github.com/gin-gonic/gin",
+        "v1.9.1",
+        "GO-2023-1737",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "babel-traverse",
+        "6.26.0",
+        "GHSA-67hx-6x53-jw92",
+        Some(""),
+    ),
+    (
+        Ecosystem::Npm,
+        "@babel/traverse",
+        "7.23.1",
+        "GHSA-67hx-6x53-jw92",
+        Some("7.23.2"),
+    ),
+    (
+        Ecosystem::Npm,
+        "@babel/traverse",
+        "7.23.2",
+        "GHSA-67hx-6x53-jw92",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "@babel/traverse",
+        "8.0.0-alpha.3",
+        "GHSA-67hx-6x53-jw92",
+        Some("8.0.0-alpha.4"),
+    ),
+    (
+        Ecosystem::Npm,
+        "@babel/traverse",
+        "8.0.0-alpha.4",
+        "GHSA-67hx-6x53-jw92",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "braces",
+        "3.0.2",
+        "GHSA-grv7-fg5c-xmjg",
+        Some("3.0.3"),
+    ),
+    (
+        Ecosystem::Npm,
+        "braces",
+        "3.0.3",
+        "GHSA-grv7-fg5c-xmjg",
+        None,
+    ),
+    (
+        Ecosystem::Npm,
+        "micromatch",
+        "4.0.7",
+        "GHSA-952p-6rrq-rcjv",
+        Some("4.0.8"),
+    ),
+    (
+        Ecosystem::Npm,
+        "micromatch",
+        "4.0.8",
+        "GHSA-952p-6rrq-rcjv",
+        None,
+    ),
+    (Ecosystem::PyPI, "requests", "2.2.1", "PYSEC-2023-74", None),
+    (
+        Ecosystem::PyPI,
+        "requests",
+        "2.3.0",
+        "PYSEC-2023-74",
+        Some("2.31.0"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "requests",
+        "2.30.0",
+        "PYSEC-2023-74",
+        Some("2.31.0"),
+    ),
+    (Ecosystem::PyPI, "requests", "2.31.0", "PYSEC-2023-74", None),
+    (
+        Ecosystem::PyPI,
+        "requests",
+        "2.32.1",
+        "GHSA-9wx4-h78v-vm56",
+        Some("2.32.2"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "requests",
+        "2.32.2",
+        "GHSA-9wx4-h78v-vm56",
+        None,
+    ),
+    (
+        Ecosystem::PyPI,
+        "Jinja2",
+        "3.1.3",
+        "GHSA-h75v-3vvj-5mfj",
+        Some("3.1.4"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "jinja2",
+        "3.1.3",
+        "GHSA-h5c8-rqwp-cp95",
+        None,
+    ),
+    (
+        Ecosystem::PyPI,
+        "urllib3",
+        "1.26.16",
+        "GHSA-v845-jxx5-vc9f",
+        Some("1.26.17"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "urllib3",
+        "1.26.17",
+        "GHSA-v845-jxx5-vc9f",
+        None,
+    ),
+    (
+        Ecosystem::PyPI,
+        "urllib3",
+        "2.0.5",
+        "GHSA-v845-jxx5-vc9f",
+        Some("2.0.6"),
+    ),
+    (
+        Ecosystem::PyPI,
+        "urllib3",
+        "2.0.6",
+        "GHSA-v845-jxx5-vc9f",
+        None,
+    ),
+    (
+        Ecosystem::RubyGems,
+        "rack",
+        "2.2.8",
+        "GHSA-54rr-7fvw-6x8f",
+        Some("2.2.8.1"),
+    ),
+    (
+        Ecosystem::RubyGems,
+        "rack",
+        "2.2.8.1",
+        "GHSA-54rr-7fvw-6x8f",
+        None,
+    ),
+    (
+        Ecosystem::RubyGems,
+        "rack",
+        "3.0.9",
+        "GHSA-54rr-7fvw-6x8f",
+        Some("3.0.9.1"),
+    ),
+    (
+        Ecosystem::RubyGems,
+        "rack",
+        "2.0.9.3",
+        "GHSA-54rr-7fvw-6x8f",
+        Some("2.0.9.4"),
+    ),
+    (
+        Ecosystem::RubyGems,
+        "actionpack",
+        "6.0.6",
+        "GHSA-8xww-x3g3-6jcv",
+        Some("6.0.6.1"),
+    ),
+    (
+        Ecosystem::RubyGems,
+        "actionpack",
+        "6.0.6.1",
+        "GHSA-8xww-x3g3-6jcv",
+        None,
+    ),
+    (
+        Ecosystem::RubyGems,
+        "actionpack",
+        "7.0.4.1",
+        "GHSA-8xww-x3g3-6jcv",
+        None,
+    ),
+    (
+        Ecosystem::Maven,
+        "org.springframework:spring-beans",
+        "5.2.19.RELEASE",
+        "GHSA-36p3-wjmg-h94x",
+        Some("5.2.20.RELEASE"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.springframework:spring-beans",
+        "5.2.20.RELEASE",
+        "GHSA-36p3-wjmg-h94x",
+        None,
+    ),
+    (
+        Ecosystem::Maven,
+        "org.springframework:spring-beans",
+        "5.3.17",
+        "GHSA-36p3-wjmg-h94x",
+        Some("5.3.18"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.springframework:spring-beans",
+        "5.3.18",
+        "GHSA-36p3-wjmg-h94x",
+        None,
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.12.1",
+        "GHSA-jfh8-c2jp-5v3q",
+        Some("2.12.2"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.3.1",
+        "GHSA-jfh8-c2jp-5v3q",
+        None,
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.3.1",
+        "GHSA-7rjr-3q55-vv33",
+        Some("2.12.2"),
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.15.0",
+        "GHSA-jfh8-c2jp-5v3q",
+        None,
+    ),
+    (
+        Ecosystem::Maven,
+        "org.apache.logging.log4j:log4j-core",
+        "2.15.0",
+        "GHSA-7rjr-3q55-vv33",
+        Some("2.16.0"),
+    ),
+    (
+        Ecosystem::NuGet,
+        "System.Text.Json",
+        "6.0.0",
+        "GHSA-hh2w-p6rv-4g7w",
+        None,
+    ),
+    (
+        Ecosystem::NuGet,
+        "System.Text.Json",
+        "8.0.3",
+        "GHSA-hh2w-p6rv-4g7w",
+        Some("8.0.4"),
+    ),
+    (
+        Ecosystem::NuGet,
+        "System.Text.Json",
+        "8.0.4",
+        "GHSA-hh2w-p6rv-4g7w",
+        None,
+    ),
+    (
+        Ecosystem::NuGet,
+        "Microsoft.Data.SqlClient",
+        "5.1.2",
+        "GHSA-98g6-xh36-x2p7",
+        Some("5.1.3"),
+    ),
+    (
+        Ecosystem::NuGet,
+        "Microsoft.Data.SqlClient",
+        "5.1.3",
+        "GHSA-98g6-xh36-x2p7",
+        None,
+    ),
+    (
+        Ecosystem::NuGet,
+        "System.Data.SqlClient",
+        "4.8.5",
+        "GHSA-98g6-xh36-x2p7",
+        Some("4.8.6"),
+    ),
+    (
+        Ecosystem::Packagist,
+        "twig/twig",
+        "v3.11.0",
+        "GHSA-6j75-5wfj-gh66",
+        Some("3.11.1"),
+    ),
+    (
+        Ecosystem::Packagist,
+        "twig/twig",
+        "v3.11.1",
+        "GHSA-6j75-5wfj-gh66",
+        None,
+    ),
+    (
+        Ecosystem::Packagist,
+        "twig/twig",
+        "3.13.0",
+        "GHSA-6j75-5wfj-gh66",
+        Some("3.14.0"),
+    ),
+    (
+        Ecosystem::Packagist,
+        "twig/twig",
+        "v1.44.7",
+        "GHSA-6j75-5wfj-gh66",
+        Some("1.44.8"),
+    ),
+    (
+        Ecosystem::Packagist,
+        "guzzlehttp/psr7",
+        "2.4.4",
+        "GHSA-wxmh-65f7-jcvw",
+        Some("2.4.5"),
+    ),
+    (
+        Ecosystem::Packagist,
+        "guzzlehttp/psr7",
+        "1.9.1",
+        "GHSA-wxmh-65f7-jcvw",
+        None,
+    ),
+    (
+        Ecosystem::CratesIo,
+        "time",
+        "0.1.44",
+        "RUSTSEC-2020-0071",
+        Some("0.2.0"),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "time",
+        "0.2.6",
+        "RUSTSEC-2020-0071",
+        None,
+    ),
+    (
+        Ecosystem::CratesIo,
+        "time",
+        "0.2.7",
+        "RUSTSEC-2020-0071",
+        Some("0.2.23"),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "tokio",
+        "0.1.13",
+        "RUSTSEC-2021-0124",
+        None,
+    ),
+    (
+        Ecosystem::CratesIo,
+        "tokio",
+        "1.9.0",
+        "RUSTSEC-2021-0124",
+        Some("1.13.1"),
+    ),
+    (
+        Ecosystem::CratesIo,
+        "h2",
+        "0.4.3",
+        "RUSTSEC-2024-0332",
+        Some("0.4.4"),
     ),
 ];
 
@@ -1341,4 +1632,37 @@ fn go_versions_are_sent_to_the_api_without_their_v() {
         (a.version.as_str(), a.fixed.as_deref()),
         ("v0.6.0", Some("0.7.0"))
     );
+}
+
+/// Every advisory fixture is a published record (an extract of its identity, dates, aliases,
+/// severity and affected ranges), and `osv-sources.tsv` names the database file and commit it
+/// was taken from, so each one can be checked against its source.
+#[test]
+fn every_advisory_fixture_names_its_published_source() {
+    let sources = std::fs::read_to_string(fixtures().join("osv-sources.tsv")).unwrap();
+    let listed: HashSet<(String, String)> = sources
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            assert_eq!(cols.len(), 4, "four columns: {l}");
+            assert_eq!(cols[3].len(), 40, "a full commit id: {l}");
+            assert!(
+                cols[2].contains(cols[1]),
+                "the source path names the id: {l}"
+            );
+            (cols[0].to_owned(), cols[1].to_owned())
+        })
+        .collect();
+    let mut found = HashSet::new();
+    for eco in std::fs::read_dir(osv_dir()).unwrap() {
+        let eco = eco.unwrap();
+        for f in std::fs::read_dir(eco.path()).unwrap() {
+            let name = f.unwrap().file_name().to_string_lossy().into_owned();
+            let id = name.strip_suffix(".json").unwrap().to_owned();
+            found.insert((eco.file_name().to_string_lossy().into_owned(), id));
+        }
+    }
+    assert_eq!(found, listed);
+    assert!(found.len() >= 30, "a few dozen published advisories");
 }
