@@ -1342,7 +1342,10 @@ fn convert(error: &serde_saphyr::Error, path: &str, text: &str, file: &str) -> D
         E::SerdeUnknownField {
             field, expected, ..
         } => {
-            let parent = path.rsplit_once('.').map_or("", |(p, _)| p);
+            // The path ends with the unknown key itself, which may hold dots of its own.
+            let parent = path
+                .strip_suffix(field.as_str())
+                .map_or("", |p| p.strip_suffix('.').unwrap_or(p));
             let parent = if parent.is_empty() {
                 "at the top level".to_owned()
             } else {
@@ -1603,6 +1606,8 @@ notify: { slack-webhook-secret: SLACK_WEBHOOK_URL }
 
     #[test]
     fn unknown_keys_name_the_section_and_suggest() {
+        let e = parse_str("version: 1\nci:\n  cover.age: 2\n").expect_err("unknown");
+        assert_eq!(e.message, "unknown key `cover.age` in `ci`");
         let e = parse_str("version: 1\nci:\n  shard: 2\n").expect_err("unknown");
         assert_eq!(e.message, "unknown key `shard` in `ci`");
         assert_eq!((e.line, e.column), (3, 3));
