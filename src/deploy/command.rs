@@ -582,9 +582,9 @@ impl Hooks {
 fn live_from_history(records: &[history::Record]) -> Option<String> {
     for r in records.iter().rev() {
         match r.outcome {
-            RecordOutcome::Success => return Some(r.version.clone()),
+            RecordOutcome::Success => return Some(r.change.version.clone()),
             RecordOutcome::Failure | RecordOutcome::RolledBack | RecordOutcome::Interrupted => {
-                return r.previous.clone();
+                return r.change.previous.clone();
             }
             RecordOutcome::Error => {}
         }
@@ -600,19 +600,19 @@ fn entry(
     previous: Option<&str>,
     actor: &str,
 ) -> Entry {
-    Entry {
-        operation,
-        environment: environment.to_owned(),
-        app: app.map(str::to_owned),
-        version: version.to_owned(),
-        previous: previous.map(str::to_owned),
-        strategy: None,
-        actor: actor.to_owned(),
-        commit: None,
-        started: super::now_unix(),
-        phase: "running-commands".to_owned(),
-        data: serde_json::Value::Null,
-    }
+    Entry::new(
+        super::Change {
+            operation,
+            environment: environment.to_owned(),
+            app: app.map(str::to_owned),
+            version: version.to_owned(),
+            previous: previous.map(str::to_owned),
+            strategy: None,
+            actor: actor.to_owned(),
+            commit: None,
+        },
+        "running-commands",
+    )
 }
 
 impl Target for Hooks {
@@ -667,10 +667,10 @@ impl Target for Hooks {
         let mut retained: Vec<String> = Vec::new();
         for r in records.iter().rev() {
             if r.outcome == RecordOutcome::Success
-                && Some(&r.version) != version.as_ref()
-                && !retained.contains(&r.version)
+                && Some(&r.change.version) != version.as_ref()
+                && !retained.contains(&r.change.version)
             {
-                retained.push(r.version.clone());
+                retained.push(r.change.version.clone());
             }
         }
         Ok(Live {
@@ -696,8 +696,8 @@ impl Target for Hooks {
             previous.as_deref(),
             &request.actor,
         );
-        e.strategy = Some(request.strategy);
-        e.commit.clone_from(&request.commit);
+        e.change.strategy = Some(request.strategy);
+        e.change.commit.clone_from(&request.commit);
         journal.write(&e)?;
         let mut run = self.commands.clone();
         run.health = request.health.clone();
@@ -762,14 +762,14 @@ impl Target for Hooks {
         progress: &mut dyn Progress,
     ) -> Result<Recovery, super::Error> {
         // The commands cannot say how far they got: put the version live before back.
-        let detail = match entry.previous.as_deref() {
+        let detail = match entry.change.previous.as_deref() {
             Some(previous) => {
                 progress.step(&format!(
                     "putting {previous} back after the interrupted run"
                 ));
                 let report = self
                     .commands
-                    .rollback(previous, Some(&entry.version))
+                    .rollback(previous, Some(&entry.change.version))
                     .map_err(|e| super::Error::Command {
                         what: e.to_string(),
                         stderr: String::new(),

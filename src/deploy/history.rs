@@ -76,9 +76,10 @@ impl RecordOutcome {
     }
 }
 
-/// One deploy or rollback.
+/// What a deploy or rollback changes and who started it: the part of a history record that
+/// the journal of a running operation already holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
+pub struct Change {
     /// Deploy or rollback.
     pub operation: Operation,
     /// The environment.
@@ -86,7 +87,7 @@ pub struct Record {
     /// The deployable, when the repository has several.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
-    /// The version deployed or rolled back to.
+    /// The version deployed, or rolled back to.
     pub version: String,
     /// The version live before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,6 +100,14 @@ pub struct Record {
     /// The commit deployed, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+}
+
+/// One deploy or rollback. The JSON line keeps the fields of [`Change`] at the top level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// What changed and who started it.
+    #[serde(flatten)]
+    pub change: Change,
     /// Start, RFC 3339 UTC.
     pub started: String,
     /// End, RFC 3339 UTC.
@@ -147,7 +156,7 @@ pub fn previous_success(records: &[Record], live: Option<&str>) -> Option<String
         .iter()
         .rev()
         .filter(|r| r.outcome == RecordOutcome::Success)
-        .map(|r| r.version.as_str())
+        .map(|r| r.change.version.as_str())
         .find(|v| Some(*v) != live)
         .map(str::to_owned)
 }
@@ -159,14 +168,16 @@ mod tests {
 
     fn record(version: &str, outcome: RecordOutcome) -> Record {
         Record {
-            operation: Operation::Deploy,
-            environment: "staging".to_owned(),
-            app: None,
-            version: version.to_owned(),
-            previous: None,
-            strategy: Some(Strategy::BlueGreen),
-            actor: "alice".to_owned(),
-            commit: Some("0123abc".to_owned()),
+            change: Change {
+                operation: Operation::Deploy,
+                environment: "staging".to_owned(),
+                app: None,
+                version: version.to_owned(),
+                previous: None,
+                strategy: Some(Strategy::BlueGreen),
+                actor: "alice".to_owned(),
+                commit: Some("0123abc".to_owned()),
+            },
             started: "2024-01-01T10:00:00Z".to_owned(),
             ended: "2024-01-01T10:01:00Z".to_owned(),
             outcome,
@@ -186,7 +197,7 @@ mod tests {
         let versions: Vec<String> = read(&store)
             .expect("read")
             .into_iter()
-            .map(|r| r.version)
+            .map(|r| r.change.version)
             .collect();
         assert_eq!(versions, ["1.0.0", "1.1.0"]);
         let raw = std::fs::read_to_string(dir.path().join(FILE)).expect("read");

@@ -8,35 +8,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Error, Operation, Store};
-use crate::config::Strategy;
+use super::history::Change;
+use super::{Error, Store};
 
 /// The journal file's name in the store.
 pub const FILE: &str = "journal.json";
 
-/// One operation in progress.
+/// One operation in progress. The JSON keeps the fields of [`Change`] at the top level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// Deploy or rollback.
-    pub operation: Operation,
-    /// The environment.
-    pub environment: String,
-    /// The deployable, when the repository has several.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app: Option<String>,
-    /// The version being deployed (or rolled back to).
-    pub version: String,
-    /// The version live before.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous: Option<String>,
-    /// The strategy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub strategy: Option<Strategy>,
-    /// Who started it.
-    pub actor: String,
-    /// The commit, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
+    /// What is changing and who started it.
+    #[serde(flatten)]
+    pub change: Change,
     /// When it started, seconds since the epoch.
     pub started: u64,
     /// The step it reached, in the target's words, e.g. `switching`.
@@ -44,6 +27,18 @@ pub struct Entry {
     /// What the target needs to finish or undo the step.
     #[serde(default)]
     pub data: serde_json::Value,
+}
+
+impl Entry {
+    /// An entry for `change` starting now at `phase`, with no data yet.
+    pub fn new(change: Change, phase: &str) -> Self {
+        Self {
+            change,
+            started: super::now_unix(),
+            phase: phase.to_owned(),
+            data: serde_json::Value::Null,
+        }
+    }
 }
 
 /// The journal of one environment.
@@ -116,20 +111,26 @@ mod tests {
         let store = DirStore::new(dir.path());
         let journal = Journal::new(&store);
         assert_eq!(journal.read().expect("empty"), None);
-        let mut entry = Entry {
-            operation: Operation::Deploy,
-            environment: "staging".to_owned(),
-            app: None,
-            version: "1.4.2".to_owned(),
-            previous: Some("1.4.1".to_owned()),
-            strategy: Some(Strategy::BlueGreen),
-            actor: "alice".to_owned(),
-            commit: None,
-            started: 1,
-            phase: "starting".to_owned(),
-            data: serde_json::Value::Null,
-        };
+        let mut entry = Entry::new(
+            Change {
+                operation: crate::deploy::Operation::Deploy,
+                environment: "staging".to_owned(),
+                app: None,
+                version: "1.4.2".to_owned(),
+                previous: Some("1.4.1".to_owned()),
+                strategy: Some(crate::config::Strategy::BlueGreen),
+                actor: "alice".to_owned(),
+                commit: None,
+            },
+            "starting",
+        );
         journal.write(&entry).expect("write");
+        // The file keeps one flat object, as journals written before `Change` existed.
+        let text = std::fs::read_to_string(dir.path().join(FILE)).expect("journal file");
+        let flat: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(flat["version"], "1.4.2");
+        assert_eq!(flat["phase"], "starting");
+        assert!(flat.get("change").is_none(), "{flat}");
         journal
             .advance(&mut entry, "switching", serde_json::json!({"to": "green"}))
             .expect("advance");

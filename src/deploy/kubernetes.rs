@@ -998,19 +998,19 @@ fn journal_entry(
     actor: &str,
     strategy: config::Strategy,
 ) -> Entry {
-    Entry {
-        operation,
-        environment: environment.to_owned(),
-        app: app.map(str::to_owned),
-        version: version.to_owned(),
-        previous,
-        strategy: Some(strategy),
-        actor: actor.to_owned(),
-        commit: None,
-        started: super::now_unix(),
-        phase: "starting".to_owned(),
-        data: Value::Null,
-    }
+    Entry::new(
+        super::Change {
+            operation,
+            environment: environment.to_owned(),
+            app: app.map(str::to_owned),
+            version: version.to_owned(),
+            previous,
+            strategy: Some(strategy),
+            actor: actor.to_owned(),
+            commit: None,
+        },
+        "starting",
+    )
 }
 
 impl Target for KubeTarget {
@@ -1122,7 +1122,7 @@ impl Target for KubeTarget {
             &request.actor,
             request.strategy,
         );
-        entry.commit.clone_from(&request.commit);
+        entry.change.commit.clone_from(&request.commit);
         let mut failed = None;
         let mut phase = |name: &str, data: Value| {
             if let Err(e) = journal.advance(&mut entry, name, data) {
@@ -1199,7 +1199,7 @@ impl KubeTarget {
             "rolling-out" => {
                 let target = format!("deployment/{}", self.deployment);
                 match self.rollout_status(&self.deployment)? {
-                    Ok(()) if entry.operation == super::Operation::Deploy => {
+                    Ok(()) if entry.change.operation == super::Operation::Deploy => {
                         // The rollout finished, but its checks never ran: revert.
                         self.kubectl.must(&["rollout", "undo", &target])?;
                         let _ = self.rollout_status(&self.deployment)?;

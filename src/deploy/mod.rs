@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Strategy;
 use crate::error::Hint;
 
-pub use history::{Operation, Record, RecordOutcome};
+pub use history::{Change, Operation, Record, RecordOutcome};
 pub use journal::Journal;
 pub use lock::{Holder, Lock};
 pub use store::{DirStore, Store};
@@ -586,14 +586,16 @@ pub fn deploy(
         Err(e) => (RecordOutcome::Error, Some(e.to_string())),
     };
     let record = Record {
-        operation: Operation::Deploy,
-        environment: request.environment.clone(),
-        app: request.app.clone(),
-        version: request.version.clone(),
-        previous: before.version.clone(),
-        strategy: Some(request.strategy),
-        actor: request.actor.clone(),
-        commit: request.commit.clone(),
+        change: Change {
+            operation: Operation::Deploy,
+            environment: request.environment.clone(),
+            app: request.app.clone(),
+            version: request.version.clone(),
+            previous: before.version.clone(),
+            strategy: Some(request.strategy),
+            actor: request.actor.clone(),
+            commit: request.commit.clone(),
+        },
         started: rfc3339(started),
         ended: rfc3339(ended),
         outcome,
@@ -640,14 +642,16 @@ pub fn rollback(
         Err(e) => (RecordOutcome::Error, Some(e.to_string())),
     };
     let record = Record {
-        operation: Operation::Rollback,
-        environment: request.environment.clone(),
-        app: request.app.clone(),
-        version: to,
-        previous: before.version.clone(),
-        strategy: None,
-        actor: request.actor.clone(),
-        commit: None,
+        change: Change {
+            operation: Operation::Rollback,
+            environment: request.environment.clone(),
+            app: request.app.clone(),
+            version: to,
+            previous: before.version.clone(),
+            strategy: None,
+            actor: request.actor.clone(),
+            commit: None,
+        },
         started: rfc3339(started),
         ended: rfc3339(ended),
         outcome,
@@ -668,21 +672,14 @@ fn recover_pending(
     };
     progress.step(&format!(
         "found an interrupted {} of `{}` (step `{}`): recovering",
-        entry.operation.as_str(),
-        entry.version,
+        entry.change.operation.as_str(),
+        entry.change.version,
         entry.phase
     ));
     let recovery = target.recover(&entry, journal, progress)?;
     progress.step(&recovery.detail);
     let record = Record {
-        operation: entry.operation,
-        environment: entry.environment.clone(),
-        app: entry.app.clone(),
-        version: entry.version.clone(),
-        previous: entry.previous.clone(),
-        strategy: entry.strategy,
-        actor: entry.actor.clone(),
-        commit: entry.commit.clone(),
+        change: entry.change.clone(),
         started: rfc3339(entry.started),
         ended: rfc3339(now_unix()),
         outcome: match recovery.action {

@@ -54,8 +54,8 @@ pub fn status(
         let _ = writeln!(
             out,
             "interrupted: {} of {} at step `{}` (the next deploy or rollback recovers it)",
-            e.operation.as_str(),
-            e.version,
+            e.change.operation.as_str(),
+            e.change.version,
             e.phase
         );
     }
@@ -73,10 +73,10 @@ pub fn status(
                 out,
                 "  {}  {:<8} {:<14} {:<11} {}{reason}",
                 r.started,
-                r.operation.as_str(),
-                r.version,
+                r.change.operation.as_str(),
+                r.change.version,
                 r.outcome.as_str(),
-                r.actor
+                r.change.actor
             );
         }
     }

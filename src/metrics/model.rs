@@ -101,7 +101,7 @@ pub fn from_deploy_history(
     use crate::deploy::history::{Operation, RecordOutcome};
     records
         .iter()
-        .filter(|r| r.environment == environment)
+        .filter(|r| r.change.environment == environment)
         .filter_map(|r| {
             let created = super::time::parse_ts(&r.started)?;
             let ended = super::time::parse_ts(&r.ended)?;
@@ -115,10 +115,14 @@ pub fn from_deploy_history(
         .enumerate()
         .map(|(i, (r, created, ended, state))| Deployment {
             id: i as u64 + 1,
-            sha: r.commit.clone().unwrap_or_else(|| r.version.clone()),
-            git_ref: r.version.clone(),
-            environment: r.environment.clone(),
-            task: match r.operation {
+            sha: r
+                .change
+                .commit
+                .clone()
+                .unwrap_or_else(|| r.change.version.clone()),
+            git_ref: r.change.version.clone(),
+            environment: r.change.environment.clone(),
+            task: match r.change.operation {
                 Operation::Deploy => "deploy".to_owned(),
                 Operation::Rollback => "deploy:rollback".to_owned(),
             },

@@ -681,19 +681,19 @@ impl Hosts {
 
     /// A journal entry for an operation this target starts; the caller fills in who and why.
     fn entry(&self, operation: Operation, version: &str, previous: Option<String>) -> Entry {
-        Entry {
-            operation,
-            environment: self.environment.clone(),
-            app: None,
-            version: version.to_owned(),
-            previous,
-            strategy: None,
-            actor: String::new(),
-            commit: None,
-            started: super::now_unix(),
-            phase: "starting".to_owned(),
-            data: serde_json::Value::Null,
-        }
+        Entry::new(
+            super::Change {
+                operation,
+                environment: self.environment.clone(),
+                app: None,
+                version: version.to_owned(),
+                previous,
+                strategy: None,
+                actor: String::new(),
+                commit: None,
+            },
+            "starting",
+        )
     }
 
     fn live(&self, state: &State) -> Live {
@@ -979,8 +979,8 @@ impl Target for Hosts {
         if let Ok(Some(entry)) = Journal::new(&*self.store).read() {
             steps.push(format!(
                 "recover the interrupted {} of {} (step `{}`): complete it if the new version is healthy, else revert",
-                entry.operation.as_str(),
-                entry.version,
+                entry.change.operation.as_str(),
+                entry.change.version,
                 entry.phase
             ));
         }
@@ -1076,13 +1076,11 @@ impl Target for Hosts {
         let mut state = self.load()?;
         self.reconcile(&mut state)?;
         self.stage(&mut state, request, progress)?;
-        let mut entry = Entry {
-            strategy: Some(request.strategy),
-            actor: request.actor.clone(),
-            commit: request.commit.clone(),
-            app: request.app.clone(),
-            ..self.entry(Operation::Deploy, &request.version, state.live.clone())
-        };
+        let mut entry = self.entry(Operation::Deploy, &request.version, state.live.clone());
+        entry.change.strategy = Some(request.strategy);
+        entry.change.actor.clone_from(&request.actor);
+        entry.change.commit.clone_from(&request.commit);
+        entry.change.app.clone_from(&request.app);
         journal.write(&entry)?;
         let result = match request.strategy {
             Strategy::BlueGreen => {
@@ -1137,11 +1135,9 @@ impl Target for Hosts {
         }
         self.check_host()?;
         self.check_ports(&state, self.instances)?;
-        let mut entry = Entry {
-            actor: request.actor.clone(),
-            app: request.app.clone(),
-            ..self.entry(Operation::Rollback, to, previous)
-        };
+        let mut entry = self.entry(Operation::Rollback, to, previous);
+        entry.change.actor.clone_from(&request.actor);
+        entry.change.app.clone_from(&request.app);
         journal.write(&entry)?;
         let r = Request {
             environment: request.environment.clone(),
@@ -1192,8 +1188,8 @@ impl Target for Hosts {
                     p.in_lb = new.contains(&p.name);
                     p.weight = None;
                 }
-                self.apply(&state, &entry.version)?;
-                state.live = Some(entry.version.clone());
+                self.apply(&state, &entry.change.version)?;
+                state.live = Some(entry.change.version.clone());
                 state.live_color = Self::procs(&state, &new).first().and_then(|p| p.color);
                 self.save(&state)?;
                 let rest: Vec<String> = state
@@ -1205,17 +1201,22 @@ impl Target for Hosts {
                 self.stop(&mut state, &rest)?;
                 progress.step(&format!(
                     "{} had the traffic and is healthy: deploy completed",
-                    entry.version
+                    entry.change.version
                 ));
                 return Ok(Recovery {
                     interrupted: entry.clone(),
                     action: RecoveryAction::Completed,
-                    detail: format!("completed: {} is live and healthy", entry.version),
+                    detail: format!("completed: {} is live and healthy", entry.change.version),
                 });
             }
         }
-        self.restore(&mut state, entry.previous.as_deref(), &health, progress)?;
-        let detail = match &entry.previous {
+        self.restore(
+            &mut state,
+            entry.change.previous.as_deref(),
+            &health,
+            progress,
+        )?;
+        let detail = match &entry.change.previous {
             Some(v) => format!("reverted: {v} is live again"),
             None => "reverted: nothing was live before; the new instances were stopped".to_owned(),
         };
