@@ -162,6 +162,14 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// A GraphQL answer whose `errors` stop the whole query (no `data`).
+    #[error("GitHub's GraphQL API refused the query: {message}")]
+    Graphql {
+        /// The first error's `type`, e.g. `INSUFFICIENT_SCOPES`, when given.
+        kind: Option<String>,
+        /// The error messages, joined.
+        message: String,
+    },
     /// A `Link: rel="next"` URL that points away from the API host.
     #[error("the next page of `{path}` points to another host: `{next}`")]
     ForeignLink {
@@ -684,9 +692,59 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// Where GraphQL lives when it is not `/graphql` under the REST root: GitHub Enterprise
+/// Server serves REST at `/api/v3` and GraphQL at `/api/graphql`.
+fn graphql_root(base: &Uri) -> Option<Uri> {
+    let path = base.path().trim_end_matches('/');
+    let root = path.strip_suffix("/v3")?;
+    format!(
+        "{}://{}{root}",
+        base.scheme_str()?,
+        base.authority()?.as_str()
+    )
+    .parse()
+    .ok()
+}
+
+/// One entry of a GraphQL answer's `errors`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct GraphqlError {
+    /// GitHub's error type, e.g. `NOT_FOUND`, `RATE_LIMITED`, `FORBIDDEN`.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// The message.
+    #[serde(default)]
+    pub message: String,
+    /// Where in `data` it happened: field names and list indexes.
+    #[serde(default)]
+    pub path: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct RawGraphql {
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+    #[serde(default)]
+    errors: Vec<GraphqlError>,
+}
+
+/// A GraphQL answer with data.
+#[derive(Debug, Clone)]
+pub struct GraphqlResponse {
+    /// `data`.
+    pub data: serde_json::Value,
+    /// Errors beside the data (fields that resolved to `null`).
+    pub errors: Vec<GraphqlError>,
+    /// The response headers.
+    pub headers: HeaderMap,
+}
+
 /// The GitHub REST client.
 pub struct Client {
     octo: Octocrab,
+    /// The GraphQL endpoint's client when it is not under `base` (GitHub Enterprise Server:
+    /// `/api/graphql` beside `/api/v3`).
+    graphql_octo: Option<Octocrab>,
     base: Uri,
     repository: Option<Repo>,
     retry: RetryPolicy,
@@ -731,19 +789,24 @@ impl Client {
             // Settings from the environment were checked already, naming their variable.
             return Err(Error::InvalidToken { var: ENV_TOKEN });
         }
-        let octo = Octocrab::builder()
-            .base_uri(base.clone())
-            .map_err(|e| Error::Build(Box::new(e)))?
-            .personal_token(token.expose().to_owned())
-            // NOTE: our loop in `send` retries; octocrab's would retry 5xx immediately and
-            // hide rate limits from us.
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(connect_timeout))
-            .set_read_timeout(Some(read_timeout))
-            .build()
-            .map_err(|e| Error::Build(Box::new(e)))?;
+        let build = |base: Uri| {
+            Octocrab::builder()
+                .base_uri(base)
+                .map_err(|e| Error::Build(Box::new(e)))?
+                .personal_token(token.expose().to_owned())
+                // NOTE: our loop in `send` retries; octocrab's would retry 5xx immediately and
+                // hide rate limits from us.
+                .add_retry_config(RetryConfig::None)
+                .set_connect_timeout(Some(connect_timeout))
+                .set_read_timeout(Some(read_timeout))
+                .build()
+                .map_err(|e| Error::Build(Box::new(e)))
+        };
+        let octo = build(base.clone())?;
+        let graphql_octo = graphql_root(&base).map(build).transpose()?;
         Ok(Self {
             octo,
+            graphql_octo,
             base,
             repository,
             retry,
@@ -792,6 +855,21 @@ impl Client {
             method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         );
+        self.send_via(&self.octo, method, path, body, extra, idempotent)
+            .await
+    }
+
+    /// The retry loop of [`Client::send_with_headers`] through `octo`; `idempotent` says
+    /// whether a 5xx or a network error may be retried.
+    async fn send_via(
+        &self,
+        octo: &Octocrab,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        extra: &[(http::header::HeaderName, String)],
+        idempotent: bool,
+    ) -> Result<Response, Error> {
         let body = body.map(serde_json::Value::to_string);
         let mut attempts = Attempts::default();
         loop {
@@ -813,11 +891,11 @@ impl Client {
                     path: path.to_owned(),
                     source,
                 })?;
-            let answer = match self.octo.execute(request).await {
+            let answer = match octo.execute(request).await {
                 Ok(resp) => {
                     let status = resp.status();
                     let headers = resp.headers().clone();
-                    self.octo.body_to_string(resp).await.map(|body| Response {
+                    octo.body_to_string(resp).await.map(|body| Response {
                         status,
                         headers,
                         body,
@@ -943,6 +1021,102 @@ impl Client {
                 path,
                 message,
             },
+        }
+    }
+
+    /// Sends one GraphQL query (`POST /graphql`, or `/api/graphql` on GitHub Enterprise
+    /// Server) and returns its `data` with any per-field `errors`.
+    ///
+    /// A query only reads, so 5xx answers are retried like a GET. Rate limits: a 403/429 is
+    /// handled as in [`Client::send`]; an answer whose `errors` hold `type: RATE_LIMITED`
+    /// (GraphQL's primary limit, `x-ratelimit-resource: graphql`) waits until
+    /// `x-ratelimit-reset` when `x-ratelimit-remaining` is `0`, otherwise backs off from
+    /// `secondary_min_wait`, and gives up as [`Error::RateLimited`] when the wait is too long
+    /// or the retries are used up. Errors without `data` are [`Error::Graphql`]; errors beside
+    /// `data` (a node that could not be resolved) are the caller's to read.
+    // NOTE: https://docs.github.com/en/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api
+    pub async fn graphql(
+        &self,
+        query: &str,
+        variables: &serde_json::Value,
+    ) -> Result<GraphqlResponse, Error> {
+        let path = "/graphql";
+        let body = serde_json::json!({ "query": query, "variables": variables });
+        let octo = self.graphql_octo.as_ref().unwrap_or(&self.octo);
+        let mut retries = 0u32;
+        loop {
+            let resp = self
+                .send_via(octo, Method::POST, path, Some(&body), &[], true)
+                .await?;
+            let answer: RawGraphql = resp.json(path)?;
+            let limited = answer
+                .errors
+                .iter()
+                .any(|e| e.kind.as_deref() == Some("RATE_LIMITED"));
+            if limited {
+                let remaining = header_u64(&resp.headers, "x-ratelimit-remaining");
+                let reset = header_u64(&resp.headers, "x-ratelimit-reset");
+                let (wait, kind) = match (remaining, reset) {
+                    (Some(0), Some(reset)) => {
+                        let now = self
+                            .clock
+                            .now()
+                            .duration_since(UNIX_EPOCH)
+                            .unwrap_or_default()
+                            .as_secs();
+                        (
+                            Duration::from_secs(reset.saturating_sub(now) + 1),
+                            "GraphQL primary",
+                        )
+                    }
+                    _ => (
+                        self.retry
+                            .secondary_min_wait
+                            .saturating_mul(2u32.saturating_pow(retries)),
+                        "GraphQL secondary",
+                    ),
+                };
+                let detail = if wait > self.retry.max_wait {
+                    Some(format!(
+                        "it needs a wait of {}s, more than the allowed {}s",
+                        wait.as_secs(),
+                        self.retry.max_wait.as_secs()
+                    ))
+                } else if retries >= self.retry.max_rate_limit_retries {
+                    Some(format!("still limited after {retries} retries"))
+                } else {
+                    None
+                };
+                if let Some(detail) = detail {
+                    return Err(Error::RateLimited {
+                        kind,
+                        method: Method::POST,
+                        path: path.to_owned(),
+                        detail,
+                    });
+                }
+                retries += 1;
+                self.clock.sleep(wait).await;
+                continue;
+            }
+            let data = answer.data.unwrap_or(serde_json::Value::Null);
+            if data.is_null() && !answer.errors.is_empty() {
+                let message = answer
+                    .errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(Error::Graphql {
+                    kind: answer.errors.iter().find_map(|e| e.kind.clone()),
+                    message: message.chars().take(500).collect(),
+                });
+            }
+            return Ok(GraphqlResponse {
+                data,
+                errors: answer.errors,
+                headers: resp.headers,
+            });
         }
     }
 

@@ -50,6 +50,10 @@ pub struct ApiStats {
     pub settled: u64,
     /// The core rate limit left after the run, when known.
     pub rate_remaining: Option<u64>,
+    /// Of the requests, GraphQL queries (one per 100 deployments).
+    pub graphql: u64,
+    /// The points those queries cost against the GraphQL rate limit (`rateLimit.cost`).
+    pub graphql_points: u64,
 }
 
 /// One cached answer.
@@ -91,6 +95,7 @@ pub struct Fetcher<'a> {
     client: &'a Client,
     plan: Plan,
     stats: Mutex<ApiStats>,
+    notes: Mutex<Vec<String>>,
 }
 
 fn cache_key(path: &str) -> String {
@@ -177,6 +182,8 @@ struct RawJob {
 #[derive(Deserialize)]
 struct RawDeployment {
     id: u64,
+    #[serde(default)]
+    node_id: Option<String>,
     sha: String,
     #[serde(rename = "ref")]
     git_ref: String,
@@ -215,6 +222,126 @@ struct RawCommit {
     commit: RawCommitInner,
 }
 
+/// Deployments per GraphQL query (`nodes(ids:)` takes at most 100).
+const GRAPHQL_BATCH: usize = 100;
+
+/// Statuses and the merged pull request of up to 100 deployments in one query. Its cost is
+/// about 5 points: 100 status lists, 100 pull request lists and up to 300 commit lists, per
+/// <https://docs.github.com/en/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api>.
+const DEPLOYMENTS_QUERY: &str = "query($ids: [ID!]!) {
+  rateLimit { cost remaining resetAt }
+  nodes(ids: $ids) {
+    ... on Deployment {
+      id
+      statuses(first: 100) { nodes { state createdAt } }
+      commit {
+        associatedPullRequests(first: 3) {
+          nodes {
+            number
+            createdAt
+            mergedAt
+            commits(first: 100) { nodes { commit { authoredDate committedDate } } }
+          }
+        }
+      }
+    }
+  }
+}";
+
+#[derive(Deserialize)]
+struct GqlList<T> {
+    #[serde(default = "Vec::new")]
+    nodes: Vec<Option<T>>,
+}
+
+#[derive(Deserialize)]
+struct GqlDeployment {
+    id: Option<String>,
+    statuses: Option<GqlList<GqlStatus>>,
+    commit: Option<GqlCommit>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlStatus {
+    state: String,
+    created_at: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlCommit {
+    associated_pull_requests: Option<GqlList<GqlPull>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlPull {
+    number: u64,
+    merged_at: Option<String>,
+    commits: Option<GqlList<GqlPullCommit>>,
+}
+
+#[derive(Deserialize)]
+struct GqlPullCommit {
+    commit: Option<GqlCommitDates>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlCommitDates {
+    authored_date: Option<String>,
+    committed_date: Option<String>,
+}
+
+/// What GraphQL said about one deployment; cached once [`Detail::settled`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Detail {
+    /// `(state, created)`, states lower-cased as REST spells them.
+    statuses: Vec<(String, i64)>,
+    /// The merged pull request of the deployed commit.
+    pull: Option<u64>,
+    /// The earliest commit of that pull request.
+    first_commit: Option<i64>,
+}
+
+impl Detail {
+    fn apply(&self, d: &mut Deployment) {
+        d.statuses = self
+            .statuses
+            .iter()
+            .map(|(state, created)| DeploymentStatus {
+                state: state.clone(),
+                created: *created,
+            })
+            .collect();
+        d.first_commit = if !d.is_rollback() && d.succeeded_at().is_some() {
+            self.first_commit
+        } else {
+            None
+        };
+    }
+
+    /// Finished (`success`, `failure` or `error`), and, when it shipped a change, its pull
+    /// request known: nothing of it that the figures read changes any more.
+    fn settled(&self, d: &Deployment) -> bool {
+        let finished = self
+            .statuses
+            .iter()
+            .any(|(s, _)| matches!(s.as_str(), "success" | "failure" | "error"));
+        let needs_pull = !d.is_rollback() && d.succeeded_at().is_some();
+        finished && (!needs_pull || self.first_commit.is_some())
+    }
+}
+
+/// One node of a GraphQL answer.
+enum NodeAnswer {
+    /// Resolved; with the error that nulled its commit, if any.
+    Found(Detail, Option<String>),
+    /// `null`, with GitHub's reason.
+    Missing(#[allow(dead_code)] String),
+}
+
 fn ts(path: &str, field: &str, value: &str) -> Result<i64, Error> {
     parse_ts(value).ok_or_else(|| Error::BadTimestamp {
         path: path.to_owned(),
@@ -241,6 +368,20 @@ impl<'a> Fetcher<'a> {
             client,
             plan,
             stats: Mutex::default(),
+            notes: Mutex::default(),
+        }
+    }
+
+    /// What the report should explain about how the data was fetched.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+
+    fn note(&self, text: String) {
+        if let Ok(mut n) = self.notes.lock()
+            && !n.contains(&text)
+        {
+            n.push(text);
         }
     }
 
@@ -624,6 +765,7 @@ impl<'a> Fetcher<'a> {
             _ => self.rest_of(&base, first, None, None, what).await?,
         };
         let mut deployments = Vec::new();
+        let mut node_ids = Vec::new();
         let mut seen = BTreeSet::new();
         for v in raw {
             let d: RawDeployment = decode("deployments", v)?;
@@ -631,6 +773,7 @@ impl<'a> Fetcher<'a> {
             if created < self.plan.from || created >= self.plan.to || !seen.insert(d.id) {
                 continue;
             }
+            node_ids.push(d.node_id.filter(|n| !n.is_empty()));
             deployments.push(Deployment {
                 id: d.id,
                 sha: d.sha,
@@ -643,6 +786,226 @@ impl<'a> Fetcher<'a> {
                 first_commit: None,
             });
         }
+        let rest = self.details(&mut deployments, &node_ids).await?;
+        if !rest.is_empty() {
+            let mut rest_deployments: Vec<Deployment> =
+                rest.iter().map(|&i| deployments[i].clone()).collect();
+            self.rest_statuses(&mut rest_deployments).await?;
+            self.first_commits(&mut rest_deployments).await?;
+            for (i, d) in rest.into_iter().zip(rest_deployments) {
+                deployments[i] = d;
+            }
+        }
+        Ok(deployments)
+    }
+
+    /// Statuses and first commits of `deployments` through GraphQL, 100 a query, every
+    /// query at once (up to `concurrency`), settled ones from the cache. Returns the indexes
+    /// left for the REST path: deployments without a node id, nodes GraphQL could not
+    /// resolve, and all of them when the GraphQL API is not there (404/401).
+    async fn details(
+        &self,
+        deployments: &mut [Deployment],
+        node_ids: &[Option<String>],
+    ) -> Result<Vec<usize>, Error> {
+        let mut rest = Vec::new();
+        let mut ask: Vec<(usize, String)> = Vec::new();
+        for (i, id) in node_ids.iter().enumerate() {
+            let Some(id) = id else {
+                rest.push(i);
+                continue;
+            };
+            if let Some(detail) = self.read_detail(id) {
+                self.bump(|s| s.settled += 1);
+                detail.apply(&mut deployments[i]);
+            } else {
+                ask.push((i, id.clone()));
+            }
+        }
+        let batches: Vec<Vec<(usize, String)>> = ask
+            .chunks(GRAPHQL_BATCH)
+            .map(<[(usize, String)]>::to_vec)
+            .collect();
+        let n = self.plan.concurrency.max(1);
+        let answers: Vec<(Vec<(usize, String)>, Result<Vec<NodeAnswer>, Error>)> =
+            stream::iter(batches)
+                .map(|batch| async move {
+                    let ids: Vec<&str> = batch.iter().map(|(_, id)| id.as_str()).collect();
+                    let answer = self.query_deployments(&ids).await;
+                    (batch, answer)
+                })
+                .buffered(n)
+                .collect()
+                .await;
+        let mut unresolved = 0usize;
+        let mut no_commit = 0usize;
+        for (batch, answer) in answers {
+            let nodes = match answer {
+                Ok(nodes) => nodes,
+                Err(Error::Api { source, .. })
+                    if matches!(
+                        *source,
+                        crate::github::client::Error::NotFound { .. }
+                            | crate::github::client::Error::Unauthorized { .. }
+                    ) =>
+                {
+                    self.note(
+                        "GitHub's GraphQL API is not available here (404/401 from /graphql): deployment statuses and pull requests were read one by one through REST".into(),
+                    );
+                    rest.extend(batch.iter().map(|(i, _)| *i));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            for ((i, id), node) in batch.into_iter().zip(nodes) {
+                match node {
+                    NodeAnswer::Missing(_) => {
+                        unresolved += 1;
+                        rest.push(i);
+                    }
+                    NodeAnswer::Found(detail, commit_error) => {
+                        if commit_error.is_some() {
+                            no_commit += 1;
+                        }
+                        detail.apply(&mut deployments[i]);
+                        if detail.settled(&deployments[i]) {
+                            self.write_detail(&id, &detail);
+                        }
+                    }
+                }
+            }
+        }
+        if unresolved > 0 {
+            self.note(format!(
+                "{unresolved} deployment(s) could not be resolved through GraphQL: read through REST instead"
+            ));
+        }
+        if no_commit > 0 {
+            self.note(format!(
+                "{no_commit} deployed commit(s) are no longer known to GitHub (force-pushed away or deleted): no lead time for them"
+            ));
+        }
+        rest.sort_unstable();
+        Ok(rest)
+    }
+
+    fn detail_key(node_id: &str) -> String {
+        format!("graphql:deployment:{node_id}")
+    }
+
+    fn read_detail(&self, node_id: &str) -> Option<Detail> {
+        let cached = self.read_cache(&Self::detail_key(node_id))?;
+        serde_json::from_str(&cached.body).ok()
+    }
+
+    fn write_detail(&self, node_id: &str, detail: &Detail) {
+        if let Ok(body) = serde_json::to_string(detail) {
+            self.write_cache(&Cached {
+                path: Self::detail_key(node_id),
+                etag: String::new(),
+                link: None,
+                body,
+            });
+        }
+    }
+
+    /// One GraphQL query for up to 100 deployments: each node's answer, in the order asked.
+    async fn query_deployments(&self, ids: &[&str]) -> Result<Vec<NodeAnswer>, Error> {
+        let what = "reading deployments through GraphQL";
+        self.bump(|s| {
+            s.requests += 1;
+            s.graphql += 1;
+        });
+        let resp = self
+            .client
+            .graphql(DEPLOYMENTS_QUERY, &serde_json::json!({ "ids": ids }))
+            .await
+            .map_err(|source| Error::api(what, source))?;
+        if let Some(cost) = resp
+            .data
+            .get("rateLimit")
+            .and_then(|r| r.get("cost"))
+            .and_then(Value::as_u64)
+        {
+            self.bump(|s| s.graphql_points += cost);
+        }
+        let nodes = resp
+            .data
+            .get("nodes")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if nodes.len() != ids.len() {
+            return Err(Error::GraphqlShape {
+                detail: format!("{} node(s) for {} id(s)", nodes.len(), ids.len()),
+            });
+        }
+        let error_at = |index: usize, field: Option<&str>| {
+            resp.errors.iter().find(|e| {
+                e.path.first().and_then(Value::as_str) == Some("nodes")
+                    && e.path.get(1).and_then(Value::as_u64) == Some(index as u64)
+                    && e.path.get(2).and_then(Value::as_str) == field
+            })
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for (index, (node, id)) in nodes.into_iter().zip(ids).enumerate() {
+            if node.is_null() {
+                let why = error_at(index, None)
+                    .map(|e| e.message.chars().take(200).collect())
+                    .unwrap_or_else(|| "null node".to_owned());
+                out.push(NodeAnswer::Missing(why));
+                continue;
+            }
+            let raw: GqlDeployment = decode("GraphQL deployment nodes", node)?;
+            if raw.id.as_deref().is_some_and(|got| got != *id) {
+                return Err(Error::GraphqlShape {
+                    detail: format!("node {index} is not the deployment asked for"),
+                });
+            }
+            let p = "GraphQL deployment statuses";
+            let mut statuses = Vec::new();
+            for st in raw.statuses.map(|c| c.nodes).unwrap_or_default().into_iter().flatten() {
+                statuses.push((st.state.to_ascii_lowercase(), ts(p, "createdAt", &st.created_at)?));
+            }
+            let pulls = raw
+                .commit
+                .and_then(|c| c.associated_pull_requests)
+                .map(|c| c.nodes)
+                .unwrap_or_default();
+            // The merged pull request is the one that shipped the commit.
+            let merged = pulls
+                .into_iter()
+                .flatten()
+                .find(|pr| pr.merged_at.is_some());
+            let (pull, first_commit) = match merged {
+                Some(pr) => {
+                    let mut earliest = None;
+                    for c in pr.commits.map(|c| c.nodes).unwrap_or_default().into_iter().flatten() {
+                        let Some(c) = c.commit else { continue };
+                        let date = c.authored_date.or(c.committed_date);
+                        if let Some(t) = opt_ts("GraphQL pull request commits", "authoredDate", date.as_deref())? {
+                            earliest = Some(earliest.map_or(t, |e: i64| e.min(t)));
+                        }
+                    }
+                    (Some(pr.number), earliest)
+                }
+                None => (None, None),
+            };
+            let commit_error = error_at(index, Some("commit")).map(|e| e.message.clone());
+            out.push(NodeAnswer::Found(
+                Detail {
+                    statuses,
+                    pull,
+                    first_commit,
+                },
+                commit_error,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Each deployment's statuses, one REST request per deployment.
+    async fn rest_statuses(&self, deployments: &mut [Deployment]) -> Result<(), Error> {
         let paths = deployments
             .iter()
             .map(|d| {
@@ -664,8 +1027,7 @@ impl<'a> Fetcher<'a> {
                 });
             }
         }
-        self.first_commits(&mut deployments).await?;
-        Ok(deployments)
+        Ok(())
     }
 
     /// The first commit of the pull request that brought each successfully deployed commit.

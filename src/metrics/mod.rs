@@ -62,6 +62,12 @@ pub enum Error {
         /// The request.
         path: String,
     },
+    /// A GraphQL answer that does not match the query.
+    #[error("GitHub's GraphQL answer does not match the deployments asked for: {detail}")]
+    GraphqlShape {
+        /// What was off.
+        detail: String,
+    },
     /// A next-page link to another host.
     #[error("a next-page link points away from the API host: `{0}`")]
     ForeignLink(String),
@@ -168,7 +174,7 @@ impl Hint for Error {
             Self::ReportJson { .. } => Some(
                 "point `--test-reports` at the downloaded `report.json` artifacts of `slipway run-tests`".into(),
             ),
-            Self::BadTimestamp { .. } | Self::Decode { .. } => Some(
+            Self::BadTimestamp { .. } | Self::Decode { .. } | Self::GraphqlShape { .. } => Some(
                 "check `GITHUB_API_URL`: the answer does not look like GitHub's REST API".into(),
             ),
             Self::UnexpectedNotModified { .. } => {
@@ -430,6 +436,7 @@ pub async fn run(settings: &Settings, client: &Client) -> Result<Report, Error> 
         &settings.targets,
     );
     report.api = fetcher.stats();
+    report.notes.extend(fetcher.notes());
     if let Some((path, n)) = from_history {
         report.notes.push(format!(
             "GitHub lists no deployments to `{}`: {n} deploy(s) and rollback(s) read from slipway's history `{}`",
