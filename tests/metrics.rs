@@ -7,7 +7,10 @@ mod common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::github_mock::{MockGitHub, Reply, fixture};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use common::github_mock::{MockGitHub, Reply, Request, fixture};
 use common::slipway;
 use serde_json::{Value, json};
 
@@ -58,9 +61,15 @@ fn run(
     r
 }
 
+/// The GraphQL node id of deployment `id`.
+fn node_id(id: u64) -> String {
+    format!("DE_kwDOHb{id:06}")
+}
+
 fn deployment(id: u64, sha: &str, task: &str, created: i64) -> Value {
     let mut d = metrics_fixture("deployment.json");
     d["id"] = json!(id);
+    d["node_id"] = json!(node_id(id));
     d["sha"] = json!(sha);
     d["ref"] = json!("main");
     d["task"] = json!(task);
@@ -103,6 +112,131 @@ fn commits(dates: &[i64]) -> String {
     Value::Array(list).to_string()
 }
 
+/// A `Deployment` node as GitHub's GraphQL API answers the metrics query: its statuses
+/// (newest first) and the merged pull request of its commit with that pull request's commit
+/// dates (author date `d`, committer date `d + 60`).
+fn gql_node(id: u64, statuses: &[(&str, i64)], pull: Option<(u64, &[i64])>) -> Value {
+    let mut list: Vec<Value> = statuses
+        .iter()
+        .map(|(state, at)| json!({ "state": state.to_ascii_uppercase(), "createdAt": ts(*at) }))
+        .collect();
+    list.reverse();
+    let pulls: Vec<Value> = pull
+        .map(|(number, dates)| {
+            let commits: Vec<Value> = dates
+                .iter()
+                .map(|d| json!({ "commit": { "authoredDate": ts(*d), "committedDate": ts(*d + 60) } }))
+                .collect();
+            json!({
+                "number": number,
+                "createdAt": ts(dates.first().copied().unwrap_or(0)),
+                "mergedAt": ts(dates.last().copied().unwrap_or(0) + 600),
+                "commits": { "nodes": commits },
+            })
+        })
+        .into_iter()
+        .collect();
+    json!({
+        "id": node_id(id),
+        "statuses": { "nodes": list },
+        "commit": { "associatedPullRequests": { "nodes": pulls } },
+    })
+}
+
+/// What the mock's GraphQL API knows and how it answers.
+#[derive(Default)]
+struct Graphql {
+    /// Nodes by id; an id not here resolves to `null` with a `NOT_FOUND` error.
+    nodes: BTreeMap<String, Value>,
+    /// Ids whose commit is gone: `commit` is `null` with a `NOT_FOUND` error.
+    lost_commits: Vec<String>,
+    /// Replies sent before any computed one (a 502, a `RATE_LIMITED` answer).
+    first: VecDeque<Reply>,
+}
+
+/// The ids a `nodes(ids:)` query asked for.
+fn asked_ids(req: &Request) -> Vec<String> {
+    let body: Value = serde_json::from_str(&req.body).unwrap_or_default();
+    body["variables"]["ids"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+/// Serves `POST /graphql` from `g`, like GitHub: nodes in the order asked, `null` plus an
+/// `errors` entry for what cannot be resolved, at most 100 ids a query.
+fn serve_graphql(mock: &MockGitHub, g: Graphql) {
+    let g = Arc::new(Mutex::new(g));
+    mock.handle("POST", "/graphql", move |req| {
+        let mut g = g.lock().unwrap();
+        if let Some(reply) = g.first.pop_front() {
+            return reply;
+        }
+        let body: Value = serde_json::from_str(&req.body).unwrap_or_default();
+        let query = body["query"].as_str().unwrap_or_default();
+        assert!(query.contains("nodes(ids: $ids)"), "unexpected query {query}");
+        let ids = asked_ids(req);
+        if ids.len() > 100 {
+            return Reply::json(
+                200,
+                json!({ "errors": [{ "type": "EXCESSIVE_PAGINATION", "message": format!("{} ids given, at most 100 are allowed", ids.len()) }] })
+                    .to_string(),
+            );
+        }
+        let mut errors = Vec::new();
+        let nodes: Vec<Value> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| match g.nodes.get(id) {
+                Some(node) if g.lost_commits.contains(id) => {
+                    errors.push(json!({
+                        "type": "NOT_FOUND",
+                        "path": ["nodes", i, "commit"],
+                        "locations": [{ "line": 6, "column": 7 }],
+                        "message": "Could not resolve to a Commit.",
+                    }));
+                    let mut node = node.clone();
+                    node["commit"] = Value::Null;
+                    node
+                }
+                Some(node) => node.clone(),
+                None => {
+                    errors.push(json!({
+                        "type": "NOT_FOUND",
+                        "path": ["nodes", i],
+                        "locations": [{ "line": 3, "column": 3 }],
+                        "message": format!("Could not resolve to a node with the global id of '{id}'"),
+                    }));
+                    Value::Null
+                }
+            })
+            .collect();
+        let cost = (ids.len() * 5).div_ceil(100).max(1);
+        let mut answer = json!({
+            "data": {
+                "rateLimit": { "cost": cost, "remaining": 990, "resetAt": "2100-01-01T00:00:00Z" },
+                "nodes": nodes,
+            }
+        });
+        if !errors.is_empty() {
+            answer["errors"] = Value::Array(errors);
+        }
+        Reply::json(200, answer.to_string())
+            .header("x-ratelimit-limit", "1000")
+            .header("x-ratelimit-remaining", "990")
+            .header("x-ratelimit-resource", "graphql")
+    });
+}
+
+/// How the script serves deployment statuses and pull requests.
+#[derive(Clone, Copy, PartialEq)]
+enum Api {
+    /// Through GraphQL (the first query answers 502).
+    Graphql,
+    /// Only through REST: `/graphql` answers 404 as on a server without it.
+    Rest,
+}
+
 /// The history whose figures are worked out by hand in [`figures_match_the_hand_computed_history`].
 ///
 /// Deployments to production, T = 20 days ago:
@@ -118,7 +252,7 @@ fn commits(dates: &[i64]) -> String {
 /// Workflow runs: 200 `ci` runs (100 of 2 minutes, 100 of 10 minutes; one in four failed;
 /// queued 30 s, one started 10 s before it was created), 3 `ci` runs in progress, 2 `cd` runs
 /// of 15 minutes of which one is a re-run: 205 runs, three pages.
-fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
+fn script(mock: &MockGitHub, with_etag: bool, api: Api) -> i64 {
     let now = now();
     let t = now - 20 * DAY;
     mock.on("GET", "/rate_limit")
@@ -222,15 +356,45 @@ fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
         mock.on("GET", &format!("{REPO}/deployments/{id}/statuses"))
             .then(Reply::json(200, statuses(list)).header("etag", &format!("\"statuses-{id}\"")));
     };
-    st(1, &[("in_progress", t + 10), ("success", t + 100)]);
+    let s1: &[(&str, i64)] = &[("in_progress", t + 10), ("success", t + 100)];
+    let s2: &[(&str, i64)] = &[("success", t + DAY + 200)];
+    let s3: &[(&str, i64)] = &[("failure", t + 2 * DAY + 60)];
+    let s4: &[(&str, i64)] = &[("success", t + 2 * DAY + 3700)];
+    let s5: &[(&str, i64)] = &[("success", t + 3 * DAY + 100)];
+    let s6: &[(&str, i64)] = &[("success", t + 3 * DAY + 1850)];
+    let s7: &[(&str, i64)] = &[("queued", t + 4 * DAY + 5)];
+    let (pr11, pr12, pr14) = (
+        [t - 7200, t - 3600],
+        [t],
+        [t + 2 * DAY - 3600],
+    );
+    st(1, s1);
     mock.on("GET", &format!("{REPO}/deployments/2/statuses"))
         .then(Reply::error(502, "Server Error"))
-        .then(Reply::json(200, statuses(&[("success", t + DAY + 200)])));
-    st(3, &[("failure", t + 2 * DAY + 60)]);
-    st(4, &[("success", t + 2 * DAY + 3700)]);
-    st(5, &[("success", t + 3 * DAY + 100)]);
-    st(6, &[("success", t + 3 * DAY + 1850)]);
-    st(7, &[("queued", t + 4 * DAY + 5)]);
+        .then(Reply::json(200, statuses(s2)));
+    st(3, s3);
+    st(4, s4);
+    st(5, s5);
+    st(6, s6);
+    st(7, s7);
+    if api == Api::Graphql {
+        let mut g = Graphql::default();
+        for node in [
+            gql_node(1, s1, Some((11, &pr11))),
+            gql_node(2, s2, Some((12, &pr12))),
+            gql_node(3, s3, None),
+            gql_node(4, s4, Some((14, &pr14))),
+            gql_node(5, s5, None),
+            gql_node(6, s6, Some((14, &pr14))),
+            gql_node(7, s7, None),
+        ] {
+            g.nodes
+                .insert(node["id"].as_str().unwrap().to_owned(), node);
+        }
+        // A 502 first: the query only reads, so it is sent again.
+        g.first.push_back(Reply::error(502, "Server Error"));
+        serve_graphql(mock, g);
+    }
 
     for (sha, pr) in [
         ("s1", Some(11)),
@@ -243,11 +407,11 @@ fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
             .then(Reply::json(200, body));
     }
     mock.on("GET", &format!("{REPO}/pulls/11/commits"))
-        .then(Reply::json(200, commits(&[t - 7200, t - 3600])));
+        .then(Reply::json(200, commits(&pr11)));
     mock.on("GET", &format!("{REPO}/pulls/12/commits"))
-        .then(Reply::json(200, commits(&[t])));
+        .then(Reply::json(200, commits(&pr12)));
     mock.on("GET", &format!("{REPO}/pulls/14/commits"))
-        .then(Reply::json(200, commits(&[t + 2 * DAY - 3600])));
+        .then(Reply::json(200, commits(&pr14)));
     now
 }
 
@@ -269,14 +433,8 @@ fn metrics(mock: &MockGitHub, cache: &std::path::Path, extra: &[&str]) -> common
         .run()
 }
 
-#[test]
-fn figures_match_the_hand_computed_history() {
-    let mock = MockGitHub::start();
-    script(&mock, false);
-    let dir = tempfile::tempdir().unwrap();
-    let t = metrics(&mock, dir.path(), &["--json"]);
-    t.code(0);
-    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+/// The figures of [`script`]'s history, worked out by hand.
+fn assert_hand_computed_figures(r: &Value) {
     let d = &r["dora"];
     // d1, d2, d4, d5 succeeded (the rollback d6 is not a change); 4 in 30 days.
     assert_eq!(d["frequency"]["deployments"], 4);
@@ -348,27 +506,91 @@ fn figures_match_the_hand_computed_history() {
             .iter()
             .any(|n| n.as_str().unwrap().contains("clock skew"))
     );
+}
 
-    // One request per page and per item that needs one, none of them twice except retries:
-    // rate limit, 3 run pages (+1 after the secondary limit), 3 deployment pages, 7 status
-    // lists (+1 after the 502), 4 pull lookups, 3 pull commit lists, 2 job lists.
-    let reqs = mock.requests();
-    assert_eq!(
-        reqs.len(),
-        1 + 4 + 3 + 8 + 4 + 3 + 2,
-        "{:#?}",
-        reqs.iter()
-            .map(|r| format!("{} {}", r.path, r.query))
-            .collect::<Vec<_>>()
+fn request_list(mock: &MockGitHub) -> Vec<String> {
+    mock.requests()
+        .iter()
+        .map(|r| format!("{} {}?{}", r.method, r.path, r.query))
+        .collect()
+}
+
+#[test]
+fn figures_match_the_hand_computed_history() {
+    let mock = MockGitHub::start();
+    script(&mock, false, Api::Graphql);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_hand_computed_figures(&r);
+
+    // One request per page, one GraphQL query for the seven deployments' statuses and pull
+    // requests, none of them twice except retries: rate limit, 3 run pages (+1 after the
+    // secondary limit), 3 deployment pages, 1 GraphQL query (+1 after the 502), 2 job lists.
+    let reqs = request_list(&mock);
+    assert_eq!(reqs.len(), 1 + 4 + 3 + 2 + 2, "{reqs:#?}");
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| r.contains("/statuses") || r.contains("/pulls")),
+        "no per-deployment REST request: {reqs:#?}"
     );
-    assert_eq!(r["api"]["requests"], 1 + 3 + 3 + 7 + 4 + 3 + 2);
+    let queries: Vec<Request> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/graphql")
+        .collect();
+    assert_eq!(queries[0].method, "POST");
+    assert_eq!(
+        queries[1].header("authorization"),
+        Some("Bearer ghs_metricstoken")
+    );
+    let ids = asked_ids(&queries[1]);
+    assert_eq!(ids, (1..=7).rev().map(node_id).collect::<Vec<_>>());
+    assert_eq!(r["api"]["requests"], 1 + 3 + 3 + 1 + 2);
+    assert_eq!(r["api"]["graphql"], 1);
+    assert_eq!(r["api"]["graphql_points"], 1);
     assert!(!t.stdout.contains("ghs_metricstoken") && !t.stderr.contains("ghs_metricstoken"));
+}
+
+#[test]
+fn without_graphql_the_same_figures_come_from_rest_one_deployment_at_a_time() {
+    let mock = MockGitHub::start();
+    script(&mock, false, Api::Rest);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_hand_computed_figures(&r);
+    // The 404 from /graphql, then per item: rate limit, 3 run pages (+1 after the secondary
+    // limit), 3 deployment pages, 7 status lists (+1 after the 502), 4 pull lookups, 3 pull
+    // commit lists, 2 job lists.
+    let reqs = request_list(&mock);
+    assert_eq!(reqs.len(), 1 + 1 + 4 + 3 + 8 + 4 + 3 + 2, "{reqs:#?}");
+    assert_eq!(r["api"]["requests"], 1 + 1 + 3 + 3 + 7 + 4 + 3 + 2);
+    assert!(
+        r["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("GraphQL API is not available")),
+        "{}",
+        t.stdout
+    );
+    let human = metrics(&mock, dir.path(), &[]);
+    human.code(0);
+    assert!(
+        human.stdout.contains("read one by one through REST")
+            || human.stderr.contains("read one by one through REST"),
+        "{human}"
+    );
 }
 
 #[test]
 fn a_rerun_sends_the_etag_and_reuses_the_cached_page_on_304() {
     let mock = MockGitHub::start();
-    script(&mock, true);
+    script(&mock, true, Api::Graphql);
     let dir = tempfile::tempdir().unwrap();
     let first = metrics(&mock, dir.path(), &["--json"]);
     first.code(0);
@@ -389,24 +611,25 @@ fn a_rerun_sends_the_etag_and_reuses_the_cached_page_on_304() {
     let a: Value = serde_json::from_str(&first.stdout).unwrap();
     let b: Value = serde_json::from_str(&second.stdout).unwrap();
     assert_eq!(b["api"]["not_modified"], 1);
-    // Finished deployments keep their statuses: the cached ones are not asked for again, the
-    // queued one (d7) is.
-    let status_requests = |id: u64| {
-        mock.requests()
-            .iter()
-            .filter(|r| r.path == format!("{REPO}/deployments/{id}/statuses"))
-            .count()
-    };
-    assert_eq!(status_requests(1), 1);
-    assert_eq!(status_requests(7), 2);
+    // Settled deployments are not asked for again: d5 (succeeded, but no pull request known
+    // yet) and the queued d7 are.
+    let queries: Vec<Vec<String>> = mock
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/graphql")
+        .map(asked_ids)
+        .collect();
+    assert_eq!(queries.len(), 3, "a 502, the first run's query, the second's");
+    assert_eq!(queries[2], [node_id(7), node_id(5)]);
     assert_eq!(b["api"]["settled"], 5);
+    assert_eq!(b["api"]["graphql"], 1);
     assert_eq!(a["dora"], b["dora"]);
 }
 
 #[test]
 fn the_table_and_markdown_show_bands_and_missed_targets() {
     let mock = MockGitHub::start();
-    script(&mock, false);
+    script(&mock, false, Api::Graphql);
     let dir = tempfile::tempdir().unwrap();
     let t = metrics(
         &mock,
@@ -632,7 +855,7 @@ fn the_html_dashboard_renders_every_chart_in_headless_chromium() {
         }
     };
     let mock = MockGitHub::start();
-    script(&mock, false);
+    script(&mock, false, Api::Graphql);
     let dir = tempfile::tempdir().unwrap();
     let t = metrics(&mock, dir.path(), &["--html", "report.html"]);
     t.code(0);
@@ -711,7 +934,7 @@ fn a_used_up_rate_limit_stops_before_any_listing() {
 #[test]
 fn the_report_becomes_a_sticky_comment() {
     let mock = MockGitHub::start();
-    script(&mock, false);
+    script(&mock, false, Api::Graphql);
     let comments = format!("{REPO}/issues/17/comments");
     mock.on("GET", &comments).then(Reply::json(200, "[]"));
     let mut posted = metrics_fixture("issue-comment.json");
@@ -724,7 +947,7 @@ fn the_report_becomes_a_sticky_comment() {
     let post = mock
         .requests()
         .into_iter()
-        .find(|r| r.method == "POST")
+        .find(|r| r.method == "POST" && r.path == comments)
         .unwrap();
     let body: Value = serde_json::from_str(&post.body).unwrap();
     let text = body["body"].as_str().unwrap();
@@ -742,7 +965,7 @@ fn the_report_becomes_a_sticky_comment() {
 #[test]
 fn inside_actions_the_report_goes_to_the_step_summary_and_breaches_become_warnings() {
     let mock = MockGitHub::start();
-    script(&mock, false);
+    script(&mock, false, Api::Graphql);
     let dir = tempfile::tempdir().unwrap();
     let t = slipway()
         .in_actions()
@@ -798,7 +1021,7 @@ fn missed_targets_go_to_the_configured_webhook_with_notify() {
         tx.send(String::from_utf8(body).unwrap()).unwrap();
     });
     let mock = MockGitHub::start();
-    script(&mock, false);
+    script(&mock, false, Api::Graphql);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("slipway.yml"),

@@ -135,18 +135,68 @@ impl Reply {
     }
 }
 
-#[derive(Debug)]
+/// A route that computes its reply from the request.
+type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
+
 struct Route {
     method: String,
     path: String,
     replies: Vec<Reply>,
     served: usize,
+    handler: Option<Handler>,
+}
+
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Route")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("replies", &self.replies)
+            .field("served", &self.served)
+            .field("handler", &self.handler.is_some())
+            .finish()
+    }
 }
 
 #[derive(Debug, Default)]
 struct State {
     routes: Vec<Route>,
     log: Vec<Request>,
+}
+
+/// The query parameter `name` of a request, percent-decoded.
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i] == b'%' && i + 2 < bytes.len())
+            .then(|| Some(hex(bytes[i + 1])? * 16 + hex(bytes[i + 2])?))
+            .flatten();
+        match (pair, bytes[i]) {
+            (Some(b), _) => {
+                out.push(b as u8);
+                i += 3;
+            }
+            (None, b'+') => {
+                out.push(b' ');
+                i += 1;
+            }
+            (None, b) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The running server; it stops with the test process.
@@ -202,9 +252,29 @@ impl MockGitHub {
             path: path.to_owned(),
             replies: Vec::new(),
             served: 0,
+            handler: None,
         });
         let index = state.routes.len() - 1;
         RouteBuilder { mock: self, index }
+    }
+
+    /// Answers `method path` with whatever `handler` makes of each request (e.g. a GraphQL
+    /// query read from the body, or a list filtered by the query). Matching is as for
+    /// [`MockGitHub::on`]; the handler runs with the server's state locked, so it must not
+    /// call back into the mock.
+    pub fn handle(
+        &self,
+        method: &str,
+        path: &str,
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) {
+        self.state.lock().unwrap().routes.push(Route {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            replies: Vec::new(),
+            served: 0,
+            handler: Some(Arc::new(handler)),
+        });
     }
 
     /// Every request so far, in arrival order.
@@ -231,6 +301,14 @@ impl MockGitHub {
                 })
             });
         match pick {
+            Some(i) if state.routes[i].handler.is_some() => {
+                let route = &mut state.routes[i];
+                route.served += 1;
+                route.handler.as_ref().map_or_else(
+                    || Reply::error(404, "Not Found"),
+                    |handler| handler(req),
+                )
+            }
             Some(i) if !state.routes[i].replies.is_empty() => {
                 let route = &mut state.routes[i];
                 let n = route.served.min(route.replies.len() - 1);
