@@ -1059,3 +1059,366 @@ fn missed_targets_go_to_the_configured_webhook_with_notify() {
     );
     assert!(t.stderr.contains("note: sent to webhook"), "{}", t.stderr);
 }
+
+/// GitHub's cap on the results of a filtered workflow-run query.
+const RUNS_CAP: usize = 1000;
+
+/// A time in a `created` filter: RFC 3339 or a bare date (midnight UTC).
+fn filter_time(s: &str) -> i64 {
+    let full = if s.contains('T') {
+        s.to_owned()
+    } else {
+        format!("{s}T00:00:00Z")
+    };
+    slipway::metrics::time::parse_ts(&full).unwrap_or_else(|| panic!("bad created filter {s}"))
+}
+
+/// Serves `GET /repos/.../actions/runs` over `runs` (newest first) like GitHub: the `created`
+/// filter (`>=DATE` or `A..B`), `total_count` of every match, but at most 1,000 results
+/// reachable through the pages of one query.
+fn serve_runs(mock: &MockGitHub, runs: Vec<Value>) {
+    use common::github_mock::query_param;
+    mock.handle("GET", &format!("{REPO}/actions/runs"), move |req| {
+        let created = query_param(req, "created").unwrap_or_default();
+        let (lo, hi) = if let Some(from) = created.strip_prefix(">=") {
+            (filter_time(from), i64::MAX)
+        } else if let Some((a, b)) = created.split_once("..") {
+            (filter_time(a), filter_time(b))
+        } else {
+            (i64::MIN, i64::MAX)
+        };
+        let page: usize = query_param(req, "page").map_or(1, |p| p.parse().unwrap());
+        let per: usize = query_param(req, "per_page").map_or(30, |p| p.parse().unwrap());
+        let found: Vec<&Value> = runs
+            .iter()
+            .filter(|r| {
+                let t = filter_time(r["created_at"].as_str().unwrap());
+                lo <= t && t <= hi
+            })
+            .collect();
+        let reachable = &found[..found.len().min(RUNS_CAP)];
+        let start = ((page - 1) * per).min(reachable.len());
+        let end = (page * per).min(reachable.len());
+        Reply::json(
+            200,
+            json!({ "total_count": found.len(), "workflow_runs": reachable[start..end] })
+                .to_string(),
+        )
+    });
+}
+
+/// Serves the deployments list over `deployments` (newest first), 100 a page with `Link`.
+fn serve_deployments(mock: &MockGitHub, deployments: Vec<Value>) {
+    use common::github_mock::query_param;
+    let path = format!("{REPO}/deployments");
+    mock.handle("GET", &path.clone(), move |req| {
+        let page: usize = query_param(req, "page").map_or(1, |p| p.parse().unwrap());
+        let per: usize = query_param(req, "per_page").map_or(30, |p| p.parse().unwrap());
+        let last = deployments.len().div_ceil(per).max(1);
+        let start = ((page - 1) * per).min(deployments.len());
+        let end = (page * per).min(deployments.len());
+        let url = |p: usize| format!("<{{base}}{path}?environment=production&per_page={per}&page={p}>");
+        let mut link = Vec::new();
+        if page < last {
+            link.push(format!("{}; rel=\"next\"", url(page + 1)));
+        }
+        link.push(format!("{}; rel=\"last\"", url(last)));
+        Reply::json(200, Value::Array(deployments[start..end].to_vec()).to_string())
+            .header("link", &link.join(", "))
+    });
+}
+
+/// `n` successful deployments one per 2 hours up to now, each from its own pull request whose
+/// first commit is 3 hours before it; and the GraphQL nodes for them.
+fn many_deployments(n: u64, now: i64) -> (Vec<Value>, Graphql) {
+    let mut list = Vec::new();
+    let mut g = Graphql::default();
+    for i in 0..n {
+        let id = 10_000 + i;
+        let created = now - (n - i) as i64 * 7200;
+        list.push(deployment(id, &format!("{i:040x}"), "deploy", created));
+        let node = gql_node(
+            id,
+            &[("in_progress", created + 5), ("success", created + 300)],
+            Some((500 + i, &[created - 3 * 3600, created - 3600])),
+        );
+        g.nodes.insert(node_id(id), node);
+    }
+    list.reverse();
+    (list, g)
+}
+
+fn empty_runs(mock: &MockGitHub) {
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    serve_runs(mock, Vec::new());
+}
+
+fn graphql_queries(mock: &MockGitHub) -> Vec<Vec<String>> {
+    mock.requests()
+        .iter()
+        .filter(|r| r.path == "/graphql")
+        .map(asked_ids)
+        .collect()
+}
+
+#[test]
+fn deployments_are_read_a_hundred_to_a_graphql_query_with_unresolved_nodes_per_node() {
+    let now = now();
+    let mock = MockGitHub::start();
+    empty_runs(&mock);
+    let (list, mut g) = many_deployments(250, now);
+    // Deployment 10017 was deleted after the listing: `null` and NOT_FOUND; REST answers it.
+    g.nodes.remove(&node_id(10_017));
+    let d17 = list
+        .iter()
+        .find(|d| d["id"] == 10_017)
+        .unwrap()
+        .clone();
+    let created = filter_time(d17["created_at"].as_str().unwrap());
+    mock.on("GET", &format!("{REPO}/deployments/10017/statuses"))
+        .then(Reply::json(200, statuses(&[("success", created + 300)])));
+    let sha17 = d17["sha"].as_str().unwrap().to_owned();
+    mock.on("GET", &format!("{REPO}/commits/{sha17}/pulls"))
+        .then(Reply::json(200, pull(517)));
+    mock.on("GET", &format!("{REPO}/pulls/517/commits"))
+        .then(Reply::json(200, commits(&[created - 3 * 3600])));
+    // Deployment 10042's commit was force-pushed away: its `commit` is null.
+    g.lost_commits.push(node_id(10_042));
+    serve_deployments(&mock, list);
+    serve_graphql(&mock, g);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json", "--concurrency", "8"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+
+    let queries = graphql_queries(&mock);
+    let mut sizes: Vec<usize> = queries.iter().map(Vec::len).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [50, 100, 100]);
+    let asked: std::collections::BTreeSet<&String> = queries.iter().flatten().collect();
+    assert_eq!(asked.len(), 250, "every deployment asked once");
+    let reqs = request_list(&mock);
+    let per_item: Vec<&String> = reqs
+        .iter()
+        .filter(|r| r.contains("/statuses") || r.contains("/pulls"))
+        .collect();
+    assert_eq!(
+        per_item.len(),
+        3,
+        "only the unresolved deployment goes through REST: {per_item:#?}"
+    );
+    // rate limit, 1 run page, 3 deployment pages, 3 queries, 3 REST lookups for 10017.
+    assert_eq!(reqs.len(), 1 + 1 + 3 + 3 + 3, "{reqs:#?}");
+    assert_eq!(r["api"]["graphql"], 3);
+    assert_eq!(r["api"]["graphql_points"], 3 + 5 + 5);
+
+    let d = &r["dora"];
+    assert_eq!(d["frequency"]["deployments"], 250);
+    // Every change's first commit is 3 h before its deployment, which succeeds 300 s in;
+    // 10042 has no commit left, so no lead time.
+    assert_eq!(d["lead_time"]["samples"], 249);
+    assert_eq!(d["lead_time"]["median_s"], 3.0 * 3600.0 + 300.0);
+    let notes: Vec<&str> = r["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("1 deployment(s) could not be resolved through GraphQL")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("1 deployed commit(s) are no longer known")),
+        "{notes:#?}"
+    );
+}
+
+/// GraphQL's primary rate limit, as GitHub answers it: 200 with a `RATE_LIMITED` error.
+fn graphql_rate_limited(reset: i64) -> Reply {
+    Reply::json(
+        200,
+        json!({ "errors": [{ "type": "RATE_LIMITED", "message": "API rate limit already exceeded for installation ID 1." }] })
+            .to_string(),
+    )
+    .header("x-ratelimit-limit", "1000")
+    .header("x-ratelimit-remaining", "0")
+    .header("x-ratelimit-used", "1000")
+    .header("x-ratelimit-reset", &reset.to_string())
+    .header("x-ratelimit-resource", "graphql")
+}
+
+#[test]
+fn a_rate_limited_graphql_query_waits_for_the_reset_then_succeeds() {
+    let now = now();
+    let mock = MockGitHub::start();
+    empty_runs(&mock);
+    let (list, mut g) = many_deployments(3, now);
+    // The reset has just passed: the wait is the one second of clock-skew margin.
+    g.first.push_back(graphql_rate_limited(now - 5));
+    serve_deployments(&mock, list);
+    serve_graphql(&mock, g);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_eq!(graphql_queries(&mock).len(), 2);
+    assert_eq!(r["dora"]["frequency"]["deployments"], 3);
+    assert_eq!(r["dora"]["lead_time"]["samples"], 3);
+    assert_eq!(r["api"]["graphql"], 1, "the retry is the client's");
+}
+
+#[test]
+fn a_graphql_rate_limit_that_resets_too_late_stops_with_an_explanation() {
+    let now = now();
+    let mock = MockGitHub::start();
+    empty_runs(&mock);
+    let (list, mut g) = many_deployments(3, now);
+    g.first.push_back(graphql_rate_limited(now + 3600));
+    serve_deployments(&mock, list);
+    serve_graphql(&mock, g);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &[]);
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("error: reading deployments through GraphQL failed"),
+        "{t}"
+    );
+    assert!(
+        t.stderr
+            .contains("GitHub's GraphQL primary rate limit stops `POST /graphql`"),
+        "{t}"
+    );
+    assert!(t.stderr.contains("hint: wait for the rate limit to reset"), "{t}");
+    assert_eq!(graphql_queries(&mock).len(), 1);
+}
+
+#[test]
+fn more_runs_than_one_filtered_query_returns_are_all_read_in_time_slices() {
+    let now = now();
+    let mock = MockGitHub::start();
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    // 2,500 runs, one every 15 minutes: 2.5 times what one filtered query can return.
+    let n = 2500u64;
+    let mut runs: Vec<Value> = (0..n)
+        .map(|i| {
+            let created = now - 27 * DAY + i as i64 * 900;
+            run(
+                50_000 + i,
+                if i % 2 == 0 { "ci" } else { "quality" },
+                Some("success"),
+                created,
+                created + 20,
+                created + 200,
+            )
+        })
+        .collect();
+    runs.reverse();
+    serve_runs(&mock, runs);
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::json(200, "[]"));
+    // --job-sample 1: the newest run of each workflow.
+    for id in [52_498, 52_499] {
+        let mut job = metrics_fixture("job.json");
+        job["run_id"] = json!(id);
+        mock.on("GET", &format!("{REPO}/actions/runs/{id}/jobs"))
+            .then(Reply::json(
+                200,
+                json!({ "total_count": 1, "jobs": [job] }).to_string(),
+            ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(
+        &mock,
+        dir.path(),
+        &["--json", "--concurrency", "8"],
+    );
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    let total: u64 = r["pipelines"]["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["runs"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, n, "{}", t.stdout);
+    // No page past the cap was asked for, and no slice held more than the cap.
+    let run_requests: Vec<Request> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/actions/runs"))
+        .collect();
+    for req in &run_requests {
+        let page: usize = common::github_mock::query_param(req, "page")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(page * 100 <= RUNS_CAP, "page {page} is past the cap");
+    }
+    let slices: std::collections::BTreeSet<String> = run_requests
+        .iter()
+        .filter_map(|r| common::github_mock::query_param(r, "created"))
+        .filter(|c| c.contains(".."))
+        .collect();
+    assert!(slices.len() >= 3, "{slices:#?}");
+    // One first page for the whole window, then every page of each slice once.
+    let expected: usize = 1 + slices
+        .iter()
+        .map(|c| {
+            let (a, b) = c.split_once("..").unwrap();
+            let (a, b) = (filter_time(a), filter_time(b));
+            let held = (0..n as i64)
+                .map(|i| now - 27 * DAY + i * 900)
+                .filter(|t| a <= *t && *t <= b)
+                .count();
+            assert!(held <= RUNS_CAP, "{c} holds {held}");
+            held.div_ceil(100).max(1)
+        })
+        .sum::<usize>();
+    assert_eq!(run_requests.len(), expected);
+}
+
+#[test]
+fn a_burst_of_runs_no_time_slice_can_split_is_read_to_the_cap_and_explained() {
+    let now = now();
+    let mock = MockGitHub::start();
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    // 1,200 runs created in the same second (a matrix of re-runs): no `created` range can
+    // split them, and GitHub returns only 1,000 of them.
+    let at = now - 3 * DAY;
+    let runs: Vec<Value> = (0..1200u64)
+        .map(|i| run(70_000 + i, "ci", Some("success"), at, at + 5, at + 65))
+        .collect();
+    serve_runs(&mock, runs);
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::json(200, "[]"));
+    mock.on("GET", &format!("{REPO}/actions/runs/70999/jobs"))
+        .then(Reply::json(200, r#"{"total_count":0,"jobs":[]}"#));
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_eq!(r["pipelines"]["workflows"][0]["runs"], 1000, "{}", t.stdout);
+    assert!(
+        r["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("200 of them were left out")),
+        "{}",
+        t.stdout
+    );
+    let past_cap = mock.requests().iter().any(|r| {
+        r.path.ends_with("/actions/runs")
+            && common::github_mock::query_param(r, "page").is_some_and(|p| p.parse::<usize>().unwrap() > 10)
+    });
+    assert!(!past_cap, "pages past the cap answer nothing and are not asked for");
+}

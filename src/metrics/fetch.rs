@@ -646,10 +646,20 @@ impl<'a> Fetcher<'a> {
                     Ok(out)
                 }
                 _ => {
+                    // A slice that cannot be cut finer: only its first 1,000 runs can be read
+                    // (later pages answer empty), so ask for no more than those.
+                    if let Some(t) = total.filter(|t| *t > RUNS_CAP) {
+                        self.note(format!(
+                            "{t} workflow runs were created between {created_from} and {created_to}, more than the {RUNS_CAP} one query returns: {} of them were left out",
+                            t - RUNS_CAP,
+                            created_from = rfc3339(from),
+                            created_to = rfc3339(to),
+                        ));
+                    }
                     self.rest_of(
                         &base,
                         first,
-                        total,
+                        total.map(|t| t.min(RUNS_CAP)),
                         Some("workflow_runs"),
                         "listing workflow runs",
                     )
