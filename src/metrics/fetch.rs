@@ -110,6 +110,29 @@ fn page_param(url: &str) -> Option<u64> {
         .find_map(|kv| kv.strip_prefix("page=")?.parse().ok())
 }
 
+/// Time slices of `[from, to]` for `total` runs, each meant to hold ~80 % of the 1,000 a
+/// filtered query returns if runs were spread evenly: a power of two of them, each a whole
+/// number of hours (minutes, seconds when shorter), from `from` on. The same window and a
+/// similar total give the same slices, so a re-run asks the same queries and gets 304s.
+fn slices(from: i64, to: i64, total: u64) -> Vec<(i64, i64)> {
+    let want = total
+        .div_ceil(RUNS_CAP * 8 / 10)
+        .clamp(2, 1 << 16)
+        .next_power_of_two() as i64;
+    let span = (to - from + 1).max(1);
+    let raw = (span + want - 1) / want;
+    let unit = match raw {
+        3600.. => 3600,
+        60.. => 60,
+        _ => 1,
+    };
+    let width = (raw + unit - 1) / unit * unit;
+    (0..want)
+        .map(|i| (from + i * width, (from + (i + 1) * width - 1).min(to)))
+        .filter(|(a, b)| a <= b)
+        .collect()
+}
+
 /// A deployment that reached `success`, `failure` or `error`: its outcome is settled (later
 /// statuses such as `inactive` do not change the figures).
 fn finished_statuses(v: &Value) -> bool {
@@ -620,17 +643,7 @@ impl<'a> Fetcher<'a> {
             let total = first.value.get("total_count").and_then(Value::as_u64);
             match total {
                 Some(t) if t > RUNS_CAP && depth < 6 && to - from > 60 => {
-                    // Slices of equal time that should each hold ~80 % of the cap.
-                    let slices = t.div_ceil(RUNS_CAP * 8 / 10).max(2) as i64;
-                    let width = (to - from + slices - 1) / slices;
-                    let parts: Vec<_> = (0..slices)
-                        .map(|i| {
-                            let a = from + i * width;
-                            let b = (a + width - 1).min(to);
-                            (a, b)
-                        })
-                        .filter(|(a, b)| a <= b)
-                        .collect();
+                    let parts = slices(from, to, t);
                     let n = self.plan.concurrency.max(1);
                     let answers: Vec<Result<Vec<Value>, Error>> = stream::iter(parts)
                         .map(|(a, b)| {
@@ -672,7 +685,16 @@ impl<'a> Fetcher<'a> {
     /// Fetches everything the figures need.
     pub async fn history(&self) -> Result<History, Error> {
         let (from, to) = (self.plan.from, self.plan.to);
-        let runs_path = self.runs_in(format!(">={}", date(from)), from, to, 0);
+        // The slices of a split start at midnight of the first day, as the `>=DATE` filter
+        // does, and span the window plus a day: the same queries all day long, so that a
+        // re-run gets 304s for every slice whose runs did not change.
+        let day0 = from.div_euclid(86_400) * 86_400;
+        let runs_path = self.runs_in(
+            format!(">={}", date(from)),
+            day0,
+            day0 + (to - from) + 86_399,
+            0,
+        );
         let deployments = self.deployments();
         let (raw_runs, deployments) = futures_util::future::join(runs_path, deployments).await;
         let mut seen = BTreeSet::new();
@@ -1147,6 +1169,41 @@ mod tests {
             let _ = last_link(&s).and_then(|u| page_param(&u));
             let _ = finished_statuses(&Value::String(s.clone()));
             let _ = has_merged_pull(&Value::String(s));
+        }
+    }
+
+    #[test]
+    fn slices_cover_the_window_without_overlap_in_whole_hours() {
+        let from = 1_700_006_400; // a midnight
+        let to = from + 31 * 86_400 - 1;
+        let parts = slices(from, to, 10_000);
+        assert_eq!(parts.len(), 16);
+        assert_eq!(parts[0].0, from);
+        assert_eq!(parts.last().unwrap().1, to);
+        for w in parts.windows(2) {
+            assert_eq!(w[0].1 + 1, w[1].0);
+        }
+        assert!(parts[..15].iter().all(|(a, b)| (b - a + 1) % 3600 == 0));
+        // A few more runs the next hour: the same queries.
+        assert_eq!(slices(from, to, 10_100), parts);
+        // Short ranges cut into minutes, then seconds.
+        let short = slices(from, from + 599, 5_000);
+        assert_eq!(short.len(), 5, "8 wanted, 2 minutes each: 5 cover 10 minutes");
+        assert!(short.iter().all(|(a, b)| a <= b));
+        assert_eq!(slices(from, from + 3, 2_000).len(), 4);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn slices_always_cover_their_range(from in 0i64..2_000_000_000, len in 0i64..100_000_000, total in 0u64..10_000_000) {
+            let to = from + len;
+            let parts = slices(from, to, total);
+            proptest::prop_assert!(!parts.is_empty());
+            proptest::prop_assert_eq!(parts[0].0, from);
+            proptest::prop_assert_eq!(parts.last().unwrap().1, to);
+            for w in parts.windows(2) {
+                proptest::prop_assert_eq!(w[0].1 + 1, w[1].0);
+            }
         }
     }
 
