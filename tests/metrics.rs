@@ -159,7 +159,11 @@ fn asked_ids(req: &Request) -> Vec<String> {
     let body: Value = serde_json::from_str(&req.body).unwrap_or_default();
     body["variables"]["ids"]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -363,11 +367,7 @@ fn script(mock: &MockGitHub, with_etag: bool, api: Api) -> i64 {
     let s5: &[(&str, i64)] = &[("success", t + 3 * DAY + 100)];
     let s6: &[(&str, i64)] = &[("success", t + 3 * DAY + 1850)];
     let s7: &[(&str, i64)] = &[("queued", t + 4 * DAY + 5)];
-    let (pr11, pr12, pr14) = (
-        [t - 7200, t - 3600],
-        [t],
-        [t + 2 * DAY - 3600],
-    );
+    let (pr11, pr12, pr14) = ([t - 7200, t - 3600], [t], [t + 2 * DAY - 3600]);
     st(1, s1);
     mock.on("GET", &format!("{REPO}/deployments/2/statuses"))
         .then(Reply::error(502, "Server Error"))
@@ -619,7 +619,11 @@ fn a_rerun_sends_the_etag_and_reuses_the_cached_page_on_304() {
         .filter(|r| r.path == "/graphql")
         .map(asked_ids)
         .collect();
-    assert_eq!(queries.len(), 3, "a 502, the first run's query, the second's");
+    assert_eq!(
+        queries.len(),
+        3,
+        "a 502, the first run's query, the second's"
+    );
     assert_eq!(queries[2], [node_id(7), node_id(5)]);
     assert_eq!(b["api"]["settled"], 5);
     assert_eq!(b["api"]["graphql"], 1);
@@ -1117,14 +1121,18 @@ fn serve_deployments(mock: &MockGitHub, deployments: Vec<Value>) {
         let last = deployments.len().div_ceil(per).max(1);
         let start = ((page - 1) * per).min(deployments.len());
         let end = (page * per).min(deployments.len());
-        let url = |p: usize| format!("<{{base}}{path}?environment=production&per_page={per}&page={p}>");
+        let url =
+            |p: usize| format!("<{{base}}{path}?environment=production&per_page={per}&page={p}>");
         let mut link = Vec::new();
         if page < last {
             link.push(format!("{}; rel=\"next\"", url(page + 1)));
         }
         link.push(format!("{}; rel=\"last\"", url(last)));
-        Reply::json(200, Value::Array(deployments[start..end].to_vec()).to_string())
-            .header("link", &link.join(", "))
+        Reply::json(
+            200,
+            Value::Array(deployments[start..end].to_vec()).to_string(),
+        )
+        .header("link", &link.join(", "))
     });
 }
 
@@ -1170,11 +1178,7 @@ fn deployments_are_read_a_hundred_to_a_graphql_query_with_unresolved_nodes_per_n
     let (list, mut g) = many_deployments(250, now);
     // Deployment 10017 was deleted after the listing: `null` and NOT_FOUND; REST answers it.
     g.nodes.remove(&node_id(10_017));
-    let d17 = list
-        .iter()
-        .find(|d| d["id"] == 10_017)
-        .unwrap()
-        .clone();
+    let d17 = list.iter().find(|d| d["id"] == 10_017).unwrap().clone();
     let created = filter_time(d17["created_at"].as_str().unwrap());
     mock.on("GET", &format!("{REPO}/deployments/10017/statuses"))
         .then(Reply::json(200, statuses(&[("success", created + 300)])));
@@ -1295,7 +1299,10 @@ fn a_graphql_rate_limit_that_resets_too_late_stops_with_an_explanation() {
             .contains("GitHub's GraphQL primary rate limit stops `POST /graphql`"),
         "{t}"
     );
-    assert!(t.stderr.contains("hint: wait for the rate limit to reset"), "{t}");
+    assert!(
+        t.stderr.contains("hint: wait for the rate limit to reset"),
+        "{t}"
+    );
     assert_eq!(graphql_queries(&mock).len(), 1);
 }
 
@@ -1335,11 +1342,7 @@ fn more_runs_than_one_filtered_query_returns_are_all_read_in_time_slices() {
             ));
     }
     let dir = tempfile::tempdir().unwrap();
-    let t = metrics(
-        &mock,
-        dir.path(),
-        &["--json", "--concurrency", "8"],
-    );
+    let t = metrics(&mock, dir.path(), &["--json", "--concurrency", "8"]);
     t.code(0);
     let r: Value = serde_json::from_str(&t.stdout).unwrap();
     let total: u64 = r["pipelines"]["workflows"]
@@ -1418,7 +1421,11 @@ fn a_burst_of_runs_no_time_slice_can_split_is_read_to_the_cap_and_explained() {
     );
     let past_cap = mock.requests().iter().any(|r| {
         r.path.ends_with("/actions/runs")
-            && common::github_mock::query_param(r, "page").is_some_and(|p| p.parse::<usize>().unwrap() > 10)
+            && common::github_mock::query_param(r, "page")
+                .is_some_and(|p| p.parse::<usize>().unwrap() > 10)
     });
-    assert!(!past_cap, "pages past the cap answer nothing and are not asked for");
+    assert!(
+        !past_cap,
+        "pages past the cap answer nothing and are not asked for"
+    );
 }

@@ -5,16 +5,22 @@
 //!   (`total_count`, or the `Link: rel="last"` page), the other pages are fetched
 //!   concurrently, `concurrency` at a time, rather than one `rel="next"` after another.
 //! - Workflow runs are listed with `created=>=DATE`. GitHub returns at most 1,000 runs for a
-//!   filtered query, so a window holding more is split into time slices that each hold fewer
+//!   filtered query, so a window holding more is split into time slices that each hold fewer,
+//!   fetched concurrently, on an hour grid that stays the same between runs
 //!   (<https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository>).
 //! - Every GET is conditional when the on-disk cache has an `ETag` for it: a `304 Not
 //!   Modified` answer reuses the cached body and does not count against the rate limit
 //!   (<https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate>).
 //! - Retries (5xx, secondary rate limits with `retry-after`) are the client's
 //!   ([`crate::github::client::Client::send`]).
-//! - Per-item requests happen only where no list endpoint serves: deployment statuses, the
-//!   pull request of a deployed commit and its first commit, and jobs of a few recent runs per
-//!   workflow.
+//! - What REST only serves per item (each deployment's statuses, the pull request of its
+//!   commit and that pull request's commits) comes from one GraphQL `nodes(ids:)` query per
+//!   100 deployments, all queries at once ([`Client::graphql`] handles GraphQL's rate limits).
+//!   A node GraphQL cannot resolve is read through REST; a commit it no longer knows has no
+//!   lead time. Deployments whose outcome and pull request are settled are cached on disk and
+//!   not asked for again. Where `/graphql` answers 404 or 401 (an older GitHub Enterprise
+//!   Server), everything goes through the REST per-item path, with a note.
+//! - Jobs are listed for a few recent runs per workflow (`job_sample`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -996,8 +1002,17 @@ impl<'a> Fetcher<'a> {
             }
             let p = "GraphQL deployment statuses";
             let mut statuses = Vec::new();
-            for st in raw.statuses.map(|c| c.nodes).unwrap_or_default().into_iter().flatten() {
-                statuses.push((st.state.to_ascii_lowercase(), ts(p, "createdAt", &st.created_at)?));
+            for st in raw
+                .statuses
+                .map(|c| c.nodes)
+                .unwrap_or_default()
+                .into_iter()
+                .flatten()
+            {
+                statuses.push((
+                    st.state.to_ascii_lowercase(),
+                    ts(p, "createdAt", &st.created_at)?,
+                ));
             }
             let pulls = raw
                 .commit
@@ -1012,10 +1027,20 @@ impl<'a> Fetcher<'a> {
             let (pull, first_commit) = match merged {
                 Some(pr) => {
                     let mut earliest = None;
-                    for c in pr.commits.map(|c| c.nodes).unwrap_or_default().into_iter().flatten() {
+                    for c in pr
+                        .commits
+                        .map(|c| c.nodes)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .flatten()
+                    {
                         let Some(c) = c.commit else { continue };
                         let date = c.authored_date.or(c.committed_date);
-                        if let Some(t) = opt_ts("GraphQL pull request commits", "authoredDate", date.as_deref())? {
+                        if let Some(t) = opt_ts(
+                            "GraphQL pull request commits",
+                            "authoredDate",
+                            date.as_deref(),
+                        )? {
                             earliest = Some(earliest.map_or(t, |e: i64| e.min(t)));
                         }
                     }
@@ -1188,7 +1213,11 @@ mod tests {
         assert_eq!(slices(from, to, 10_100), parts);
         // Short ranges cut into minutes, then seconds.
         let short = slices(from, from + 599, 5_000);
-        assert_eq!(short.len(), 5, "8 wanted, 2 minutes each: 5 cover 10 minutes");
+        assert_eq!(
+            short.len(),
+            5,
+            "8 wanted, 2 minutes each: 5 cover 10 minutes"
+        );
         assert!(short.iter().all(|(a, b)| a <= b));
         assert_eq!(slices(from, from + 3, 2_000).len(), 4);
     }

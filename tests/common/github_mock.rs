@@ -304,10 +304,10 @@ impl MockGitHub {
             Some(i) if state.routes[i].handler.is_some() => {
                 let route = &mut state.routes[i];
                 route.served += 1;
-                route.handler.as_ref().map_or_else(
-                    || Reply::error(404, "Not Found"),
-                    |handler| handler(req),
-                )
+                route
+                    .handler
+                    .as_ref()
+                    .map_or_else(|| Reply::error(404, "Not Found"), |handler| handler(req))
             }
             Some(i) if !state.routes[i].replies.is_empty() => {
                 let route = &mut state.routes[i];
