@@ -1475,6 +1475,21 @@ mod tests {
     }
 
     #[test]
+    fn graphql_sits_beside_v3_on_enterprise_server_and_at_the_root_elsewhere() {
+        let root = |u: &str| graphql_root(&u.parse().unwrap()).map(|u| u.to_string());
+        assert_eq!(
+            root("https://ghe.example.com/api/v3").as_deref(),
+            Some("https://ghe.example.com/api")
+        );
+        assert_eq!(
+            root("https://ghe.example.com/api/v3/").as_deref(),
+            Some("https://ghe.example.com/api")
+        );
+        assert_eq!(root("https://api.github.com"), None);
+        assert_eq!(root("http://127.0.0.1:8080"), None);
+    }
+
+    #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(encode(">=2024-01-01 x/y"), "%3E%3D2024-01-01%20x%2Fy");
     }

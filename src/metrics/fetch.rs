@@ -363,12 +363,15 @@ impl Detail {
     }
 }
 
+/// Deployments asked for in one GraphQL query: their index in the list and node id.
+type Batch = Vec<(usize, String)>;
+
 /// One node of a GraphQL answer.
 enum NodeAnswer {
     /// Resolved; with the error that nulled its commit, if any.
     Found(Detail, Option<String>),
     /// `null`, with GitHub's reason.
-    Missing(#[allow(dead_code)] String),
+    Missing(String),
 }
 
 fn ts(path: &str, field: &str, value: &str) -> Result<i64, Error> {
@@ -860,22 +863,22 @@ impl<'a> Fetcher<'a> {
                 ask.push((i, id.clone()));
             }
         }
-        let batches: Vec<Vec<(usize, String)>> = ask
+        let batches: Vec<Batch> = ask
             .chunks(GRAPHQL_BATCH)
             .map(<[(usize, String)]>::to_vec)
             .collect();
         let n = self.plan.concurrency.max(1);
-        let answers: Vec<(Vec<(usize, String)>, Result<Vec<NodeAnswer>, Error>)> =
-            stream::iter(batches)
-                .map(|batch| async move {
-                    let ids: Vec<&str> = batch.iter().map(|(_, id)| id.as_str()).collect();
-                    let answer = self.query_deployments(&ids).await;
-                    (batch, answer)
-                })
-                .buffered(n)
-                .collect()
-                .await;
+        let answers: Vec<(Batch, Result<Vec<NodeAnswer>, Error>)> = stream::iter(batches)
+            .map(|batch| async move {
+                let ids: Vec<&str> = batch.iter().map(|(_, id)| id.as_str()).collect();
+                let answer = self.query_deployments(&ids).await;
+                (batch, answer)
+            })
+            .buffered(n)
+            .collect()
+            .await;
         let mut unresolved = 0usize;
+        let mut first_reason: Option<String> = None;
         let mut no_commit = 0usize;
         for (batch, answer) in answers {
             let nodes = match answer {
@@ -897,8 +900,9 @@ impl<'a> Fetcher<'a> {
             };
             for ((i, id), node) in batch.into_iter().zip(nodes) {
                 match node {
-                    NodeAnswer::Missing(_) => {
+                    NodeAnswer::Missing(why) => {
                         unresolved += 1;
+                        first_reason.get_or_insert(why);
                         rest.push(i);
                     }
                     NodeAnswer::Found(detail, commit_error) => {
@@ -915,7 +919,8 @@ impl<'a> Fetcher<'a> {
         }
         if unresolved > 0 {
             self.note(format!(
-                "{unresolved} deployment(s) could not be resolved through GraphQL: read through REST instead"
+                "{unresolved} deployment(s) could not be resolved through GraphQL ({}): read through REST instead",
+                first_reason.unwrap_or_default()
             ));
         }
         if no_commit > 0 {
