@@ -16,6 +16,7 @@ pub mod model;
 pub mod render;
 pub mod reports;
 pub mod time;
+pub mod zip;
 
 use std::path::PathBuf;
 
