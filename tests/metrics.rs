@@ -1429,3 +1429,165 @@ fn a_burst_of_runs_no_time_slice_can_split_is_read_to_the_cap_and_explained() {
         "pages past the cap answer nothing and are not asked for"
     );
 }
+
+/// An artifact as `GET /repos/{owner}/{repo}/actions/artifacts` lists it.
+fn artifact(id: u64, name: &str, created: i64, expired: bool) -> Value {
+    json!({
+        "id": id,
+        "node_id": format!("MDg6QXJ0aWZhY3Qx{id}"),
+        "name": name,
+        "size_in_bytes": 2317,
+        "url": format!("https://api.github.com/repos/octo-org/octo-repo/actions/artifacts/{id}"),
+        "archive_download_url": format!("https://api.github.com/repos/octo-org/octo-repo/actions/artifacts/{id}/zip"),
+        "expired": expired,
+        "created_at": ts(created),
+        "expires_at": ts(created + 30 * DAY),
+        "updated_at": ts(created),
+        "digest": "sha256:cfc213f6a2f1bbd0b8fdb8b1f3c3f9c9a9e3c8d7e6f5a4b3c2d1e0f9a8b7c6d5",
+        "workflow_run": {
+            "id": 2000 + id,
+            "repository_id": 1296269,
+            "head_repository_id": 1296269,
+            "head_branch": "main",
+            "head_sha": "009b8a3a9ccbb128af87f9b1c0f4c62e8a304f6d"
+        }
+    })
+}
+
+#[test]
+fn flaky_tests_and_coverage_come_straight_from_report_artifacts() {
+    let now = now();
+    let mock = MockGitHub::start();
+    empty_runs(&mock);
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::json(200, "[]"));
+    let zip = std::fs::read(format!(
+        "{}/tests/fixtures/metrics/artifact.zip",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    // Newest first, as GitHub lists them: two shard reports, a build output, an expired report,
+    // one whose storage is gone (410), then one from before the window, which ends the listing.
+    let list = [
+        artifact(901, "test-results-app-1", now - DAY, false),
+        artifact(902, "test-results-app-2", now - DAY - 60, false),
+        artifact(903, "build-app", now - DAY - 120, false),
+        artifact(904, "test-results-app-1", now - 20 * DAY, true),
+        artifact(905, "test-results-app-1", now - 21 * DAY, false),
+        artifact(906, "test-results-app-1", now - 40 * DAY, false),
+    ];
+    mock.on(
+        "GET",
+        &format!("{REPO}/actions/artifacts?per_page=100&page=1"),
+    )
+    .then(Reply::json(
+        200,
+        json!({ "total_count": 6, "artifacts": list }).to_string(),
+    ));
+    for id in [901, 902] {
+        mock.on("GET", &format!("{REPO}/actions/artifacts/{id}/zip"))
+            .then(Reply::status(302).header(
+                "location",
+                &format!(
+                    "{{base}}/storage/artifacts/{id}.zip?sig=c2VjcmV0LXNpZ25hdHVyZQ&se=2100-01-01"
+                ),
+            ));
+        mock.on("GET", &format!("/storage/artifacts/{id}.zip"))
+            .then(Reply::bytes(200, "application/zip", zip.clone()));
+    }
+    mock.on("GET", &format!("{REPO}/actions/artifacts/905/zip"))
+        .then(Reply::error(410, "Artifact has expired"));
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--json", "--test-artifacts", "test-results-"];
+    let t = metrics(&mock, dir.path(), &args);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    // The fixture's report: coverage 70 %, one test that passed on a retry; two reports.
+    assert_eq!(r["coverage"], 70.0, "{}", t.stdout);
+    let flaky = &r["pipelines"]["flaky_tests"];
+    let retried = flaky
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "com.shop.CartTest::retriedThenPassed")
+        .unwrap_or_else(|| panic!("{}", t.stdout));
+    assert_eq!(retried["flaky"], 2);
+    assert_eq!(retried["reports"], 2);
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("2 artifact(s) named `test-results-…` have expired"),
+        "{notes}"
+    );
+    // The storage legs carry no token, and the signed URL is printed nowhere.
+    let reqs = mock.requests();
+    let storage: Vec<&Request> = reqs
+        .iter()
+        .filter(|r| r.path.starts_with("/storage/"))
+        .collect();
+    assert_eq!(storage.len(), 2);
+    assert!(storage.iter().all(|r| r.header("authorization").is_none()));
+    assert!(!t.stdout.contains("c2VjcmV0") && !t.stderr.contains("c2VjcmV0"));
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| r.path.ends_with("/903/zip") || r.path.ends_with("/906/zip")),
+        "only matching artifacts in the window are downloaded"
+    );
+
+    // A re-run reads the two reports from the cache: no download.
+    let again = metrics(&mock, dir.path(), &args);
+    again.code(0);
+    let b: Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(b["coverage"], 70.0);
+    let storage_after = mock
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/storage/"))
+        .count();
+    assert_eq!(storage_after, 2);
+}
+
+#[test]
+fn a_damaged_artifact_is_skipped_with_a_note() {
+    let now = now();
+    let mock = MockGitHub::start();
+    empty_runs(&mock);
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::json(200, "[]"));
+    let list = [artifact(911, "test-results-app-1", now - DAY, false)];
+    mock.on(
+        "GET",
+        &format!("{REPO}/actions/artifacts?per_page=100&page=1"),
+    )
+    .then(Reply::json(
+        200,
+        json!({ "total_count": 1, "artifacts": list }).to_string(),
+    ));
+    mock.on("GET", &format!("{REPO}/actions/artifacts/911/zip"))
+        .then(Reply::status(302).header("location", "{base}/storage/911.zip?sig=x"));
+    // Cut short in transit: the end of the archive is missing.
+    let zip = std::fs::read(format!(
+        "{}/tests/fixtures/metrics/artifact.zip",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    mock.on("GET", "/storage/911.zip").then(Reply::bytes(
+        200,
+        "application/zip",
+        zip[..zip.len() / 2].to_vec(),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(
+        &mock,
+        dir.path(),
+        &["--json", "--test-artifacts", "test-results-"],
+    );
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_eq!(r["coverage"], Value::Null);
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("artifact `test-results-app-1` (911) is skipped: not a zip archive"),
+        "{notes}"
+    );
+}

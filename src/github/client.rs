@@ -162,6 +162,20 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// A download larger than allowed.
+    #[error("`{path}` is larger than {limit} bytes")]
+    TooLarge {
+        /// The API path asked for (never the signed storage URL it redirected to).
+        path: String,
+        /// The cap.
+        limit: usize,
+    },
+    /// A redirect without a usable `Location`.
+    #[error("`{path}` redirected without a usable location")]
+    BadRedirect {
+        /// The API path asked for.
+        path: String,
+    },
     /// A GraphQL answer whose `errors` stop the whole query (no `data`).
     #[error("GitHub's GraphQL API refused the query: {message}")]
     Graphql {
@@ -745,6 +759,11 @@ pub struct Client {
     /// The GraphQL endpoint's client when it is not under `base` (GitHub Enterprise Server:
     /// `/api/graphql` beside `/api/v3`).
     graphql_octo: Option<Octocrab>,
+    /// A client without the token, for the storage URLs downloads redirect to; built on the
+    /// first download.
+    download_octo: Mutex<Option<Octocrab>>,
+    /// The connect and read timeouts, for that client.
+    timeouts: (Duration, Duration),
     base: Uri,
     repository: Option<Repo>,
     retry: RetryPolicy,
@@ -807,6 +826,8 @@ impl Client {
         Ok(Self {
             octo,
             graphql_octo,
+            download_octo: Mutex::new(None),
+            timeouts: (connect_timeout, read_timeout),
             base,
             repository,
             retry,
@@ -855,7 +876,7 @@ impl Client {
             method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         );
-        self.send_via(&self.octo, method, path, body, extra, idempotent)
+        self.send_via(&self.octo, method, path, body, extra, idempotent, false)
             .await
     }
 
@@ -869,6 +890,7 @@ impl Client {
         body: Option<&serde_json::Value>,
         extra: &[(http::header::HeaderName, String)],
         idempotent: bool,
+        redirect_ok: bool,
     ) -> Result<Response, Error> {
         let body = body.map(serde_json::Value::to_string);
         let mut attempts = Attempts::default();
@@ -924,7 +946,10 @@ impl Client {
                     });
                 }
             };
-            if resp.status.is_success() || resp.status == StatusCode::NOT_MODIFIED {
+            if resp.status.is_success()
+                || resp.status == StatusCode::NOT_MODIFIED
+                || (redirect_ok && resp.status.is_redirection())
+            {
                 return Ok(resp);
             }
             match decide(
@@ -1046,7 +1071,7 @@ impl Client {
         let mut retries = 0u32;
         loop {
             let resp = self
-                .send_via(octo, Method::POST, path, Some(&body), &[], true)
+                .send_via(octo, Method::POST, path, Some(&body), &[], true, false)
                 .await?;
             let answer: RawGraphql = resp.json(path)?;
             let limited = answer
@@ -1118,6 +1143,137 @@ impl Client {
                 headers: resp.headers,
             });
         }
+    }
+
+    /// Downloads what `path` redirects to (e.g. an artifact's `/zip`, which answers `302` with
+    /// a short-lived signed storage URL): the redirect is asked for with the token, the
+    /// storage URL fetched without it (it carries its own signature and may be on any host),
+    /// at most `max_bytes`. 5xx and network errors on either leg are retried as for GET.
+    /// Errors name `path`, never the signed URL.
+    pub async fn download(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, Error> {
+        let resp = self
+            .send_via(&self.octo, Method::GET, path, None, &[], true, true)
+            .await?;
+        if !resp.status.is_redirection() {
+            // Answered in place (no storage redirect): the body is already here.
+            if resp.body.len() > max_bytes {
+                return Err(Error::TooLarge {
+                    path: path.to_owned(),
+                    limit: max_bytes,
+                });
+            }
+            return Ok(resp.body.into_bytes());
+        }
+        let bad = || Error::BadRedirect {
+            path: path.to_owned(),
+        };
+        let location = resp
+            .headers
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(bad)?;
+        let url: Uri = location.parse().map_err(|_| bad())?;
+        if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
+            return Err(bad());
+        }
+        let storage = self.download_client()?;
+        let mut retries = 0u32;
+        loop {
+            let request = http::Request::builder()
+                .method(Method::GET)
+                .uri(url.clone())
+                .header(http::header::USER_AGENT, USER_AGENT)
+                .body(String::new())
+                .map_err(|source| Error::Request {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            let answer = match storage.execute(request).await {
+                Ok(r) if r.status().is_server_error() => Err(Some(r.status())),
+                Ok(r) => Ok(r),
+                Err(_) => Err(None),
+            };
+            let r = match answer {
+                Ok(r) => r,
+                Err(_) if retries < self.retry.max_server_retries => {
+                    let wait = self
+                        .retry
+                        .base_delay
+                        .saturating_mul(2u32.saturating_pow(retries))
+                        .min(self.retry.max_delay);
+                    retries += 1;
+                    self.clock.sleep(wait).await;
+                    continue;
+                }
+                Err(Some(status)) => {
+                    return Err(Error::Server {
+                        status,
+                        method: Method::GET,
+                        path: path.to_owned(),
+                        attempts: retries + 1,
+                    });
+                }
+                Err(None) => {
+                    return Err(Error::Status {
+                        status: StatusCode::BAD_GATEWAY,
+                        method: Method::GET,
+                        path: path.to_owned(),
+                        message: "the download from storage failed".into(),
+                    });
+                }
+            };
+            let status = r.status();
+            if !status.is_success() {
+                return Err(Error::Status {
+                    status,
+                    method: Method::GET,
+                    path: path.to_owned(),
+                    message: "the download from storage was refused".into(),
+                });
+            }
+            let mut body = r.into_body();
+            let mut out = Vec::new();
+            use http_body_util::BodyExt as _;
+            while let Some(frame) = body.frame().await {
+                let Ok(frame) = frame else {
+                    return Err(Error::Status {
+                        status: StatusCode::BAD_GATEWAY,
+                        method: Method::GET,
+                        path: path.to_owned(),
+                        message: "the download from storage broke off".into(),
+                    });
+                };
+                if let Ok(data) = frame.into_data() {
+                    if out.len() + data.len() > max_bytes {
+                        return Err(Error::TooLarge {
+                            path: path.to_owned(),
+                            limit: max_bytes,
+                        });
+                    }
+                    out.extend_from_slice(&data);
+                }
+            }
+            return Ok(out);
+        }
+    }
+
+    /// The token-less client for storage downloads (built once, inside the runtime).
+    fn download_client(&self) -> Result<Octocrab, Error> {
+        let mut slot = self
+            .download_octo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(octo) = slot.as_ref() {
+            return Ok(octo.clone());
+        }
+        let octo = Octocrab::builder()
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(self.timeouts.0))
+            .set_read_timeout(Some(self.timeouts.1))
+            .build()
+            .map_err(|e| Error::Build(Box::new(e)))?;
+        *slot = Some(octo.clone());
+        Ok(octo)
     }
 
     /// `GET path`, parsed as JSON.

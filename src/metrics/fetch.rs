@@ -38,6 +38,7 @@ use super::Error;
 use super::model::{Deployment, DeploymentStatus, History, Job, Run, Step};
 use super::time::{date, parse_ts, rfc3339};
 use crate::github::client::{Client, Repo, encode, next_link};
+use crate::run_tests::report::Report;
 
 /// GitHub's cap on results of a filtered workflow-run query.
 const RUNS_CAP: u64 = 1000;
@@ -249,6 +250,43 @@ struct RawCommitInner {
 #[derive(Deserialize)]
 struct RawCommit {
     commit: RawCommitInner,
+}
+
+/// Artifacts read for test reports at most, the newest.
+pub const MAX_ARTIFACTS: usize = 50;
+/// Pages of the artifact list read at most (100 artifacts each).
+const MAX_ARTIFACT_PAGES: u64 = 20;
+/// An artifact larger than this is not downloaded.
+const MAX_ARTIFACT_BYTES: usize = 64 << 20;
+/// A `report.json` larger than this is not read.
+const MAX_REPORT_BYTES: usize = 32 << 20;
+
+#[derive(Deserialize)]
+struct RawArtifact {
+    id: u64,
+    name: String,
+    #[serde(default)]
+    size_in_bytes: u64,
+    #[serde(default)]
+    expired: bool,
+    created_at: Option<String>,
+}
+
+/// The `report.json` files of an artifact's zip: `(path inside, text)`.
+fn report_texts(zip: &[u8]) -> Result<Vec<(String, String)>, super::zip::ZipError> {
+    let mut out = Vec::new();
+    for entry in super::zip::entries(zip)? {
+        let is_report = entry
+            .name
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n == crate::run_tests::REPORT_FILE);
+        if is_report {
+            let bytes = super::zip::read(zip, &entry, MAX_REPORT_BYTES)?;
+            out.push((entry.name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    Ok(out)
 }
 
 /// Deployments per GraphQL query (`nodes(ids:)` takes at most 100).
@@ -1171,6 +1209,134 @@ impl<'a> Fetcher<'a> {
             d.first_commit = by_sha.get(&d.sha).and_then(|n| first.get(n)).copied();
         }
         Ok(())
+    }
+
+    /// run-tests reports from the repository's artifacts whose name starts with `prefix`
+    /// (e.g. `test-results-`), created in the window, newest [`MAX_ARTIFACTS`] at most; oldest
+    /// first. The artifact list is paged newest first and stops at the window's start; each
+    /// artifact's zip is downloaded (the API redirects to storage) and every `report.json` in
+    /// it read. What an artifact held is cached by its id: artifacts never change. Expired
+    /// (410 Gone or `expired: true`), oversized and unreadable artifacts are skipped with a
+    /// note.
+    pub async fn test_reports(&self, prefix: &str) -> Result<Vec<Report>, Error> {
+        let what = "listing artifacts";
+        let mut found: Vec<(RawArtifact, i64)> = Vec::new();
+        let (mut expired, mut oversized) = (0usize, 0usize);
+        for page in 1..=MAX_ARTIFACT_PAGES {
+            let path = self.repo_path(&format!(
+                "actions/artifacts?per_page={PER_PAGE}&page={page}"
+            ));
+            let listing = self.get(&path, what).await?;
+            let items = Self::items(&listing, Some("artifacts"));
+            let full = items.len() as u64 == PER_PAGE;
+            let mut reached_start = false;
+            for v in items {
+                let a: RawArtifact = decode("artifacts", v)?;
+                let created = opt_ts("artifacts", "created_at", a.created_at.as_deref())?
+                    .unwrap_or(self.plan.to);
+                if created < self.plan.from {
+                    reached_start = true;
+                    continue;
+                }
+                if !a.name.starts_with(prefix) || found.len() >= MAX_ARTIFACTS {
+                    continue;
+                }
+                if a.expired {
+                    expired += 1;
+                } else if a.size_in_bytes > MAX_ARTIFACT_BYTES as u64 {
+                    oversized += 1;
+                } else {
+                    found.push((a, created));
+                }
+            }
+            if reached_start || !full || found.len() >= MAX_ARTIFACTS {
+                break;
+            }
+        }
+        if found.is_empty() {
+            self.note(format!(
+                "no unexpired artifact named `{prefix}…` in the window: no flaky tests or coverage"
+            ));
+        }
+        let n = self.plan.concurrency.max(1);
+        let answers: Vec<Result<Option<Vec<Report>>, Error>> = stream::iter(&found)
+            .map(|(a, _)| self.artifact_reports(a))
+            .buffered(n)
+            .collect()
+            .await;
+        let mut dated = Vec::new();
+        for ((_, created), answer) in found.iter().zip(answers) {
+            match answer? {
+                Some(reports) => dated.extend(reports.into_iter().map(|r| (*created, r))),
+                None => expired += 1,
+            }
+        }
+        if expired > 0 {
+            self.note(format!(
+                "{expired} artifact(s) named `{prefix}…` have expired: their reports are not counted"
+            ));
+        }
+        if oversized > 0 {
+            self.note(format!(
+                "{oversized} artifact(s) named `{prefix}…` are over {} MiB and were not downloaded",
+                MAX_ARTIFACT_BYTES >> 20
+            ));
+        }
+        dated.sort_by_key(|(t, _)| *t);
+        Ok(dated.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The reports of one artifact; `None` when it has expired (410).
+    async fn artifact_reports(&self, a: &RawArtifact) -> Result<Option<Vec<Report>>, Error> {
+        let key = format!("artifact:{}:reports", a.id);
+        let label = format!("artifact `{}` ({})", a.name, a.id);
+        let texts: Vec<(String, String)> = match self
+            .read_cache(&key)
+            .and_then(|c| serde_json::from_str(&c.body).ok())
+        {
+            Some(texts) => {
+                self.bump(|s| s.settled += 1);
+                texts
+            }
+            None => {
+                let path = self.repo_path(&format!("actions/artifacts/{}/zip", a.id));
+                self.bump(|s| s.requests += 1);
+                let bytes = match self.client.download(&path, MAX_ARTIFACT_BYTES).await {
+                    Ok(b) => b,
+                    Err(crate::github::client::Error::Status { status, .. })
+                        if status == StatusCode::GONE =>
+                    {
+                        return Ok(None);
+                    }
+                    Err(source) => return Err(Error::api("downloading an artifact", source)),
+                };
+                let texts = match report_texts(&bytes) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.note(format!("{label} is skipped: {e}"));
+                        return Ok(Some(Vec::new()));
+                    }
+                };
+                if let Ok(body) = serde_json::to_string(&texts) {
+                    self.write_cache(&Cached {
+                        path: key,
+                        etag: String::new(),
+                        link: None,
+                        body,
+                    });
+                }
+                texts
+            }
+        };
+        let mut reports = Vec::new();
+        for (name, text) in texts {
+            let path = PathBuf::from(format!("{label}/{name}"));
+            match super::reports::parse(&path, &text) {
+                Ok(r) => reports.push(r),
+                Err(e) => self.note(format!("skipped: {e}")),
+            }
+        }
+        Ok(Some(reports))
     }
 
     /// The token's core rate limit (`GET /rate_limit` does not count against it).

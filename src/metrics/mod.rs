@@ -205,6 +205,8 @@ pub struct Settings {
     pub job_sample: usize,
     /// A directory of run-tests `report.json` files.
     pub test_reports: Option<PathBuf>,
+    /// Read run-tests reports from the repository's artifacts whose name starts with this.
+    pub test_artifacts: Option<String>,
     /// slipway's deploy history file, counted when GitHub lists no deployments.
     pub deploy_history: Option<PathBuf>,
     /// The targets.
@@ -408,6 +410,11 @@ pub async fn run(settings: &Settings, client: &Client) -> Result<Report, Error> 
     let mut history = fetcher.history().await?;
     if let Some(dir) = &settings.test_reports {
         let (tests, coverage) = reports::read_dir(dir)?;
+        history.tests = tests;
+        history.coverage = coverage;
+    }
+    if let Some(prefix) = &settings.test_artifacts {
+        let (tests, coverage) = reports::tally(&fetcher.test_reports(prefix).await?);
         history.tests = tests;
         history.coverage = coverage;
     }

@@ -88,7 +88,9 @@ pub fn entries(data: &[u8]) -> Result<Vec<Entry>, ZipError> {
     let end = at
         .checked_add(dir_size as usize)
         .filter(|e| *e <= eocd)
-        .ok_or(ZipError::Damaged("the central directory lies outside the archive"))?;
+        .ok_or(ZipError::Damaged(
+            "the central directory lies outside the archive",
+        ))?;
     let mut out = Vec::with_capacity(usize::from(count));
     for _ in 0..count {
         let field = |off: usize| u32_at(data, at + off);
@@ -96,8 +98,11 @@ pub fn entries(data: &[u8]) -> Result<Vec<Entry>, ZipError> {
             return Err(ZipError::Damaged("a central directory entry is missing"));
         }
         let short = |off: usize| u16_at(data, at + off).unwrap_or(0);
-        let (name_len, extra_len, comment_len) =
-            (usize::from(short(28)), usize::from(short(30)), usize::from(short(32)));
+        let (name_len, extra_len, comment_len) = (
+            usize::from(short(28)),
+            usize::from(short(30)),
+            usize::from(short(32)),
+        );
         let name_end = at + 46 + name_len;
         let name = data
             .get(at + 46..name_end)
@@ -247,7 +252,10 @@ pub(crate) mod tests {
     fn stored_and_deflated_entries_read_back() {
         let report = br#"{"tests": []}"#;
         for deflate in [false, true] {
-            let z = build(&[("a/report.json", report), ("junit.xml", b"<testsuites/>")], deflate);
+            let z = build(
+                &[("a/report.json", report), ("junit.xml", b"<testsuites/>")],
+                deflate,
+            );
             let list = entries(&z).unwrap();
             assert_eq!(
                 list.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
@@ -262,7 +270,10 @@ pub(crate) mod tests {
         // Written by Python's zipfile (ZIP_DEFLATED) with a comment after the directory.
         let z = include_bytes!("../../tests/fixtures/metrics/artifact.zip");
         let list = entries(z).unwrap();
-        let e = list.iter().find(|e| e.name.ends_with("report.json")).unwrap();
+        let e = list
+            .iter()
+            .find(|e| e.name.ends_with("report.json"))
+            .unwrap();
         let text = read(z, e, 1 << 20).unwrap();
         assert!(std::str::from_utf8(&text).unwrap().contains("\"tests\""));
     }
@@ -270,7 +281,10 @@ pub(crate) mod tests {
     #[test]
     fn damage_is_an_error_not_a_panic() {
         let z = build(&[("report.json", b"{}")], true);
-        assert_eq!(entries(b"PK\x03\x04 not really"), Err(ZipError::NoDirectory));
+        assert_eq!(
+            entries(b"PK\x03\x04 not really"),
+            Err(ZipError::NoDirectory)
+        );
         assert_eq!(entries(&z[..z.len() - 5]), Err(ZipError::NoDirectory));
         let mut bad = z.clone();
         let crc_at = 14; // the local header's CRC is not used; the directory's is

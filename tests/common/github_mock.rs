@@ -68,6 +68,8 @@ pub struct Reply {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
+    /// A binary body sent as is instead of `body` (no `{base}` substitution).
+    raw: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -77,7 +79,15 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: String::new(),
+            raw: None,
         }
+    }
+
+    /// A binary answer, e.g. a zip archive.
+    pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        let mut reply = Self::status(status).header("content-type", content_type);
+        reply.raw = Some(body);
+        reply
     }
 
     /// A JSON answer.
@@ -364,17 +374,22 @@ impl MockGitHub {
             body: String::from_utf8_lossy(&body).into_owned(),
         };
         let reply = self.reply_for(&req);
-        let body = reply.body.replace("{base}", &self.url);
+        let body = match &reply.raw {
+            Some(raw) => raw.clone(),
+            None => reply.body.replace("{base}", &self.url).into_bytes(),
+        };
         let mut out = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
         for (k, v) in &reply.headers {
             out.push_str(&format!("{k}: {}\r\n", v.replace("{base}", &self.url)));
         }
         out.push_str(&format!(
-            "content-length: {}\r\nconnection: close\r\nx-github-api-version-selected: 2022-11-28\r\n\r\n{body}",
+            "content-length: {}\r\nconnection: close\r\nx-github-api-version-selected: 2022-11-28\r\n\r\n",
             body.len()
         ));
+        let mut out = out.into_bytes();
+        out.extend_from_slice(&body);
         let mut stream = stream;
-        let _ = stream.write_all(out.as_bytes());
+        let _ = stream.write_all(&out);
         let _ = stream.flush();
     }
 }
@@ -384,11 +399,13 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         201 => "Created",
         204 => "No Content",
+        302 => "Found",
         304 => "Not Modified",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         422 => "Unprocessable Entity",
+        410 => "Gone",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
