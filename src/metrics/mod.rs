@@ -2,10 +2,12 @@
 //! the targets of `slipway.yml` (`metrics:`), as a table, JSON, Markdown with mermaid charts,
 //! or a self-contained HTML page.
 //!
-//! Data: workflow runs, jobs and deployments from the REST API, each deployment's statuses and
-//! the pull request of its commit from the GraphQL API, 100 at a time ([`fetch`]); per-test counts and coverage from run-tests
-//! `report.json` files when `--test-reports` names a directory of downloaded artifacts
-//! ([`reports`]). The figures are pure functions of that history ([`dora`], [`health`]).
+//! Data: workflow runs, jobs and deployments from the REST API, each deployment's statuses
+//! and the pull request of its commit from the GraphQL API, 100 at a time ([`fetch`]);
+//! per-test counts and coverage from run-tests `report.json` files, in a directory of
+//! downloaded artifacts (`--test-reports`) or straight from the repository's artifacts
+//! (`--test-artifacts`; [`reports`], [`zip`]). The figures are pure functions of that history
+//! ([`dora`], [`health`]).
 
 pub mod cli;
 pub mod dora;
