@@ -409,14 +409,22 @@ pub async fn run(settings: &Settings, client: &Client) -> Result<Report, Error> 
             reset: time::rfc3339(i64::try_from(reset).unwrap_or(i64::MAX)),
         });
     }
-    let mut history = fetcher.history().await?;
+    // Report artifacts are listed and downloaded beside the rest of the history.
+    let artifacts = async {
+        match &settings.test_artifacts {
+            Some(prefix) => fetcher.test_reports(prefix).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (history, artifacts) = futures_util::future::join(fetcher.history(), artifacts).await;
+    let mut history = history?;
     if let Some(dir) = &settings.test_reports {
         let (tests, coverage) = reports::read_dir(dir)?;
         history.tests = tests;
         history.coverage = coverage;
     }
-    if let Some(prefix) = &settings.test_artifacts {
-        let (tests, coverage) = reports::tally(&fetcher.test_reports(prefix).await?);
+    if let Some(found) = artifacts? {
+        let (tests, coverage) = reports::tally(&found);
         history.tests = tests;
         history.coverage = coverage;
     }
