@@ -150,6 +150,8 @@ struct Graphql {
     nodes: BTreeMap<String, Value>,
     /// Ids whose commit is gone: `commit` is `null` with a `NOT_FOUND` error.
     lost_commits: Vec<String>,
+    /// Ids whose pull requests the token may not read: `null` with a `FORBIDDEN` error.
+    forbidden_pulls: Vec<String>,
     /// Replies sent before any computed one (a 502, a `RATE_LIMITED` answer).
     first: VecDeque<Reply>,
 }
@@ -201,6 +203,17 @@ fn serve_graphql(mock: &MockGitHub, g: Graphql) {
                     }));
                     let mut node = node.clone();
                     node["commit"] = Value::Null;
+                    node
+                }
+                Some(node) if g.forbidden_pulls.contains(id) => {
+                    errors.push(json!({
+                        "type": "FORBIDDEN",
+                        "path": ["nodes", i, "commit", "associatedPullRequests"],
+                        "locations": [{ "line": 7, "column": 9 }],
+                        "message": "Resource not accessible by integration",
+                    }));
+                    let mut node = node.clone();
+                    node["commit"]["associatedPullRequests"] = Value::Null;
                     node
                 }
                 Some(node) => node.clone(),
@@ -1189,6 +1202,8 @@ fn deployments_are_read_a_hundred_to_a_graphql_query_with_unresolved_nodes_per_n
         .then(Reply::json(200, commits(&[created - 3 * 3600])));
     // Deployment 10042's commit was force-pushed away: its `commit` is null.
     g.lost_commits.push(node_id(10_042));
+    // Deployment 10100's pull requests are hidden from the token: `FORBIDDEN` on that field.
+    g.forbidden_pulls.push(node_id(10_100));
     serve_deployments(&mock, list);
     serve_graphql(&mock, g);
     let dir = tempfile::tempdir().unwrap();
@@ -1220,8 +1235,8 @@ fn deployments_are_read_a_hundred_to_a_graphql_query_with_unresolved_nodes_per_n
     let d = &r["dora"];
     assert_eq!(d["frequency"]["deployments"], 250);
     // Every change's first commit is 3 h before its deployment, which succeeds 300 s in;
-    // 10042 has no commit left, so no lead time.
-    assert_eq!(d["lead_time"]["samples"], 249);
+    // 10042 has no commit left and 10100's pull request cannot be read: no lead time.
+    assert_eq!(d["lead_time"]["samples"], 248);
     assert_eq!(d["lead_time"]["median_s"], 3.0 * 3600.0 + 300.0);
     let notes: Vec<&str> = r["notes"]
         .as_array()
@@ -1239,6 +1254,12 @@ fn deployments_are_read_a_hundred_to_a_graphql_query_with_unresolved_nodes_per_n
         notes
             .iter()
             .any(|n| n.starts_with("1 deployed commit(s) are no longer known")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes.contains(
+            &"GitHub's GraphQL API left 1 field(s) empty (Resource not accessible by integration): lead times may be missing"
+        ),
         "{notes:#?}"
     );
 }

@@ -404,6 +404,9 @@ impl Detail {
 /// Deployments asked for in one GraphQL query: their index in the list and node id.
 type Batch = Vec<(usize, String)>;
 
+/// The nodes of one GraphQL answer, and the messages of errors that emptied other fields.
+type NodeAnswers = (Vec<NodeAnswer>, Vec<String>);
+
 /// One node of a GraphQL answer.
 enum NodeAnswer {
     /// Resolved; with the error that nulled its commit, if any.
@@ -906,7 +909,7 @@ impl<'a> Fetcher<'a> {
             .map(<[(usize, String)]>::to_vec)
             .collect();
         let n = self.plan.concurrency.max(1);
-        let answers: Vec<(Batch, Result<Vec<NodeAnswer>, Error>)> = stream::iter(batches)
+        let answers: Vec<(Batch, Result<NodeAnswers, Error>)> = stream::iter(batches)
             .map(|batch| async move {
                 let ids: Vec<&str> = batch.iter().map(|(_, id)| id.as_str()).collect();
                 let answer = self.query_deployments(&ids).await;
@@ -918,9 +921,13 @@ impl<'a> Fetcher<'a> {
         let mut unresolved = 0usize;
         let mut first_reason: Option<String> = None;
         let mut no_commit = 0usize;
+        let mut field_errors: Vec<String> = Vec::new();
         for (batch, answer) in answers {
             let nodes = match answer {
-                Ok(nodes) => nodes,
+                Ok((nodes, errors)) => {
+                    field_errors.extend(errors);
+                    nodes
+                }
                 Err(Error::Api { source, .. })
                     if matches!(
                         *source,
@@ -961,6 +968,13 @@ impl<'a> Fetcher<'a> {
                 first_reason.unwrap_or_default()
             ));
         }
+        if let Some(first) = field_errors.first() {
+            self.note(format!(
+                "GitHub's GraphQL API left {} field(s) empty ({}): lead times may be missing",
+                field_errors.len(),
+                first.chars().take(200).collect::<String>()
+            ));
+        }
         if no_commit > 0 {
             self.note(format!(
                 "{no_commit} deployed commit(s) are no longer known to GitHub (force-pushed away or deleted): no lead time for them"
@@ -991,7 +1005,11 @@ impl<'a> Fetcher<'a> {
     }
 
     /// One GraphQL query for up to 100 deployments: each node's answer, in the order asked.
-    async fn query_deployments(&self, ids: &[&str]) -> Result<Vec<NodeAnswer>, Error> {
+    /// The second part: messages of errors that left some other field empty.
+    async fn query_deployments(
+        &self,
+        ids: &[&str],
+    ) -> Result<(Vec<NodeAnswer>, Vec<String>), Error> {
         let what = "reading deployments through GraphQL";
         self.bump(|s| {
             s.requests += 1;
@@ -1023,7 +1041,8 @@ impl<'a> Fetcher<'a> {
         }
         let error_at = |index: usize, field: Option<&str>| {
             resp.errors.iter().find(|e| {
-                e.path.first().and_then(Value::as_str) == Some("nodes")
+                e.path.len() == 2 + usize::from(field.is_some())
+                    && e.path.first().and_then(Value::as_str) == Some("nodes")
                     && e.path.get(1).and_then(Value::as_u64) == Some(index as u64)
                     && e.path.get(2).and_then(Value::as_str) == field
             })
@@ -1101,7 +1120,16 @@ impl<'a> Fetcher<'a> {
                 commit_error,
             ));
         }
-        Ok(out)
+        // Any other error left a field empty (e.g. pull requests the token may not read):
+        // the figures go on without it, and the report says so.
+        let other: Vec<&str> = resp
+            .errors
+            .iter()
+            .filter(|e| e.path.len() > 3 || e.path.first().and_then(Value::as_str) != Some("nodes"))
+            .map(|e| e.message.as_str())
+            .collect();
+        let other = other.into_iter().map(str::to_owned).collect();
+        Ok((out, other))
     }
 
     /// Each deployment's statuses, one REST request per deployment.

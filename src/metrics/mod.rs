@@ -164,6 +164,9 @@ impl Hint for Error {
                         "the token cannot read this: {what} needs `{p}` (in a workflow add it under `permissions:`; a fine-grained token needs that repository permission; a classic token on a private repository needs the `repo` scope)"
                     ))
                 }
+                client::Error::Graphql { .. } => Some(format!(
+                    "the token cannot run this query: {what} needs `deployments: read`, `pull-requests: read` and `contents: read` (in a workflow add them under `permissions:`)"
+                )),
                 other => other.hint(),
             },
             Self::RateLimitExhausted { .. } => Some(
