@@ -1125,7 +1125,14 @@ impl<'a> Fetcher<'a> {
         let other: Vec<&str> = resp
             .errors
             .iter()
-            .filter(|e| e.path.len() > 3 || e.path.first().and_then(Value::as_str) != Some("nodes"))
+            .filter(|e| {
+                let on_node = e.path.first().and_then(Value::as_str) == Some("nodes");
+                let handled = on_node
+                    && (e.path.len() == 2
+                        || (e.path.len() == 3
+                            && e.path.get(2).and_then(Value::as_str) == Some("commit")));
+                !handled
+            })
             .map(|e| e.message.as_str())
             .collect();
         let other = other.into_iter().map(str::to_owned).collect();
