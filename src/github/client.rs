@@ -753,6 +753,28 @@ pub struct GraphqlResponse {
     pub headers: HeaderMap,
 }
 
+/// How [`Client::send_with_headers`]'s retry loop treats answers.
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    /// 5xx and network errors may be retried.
+    idempotent: bool,
+    /// A 3xx is returned rather than an error.
+    redirect_ok: bool,
+}
+
+impl Mode {
+    /// A GraphQL query: a POST that only reads.
+    const QUERY: Self = Self {
+        idempotent: true,
+        redirect_ok: false,
+    };
+    /// A GET whose redirect the caller follows.
+    const REDIRECT: Self = Self {
+        idempotent: true,
+        redirect_ok: true,
+    };
+}
+
 /// The GitHub REST client.
 pub struct Client {
     octo: Octocrab,
@@ -876,7 +898,11 @@ impl Client {
             method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         );
-        self.send_via(&self.octo, method, path, body, extra, idempotent, false)
+        let mode = Mode {
+            idempotent,
+            redirect_ok: false,
+        };
+        self.send_via(&self.octo, method, path, body, extra, mode)
             .await
     }
 
@@ -889,9 +915,12 @@ impl Client {
         path: &str,
         body: Option<&serde_json::Value>,
         extra: &[(http::header::HeaderName, String)],
-        idempotent: bool,
-        redirect_ok: bool,
+        mode: Mode,
     ) -> Result<Response, Error> {
+        let Mode {
+            idempotent,
+            redirect_ok,
+        } = mode;
         let body = body.map(serde_json::Value::to_string);
         let mut attempts = Attempts::default();
         loop {
@@ -1071,7 +1100,7 @@ impl Client {
         let mut retries = 0u32;
         loop {
             let resp = self
-                .send_via(octo, Method::POST, path, Some(&body), &[], true, false)
+                .send_via(octo, Method::POST, path, Some(&body), &[], Mode::QUERY)
                 .await?;
             let answer: RawGraphql = resp.json(path)?;
             let limited = answer
@@ -1152,7 +1181,7 @@ impl Client {
     /// Errors name `path`, never the signed URL.
     pub async fn download(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, Error> {
         let resp = self
-            .send_via(&self.octo, Method::GET, path, None, &[], true, true)
+            .send_via(&self.octo, Method::GET, path, None, &[], Mode::REDIRECT)
             .await?;
         if !resp.status.is_redirection() {
             // Answered in place (no storage redirect): the body is already here.
