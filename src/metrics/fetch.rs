@@ -1442,6 +1442,52 @@ mod tests {
         }
     }
 
+    fn deployment(task: &str) -> Deployment {
+        Deployment {
+            id: 1,
+            sha: "abc".into(),
+            git_ref: "main".into(),
+            environment: "production".into(),
+            task: task.into(),
+            description: String::new(),
+            created: 100,
+            statuses: Vec::new(),
+            first_commit: None,
+        }
+    }
+
+    #[test]
+    fn a_deployment_is_settled_once_finished_and_its_change_known() {
+        let detail = |states: &[&str], first_commit: Option<i64>| Detail {
+            statuses: states.iter().map(|s| ((*s).to_owned(), 200)).collect(),
+            pull: first_commit.map(|_| 7),
+            first_commit,
+        };
+        let check = |task: &str, d: &Detail| {
+            let mut dep = deployment(task);
+            d.apply(&mut dep);
+            (d.settled(&dep), dep.first_commit)
+        };
+        // Still running: asked again next time.
+        assert_eq!(
+            check("deploy", &detail(&["in_progress"], Some(50))),
+            (false, None)
+        );
+        // Succeeded with its pull request: settled, with a lead time.
+        assert_eq!(
+            check("deploy", &detail(&["success"], Some(50))),
+            (true, Some(50))
+        );
+        // Succeeded, pull request not known yet: asked again.
+        assert_eq!(check("deploy", &detail(&["success"], None)), (false, None));
+        // Failed, or a rollback: no change to trace, settled.
+        assert_eq!(check("deploy", &detail(&["failure"], None)), (true, None));
+        assert_eq!(
+            check("deploy:rollback", &detail(&["success"], Some(50))),
+            (true, None)
+        );
+    }
+
     #[test]
     fn cache_keys_are_hex_digests_of_the_path() {
         let k = cache_key("/repos/o/r/deployments?page=1");
