@@ -1116,11 +1116,19 @@ fn serve_runs(mock: &MockGitHub, runs: Vec<Value>) {
         let reachable = &found[..found.len().min(RUNS_CAP)];
         let start = ((page - 1) * per).min(reachable.len());
         let end = (page * per).min(reachable.len());
-        Reply::json(
-            200,
-            json!({ "total_count": found.len(), "workflow_runs": reachable[start..end] })
-                .to_string(),
-        )
+        let body = json!({ "total_count": found.len(), "workflow_runs": reachable[start..end] })
+            .to_string();
+        // A weak ETag of the body, and 304 when the client already has it.
+        let etag = format!(
+            "W/\"{:x}\"",
+            body.bytes()
+                .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b))
+                    .wrapping_mul(0x0100_0000_01b3))
+        );
+        if req.header("if-none-match") == Some(etag.as_str()) {
+            return Reply::status(304).header("etag", &etag);
+        }
+        Reply::json(200, body).header("etag", &etag)
     });
 }
 
@@ -1407,6 +1415,23 @@ fn more_runs_than_one_filtered_query_returns_are_all_read_in_time_slices() {
         })
         .sum::<usize>();
     assert_eq!(run_requests.len(), expected);
+
+    // The next run asks the same slices again, each conditionally: all 304s.
+    let day = slipway::metrics::time::date(now);
+    let again = metrics(&mock, dir.path(), &["--json", "--concurrency", "8"]);
+    again.code(0);
+    if slipway::metrics::time::date(self::now()) == day {
+        let b: Value = serde_json::from_str(&again.stdout).unwrap();
+        let second: Vec<Request> = mock
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/actions/runs"))
+            .skip(run_requests.len())
+            .collect();
+        assert_eq!(second.len(), run_requests.len());
+        assert!(second.iter().all(|r| r.header("if-none-match").is_some()));
+        assert!(b["api"]["not_modified"].as_u64().unwrap() >= second.len() as u64);
+    }
 }
 
 #[test]
