@@ -42,7 +42,7 @@ d = json.load(urllib.request.urlopen(sys.argv[1] + "/__stats"))
 json.dump(d, open(sys.argv[2], "w"))
 for k, v in sorted(d.items()):
     print(f"  {k:<22}{v}")
-print(f"  {'total requests':<22}{sum(v for k, v in d.items() if k not in ('conditional', 'graphql points'))}")
+print(f"  {'total requests':<22}{sum(v for k, v in d.items() if k not in ('conditional', '304 not modified', 'graphql points'))}")
 PY
 }
 run() {
@@ -66,10 +66,11 @@ print(f"  figures: {d['frequency']['deployments']} deployments, lead time median
 bound = 3 * lat * steps
 print(f"  sequential round trips: {steps} -> bound 3 x {lat * 1000:.0f} ms x {steps} = {bound:.2f}s")
 print(f"  wall time: {wall:.2f}s ({'within' if wall <= bound else 'OVER'} the bound)")
-rest = sum(v for k, v in st.items() if k not in ("conditional", "graphql", "graphql points", "rate_limit"))
+skip = ("conditional", "304 not modified", "graphql", "graphql points", "rate_limit")
+rest = sum(v for k, v in st.items() if k not in skip) - st.get("304 not modified", 0)
 points = st.get("graphql points", 0)
 print(f"  GITHUB_TOKEN budget: {rest} REST requests of 1,000/h ({rest / 10:.1f}%), "
-      f"{points} GraphQL points of 1,000/h ({points / 10:.1f}%); GET /rate_limit is free")
+      f"{points} GraphQL points of 1,000/h ({points / 10:.1f}%); GET /rate_limit and 304s are free")
 PY
 }
 
