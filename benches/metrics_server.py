@@ -111,8 +111,9 @@ class Handler(BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha1(data).hexdigest() + '"'
         if status == 200 and self.headers.get("If-None-Match") == etag:
             status, data = 304, b""
-            with lock:
-                stats["304 not modified"] = stats.get("304 not modified", 0) + 1
+            if not self.path.startswith("/rate_limit"):  # free anyway
+                with lock:
+                    stats["304 not modified"] = stats.get("304 not modified", 0) + 1
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
