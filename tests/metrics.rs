@@ -1208,6 +1208,10 @@ fn deployments_are_read_a_hundred_to_a_graphql_query_with_unresolved_nodes_per_n
         .then(Reply::json(200, pull(517)));
     mock.on("GET", &format!("{REPO}/pulls/517/commits"))
         .then(Reply::json(200, commits(&[created - 3 * 3600])));
+    // Deployment 10018 was deleted too, and REST says so (404): it is left out.
+    g.nodes.remove(&node_id(10_018));
+    mock.on("GET", &format!("{REPO}/deployments/10018/statuses"))
+        .then(Reply::error(404, "Not Found"));
     // Deployment 10042's commit was force-pushed away: its `commit` is null.
     g.lost_commits.push(node_id(10_042));
     // Deployment 10100's pull requests are hidden from the token: `FORBIDDEN` on that field.
@@ -1232,19 +1236,20 @@ fn deployments_are_read_a_hundred_to_a_graphql_query_with_unresolved_nodes_per_n
         .collect();
     assert_eq!(
         per_item.len(),
-        3,
-        "only the unresolved deployment goes through REST: {per_item:#?}"
+        4,
+        "only the unresolved deployments go through REST: {per_item:#?}"
     );
-    // rate limit, 1 run page, 3 deployment pages, 3 queries, 3 REST lookups for 10017.
-    assert_eq!(reqs.len(), 1 + 1 + 3 + 3 + 3, "{reqs:#?}");
+    // rate limit, 1 run page, 3 deployment pages, 3 queries, 3 REST lookups for 10017 and
+    // one for 10018.
+    assert_eq!(reqs.len(), 1 + 1 + 3 + 3 + 3 + 1, "{reqs:#?}");
     assert_eq!(r["api"]["graphql"], 3);
     assert_eq!(r["api"]["graphql_points"], 3 + 5 + 5);
 
     let d = &r["dora"];
-    assert_eq!(d["frequency"]["deployments"], 250);
+    assert_eq!(d["frequency"]["deployments"], 249);
     // Every change's first commit is 3 h before its deployment, which succeeds 300 s in;
     // 10042 has no commit left and 10100's pull request cannot be read: no lead time.
-    assert_eq!(d["lead_time"]["samples"], 248);
+    assert_eq!(d["lead_time"]["samples"], 247);
     assert_eq!(d["lead_time"]["median_s"], 3.0 * 3600.0 + 300.0);
     let notes: Vec<&str> = r["notes"]
         .as_array()
@@ -1255,7 +1260,11 @@ fn deployments_are_read_a_hundred_to_a_graphql_query_with_unresolved_nodes_per_n
     assert!(
         notes
             .iter()
-            .any(|n| n.starts_with("1 deployment(s) could not be resolved through GraphQL")),
+            .any(|n| n.starts_with("2 deployment(s) could not be resolved through GraphQL")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes.contains(&"1 deployment(s) were deleted while being read: left out"),
         "{notes:#?}"
     );
     assert!(

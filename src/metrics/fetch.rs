@@ -872,10 +872,17 @@ impl<'a> Fetcher<'a> {
         if !rest.is_empty() {
             let mut rest_deployments: Vec<Deployment> =
                 rest.iter().map(|&i| deployments[i].clone()).collect();
-            self.rest_statuses(&mut rest_deployments).await?;
+            let gone = self.rest_statuses(&mut rest_deployments).await?;
             self.first_commits(&mut rest_deployments).await?;
             for (i, d) in rest.into_iter().zip(rest_deployments) {
                 deployments[i] = d;
+            }
+            if !gone.is_empty() {
+                self.note(format!(
+                    "{} deployment(s) were deleted while being read: left out",
+                    gone.len()
+                ));
+                deployments.retain(|d| !gone.contains(&d.id));
             }
         }
         Ok(deployments)
@@ -1140,8 +1147,9 @@ impl<'a> Fetcher<'a> {
     }
 
     /// Each deployment's statuses, one REST request per deployment.
-    async fn rest_statuses(&self, deployments: &mut [Deployment]) -> Result<(), Error> {
-        let paths = deployments
+    /// Returns the ids of deployments that no longer exist (404).
+    async fn rest_statuses(&self, deployments: &mut [Deployment]) -> Result<Vec<u64>, Error> {
+        let paths: Vec<String> = deployments
             .iter()
             .map(|d| {
                 self.repo_path(&format!(
@@ -1150,10 +1158,28 @@ impl<'a> Fetcher<'a> {
                 ))
             })
             .collect();
-        let pages = self
-            .get_all_settled(paths, "listing deployment statuses", finished_statuses)
-            .await?;
-        for (d, page) in deployments.iter_mut().zip(pages) {
+        let n = self.plan.concurrency.max(1);
+        let answers: Vec<Result<Page, Error>> = stream::iter(paths)
+            .map(|p: String| async move {
+                self.get_settled(&p, "listing deployment statuses", finished_statuses)
+                    .await
+            })
+            .buffered(n)
+            .collect()
+            .await;
+        let mut gone = Vec::new();
+        for (d, answer) in deployments.iter_mut().zip(answers) {
+            let page = match answer {
+                Ok(page) => page,
+                // Deleted between the listing and this request.
+                Err(Error::Api { source, .. })
+                    if matches!(*source, crate::github::client::Error::NotFound { .. }) =>
+                {
+                    gone.push(d.id);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             for v in Self::items(&page, None) {
                 let s: RawStatus = decode("deployment statuses", v)?;
                 d.statuses.push(DeploymentStatus {
@@ -1162,7 +1188,7 @@ impl<'a> Fetcher<'a> {
                 });
             }
         }
-        Ok(())
+        Ok(gone)
     }
 
     /// The first commit of the pull request that brought each successfully deployed commit.
