@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark: `slipway metrics` on a mocked repository with 10,000 workflow runs and 2,000
 # production deployments, the server adding 50 ms to every answer. Prints the requests per kind
-# (goal: the minimum number of pages, no per-item request where a list endpoint serves) and the
-# wall time, cold (no cache) and warm (every answer revalidated by ETag, 304s) side by side in
-# one hyperfine run, with the lower bound: 50 ms times the sequential round trips.
+# (goal: the minimum number of pages, no per-item request where a list endpoint serves), the
+# cost against the Actions GITHUB_TOKEN budgets (1,000 REST requests and 1,000 GraphQL points
+# an hour per repository), and the wall time against the bound: 3 x 50 ms x the sequential
+# round trips. Then, side by side in one hyperfine run: cold (no cache), warm (ETags and
+# settled deployments cached) and the REST-only path a server without GraphQL forces (one
+# request per deployment status list, per deployed commit and per pull request).
 #
 #   benches/metrics.sh [BIN]
 #     BIN  the slipway binary, default: a fresh `cargo build --release`
@@ -25,57 +28,89 @@ fi
 work=$(mktemp -d)
 python3 benches/metrics_server.py "$runs" "$deployments" "$latency" >"$work/port" &
 server=$!
-trap 'kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
-port=$(cat "$work/port")
-api=http://127.0.0.1:$port
+python3 benches/metrics_server.py "$runs" "$deployments" "$latency" --no-graphql >"$work/port-rest" &
+server_rest=$!
+trap 'kill "$server" "$server_rest" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do [ -s "$work/port" ] && [ -s "$work/port-rest" ] && break; sleep 0.1; done
+api=http://127.0.0.1:$(cat "$work/port")
+api_rest=http://127.0.0.1:$(cat "$work/port-rest")
+# Prints the requests per kind since the last call; keeps them in $work/stats.json.
 stats() {
-    python3 - "$api" <<'PY'
+    python3 - "$1" "$work/stats.json" <<'PY'
 import json, sys, urllib.request
 d = json.load(urllib.request.urlopen(sys.argv[1] + "/__stats"))
+json.dump(d, open(sys.argv[2], "w"))
 for k, v in sorted(d.items()):
     print(f"  {k:<22}{v}")
-print(f"  {'total':<22}{sum(v for k, v in d.items() if k != 'conditional')}")
+print(f"  {'total requests':<22}{sum(v for k, v in d.items() if k not in ('conditional', '304 not modified', 'graphql points'))}")
 PY
 }
 run() {
-    GITHUB_TOKEN=ghs_bench GITHUB_API_URL=$api "$bin" metrics --repo bench/shop --since 30d \
+    local url=$1
+    shift
+    GITHUB_TOKEN=ghs_bench GITHUB_API_URL=$url "$bin" metrics --repo bench/shop --since 30d \
         --concurrency "$concurrency" --job-sample 5 "$@"
 }
-
-echo "== one cold run (no cache): requests by kind"
-stats >/dev/null
-start=$(date +%s.%N)
-run --no-cache --json >"$work/report.json"
-end=$(date +%s.%N)
-stats
-python3 - "$work/report.json" "$start" "$end" "$latency" <<'PY'
+# Prints the figures, the wall time against the bound and the cost against the budgets.
+summary() {
+    python3 - "$work/report.json" "$1" "$2" "$latency" "$work/stats.json" "$3" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 wall = float(sys.argv[3]) - float(sys.argv[2])
 lat = float(sys.argv[4])
+st = json.load(open(sys.argv[5]))
+steps = int(sys.argv[6])
 d = r["dora"]
 print(f"  figures: {d['frequency']['deployments']} deployments, lead time median {d['lead_time']['median_s']:.0f}s, "
       f"failure rate {d['change_failure_rate']['percent']}%, restore median {d['time_to_restore']['median_s']:.0f}s")
-# Minimum pages: 100 runs per page, 100 deployments per page, +1 rate limit.
-pages = -(-10000 // 100) + -(-2000 // 100) + 1
-print(f"  list pages minimum: {pages}; sequential round trips: rate limit, deployments page 1, other pages,"
-      f" statuses, pulls for a commit, pull commits = 6 -> bound 3 x {lat*1000:.0f} ms x 6 = {3*lat*6:.2f}s")
-print(f"  wall time: {wall:.2f}s")
+bound = 3 * lat * steps
+print(f"  sequential round trips: {steps} -> bound 3 x {lat * 1000:.0f} ms x {steps} = {bound:.2f}s")
+print(f"  wall time: {wall:.2f}s ({'within' if wall <= bound else 'OVER'} the bound)")
+skip = ("conditional", "304 not modified", "graphql", "graphql points", "rate_limit")
+rest = sum(v for k, v in st.items() if k not in skip) - st.get("304 not modified", 0)
+points = st.get("graphql points", 0)
+print(f"  GITHUB_TOKEN budget: {rest} REST requests of 1,000/h ({rest / 10:.1f}%), "
+      f"{points} GraphQL points of 1,000/h ({points / 10:.1f}%); GET /rate_limit and 304s are free")
 PY
+}
 
-echo "== warm run (every answer cached with its ETag): requests by kind"
-run --cache-dir "$work/cache" --json >/dev/null
-stats >/dev/null
-run --cache-dir "$work/cache" --json >/dev/null
-stats
+# Sequential round trips with GraphQL: rate limit; then runs (first page of the window, first
+# page of each time slice, their other pages, the sampled jobs) beside deployments (first page,
+# other pages, GraphQL queries): 5. Without GraphQL the deployments side adds statuses, pulls
+# for a commit, pull commits: 6.
+echo "== one cold run (no cache): requests by kind"
+stats "$api" >/dev/null
+start=$(date +%s.%N)
+run "$api" --no-cache --json >"$work/report.json"
+end=$(date +%s.%N)
+stats "$api"
+summary "$start" "$end" 5
 
-echo "== hyperfine: cold vs warm"
+echo "== one cold run without GraphQL (a server that answers 404 to /graphql): requests by kind"
+stats "$api_rest" >/dev/null
+start=$(date +%s.%N)
+run "$api_rest" --no-cache --json >"$work/report.json"
+end=$(date +%s.%N)
+stats "$api_rest"
+summary "$start" "$end" 6
+
+echo "== warm run (pages cached with their ETags, settled deployments cached): requests by kind"
+run "$api" --cache-dir "$work/cache" --json >/dev/null
+stats "$api" >/dev/null
+start=$(date +%s.%N)
+run "$api" --cache-dir "$work/cache" --json >"$work/report.json"
+end=$(date +%s.%N)
+stats "$api"
+summary "$start" "$end" 5
+
+echo "== hyperfine: cold vs warm vs cold without GraphQL"
 hyperfine --warmup 0 --runs "${SLIPWAY_BENCH_REPEAT:-3}" --export-json "$work/h.json" \
-    -n cold "GITHUB_TOKEN=ghs_bench GITHUB_API_URL=$api $bin metrics --repo bench/shop --concurrency $concurrency --no-cache --json" \
-    -n warm "GITHUB_TOKEN=ghs_bench GITHUB_API_URL=$api $bin metrics --repo bench/shop --concurrency $concurrency --cache-dir $work/cache --json"
+    -n cold "GITHUB_TOKEN=ghs_bench GITHUB_API_URL=$api $bin metrics --repo bench/shop --concurrency $concurrency --job-sample 5 --no-cache --json" \
+    -n warm "GITHUB_TOKEN=ghs_bench GITHUB_API_URL=$api $bin metrics --repo bench/shop --concurrency $concurrency --job-sample 5 --cache-dir $work/cache --json" \
+    -n rest-only "GITHUB_TOKEN=ghs_bench GITHUB_API_URL=$api_rest $bin metrics --repo bench/shop --concurrency $concurrency --job-sample 5 --no-cache --json"
 python3 - "$work/h.json" <<'PY'
 import json, sys
 r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
 print(f"cold/warm ratio: {r['cold'] / r['warm']:.2f}")
+print(f"rest-only/cold ratio (GraphQL speed-up): {r['rest-only'] / r['cold']:.2f}")
 PY

@@ -1,10 +1,12 @@
-"""A mocked GitHub REST API for benches/metrics.sh: one repository with RUNS workflow runs and
+"""A mocked GitHub API for benches/metrics.sh: one repository with RUNS workflow runs and
 DEPLOYMENTS production deployments over the last 30 days, LATENCY seconds added to every
-answer, ETags and 304s like GitHub, at most 1,000 results for a filtered run query.
+answer, ETags and 304s like GitHub, at most 1,000 results for a filtered run query, and
+POST /graphql answering `nodes(ids: [...])` for deployments (at most 100 ids, nodes in the
+order asked, `null` plus an `errors` entry for an unknown id, `rateLimit.cost`).
 
-Usage: metrics_server.py RUNS DEPLOYMENTS LATENCY
+Usage: metrics_server.py RUNS DEPLOYMENTS LATENCY [--no-graphql]
 Prints its port, then serves until killed. GET /__stats returns the request counts per kind
-and resets them.
+(and the GraphQL points spent) and resets them.
 """
 import hashlib
 import json
@@ -18,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 RUNS, DEPLOYMENTS, LATENCY = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+# `--no-graphql`: /graphql answers 404, as on a server without it (the REST path).
+NO_GRAPHQL = "--no-graphql" in sys.argv[4:]
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 START = NOW - timedelta(days=30)
 SPAN = (NOW - START).total_seconds() - 3600
@@ -58,7 +62,7 @@ for i in range(DEPLOYMENTS):
     did = 5000 + i
     rollback = i % 40 == 39
     deployments.append({
-        "id": did, "sha": f"{i:040x}", "ref": "main", "environment": "production",
+        "id": did, "node_id": f"DE_kwDOBench{did}", "sha": f"{i:040x}", "ref": "main", "environment": "production",
         "task": "deploy:rollback" if rollback else "deploy", "description": "",
         "created_at": iso(created),
     })
@@ -69,6 +73,28 @@ for i in range(DEPLOYMENTS):
     ]
 deployments.reverse()
 sha_created = {d["sha"]: parse(d["created_at"]) for d in deployments}
+by_node = {d["node_id"]: d for d in deployments}
+
+
+def pull_number(sha):
+    return int(sha, 16) + 1
+
+
+def first_commit(sha):
+    return sha_created.get(sha, NOW) - timedelta(hours=5)
+
+
+def graphql_node(d):
+    """The Deployment node the metrics query asks for, consistent with the REST answers."""
+    sha = d["sha"]
+    first = first_commit(sha)
+    pr = {"number": pull_number(sha), "createdAt": iso(first), "mergedAt": iso(NOW),
+          "commits": {"nodes": [{"commit": {"authoredDate": iso(first), "committedDate": iso(first)}}]}}
+    return {
+        "id": d["node_id"],
+        "statuses": {"nodes": [{"state": s["state"].upper(), "createdAt": s["created_at"]} for s in statuses[d["id"]]]},
+        "commit": {"associatedPullRequests": {"nodes": [pr]}},
+    }
 
 stats = {}
 lock = threading.Lock()
@@ -85,6 +111,9 @@ class Handler(BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha1(data).hexdigest() + '"'
         if status == 200 and self.headers.get("If-None-Match") == etag:
             status, data = 304, b""
+            if not self.path.startswith("/rate_limit"):  # free anyway
+                with lock:
+                    stats["304 not modified"] = stats.get("304 not modified", 0) + 1
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
@@ -155,15 +184,43 @@ class Handler(BaseHTTPRequestHandler):
         m = re.fullmatch(rf"{REPO}/commits/([0-9a-f]+)/pulls", path)
         if m:
             self.count("pulls for a commit")
-            return self.reply(200, [{"number": int(m.group(1), 16) + 1, "merged_at": iso(NOW)}])
+            return self.reply(200, [{"number": pull_number(m.group(1)), "merged_at": iso(NOW)}])
         m = re.fullmatch(rf"{REPO}/pulls/(\d+)/commits", path)
         if m:
             self.count("pull commits")
             sha = f"{int(m.group(1)) - 1:040x}"
-            first = sha_created.get(sha, NOW) - timedelta(hours=5)
+            first = first_commit(sha)
             return self.reply(200, [{"sha": sha, "commit": {"author": {"date": iso(first)}, "committer": {"date": iso(first)}}}])
         self.count("unknown")
         return self.reply(404, {"message": "Not Found"})
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length", 0))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        time.sleep(LATENCY)
+        if urlparse(self.path).path != "/graphql" or NO_GRAPHQL:
+            self.count("unknown")
+            return self.reply(404, {"message": "Not Found"})
+        self.count("graphql")
+        ids = body.get("variables", {}).get("ids", [])
+        if len(ids) > 100:
+            return self.reply(200, {"errors": [{"type": "EXCESSIVE_PAGINATION", "message": f"{len(ids)} ids, at most 100"}]})
+        nodes, errors = [], []
+        for i, node_id in enumerate(ids):
+            d = by_node.get(node_id)
+            if d is None:
+                nodes.append(None)
+                errors.append({"type": "NOT_FOUND", "path": ["nodes", i],
+                               "message": f"Could not resolve to a node with the global id of '{node_id}'"})
+            else:
+                nodes.append(graphql_node(d))
+        cost = max(1, -(-len(ids) * 5 // 100))
+        with lock:
+            stats["graphql points"] = stats.get("graphql points", 0) + cost
+        answer = {"data": {"rateLimit": {"cost": cost, "remaining": 1000 - cost, "resetAt": iso(NOW + timedelta(hours=1))}, "nodes": nodes}}
+        if errors:
+            answer["errors"] = errors
+        return self.reply(200, answer, [("x-ratelimit-resource", "graphql")])
 
 
 probe = socket.socket()

@@ -81,7 +81,7 @@ pub enum Command {
     SetupEnvironment(SetupEnvironmentArgs),
     /// DORA figures and pipeline health from the GitHub API, checked against the targets.
     #[command(
-        after_help = "Examples:\n  slipway metrics                                   the last 30 days of production, as a table\n  slipway metrics --since 12w --env staging --json  machine-readable\n  slipway metrics --html report.html --markdown metrics.md\n  slipway metrics --repo octo/shop --fail-on-breach --notify\n  slipway metrics --test-reports artifacts/ --comment 17\n\nNeeds GITHUB_TOKEN with `actions: read` and `deployments: read` (and `pull-requests: read`\nfor lead time). Answers are cached with their ETags, so a re-run costs few requests.\nExit codes: 0 done, 1 a target missed with --fail-on-breach, 2 could not run."
+        after_help = "Examples:\n  slipway metrics                                   the last 30 days of production, as a table\n  slipway metrics --since 12w --env staging --json  machine-readable\n  slipway metrics --html report.html --markdown metrics.md\n  slipway metrics --repo octo/shop --fail-on-breach --notify\n  slipway metrics --test-reports artifacts/ --comment 17\n  slipway metrics --test-artifacts test-results-     flaky tests from report artifacts\n\nNeeds GITHUB_TOKEN with `actions: read` and `deployments: read` (and `pull-requests: read`\nfor lead time). Answers are cached with their ETags, so a re-run costs few requests.\nExit codes: 0 done, 1 a target missed with --fail-on-breach, 2 could not run."
     )]
     Metrics(Box<crate::metrics::cli::MetricsArgs>),
     /// Send deployment and rollback notifications to Slack, a JSON webhook and email.

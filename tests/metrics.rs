@@ -7,7 +7,10 @@ mod common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::github_mock::{MockGitHub, Reply, fixture};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use common::github_mock::{MockGitHub, Reply, Request, fixture};
 use common::slipway;
 use serde_json::{Value, json};
 
@@ -58,9 +61,15 @@ fn run(
     r
 }
 
+/// The GraphQL node id of deployment `id`.
+fn node_id(id: u64) -> String {
+    format!("DE_kwDOHb{id:06}")
+}
+
 fn deployment(id: u64, sha: &str, task: &str, created: i64) -> Value {
     let mut d = metrics_fixture("deployment.json");
     d["id"] = json!(id);
+    d["node_id"] = json!(node_id(id));
     d["sha"] = json!(sha);
     d["ref"] = json!("main");
     d["task"] = json!(task);
@@ -103,6 +112,148 @@ fn commits(dates: &[i64]) -> String {
     Value::Array(list).to_string()
 }
 
+/// A `Deployment` node as GitHub's GraphQL API answers the metrics query: its statuses
+/// (newest first) and the merged pull request of its commit with that pull request's commit
+/// dates (author date `d`, committer date `d + 60`).
+fn gql_node(id: u64, statuses: &[(&str, i64)], pull: Option<(u64, &[i64])>) -> Value {
+    let mut list: Vec<Value> = statuses
+        .iter()
+        .map(|(state, at)| json!({ "state": state.to_ascii_uppercase(), "createdAt": ts(*at) }))
+        .collect();
+    list.reverse();
+    let pulls: Vec<Value> = pull
+        .map(|(number, dates)| {
+            let commits: Vec<Value> = dates
+                .iter()
+                .map(|d| json!({ "commit": { "authoredDate": ts(*d), "committedDate": ts(*d + 60) } }))
+                .collect();
+            json!({
+                "number": number,
+                "createdAt": ts(dates.first().copied().unwrap_or(0)),
+                "mergedAt": ts(dates.last().copied().unwrap_or(0) + 600),
+                "commits": { "nodes": commits },
+            })
+        })
+        .into_iter()
+        .collect();
+    json!({
+        "id": node_id(id),
+        "statuses": { "nodes": list },
+        "commit": { "associatedPullRequests": { "nodes": pulls } },
+    })
+}
+
+/// What the mock's GraphQL API knows and how it answers.
+#[derive(Default)]
+struct Graphql {
+    /// Nodes by id; an id not here resolves to `null` with a `NOT_FOUND` error.
+    nodes: BTreeMap<String, Value>,
+    /// Ids whose commit is gone: `commit` is `null` with a `NOT_FOUND` error.
+    lost_commits: Vec<String>,
+    /// Ids whose pull requests the token may not read: `null` with a `FORBIDDEN` error.
+    forbidden_pulls: Vec<String>,
+    /// Replies sent before any computed one (a 502, a `RATE_LIMITED` answer).
+    first: VecDeque<Reply>,
+}
+
+/// The ids a `nodes(ids:)` query asked for.
+fn asked_ids(req: &Request) -> Vec<String> {
+    let body: Value = serde_json::from_str(&req.body).unwrap_or_default();
+    body["variables"]["ids"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Serves `POST /graphql` from `g`, like GitHub: nodes in the order asked, `null` plus an
+/// `errors` entry for what cannot be resolved, at most 100 ids a query.
+fn serve_graphql(mock: &MockGitHub, g: Graphql) {
+    let g = Arc::new(Mutex::new(g));
+    mock.handle("POST", "/graphql", move |req| {
+        let mut g = g.lock().unwrap();
+        if let Some(reply) = g.first.pop_front() {
+            return reply;
+        }
+        let body: Value = serde_json::from_str(&req.body).unwrap_or_default();
+        let query = body["query"].as_str().unwrap_or_default();
+        assert!(query.contains("nodes(ids: $ids)"), "unexpected query {query}");
+        let ids = asked_ids(req);
+        if ids.len() > 100 {
+            return Reply::json(
+                200,
+                json!({ "errors": [{ "type": "EXCESSIVE_PAGINATION", "message": format!("{} ids given, at most 100 are allowed", ids.len()) }] })
+                    .to_string(),
+            );
+        }
+        let mut errors = Vec::new();
+        let nodes: Vec<Value> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| match g.nodes.get(id) {
+                Some(node) if g.lost_commits.contains(id) => {
+                    errors.push(json!({
+                        "type": "NOT_FOUND",
+                        "path": ["nodes", i, "commit"],
+                        "locations": [{ "line": 6, "column": 7 }],
+                        "message": "Could not resolve to a Commit.",
+                    }));
+                    let mut node = node.clone();
+                    node["commit"] = Value::Null;
+                    node
+                }
+                Some(node) if g.forbidden_pulls.contains(id) => {
+                    errors.push(json!({
+                        "type": "FORBIDDEN",
+                        "path": ["nodes", i, "commit", "associatedPullRequests"],
+                        "locations": [{ "line": 7, "column": 9 }],
+                        "message": "Resource not accessible by integration",
+                    }));
+                    let mut node = node.clone();
+                    node["commit"]["associatedPullRequests"] = Value::Null;
+                    node
+                }
+                Some(node) => node.clone(),
+                None => {
+                    errors.push(json!({
+                        "type": "NOT_FOUND",
+                        "path": ["nodes", i],
+                        "locations": [{ "line": 3, "column": 3 }],
+                        "message": format!("Could not resolve to a node with the global id of '{id}'"),
+                    }));
+                    Value::Null
+                }
+            })
+            .collect();
+        let cost = (ids.len() * 5).div_ceil(100).max(1);
+        let mut answer = json!({
+            "data": {
+                "rateLimit": { "cost": cost, "remaining": 990, "resetAt": "2100-01-01T00:00:00Z" },
+                "nodes": nodes,
+            }
+        });
+        if !errors.is_empty() {
+            answer["errors"] = Value::Array(errors);
+        }
+        Reply::json(200, answer.to_string())
+            .header("x-ratelimit-limit", "1000")
+            .header("x-ratelimit-remaining", "990")
+            .header("x-ratelimit-resource", "graphql")
+    });
+}
+
+/// How the script serves deployment statuses and pull requests.
+#[derive(Clone, Copy, PartialEq)]
+enum Api {
+    /// Through GraphQL (the first query answers 502).
+    Graphql,
+    /// Only through REST: `/graphql` answers 404 as on a server without it.
+    Rest,
+}
+
 /// The history whose figures are worked out by hand in [`figures_match_the_hand_computed_history`].
 ///
 /// Deployments to production, T = 20 days ago:
@@ -118,7 +269,7 @@ fn commits(dates: &[i64]) -> String {
 /// Workflow runs: 200 `ci` runs (100 of 2 minutes, 100 of 10 minutes; one in four failed;
 /// queued 30 s, one started 10 s before it was created), 3 `ci` runs in progress, 2 `cd` runs
 /// of 15 minutes of which one is a re-run: 205 runs, three pages.
-fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
+fn script(mock: &MockGitHub, with_etag: bool, api: Api) -> i64 {
     let now = now();
     let t = now - 20 * DAY;
     mock.on("GET", "/rate_limit")
@@ -222,15 +373,41 @@ fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
         mock.on("GET", &format!("{REPO}/deployments/{id}/statuses"))
             .then(Reply::json(200, statuses(list)).header("etag", &format!("\"statuses-{id}\"")));
     };
-    st(1, &[("in_progress", t + 10), ("success", t + 100)]);
+    let s1: &[(&str, i64)] = &[("in_progress", t + 10), ("success", t + 100)];
+    let s2: &[(&str, i64)] = &[("success", t + DAY + 200)];
+    let s3: &[(&str, i64)] = &[("failure", t + 2 * DAY + 60)];
+    let s4: &[(&str, i64)] = &[("success", t + 2 * DAY + 3700)];
+    let s5: &[(&str, i64)] = &[("success", t + 3 * DAY + 100)];
+    let s6: &[(&str, i64)] = &[("success", t + 3 * DAY + 1850)];
+    let s7: &[(&str, i64)] = &[("queued", t + 4 * DAY + 5)];
+    let (pr11, pr12, pr14) = ([t - 7200, t - 3600], [t], [t + 2 * DAY - 3600]);
+    st(1, s1);
     mock.on("GET", &format!("{REPO}/deployments/2/statuses"))
         .then(Reply::error(502, "Server Error"))
-        .then(Reply::json(200, statuses(&[("success", t + DAY + 200)])));
-    st(3, &[("failure", t + 2 * DAY + 60)]);
-    st(4, &[("success", t + 2 * DAY + 3700)]);
-    st(5, &[("success", t + 3 * DAY + 100)]);
-    st(6, &[("success", t + 3 * DAY + 1850)]);
-    st(7, &[("queued", t + 4 * DAY + 5)]);
+        .then(Reply::json(200, statuses(s2)));
+    st(3, s3);
+    st(4, s4);
+    st(5, s5);
+    st(6, s6);
+    st(7, s7);
+    if api == Api::Graphql {
+        let mut g = Graphql::default();
+        for node in [
+            gql_node(1, s1, Some((11, &pr11))),
+            gql_node(2, s2, Some((12, &pr12))),
+            gql_node(3, s3, None),
+            gql_node(4, s4, Some((14, &pr14))),
+            gql_node(5, s5, None),
+            gql_node(6, s6, Some((14, &pr14))),
+            gql_node(7, s7, None),
+        ] {
+            g.nodes
+                .insert(node["id"].as_str().unwrap().to_owned(), node);
+        }
+        // A 502 first: the query only reads, so it is sent again.
+        g.first.push_back(Reply::error(502, "Server Error"));
+        serve_graphql(mock, g);
+    }
 
     for (sha, pr) in [
         ("s1", Some(11)),
@@ -243,11 +420,11 @@ fn script(mock: &MockGitHub, with_etag: bool) -> i64 {
             .then(Reply::json(200, body));
     }
     mock.on("GET", &format!("{REPO}/pulls/11/commits"))
-        .then(Reply::json(200, commits(&[t - 7200, t - 3600])));
+        .then(Reply::json(200, commits(&pr11)));
     mock.on("GET", &format!("{REPO}/pulls/12/commits"))
-        .then(Reply::json(200, commits(&[t])));
+        .then(Reply::json(200, commits(&pr12)));
     mock.on("GET", &format!("{REPO}/pulls/14/commits"))
-        .then(Reply::json(200, commits(&[t + 2 * DAY - 3600])));
+        .then(Reply::json(200, commits(&pr14)));
     now
 }
 
@@ -269,14 +446,8 @@ fn metrics(mock: &MockGitHub, cache: &std::path::Path, extra: &[&str]) -> common
         .run()
 }
 
-#[test]
-fn figures_match_the_hand_computed_history() {
-    let mock = MockGitHub::start();
-    script(&mock, false);
-    let dir = tempfile::tempdir().unwrap();
-    let t = metrics(&mock, dir.path(), &["--json"]);
-    t.code(0);
-    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+/// The figures of [`script`]'s history, worked out by hand.
+fn assert_hand_computed_figures(r: &Value) {
     let d = &r["dora"];
     // d1, d2, d4, d5 succeeded (the rollback d6 is not a change); 4 in 30 days.
     assert_eq!(d["frequency"]["deployments"], 4);
@@ -348,27 +519,91 @@ fn figures_match_the_hand_computed_history() {
             .iter()
             .any(|n| n.as_str().unwrap().contains("clock skew"))
     );
+}
 
-    // One request per page and per item that needs one, none of them twice except retries:
-    // rate limit, 3 run pages (+1 after the secondary limit), 3 deployment pages, 7 status
-    // lists (+1 after the 502), 4 pull lookups, 3 pull commit lists, 2 job lists.
-    let reqs = mock.requests();
-    assert_eq!(
-        reqs.len(),
-        1 + 4 + 3 + 8 + 4 + 3 + 2,
-        "{:#?}",
-        reqs.iter()
-            .map(|r| format!("{} {}", r.path, r.query))
-            .collect::<Vec<_>>()
+fn request_list(mock: &MockGitHub) -> Vec<String> {
+    mock.requests()
+        .iter()
+        .map(|r| format!("{} {}?{}", r.method, r.path, r.query))
+        .collect()
+}
+
+#[test]
+fn figures_match_the_hand_computed_history() {
+    let mock = MockGitHub::start();
+    script(&mock, false, Api::Graphql);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_hand_computed_figures(&r);
+
+    // One request per page, one GraphQL query for the seven deployments' statuses and pull
+    // requests, none of them twice except retries: rate limit, 3 run pages (+1 after the
+    // secondary limit), 3 deployment pages, 1 GraphQL query (+1 after the 502), 2 job lists.
+    let reqs = request_list(&mock);
+    assert_eq!(reqs.len(), 1 + 4 + 3 + 2 + 2, "{reqs:#?}");
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| r.contains("/statuses") || r.contains("/pulls")),
+        "no per-deployment REST request: {reqs:#?}"
     );
-    assert_eq!(r["api"]["requests"], 1 + 3 + 3 + 7 + 4 + 3 + 2);
+    let queries: Vec<Request> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/graphql")
+        .collect();
+    assert_eq!(queries[0].method, "POST");
+    assert_eq!(
+        queries[1].header("authorization"),
+        Some("Bearer ghs_metricstoken")
+    );
+    let ids = asked_ids(&queries[1]);
+    assert_eq!(ids, (1..=7).rev().map(node_id).collect::<Vec<_>>());
+    assert_eq!(r["api"]["requests"], 1 + 3 + 3 + 1 + 2);
+    assert_eq!(r["api"]["graphql"], 1);
+    assert_eq!(r["api"]["graphql_points"], 1);
     assert!(!t.stdout.contains("ghs_metricstoken") && !t.stderr.contains("ghs_metricstoken"));
+}
+
+#[test]
+fn without_graphql_the_same_figures_come_from_rest_one_deployment_at_a_time() {
+    let mock = MockGitHub::start();
+    script(&mock, false, Api::Rest);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_hand_computed_figures(&r);
+    // The 404 from /graphql, then per item: rate limit, 3 run pages (+1 after the secondary
+    // limit), 3 deployment pages, 7 status lists (+1 after the 502), 4 pull lookups, 3 pull
+    // commit lists, 2 job lists.
+    let reqs = request_list(&mock);
+    assert_eq!(reqs.len(), 1 + 1 + 4 + 3 + 8 + 4 + 3 + 2, "{reqs:#?}");
+    assert_eq!(r["api"]["requests"], 1 + 1 + 3 + 3 + 7 + 4 + 3 + 2);
+    assert!(
+        r["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("GraphQL API is not available")),
+        "{}",
+        t.stdout
+    );
+    let human = metrics(&mock, dir.path(), &[]);
+    human.code(0);
+    assert!(
+        human.stdout.contains("read one by one through REST")
+            || human.stderr.contains("read one by one through REST"),
+        "{human}"
+    );
 }
 
 #[test]
 fn a_rerun_sends_the_etag_and_reuses_the_cached_page_on_304() {
     let mock = MockGitHub::start();
-    script(&mock, true);
+    script(&mock, true, Api::Graphql);
     let dir = tempfile::tempdir().unwrap();
     let first = metrics(&mock, dir.path(), &["--json"]);
     first.code(0);
@@ -389,24 +624,29 @@ fn a_rerun_sends_the_etag_and_reuses_the_cached_page_on_304() {
     let a: Value = serde_json::from_str(&first.stdout).unwrap();
     let b: Value = serde_json::from_str(&second.stdout).unwrap();
     assert_eq!(b["api"]["not_modified"], 1);
-    // Finished deployments keep their statuses: the cached ones are not asked for again, the
-    // queued one (d7) is.
-    let status_requests = |id: u64| {
-        mock.requests()
-            .iter()
-            .filter(|r| r.path == format!("{REPO}/deployments/{id}/statuses"))
-            .count()
-    };
-    assert_eq!(status_requests(1), 1);
-    assert_eq!(status_requests(7), 2);
+    // Settled deployments are not asked for again: d5 (succeeded, but no pull request known
+    // yet) and the queued d7 are.
+    let queries: Vec<Vec<String>> = mock
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/graphql")
+        .map(asked_ids)
+        .collect();
+    assert_eq!(
+        queries.len(),
+        3,
+        "a 502, the first run's query, the second's"
+    );
+    assert_eq!(queries[2], [node_id(7), node_id(5)]);
     assert_eq!(b["api"]["settled"], 5);
+    assert_eq!(b["api"]["graphql"], 1);
     assert_eq!(a["dora"], b["dora"]);
 }
 
 #[test]
 fn the_table_and_markdown_show_bands_and_missed_targets() {
     let mock = MockGitHub::start();
-    script(&mock, false);
+    script(&mock, false, Api::Graphql);
     let dir = tempfile::tempdir().unwrap();
     let t = metrics(
         &mock,
@@ -632,7 +872,7 @@ fn the_html_dashboard_renders_every_chart_in_headless_chromium() {
         }
     };
     let mock = MockGitHub::start();
-    script(&mock, false);
+    script(&mock, false, Api::Graphql);
     let dir = tempfile::tempdir().unwrap();
     let t = metrics(&mock, dir.path(), &["--html", "report.html"]);
     t.code(0);
@@ -711,7 +951,7 @@ fn a_used_up_rate_limit_stops_before_any_listing() {
 #[test]
 fn the_report_becomes_a_sticky_comment() {
     let mock = MockGitHub::start();
-    script(&mock, false);
+    script(&mock, false, Api::Graphql);
     let comments = format!("{REPO}/issues/17/comments");
     mock.on("GET", &comments).then(Reply::json(200, "[]"));
     let mut posted = metrics_fixture("issue-comment.json");
@@ -724,7 +964,7 @@ fn the_report_becomes_a_sticky_comment() {
     let post = mock
         .requests()
         .into_iter()
-        .find(|r| r.method == "POST")
+        .find(|r| r.method == "POST" && r.path == comments)
         .unwrap();
     let body: Value = serde_json::from_str(&post.body).unwrap();
     let text = body["body"].as_str().unwrap();
@@ -742,7 +982,7 @@ fn the_report_becomes_a_sticky_comment() {
 #[test]
 fn inside_actions_the_report_goes_to_the_step_summary_and_breaches_become_warnings() {
     let mock = MockGitHub::start();
-    script(&mock, false);
+    script(&mock, false, Api::Graphql);
     let dir = tempfile::tempdir().unwrap();
     let t = slipway()
         .in_actions()
@@ -798,7 +1038,7 @@ fn missed_targets_go_to_the_configured_webhook_with_notify() {
         tx.send(String::from_utf8(body).unwrap()).unwrap();
     });
     let mock = MockGitHub::start();
-    script(&mock, false);
+    script(&mock, false, Api::Graphql);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("slipway.yml"),
@@ -835,4 +1075,574 @@ fn missed_targets_go_to_the_configured_webhook_with_notify() {
         "octo-org/octo-repo: 2 delivery target(s) missed"
     );
     assert!(t.stderr.contains("note: sent to webhook"), "{}", t.stderr);
+}
+
+/// GitHub's cap on the results of a filtered workflow-run query.
+const RUNS_CAP: usize = 1000;
+
+/// A time in a `created` filter: RFC 3339 or a bare date (midnight UTC).
+fn filter_time(s: &str) -> i64 {
+    let full = if s.contains('T') {
+        s.to_owned()
+    } else {
+        format!("{s}T00:00:00Z")
+    };
+    slipway::metrics::time::parse_ts(&full).unwrap_or_else(|| panic!("bad created filter {s}"))
+}
+
+/// Serves `GET /repos/.../actions/runs` over `runs` (newest first) like GitHub: the `created`
+/// filter (`>=DATE` or `A..B`), `total_count` of every match, but at most 1,000 results
+/// reachable through the pages of one query.
+fn serve_runs(mock: &MockGitHub, runs: Vec<Value>) {
+    use common::github_mock::query_param;
+    mock.handle("GET", &format!("{REPO}/actions/runs"), move |req| {
+        let created = query_param(req, "created").unwrap_or_default();
+        let (lo, hi) = if let Some(from) = created.strip_prefix(">=") {
+            (filter_time(from), i64::MAX)
+        } else if let Some((a, b)) = created.split_once("..") {
+            (filter_time(a), filter_time(b))
+        } else {
+            (i64::MIN, i64::MAX)
+        };
+        let page: usize = query_param(req, "page").map_or(1, |p| p.parse().unwrap());
+        let per: usize = query_param(req, "per_page").map_or(30, |p| p.parse().unwrap());
+        let found: Vec<&Value> = runs
+            .iter()
+            .filter(|r| {
+                let t = filter_time(r["created_at"].as_str().unwrap());
+                lo <= t && t <= hi
+            })
+            .collect();
+        let reachable = &found[..found.len().min(RUNS_CAP)];
+        let start = ((page - 1) * per).min(reachable.len());
+        let end = (page * per).min(reachable.len());
+        let body = json!({ "total_count": found.len(), "workflow_runs": reachable[start..end] })
+            .to_string();
+        // A weak ETag of the body, and 304 when the client already has it.
+        let etag = format!(
+            "W/\"{:x}\"",
+            body.bytes()
+                .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b))
+                    .wrapping_mul(0x0100_0000_01b3))
+        );
+        if req.header("if-none-match") == Some(etag.as_str()) {
+            return Reply::status(304).header("etag", &etag);
+        }
+        Reply::json(200, body).header("etag", &etag)
+    });
+}
+
+/// Serves the deployments list over `deployments` (newest first), 100 a page with `Link`.
+fn serve_deployments(mock: &MockGitHub, deployments: Vec<Value>) {
+    use common::github_mock::query_param;
+    let path = format!("{REPO}/deployments");
+    mock.handle("GET", &path.clone(), move |req| {
+        let page: usize = query_param(req, "page").map_or(1, |p| p.parse().unwrap());
+        let per: usize = query_param(req, "per_page").map_or(30, |p| p.parse().unwrap());
+        let last = deployments.len().div_ceil(per).max(1);
+        let start = ((page - 1) * per).min(deployments.len());
+        let end = (page * per).min(deployments.len());
+        let url =
+            |p: usize| format!("<{{base}}{path}?environment=production&per_page={per}&page={p}>");
+        let mut link = Vec::new();
+        if page < last {
+            link.push(format!("{}; rel=\"next\"", url(page + 1)));
+        }
+        link.push(format!("{}; rel=\"last\"", url(last)));
+        Reply::json(
+            200,
+            Value::Array(deployments[start..end].to_vec()).to_string(),
+        )
+        .header("link", &link.join(", "))
+    });
+}
+
+/// `n` successful deployments one per 2 hours up to now, each from its own pull request whose
+/// first commit is 3 hours before it; and the GraphQL nodes for them.
+fn many_deployments(n: u64, now: i64) -> (Vec<Value>, Graphql) {
+    let mut list = Vec::new();
+    let mut g = Graphql::default();
+    for i in 0..n {
+        let id = 10_000 + i;
+        let created = now - (n - i) as i64 * 7200;
+        list.push(deployment(id, &format!("{i:040x}"), "deploy", created));
+        let node = gql_node(
+            id,
+            &[("in_progress", created + 5), ("success", created + 300)],
+            Some((500 + i, &[created - 3 * 3600, created - 3600])),
+        );
+        g.nodes.insert(node_id(id), node);
+    }
+    list.reverse();
+    (list, g)
+}
+
+fn empty_runs(mock: &MockGitHub) {
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    serve_runs(mock, Vec::new());
+}
+
+fn graphql_queries(mock: &MockGitHub) -> Vec<Vec<String>> {
+    mock.requests()
+        .iter()
+        .filter(|r| r.path == "/graphql")
+        .map(asked_ids)
+        .collect()
+}
+
+#[test]
+fn deployments_are_read_a_hundred_to_a_graphql_query_with_unresolved_nodes_per_node() {
+    let now = now();
+    let mock = MockGitHub::start();
+    empty_runs(&mock);
+    let (list, mut g) = many_deployments(250, now);
+    // Deployment 10017 was deleted after the listing: `null` and NOT_FOUND; REST answers it.
+    g.nodes.remove(&node_id(10_017));
+    let d17 = list.iter().find(|d| d["id"] == 10_017).unwrap().clone();
+    let created = filter_time(d17["created_at"].as_str().unwrap());
+    mock.on("GET", &format!("{REPO}/deployments/10017/statuses"))
+        .then(Reply::json(200, statuses(&[("success", created + 300)])));
+    let sha17 = d17["sha"].as_str().unwrap().to_owned();
+    mock.on("GET", &format!("{REPO}/commits/{sha17}/pulls"))
+        .then(Reply::json(200, pull(517)));
+    mock.on("GET", &format!("{REPO}/pulls/517/commits"))
+        .then(Reply::json(200, commits(&[created - 3 * 3600])));
+    // Deployment 10018 was deleted too, and REST says so (404): it is left out.
+    g.nodes.remove(&node_id(10_018));
+    mock.on("GET", &format!("{REPO}/deployments/10018/statuses"))
+        .then(Reply::error(404, "Not Found"));
+    // Deployment 10042's commit was force-pushed away: its `commit` is null.
+    g.lost_commits.push(node_id(10_042));
+    // Deployment 10100's pull requests are hidden from the token: `FORBIDDEN` on that field.
+    g.forbidden_pulls.push(node_id(10_100));
+    serve_deployments(&mock, list);
+    serve_graphql(&mock, g);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json", "--concurrency", "8"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+
+    let queries = graphql_queries(&mock);
+    let mut sizes: Vec<usize> = queries.iter().map(Vec::len).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [50, 100, 100]);
+    let asked: std::collections::BTreeSet<&String> = queries.iter().flatten().collect();
+    assert_eq!(asked.len(), 250, "every deployment asked once");
+    let reqs = request_list(&mock);
+    let per_item: Vec<&String> = reqs
+        .iter()
+        .filter(|r| r.contains("/statuses") || r.contains("/pulls"))
+        .collect();
+    assert_eq!(
+        per_item.len(),
+        4,
+        "only the unresolved deployments go through REST: {per_item:#?}"
+    );
+    // rate limit, 1 run page, 3 deployment pages, 3 queries, 3 REST lookups for 10017 and
+    // one for 10018.
+    assert_eq!(reqs.len(), 1 + 1 + 3 + 3 + 3 + 1, "{reqs:#?}");
+    assert_eq!(r["api"]["graphql"], 3);
+    assert_eq!(r["api"]["graphql_points"], 3 + 5 + 5);
+
+    let d = &r["dora"];
+    assert_eq!(d["frequency"]["deployments"], 249);
+    // Every change's first commit is 3 h before its deployment, which succeeds 300 s in;
+    // 10042 has no commit left and 10100's pull request cannot be read: no lead time.
+    assert_eq!(d["lead_time"]["samples"], 247);
+    assert_eq!(d["lead_time"]["median_s"], 3.0 * 3600.0 + 300.0);
+    let notes: Vec<&str> = r["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("2 deployment(s) could not be resolved through GraphQL")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes.contains(&"1 deployment(s) were deleted while being read: left out"),
+        "{notes:#?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("1 deployed commit(s) are no longer known")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes.contains(
+            &"GitHub's GraphQL API left 1 field(s) empty (Resource not accessible by integration): lead times may be missing"
+        ),
+        "{notes:#?}"
+    );
+}
+
+/// GraphQL's primary rate limit, as GitHub answers it: 200 with a `RATE_LIMITED` error.
+fn graphql_rate_limited(reset: i64) -> Reply {
+    Reply::json(
+        200,
+        json!({ "errors": [{ "type": "RATE_LIMITED", "message": "API rate limit already exceeded for installation ID 1." }] })
+            .to_string(),
+    )
+    .header("x-ratelimit-limit", "1000")
+    .header("x-ratelimit-remaining", "0")
+    .header("x-ratelimit-used", "1000")
+    .header("x-ratelimit-reset", &reset.to_string())
+    .header("x-ratelimit-resource", "graphql")
+}
+
+#[test]
+fn a_rate_limited_graphql_query_waits_for_the_reset_then_succeeds() {
+    let now = now();
+    let mock = MockGitHub::start();
+    empty_runs(&mock);
+    let (list, mut g) = many_deployments(3, now);
+    // The reset has just passed: the wait is the one second of clock-skew margin.
+    g.first.push_back(graphql_rate_limited(now - 5));
+    serve_deployments(&mock, list);
+    serve_graphql(&mock, g);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_eq!(graphql_queries(&mock).len(), 2);
+    assert_eq!(r["dora"]["frequency"]["deployments"], 3);
+    assert_eq!(r["dora"]["lead_time"]["samples"], 3);
+    assert_eq!(r["api"]["graphql"], 1, "the retry is the client's");
+}
+
+#[test]
+fn a_graphql_rate_limit_that_resets_too_late_stops_with_an_explanation() {
+    let now = now();
+    let mock = MockGitHub::start();
+    empty_runs(&mock);
+    let (list, mut g) = many_deployments(3, now);
+    g.first.push_back(graphql_rate_limited(now + 3600));
+    serve_deployments(&mock, list);
+    serve_graphql(&mock, g);
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &[]);
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("error: reading deployments through GraphQL failed"),
+        "{t}"
+    );
+    assert!(
+        t.stderr
+            .contains("GitHub's GraphQL primary rate limit stops `POST /graphql`"),
+        "{t}"
+    );
+    assert!(
+        t.stderr.contains("hint: wait for the rate limit to reset"),
+        "{t}"
+    );
+    assert_eq!(graphql_queries(&mock).len(), 1);
+}
+
+#[test]
+fn more_runs_than_one_filtered_query_returns_are_all_read_in_time_slices() {
+    let now = now();
+    let mock = MockGitHub::start();
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    // 2,500 runs, one every 15 minutes: 2.5 times what one filtered query can return.
+    let n = 2500u64;
+    let mut runs: Vec<Value> = (0..n)
+        .map(|i| {
+            let created = now - 27 * DAY + i as i64 * 900;
+            run(
+                50_000 + i,
+                if i % 2 == 0 { "ci" } else { "quality" },
+                Some("success"),
+                created,
+                created + 20,
+                created + 200,
+            )
+        })
+        .collect();
+    runs.reverse();
+    serve_runs(&mock, runs);
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::json(200, "[]"));
+    // --job-sample 1: the newest run of each workflow.
+    for id in [52_498, 52_499] {
+        let mut job = metrics_fixture("job.json");
+        job["run_id"] = json!(id);
+        mock.on("GET", &format!("{REPO}/actions/runs/{id}/jobs"))
+            .then(Reply::json(
+                200,
+                json!({ "total_count": 1, "jobs": [job] }).to_string(),
+            ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json", "--concurrency", "8"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    let total: u64 = r["pipelines"]["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["runs"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, n, "{}", t.stdout);
+    // No page past the cap was asked for, and no slice held more than the cap.
+    let run_requests: Vec<Request> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/actions/runs"))
+        .collect();
+    for req in &run_requests {
+        let page: usize = common::github_mock::query_param(req, "page")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(page * 100 <= RUNS_CAP, "page {page} is past the cap");
+    }
+    let slices: std::collections::BTreeSet<String> = run_requests
+        .iter()
+        .filter_map(|r| common::github_mock::query_param(r, "created"))
+        .filter(|c| c.contains(".."))
+        .collect();
+    assert!(slices.len() >= 3, "{slices:#?}");
+    // One first page for the whole window, then every page of each slice once.
+    let expected: usize = 1 + slices
+        .iter()
+        .map(|c| {
+            let (a, b) = c.split_once("..").unwrap();
+            let (a, b) = (filter_time(a), filter_time(b));
+            let held = (0..n as i64)
+                .map(|i| now - 27 * DAY + i * 900)
+                .filter(|t| a <= *t && *t <= b)
+                .count();
+            assert!(held <= RUNS_CAP, "{c} holds {held}");
+            held.div_ceil(100).max(1)
+        })
+        .sum::<usize>();
+    assert_eq!(run_requests.len(), expected);
+
+    // The next run asks the same slices again, each conditionally: all 304s.
+    let day = slipway::metrics::time::date(now);
+    let again = metrics(&mock, dir.path(), &["--json", "--concurrency", "8"]);
+    again.code(0);
+    if slipway::metrics::time::date(self::now()) == day {
+        let b: Value = serde_json::from_str(&again.stdout).unwrap();
+        let second: Vec<Request> = mock
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/actions/runs"))
+            .skip(run_requests.len())
+            .collect();
+        assert_eq!(second.len(), run_requests.len());
+        assert!(second.iter().all(|r| r.header("if-none-match").is_some()));
+        assert!(b["api"]["not_modified"].as_u64().unwrap() >= second.len() as u64);
+    }
+}
+
+#[test]
+fn a_burst_of_runs_no_time_slice_can_split_is_read_to_the_cap_and_explained() {
+    let now = now();
+    let mock = MockGitHub::start();
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    // 1,200 runs created in the same second (a matrix of re-runs): no `created` range can
+    // split them, and GitHub returns only 1,000 of them.
+    let at = now - 3 * DAY;
+    let runs: Vec<Value> = (0..1200u64)
+        .map(|i| run(70_000 + i, "ci", Some("success"), at, at + 5, at + 65))
+        .collect();
+    serve_runs(&mock, runs);
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::json(200, "[]"));
+    mock.on("GET", &format!("{REPO}/actions/runs/70999/jobs"))
+        .then(Reply::json(200, r#"{"total_count":0,"jobs":[]}"#));
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_eq!(r["pipelines"]["workflows"][0]["runs"], 1000, "{}", t.stdout);
+    assert!(
+        r["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("200 of them were left out")),
+        "{}",
+        t.stdout
+    );
+    let past_cap = mock.requests().iter().any(|r| {
+        r.path.ends_with("/actions/runs")
+            && common::github_mock::query_param(r, "page")
+                .is_some_and(|p| p.parse::<usize>().unwrap() > 10)
+    });
+    assert!(
+        !past_cap,
+        "pages past the cap answer nothing and are not asked for"
+    );
+}
+
+/// An artifact as `GET /repos/{owner}/{repo}/actions/artifacts` lists it.
+fn artifact(id: u64, name: &str, created: i64, expired: bool) -> Value {
+    json!({
+        "id": id,
+        "node_id": format!("MDg6QXJ0aWZhY3Qx{id}"),
+        "name": name,
+        "size_in_bytes": 2317,
+        "url": format!("https://api.github.com/repos/octo-org/octo-repo/actions/artifacts/{id}"),
+        "archive_download_url": format!("https://api.github.com/repos/octo-org/octo-repo/actions/artifacts/{id}/zip"),
+        "expired": expired,
+        "created_at": ts(created),
+        "expires_at": ts(created + 30 * DAY),
+        "updated_at": ts(created),
+        "digest": "sha256:cfc213f6a2f1bbd0b8fdb8b1f3c3f9c9a9e3c8d7e6f5a4b3c2d1e0f9a8b7c6d5",
+        "workflow_run": {
+            "id": 2000 + id,
+            "repository_id": 1296269,
+            "head_repository_id": 1296269,
+            "head_branch": "main",
+            "head_sha": "009b8a3a9ccbb128af87f9b1c0f4c62e8a304f6d"
+        }
+    })
+}
+
+#[test]
+fn flaky_tests_and_coverage_come_straight_from_report_artifacts() {
+    let now = now();
+    let mock = MockGitHub::start();
+    empty_runs(&mock);
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::json(200, "[]"));
+    let zip = std::fs::read(format!(
+        "{}/tests/fixtures/metrics/artifact.zip",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    // Newest first, as GitHub lists them: two shard reports, a build output, an expired report,
+    // one whose storage is gone (410), then one from before the window, which ends the listing.
+    let list = [
+        artifact(901, "test-results-app-1", now - DAY, false),
+        artifact(902, "test-results-app-2", now - DAY - 60, false),
+        artifact(903, "build-app", now - DAY - 120, false),
+        artifact(904, "test-results-app-1", now - 20 * DAY, true),
+        artifact(905, "test-results-app-1", now - 21 * DAY, false),
+        artifact(906, "test-results-app-1", now - 40 * DAY, false),
+    ];
+    mock.on(
+        "GET",
+        &format!("{REPO}/actions/artifacts?per_page=100&page=1"),
+    )
+    .then(Reply::json(
+        200,
+        json!({ "total_count": 6, "artifacts": list }).to_string(),
+    ));
+    for id in [901, 902] {
+        mock.on("GET", &format!("{REPO}/actions/artifacts/{id}/zip"))
+            .then(Reply::status(302).header(
+                "location",
+                &format!(
+                    "{{base}}/storage/artifacts/{id}.zip?sig=c2VjcmV0LXNpZ25hdHVyZQ&se=2100-01-01"
+                ),
+            ));
+        mock.on("GET", &format!("/storage/artifacts/{id}.zip"))
+            .then(Reply::bytes(200, "application/zip", zip.clone()));
+    }
+    mock.on("GET", &format!("{REPO}/actions/artifacts/905/zip"))
+        .then(Reply::error(410, "Artifact has expired"));
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--json", "--test-artifacts", "test-results-"];
+    let t = metrics(&mock, dir.path(), &args);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    // The fixture's report: coverage 70 %, one test that passed on a retry; two reports.
+    assert_eq!(r["coverage"], 70.0, "{}", t.stdout);
+    let flaky = &r["pipelines"]["flaky_tests"];
+    let retried = flaky
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "com.shop.CartTest::retriedThenPassed")
+        .unwrap_or_else(|| panic!("{}", t.stdout));
+    assert_eq!(retried["flaky"], 2);
+    assert_eq!(retried["reports"], 2);
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("2 artifact(s) named `test-results-…` have expired"),
+        "{notes}"
+    );
+    // The storage legs carry no token, and the signed URL is printed nowhere.
+    let reqs = mock.requests();
+    let storage: Vec<&Request> = reqs
+        .iter()
+        .filter(|r| r.path.starts_with("/storage/"))
+        .collect();
+    assert_eq!(storage.len(), 2);
+    assert!(storage.iter().all(|r| r.header("authorization").is_none()));
+    assert!(!t.stdout.contains("c2VjcmV0") && !t.stderr.contains("c2VjcmV0"));
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| r.path.ends_with("/903/zip") || r.path.ends_with("/906/zip")),
+        "only matching artifacts in the window are downloaded"
+    );
+
+    // A re-run reads the two reports from the cache: no download.
+    let again = metrics(&mock, dir.path(), &args);
+    again.code(0);
+    let b: Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(b["coverage"], 70.0);
+    let storage_after = mock
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/storage/"))
+        .count();
+    assert_eq!(storage_after, 2);
+}
+
+#[test]
+fn a_damaged_artifact_is_skipped_with_a_note() {
+    let now = now();
+    let mock = MockGitHub::start();
+    empty_runs(&mock);
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::json(200, "[]"));
+    let list = [artifact(911, "test-results-app-1", now - DAY, false)];
+    mock.on(
+        "GET",
+        &format!("{REPO}/actions/artifacts?per_page=100&page=1"),
+    )
+    .then(Reply::json(
+        200,
+        json!({ "total_count": 1, "artifacts": list }).to_string(),
+    ));
+    mock.on("GET", &format!("{REPO}/actions/artifacts/911/zip"))
+        .then(Reply::status(302).header("location", "{base}/storage/911.zip?sig=x"));
+    // Cut short in transit: the end of the archive is missing.
+    let zip = std::fs::read(format!(
+        "{}/tests/fixtures/metrics/artifact.zip",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    mock.on("GET", "/storage/911.zip").then(Reply::bytes(
+        200,
+        "application/zip",
+        zip[..zip.len() / 2].to_vec(),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(
+        &mock,
+        dir.path(),
+        &["--json", "--test-artifacts", "test-results-"],
+    );
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    assert_eq!(r["coverage"], Value::Null);
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("artifact `test-results-app-1` (911) is skipped: not a zip archive"),
+        "{notes}"
+    );
 }

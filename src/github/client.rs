@@ -162,6 +162,28 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// A download larger than allowed.
+    #[error("`{path}` is larger than {limit} bytes")]
+    TooLarge {
+        /// The API path asked for (never the signed storage URL it redirected to).
+        path: String,
+        /// The cap.
+        limit: usize,
+    },
+    /// A redirect without a usable `Location`.
+    #[error("`{path}` redirected without a usable location")]
+    BadRedirect {
+        /// The API path asked for.
+        path: String,
+    },
+    /// A GraphQL answer whose `errors` stop the whole query (no `data`).
+    #[error("GitHub's GraphQL API refused the query: {message}")]
+    Graphql {
+        /// The first error's `type`, e.g. `INSUFFICIENT_SCOPES`, when given.
+        kind: Option<String>,
+        /// The error messages, joined.
+        message: String,
+    },
     /// A `Link: rel="next"` URL that points away from the API host.
     #[error("the next page of `{path}` points to another host: `{next}`")]
     ForeignLink {
@@ -684,9 +706,86 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// Where GraphQL lives when it is not `/graphql` under the REST root: GitHub Enterprise
+/// Server serves REST at `/api/v3` and GraphQL at `/api/graphql`.
+fn graphql_root(base: &Uri) -> Option<Uri> {
+    let path = base.path().trim_end_matches('/');
+    let root = path.strip_suffix("/v3")?;
+    format!(
+        "{}://{}{root}",
+        base.scheme_str()?,
+        base.authority()?.as_str()
+    )
+    .parse()
+    .ok()
+}
+
+/// One entry of a GraphQL answer's `errors`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct GraphqlError {
+    /// GitHub's error type, e.g. `NOT_FOUND`, `RATE_LIMITED`, `FORBIDDEN`.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// The message.
+    #[serde(default)]
+    pub message: String,
+    /// Where in `data` it happened: field names and list indexes.
+    #[serde(default)]
+    pub path: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct RawGraphql {
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+    #[serde(default)]
+    errors: Vec<GraphqlError>,
+}
+
+/// A GraphQL answer with data.
+#[derive(Debug, Clone)]
+pub struct GraphqlResponse {
+    /// `data`.
+    pub data: serde_json::Value,
+    /// Errors beside the data (fields that resolved to `null`).
+    pub errors: Vec<GraphqlError>,
+    /// The response headers.
+    pub headers: HeaderMap,
+}
+
+/// How [`Client::send_with_headers`]'s retry loop treats answers.
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    /// 5xx and network errors may be retried.
+    idempotent: bool,
+    /// A 3xx is returned rather than an error.
+    redirect_ok: bool,
+}
+
+impl Mode {
+    /// A GraphQL query: a POST that only reads.
+    const QUERY: Self = Self {
+        idempotent: true,
+        redirect_ok: false,
+    };
+    /// A GET whose redirect the caller follows.
+    const REDIRECT: Self = Self {
+        idempotent: true,
+        redirect_ok: true,
+    };
+}
+
 /// The GitHub REST client.
 pub struct Client {
     octo: Octocrab,
+    /// The GraphQL endpoint's client when it is not under `base` (GitHub Enterprise Server:
+    /// `/api/graphql` beside `/api/v3`).
+    graphql_octo: Option<Octocrab>,
+    /// A client without the token, for the storage URLs downloads redirect to; built on the
+    /// first download.
+    download_octo: Mutex<Option<Octocrab>>,
+    /// The connect and read timeouts, for that client.
+    timeouts: (Duration, Duration),
     base: Uri,
     repository: Option<Repo>,
     retry: RetryPolicy,
@@ -731,19 +830,26 @@ impl Client {
             // Settings from the environment were checked already, naming their variable.
             return Err(Error::InvalidToken { var: ENV_TOKEN });
         }
-        let octo = Octocrab::builder()
-            .base_uri(base.clone())
-            .map_err(|e| Error::Build(Box::new(e)))?
-            .personal_token(token.expose().to_owned())
-            // NOTE: our loop in `send` retries; octocrab's would retry 5xx immediately and
-            // hide rate limits from us.
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(connect_timeout))
-            .set_read_timeout(Some(read_timeout))
-            .build()
-            .map_err(|e| Error::Build(Box::new(e)))?;
+        let build = |base: Uri| {
+            Octocrab::builder()
+                .base_uri(base)
+                .map_err(|e| Error::Build(Box::new(e)))?
+                .personal_token(token.expose().to_owned())
+                // NOTE: our loop in `send` retries; octocrab's would retry 5xx immediately and
+                // hide rate limits from us.
+                .add_retry_config(RetryConfig::None)
+                .set_connect_timeout(Some(connect_timeout))
+                .set_read_timeout(Some(read_timeout))
+                .build()
+                .map_err(|e| Error::Build(Box::new(e)))
+        };
+        let octo = build(base.clone())?;
+        let graphql_octo = graphql_root(&base).map(build).transpose()?;
         Ok(Self {
             octo,
+            graphql_octo,
+            download_octo: Mutex::new(None),
+            timeouts: (connect_timeout, read_timeout),
             base,
             repository,
             retry,
@@ -792,6 +898,29 @@ impl Client {
             method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         );
+        let mode = Mode {
+            idempotent,
+            redirect_ok: false,
+        };
+        self.send_via(&self.octo, method, path, body, extra, mode)
+            .await
+    }
+
+    /// The retry loop of [`Client::send_with_headers`] through `octo`; `idempotent` says
+    /// whether a 5xx or a network error may be retried.
+    async fn send_via(
+        &self,
+        octo: &Octocrab,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        extra: &[(http::header::HeaderName, String)],
+        mode: Mode,
+    ) -> Result<Response, Error> {
+        let Mode {
+            idempotent,
+            redirect_ok,
+        } = mode;
         let body = body.map(serde_json::Value::to_string);
         let mut attempts = Attempts::default();
         loop {
@@ -813,11 +942,11 @@ impl Client {
                     path: path.to_owned(),
                     source,
                 })?;
-            let answer = match self.octo.execute(request).await {
+            let answer = match octo.execute(request).await {
                 Ok(resp) => {
                     let status = resp.status();
                     let headers = resp.headers().clone();
-                    self.octo.body_to_string(resp).await.map(|body| Response {
+                    octo.body_to_string(resp).await.map(|body| Response {
                         status,
                         headers,
                         body,
@@ -846,7 +975,10 @@ impl Client {
                     });
                 }
             };
-            if resp.status.is_success() || resp.status == StatusCode::NOT_MODIFIED {
+            if resp.status.is_success()
+                || resp.status == StatusCode::NOT_MODIFIED
+                || (redirect_ok && resp.status.is_redirection())
+            {
                 return Ok(resp);
             }
             match decide(
@@ -944,6 +1076,233 @@ impl Client {
                 message,
             },
         }
+    }
+
+    /// Sends one GraphQL query (`POST /graphql`, or `/api/graphql` on GitHub Enterprise
+    /// Server) and returns its `data` with any per-field `errors`.
+    ///
+    /// A query only reads, so 5xx answers are retried like a GET. Rate limits: a 403/429 is
+    /// handled as in [`Client::send`]; an answer whose `errors` hold `type: RATE_LIMITED`
+    /// (GraphQL's primary limit, `x-ratelimit-resource: graphql`) waits until
+    /// `x-ratelimit-reset` when `x-ratelimit-remaining` is `0`, otherwise backs off from
+    /// `secondary_min_wait`, and gives up as [`Error::RateLimited`] when the wait is too long
+    /// or the retries are used up. Errors without `data` are [`Error::Graphql`]; errors beside
+    /// `data` (a node that could not be resolved) are the caller's to read.
+    // NOTE: https://docs.github.com/en/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api
+    pub async fn graphql(
+        &self,
+        query: &str,
+        variables: &serde_json::Value,
+    ) -> Result<GraphqlResponse, Error> {
+        let path = "/graphql";
+        let body = serde_json::json!({ "query": query, "variables": variables });
+        let octo = self.graphql_octo.as_ref().unwrap_or(&self.octo);
+        let mut retries = 0u32;
+        loop {
+            let resp = self
+                .send_via(octo, Method::POST, path, Some(&body), &[], Mode::QUERY)
+                .await?;
+            let answer: RawGraphql = resp.json(path)?;
+            let limited = answer
+                .errors
+                .iter()
+                .any(|e| e.kind.as_deref() == Some("RATE_LIMITED"));
+            if limited {
+                let remaining = header_u64(&resp.headers, "x-ratelimit-remaining");
+                let reset = header_u64(&resp.headers, "x-ratelimit-reset");
+                let (wait, kind) = match (remaining, reset) {
+                    (Some(0), Some(reset)) => {
+                        let now = self
+                            .clock
+                            .now()
+                            .duration_since(UNIX_EPOCH)
+                            .unwrap_or_default()
+                            .as_secs();
+                        (
+                            Duration::from_secs(reset.saturating_sub(now) + 1),
+                            "GraphQL primary",
+                        )
+                    }
+                    _ => (
+                        self.retry
+                            .secondary_min_wait
+                            .saturating_mul(2u32.saturating_pow(retries)),
+                        "GraphQL secondary",
+                    ),
+                };
+                let detail = if wait > self.retry.max_wait {
+                    Some(format!(
+                        "it needs a wait of {}s, more than the allowed {}s",
+                        wait.as_secs(),
+                        self.retry.max_wait.as_secs()
+                    ))
+                } else if retries >= self.retry.max_rate_limit_retries {
+                    Some(format!("still limited after {retries} retries"))
+                } else {
+                    None
+                };
+                if let Some(detail) = detail {
+                    return Err(Error::RateLimited {
+                        kind,
+                        method: Method::POST,
+                        path: path.to_owned(),
+                        detail,
+                    });
+                }
+                retries += 1;
+                self.clock.sleep(wait).await;
+                continue;
+            }
+            let data = answer.data.unwrap_or(serde_json::Value::Null);
+            if data.is_null() && !answer.errors.is_empty() {
+                let message = answer
+                    .errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(Error::Graphql {
+                    kind: answer.errors.iter().find_map(|e| e.kind.clone()),
+                    message: message.chars().take(500).collect(),
+                });
+            }
+            return Ok(GraphqlResponse {
+                data,
+                errors: answer.errors,
+                headers: resp.headers,
+            });
+        }
+    }
+
+    /// Downloads what `path` redirects to (e.g. an artifact's `/zip`, which answers `302` with
+    /// a short-lived signed storage URL): the redirect is asked for with the token, the
+    /// storage URL fetched without it (it carries its own signature and may be on any host),
+    /// at most `max_bytes`. 5xx and network errors on either leg are retried as for GET.
+    /// Errors name `path`, never the signed URL.
+    pub async fn download(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, Error> {
+        let resp = self
+            .send_via(&self.octo, Method::GET, path, None, &[], Mode::REDIRECT)
+            .await?;
+        if !resp.status.is_redirection() {
+            // Answered in place (no storage redirect): the body is already here.
+            if resp.body.len() > max_bytes {
+                return Err(Error::TooLarge {
+                    path: path.to_owned(),
+                    limit: max_bytes,
+                });
+            }
+            return Ok(resp.body.into_bytes());
+        }
+        let bad = || Error::BadRedirect {
+            path: path.to_owned(),
+        };
+        let location = resp
+            .headers
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(bad)?;
+        let url: Uri = location.parse().map_err(|_| bad())?;
+        if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
+            return Err(bad());
+        }
+        let storage = self.download_client()?;
+        let mut retries = 0u32;
+        loop {
+            let request = http::Request::builder()
+                .method(Method::GET)
+                .uri(url.clone())
+                .header(http::header::USER_AGENT, USER_AGENT)
+                .body(String::new())
+                .map_err(|source| Error::Request {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            let answer = match storage.execute(request).await {
+                Ok(r) if r.status().is_server_error() => Err(Some(r.status())),
+                Ok(r) => Ok(r),
+                Err(_) => Err(None),
+            };
+            let r = match answer {
+                Ok(r) => r,
+                Err(_) if retries < self.retry.max_server_retries => {
+                    let wait = self
+                        .retry
+                        .base_delay
+                        .saturating_mul(2u32.saturating_pow(retries))
+                        .min(self.retry.max_delay);
+                    retries += 1;
+                    self.clock.sleep(wait).await;
+                    continue;
+                }
+                Err(Some(status)) => {
+                    return Err(Error::Server {
+                        status,
+                        method: Method::GET,
+                        path: path.to_owned(),
+                        attempts: retries + 1,
+                    });
+                }
+                Err(None) => {
+                    return Err(Error::Status {
+                        status: StatusCode::BAD_GATEWAY,
+                        method: Method::GET,
+                        path: path.to_owned(),
+                        message: "the download from storage failed".into(),
+                    });
+                }
+            };
+            let status = r.status();
+            if !status.is_success() {
+                return Err(Error::Status {
+                    status,
+                    method: Method::GET,
+                    path: path.to_owned(),
+                    message: "the download from storage was refused".into(),
+                });
+            }
+            let mut body = r.into_body();
+            let mut out = Vec::new();
+            use http_body_util::BodyExt as _;
+            while let Some(frame) = body.frame().await {
+                let Ok(frame) = frame else {
+                    return Err(Error::Status {
+                        status: StatusCode::BAD_GATEWAY,
+                        method: Method::GET,
+                        path: path.to_owned(),
+                        message: "the download from storage broke off".into(),
+                    });
+                };
+                if let Ok(data) = frame.into_data() {
+                    if out.len() + data.len() > max_bytes {
+                        return Err(Error::TooLarge {
+                            path: path.to_owned(),
+                            limit: max_bytes,
+                        });
+                    }
+                    out.extend_from_slice(&data);
+                }
+            }
+            return Ok(out);
+        }
+    }
+
+    /// The token-less client for storage downloads (built once, inside the runtime).
+    fn download_client(&self) -> Result<Octocrab, Error> {
+        let mut slot = self
+            .download_octo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(octo) = slot.as_ref() {
+            return Ok(octo.clone());
+        }
+        let octo = Octocrab::builder()
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(self.timeouts.0))
+            .set_read_timeout(Some(self.timeouts.1))
+            .build()
+            .map_err(|e| Error::Build(Box::new(e)))?;
+        *slot = Some(octo.clone());
+        Ok(octo)
     }
 
     /// `GET path`, parsed as JSON.
@@ -1298,6 +1657,21 @@ mod tests {
         let err = Settings::from_vars(|_| None).unwrap_err();
         assert!(matches!(err, Error::MissingToken));
         assert!(err.hint().unwrap().contains("set GITHUB_TOKEN"));
+    }
+
+    #[test]
+    fn graphql_sits_beside_v3_on_enterprise_server_and_at_the_root_elsewhere() {
+        let root = |u: &str| graphql_root(&u.parse().unwrap()).map(|u| u.to_string());
+        assert_eq!(
+            root("https://ghe.example.com/api/v3").as_deref(),
+            Some("https://ghe.example.com/api")
+        );
+        assert_eq!(
+            root("https://ghe.example.com/api/v3/").as_deref(),
+            Some("https://ghe.example.com/api")
+        );
+        assert_eq!(root("https://api.github.com"), None);
+        assert_eq!(root("http://127.0.0.1:8080"), None);
     }
 
     #[test]

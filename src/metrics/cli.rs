@@ -56,6 +56,17 @@ pub struct MetricsArgs {
     /// coverage come from them.
     #[arg(long, env = "SLIPWAY_TEST_REPORTS", value_name = "DIR")]
     pub test_reports: Option<PathBuf>,
+    /// Read the run-tests reports from the repository's artifacts instead: those whose name
+    /// starts with PREFIX, created in the window, the newest 50, e.g. `--test-artifacts
+    /// test-results-` (the generated ci workflow's `test-results-<app>-<shard>`). Each zip is
+    /// downloaded once and cached by artifact id; expired ones are skipped with a note.
+    #[arg(
+        long,
+        env = "SLIPWAY_TEST_ARTIFACTS",
+        value_name = "PREFIX",
+        conflicts_with = "test_reports"
+    )]
+    pub test_artifacts: Option<String>,
     /// slipway's own deploy history (`history.jsonl` in the target's state directory, e.g.
     /// `~/.local/state/slipway/shop/production/history.jsonl`): its deploys and rollbacks count
     /// for the DORA figures when GitHub lists no deployments for the environment.
@@ -153,6 +164,7 @@ pub fn run(args: MetricsArgs) -> Result<u8, Failure> {
         concurrency,
         job_sample,
         test_reports,
+        test_artifacts,
         deploy_history,
         fail_on_breach,
         notify,
@@ -192,6 +204,7 @@ pub fn run(args: MetricsArgs) -> Result<u8, Failure> {
         concurrency: usize::from(concurrency),
         job_sample: usize::from(job_sample),
         test_reports,
+        test_artifacts: test_artifacts.filter(|p| !p.is_empty()),
         deploy_history,
         targets: loaded.config.metrics.clone(),
     };

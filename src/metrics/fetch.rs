@@ -5,16 +5,22 @@
 //!   (`total_count`, or the `Link: rel="last"` page), the other pages are fetched
 //!   concurrently, `concurrency` at a time, rather than one `rel="next"` after another.
 //! - Workflow runs are listed with `created=>=DATE`. GitHub returns at most 1,000 runs for a
-//!   filtered query, so a window holding more is split into time slices that each hold fewer
+//!   filtered query, so a window holding more is split into time slices that each hold fewer,
+//!   fetched concurrently, on an hour grid that stays the same between runs
 //!   (<https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository>).
 //! - Every GET is conditional when the on-disk cache has an `ETag` for it: a `304 Not
 //!   Modified` answer reuses the cached body and does not count against the rate limit
 //!   (<https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate>).
 //! - Retries (5xx, secondary rate limits with `retry-after`) are the client's
 //!   ([`crate::github::client::Client::send`]).
-//! - Per-item requests happen only where no list endpoint serves: deployment statuses, the
-//!   pull request of a deployed commit and its first commit, and jobs of a few recent runs per
-//!   workflow.
+//! - What REST only serves per item (each deployment's statuses, the pull request of its
+//!   commit and that pull request's commits) comes from one GraphQL `nodes(ids:)` query per
+//!   100 deployments, all queries at once ([`Client::graphql`] handles GraphQL's rate limits).
+//!   A node GraphQL cannot resolve is read through REST; a commit it no longer knows has no
+//!   lead time. Deployments whose outcome and pull request are settled are cached on disk and
+//!   not asked for again. Where `/graphql` answers 404 or 401 (an older GitHub Enterprise
+//!   Server), everything goes through the REST per-item path, with a note.
+//! - Jobs are listed for a few recent runs per workflow (`job_sample`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -32,6 +38,7 @@ use super::Error;
 use super::model::{Deployment, DeploymentStatus, History, Job, Run, Step};
 use super::time::{date, parse_ts, rfc3339};
 use crate::github::client::{Client, Repo, encode, next_link};
+use crate::run_tests::report::Report;
 
 /// GitHub's cap on results of a filtered workflow-run query.
 const RUNS_CAP: u64 = 1000;
@@ -50,6 +57,10 @@ pub struct ApiStats {
     pub settled: u64,
     /// The core rate limit left after the run, when known.
     pub rate_remaining: Option<u64>,
+    /// Of the requests, GraphQL queries (one per 100 deployments).
+    pub graphql: u64,
+    /// The points those queries cost against the GraphQL rate limit (`rateLimit.cost`).
+    pub graphql_points: u64,
 }
 
 /// One cached answer.
@@ -91,6 +102,7 @@ pub struct Fetcher<'a> {
     client: &'a Client,
     plan: Plan,
     stats: Mutex<ApiStats>,
+    notes: Mutex<Vec<String>>,
 }
 
 fn cache_key(path: &str) -> String {
@@ -103,6 +115,29 @@ fn page_param(url: &str) -> Option<u64> {
     query
         .split('&')
         .find_map(|kv| kv.strip_prefix("page=")?.parse().ok())
+}
+
+/// Time slices of `[from, to]` for `total` runs, each meant to hold ~80 % of the 1,000 a
+/// filtered query returns if runs were spread evenly: a power of two of them, each a whole
+/// number of hours (minutes, seconds when shorter), from `from` on. The same window and a
+/// similar total give the same slices, so a re-run asks the same queries and gets 304s.
+fn slices(from: i64, to: i64, total: u64) -> Vec<(i64, i64)> {
+    let want = total
+        .div_ceil(RUNS_CAP * 8 / 10)
+        .clamp(2, 1 << 16)
+        .next_power_of_two() as i64;
+    let span = (to - from + 1).max(1);
+    let raw = (span + want - 1) / want;
+    let unit = match raw {
+        3600.. => 3600,
+        60.. => 60,
+        _ => 1,
+    };
+    let width = (raw + unit - 1) / unit * unit;
+    (0..want)
+        .map(|i| (from + i * width, (from + (i + 1) * width - 1).min(to)))
+        .filter(|(a, b)| a <= b)
+        .collect()
 }
 
 /// A deployment that reached `success`, `failure` or `error`: its outcome is settled (later
@@ -177,6 +212,8 @@ struct RawJob {
 #[derive(Deserialize)]
 struct RawDeployment {
     id: u64,
+    #[serde(default)]
+    node_id: Option<String>,
     sha: String,
     #[serde(rename = "ref")]
     git_ref: String,
@@ -215,6 +252,169 @@ struct RawCommit {
     commit: RawCommitInner,
 }
 
+/// Artifacts read for test reports at most, the newest.
+pub const MAX_ARTIFACTS: usize = 50;
+/// Pages of the artifact list read at most (100 artifacts each).
+const MAX_ARTIFACT_PAGES: u64 = 20;
+/// An artifact larger than this is not downloaded.
+const MAX_ARTIFACT_BYTES: usize = 64 << 20;
+/// A `report.json` larger than this is not read.
+const MAX_REPORT_BYTES: usize = 32 << 20;
+
+#[derive(Deserialize)]
+struct RawArtifact {
+    id: u64,
+    name: String,
+    #[serde(default)]
+    size_in_bytes: u64,
+    #[serde(default)]
+    expired: bool,
+    created_at: Option<String>,
+}
+
+/// The `report.json` files of an artifact's zip: `(path inside, text)`.
+fn report_texts(zip: &[u8]) -> Result<Vec<(String, String)>, super::zip::ZipError> {
+    let mut out = Vec::new();
+    for entry in super::zip::entries(zip)? {
+        let is_report = entry
+            .name
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n == crate::run_tests::REPORT_FILE);
+        if is_report {
+            let bytes = super::zip::read(zip, &entry, MAX_REPORT_BYTES)?;
+            out.push((entry.name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    Ok(out)
+}
+
+/// Deployments per GraphQL query (`nodes(ids:)` takes at most 100).
+const GRAPHQL_BATCH: usize = 100;
+
+/// Statuses and the merged pull request of up to 100 deployments in one query. Its cost is
+/// about 5 points: 100 status lists, 100 pull request lists and up to 300 commit lists, per
+/// <https://docs.github.com/en/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api>.
+const DEPLOYMENTS_QUERY: &str = "query($ids: [ID!]!) {
+  rateLimit { cost remaining resetAt }
+  nodes(ids: $ids) {
+    ... on Deployment {
+      id
+      statuses(first: 100) { nodes { state createdAt } }
+      commit {
+        associatedPullRequests(first: 3) {
+          nodes {
+            number
+            createdAt
+            mergedAt
+            commits(first: 100) { nodes { commit { authoredDate committedDate } } }
+          }
+        }
+      }
+    }
+  }
+}";
+
+#[derive(Deserialize)]
+struct GqlList<T> {
+    #[serde(default = "Vec::new")]
+    nodes: Vec<Option<T>>,
+}
+
+#[derive(Deserialize)]
+struct GqlDeployment {
+    id: Option<String>,
+    statuses: Option<GqlList<GqlStatus>>,
+    commit: Option<GqlCommit>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlStatus {
+    state: String,
+    created_at: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlCommit {
+    associated_pull_requests: Option<GqlList<GqlPull>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlPull {
+    number: u64,
+    merged_at: Option<String>,
+    commits: Option<GqlList<GqlPullCommit>>,
+}
+
+#[derive(Deserialize)]
+struct GqlPullCommit {
+    commit: Option<GqlCommitDates>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlCommitDates {
+    authored_date: Option<String>,
+    committed_date: Option<String>,
+}
+
+/// What GraphQL said about one deployment; cached once [`Detail::settled`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Detail {
+    /// `(state, created)`, states lower-cased as REST spells them.
+    statuses: Vec<(String, i64)>,
+    /// The merged pull request of the deployed commit.
+    pull: Option<u64>,
+    /// The earliest commit of that pull request.
+    first_commit: Option<i64>,
+}
+
+impl Detail {
+    fn apply(&self, d: &mut Deployment) {
+        d.statuses = self
+            .statuses
+            .iter()
+            .map(|(state, created)| DeploymentStatus {
+                state: state.clone(),
+                created: *created,
+            })
+            .collect();
+        d.first_commit = if !d.is_rollback() && d.succeeded_at().is_some() {
+            self.first_commit
+        } else {
+            None
+        };
+    }
+
+    /// Finished (`success`, `failure` or `error`), and, when it shipped a change, its pull
+    /// request known: nothing of it that the figures read changes any more.
+    fn settled(&self, d: &Deployment) -> bool {
+        let finished = self
+            .statuses
+            .iter()
+            .any(|(s, _)| matches!(s.as_str(), "success" | "failure" | "error"));
+        let needs_pull = !d.is_rollback() && d.succeeded_at().is_some();
+        finished && (!needs_pull || self.first_commit.is_some())
+    }
+}
+
+/// Deployments asked for in one GraphQL query: their index in the list and node id.
+type Batch = Vec<(usize, String)>;
+
+/// The nodes of one GraphQL answer, and the messages of errors that emptied other fields.
+type NodeAnswers = (Vec<NodeAnswer>, Vec<String>);
+
+/// One node of a GraphQL answer.
+enum NodeAnswer {
+    /// Resolved; with the error that nulled its commit, if any.
+    Found(Detail, Option<String>),
+    /// `null`, with GitHub's reason.
+    Missing(String),
+}
+
 fn ts(path: &str, field: &str, value: &str) -> Result<i64, Error> {
     parse_ts(value).ok_or_else(|| Error::BadTimestamp {
         path: path.to_owned(),
@@ -241,6 +441,20 @@ impl<'a> Fetcher<'a> {
             client,
             plan,
             stats: Mutex::default(),
+            notes: Mutex::default(),
+        }
+    }
+
+    /// What the report should explain about how the data was fetched.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+
+    fn note(&self, text: String) {
+        if let Ok(mut n) = self.notes.lock()
+            && !n.contains(&text)
+        {
+            n.push(text);
         }
     }
 
@@ -479,17 +693,7 @@ impl<'a> Fetcher<'a> {
             let total = first.value.get("total_count").and_then(Value::as_u64);
             match total {
                 Some(t) if t > RUNS_CAP && depth < 6 && to - from > 60 => {
-                    // Slices of equal time that should each hold ~80 % of the cap.
-                    let slices = t.div_ceil(RUNS_CAP * 8 / 10).max(2) as i64;
-                    let width = (to - from + slices - 1) / slices;
-                    let parts: Vec<_> = (0..slices)
-                        .map(|i| {
-                            let a = from + i * width;
-                            let b = (a + width - 1).min(to);
-                            (a, b)
-                        })
-                        .filter(|(a, b)| a <= b)
-                        .collect();
+                    let parts = slices(from, to, t);
                     let n = self.plan.concurrency.max(1);
                     let answers: Vec<Result<Vec<Value>, Error>> = stream::iter(parts)
                         .map(|(a, b)| {
@@ -505,10 +709,20 @@ impl<'a> Fetcher<'a> {
                     Ok(out)
                 }
                 _ => {
+                    // A slice that cannot be cut finer: only its first 1,000 runs can be read
+                    // (later pages answer empty), so ask for no more than those.
+                    if let Some(t) = total.filter(|t| *t > RUNS_CAP) {
+                        self.note(format!(
+                            "{t} workflow runs were created between {created_from} and {created_to}, more than the {RUNS_CAP} one query returns: {} of them were left out",
+                            t - RUNS_CAP,
+                            created_from = rfc3339(from),
+                            created_to = rfc3339(to),
+                        ));
+                    }
                     self.rest_of(
                         &base,
                         first,
-                        total,
+                        total.map(|t| t.min(RUNS_CAP)),
                         Some("workflow_runs"),
                         "listing workflow runs",
                     )
@@ -521,7 +735,16 @@ impl<'a> Fetcher<'a> {
     /// Fetches everything the figures need.
     pub async fn history(&self) -> Result<History, Error> {
         let (from, to) = (self.plan.from, self.plan.to);
-        let runs_path = self.runs_in(format!(">={}", date(from)), from, to, 0);
+        // The slices of a split start at midnight of the first day, as the `>=DATE` filter
+        // does, and span the window plus a day: the same queries all day long, so that a
+        // re-run gets 304s for every slice whose runs did not change.
+        let day0 = from.div_euclid(86_400) * 86_400;
+        let runs_path = self.runs_in(
+            format!(">={}", date(from)),
+            day0,
+            day0 + (to - from) + 86_399,
+            0,
+        );
         let deployments = self.deployments();
         let (raw_runs, deployments) = futures_util::future::join(runs_path, deployments).await;
         let mut seen = BTreeSet::new();
@@ -624,6 +847,7 @@ impl<'a> Fetcher<'a> {
             _ => self.rest_of(&base, first, None, None, what).await?,
         };
         let mut deployments = Vec::new();
+        let mut node_ids = Vec::new();
         let mut seen = BTreeSet::new();
         for v in raw {
             let d: RawDeployment = decode("deployments", v)?;
@@ -631,6 +855,7 @@ impl<'a> Fetcher<'a> {
             if created < self.plan.from || created >= self.plan.to || !seen.insert(d.id) {
                 continue;
             }
+            node_ids.push(d.node_id.filter(|n| !n.is_empty()));
             deployments.push(Deployment {
                 id: d.id,
                 sha: d.sha,
@@ -643,7 +868,288 @@ impl<'a> Fetcher<'a> {
                 first_commit: None,
             });
         }
-        let paths = deployments
+        let rest = self.details(&mut deployments, &node_ids).await?;
+        if !rest.is_empty() {
+            let mut rest_deployments: Vec<Deployment> =
+                rest.iter().map(|&i| deployments[i].clone()).collect();
+            let gone = self.rest_statuses(&mut rest_deployments).await?;
+            self.first_commits(&mut rest_deployments).await?;
+            for (i, d) in rest.into_iter().zip(rest_deployments) {
+                deployments[i] = d;
+            }
+            if !gone.is_empty() {
+                self.note(format!(
+                    "{} deployment(s) were deleted while being read: left out",
+                    gone.len()
+                ));
+                deployments.retain(|d| !gone.contains(&d.id));
+            }
+        }
+        Ok(deployments)
+    }
+
+    /// Statuses and first commits of `deployments` through GraphQL, 100 a query, every
+    /// query at once (up to `concurrency`), settled ones from the cache. Returns the indexes
+    /// left for the REST path: deployments without a node id, nodes GraphQL could not
+    /// resolve, and all of them when the GraphQL API is not there (404/401).
+    async fn details(
+        &self,
+        deployments: &mut [Deployment],
+        node_ids: &[Option<String>],
+    ) -> Result<Vec<usize>, Error> {
+        let mut rest = Vec::new();
+        let mut ask: Vec<(usize, String)> = Vec::new();
+        for (i, id) in node_ids.iter().enumerate() {
+            let Some(id) = id else {
+                rest.push(i);
+                continue;
+            };
+            if let Some(detail) = self.read_detail(id) {
+                self.bump(|s| s.settled += 1);
+                detail.apply(&mut deployments[i]);
+            } else {
+                ask.push((i, id.clone()));
+            }
+        }
+        let batches: Vec<Batch> = ask
+            .chunks(GRAPHQL_BATCH)
+            .map(<[(usize, String)]>::to_vec)
+            .collect();
+        let n = self.plan.concurrency.max(1);
+        let answers: Vec<(Batch, Result<NodeAnswers, Error>)> = stream::iter(batches)
+            .map(|batch| async move {
+                let ids: Vec<&str> = batch.iter().map(|(_, id)| id.as_str()).collect();
+                let answer = self.query_deployments(&ids).await;
+                (batch, answer)
+            })
+            .buffered(n)
+            .collect()
+            .await;
+        let mut unresolved = 0usize;
+        let mut first_reason: Option<String> = None;
+        let mut no_commit = 0usize;
+        let mut field_errors: Vec<String> = Vec::new();
+        for (batch, answer) in answers {
+            let nodes = match answer {
+                Ok((nodes, errors)) => {
+                    field_errors.extend(errors);
+                    nodes
+                }
+                Err(Error::Api { source, .. })
+                    if matches!(
+                        *source,
+                        crate::github::client::Error::NotFound { .. }
+                            | crate::github::client::Error::Unauthorized { .. }
+                    ) =>
+                {
+                    self.note(
+                        "GitHub's GraphQL API is not available here (404/401 from /graphql): deployment statuses and pull requests were read one by one through REST".into(),
+                    );
+                    rest.extend(batch.iter().map(|(i, _)| *i));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            for ((i, id), node) in batch.into_iter().zip(nodes) {
+                match node {
+                    NodeAnswer::Missing(why) => {
+                        unresolved += 1;
+                        first_reason.get_or_insert(why);
+                        rest.push(i);
+                    }
+                    NodeAnswer::Found(detail, commit_error) => {
+                        if commit_error.is_some() {
+                            no_commit += 1;
+                        }
+                        detail.apply(&mut deployments[i]);
+                        if detail.settled(&deployments[i]) {
+                            self.write_detail(&id, &detail);
+                        }
+                    }
+                }
+            }
+        }
+        if unresolved > 0 {
+            self.note(format!(
+                "{unresolved} deployment(s) could not be resolved through GraphQL ({}): read through REST instead",
+                first_reason.unwrap_or_default()
+            ));
+        }
+        if let Some(first) = field_errors.first() {
+            self.note(format!(
+                "GitHub's GraphQL API left {} field(s) empty ({}): lead times may be missing",
+                field_errors.len(),
+                first.chars().take(200).collect::<String>()
+            ));
+        }
+        if no_commit > 0 {
+            self.note(format!(
+                "{no_commit} deployed commit(s) are no longer known to GitHub (force-pushed away or deleted): no lead time for them"
+            ));
+        }
+        rest.sort_unstable();
+        Ok(rest)
+    }
+
+    fn detail_key(node_id: &str) -> String {
+        format!("graphql:deployment:{node_id}")
+    }
+
+    fn read_detail(&self, node_id: &str) -> Option<Detail> {
+        let cached = self.read_cache(&Self::detail_key(node_id))?;
+        serde_json::from_str(&cached.body).ok()
+    }
+
+    fn write_detail(&self, node_id: &str, detail: &Detail) {
+        if let Ok(body) = serde_json::to_string(detail) {
+            self.write_cache(&Cached {
+                path: Self::detail_key(node_id),
+                etag: String::new(),
+                link: None,
+                body,
+            });
+        }
+    }
+
+    /// One GraphQL query for up to 100 deployments: each node's answer, in the order asked.
+    /// The second part: messages of errors that left some other field empty.
+    async fn query_deployments(
+        &self,
+        ids: &[&str],
+    ) -> Result<(Vec<NodeAnswer>, Vec<String>), Error> {
+        let what = "reading deployments through GraphQL";
+        self.bump(|s| {
+            s.requests += 1;
+            s.graphql += 1;
+        });
+        let resp = self
+            .client
+            .graphql(DEPLOYMENTS_QUERY, &serde_json::json!({ "ids": ids }))
+            .await
+            .map_err(|source| Error::api(what, source))?;
+        if let Some(cost) = resp
+            .data
+            .get("rateLimit")
+            .and_then(|r| r.get("cost"))
+            .and_then(Value::as_u64)
+        {
+            self.bump(|s| s.graphql_points += cost);
+        }
+        let nodes = resp
+            .data
+            .get("nodes")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if nodes.len() != ids.len() {
+            return Err(Error::GraphqlShape {
+                detail: format!("{} node(s) for {} id(s)", nodes.len(), ids.len()),
+            });
+        }
+        let error_at = |index: usize, field: Option<&str>| {
+            resp.errors.iter().find(|e| {
+                e.path.len() == 2 + usize::from(field.is_some())
+                    && e.path.first().and_then(Value::as_str) == Some("nodes")
+                    && e.path.get(1).and_then(Value::as_u64) == Some(index as u64)
+                    && e.path.get(2).and_then(Value::as_str) == field
+            })
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for (index, (node, id)) in nodes.into_iter().zip(ids).enumerate() {
+            if node.is_null() {
+                let why = error_at(index, None)
+                    .map(|e| e.message.chars().take(200).collect())
+                    .unwrap_or_else(|| "null node".to_owned());
+                out.push(NodeAnswer::Missing(why));
+                continue;
+            }
+            let raw: GqlDeployment = decode("GraphQL deployment nodes", node)?;
+            if raw.id.as_deref().is_some_and(|got| got != *id) {
+                return Err(Error::GraphqlShape {
+                    detail: format!("node {index} is not the deployment asked for"),
+                });
+            }
+            let p = "GraphQL deployment statuses";
+            let mut statuses = Vec::new();
+            for st in raw
+                .statuses
+                .map(|c| c.nodes)
+                .unwrap_or_default()
+                .into_iter()
+                .flatten()
+            {
+                statuses.push((
+                    st.state.to_ascii_lowercase(),
+                    ts(p, "createdAt", &st.created_at)?,
+                ));
+            }
+            let pulls = raw
+                .commit
+                .and_then(|c| c.associated_pull_requests)
+                .map(|c| c.nodes)
+                .unwrap_or_default();
+            // The merged pull request is the one that shipped the commit.
+            let merged = pulls
+                .into_iter()
+                .flatten()
+                .find(|pr| pr.merged_at.is_some());
+            let (pull, first_commit) = match merged {
+                Some(pr) => {
+                    let mut earliest = None;
+                    for c in pr
+                        .commits
+                        .map(|c| c.nodes)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .flatten()
+                    {
+                        let Some(c) = c.commit else { continue };
+                        let date = c.authored_date.or(c.committed_date);
+                        if let Some(t) = opt_ts(
+                            "GraphQL pull request commits",
+                            "authoredDate",
+                            date.as_deref(),
+                        )? {
+                            earliest = Some(earliest.map_or(t, |e: i64| e.min(t)));
+                        }
+                    }
+                    (Some(pr.number), earliest)
+                }
+                None => (None, None),
+            };
+            let commit_error = error_at(index, Some("commit")).map(|e| e.message.clone());
+            out.push(NodeAnswer::Found(
+                Detail {
+                    statuses,
+                    pull,
+                    first_commit,
+                },
+                commit_error,
+            ));
+        }
+        // Any other error left a field empty (e.g. pull requests the token may not read):
+        // the figures go on without it, and the report says so.
+        let other: Vec<&str> = resp
+            .errors
+            .iter()
+            .filter(|e| {
+                let on_node = e.path.first().and_then(Value::as_str) == Some("nodes");
+                let handled = on_node
+                    && (e.path.len() == 2
+                        || (e.path.len() == 3
+                            && e.path.get(2).and_then(Value::as_str) == Some("commit")));
+                !handled
+            })
+            .map(|e| e.message.as_str())
+            .collect();
+        let other = other.into_iter().map(str::to_owned).collect();
+        Ok((out, other))
+    }
+
+    /// Each deployment's statuses, one REST request per deployment.
+    /// Returns the ids of deployments that no longer exist (404).
+    async fn rest_statuses(&self, deployments: &mut [Deployment]) -> Result<Vec<u64>, Error> {
+        let paths: Vec<String> = deployments
             .iter()
             .map(|d| {
                 self.repo_path(&format!(
@@ -652,10 +1158,28 @@ impl<'a> Fetcher<'a> {
                 ))
             })
             .collect();
-        let pages = self
-            .get_all_settled(paths, "listing deployment statuses", finished_statuses)
-            .await?;
-        for (d, page) in deployments.iter_mut().zip(pages) {
+        let n = self.plan.concurrency.max(1);
+        let answers: Vec<Result<Page, Error>> = stream::iter(paths)
+            .map(|p: String| async move {
+                self.get_settled(&p, "listing deployment statuses", finished_statuses)
+                    .await
+            })
+            .buffered(n)
+            .collect()
+            .await;
+        let mut gone = Vec::new();
+        for (d, answer) in deployments.iter_mut().zip(answers) {
+            let page = match answer {
+                Ok(page) => page,
+                // Deleted between the listing and this request.
+                Err(Error::Api { source, .. })
+                    if matches!(*source, crate::github::client::Error::NotFound { .. }) =>
+                {
+                    gone.push(d.id);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             for v in Self::items(&page, None) {
                 let s: RawStatus = decode("deployment statuses", v)?;
                 d.statuses.push(DeploymentStatus {
@@ -664,8 +1188,7 @@ impl<'a> Fetcher<'a> {
                 });
             }
         }
-        self.first_commits(&mut deployments).await?;
-        Ok(deployments)
+        Ok(gone)
     }
 
     /// The first commit of the pull request that brought each successfully deployed commit.
@@ -749,6 +1272,134 @@ impl<'a> Fetcher<'a> {
         Ok(())
     }
 
+    /// run-tests reports from the repository's artifacts whose name starts with `prefix`
+    /// (e.g. `test-results-`), created in the window, newest [`MAX_ARTIFACTS`] at most; oldest
+    /// first. The artifact list is paged newest first and stops at the window's start; each
+    /// artifact's zip is downloaded (the API redirects to storage) and every `report.json` in
+    /// it read. What an artifact held is cached by its id: artifacts never change. Expired
+    /// (410 Gone or `expired: true`), oversized and unreadable artifacts are skipped with a
+    /// note.
+    pub async fn test_reports(&self, prefix: &str) -> Result<Vec<Report>, Error> {
+        let what = "listing artifacts";
+        let mut found: Vec<(RawArtifact, i64)> = Vec::new();
+        let (mut expired, mut oversized) = (0usize, 0usize);
+        for page in 1..=MAX_ARTIFACT_PAGES {
+            let path = self.repo_path(&format!(
+                "actions/artifacts?per_page={PER_PAGE}&page={page}"
+            ));
+            let listing = self.get(&path, what).await?;
+            let items = Self::items(&listing, Some("artifacts"));
+            let full = items.len() as u64 == PER_PAGE;
+            let mut reached_start = false;
+            for v in items {
+                let a: RawArtifact = decode("artifacts", v)?;
+                let created = opt_ts("artifacts", "created_at", a.created_at.as_deref())?
+                    .unwrap_or(self.plan.to);
+                if created < self.plan.from {
+                    reached_start = true;
+                    continue;
+                }
+                if !a.name.starts_with(prefix) || found.len() >= MAX_ARTIFACTS {
+                    continue;
+                }
+                if a.expired {
+                    expired += 1;
+                } else if a.size_in_bytes > MAX_ARTIFACT_BYTES as u64 {
+                    oversized += 1;
+                } else {
+                    found.push((a, created));
+                }
+            }
+            if reached_start || !full || found.len() >= MAX_ARTIFACTS {
+                break;
+            }
+        }
+        if found.is_empty() {
+            self.note(format!(
+                "no unexpired artifact named `{prefix}…` in the window: no flaky tests or coverage"
+            ));
+        }
+        let n = self.plan.concurrency.max(1);
+        let answers: Vec<Result<Option<Vec<Report>>, Error>> = stream::iter(&found)
+            .map(|(a, _)| self.artifact_reports(a))
+            .buffered(n)
+            .collect()
+            .await;
+        let mut dated = Vec::new();
+        for ((_, created), answer) in found.iter().zip(answers) {
+            match answer? {
+                Some(reports) => dated.extend(reports.into_iter().map(|r| (*created, r))),
+                None => expired += 1,
+            }
+        }
+        if expired > 0 {
+            self.note(format!(
+                "{expired} artifact(s) named `{prefix}…` have expired: their reports are not counted"
+            ));
+        }
+        if oversized > 0 {
+            self.note(format!(
+                "{oversized} artifact(s) named `{prefix}…` are over {} MiB and were not downloaded",
+                MAX_ARTIFACT_BYTES >> 20
+            ));
+        }
+        dated.sort_by_key(|(t, _)| *t);
+        Ok(dated.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The reports of one artifact; `None` when it has expired (410).
+    async fn artifact_reports(&self, a: &RawArtifact) -> Result<Option<Vec<Report>>, Error> {
+        let key = format!("artifact:{}:reports", a.id);
+        let label = format!("artifact `{}` ({})", a.name, a.id);
+        let texts: Vec<(String, String)> = match self
+            .read_cache(&key)
+            .and_then(|c| serde_json::from_str(&c.body).ok())
+        {
+            Some(texts) => {
+                self.bump(|s| s.settled += 1);
+                texts
+            }
+            None => {
+                let path = self.repo_path(&format!("actions/artifacts/{}/zip", a.id));
+                self.bump(|s| s.requests += 1);
+                let bytes = match self.client.download(&path, MAX_ARTIFACT_BYTES).await {
+                    Ok(b) => b,
+                    Err(crate::github::client::Error::Status { status, .. })
+                        if status == StatusCode::GONE =>
+                    {
+                        return Ok(None);
+                    }
+                    Err(source) => return Err(Error::api("downloading an artifact", source)),
+                };
+                let texts = match report_texts(&bytes) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.note(format!("{label} is skipped: {e}"));
+                        return Ok(Some(Vec::new()));
+                    }
+                };
+                if let Ok(body) = serde_json::to_string(&texts) {
+                    self.write_cache(&Cached {
+                        path: key,
+                        etag: String::new(),
+                        link: None,
+                        body,
+                    });
+                }
+                texts
+            }
+        };
+        let mut reports = Vec::new();
+        for (name, text) in texts {
+            let path = PathBuf::from(format!("{label}/{name}"));
+            match super::reports::parse(&path, &text) {
+                Ok(r) => reports.push(r),
+                Err(e) => self.note(format!("skipped: {e}")),
+            }
+        }
+        Ok(Some(reports))
+    }
+
     /// The token's core rate limit (`GET /rate_limit` does not count against it).
     pub async fn rate_limit(&self) -> Result<Option<(u64, u64)>, Error> {
         let page = self.get("/rate_limit", "reading the rate limit").await?;
@@ -776,6 +1427,91 @@ mod tests {
             let _ = finished_statuses(&Value::String(s.clone()));
             let _ = has_merged_pull(&Value::String(s));
         }
+    }
+
+    #[test]
+    fn slices_cover_the_window_without_overlap_in_whole_hours() {
+        let from = 1_700_006_400; // a midnight
+        let to = from + 31 * 86_400 - 1;
+        let parts = slices(from, to, 10_000);
+        assert_eq!(parts.len(), 16);
+        assert_eq!(parts[0].0, from);
+        assert_eq!(parts.last().unwrap().1, to);
+        for w in parts.windows(2) {
+            assert_eq!(w[0].1 + 1, w[1].0);
+        }
+        assert!(parts[..15].iter().all(|(a, b)| (b - a + 1) % 3600 == 0));
+        // A few more runs the next hour: the same queries.
+        assert_eq!(slices(from, to, 10_100), parts);
+        // Short ranges cut into minutes, then seconds.
+        let short = slices(from, from + 599, 5_000);
+        assert_eq!(
+            short.len(),
+            5,
+            "8 wanted, 2 minutes each: 5 cover 10 minutes"
+        );
+        assert!(short.iter().all(|(a, b)| a <= b));
+        assert_eq!(slices(from, from + 3, 2_000).len(), 4);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn slices_always_cover_their_range(from in 0i64..2_000_000_000, len in 0i64..100_000_000, total in 0u64..10_000_000) {
+            let to = from + len;
+            let parts = slices(from, to, total);
+            proptest::prop_assert!(!parts.is_empty());
+            proptest::prop_assert_eq!(parts[0].0, from);
+            proptest::prop_assert_eq!(parts.last().unwrap().1, to);
+            for w in parts.windows(2) {
+                proptest::prop_assert_eq!(w[0].1 + 1, w[1].0);
+            }
+        }
+    }
+
+    fn deployment(task: &str) -> Deployment {
+        Deployment {
+            id: 1,
+            sha: "abc".into(),
+            git_ref: "main".into(),
+            environment: "production".into(),
+            task: task.into(),
+            description: String::new(),
+            created: 100,
+            statuses: Vec::new(),
+            first_commit: None,
+        }
+    }
+
+    #[test]
+    fn a_deployment_is_settled_once_finished_and_its_change_known() {
+        let detail = |states: &[&str], first_commit: Option<i64>| Detail {
+            statuses: states.iter().map(|s| ((*s).to_owned(), 200)).collect(),
+            pull: first_commit.map(|_| 7),
+            first_commit,
+        };
+        let check = |task: &str, d: &Detail| {
+            let mut dep = deployment(task);
+            d.apply(&mut dep);
+            (d.settled(&dep), dep.first_commit)
+        };
+        // Still running: asked again next time.
+        assert_eq!(
+            check("deploy", &detail(&["in_progress"], Some(50))),
+            (false, None)
+        );
+        // Succeeded with its pull request: settled, with a lead time.
+        assert_eq!(
+            check("deploy", &detail(&["success"], Some(50))),
+            (true, Some(50))
+        );
+        // Succeeded, pull request not known yet: asked again.
+        assert_eq!(check("deploy", &detail(&["success"], None)), (false, None));
+        // Failed, or a rollback: no change to trace, settled.
+        assert_eq!(check("deploy", &detail(&["failure"], None)), (true, None));
+        assert_eq!(
+            check("deploy:rollback", &detail(&["success"], Some(50))),
+            (true, None)
+        );
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! the targets of `slipway.yml` (`metrics:`), as a table, JSON, Markdown with mermaid charts,
 //! or a self-contained HTML page.
 //!
-//! Data: workflow runs, jobs, deployments and their statuses, and pull requests for deployed
-//! commits, from the REST API ([`fetch`]); per-test counts and coverage from run-tests
-//! `report.json` files when `--test-reports` names a directory of downloaded artifacts
-//! ([`reports`]). The figures are pure functions of that history ([`dora`], [`health`]).
+//! Data: workflow runs, jobs and deployments from the REST API, each deployment's statuses
+//! and the pull request of its commit from the GraphQL API, 100 at a time ([`fetch`]);
+//! per-test counts and coverage from run-tests `report.json` files, in a directory of
+//! downloaded artifacts (`--test-reports`) or straight from the repository's artifacts
+//! (`--test-artifacts`; [`reports`], [`zip`]). The figures are pure functions of that history
+//! ([`dora`], [`health`]).
 
 pub mod cli;
 pub mod dora;
@@ -16,6 +18,7 @@ pub mod model;
 pub mod render;
 pub mod reports;
 pub mod time;
+pub mod zip;
 
 use std::path::PathBuf;
 
@@ -61,6 +64,12 @@ pub enum Error {
     UnexpectedNotModified {
         /// The request.
         path: String,
+    },
+    /// A GraphQL answer that does not match the query.
+    #[error("GitHub's GraphQL answer does not match the deployments asked for: {detail}")]
+    GraphqlShape {
+        /// What was off.
+        detail: String,
     },
     /// A next-page link to another host.
     #[error("a next-page link points away from the API host: `{0}`")]
@@ -155,6 +164,9 @@ impl Hint for Error {
                         "the token cannot read this: {what} needs `{p}` (in a workflow add it under `permissions:`; a fine-grained token needs that repository permission; a classic token on a private repository needs the `repo` scope)"
                     ))
                 }
+                client::Error::Graphql { .. } => Some(format!(
+                    "the token cannot run this query: {what} needs `deployments: read`, `pull-requests: read` and `contents: read` (in a workflow add them under `permissions:`)"
+                )),
                 other => other.hint(),
             },
             Self::RateLimitExhausted { .. } => Some(
@@ -168,7 +180,7 @@ impl Hint for Error {
             Self::ReportJson { .. } => Some(
                 "point `--test-reports` at the downloaded `report.json` artifacts of `slipway run-tests`".into(),
             ),
-            Self::BadTimestamp { .. } | Self::Decode { .. } => Some(
+            Self::BadTimestamp { .. } | Self::Decode { .. } | Self::GraphqlShape { .. } => Some(
                 "check `GITHUB_API_URL`: the answer does not look like GitHub's REST API".into(),
             ),
             Self::UnexpectedNotModified { .. } => {
@@ -198,6 +210,8 @@ pub struct Settings {
     pub job_sample: usize,
     /// A directory of run-tests `report.json` files.
     pub test_reports: Option<PathBuf>,
+    /// Read run-tests reports from the repository's artifacts whose name starts with this.
+    pub test_artifacts: Option<String>,
     /// slipway's deploy history file, counted when GitHub lists no deployments.
     pub deploy_history: Option<PathBuf>,
     /// The targets.
@@ -398,9 +412,22 @@ pub async fn run(settings: &Settings, client: &Client) -> Result<Report, Error> 
             reset: time::rfc3339(i64::try_from(reset).unwrap_or(i64::MAX)),
         });
     }
-    let mut history = fetcher.history().await?;
+    // Report artifacts are listed and downloaded beside the rest of the history.
+    let artifacts = async {
+        match &settings.test_artifacts {
+            Some(prefix) => fetcher.test_reports(prefix).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (history, artifacts) = futures_util::future::join(fetcher.history(), artifacts).await;
+    let mut history = history?;
     if let Some(dir) = &settings.test_reports {
         let (tests, coverage) = reports::read_dir(dir)?;
+        history.tests = tests;
+        history.coverage = coverage;
+    }
+    if let Some(found) = artifacts? {
+        let (tests, coverage) = reports::tally(&found);
         history.tests = tests;
         history.coverage = coverage;
     }
@@ -430,6 +457,7 @@ pub async fn run(settings: &Settings, client: &Client) -> Result<Report, Error> 
         &settings.targets,
     );
     report.api = fetcher.stats();
+    report.notes.extend(fetcher.notes());
     if let Some((path, n)) = from_history {
         report.notes.push(format!(
             "GitHub lists no deployments to `{}`: {n} deploy(s) and rollback(s) read from slipway's history `{}`",

@@ -50,14 +50,23 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, Error> {
 pub fn read_dir(dir: &Path) -> Result<(Vec<TestStat>, Option<f64>), Error> {
     let mut files = Vec::new();
     collect(dir, &mut files)?;
-    let mut stats: BTreeMap<String, TestStat> = BTreeMap::new();
-    let mut coverage = None;
+    let mut reports = Vec::with_capacity(files.len());
     for path in &files {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Report {
             path: path.clone(),
             source,
         })?;
-        let report = parse(path, &text)?;
+        reports.push(parse(path, &text)?);
+    }
+    Ok(tally(&reports))
+}
+
+/// Counts per test over `reports`, and the coverage of the last one that has it (pass them
+/// oldest first).
+pub fn tally(reports: &[Report]) -> (Vec<TestStat>, Option<f64>) {
+    let mut stats: BTreeMap<String, TestStat> = BTreeMap::new();
+    let mut coverage = None;
+    for report in reports {
         let entry = |stats: &mut BTreeMap<String, TestStat>, id: &str| {
             stats.entry(id.to_owned()).or_insert_with(|| TestStat {
                 id: id.to_owned(),
@@ -78,11 +87,11 @@ pub fn read_dir(dir: &Path) -> Result<(Vec<TestStat>, Option<f64>), Error> {
                 s.failed += 1;
             }
         }
-        if let Some(c) = report.coverage {
+        if let Some(c) = &report.coverage {
             coverage = Some(c.percent);
         }
     }
-    let n = files.len() as u64;
+    let n = reports.len() as u64;
     let tests = stats
         .into_values()
         .map(|mut s| {
@@ -90,7 +99,7 @@ pub fn read_dir(dir: &Path) -> Result<(Vec<TestStat>, Option<f64>), Error> {
             s
         })
         .collect();
-    Ok((tests, coverage))
+    (tests, coverage)
 }
 
 #[cfg(test)]

@@ -68,6 +68,8 @@ pub struct Reply {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
+    /// A binary body sent as is instead of `body` (no `{base}` substitution).
+    raw: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -77,7 +79,15 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: String::new(),
+            raw: None,
         }
+    }
+
+    /// A binary answer, e.g. a zip archive.
+    pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        let mut reply = Self::status(status).header("content-type", content_type);
+        reply.raw = Some(body);
+        reply
     }
 
     /// A JSON answer.
@@ -135,18 +145,68 @@ impl Reply {
     }
 }
 
-#[derive(Debug)]
+/// A route that computes its reply from the request.
+type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
+
 struct Route {
     method: String,
     path: String,
     replies: Vec<Reply>,
     served: usize,
+    handler: Option<Handler>,
+}
+
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Route")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("replies", &self.replies)
+            .field("served", &self.served)
+            .field("handler", &self.handler.is_some())
+            .finish()
+    }
 }
 
 #[derive(Debug, Default)]
 struct State {
     routes: Vec<Route>,
     log: Vec<Request>,
+}
+
+/// The query parameter `name` of a request, percent-decoded.
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i] == b'%' && i + 2 < bytes.len())
+            .then(|| Some(hex(bytes[i + 1])? * 16 + hex(bytes[i + 2])?))
+            .flatten();
+        match (pair, bytes[i]) {
+            (Some(b), _) => {
+                out.push(b as u8);
+                i += 3;
+            }
+            (None, b'+') => {
+                out.push(b' ');
+                i += 1;
+            }
+            (None, b) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The running server; it stops with the test process.
@@ -202,9 +262,29 @@ impl MockGitHub {
             path: path.to_owned(),
             replies: Vec::new(),
             served: 0,
+            handler: None,
         });
         let index = state.routes.len() - 1;
         RouteBuilder { mock: self, index }
+    }
+
+    /// Answers `method path` with whatever `handler` makes of each request (e.g. a GraphQL
+    /// query read from the body, or a list filtered by the query). Matching is as for
+    /// [`MockGitHub::on`]; the handler runs with the server's state locked, so it must not
+    /// call back into the mock.
+    pub fn handle(
+        &self,
+        method: &str,
+        path: &str,
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) {
+        self.state.lock().unwrap().routes.push(Route {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            replies: Vec::new(),
+            served: 0,
+            handler: Some(Arc::new(handler)),
+        });
     }
 
     /// Every request so far, in arrival order.
@@ -231,6 +311,14 @@ impl MockGitHub {
                 })
             });
         match pick {
+            Some(i) if state.routes[i].handler.is_some() => {
+                let route = &mut state.routes[i];
+                route.served += 1;
+                route
+                    .handler
+                    .as_ref()
+                    .map_or_else(|| Reply::error(404, "Not Found"), |handler| handler(req))
+            }
             Some(i) if !state.routes[i].replies.is_empty() => {
                 let route = &mut state.routes[i];
                 let n = route.served.min(route.replies.len() - 1);
@@ -286,17 +374,22 @@ impl MockGitHub {
             body: String::from_utf8_lossy(&body).into_owned(),
         };
         let reply = self.reply_for(&req);
-        let body = reply.body.replace("{base}", &self.url);
+        let body = match &reply.raw {
+            Some(raw) => raw.clone(),
+            None => reply.body.replace("{base}", &self.url).into_bytes(),
+        };
         let mut out = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
         for (k, v) in &reply.headers {
             out.push_str(&format!("{k}: {}\r\n", v.replace("{base}", &self.url)));
         }
         out.push_str(&format!(
-            "content-length: {}\r\nconnection: close\r\nx-github-api-version-selected: 2022-11-28\r\n\r\n{body}",
+            "content-length: {}\r\nconnection: close\r\nx-github-api-version-selected: 2022-11-28\r\n\r\n",
             body.len()
         ));
+        let mut out = out.into_bytes();
+        out.extend_from_slice(&body);
         let mut stream = stream;
-        let _ = stream.write_all(out.as_bytes());
+        let _ = stream.write_all(&out);
         let _ = stream.flush();
     }
 }
@@ -306,11 +399,13 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         201 => "Created",
         204 => "No Content",
+        302 => "Found",
         304 => "Not Modified",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         422 => "Unprocessable Entity",
+        410 => "Gone",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
