@@ -286,6 +286,125 @@ fn merge_combines_shard_reports_into_one_decision() {
     assert_eq!(merged["failures"].as_array().unwrap().len(), 2);
 }
 
+/// Writes shard reports from the lcov files under `coverage/shards` and merges them.
+fn merge_coverage(dir: &Path, shards: &[&str], extra_reports: &[PathBuf]) -> serde_json::Value {
+    for (i, info) in shards.iter().enumerate() {
+        slipway()
+            .args([
+                "run-tests",
+                "--skip-run",
+                "--allow-empty",
+                "--coverage-min",
+                "0",
+            ])
+            .args(["--report"])
+            .arg_path(dir.join(format!("shard-{i}/report.json")))
+            .args(["--coverage", &fixture(&format!("coverage/shards/{info}"))])
+            .current_dir(dir)
+            .run()
+            .code(0);
+    }
+    let t = slipway()
+        .args([
+            "run-tests",
+            "merge",
+            "--json",
+            "--coverage-min",
+            "0",
+            "--report",
+        ])
+        .arg_path(dir.join("merged.json"))
+        .arg_path(dir.join("shard-*/report.json"))
+        .args(extra_reports)
+        .in_actions()
+        .current_dir(dir)
+        .filter_temp(dir)
+        .run();
+    t.code(0);
+    let mut v = json(&t.stdout);
+    v["stderr"] = serde_json::Value::String(t.stderr.clone());
+    v["summary"] = serde_json::Value::String(t.summary.clone());
+    v
+}
+
+#[test]
+fn shards_measuring_the_same_files_merge_coverage_by_union_per_line() {
+    // shard-1: cart.js covers 1-4,7 of 1-10, price.js 1-2 of 1-6 (7 of 16).
+    // shard-2: cart.js covers 3-7 of 1-10, price.js 1-4 of 1-6 (9 of 16).
+    // Union: cart.js 1-7 of 10, price.js 1-4 of 6: 11 of 16 = 68.75% (the sum said 16 of 32).
+    let dir = tempfile::tempdir().unwrap();
+    let v = merge_coverage(dir.path(), &["shard-1.info", "shard-2.info"], &[]);
+    assert_eq!(v["coverage"]["covered"], 11, "{v}");
+    assert_eq!(v["coverage"]["total"], 16, "{v}");
+    assert_eq!(v["coverage"]["percent"], 68.75, "{v}");
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("merged.json")).unwrap())
+            .unwrap();
+    let cart = &merged["coverage_data"]["files"]["src/cart.js"];
+    assert_eq!(cart["lines"], "1-10", "{merged}");
+    assert_eq!(cart["covered"], "1-7", "{merged}");
+    assert!(
+        !v["summary"]
+            .as_str()
+            .unwrap()
+            .contains("without per-line data")
+    );
+}
+
+#[test]
+fn shards_measuring_disjoint_files_add_up() {
+    // shard-1: 7 of 16 in cart.js and price.js; shard-3: tax.js 3 of 4. 10 of 20.
+    let dir = tempfile::tempdir().unwrap();
+    let v = merge_coverage(dir.path(), &["shard-1.info", "shard-3.info"], &[]);
+    assert_eq!(
+        (&v["coverage"]["covered"], &v["coverage"]["total"]),
+        (&serde_json::json!(10), &serde_json::json!(20)),
+        "{v}"
+    );
+    assert_eq!(v["coverage"]["percent"], 50.0);
+}
+
+#[test]
+fn a_report_without_line_data_is_added_and_the_summary_says_so() {
+    // An older report (8 of 10, no line data) with shard-1 (7 of 16): 15 of 26 = 57.69%.
+    let dir = tempfile::tempdir().unwrap();
+    let v = merge_coverage(
+        dir.path(),
+        &["shard-1.info"],
+        &[fixtures().join("coverage/shards/old-report.json")],
+    );
+    assert_eq!(v["coverage"]["covered"], 15, "{v}");
+    assert_eq!(v["coverage"]["total"], 26, "{v}");
+    assert_eq!(v["coverage"]["percent"], 57.69, "{v}");
+    let summary = v["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("8 of 10 lines come from 1 report(s) without per-line data"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_report_with_corrupt_line_data_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("report-bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"totals":{"tests":0,"passed":0,"failed":0,"errors":0,"skipped":0,"time_s":0},"coverage":null,"gates":[],"suites":[],"failures":[],"coverage_data":{"files":{"a.js":{"lines":"9-3"}}}}"#,
+    )
+    .unwrap();
+    let t = slipway()
+        .args(["run-tests", "merge", "--report"])
+        .arg_path(dir.path().join("merged.json"))
+        .arg_path(&bad)
+        .current_dir(dir.path())
+        .filter_temp(dir.path())
+        .run();
+    t.code(2);
+    assert!(t.stderr.contains("report-bad.json"), "{t}");
+    assert!(t.stderr.contains("ascend"), "{t}");
+    assert!(!dir.path().join("merged.json").exists());
+}
+
 #[test]
 fn flags_read_their_slipway_environment_variables() {
     let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@ use std::path::Path;
 use super::coverage;
 use super::gotest;
 use super::junit::{Junit, Xunit};
-use super::report::{Collector, CoverageTotals, Problem};
+use super::report::{Collector, Problem};
 use super::trx::Trx;
 use super::xml::{self, Node, XmlError};
 
@@ -196,7 +196,7 @@ pub fn coverage_file(
     path: &Path,
     label: &str,
     format: coverage::Format,
-) -> Result<CoverageTotals, Problem> {
+) -> Result<coverage::CoverageData, Problem> {
     let file = File::open(path).map_err(|e| Problem {
         file: label.to_owned(),
         line: 0,

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::coverage::CoverageData;
 use super::gates::Gate;
 
 /// Failures kept with their message and details; later ones are only counted.
@@ -189,6 +190,10 @@ pub struct Report {
     pub coverage: Option<CoverageTotals>,
     /// The gate decisions.
     pub gates: Vec<Gate>,
+    /// Per-file lines behind `coverage`, which merge by union across shards; absent in
+    /// reports of older versions, whose `coverage` is then added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage_data: Option<CoverageData>,
     /// Suites by name, in the order first seen.
     pub suites: Vec<Suite>,
     /// Failures, in the order seen, at most [`MAX_FAILURES`].
@@ -282,8 +287,25 @@ impl Report {
         self.failures = kept;
     }
 
+    /// The coverage of this report as mergeable data: its line data, or for a report without
+    /// any (an older version's), its totals to be added.
+    fn take_coverage_data(&mut self) -> Option<CoverageData> {
+        match (self.coverage_data.take(), self.coverage) {
+            (Some(d), _) => Some(d),
+            (None, Some(c)) => Some(CoverageData::summed(c.covered, c.total)),
+            (None, None) => None,
+        }
+    }
+
+    /// A note for the summary when part of the coverage could only be added.
+    pub fn coverage_note(&self) -> Option<String> {
+        self.coverage_data.as_ref().and_then(CoverageData::note)
+    }
+
     /// Adds the cases of `other` (another shard or file) to this report; gates are not merged.
-    pub fn absorb(&mut self, other: Report) {
+    /// Coverage merges by union per file and line where both sides carry line data.
+    pub fn absorb(&mut self, mut other: Report) {
+        let their_coverage = other.take_coverage_data();
         let mut index: BTreeMap<String, usize> = self
             .suites
             .iter()
@@ -318,13 +340,12 @@ impl Report {
         for (file, t) in other.timings {
             *self.timings.entry(file).or_default() += t;
         }
-        self.coverage = match (self.coverage, other.coverage) {
-            (Some(a), Some(b)) => Some(CoverageTotals::new(
-                a.covered + b.covered,
-                a.total + b.total,
-            )),
-            (a, b) => a.or(b),
-        };
+        if let Some(theirs) = their_coverage {
+            let mut mine = self.take_coverage_data().unwrap_or_default();
+            mine.merge(theirs);
+            self.coverage = Some(mine.totals());
+            self.coverage_data = Some(mine);
+        }
     }
 }
 
@@ -483,12 +504,14 @@ impl Collector {
         self.report.problems.push(problem);
     }
 
-    /// Adds coverage totals.
-    pub fn coverage(&mut self, c: CoverageTotals) {
-        self.report.coverage = Some(match self.report.coverage {
-            Some(a) => CoverageTotals::new(a.covered + c.covered, a.total + c.total),
-            None => c,
-        });
+    /// Adds the coverage of one file: union with the lines read so far.
+    pub fn coverage(&mut self, c: CoverageData) {
+        let data = self
+            .report
+            .coverage_data
+            .get_or_insert_with(CoverageData::default);
+        data.merge(c);
+        self.report.coverage = Some(data.totals());
     }
 
     /// Suites seen so far.
