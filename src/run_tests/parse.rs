@@ -109,6 +109,59 @@ enum Walker {
     Trx(Trx),
 }
 
+/// The elements a JUnit walker reads; a JUnit file's properties and captured output are
+/// only checked for nesting.
+const JUNIT_ELEMENTS: &[&str] = &[
+    "testsuites",
+    "testsuite",
+    "testcase",
+    "failure",
+    "error",
+    "skipped",
+    "flakyFailure",
+    "flakyError",
+];
+
+/// Picks the walker from the root element and hands it the walk.
+struct ResultVisitor<'a> {
+    walker: Option<Walker>,
+    default_suite: &'a str,
+    out: &'a mut Collector,
+}
+
+impl xml::Visitor for ResultVisitor<'_> {
+    fn wants(&self, name: &str) -> bool {
+        match self.walker {
+            Some(Walker::Junit(_)) => JUNIT_ELEMENTS.contains(&name),
+            _ => true,
+        }
+    }
+
+    fn node(&mut self, node: Node<'_>) -> Result<(), String> {
+        if self.walker.is_none()
+            && let Node::Open { name, .. } = &node
+        {
+            let suite = self.default_suite;
+            self.walker = Some(match *name {
+                "testsuites" | "testsuite" => Walker::Junit(Junit::new(suite)),
+                "assemblies" | "assembly" => Walker::Xunit(Xunit::new(suite)),
+                "TestRun" => Walker::Trx(Trx::new(suite)),
+                other => {
+                    return Err(format!(
+                        "not a test result file: the root element is `<{other}>` (expected JUnit `<testsuites>`, xUnit.net `<assemblies>` or TRX `<TestRun>`)"
+                    ));
+                }
+            });
+        }
+        match self.walker.as_mut() {
+            Some(Walker::Junit(w)) => w.node(node, self.out),
+            Some(Walker::Xunit(w)) => w.node(node, self.out),
+            Some(Walker::Trx(w)) => w.node(node, self.out),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Parses the results in `input` into `out`; cases go to suites of the file, or to
 /// `default_suite` when the file has none.
 pub fn results<R: BufRead>(
@@ -133,30 +186,12 @@ pub fn results<R: BufRead>(
             Ok(())
         }
         Some(b'<') => {
-            let mut walker: Option<Walker> = None;
-            xml::walk(input, |node| {
-                if walker.is_none()
-                    && let Node::Open { name, .. } = &node
-                {
-                    walker = Some(match *name {
-                        "testsuites" | "testsuite" => Walker::Junit(Junit::new(default_suite)),
-                        "assemblies" | "assembly" => Walker::Xunit(Xunit::new(default_suite)),
-                        "TestRun" => Walker::Trx(Trx::new(default_suite)),
-                        other => {
-                            return Err(format!(
-                                "not a test result file: the root element is `<{other}>` (expected JUnit `<testsuites>`, xUnit.net `<assemblies>` or TRX `<TestRun>`)"
-                            ));
-                        }
-                    });
-                }
-                match walker.as_mut() {
-                    Some(Walker::Junit(w)) => w.node(node, out),
-                    Some(Walker::Xunit(w)) => w.node(node, out),
-                    Some(Walker::Trx(w)) => w.node(node, out),
-                    None => Ok(()),
-                }
-            })
-            .map_err(ParseError::xml)
+            let mut v = ResultVisitor {
+                walker: None,
+                default_suite,
+                out,
+            };
+            xml::walk_with(input, &mut v).map_err(ParseError::xml)
         }
         None => Err(ParseError::whole("the file is empty")),
         Some(_) => Err(ParseError::at(

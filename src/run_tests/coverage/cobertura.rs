@@ -21,44 +21,52 @@ pub fn parse<R: BufRead>(input: R) -> Result<CoverageData, ParseError> {
     let mut current: Option<String> = None;
     let mut declared: Option<(u64, u64)> = None;
     let mut root_seen = false;
-    super::walk_report(input, "coverage", "Cobertura report", |node| {
-        if let Node::Open {
-            name,
-            attrs,
-            parents,
-        } = node
-        {
-            if !root_seen {
-                root_seen = true;
-                if let (Some(v), Some(c)) = (attrs.num("lines-valid"), attrs.num("lines-covered")) {
-                    declared = Some((c as u64, v as u64));
-                }
-            }
-            match name {
-                "class" => current = attrs.get("filename").map(|v| v.into_owned()),
-                "line"
-                    if parents.len() >= 2
-                        && parents[parents.len() - 1] == "lines"
-                        && parents[parents.len() - 2] == "class" =>
-                {
-                    let (Some(file), Some(n)) = (current.as_ref(), attrs.num("number")) else {
-                        return Ok(());
-                    };
-                    if !(0.0..=f64::from(u32::MAX)).contains(&n) {
-                        return Ok(());
+    super::walk_report(
+        input,
+        "coverage",
+        "Cobertura report",
+        &["class", "line"],
+        |node| {
+            if let Node::Open {
+                name,
+                attrs,
+                parents,
+            } = node
+            {
+                if !root_seen {
+                    root_seen = true;
+                    if let (Some(v), Some(c)) =
+                        (attrs.num("lines-valid"), attrs.num("lines-covered"))
+                    {
+                        declared = Some((c as u64, v as u64));
                     }
-                    let hit = attrs.num("hits").unwrap_or(0.0) > 0.0;
-                    let lines = match files.get_mut(file) {
-                        Some(l) => l,
-                        None => files.entry(file.clone()).or_default(),
-                    };
-                    lines.mark(n as u32, hit);
                 }
-                _ => {}
+                match name {
+                    "class" => current = attrs.get("filename").map(|v| v.into_owned()),
+                    "line"
+                        if parents.len() >= 2
+                            && parents[parents.len() - 1] == "lines"
+                            && parents[parents.len() - 2] == "class" =>
+                    {
+                        let (Some(file), Some(n)) = (current.as_ref(), attrs.num("number")) else {
+                            return Ok(());
+                        };
+                        if !(0.0..=f64::from(u32::MAX)).contains(&n) {
+                            return Ok(());
+                        }
+                        let hit = attrs.num("hits").unwrap_or(0.0) > 0.0;
+                        let lines = match files.get_mut(file) {
+                            Some(l) => l,
+                            None => files.entry(file.clone()).or_default(),
+                        };
+                        lines.mark(n as u32, hit);
+                    }
+                    _ => {}
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     let total: usize = files.values().map(|l| l.total).sum();
     if total == 0 {
         return Ok(match declared {

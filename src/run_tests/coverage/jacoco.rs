@@ -22,60 +22,68 @@ pub fn parse<R: BufRead>(input: R) -> Result<CoverageData, ParseError> {
     let mut package = String::new();
     let mut source: Option<String> = None;
     let mut files: HashMap<String, (Vec<u32>, Vec<u32>)> = HashMap::new();
-    super::walk_report(input, "report", "JaCoCo report", |node| {
-        let Node::Open {
-            name,
-            attrs,
-            parents,
-        } = node
-        else {
-            return Ok(());
-        };
-        match name {
-            "package" if parents.len() == 1 => {
-                package = attrs.get("name").unwrap_or_default().into_owned();
-            }
-            "sourcefile" if parents.len() == 2 => {
-                let file = attrs.get("name").unwrap_or_default();
-                source = Some(if package.is_empty() {
-                    file.into_owned()
-                } else {
-                    format!("{package}/{file}")
-                });
-            }
-            "line" if parents.len() == 3 && parents[2] == "sourcefile" => {
-                let (Some(file), Some(nr)) = (source.as_ref(), attrs.num("nr")) else {
-                    return Err("a `<line>` needs a numeric `nr` inside a `<sourcefile>`".into());
-                };
-                let (mi, ci) = (
-                    attrs.num("mi").unwrap_or(0.0),
-                    attrs.num("ci").unwrap_or(0.0),
-                );
-                if mi + ci <= 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&nr) {
-                    return Ok(());
+    super::walk_report(
+        input,
+        "report",
+        "JaCoCo report",
+        &["package", "sourcefile", "line", "counter"],
+        |node| {
+            let Node::Open {
+                name,
+                attrs,
+                parents,
+            } = node
+            else {
+                return Ok(());
+            };
+            match name {
+                "package" if parents.len() == 1 => {
+                    package = attrs.get("name").unwrap_or_default().into_owned();
                 }
-                let entry = match files.get_mut(file) {
-                    Some(e) => e,
-                    None => files.entry(file.clone()).or_default(),
-                };
-                entry.0.push(nr as u32);
-                if ci > 0.0 {
-                    entry.1.push(nr as u32);
+                "sourcefile" if parents.len() == 2 => {
+                    let file = attrs.get("name").unwrap_or_default();
+                    source = Some(if package.is_empty() {
+                        file.into_owned()
+                    } else {
+                        format!("{package}/{file}")
+                    });
                 }
-            }
-            "counter" if parents.len() == 1 && attrs.get("type").as_deref() == Some("LINE") => {
-                let (Some(missed), Some(covered)) = (attrs.num("missed"), attrs.num("covered"))
-                else {
-                    return Err(
-                        "the report's LINE counter needs numeric `missed` and `covered`".into(),
+                "line" if parents.len() == 3 && parents[2] == "sourcefile" => {
+                    let (Some(file), Some(nr)) = (source.as_ref(), attrs.num("nr")) else {
+                        return Err(
+                            "a `<line>` needs a numeric `nr` inside a `<sourcefile>`".into()
+                        );
+                    };
+                    let (mi, ci) = (
+                        attrs.num("mi").unwrap_or(0.0),
+                        attrs.num("ci").unwrap_or(0.0),
                     );
-                };
-                found = Some((covered as u64, missed as u64));
+                    if mi + ci <= 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&nr) {
+                        return Ok(());
+                    }
+                    let entry = match files.get_mut(file) {
+                        Some(e) => e,
+                        None => files.entry(file.clone()).or_default(),
+                    };
+                    entry.0.push(nr as u32);
+                    if ci > 0.0 {
+                        entry.1.push(nr as u32);
+                    }
+                }
+                "counter" if parents.len() == 1 && attrs.get("type").as_deref() == Some("LINE") => {
+                    let (Some(missed), Some(covered)) = (attrs.num("missed"), attrs.num("covered"))
+                    else {
+                        return Err(
+                            "the report's LINE counter needs numeric `missed` and `covered`".into(),
+                        );
+                    };
+                    found = Some((covered as u64, missed as u64));
+                }
+                _ => {}
             }
-            _ => {}
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     if !files.is_empty() {
         let mut data = CoverageData::default();
         for (file, (measured, covered)) in files {

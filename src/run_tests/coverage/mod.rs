@@ -73,24 +73,47 @@ pub fn parse<R: BufRead>(mut input: R, format: Format) -> Result<CoverageData, P
 }
 
 /// Walks an XML coverage report whose root element must be `root` (`what` names the format in
-/// the error), handing every node to `f`.
-pub(crate) fn walk_report<R: BufRead>(
+/// the error), handing `f` the root and the elements named in `wanted`. This is the one root
+/// check of the XML coverage formats.
+pub(crate) fn walk_report<R: BufRead, F: FnMut(Node<'_>) -> Result<(), String>>(
     input: R,
     root: &str,
     what: &str,
-    mut f: impl FnMut(Node<'_>) -> Result<(), String>,
+    wanted: &[&str],
+    f: F,
 ) -> Result<(), ParseError> {
-    let mut root_seen = false;
-    xml::walk(input, |node| {
-        if !root_seen && let Node::Open { name, .. } = &node {
-            root_seen = true;
-            if *name != root {
-                return Err(format!(
-                    "not a {what}: the root is `<{name}>`, not `<{root}>`"
-                ));
-            }
+    struct Report<'a, F> {
+        root: &'a str,
+        what: &'a str,
+        wanted: &'a [&'a str],
+        root_seen: bool,
+        f: F,
+    }
+    impl<F: FnMut(Node<'_>) -> Result<(), String>> xml::Visitor for Report<'_, F> {
+        fn wants(&self, name: &str) -> bool {
+            self.wanted.contains(&name)
         }
-        f(node)
-    })
-    .map_err(ParseError::xml)
+        fn node(&mut self, node: Node<'_>) -> Result<(), String> {
+            if !self.root_seen
+                && let Node::Open { name, .. } = &node
+            {
+                self.root_seen = true;
+                if *name != self.root {
+                    return Err(format!(
+                        "not a {}: the root is `<{name}>`, not `<{}>`",
+                        self.what, self.root
+                    ));
+                }
+            }
+            (self.f)(node)
+        }
+    }
+    let mut v = Report {
+        root,
+        what,
+        wanted,
+        root_seen: false,
+        f,
+    };
+    xml::walk_with(input, &mut v).map_err(ParseError::xml)
 }
