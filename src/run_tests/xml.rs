@@ -895,4 +895,160 @@ mod tests {
         .unwrap();
         assert!(len <= TEXT_LIMIT && len > TEXT_LIMIT - 2);
     }
+
+    /// A reader that hands out `n` bytes per call, to cross every chunk boundary.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn events<R: Read>(input: R) -> Result<Vec<String>, XmlError> {
+        let mut out = Vec::new();
+        walk(input, |n| {
+            match n {
+                Node::Open {
+                    name,
+                    attrs,
+                    parents,
+                } => out.push(format!(
+                    "open {}/{name} id={:?}",
+                    parents.join("/"),
+                    attrs.get("id")
+                )),
+                Node::Close { name, text, .. } => out.push(format!("close {name} {text:?}")),
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    const NASTY: &str = "\u{feff}<?xml version=\"1.0\"?>\n<!-- a > comment -- with <tags> -->\n<!DOCTYPE r SYSTEM \"r.dtd\">\n<r:root xmlns:r=\"u\" id='a &amp; \"b\"'>\n  <case id=\"x > y\" r:n=\"1\"/>\n  <case id=\"é\"><![CDATA[<not a tag> ]] ]]>&#x41;&lt;&#66;</case>\n  <?pi stuff?>\n  <system-out>ignored &amp; dropped</system-out>\n</r:root >\n<!-- after -->\n";
+
+    #[test]
+    fn any_chunking_gives_the_same_events() {
+        let whole = events(NASTY.as_bytes()).unwrap();
+        assert_eq!(
+            whole,
+            vec![
+                "open /root id=Some(\"a & \\\"b\\\"\")",
+                "open root/case id=Some(\"x > y\")",
+                "close case \"\"",
+                "open root/case id=Some(\"é\")",
+                "close case \"<not a tag> ]] A<B\"",
+                "open root/system-out id=None",
+                "close system-out \"\"",
+                "close root \"\\n  \\n  \\n  \\n  \\n\"",
+            ]
+        );
+        for n in [1, 2, 3, 7] {
+            assert_eq!(events(Trickle(NASTY.as_bytes(), n)).unwrap(), whole, "{n}");
+        }
+    }
+
+    #[test]
+    fn a_tag_longer_than_a_chunk_and_a_cdata_longer_than_the_text_limit_are_read() {
+        let long = "v".repeat(CHUNK * 3);
+        let xml = format!("<a id=\"{long}\"><b><![CDATA[{long}]]></b><!--{long}--></a>");
+        let mut seen = (0, 0);
+        walk(xml.as_bytes(), |n| {
+            match n {
+                Node::Open { attrs, .. } => {
+                    seen.0 = seen.0.max(attrs.get("id").map_or(0, |v| v.len()))
+                }
+                Node::Close {
+                    name: "b", text, ..
+                } => seen.1 = text.len(),
+                Node::Close { .. } => {}
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, (CHUNK * 3, TEXT_LIMIT));
+    }
+
+    #[test]
+    fn a_tag_beyond_the_token_limit_is_an_error_not_a_buffer() {
+        let xml = format!("<a id=\"{}\"/>", "v".repeat(MAX_TOKEN + 10));
+        let err = names(&xml).unwrap_err();
+        assert!(err.message.contains("longer than 8 MiB"), "{}", err.message);
+    }
+
+    #[test]
+    fn malformed_documents_are_errors_at_their_place() {
+        for (xml, message, at) in [
+            ("<a><b></a>", "expected `</b>`, found `</a>`", 6),
+            ("<a></a></a>", "unexpected closing tag", 7),
+            ("<a/><b/>", "more than one root element", 4),
+            ("x<a/>", "text outside the root element", 0),
+            ("<a/>&amp;", "text outside the root element", 4),
+            ("<a>&b</a>", "starts no entity", 3),
+            ("<a>&#0;</a>", "`&#0;` is refused", 3),
+            ("<a x=1/>", "the value of `x` is not quoted", 0),
+            ("<a x=\"1\"y=\"2\"/>", "separated by a space", 0),
+            ("<a \"x\"/>", "is not an attribute", 0),
+            ("<a><!-- x", "ends inside a comment", 9),
+            ("<a><![CDATA[x", "ends inside a CDATA section", 13),
+            ("<a id=\"x", "ends inside a tag", 0),
+            ("<a><b>", "ends inside `<b>`", 6),
+            ("<!x><a/>", "`<!` starts no comment", 0),
+            ("<a>< b/></a>", "a `<` that starts no tag", 3),
+            ("", "no root element", 0),
+            ("   ", "no root element", 0),
+        ] {
+            let err = names(xml).unwrap_err();
+            assert!(err.message.contains(message), "{xml}: {err:?}");
+            assert_eq!(err.offset, at, "{xml}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn unwanted_elements_are_checked_but_not_shown() {
+        struct Only(Vec<String>);
+        impl Visitor for Only {
+            fn wants(&self, name: &str) -> bool {
+                name == "testcase"
+            }
+            fn node(&mut self, node: Node<'_>) -> Result<(), String> {
+                if let Node::Open { name, parents, .. } = node {
+                    self.0.push(format!("{}/{name}", parents.join("/")));
+                }
+                Ok(())
+            }
+        }
+        let xml = "<testsuites><testsuite><properties><property name=\"a\" value=\"b\"/></properties><testcase/></testsuite></testsuites>";
+        let mut v = Only(Vec::new());
+        walk_with(xml.as_bytes(), &mut v).unwrap();
+        assert_eq!(v.0, vec!["/testsuites", "testsuites/testsuite/testcase"]);
+        // Nesting is still checked in what is not shown, attributes are not.
+        let bad = "<testsuites><properties><property x=1></properties></testsuites>";
+        let err = walk_with(bad.as_bytes(), &mut Only(Vec::new())).unwrap_err();
+        assert!(err.message.contains("expected `</property>`"), "{err:?}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn chunking_never_changes_the_outcome(
+            parts in proptest::collection::vec(proptest::prelude::prop_oneof![
+                proptest::prelude::Just("<a>"), proptest::prelude::Just("</a>"), proptest::prelude::Just("<b x=\"1>\"/>"),
+                proptest::prelude::Just("<c y='&amp;'>"), proptest::prelude::Just("</c>"), proptest::prelude::Just("text"),
+                proptest::prelude::Just("&lt;"), proptest::prelude::Just("&bogus;"), proptest::prelude::Just("<!-- -->"),
+                proptest::prelude::Just("<![CDATA[]]>]]>"), proptest::prelude::Just("<?p?>"), proptest::prelude::Just(" "),
+                proptest::prelude::Just("<!DOCTYPE a>"), proptest::prelude::Just("<!DOCTYPE a ["), proptest::prelude::Just("é"),
+            ], 0..30),
+            n in 1usize..5,
+        ) {
+            let text: String = parts.concat();
+            let whole = events(text.as_bytes());
+            let trickled = events(Trickle(text.as_bytes(), n));
+            proptest::prop_assert_eq!(whole, trickled);
+        }
+    }
 }
