@@ -17,7 +17,8 @@
 //!   (<https://nodejs.org/api/test.html#test-reporters>), this shard's test files as arguments;
 //! - jest: jest-junit as a second reporter, told where to write by `JEST_JUNIT_OUTPUT_DIR` and
 //!   `JEST_JUNIT_OUTPUT_NAME` (<https://github.com/jest-community/jest-junit#configuration>),
-//!   this shard's files with `--runTestsByPath`; vitest: `--reporter=default
+//!   suites named by test file and each case given its `file`, this shard's files with
+//!   `--runTestsByPath`; vitest: `--reporter=default
 //!   --reporter=junit --outputFile=FILE` (<https://vitest.dev/guide/reporters#junit-reporter>);
 //! - `go test`: sharded by package (`go list`), weighed by the packages' recorded times;
 //! - anything else (npm scripts running Jest or Mocha) gets `JEST_JUNIT_OUTPUT_DIR`,
@@ -27,6 +28,8 @@
 //! With coverage asked for, each runner gets its own coverage flags and writes to the output
 //! directory: pytest-cov Cobertura (`coverage-K.xml`), lcov from `node --test`, jest and vitest
 //! (`lcov-K.info`), a Go coverprofile (`coverage-K.out`), cargo-llvm-cov lcov when installed.
+//! Coverage is kept when a test fails (vitest's `coverage.reportOnFailure`; jest's lcov copied
+//! whatever jest's exit status).
 //!
 //! A command that exits non-zero without writing results becomes one errored case, so a
 //! crash never reads as an empty, passing run. Command output goes to stderr: stdout is data.
