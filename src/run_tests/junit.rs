@@ -18,6 +18,21 @@
 use super::report::{Case, Collector, Outcome};
 use super::xml::{Attrs, Node};
 
+/// `status` / `result` values that make a case skipped.
+const SKIPPED_STATUS: &[&str] = &[
+    "skipped",
+    "skip",
+    "notrun",
+    "disabled",
+    "ignored",
+    "suppressed",
+];
+
+/// A finite number.
+fn number(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
 /// The JUnit walker: suites on a stack, the current case, the result element being read.
 #[derive(Debug)]
 pub struct Junit {
@@ -71,35 +86,35 @@ impl Junit {
                 attrs.get("file").map(|v| v.into_owned()),
             )),
             ("testcase", None) => {
-                let mut case = Case {
-                    name: attrs.get("name").unwrap_or_default().into_owned(),
-                    classname: attrs
-                        .get("classname")
-                        .or_else(|| attrs.get("class"))
-                        .unwrap_or_default()
-                        .into_owned(),
-                    file: attrs.get("file").map(|v| v.into_owned()),
-                    line: attrs
-                        .num("line")
-                        .filter(|l| *l >= 1.0 && *l <= f64::from(u32::MAX))
-                        .map(|l| l as u32),
-                    time_s: attrs.num("time").unwrap_or(0.0),
-                    ..Case::default()
-                };
-                let status = attrs.get("status").or_else(|| attrs.get("result"));
-                let skipped = status.is_some_and(|s| {
-                    [
-                        "skipped",
-                        "skip",
-                        "notrun",
-                        "disabled",
-                        "ignored",
-                        "suppressed",
-                    ]
-                    .iter()
-                    .any(|k| s.eq_ignore_ascii_case(k))
-                });
-                if skipped || attrs.get("disabled").is_some_and(|d| d == "true") {
+                // One pass over the attributes: this runs once per case.
+                let mut case = Case::default();
+                let mut class = None;
+                let mut skipped = false;
+                for (key, value) in attrs.iter() {
+                    match key {
+                        "name" => case.name = value.into_owned(),
+                        "classname" => case.classname = value.into_owned(),
+                        "class" => class = Some(value),
+                        "file" => case.file = Some(value.into_owned()),
+                        "line" => {
+                            case.line = number(&value)
+                                .filter(|l| *l >= 1.0 && *l <= f64::from(u32::MAX))
+                                .map(|l| l as u32);
+                        }
+                        "time" => case.time_s = number(&value).unwrap_or(0.0),
+                        "status" | "result" => {
+                            skipped |= SKIPPED_STATUS.iter().any(|k| value.eq_ignore_ascii_case(k));
+                        }
+                        "disabled" => skipped |= value == "true",
+                        _ => {}
+                    }
+                }
+                if case.classname.is_empty()
+                    && let Some(class) = class
+                {
+                    case.classname = class.into_owned();
+                }
+                if skipped {
                     case.result(Outcome::Skipped, "disabled", "");
                 }
                 self.case = Some(case);

@@ -391,6 +391,9 @@ pub struct Collector {
     index: BTreeMap<String, usize>,
     /// The suite of the last case: cases come in runs of one suite.
     last: Option<usize>,
+    /// The time of the last cases' file, not yet added to the report: cases come in runs of
+    /// one file, so the map is touched once per run.
+    pending: Option<(String, f64)>,
 }
 
 impl Collector {
@@ -421,10 +424,11 @@ impl Collector {
             && case.time_s.is_finite()
             && case.time_s > 0.0
         {
-            match self.report.timings.get_mut(file) {
-                Some(t) => *t += case.time_s,
-                None => {
-                    self.report.timings.insert(file.to_owned(), case.time_s);
+            match &mut self.pending {
+                Some((f, t)) if f == file => *t += case.time_s,
+                _ => {
+                    self.flush_timing();
+                    self.pending = Some((file.to_owned(), case.time_s));
                 }
             }
         }
@@ -481,6 +485,12 @@ impl Collector {
         }
     }
 
+    fn flush_timing(&mut self) {
+        if let Some((file, t)) = self.pending.take() {
+            *self.report.timings.entry(file).or_default() += t;
+        }
+    }
+
     /// Adds `seconds` to the recorded time of `key` (a test file, or a Go package).
     pub fn timing(&mut self, key: &str, seconds: f64) {
         if !seconds.is_finite() || seconds <= 0.0 {
@@ -521,6 +531,7 @@ impl Collector {
 
     /// The report so far (gates empty), times rounded to milliseconds.
     pub fn finish(mut self) -> Report {
+        self.flush_timing();
         self.report.round_times();
         self.report
     }

@@ -116,6 +116,21 @@ impl<'a> Attrs<'a> {
         ))
     }
 
+    /// Every attribute: local name and value, entities resolved.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, Cow<'a, str>)> + '_ {
+        let raw: &'a str = self.raw;
+        self.spans.iter().filter_map(move |s| {
+            let key = raw.get(s.key.0..s.key.1)?;
+            let text = raw.get(s.value.0..s.value.1)?;
+            let value = if text.contains('&') {
+                Cow::Owned(unescape(text).unwrap_or_else(|| text.to_owned()))
+            } else {
+                Cow::Borrowed(text)
+            };
+            Some((key, value))
+        })
+    }
+
     /// The value parsed as a number, when present and numeric.
     pub fn num(&self, name: &str) -> Option<f64> {
         self.get(name)?
@@ -409,7 +424,10 @@ pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<()
                 ));
             }
             Some(_) => {
-                let (gt, p) = find_tag_end(&mut inp, pos)?;
+                let (gt, p) = match quick_tag_end(&inp.buf[pos..inp.end]) {
+                    Some(len) => (pos + len, pos),
+                    None => find_tag_end(&mut inp, pos)?,
+                };
                 pos = p;
                 let start = at(&inp, pos);
                 let mut tag = &inp.buf[pos + 1..gt];
@@ -536,6 +554,16 @@ fn find_byte<R: Read>(
             ));
         }
     }
+}
+
+/// The index of the `>` ending the start tag at the front of `bytes` when it is plain: the
+/// first `>` in the buffer, no `'` before it and an even number of `"` (so the `>` is not in a
+/// value). Most tags are; the others go through [`find_tag_end`].
+fn quick_tag_end(bytes: &[u8]) -> Option<usize> {
+    let gt = memchr::memchr(b'>', bytes)?;
+    let tag = &bytes[..gt];
+    let quotes = tag.iter().filter(|&&b| b == b'"').count();
+    (quotes % 2 == 0 && memchr::memchr(b'\'', tag).is_none()).then_some(gt)
 }
 
 /// Finds the `>` that ends the start tag at `pos`, skipping quoted attribute values.
