@@ -39,6 +39,8 @@ pub struct Junit {
     default_suite: String,
     suites: Vec<(String, Option<String>)>,
     case: Option<Case>,
+    /// The last counted case, whose strings the next case reuses.
+    spare: Case,
     /// The result element being read: its outcome (None for a flaky rerun) and message.
     result: Option<(Option<Outcome>, String)>,
 }
@@ -50,6 +52,7 @@ impl Junit {
             default_suite: default_suite.to_owned(),
             suites: Vec::new(),
             case: None,
+            spare: Case::default(),
             result: None,
         }
     }
@@ -86,16 +89,19 @@ impl Junit {
                 attrs.get("file").map(|v| v.into_owned()),
             )),
             ("testcase", None) => {
-                // One pass over the attributes: this runs once per case.
-                let mut case = Case::default();
+                // One pass over the attributes, into the strings of the last case: this runs
+                // once per case.
+                let mut case = std::mem::take(&mut self.spare);
+                case.clear();
                 let mut class = None;
                 let mut skipped = false;
+                let mut file = None;
                 for (key, value) in attrs.iter() {
                     match key {
-                        "name" => case.name = value.into_owned(),
-                        "classname" => case.classname = value.into_owned(),
+                        "name" => case.name.push_str(&value),
+                        "classname" => case.classname.push_str(&value),
                         "class" => class = Some(value),
-                        "file" => case.file = Some(value.into_owned()),
+                        "file" => file = Some(value),
                         "line" => {
                             case.line = number(&value)
                                 .filter(|l| *l >= 1.0 && *l <= f64::from(u32::MAX))
@@ -112,7 +118,15 @@ impl Junit {
                 if case.classname.is_empty()
                     && let Some(class) = class
                 {
-                    case.classname = class.into_owned();
+                    case.classname.push_str(&class);
+                }
+                match (file, &mut case.file) {
+                    (Some(f), Some(have)) => {
+                        have.clear();
+                        have.push_str(&f);
+                    }
+                    (Some(f), None) => case.file = Some(f.into_owned()),
+                    (None, have) => *have = None,
                 }
                 if skipped {
                     case.result(Outcome::Skipped, "disabled", "");
@@ -147,7 +161,8 @@ impl Junit {
             "testcase" => {
                 if let Some(case) = self.case.take() {
                     let (suite, file) = self.suite();
-                    out.case(suite, file, case);
+                    out.case(suite, file, &case);
+                    self.spare = case;
                 }
             }
             "testsuite" if self.case.is_none() => {
@@ -250,7 +265,7 @@ impl Xunit {
                             .find(|s| !s.is_empty())
                             .unwrap_or(&self.default_suite)
                             .clone();
-                        out.case(&suite, None, case);
+                        out.case(&suite, None, &case);
                     }
                 }
                 _ => {}

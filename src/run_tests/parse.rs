@@ -112,9 +112,9 @@ enum Walker {
 /// The elements a JUnit walker reads; a JUnit file's properties and captured output are
 /// only checked for nesting.
 const JUNIT_ELEMENTS: &[&str] = &[
-    "testsuites",
-    "testsuite",
     "testcase",
+    "testsuite",
+    "testsuites",
     "failure",
     "error",
     "skipped",

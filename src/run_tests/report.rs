@@ -373,14 +373,28 @@ pub struct Case {
 }
 
 impl Case {
+    /// Empties the case, keeping its strings' memory.
+    pub fn clear(&mut self) {
+        self.name.clear();
+        self.classname.clear();
+        self.line = None;
+        self.time_s = 0.0;
+        self.outcome = None;
+        self.message.clear();
+        self.details.clear();
+        self.flaky = false;
+    }
+
     /// Records one result element; the worst result keeps its message.
     pub fn result(&mut self, outcome: Outcome, message: &str, details: &str) {
         if self.outcome.is_some_and(|o| o >= outcome) {
             return;
         }
         self.outcome = Some(outcome);
-        self.message = message.to_owned();
-        self.details = details.to_owned();
+        self.message.clear();
+        self.message.push_str(message);
+        self.details.clear();
+        self.details.push_str(details);
     }
 }
 
@@ -403,7 +417,7 @@ impl Collector {
     }
 
     /// Counts `case` in the suite `suite` (created with `file` when new).
-    pub fn case(&mut self, suite: &str, suite_file: Option<&str>, case: Case) {
+    pub fn case(&mut self, suite: &str, suite_file: Option<&str>, case: &Case) {
         let last = self.last.filter(|&i| self.report.suites[i].name == suite);
         let i = match last.or_else(|| self.index.get(suite).copied()) {
             Some(i) => i,
@@ -475,7 +489,7 @@ impl Collector {
             self.report.failures.push(TestFailure {
                 id,
                 suite: suite.to_owned(),
-                name: case.name,
+                name: case.name.clone(),
                 outcome,
                 message: clip(&message, MESSAGE_LIMIT),
                 details: clip(case.details.trim_end(), DETAILS_LIMIT),
@@ -659,7 +673,7 @@ mod tests {
                 ..Case::default()
             };
             case.result(Outcome::Failed, "no", "");
-            c.case("s", None, case);
+            c.case("s", None, &case);
         }
         let r = c.finish();
         assert_eq!(r.failures.len(), MAX_FAILURES);
