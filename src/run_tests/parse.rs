@@ -279,6 +279,42 @@ mod tests {
     }
 
     #[test]
+    fn nothing_of_one_case_leaks_into_the_next() {
+        let xml = r#"<testsuite name="s">
+            <testcase name="a" classname="A" file="a.py" line="3" time="0.5"><flakyFailure/><failure message="boom">at a.py:7</failure></testcase>
+            <testcase name="b" class="B"/>
+            <testcase name="c" status="run" result="skipped"/>
+            <testcase name="d" disabled="true"/>
+            <testcase name="e" classname="" class="E"><error type="Crash"/></testcase>
+        </testsuite>"#;
+        let r = parse(xml).unwrap();
+        assert_eq!(
+            (
+                r.totals.tests,
+                r.totals.passed,
+                r.totals.failed,
+                r.totals.errors,
+                r.totals.skipped
+            ),
+            (5, 1, 1, 1, 2)
+        );
+        let ids: Vec<(&str, Option<&str>, Option<u32>, &str)> = r
+            .failures
+            .iter()
+            .map(|f| (f.id.as_str(), f.file.as_deref(), f.line, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("A::a", Some("a.py"), Some(7), "boom"),
+                ("E::e", None, None, "Crash"),
+            ]
+        );
+        assert!(r.flaky.is_empty(), "{:?}", r.flaky);
+        assert_eq!(r.timings.get("a.py"), Some(&0.5));
+    }
+
+    #[test]
     fn an_unknown_root_is_refused() {
         let err = parse("<html/>").unwrap_err();
         assert!(matches!(err, ParseError::Offset(e) if e.message.contains("`<html>`")));
