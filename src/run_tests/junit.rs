@@ -103,9 +103,13 @@ impl Junit {
                         "class" => class = Some(value),
                         "file" => file = Some(value),
                         "line" => {
-                            case.line = number(&value)
-                                .filter(|l| *l >= 1.0 && *l <= f64::from(u32::MAX))
-                                .map(|l| l as u32);
+                            case.line = match value.trim().parse::<u32>() {
+                                Ok(l) => Some(l),
+                                Err(_) => number(&value)
+                                    .filter(|l| *l >= 1.0 && *l <= f64::from(u32::MAX))
+                                    .map(|l| l as u32),
+                            }
+                            .filter(|&l| l >= 1);
                         }
                         "time" => case.time_s = number(&value).unwrap_or(0.0),
                         "status" | "result" => {

@@ -137,6 +137,14 @@ impl xml::Visitor for ResultVisitor<'_> {
         }
     }
 
+    fn keeps_text(&self, name: &str) -> bool {
+        match self.walker {
+            // Only a result's text is read (its trace); suites and cases hold whitespace.
+            Some(Walker::Junit(_)) => matches!(name, "failure" | "error" | "skipped"),
+            _ => !xml::SKIPPED_TEXT.contains(&name),
+        }
+    }
+
     fn node(&mut self, node: Node<'_>) -> Result<(), String> {
         if self.walker.is_none()
             && let Node::Open { name, .. } = &node

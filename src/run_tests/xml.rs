@@ -70,6 +70,12 @@ pub trait Visitor {
         true
     }
 
+    /// Whether the text of a wanted element is kept for its [`Node::Close`]; by default all
+    /// but captured output ([`SKIPPED_TEXT`]).
+    fn keeps_text(&self, name: &str) -> bool {
+        !SKIPPED_TEXT.contains(&name)
+    }
+
     /// Handles one node; an error stops the walk at the end of the current tag.
     fn node(&mut self, node: Node<'_>) -> Result<(), String>;
 }
@@ -450,7 +456,10 @@ pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<()
                 let Ok(qname_str) = std::str::from_utf8(qname) else {
                     return Err(fail(start, "not valid XML: an element name is not UTF-8"));
                 };
-                let local = qname_str.rsplit(':').next().unwrap_or(qname_str);
+                let local = match qname.iter().rposition(|&b| b == b':') {
+                    Some(c) => &qname_str[c + 1..],
+                    None => qname_str,
+                };
                 let seen = st.depth == 0 || v.wants(local);
                 if seen {
                     let Ok(tag) = std::str::from_utf8(tag) else {
@@ -482,7 +491,7 @@ pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<()
                     }
                 }
                 if !empty {
-                    let keep = seen && !SKIPPED_TEXT.contains(&local);
+                    let keep = seen && v.keeps_text(local);
                     st.push(local, qname, seen, keep);
                 }
                 pos = gt + 1;
@@ -706,7 +715,7 @@ fn split_attrs(tag: &str, from: usize, spans: &mut Vec<Span>) -> Result<(), Stri
             ));
         };
         let value_end = value_start + len;
-        let local = match memchr::memrchr(b':', &b[key_start..key_end]) {
+        let local = match b[key_start..key_end].iter().rposition(|&c| c == b':') {
             Some(c) => key_start + c + 1,
             None => key_start,
         };
