@@ -770,7 +770,7 @@ fn unescape(text: &str) -> Option<String> {
         out.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
         let semi = after.find(';')?;
-        out.push(entity(after[..semi].as_bytes())?);
+        out.push(entity(&after.as_bytes()[..semi])?);
         rest = &after[semi + 1..];
     }
     out.push_str(rest);
