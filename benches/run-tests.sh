@@ -100,21 +100,22 @@ hyperfine --warmup 1 --runs 3 --export-json "$dir/cobertura.json" \
   -n pycobertura "$venv/bin/python $dir/bench_pycobertura.py $dir/cobertura.xml"
 
 ratio() {
-  "$venv/bin/python" - "$1" <<'PY'
+  "$venv/bin/python" - "$1" "$2" <<'PY'
 import json, sys
 res = json.load(open(sys.argv[1]))["results"]
+mb = int(sys.argv[2]) / 1e6
 r = {x["command"]: x["mean"] for x in res}
 cpu = {x["command"]: x["user"] + x["system"] for x in res}
 (a, ta), (b, tb) = list(r.items())
 # CPU time too: on a shared machine wall time swings with the load, CPU time less so.
-print(f"{b} / {a}: {tb / ta:.1f}x wall ({a} {ta:.2f}s, {b} {tb:.2f}s); "
+print(f"{b} / {a}: {tb / ta:.1f}x wall ({a} {ta:.2f}s = {mb / ta:.0f} MB/s, {b} {tb:.2f}s = {mb / tb:.0f} MB/s); "
       f"{cpu[b] / cpu[a]:.1f}x CPU ({a} {cpu[a]:.2f}s, {b} {cpu[b]:.2f}s)")
 PY
 }
 echo "== ratios =="
-ratio "$dir/junit.json"
-ratio "$dir/cobertura.json"
+ratio "$dir/junit.json" "$(cat "$dir"/corpus/*.xml | wc -c)"
+ratio "$dir/cobertura.json" "$(wc -c < "$dir/cobertura.xml")"
 
 echo "== peak memory, one $(du -h "$dir/big.xml" | cut -f1) JUnit file =="
-/usr/bin/time -f "slipway peak RSS: %M KiB, %e s" \
-  "$slipway" run-tests --skip-run --pass-rate 0 --report "$dir/out.json" --json --results "$dir/big.xml" >/dev/null
+/usr/bin/time -v "$slipway" run-tests --skip-run --pass-rate 0 --report "$dir/out.json" --json \
+  --results "$dir/big.xml" 2>&1 >/dev/null | grep -E "Maximum resident|Elapsed \(wall"

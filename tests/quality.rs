@@ -97,6 +97,56 @@ fn shards_are_merged_and_a_first_run_without_baseline_passes_and_becomes_the_bas
 }
 
 #[test]
+fn shards_of_one_subproject_merge_coverage_by_line_and_subprojects_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // web: shard 1 covers 7 of 16 lines, shard 2 9 of the same 16; the union is 11 of 16.
+    shard_report(
+        root,
+        "web",
+        1,
+        2,
+        "results/jest.xml",
+        "coverage/shards/shard-1.info",
+    );
+    shard_report(
+        root,
+        "web",
+        2,
+        2,
+        "results/mocha.xml",
+        "coverage/shards/shard-2.info",
+    );
+    // api: tax.js, 3 of 4, a different tree: added to web's for the overall figure.
+    shard_report(
+        root,
+        "api",
+        1,
+        1,
+        "results/jest.xml",
+        "coverage/shards/shard-3.info",
+    );
+    let t = gate(root)
+        .in_actions()
+        .args(["--subproject", "web=success", "--subproject", "api=success"])
+        .args(["--coverage-min", "0", "--pass-rate", "0"])
+        .run();
+    t.code(0);
+    let q = quality(root);
+    let web = &q["subprojects"][0];
+    assert_eq!(web["name"], "web", "{q}");
+    assert_eq!(
+        (&web["coverage"]["covered"], &web["coverage"]["total"]),
+        (&serde_json::json!(11), &serde_json::json!(16)),
+        "{q}"
+    );
+    assert_eq!(web["coverage"]["percent"], 68.75);
+    assert_eq!(q["coverage"]["covered"], 14, "{q}");
+    assert_eq!(q["coverage"]["total"], 20, "{q}");
+    assert!(!t.summary.contains("without per-line data"), "{t}");
+}
+
+#[test]
 fn a_coverage_drop_against_the_baseline_fails_and_an_untouched_subproject_comes_from_it() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

@@ -286,6 +286,125 @@ fn merge_combines_shard_reports_into_one_decision() {
     assert_eq!(merged["failures"].as_array().unwrap().len(), 2);
 }
 
+/// Writes shard reports from the lcov files under `coverage/shards` and merges them.
+fn merge_coverage(dir: &Path, shards: &[&str], extra_reports: &[PathBuf]) -> serde_json::Value {
+    for (i, info) in shards.iter().enumerate() {
+        slipway()
+            .args([
+                "run-tests",
+                "--skip-run",
+                "--allow-empty",
+                "--coverage-min",
+                "0",
+            ])
+            .args(["--report"])
+            .arg_path(dir.join(format!("shard-{i}/report.json")))
+            .args(["--coverage", &fixture(&format!("coverage/shards/{info}"))])
+            .current_dir(dir)
+            .run()
+            .code(0);
+    }
+    let t = slipway()
+        .args([
+            "run-tests",
+            "merge",
+            "--json",
+            "--coverage-min",
+            "0",
+            "--report",
+        ])
+        .arg_path(dir.join("merged.json"))
+        .arg_path(dir.join("shard-*/report.json"))
+        .args(extra_reports)
+        .in_actions()
+        .current_dir(dir)
+        .filter_temp(dir)
+        .run();
+    t.code(0);
+    let mut v = json(&t.stdout);
+    v["stderr"] = serde_json::Value::String(t.stderr.clone());
+    v["summary"] = serde_json::Value::String(t.summary.clone());
+    v
+}
+
+#[test]
+fn shards_measuring_the_same_files_merge_coverage_by_union_per_line() {
+    // shard-1: cart.js covers 1-4,7 of 1-10, price.js 1-2 of 1-6 (7 of 16).
+    // shard-2: cart.js covers 3-7 of 1-10, price.js 1-4 of 1-6 (9 of 16).
+    // Union: cart.js 1-7 of 10, price.js 1-4 of 6: 11 of 16 = 68.75% (the sum said 16 of 32).
+    let dir = tempfile::tempdir().unwrap();
+    let v = merge_coverage(dir.path(), &["shard-1.info", "shard-2.info"], &[]);
+    assert_eq!(v["coverage"]["covered"], 11, "{v}");
+    assert_eq!(v["coverage"]["total"], 16, "{v}");
+    assert_eq!(v["coverage"]["percent"], 68.75, "{v}");
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("merged.json")).unwrap())
+            .unwrap();
+    let cart = &merged["coverage_data"]["files"]["src/cart.js"];
+    assert_eq!(cart["lines"], "1-10", "{merged}");
+    assert_eq!(cart["covered"], "1-7", "{merged}");
+    assert!(
+        !v["summary"]
+            .as_str()
+            .unwrap()
+            .contains("without per-line data")
+    );
+}
+
+#[test]
+fn shards_measuring_disjoint_files_add_up() {
+    // shard-1: 7 of 16 in cart.js and price.js; shard-3: tax.js 3 of 4. 10 of 20.
+    let dir = tempfile::tempdir().unwrap();
+    let v = merge_coverage(dir.path(), &["shard-1.info", "shard-3.info"], &[]);
+    assert_eq!(
+        (&v["coverage"]["covered"], &v["coverage"]["total"]),
+        (&serde_json::json!(10), &serde_json::json!(20)),
+        "{v}"
+    );
+    assert_eq!(v["coverage"]["percent"], 50.0);
+}
+
+#[test]
+fn a_report_without_line_data_is_added_and_the_summary_says_so() {
+    // An older report (8 of 10, no line data) with shard-1 (7 of 16): 15 of 26 = 57.69%.
+    let dir = tempfile::tempdir().unwrap();
+    let v = merge_coverage(
+        dir.path(),
+        &["shard-1.info"],
+        &[fixtures().join("coverage/shards/old-report.json")],
+    );
+    assert_eq!(v["coverage"]["covered"], 15, "{v}");
+    assert_eq!(v["coverage"]["total"], 26, "{v}");
+    assert_eq!(v["coverage"]["percent"], 57.69, "{v}");
+    let summary = v["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("8 of 10 lines come from 1 report(s) without per-line data"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_report_with_corrupt_line_data_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("report-bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"totals":{"tests":0,"passed":0,"failed":0,"errors":0,"skipped":0,"time_s":0},"coverage":null,"gates":[],"suites":[],"failures":[],"coverage_data":{"files":{"a.js":{"lines":"9-3"}}}}"#,
+    )
+    .unwrap();
+    let t = slipway()
+        .args(["run-tests", "merge", "--report"])
+        .arg_path(dir.path().join("merged.json"))
+        .arg_path(&bad)
+        .current_dir(dir.path())
+        .filter_temp(dir.path())
+        .run();
+    t.code(2);
+    assert!(t.stderr.contains("report-bad.json"), "{t}");
+    assert!(t.stderr.contains("ascend"), "{t}");
+    assert!(!dir.path().join("merged.json").exists());
+}
+
 #[test]
 fn flags_read_their_slipway_environment_variables() {
     let dir = tempfile::tempdir().unwrap();
@@ -500,6 +619,357 @@ fn a_real_pytest_project_is_run_and_a_flaky_test_is_found_by_retries() {
         "{t}"
     );
     assert_eq!(report["failures"][0]["line"], 13, "{t}");
+}
+
+/// A tool directory from `var` (set by a scripts/test.d file); `None` only outside CI when the
+/// variable is unset. `check` must hold for the directory, or the test fails with `fix`.
+fn tool_dir(var: &str, script: &str, check: impl FnOnce(&Path) -> bool) -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os(var).map(PathBuf::from) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{var} is not set: {script} installs the tool and sets it"
+        );
+        eprintln!("skipped: {var} is not set ({script} sets it)");
+        return None;
+    };
+    assert!(
+        check(&dir),
+        "{var}={} does not work: run {script} again",
+        dir.display()
+    );
+    Some(dir)
+}
+
+/// The `node_modules` with jest, jest-junit and vitest (`SLIPWAY_NODE_RUNNERS`).
+fn node_runners() -> Option<PathBuf> {
+    tool_dir(
+        "SLIPWAY_NODE_RUNNERS",
+        "scripts/test.d/node-runners.sh",
+        |dir| {
+            ["jest", "vitest"].iter().all(|bin| {
+                std::process::Command::new(dir.join("node_modules/.bin").join(bin))
+                    .arg("--version")
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            })
+        },
+    )
+    .map(|d| d.join("node_modules"))
+}
+
+/// The directory of the `go` binary (`SLIPWAY_GO`).
+fn go_dir() -> Option<PathBuf> {
+    tool_dir("SLIPWAY_GO", "scripts/test.d/go.sh", |go| {
+        std::process::Command::new(go)
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+    .map(|go| go.parent().expect("go is in a directory").to_path_buf())
+}
+
+/// Writes `files` under `root`.
+fn write_tree(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// `PATH` with `dir` first.
+fn path_with(dir: &Path) -> String {
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// The report a run wrote under `root`.
+fn written_report(root: &Path, name: &str) -> serde_json::Value {
+    let path = root.join(".slipway/test-results").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+const PRICE_JS: &str = "function total(items) {\n  let sum = 0;\n  for (const item of items) {\n    sum += item.price * item.qty;\n  }\n  return sum;\n}\n\nfunction discount(sum, code) {\n  if (code === \"HALF\") {\n    return sum / 2;\n  }\n  return sum;\n}\n\nmodule.exports = { total, discount };\n";
+
+#[test]
+fn a_real_jest_project_reports_counts_the_failure_location_and_coverage() {
+    let Some(modules) = node_runners() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("shop");
+    write_tree(
+        &root,
+        &[
+            (
+                "package.json",
+                "{\"name\": \"shop\", \"private\": true, \"jest\": {\"testEnvironment\": \"node\"}}\n",
+            ),
+            ("src/price.js", PRICE_JS),
+            (
+                "src/price.test.js",
+                "const { total, discount } = require(\"./price\");\n\ntest(\"totals the items\", () => {\n  expect(total([{ price: 2, qty: 3 }])).toBe(6);\n});\n\ntest(\"halves with the code\", () => {\n  expect(discount(10, \"HALF\")).toBe(4);\n});\n\ntest.skip(\"rounds to cents\", () => {});\n",
+            ),
+            (
+                "slipway.yml",
+                "version: 1\nci:\n  test-commands: [\"jest\"]\n",
+            ),
+        ],
+    );
+    std::os::unix::fs::symlink(&modules, root.join("node_modules")).unwrap();
+    let t = slipway()
+        .args(["run-tests", "--collect-coverage", "true", "--json"])
+        .arg_path(&root)
+        .env("PATH", path_with(&modules.join(".bin")))
+        .current_dir(&root)
+        .run();
+    t.code(1);
+    let v = json(&t.stdout);
+    assert_eq!(
+        v["totals"],
+        serde_json::json!({"tests": 3, "passed": 1, "failed": 1, "errors": 0, "skipped": 1, "time_s": v["totals"]["time_s"]}),
+        "{t}"
+    );
+    // Statements on lines 2-4, 6, 10, 11, 13, 16; `return sum` on 13 never runs: 7 of 8.
+    assert_eq!(
+        v["coverage"],
+        serde_json::json!({"covered": 7, "total": 8, "percent": 87.5}),
+        "{t}"
+    );
+    let report = written_report(&root, "report.json");
+    let failure = &report["failures"][0];
+    assert_eq!(
+        failure["id"], "src/price.test.js::halves with the code",
+        "{failure}"
+    );
+    assert_eq!(failure["file"], "src/price.test.js", "{failure}");
+    assert_eq!(failure["line"], 8, "{failure}");
+    assert_eq!(
+        report["coverage_data"]["files"]["src/price.js"]["covered"],
+        "2-4,6,10-11,16"
+    );
+}
+
+#[test]
+fn a_real_vitest_project_reports_counts_the_failure_location_and_coverage() {
+    let Some(modules) = node_runners() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("cart");
+    write_tree(
+        &root,
+        &[
+            (
+                "package.json",
+                "{\"name\": \"cart\", \"private\": true, \"type\": \"module\"}\n",
+            ),
+            (
+                "src/cart.js",
+                "export function add(cart, item) {\n  return [...cart, item];\n}\n\nexport function count(cart) {\n  return cart.length;\n}\n\nexport function clear(cart) {\n  if (cart.length === 0) {\n    return cart;\n  }\n  return [];\n}\n",
+            ),
+            (
+                "test/cart.test.js",
+                "import { describe, expect, test } from \"vitest\";\nimport { add, count } from \"../src/cart.js\";\n\ndescribe(\"cart\", () => {\n  test(\"adds an item\", () => {\n    expect(add([], \"apple\")).toEqual([\"apple\"]);\n  });\n\n  test(\"counts the items\", () => {\n    expect(count([\"a\", \"b\"])).toBe(3);\n  });\n\n  test.skip(\"clears\", () => {});\n});\n",
+            ),
+            (
+                "slipway.yml",
+                "version: 1\nci:\n  test-commands: [\"vitest run\"]\n",
+            ),
+        ],
+    );
+    std::os::unix::fs::symlink(&modules, root.join("node_modules")).unwrap();
+    let t = slipway()
+        .args(["run-tests", "--collect-coverage", "true", "--json"])
+        .arg_path(&root)
+        .env("PATH", path_with(&modules.join(".bin")))
+        .current_dir(&root)
+        .run();
+    t.code(1);
+    let v = json(&t.stdout);
+    assert_eq!(
+        (
+            &v["totals"]["tests"],
+            &v["totals"]["passed"],
+            &v["totals"]["failed"],
+            &v["totals"]["skipped"]
+        ),
+        (
+            &serde_json::json!(3),
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(1)
+        ),
+        "{t}"
+    );
+    // V8 counts every non-blank line of cart.js (12); clear() never runs (10-14): 7 of 12,
+    // written although a test failed.
+    assert_eq!(
+        v["coverage"],
+        serde_json::json!({"covered": 7, "total": 12, "percent": 58.33}),
+        "{t}"
+    );
+    let report = written_report(&root, "report.json");
+    let failure = &report["failures"][0];
+    assert_eq!(failure["name"], "cart > counts the items", "{failure}");
+    assert_eq!(failure["file"], "test/cart.test.js", "{failure}");
+    assert_eq!(failure["line"], 10, "{failure}");
+}
+
+/// A Go module with two packages, each with a failing test.
+fn go_module(root: &Path) {
+    write_tree(
+        root,
+        &[
+            ("go.mod", "module example.com/shop\n\ngo 1.19\n"),
+            (
+                "cart/cart.go",
+                "package cart\n\n// Count returns how many items the cart holds.\nfunc Count(items []string) int {\n\treturn len(items)\n}\n\n// Empty reports whether the cart holds nothing.\nfunc Empty(items []string) bool {\n\tif len(items) == 0 {\n\t\treturn true\n\t}\n\treturn false\n}\n",
+            ),
+            (
+                "cart/cart_test.go",
+                "package cart\n\nimport \"testing\"\n\nfunc TestCount(t *testing.T) {\n\tif Count([]string{\"a\"}) != 1 {\n\t\tt.Fatal(\"one item\")\n\t}\n}\n\nfunc TestEmpty(t *testing.T) {\n\tif Empty(nil) {\n\t\tt.Errorf(\"nil cart reported empty\")\n\t}\n}\n",
+            ),
+            (
+                "price/price.go",
+                "package price\n\n// Total adds the prices.\nfunc Total(prices []int) int {\n\tsum := 0\n\tfor _, p := range prices {\n\t\tsum += p\n\t}\n\treturn sum\n}\n\n// Half halves a price.\nfunc Half(p int) int {\n\treturn p / 2\n}\n",
+            ),
+            (
+                "price/price_test.go",
+                "package price\n\nimport \"testing\"\n\nfunc TestTotal(t *testing.T) {\n\tif Total([]int{1, 2}) != 3 {\n\t\tt.Fatal(\"total\")\n\t}\n}\n\nfunc TestHalf(t *testing.T) {\n\tif got := Half(5); got != 3 {\n\t\tt.Errorf(\"Half(5) = %d, want 3\", got)\n\t}\n}\n\nfunc TestSkipped(t *testing.T) {\n\tt.Skip(\"later\")\n}\n",
+            ),
+            (
+                "slipway.yml",
+                "version: 1\nci:\n  test-commands: [\"go test ./...\"]\n",
+            ),
+        ],
+    );
+}
+
+fn run_go(root: &Path, go: &Path, extra: &[&str]) -> common::Run {
+    let cache = root.join("../gocache");
+    slipway()
+        .args(["run-tests", "--collect-coverage", "true", "--json"])
+        .args(extra)
+        .arg_path(root)
+        .env("PATH", path_with(go))
+        .env("GOCACHE", &cache)
+        .current_dir(root)
+}
+
+#[test]
+fn a_real_go_module_reports_both_packages_and_its_statement_coverage() {
+    let Some(go) = go_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("shop");
+    go_module(&root);
+    let t = run_go(&root, &go, &[]).run();
+    t.code(1);
+    let v = json(&t.stdout);
+    assert_eq!(
+        (
+            &v["totals"]["tests"],
+            &v["totals"]["passed"],
+            &v["totals"]["failed"],
+            &v["totals"]["skipped"]
+        ),
+        (
+            &serde_json::json!(5),
+            &serde_json::json!(2),
+            &serde_json::json!(2),
+            &serde_json::json!(1)
+        ),
+        "{t}"
+    );
+    // Statements: cart 4 (`return false` never runs), price 5, all run: 8 of 9.
+    assert_eq!(
+        v["coverage"],
+        serde_json::json!({"covered": 8, "total": 9, "percent": 88.89}),
+        "{t}"
+    );
+    let report = written_report(&root, "report.json");
+    let mut failures: Vec<String> = report["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["id"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"]
+            )
+        })
+        .collect();
+    failures.sort();
+    assert_eq!(
+        failures,
+        vec![
+            "example.com/shop/cart::TestEmpty cart_test.go:13",
+            "example.com/shop/price::TestHalf price_test.go:13",
+        ],
+        "{t}"
+    );
+}
+
+#[test]
+fn go_shards_partition_the_packages_and_merge_to_the_whole_run() {
+    let Some(go) = go_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("shop");
+    go_module(&root);
+    let mut packages = Vec::new();
+    for k in 1..=2 {
+        let t = run_go(&root, &go, &["--shard", &format!("{k}/2")]).run();
+        t.code(1);
+        let report = written_report(&root, &format!("report-{k}.json"));
+        let mine: Vec<String> = report["suites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            mine.len(),
+            1,
+            "each shard runs one of the two packages: {t}"
+        );
+        packages.extend(mine);
+    }
+    packages.sort();
+    assert_eq!(
+        packages,
+        vec!["example.com/shop/cart", "example.com/shop/price"]
+    );
+    // Each shard measured its own package: the merge adds disjoint files, 8 of 9 as a whole run.
+    let t = slipway()
+        .args([
+            "run-tests",
+            "merge",
+            "--json",
+            "--coverage-min",
+            "0",
+            "--pass-rate",
+            "0",
+        ])
+        .arg_path(root.join(".slipway/test-results/report-*.json"))
+        .current_dir(&root)
+        .run();
+    t.code(0);
+    let v = json(&t.stdout);
+    assert_eq!(v["totals"]["tests"], 5, "{t}");
+    assert_eq!(
+        v["coverage"],
+        serde_json::json!({"covered": 8, "total": 9, "percent": 88.89}),
+        "{t}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -113,6 +113,9 @@ pub struct Subproject {
     /// Things that could not be read.
     #[serde(default)]
     pub problems: Vec<String>,
+    /// Why the coverage may count some lines twice (shard reports without per-line data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage_note: Option<String>,
 }
 
 /// A failed test, as the summary lists it.
@@ -275,6 +278,9 @@ pub fn gate(settings: &Settings) -> Result<Outcome, Error> {
             .as_ref()
             .and_then(|b| b.subprojects.iter().find(|s| &s.name == name));
         let sub = subproject(settings, name, *job, base);
+        if let Some(note) = &sub.coverage_note {
+            warnings.push(format!("`{name}` coverage: {note}"));
+        }
         complete &= sub.source != Source::None || sub.job == JobResult::Skipped && base.is_none();
         complete &=
             sub.problems.is_empty() && matches!(sub.job, JobResult::Success | JobResult::Skipped);
@@ -361,6 +367,7 @@ fn subproject(
         reports: Vec::new(),
         failures: Vec::new(),
         problems: Vec::new(),
+        coverage_note: None,
     };
     let files = report_files(&settings.results.join(name));
     if job == JobResult::Skipped && files.is_empty() {
@@ -429,6 +436,7 @@ fn subproject(
     sub.gates = gates;
     sub.totals = merged.totals.clone();
     sub.coverage = merged.coverage;
+    sub.coverage_note = merged.coverage_note();
     sub.failures = merged
         .failures
         .iter()
@@ -686,6 +694,7 @@ mod tests {
             reports: Vec::new(),
             failures: Vec::new(),
             problems: Vec::new(),
+            coverage_note: None,
         };
         let g = Gate {
             name: "job".into(),

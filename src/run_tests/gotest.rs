@@ -99,7 +99,7 @@ pub fn parse<R: BufRead>(mut input: R, out: &mut Collector) -> Result<usize, Lin
                         "the package failed without running a test",
                         &output,
                     );
-                    out.case(&pkg, None, case);
+                    out.case(&pkg, None, &case);
                     counted.insert(pkg, 1);
                 }
                 "pass" | "fail" | "skip" => {
@@ -167,7 +167,7 @@ pub fn parse<R: BufRead>(mut input: R, out: &mut Collector) -> Result<usize, Lin
                     String::new()
                 };
                 case.result(outcome, &message, &entry.output);
-                out.case(&pkg, None, case);
+                out.case(&pkg, None, &case);
                 *counted.entry(pkg).or_default() += 1;
             }
             _ => {}

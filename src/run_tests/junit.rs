@@ -18,12 +18,29 @@
 use super::report::{Case, Collector, Outcome};
 use super::xml::{Attrs, Node};
 
+/// `status` / `result` values that make a case skipped.
+const SKIPPED_STATUS: &[&str] = &[
+    "skipped",
+    "skip",
+    "notrun",
+    "disabled",
+    "ignored",
+    "suppressed",
+];
+
+/// A finite number.
+fn number(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
 /// The JUnit walker: suites on a stack, the current case, the result element being read.
 #[derive(Debug)]
 pub struct Junit {
     default_suite: String,
     suites: Vec<(String, Option<String>)>,
     case: Option<Case>,
+    /// The last counted case, whose strings the next case reuses.
+    spare: Case,
     /// The result element being read: its outcome (None for a flaky rerun) and message.
     result: Option<(Option<Outcome>, String)>,
 }
@@ -35,6 +52,7 @@ impl Junit {
             default_suite: default_suite.to_owned(),
             suites: Vec::new(),
             case: None,
+            spare: Case::default(),
             result: None,
         }
     }
@@ -71,35 +89,50 @@ impl Junit {
                 attrs.get("file").map(|v| v.into_owned()),
             )),
             ("testcase", None) => {
-                let mut case = Case {
-                    name: attrs.get("name").unwrap_or_default().into_owned(),
-                    classname: attrs
-                        .get("classname")
-                        .or_else(|| attrs.get("class"))
-                        .unwrap_or_default()
-                        .into_owned(),
-                    file: attrs.get("file").map(|v| v.into_owned()),
-                    line: attrs
-                        .num("line")
-                        .filter(|l| *l >= 1.0 && *l <= f64::from(u32::MAX))
-                        .map(|l| l as u32),
-                    time_s: attrs.num("time").unwrap_or(0.0),
-                    ..Case::default()
-                };
-                let status = attrs.get("status").or_else(|| attrs.get("result"));
-                let skipped = status.is_some_and(|s| {
-                    [
-                        "skipped",
-                        "skip",
-                        "notrun",
-                        "disabled",
-                        "ignored",
-                        "suppressed",
-                    ]
-                    .iter()
-                    .any(|k| s.eq_ignore_ascii_case(k))
-                });
-                if skipped || attrs.get("disabled").is_some_and(|d| d == "true") {
+                // One pass over the attributes, into the strings of the last case: this runs
+                // once per case.
+                let mut case = std::mem::take(&mut self.spare);
+                case.clear();
+                let mut class = None;
+                let mut skipped = false;
+                let mut file = None;
+                for (key, value) in attrs.iter() {
+                    match key {
+                        "name" => case.name.push_str(&value),
+                        "classname" => case.classname.push_str(&value),
+                        "class" => class = Some(value),
+                        "file" => file = Some(value),
+                        "line" => {
+                            case.line = match value.trim().parse::<u32>() {
+                                Ok(l) => Some(l),
+                                Err(_) => number(&value)
+                                    .filter(|l| *l >= 1.0 && *l <= f64::from(u32::MAX))
+                                    .map(|l| l as u32),
+                            }
+                            .filter(|&l| l >= 1);
+                        }
+                        "time" => case.time_s = number(&value).unwrap_or(0.0),
+                        "status" | "result" => {
+                            skipped |= SKIPPED_STATUS.iter().any(|k| value.eq_ignore_ascii_case(k));
+                        }
+                        "disabled" => skipped |= value == "true",
+                        _ => {}
+                    }
+                }
+                if case.classname.is_empty()
+                    && let Some(class) = class
+                {
+                    case.classname.push_str(&class);
+                }
+                match (file, &mut case.file) {
+                    (Some(f), Some(have)) => {
+                        have.clear();
+                        have.push_str(&f);
+                    }
+                    (Some(f), None) => case.file = Some(f.into_owned()),
+                    (None, have) => *have = None,
+                }
+                if skipped {
                     case.result(Outcome::Skipped, "disabled", "");
                 }
                 self.case = Some(case);
@@ -132,7 +165,8 @@ impl Junit {
             "testcase" => {
                 if let Some(case) = self.case.take() {
                     let (suite, file) = self.suite();
-                    out.case(suite, file, case);
+                    out.case(suite, file, &case);
+                    self.spare = case;
                 }
             }
             "testsuite" if self.case.is_none() => {
@@ -235,7 +269,7 @@ impl Xunit {
                             .find(|s| !s.is_empty())
                             .unwrap_or(&self.default_suite)
                             .clone();
-                        out.case(&suite, None, case);
+                        out.case(&suite, None, &case);
                     }
                 }
                 _ => {}

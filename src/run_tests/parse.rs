@@ -12,7 +12,7 @@ use std::path::Path;
 use super::coverage;
 use super::gotest;
 use super::junit::{Junit, Xunit};
-use super::report::{Collector, CoverageTotals, Problem};
+use super::report::{Collector, Problem};
 use super::trx::Trx;
 use super::xml::{self, Node, XmlError};
 
@@ -109,6 +109,67 @@ enum Walker {
     Trx(Trx),
 }
 
+/// The elements a JUnit walker reads; a JUnit file's properties and captured output are
+/// only checked for nesting.
+const JUNIT_ELEMENTS: &[&str] = &[
+    "testcase",
+    "testsuite",
+    "testsuites",
+    "failure",
+    "error",
+    "skipped",
+    "flakyFailure",
+    "flakyError",
+];
+
+/// Picks the walker from the root element and hands it the walk.
+struct ResultVisitor<'a> {
+    walker: Option<Walker>,
+    default_suite: &'a str,
+    out: &'a mut Collector,
+}
+
+impl xml::Visitor for ResultVisitor<'_> {
+    fn wants(&self, name: &str) -> bool {
+        match self.walker {
+            Some(Walker::Junit(_)) => JUNIT_ELEMENTS.contains(&name),
+            _ => true,
+        }
+    }
+
+    fn keeps_text(&self, name: &str) -> bool {
+        match self.walker {
+            // Only a result's text is read (its trace); suites and cases hold whitespace.
+            Some(Walker::Junit(_)) => matches!(name, "failure" | "error" | "skipped"),
+            _ => !xml::SKIPPED_TEXT.contains(&name),
+        }
+    }
+
+    fn node(&mut self, node: Node<'_>) -> Result<(), String> {
+        if self.walker.is_none()
+            && let Node::Open { name, .. } = &node
+        {
+            let suite = self.default_suite;
+            self.walker = Some(match *name {
+                "testsuites" | "testsuite" => Walker::Junit(Junit::new(suite)),
+                "assemblies" | "assembly" => Walker::Xunit(Xunit::new(suite)),
+                "TestRun" => Walker::Trx(Trx::new(suite)),
+                other => {
+                    return Err(format!(
+                        "not a test result file: the root element is `<{other}>` (expected JUnit `<testsuites>`, xUnit.net `<assemblies>` or TRX `<TestRun>`)"
+                    ));
+                }
+            });
+        }
+        match self.walker.as_mut() {
+            Some(Walker::Junit(w)) => w.node(node, self.out),
+            Some(Walker::Xunit(w)) => w.node(node, self.out),
+            Some(Walker::Trx(w)) => w.node(node, self.out),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Parses the results in `input` into `out`; cases go to suites of the file, or to
 /// `default_suite` when the file has none.
 pub fn results<R: BufRead>(
@@ -133,30 +194,12 @@ pub fn results<R: BufRead>(
             Ok(())
         }
         Some(b'<') => {
-            let mut walker: Option<Walker> = None;
-            xml::walk(input, |node| {
-                if walker.is_none()
-                    && let Node::Open { name, .. } = &node
-                {
-                    walker = Some(match *name {
-                        "testsuites" | "testsuite" => Walker::Junit(Junit::new(default_suite)),
-                        "assemblies" | "assembly" => Walker::Xunit(Xunit::new(default_suite)),
-                        "TestRun" => Walker::Trx(Trx::new(default_suite)),
-                        other => {
-                            return Err(format!(
-                                "not a test result file: the root element is `<{other}>` (expected JUnit `<testsuites>`, xUnit.net `<assemblies>` or TRX `<TestRun>`)"
-                            ));
-                        }
-                    });
-                }
-                match walker.as_mut() {
-                    Some(Walker::Junit(w)) => w.node(node, out),
-                    Some(Walker::Xunit(w)) => w.node(node, out),
-                    Some(Walker::Trx(w)) => w.node(node, out),
-                    None => Ok(()),
-                }
-            })
-            .map_err(ParseError::xml)
+            let mut v = ResultVisitor {
+                walker: None,
+                default_suite,
+                out,
+            };
+            xml::walk_with(input, &mut v).map_err(ParseError::xml)
         }
         None => Err(ParseError::whole("the file is empty")),
         Some(_) => Err(ParseError::at(
@@ -196,7 +239,7 @@ pub fn coverage_file(
     path: &Path,
     label: &str,
     format: coverage::Format,
-) -> Result<CoverageTotals, Problem> {
+) -> Result<coverage::CoverageData, Problem> {
     let file = File::open(path).map_err(|e| Problem {
         file: label.to_owned(),
         line: 0,
@@ -241,6 +284,42 @@ mod tests {
             (3, 1, 1, 1)
         );
         assert!((r.totals.time_s - 1.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn nothing_of_one_case_leaks_into_the_next() {
+        let xml = r#"<testsuite name="s">
+            <testcase name="a" classname="A" file="a.py" line="3" time="0.5"><flakyFailure/><failure message="boom">at a.py:7</failure></testcase>
+            <testcase name="b" class="B"/>
+            <testcase name="c" status="run" result="skipped"/>
+            <testcase name="d" disabled="true"/>
+            <testcase name="e" classname="" class="E"><error type="Crash"/></testcase>
+        </testsuite>"#;
+        let r = parse(xml).unwrap();
+        assert_eq!(
+            (
+                r.totals.tests,
+                r.totals.passed,
+                r.totals.failed,
+                r.totals.errors,
+                r.totals.skipped
+            ),
+            (5, 1, 1, 1, 2)
+        );
+        let ids: Vec<(&str, Option<&str>, Option<u32>, &str)> = r
+            .failures
+            .iter()
+            .map(|f| (f.id.as_str(), f.file.as_deref(), f.line, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("A::a", Some("a.py"), Some(7), "boom"),
+                ("E::e", None, None, "Crash"),
+            ]
+        );
+        assert!(r.flaky.is_empty(), "{:?}", r.flaky);
+        assert_eq!(r.timings.get("a.py"), Some(&0.5));
     }
 
     #[test]

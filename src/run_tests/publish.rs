@@ -127,9 +127,13 @@ pub fn summary(report: &Report, baseline: Option<f64>, unannotated: usize) -> Su
             ]
         })
         .collect();
-    s.section(Priority::High, Some("Tests"))
+    let tests = s.section(Priority::High, Some("Tests"));
+    tests
         .text(&head)
         .table(&["gate", "ok", "actual", "required"], &gates);
+    if let Some(note) = report.coverage_note() {
+        tests.text(&format!("_note: {note}_"));
+    }
     if !report.problems.is_empty() {
         let lines: String = report.problems.iter().map(|p| format!("- {p}\n")).collect();
         s.section(
@@ -236,6 +240,9 @@ pub fn text(report: &Report) -> String {
             "coverage: {:.2}% ({} of {} lines)",
             c.percent, c.covered, c.total
         );
+        if let Some(note) = report.coverage_note() {
+            let _ = writeln!(out, "note: {note}");
+        }
     }
     for g in &report.gates {
         let _ = writeln!(

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::coverage::CoverageData;
 use super::gates::Gate;
 
 /// Failures kept with their message and details; later ones are only counted.
@@ -189,6 +190,10 @@ pub struct Report {
     pub coverage: Option<CoverageTotals>,
     /// The gate decisions.
     pub gates: Vec<Gate>,
+    /// Per-file lines behind `coverage`, which merge by union across shards; absent in
+    /// reports of older versions, whose `coverage` is then added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage_data: Option<CoverageData>,
     /// Suites by name, in the order first seen.
     pub suites: Vec<Suite>,
     /// Failures, in the order seen, at most [`MAX_FAILURES`].
@@ -282,8 +287,25 @@ impl Report {
         self.failures = kept;
     }
 
+    /// The coverage of this report as mergeable data: its line data, or for a report without
+    /// any (an older version's), its totals to be added.
+    fn take_coverage_data(&mut self) -> Option<CoverageData> {
+        match (self.coverage_data.take(), self.coverage) {
+            (Some(d), _) => Some(d),
+            (None, Some(c)) => Some(CoverageData::summed(c.covered, c.total)),
+            (None, None) => None,
+        }
+    }
+
+    /// A note for the summary when part of the coverage could only be added.
+    pub fn coverage_note(&self) -> Option<String> {
+        self.coverage_data.as_ref().and_then(CoverageData::note)
+    }
+
     /// Adds the cases of `other` (another shard or file) to this report; gates are not merged.
-    pub fn absorb(&mut self, other: Report) {
+    /// Coverage merges by union per file and line where both sides carry line data.
+    pub fn absorb(&mut self, mut other: Report) {
+        let their_coverage = other.take_coverage_data();
         let mut index: BTreeMap<String, usize> = self
             .suites
             .iter()
@@ -318,13 +340,12 @@ impl Report {
         for (file, t) in other.timings {
             *self.timings.entry(file).or_default() += t;
         }
-        self.coverage = match (self.coverage, other.coverage) {
-            (Some(a), Some(b)) => Some(CoverageTotals::new(
-                a.covered + b.covered,
-                a.total + b.total,
-            )),
-            (a, b) => a.or(b),
-        };
+        if let Some(theirs) = their_coverage {
+            let mut mine = self.take_coverage_data().unwrap_or_default();
+            mine.merge(theirs);
+            self.coverage = Some(mine.totals());
+            self.coverage_data = Some(mine);
+        }
     }
 }
 
@@ -352,14 +373,28 @@ pub struct Case {
 }
 
 impl Case {
+    /// Empties the case, keeping its strings' memory.
+    pub fn clear(&mut self) {
+        self.name.clear();
+        self.classname.clear();
+        self.line = None;
+        self.time_s = 0.0;
+        self.outcome = None;
+        self.message.clear();
+        self.details.clear();
+        self.flaky = false;
+    }
+
     /// Records one result element; the worst result keeps its message.
     pub fn result(&mut self, outcome: Outcome, message: &str, details: &str) {
         if self.outcome.is_some_and(|o| o >= outcome) {
             return;
         }
         self.outcome = Some(outcome);
-        self.message = message.to_owned();
-        self.details = details.to_owned();
+        self.message.clear();
+        self.message.push_str(message);
+        self.details.clear();
+        self.details.push_str(details);
     }
 }
 
@@ -370,6 +405,9 @@ pub struct Collector {
     index: BTreeMap<String, usize>,
     /// The suite of the last case: cases come in runs of one suite.
     last: Option<usize>,
+    /// The time of the last cases' file, not yet added to the report: cases come in runs of
+    /// one file, so the map is touched once per run.
+    pending: Option<(String, f64)>,
 }
 
 impl Collector {
@@ -379,7 +417,7 @@ impl Collector {
     }
 
     /// Counts `case` in the suite `suite` (created with `file` when new).
-    pub fn case(&mut self, suite: &str, suite_file: Option<&str>, case: Case) {
+    pub fn case(&mut self, suite: &str, suite_file: Option<&str>, case: &Case) {
         let last = self.last.filter(|&i| self.report.suites[i].name == suite);
         let i = match last.or_else(|| self.index.get(suite).copied()) {
             Some(i) => i,
@@ -400,10 +438,11 @@ impl Collector {
             && case.time_s.is_finite()
             && case.time_s > 0.0
         {
-            match self.report.timings.get_mut(file) {
-                Some(t) => *t += case.time_s,
-                None => {
-                    self.report.timings.insert(file.to_owned(), case.time_s);
+            match &mut self.pending {
+                Some((f, t)) if f == file => *t += case.time_s,
+                _ => {
+                    self.flush_timing();
+                    self.pending = Some((file.to_owned(), case.time_s));
                 }
             }
         }
@@ -450,13 +489,19 @@ impl Collector {
             self.report.failures.push(TestFailure {
                 id,
                 suite: suite.to_owned(),
-                name: case.name,
+                name: case.name.clone(),
                 outcome,
                 message: clip(&message, MESSAGE_LIMIT),
                 details: clip(case.details.trim_end(), DETAILS_LIMIT),
                 file,
                 line,
             });
+        }
+    }
+
+    fn flush_timing(&mut self) {
+        if let Some((file, t)) = self.pending.take() {
+            *self.report.timings.entry(file).or_default() += t;
         }
     }
 
@@ -483,12 +528,14 @@ impl Collector {
         self.report.problems.push(problem);
     }
 
-    /// Adds coverage totals.
-    pub fn coverage(&mut self, c: CoverageTotals) {
-        self.report.coverage = Some(match self.report.coverage {
-            Some(a) => CoverageTotals::new(a.covered + c.covered, a.total + c.total),
-            None => c,
-        });
+    /// Adds the coverage of one file: union with the lines read so far.
+    pub fn coverage(&mut self, c: CoverageData) {
+        let data = self
+            .report
+            .coverage_data
+            .get_or_insert_with(CoverageData::default);
+        data.merge(c);
+        self.report.coverage = Some(data.totals());
     }
 
     /// Suites seen so far.
@@ -498,6 +545,7 @@ impl Collector {
 
     /// The report so far (gates empty), times rounded to milliseconds.
     pub fn finish(mut self) -> Report {
+        self.flush_timing();
         self.report.round_times();
         self.report
     }
@@ -625,7 +673,7 @@ mod tests {
                 ..Case::default()
             };
             case.result(Outcome::Failed, "no", "");
-            c.case("s", None, case);
+            c.case("s", None, &case);
         }
         let r = c.finish();
         assert_eq!(r.failures.len(), MAX_FAILURES);

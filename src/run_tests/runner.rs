@@ -17,7 +17,8 @@
 //!   (<https://nodejs.org/api/test.html#test-reporters>), this shard's test files as arguments;
 //! - jest: jest-junit as a second reporter, told where to write by `JEST_JUNIT_OUTPUT_DIR` and
 //!   `JEST_JUNIT_OUTPUT_NAME` (<https://github.com/jest-community/jest-junit#configuration>),
-//!   this shard's files with `--runTestsByPath`; vitest: `--reporter=default
+//!   suites named by test file and each case given its `file`, this shard's files with
+//!   `--runTestsByPath`; vitest: `--reporter=default
 //!   --reporter=junit --outputFile=FILE` (<https://vitest.dev/guide/reporters#junit-reporter>);
 //! - `go test`: sharded by package (`go list`), weighed by the packages' recorded times;
 //! - anything else (npm scripts running Jest or Mocha) gets `JEST_JUNIT_OUTPUT_DIR`,
@@ -27,6 +28,8 @@
 //! With coverage asked for, each runner gets its own coverage flags and writes to the output
 //! directory: pytest-cov Cobertura (`coverage-K.xml`), lcov from `node --test`, jest and vitest
 //! (`lcov-K.info`), a Go coverprofile (`coverage-K.out`), cargo-llvm-cov lcov when installed.
+//! Coverage is kept when a test fails (vitest's `coverage.reportOnFailure`; jest's lcov copied
+//! whatever jest's exit status).
 //!
 //! A command that exits non-zero without writing results becomes one errored case, so a
 //! crash never reads as an empty, passing run. Command output goes to stderr: stdout is data.
@@ -513,27 +516,39 @@ pub fn instrument(command: &str, ctx: &Context<'_>) -> Vec<Step> {
         let mut shell = format!("{prefix}{rest} --ci --reporters=default --reporters=jest-junit");
         let cov = ctx.coverage_file("lcov", "info");
         let mut env = junit_env(&out);
+        // Suites named by test file, cases by describe block and title, with the file on each
+        // case: ids stay stable across shards and failures get their file.
+        for (k, v) in [
+            ("JEST_JUNIT_SUITE_NAME", "{filepath}"),
+            ("JEST_JUNIT_CLASSNAME", "{classname}"),
+            ("JEST_JUNIT_TITLE", "{title}"),
+            ("JEST_JUNIT_ADD_FILE_ATTRIBUTE", "true"),
+        ] {
+            env.push((k.into(), v.into()));
+        }
         if let Some(c) = &cov {
             let dir = ctx.dir.join(format!("coverage-{}", ctx.index));
             shell.push_str(&format!(
-                " --coverage --coverageReporters=lcov --coverageDirectory={} && cp {} {}",
-                quote(&absolute(&dir)),
-                quote(&absolute(&dir.join("lcov.info"))),
-                quote(c)
+                " --coverage --coverageReporters=lcov --coverageDirectory={}",
+                quote(&absolute(&dir))
             ));
             env.push(("SLIPWAY_LCOV".into(), c.display().to_string()));
         }
         let files = test_files(&sub, &rel, ctx.timings, true);
         if ctx.shard.is_some() && !ctx.retry {
             shell = shell.replacen(" --ci", " --ci --runTestsByPath", 1);
-            let mut args = String::new();
-            if shard_args(&mut args, &files, ctx).is_none() {
+            if shard_args(&mut shell, &files, ctx).is_none() {
                 return Vec::new();
             }
-            shell = match shell.split_once(" && cp ") {
-                Some((run, cp)) => format!("{run}{args} && cp {cp}"),
-                None => format!("{shell}{args}"),
-            };
+        }
+        if let Some(c) = &cov {
+            // Coverage is copied whether the tests passed or not; the exit status is jest's.
+            let dir = absolute(&ctx.dir.join(format!("coverage-{}", ctx.index)));
+            shell = format!(
+                "{shell}; status=$?; cp {} {} 2>/dev/null; exit $status",
+                quote(&dir.join("lcov.info")),
+                quote(c)
+            );
         }
         let mut s = step(shell, vec![out.display().to_string()]);
         s.env = env;
@@ -550,7 +565,7 @@ pub fn instrument(command: &str, ctx: &Context<'_>) -> Vec<Step> {
         if cov.is_some() {
             let dir = absolute(&ctx.dir.join(format!("coverage-{}", ctx.index)));
             shell.push_str(&format!(
-                " --coverage.enabled --coverage.reporter=lcov --coverage.reportsDirectory={}",
+                " --coverage.enabled --coverage.reportOnFailure --coverage.reporter=lcov --coverage.reportsDirectory={}",
                 quote(&dir)
             ));
         }
@@ -988,6 +1003,37 @@ mod tests {
         assert_eq!(
             steps[0].shell,
             "npx vitest run --reporter=default --reporter=junit --outputFile='/o/command-0.xml'"
+        );
+    }
+
+    #[test]
+    fn jest_and_vitest_keep_their_coverage_when_a_test_fails() {
+        let t = BTreeMap::new();
+        let dir = Path::new("/o");
+        let out = CoverageOut {
+            dir: dir.to_path_buf(),
+            shard: 1,
+        };
+        let mut c = ctx(dir, &t);
+        c.coverage = Some(&out);
+        let steps = instrument("npx jest", &c);
+        assert!(
+            steps[0]
+                .shell
+                .ends_with("; status=$?; cp '/o/coverage-0/lcov.info' '/o/lcov-1.info' 2>/dev/null; exit $status"),
+            "{}",
+            steps[0].shell
+        );
+        assert!(
+            steps[0]
+                .env
+                .contains(&("JEST_JUNIT_SUITE_NAME".into(), "{filepath}".into()))
+        );
+        let steps = instrument("npx vitest run", &c);
+        assert!(
+            steps[0].shell.contains(" --coverage.reportOnFailure "),
+            "{}",
+            steps[0].shell
         );
     }
 

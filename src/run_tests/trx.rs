@@ -82,7 +82,7 @@ impl Trx {
                             std::mem::take(&mut case.details),
                         );
                         case.result(outcome, &message, &details);
-                        out.case(&self.suite, None, case);
+                        out.case(&self.suite, None, &case);
                     }
                 }
                 _ => {}

@@ -1,9 +1,16 @@
-//! A streaming walk over a result or coverage XML file, shared by every XML parser.
+//! A streaming scan of a result or coverage XML file, shared by every XML parser.
 //!
-//! quick-xml reads events into one reused buffer without building a tree, so memory follows
-//! the largest single tag or text node, not the file. A `<!DOCTYPE>` with an internal subset
-//! (where entities are declared) is refused, and so is any entity other than the five
-//! predefined ones and character references: no billion laughs, no external entities
+//! Result files are big and simple, so this is a hand-written byte scanner rather than a
+//! general XML reader: `memchr` finds the next `<` or `&`, text between tags is skipped unless
+//! a parser reads it, comments, processing instructions and CDATA sections are skipped by
+//! searching for their end, and attributes are split only on the elements a [`Visitor`] asks
+//! for ([`Visitor::wants`]). The file is read in chunks of [`CHUNK`] bytes into one buffer;
+//! only a single tag must fit in it (up to [`MAX_TOKEN`]), so memory does not follow the file.
+//!
+//! It still checks what makes a result file trustworthy: one root element, every tag closed by
+//! its own name, no text outside the root, no unterminated construct. A `<!DOCTYPE>` with an
+//! internal subset (where entities are declared) is refused, and so is any entity other than
+//! the five predefined ones and character references: no billion laughs, no external entities
 //! (<https://owasp.org/www-community/vulnerabilities/XML_External_Entity_(XXE)_Processing>).
 //! A DOCTYPE that only names an external DTD (JaCoCo's `report.dtd`, Cobertura's
 //! `coverage-04.dtd`) is accepted and never fetched. A UTF-8 byte order mark is skipped.
@@ -12,14 +19,19 @@
 //! reading the input again, which only happens on the error path.
 
 use std::borrow::Cow;
-use std::io::BufRead;
+use std::io::{BufRead, ErrorKind, Read};
 
-use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use memchr::memmem;
 
 /// The most text kept for one element (a failure's stack trace, a message); the rest is
 /// dropped so a huge `system-out` cannot grow memory.
 pub const TEXT_LIMIT: usize = 16 * 1024;
+
+/// Bytes read at a time.
+pub const CHUNK: usize = 256 * 1024;
+
+/// The longest single tag, entity or DOCTYPE; text, comments and CDATA may be any length.
+pub const MAX_TOKEN: usize = 8 * 1024 * 1024;
 
 /// One step of the walk.
 #[derive(Debug)]
@@ -49,13 +61,40 @@ pub enum Node<'a> {
 /// report shows it (a failure's own text carries the trace).
 pub const SKIPPED_TEXT: &[&str] = &["system-out", "system-err", "StdOut", "StdErr"];
 
-/// The attributes of one opening tag, scanned once into spans of the parser's buffer: nothing
-/// is copied unless a value holds an entity.
+/// What a parser does with the walk.
+pub trait Visitor {
+    /// Whether the parser reads elements with this local name: the others are still checked
+    /// for nesting, but their attributes are not split, their text is not kept and
+    /// [`Visitor::node`] does not see them. The root element is always seen.
+    fn wants(&self, _name: &str) -> bool {
+        true
+    }
+
+    /// Whether the text of a wanted element is kept for its [`Node::Close`]; by default all
+    /// but captured output ([`SKIPPED_TEXT`]).
+    fn keeps_text(&self, name: &str) -> bool {
+        !SKIPPED_TEXT.contains(&name)
+    }
+
+    /// Handles one node; an error stops the walk at the end of the current tag.
+    fn node(&mut self, node: Node<'_>) -> Result<(), String>;
+}
+
+/// A closure that sees every element.
+struct Every<F>(F);
+
+impl<F: FnMut(Node<'_>) -> Result<(), String>> Visitor for Every<F> {
+    fn node(&mut self, node: Node<'_>) -> Result<(), String> {
+        (self.0)(node)
+    }
+}
+
+/// The attributes of one opening tag, split once into spans of the tag's text: nothing is
+/// copied unless a value holds an entity.
 #[derive(Debug)]
 pub struct Attrs<'a> {
     raw: &'a str,
     spans: &'a [Span],
-    owned: &'a [(String, String)],
 }
 
 /// Byte ranges of one attribute's local name and raw value in the tag's text.
@@ -65,52 +104,37 @@ pub struct Span {
     value: (usize, usize),
 }
 
-/// Scans the attributes of `e` into `spans` (and `owned`, for values the parser had to copy).
-fn scan(e: &BytesStart<'_>, spans: &mut Vec<Span>, owned: &mut Vec<(String, String)>) {
-    spans.clear();
-    owned.clear();
-    let raw: &str = e;
-    let base = raw.as_ptr() as usize;
-    let within = |s: &str| {
-        let start = (s.as_ptr() as usize).wrapping_sub(base);
-        (start <= raw.len() && start + s.len() <= raw.len()).then_some((start, start + s.len()))
-    };
-    for attr in e.attributes().with_checks(false).flatten() {
-        let key = attr.key.local_name().into_inner();
-        let spanned = match &attr.value {
-            Cow::Borrowed(v) => within(key).zip(within(v)),
-            Cow::Owned(_) => None,
-        };
-        match spanned {
-            Some((key, value)) => spans.push(Span { key, value }),
-            None => owned.push((key.to_owned(), attr.value.into_owned())),
-        }
-    }
-}
-
 impl<'a> Attrs<'a> {
     /// The value of the attribute with this local name, entities resolved.
     pub fn get(&self, name: &str) -> Option<Cow<'a, str>> {
         let raw: &'a str = self.raw;
-        let text: Cow<'a, str> = match self
+        let s = self
             .spans
             .iter()
-            .find(|s| raw.get(s.key.0..s.key.1) == Some(name))
-        {
-            Some(s) => Cow::Borrowed(raw.get(s.value.0..s.value.1)?),
-            None => {
-                let owned: &'a [(String, String)] = self.owned;
-                Cow::Borrowed(owned.iter().find(|(k, _)| k == name)?.1.as_str())
-            }
-        };
+            .find(|s| raw.get(s.key.0..s.key.1) == Some(name))?;
+        let text = raw.get(s.value.0..s.value.1)?;
         if !text.contains('&') {
-            return Some(text);
+            return Some(Cow::Borrowed(text));
         }
+        // NOTE: an unknown entity in an attribute is kept as written: it is never expanded.
         Some(Cow::Owned(
-            quick_xml::escape::unescape(&text)
-                .map(Cow::into_owned)
-                .unwrap_or_else(|_| text.into_owned()),
+            unescape(text).unwrap_or_else(|| text.to_owned()),
         ))
+    }
+
+    /// Every attribute: local name and value, entities resolved.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, Cow<'a, str>)> + '_ {
+        let raw: &'a str = self.raw;
+        self.spans.iter().filter_map(move |s| {
+            let key = raw.get(s.key.0..s.key.1)?;
+            let text = raw.get(s.value.0..s.value.1)?;
+            let value = if text.contains('&') {
+                Cow::Owned(unescape(text).unwrap_or_else(|| text.to_owned()))
+            } else {
+                Cow::Borrowed(text)
+            };
+            Some((key, value))
+        })
     }
 
     /// The value parsed as a number, when present and numeric.
@@ -132,184 +156,625 @@ pub struct XmlError {
     pub message: String,
 }
 
-/// Walks the document in `input`, calling `f` for each opened and closed element. `f` may
-/// stop the walk with an error message (reported at the current position).
-pub fn walk<R: BufRead>(
-    input: R,
-    mut f: impl FnMut(Node<'_>) -> Result<(), String>,
-) -> Result<(), XmlError> {
-    let mut reader = Reader::from_reader(input);
-    let mut buf = Vec::with_capacity(64 * 1024);
-    // The open elements and their texts; the strings are reused, so a deep walk allocates only
-    // once per depth, not once per element.
-    let mut path: Vec<String> = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut depth = 0usize;
-    // Whether the innermost element keeps its text.
-    let mut keep: Vec<bool> = Vec::new();
-    let mut saw_root = false;
-    let mut after_ref = false;
-    let mut spans: Vec<Span> = Vec::new();
-    let mut owned: Vec<(String, String)> = Vec::new();
-    let at = |reader: &Reader<R>, message: String| XmlError {
-        offset: reader.buffer_position(),
-        message,
-    };
-    loop {
-        buf.clear();
-        let event = match reader.read_event_into(&mut buf) {
-            Ok(e) => e,
-            Err(e) => {
-                return Err(XmlError {
-                    offset: reader.error_position(),
-                    message: format!("not valid XML: {}", lower_first(&e.to_string())),
-                });
-            }
-        };
-        let was_ref = std::mem::replace(&mut after_ref, false);
-        match event {
-            Event::Start(_) | Event::Empty(_) if depth == 0 && saw_root => {
-                return Err(at(
-                    &reader,
-                    "not valid XML: more than one root element".into(),
+fn fail(offset: u64, message: impl Into<String>) -> XmlError {
+    XmlError {
+        offset,
+        message: message.into(),
+    }
+}
+
+/// The input, read chunk by chunk into one buffer; `buf[..end]` holds the bytes from offset
+/// `base` on.
+struct Input<R> {
+    r: R,
+    buf: Vec<u8>,
+    end: usize,
+    base: u64,
+    eof: bool,
+}
+
+impl<R: Read> Input<R> {
+    /// Drops `buf[..keep]` (indices shift down by `keep`) and reads more after what is left.
+    /// False when the input is exhausted and nothing was added.
+    fn more(&mut self, keep: usize) -> Result<bool, XmlError> {
+        if keep > 0 {
+            self.buf.copy_within(keep..self.end, 0);
+            self.end -= keep;
+            self.base += keep as u64;
+        }
+        if self.eof {
+            return Ok(false);
+        }
+        if self.end == self.buf.len() {
+            if self.buf.len() >= MAX_TOKEN {
+                return Err(fail(
+                    self.base,
+                    format!(
+                        "a single tag is longer than {} MiB: not a result file",
+                        MAX_TOKEN >> 20
+                    ),
                 ));
             }
-            Event::Start(e) => {
-                saw_root = true;
-                let name = local_name(&e);
-                scan(&e, &mut spans, &mut owned);
-                let attrs = Attrs {
-                    raw: &e,
-                    spans: &spans,
-                    owned: &owned,
-                };
-                f(Node::Open {
-                    name,
-                    attrs: &attrs,
-                    parents: &path[..depth],
-                })
-                .map_err(|m| at(&reader, m))?;
-                if path.len() == depth {
-                    path.push(String::new());
-                    texts.push(String::new());
+            self.buf.resize((self.buf.len() * 2).min(MAX_TOKEN), 0);
+        }
+        loop {
+            match self.r.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
                 }
-                path[depth].clear();
-                path[depth].push_str(name);
-                texts[depth].clear();
-                keep.truncate(depth);
-                keep.push(!SKIPPED_TEXT.contains(&name));
-                depth += 1;
-            }
-            Event::Empty(e) => {
-                saw_root = true;
-                let name = local_name(&e);
-                scan(&e, &mut spans, &mut owned);
-                let attrs = Attrs {
-                    raw: &e,
-                    spans: &spans,
-                    owned: &owned,
-                };
-                f(Node::Open {
-                    name,
-                    attrs: &attrs,
-                    parents: &path[..depth],
-                })
-                .map_err(|m| at(&reader, m))?;
-                f(Node::Close {
-                    name,
-                    text: "",
-                    parents: &path[..depth],
-                })
-                .map_err(|m| at(&reader, m))?;
-            }
-            Event::End(_) => {
-                if depth == 0 {
-                    return Err(at(&reader, "not valid XML: unexpected closing tag".into()));
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
                 }
-                depth -= 1;
-                f(Node::Close {
-                    name: &path[depth],
-                    text: &texts[depth],
-                    parents: &path[..depth],
-                })
-                .map_err(|m| at(&reader, m))?;
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(fail(self.base + self.end as u64, format!("reading: {e}"))),
             }
-            Event::Text(t) => {
-                let blank = t.bytes().all(|b| b.is_ascii_whitespace());
-                if depth == 0 {
-                    if !blank && !t.xml10_content().trim().is_empty() {
-                        return Err(at(
-                            &reader,
-                            "not valid XML: text outside the root element".into(),
-                        ));
-                    }
-                } else if keep[depth - 1]
-                    && (!blank || was_ref)
-                    && texts[depth - 1].len() < TEXT_LIMIT
-                {
-                    push_capped(&mut texts[depth - 1], &t.xml10_content());
-                }
-            }
-            Event::CData(t) if depth > 0 && keep[depth - 1] => {
-                push_capped(&mut texts[depth - 1], &t);
-            }
-            Event::GeneralRef(r) => {
-                after_ref = true;
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    _ => {
-                        let name: String = (*r).to_owned();
-                        match quick_xml::escape::resolve_predefined_entity(&name) {
-                            Some(s) => s.to_owned(),
-                            None => {
-                                return Err(at(
-                                    &reader,
-                                    format!(
-                                        "entity `&{name};` is refused: only the predefined XML entities are read"
-                                    ),
-                                ));
-                            }
-                        }
-                    }
-                };
-                if depth > 0 && keep[depth - 1] {
-                    push_capped(&mut texts[depth - 1], &resolved);
-                }
-            }
-            Event::DocType(d) => {
-                let body: &str = &d;
-                if body.contains('[') || body.contains("<!ENTITY") {
-                    return Err(at(
-                        &reader,
-                        "a DTD with declarations is refused: result files never need one".into(),
-                    ));
-                }
-            }
-            Event::Eof => break,
-            _ => {}
         }
     }
-    if depth > 0 {
-        return Err(XmlError {
-            offset: reader.buffer_position(),
-            message: format!(
-                "not valid XML: the file ends inside `<{}>`",
-                path[depth - 1]
-            ),
-        });
+
+    /// Makes `buf[pos..]` hold at least `n` bytes unless the input ends first; returns the new
+    /// `pos` (0 when the buffer was compacted).
+    fn ensure(&mut self, pos: usize, n: usize) -> Result<usize, XmlError> {
+        let mut pos = pos;
+        while self.end - pos < n {
+            let kept = pos;
+            pos = 0;
+            if !self.more(kept)? {
+                break;
+            }
+        }
+        Ok(pos)
+    }
+}
+
+/// The open elements: local names for the parsers, qualified names to match closing tags,
+/// texts being kept. Strings are reused, so a deep walk allocates once per depth.
+#[derive(Default)]
+struct Stack {
+    names: Vec<String>,
+    qnames: Vec<Vec<u8>>,
+    texts: Vec<Vec<u8>>,
+    /// Whether the element is seen by the visitor, and whether its text is kept.
+    seen: Vec<(bool, bool)>,
+    depth: usize,
+}
+
+impl Stack {
+    fn push(&mut self, local: &str, qname: &[u8], seen: bool, keep: bool) {
+        let d = self.depth;
+        if self.names.len() == d {
+            self.names.push(String::new());
+            self.qnames.push(Vec::new());
+            self.texts.push(Vec::new());
+            self.seen.push((false, false));
+        }
+        self.names[d].clear();
+        self.names[d].push_str(local);
+        self.qnames[d].clear();
+        self.qnames[d].extend_from_slice(qname);
+        self.texts[d].clear();
+        self.seen[d] = (seen, keep);
+        self.depth += 1;
+    }
+
+    /// Appends text to the innermost element when it keeps text.
+    fn text(&mut self, bytes: &[u8]) {
+        if let Some(d) = self.depth.checked_sub(1)
+            && self.seen[d].1
+        {
+            let t = &mut self.texts[d];
+            let room = TEXT_LIMIT.saturating_sub(t.len());
+            t.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        }
+    }
+}
+
+/// Walks the document in `input`, calling `f` for each opened and closed element. `f` may
+/// stop the walk with an error message (reported at the current position).
+pub fn walk<R: Read>(
+    input: R,
+    f: impl FnMut(Node<'_>) -> Result<(), String>,
+) -> Result<(), XmlError> {
+    walk_with(input, &mut Every(f))
+}
+
+/// Walks the document in `input` for `v`: only the elements it wants are split and shown.
+pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<(), XmlError> {
+    let mut inp = Input {
+        r: input,
+        buf: vec![0; CHUNK],
+        end: 0,
+        base: 0,
+        eof: false,
+    };
+    let mut st = Stack::default();
+    let mut spans: Vec<Span> = Vec::new();
+    let mut text_out = String::new();
+    let mut saw_root = false;
+    let mut pos = inp.ensure(0, 3)?;
+    if inp.buf[pos..inp.end].starts_with(b"\xEF\xBB\xBF") {
+        pos += 3;
+    }
+    loop {
+        if pos >= inp.end {
+            let kept = pos;
+            pos = 0;
+            if !inp.more(kept)? {
+                break;
+            }
+            continue;
+        }
+        let hay = &inp.buf[pos..inp.end];
+        let Some(k) = memchr::memchr2(b'<', b'&', hay) else {
+            text(&mut st, hay, inp.base + pos as u64)?;
+            pos = inp.end;
+            continue;
+        };
+        if k > 0 {
+            text(&mut st, &hay[..k], inp.base + pos as u64)?;
+            pos += k;
+        }
+        let at = |inp: &Input<R>, pos: usize| inp.base + pos as u64;
+        if inp.buf[pos] == b'&' {
+            if st.depth == 0 {
+                return Err(fail(
+                    at(&inp, pos),
+                    "not valid XML: text outside the root element",
+                ));
+            }
+            pos = inp.ensure(pos, 64)?;
+            let window = &inp.buf[pos + 1..inp.end.min(pos + 64)];
+            let Some(semi) = memchr::memchr(b';', window) else {
+                return Err(fail(
+                    at(&inp, pos),
+                    "not valid XML: a `&` that starts no entity (write `&amp;`)",
+                ));
+            };
+            let body = &window[..semi];
+            let mut utf8 = [0u8; 4];
+            let resolved: &[u8] = match entity(body) {
+                Some(c) => c.encode_utf8(&mut utf8).as_bytes(),
+                None => {
+                    return Err(fail(
+                        at(&inp, pos),
+                        format!(
+                            "entity `&{};` is refused: only the predefined XML entities are read",
+                            String::from_utf8_lossy(body)
+                        ),
+                    ));
+                }
+            };
+            st.text(resolved);
+            pos += semi + 2;
+            continue;
+        }
+        // A `<`: what follows says what it starts.
+        pos = inp.ensure(pos, 9)?;
+        let rest = &inp.buf[pos..inp.end];
+        match rest.get(1).copied() {
+            None => {
+                return Err(fail(
+                    at(&inp, pos),
+                    "not valid XML: the file ends inside a tag",
+                ));
+            }
+            Some(b'/') => {
+                let (gt, p) = find_byte(&mut inp, pos, 2, b'>', "a closing tag")?;
+                pos = p;
+                let qname = inp.buf[pos + 2..gt].trim_ascii();
+                let Some(d) = st.depth.checked_sub(1) else {
+                    return Err(fail(at(&inp, pos), "not valid XML: unexpected closing tag"));
+                };
+                if st.qnames[d] != qname {
+                    return Err(fail(
+                        at(&inp, pos),
+                        format!(
+                            "not valid XML: expected `</{}>`, found `</{}>`",
+                            String::from_utf8_lossy(&st.qnames[d]),
+                            String::from_utf8_lossy(qname)
+                        ),
+                    ));
+                }
+                st.depth = d;
+                if st.seen[d].0 {
+                    text_out.clear();
+                    text_out.push_str(&utf8_text(&st.texts[d]));
+                    v.node(Node::Close {
+                        name: &st.names[d],
+                        text: &text_out,
+                        parents: &st.names[..d],
+                    })
+                    .map_err(|m| fail(at(&inp, gt + 1), m))?;
+                }
+                pos = gt + 1;
+            }
+            Some(b'?') => {
+                pos = skip_until(
+                    &mut inp,
+                    &mut st,
+                    pos,
+                    2,
+                    b"?>",
+                    false,
+                    "a processing instruction",
+                )?;
+            }
+            Some(b'!') if rest.starts_with(b"<!--") => {
+                pos = skip_until(&mut inp, &mut st, pos, 4, b"-->", false, "a comment")?;
+            }
+            Some(b'!') if rest.starts_with(b"<![CDATA[") => {
+                if st.depth == 0 {
+                    return Err(fail(
+                        at(&inp, pos),
+                        "not valid XML: text outside the root element",
+                    ));
+                }
+                pos = skip_until(&mut inp, &mut st, pos, 9, b"]]>", true, "a CDATA section")?;
+            }
+            Some(b'!') if rest.starts_with(b"<!DOCTYPE") => {
+                let (stop, p) = find_doctype_end(&mut inp, pos)?;
+                pos = p;
+                if inp.buf[stop] == b'[' {
+                    return Err(fail(
+                        at(&inp, pos),
+                        "a DTD with declarations is refused: result files never need one",
+                    ));
+                }
+                pos = stop + 1;
+            }
+            Some(b'!') => {
+                return Err(fail(
+                    at(&inp, pos),
+                    "not valid XML: `<!` starts no comment, CDATA section or DOCTYPE",
+                ));
+            }
+            Some(_) => {
+                let (gt, p) = match quick_tag_end(&inp.buf[pos..inp.end]) {
+                    Some(len) => (pos + len, pos),
+                    None => find_tag_end(&mut inp, pos)?,
+                };
+                pos = p;
+                let start = at(&inp, pos);
+                let mut tag = &inp.buf[pos + 1..gt];
+                let empty = tag.last() == Some(&b'/');
+                if empty {
+                    tag = &tag[..tag.len() - 1];
+                }
+                let name_end = tag
+                    .iter()
+                    .position(|b| b.is_ascii_whitespace())
+                    .unwrap_or(tag.len());
+                let qname = &tag[..name_end];
+                if qname.is_empty() || qname.contains(&b'<') {
+                    return Err(fail(start, "not valid XML: a `<` that starts no tag"));
+                }
+                if st.depth == 0 && saw_root {
+                    return Err(fail(start, "not valid XML: more than one root element"));
+                }
+                saw_root = true;
+                let Ok(qname_str) = std::str::from_utf8(qname) else {
+                    return Err(fail(start, "not valid XML: an element name is not UTF-8"));
+                };
+                let local = match qname.iter().rposition(|&b| b == b':') {
+                    Some(c) => &qname_str[c + 1..],
+                    None => qname_str,
+                };
+                let seen = st.depth == 0 || v.wants(local);
+                if seen {
+                    let Ok(tag) = std::str::from_utf8(tag) else {
+                        return Err(fail(
+                            start,
+                            format!("not valid XML: the attributes of `<{local}>` are not UTF-8"),
+                        ));
+                    };
+                    split_attrs(tag, name_end, &mut spans)
+                        .map_err(|m| fail(start, format!("not valid XML: in `<{local}>`: {m}")))?;
+                    let attrs = Attrs {
+                        raw: tag,
+                        spans: &spans,
+                    };
+                    let parents = &st.names[..st.depth];
+                    v.node(Node::Open {
+                        name: local,
+                        attrs: &attrs,
+                        parents,
+                    })
+                    .map_err(|m| fail(at(&inp, gt + 1), m))?;
+                    if empty {
+                        v.node(Node::Close {
+                            name: local,
+                            text: "",
+                            parents,
+                        })
+                        .map_err(|m| fail(at(&inp, gt + 1), m))?;
+                    }
+                }
+                if !empty {
+                    let keep = seen && v.keeps_text(local);
+                    st.push(local, qname, seen, keep);
+                }
+                pos = gt + 1;
+            }
+        }
+    }
+    let end = inp.base + inp.end as u64;
+    if let Some(d) = st.depth.checked_sub(1) {
+        return Err(fail(
+            end,
+            format!("not valid XML: the file ends inside `<{}>`", st.names[d]),
+        ));
     }
     if !saw_root {
-        return Err(XmlError {
-            offset: 0,
-            message: "not valid XML: no root element".into(),
-        });
+        return Err(fail(0, "not valid XML: no root element"));
     }
     Ok(())
 }
 
-/// The local name of an element (namespace prefix dropped).
-fn local_name<'a>(e: &'a BytesStart<'a>) -> &'a str {
-    e.local_name().into_inner()
+/// Text between tags: kept for the innermost element when it keeps text; outside the root
+/// only whitespace is allowed.
+fn text(st: &mut Stack, bytes: &[u8], offset: u64) -> Result<(), XmlError> {
+    if st.depth == 0 {
+        if let Some(i) = bytes.iter().position(|b| !b.is_ascii_whitespace()) {
+            return Err(fail(
+                offset + i as u64,
+                "not valid XML: text outside the root element",
+            ));
+        }
+        return Ok(());
+    }
+    st.text(bytes);
+    Ok(())
+}
+
+/// Kept text as a string: a character cut by [`TEXT_LIMIT`] is dropped, invalid UTF-8
+/// replaced.
+fn utf8_text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(e) if e.error_len().is_none() => {
+            Cow::Borrowed(std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default())
+        }
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// Finds `byte` at or after `pos + from`, reading more as needed; returns its index and the
+/// (possibly moved) `pos`.
+fn find_byte<R: Read>(
+    inp: &mut Input<R>,
+    mut pos: usize,
+    from: usize,
+    byte: u8,
+    what: &str,
+) -> Result<(usize, usize), XmlError> {
+    let mut from = from;
+    loop {
+        if let Some(i) = memchr::memchr(byte, &inp.buf[pos + from..inp.end]) {
+            return Ok((pos + from + i, pos));
+        }
+        from = inp.end - pos;
+        let kept = pos;
+        pos = 0;
+        if !inp.more(kept)? {
+            return Err(fail(
+                inp.base,
+                format!("not valid XML: the file ends inside {what}"),
+            ));
+        }
+    }
+}
+
+/// The index of the `>` ending the start tag at the front of `bytes` when it is plain: the
+/// first `>` in the buffer, no `'` before it and an even number of `"` (so the `>` is not in a
+/// value). Most tags are; the others go through [`find_tag_end`].
+fn quick_tag_end(bytes: &[u8]) -> Option<usize> {
+    let gt = memchr::memchr(b'>', bytes)?;
+    let tag = &bytes[..gt];
+    let quotes = tag.iter().filter(|&&b| b == b'"').count();
+    (quotes % 2 == 0 && memchr::memchr(b'\'', tag).is_none()).then_some(gt)
+}
+
+/// Finds the `>` that ends the start tag at `pos`, skipping quoted attribute values.
+fn find_tag_end<R: Read>(inp: &mut Input<R>, mut pos: usize) -> Result<(usize, usize), XmlError> {
+    let mut from = 1;
+    let mut quote: Option<u8> = None;
+    loop {
+        let hay = &inp.buf[pos + from..inp.end];
+        let found = match quote {
+            Some(q) => memchr::memchr(q, hay),
+            None => memchr::memchr3(b'>', b'"', b'\'', hay),
+        };
+        match found {
+            Some(i) => {
+                let at = pos + from + i;
+                match (quote, inp.buf[at]) {
+                    (None, b'>') => return Ok((at, pos)),
+                    (None, q) => quote = Some(q),
+                    (Some(_), _) => quote = None,
+                }
+                from = at + 1 - pos;
+            }
+            None => {
+                from = inp.end - pos;
+                let kept = pos;
+                pos = 0;
+                if !inp.more(kept)? {
+                    return Err(fail(inp.base, "not valid XML: the file ends inside a tag"));
+                }
+            }
+        }
+    }
+}
+
+/// Finds the `>` that ends a DOCTYPE, or the `[` of an internal subset.
+fn find_doctype_end<R: Read>(
+    inp: &mut Input<R>,
+    mut pos: usize,
+) -> Result<(usize, usize), XmlError> {
+    let mut from = 9;
+    loop {
+        if let Some(i) = memchr::memchr2(b'>', b'[', &inp.buf[pos + from..inp.end]) {
+            return Ok((pos + from + i, pos));
+        }
+        from = inp.end - pos;
+        let kept = pos;
+        pos = 0;
+        if !inp.more(kept)? {
+            return Err(fail(
+                inp.base,
+                "not valid XML: the file ends inside a DOCTYPE",
+            ));
+        }
+    }
+}
+
+/// Skips from `pos + from` past the end marker `end` (a comment, CDATA, a processing
+/// instruction), streaming: the construct may be longer than the buffer. CDATA's content is
+/// kept as text when `keep`.
+fn skip_until<R: Read>(
+    inp: &mut Input<R>,
+    st: &mut Stack,
+    pos: usize,
+    from: usize,
+    end: &[u8],
+    keep: bool,
+    what: &str,
+) -> Result<usize, XmlError> {
+    let finder = memmem::Finder::new(end);
+    let mut pos = pos + from;
+    loop {
+        if let Some(i) = finder.find(&inp.buf[pos..inp.end]) {
+            if keep {
+                st.text(&inp.buf[pos..pos + i]);
+            }
+            return Ok(pos + i + end.len());
+        }
+        // Keep the last bytes: the marker may straddle the chunk boundary.
+        let safe = inp.end.saturating_sub(end.len() - 1).max(pos);
+        if keep {
+            st.text(&inp.buf[pos..safe]);
+        }
+        pos = 0;
+        if !inp.more(safe)? {
+            return Err(fail(
+                inp.base + inp.end as u64,
+                format!("not valid XML: the file ends inside {what}"),
+            ));
+        }
+    }
+}
+
+/// Splits `name="value"` pairs of `tag` (after its name, at `from`) into `spans`.
+fn split_attrs(tag: &str, from: usize, spans: &mut Vec<Span>) -> Result<(), String> {
+    spans.clear();
+    let b = tag.as_bytes();
+    let mut i = from;
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            return Ok(());
+        }
+        let key_start = i;
+        while i < b.len() && b[i] != b'=' && !b[i].is_ascii_whitespace() {
+            if matches!(b[i], b'"' | b'\'' | b'<' | b'>' | b'/') {
+                return Err(format!("`{}` is not an attribute", clip(&tag[key_start..])));
+            }
+            i += 1;
+        }
+        let key_end = i;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if key_start == key_end || b.get(i) != Some(&b'=') {
+            return Err(format!(
+                "attribute `{}` has no `=\"value\"`",
+                clip(&tag[key_start..key_end])
+            ));
+        }
+        i += 1;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let q = match b.get(i) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => {
+                return Err(format!(
+                    "the value of `{}` is not quoted",
+                    clip(&tag[key_start..key_end])
+                ));
+            }
+        };
+        let value_start = i + 1;
+        let Some(len) = memchr::memchr(q, &b[value_start..]) else {
+            return Err(format!(
+                "the value of `{}` is not closed",
+                clip(&tag[key_start..key_end])
+            ));
+        };
+        let value_end = value_start + len;
+        let local = match b[key_start..key_end].iter().rposition(|&c| c == b':') {
+            Some(c) => key_start + c + 1,
+            None => key_start,
+        };
+        spans.push(Span {
+            key: (local, key_end),
+            value: (value_start, value_end),
+        });
+        i = value_end + 1;
+        if i < b.len() && !b[i].is_ascii_whitespace() {
+            return Err(format!(
+                "attributes must be separated by a space after `{}`",
+                clip(&tag[key_start..i])
+            ));
+        }
+    }
+}
+
+fn clip(s: &str) -> String {
+    crate::run_tests::report::clip(s, 40)
+}
+
+/// The character an entity reference's body (between `&` and `;`) stands for: one of the
+/// five predefined entities or a character reference.
+fn entity(body: &[u8]) -> Option<char> {
+    match body {
+        b"lt" => Some('<'),
+        b"gt" => Some('>'),
+        b"amp" => Some('&'),
+        b"apos" => Some('\''),
+        b"quot" => Some('"'),
+        [b'#', b'x', hex @ ..] if !hex.is_empty() && hex.len() <= 8 => {
+            u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16)
+                .ok()
+                .filter(|&c| c != 0)
+                .and_then(char::from_u32)
+        }
+        [b'#', dec @ ..] if !dec.is_empty() && dec.len() <= 10 => std::str::from_utf8(dec)
+            .ok()?
+            .parse::<u32>()
+            .ok()
+            .filter(|&c| c != 0)
+            .and_then(char::from_u32),
+        _ => None,
+    }
+}
+
+/// `text` with its entity references resolved; `None` when one is unknown or unterminated.
+fn unescape(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let semi = after.find(';')?;
+        out.push(entity(&after.as_bytes()[..semi])?);
+        rest = &after[semi + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// Appends `s` to `text` while `text` stays within [`TEXT_LIMIT`], cutting at a character
@@ -364,14 +829,6 @@ pub fn locate<R: BufRead>(mut input: R, offset: u64) -> (usize, usize) {
     };
     let column = String::from_utf8_lossy(&line_start[bom..]).chars().count() + 1;
     (line, column)
-}
-
-fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]
@@ -474,5 +931,161 @@ mod tests {
         })
         .unwrap();
         assert!(len <= TEXT_LIMIT && len > TEXT_LIMIT - 2);
+    }
+
+    /// A reader that hands out `n` bytes per call, to cross every chunk boundary.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn events<R: Read>(input: R) -> Result<Vec<String>, XmlError> {
+        let mut out = Vec::new();
+        walk(input, |n| {
+            match n {
+                Node::Open {
+                    name,
+                    attrs,
+                    parents,
+                } => out.push(format!(
+                    "open {}/{name} id={:?}",
+                    parents.join("/"),
+                    attrs.get("id")
+                )),
+                Node::Close { name, text, .. } => out.push(format!("close {name} {text:?}")),
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    const NASTY: &str = "\u{feff}<?xml version=\"1.0\"?>\n<!-- a > comment -- with <tags> -->\n<!DOCTYPE r SYSTEM \"r.dtd\">\n<r:root xmlns:r=\"u\" id='a &amp; \"b\"'>\n  <case id=\"x > y\" r:n=\"1\"/>\n  <case id=\"é\"><![CDATA[<not a tag> ]] ]]>&#x41;&lt;&#66;</case>\n  <?pi stuff?>\n  <system-out>ignored &amp; dropped</system-out>\n</r:root >\n<!-- after -->\n";
+
+    #[test]
+    fn any_chunking_gives_the_same_events() {
+        let whole = events(NASTY.as_bytes()).unwrap();
+        assert_eq!(
+            whole,
+            vec![
+                "open /root id=Some(\"a & \\\"b\\\"\")",
+                "open root/case id=Some(\"x > y\")",
+                "close case \"\"",
+                "open root/case id=Some(\"é\")",
+                "close case \"<not a tag> ]] A<B\"",
+                "open root/system-out id=None",
+                "close system-out \"\"",
+                "close root \"\\n  \\n  \\n  \\n  \\n\"",
+            ]
+        );
+        for n in [1, 2, 3, 7] {
+            assert_eq!(events(Trickle(NASTY.as_bytes(), n)).unwrap(), whole, "{n}");
+        }
+    }
+
+    #[test]
+    fn a_tag_longer_than_a_chunk_and_a_cdata_longer_than_the_text_limit_are_read() {
+        let long = "v".repeat(CHUNK * 3);
+        let xml = format!("<a id=\"{long}\"><b><![CDATA[{long}]]></b><!--{long}--></a>");
+        let mut seen = (0, 0);
+        walk(xml.as_bytes(), |n| {
+            match n {
+                Node::Open { attrs, .. } => {
+                    seen.0 = seen.0.max(attrs.get("id").map_or(0, |v| v.len()))
+                }
+                Node::Close {
+                    name: "b", text, ..
+                } => seen.1 = text.len(),
+                Node::Close { .. } => {}
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, (CHUNK * 3, TEXT_LIMIT));
+    }
+
+    #[test]
+    fn a_tag_beyond_the_token_limit_is_an_error_not_a_buffer() {
+        let xml = format!("<a id=\"{}\"/>", "v".repeat(MAX_TOKEN + 10));
+        let err = names(&xml).unwrap_err();
+        assert!(err.message.contains("longer than 8 MiB"), "{}", err.message);
+    }
+
+    #[test]
+    fn malformed_documents_are_errors_at_their_place() {
+        for (xml, message, at) in [
+            ("<a><b></a>", "expected `</b>`, found `</a>`", 6),
+            ("<a></a></a>", "unexpected closing tag", 7),
+            ("<a/><b/>", "more than one root element", 4),
+            ("x<a/>", "text outside the root element", 0),
+            ("<a/>&amp;", "text outside the root element", 4),
+            ("<a>&b</a>", "starts no entity", 3),
+            ("<a>&#0;</a>", "`&#0;` is refused", 3),
+            ("<a x=1/>", "the value of `x` is not quoted", 0),
+            ("<a x=\"1\"y=\"2\"/>", "separated by a space", 0),
+            ("<a \"x\"/>", "is not an attribute", 0),
+            ("<a><!-- x", "ends inside a comment", 9),
+            ("<a><![CDATA[x", "ends inside a CDATA section", 13),
+            ("<a id=\"x", "ends inside a tag", 0),
+            ("<a><b>", "ends inside `<b>`", 6),
+            ("<!x><a/>", "`<!` starts no comment", 0),
+            ("<a>< b/></a>", "a `<` that starts no tag", 3),
+            ("", "no root element", 0),
+            ("   ", "no root element", 0),
+        ] {
+            let err = names(xml).unwrap_err();
+            assert!(err.message.contains(message), "{xml}: {err:?}");
+            assert_eq!(err.offset, at, "{xml}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn unwanted_elements_are_checked_but_not_shown() {
+        struct Only(Vec<String>);
+        impl Visitor for Only {
+            fn wants(&self, name: &str) -> bool {
+                name == "testcase"
+            }
+            fn node(&mut self, node: Node<'_>) -> Result<(), String> {
+                if let Node::Open { name, parents, .. } = node {
+                    self.0.push(format!("{}/{name}", parents.join("/")));
+                }
+                Ok(())
+            }
+        }
+        let xml = "<testsuites><testsuite><properties><property name=\"a\" value=\"b\"/></properties><testcase/></testsuite></testsuites>";
+        let mut v = Only(Vec::new());
+        walk_with(xml.as_bytes(), &mut v).unwrap();
+        assert_eq!(v.0, vec!["/testsuites", "testsuites/testsuite/testcase"]);
+        // Nesting is still checked in what is not shown, attributes are not.
+        let bad = "<testsuites><properties><property x=1></properties></testsuites>";
+        let err = walk_with(bad.as_bytes(), &mut Only(Vec::new())).unwrap_err();
+        assert!(err.message.contains("expected `</property>`"), "{err:?}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn chunking_never_changes_the_outcome(
+            parts in proptest::collection::vec(proptest::prelude::prop_oneof![
+                proptest::prelude::Just("<a>"), proptest::prelude::Just("</a>"), proptest::prelude::Just("<b x=\"1>\"/>"),
+                proptest::prelude::Just("<c y='&amp;'>"), proptest::prelude::Just("</c>"), proptest::prelude::Just("text"),
+                proptest::prelude::Just("&lt;"), proptest::prelude::Just("&bogus;"), proptest::prelude::Just("<!-- -->"),
+                proptest::prelude::Just("<![CDATA[]]>]]>"), proptest::prelude::Just("<?p?>"), proptest::prelude::Just(" "),
+                proptest::prelude::Just("<!DOCTYPE a>"), proptest::prelude::Just("<!DOCTYPE a ["), proptest::prelude::Just("é"),
+            ], 0..30),
+            n in 1usize..5,
+        ) {
+            let text: String = parts.concat();
+            let whole = events(text.as_bytes());
+            let trickled = events(Trickle(text.as_bytes(), n));
+            proptest::prop_assert_eq!(whole, trickled);
+        }
     }
 }

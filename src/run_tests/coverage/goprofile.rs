@@ -4,17 +4,19 @@
 //! a `mode: set|count|atomic` line, then `file:startLine.startCol,endLine.endCol numStmts count`
 //! per block. Go measures statements, so covered = Σ numStmts of blocks with count > 0 and
 //! total = Σ numStmts. A block listed more than once (profiles concatenated from several
-//! packages with `-coverpkg`) counts once, covered when any copy is.
+//! packages with `-coverpkg`) counts once, covered when any copy is. Blocks are kept per file
+//! so that shards merge by block.
 
 use std::collections::HashMap;
 use std::io::BufRead;
 
+use super::CoverageData;
+use super::lines::Block;
 use crate::run_tests::parse::ParseError;
-use crate::run_tests::report::CoverageTotals;
 
 /// Reads a Go coverprofile.
-pub fn parse<R: BufRead>(mut input: R) -> Result<CoverageTotals, ParseError> {
-    let mut blocks: HashMap<String, (u64, bool)> = HashMap::new();
+pub fn parse<R: BufRead>(mut input: R) -> Result<CoverageData, ParseError> {
+    let mut blocks: HashMap<String, Vec<Block>> = HashMap::new();
     let mut line = Vec::new();
     let mut number = 0;
     loop {
@@ -58,29 +60,36 @@ pub fn parse<R: BufRead>(mut input: R) -> Result<CoverageTotals, ParseError> {
         else {
             return Err(bad(1));
         };
-        let Some((_, range)) = block.rsplit_once(':') else {
+        let Some((file, range)) = block.rsplit_once(':') else {
             return Err(bad(1));
         };
-        if !range
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-            || !range.contains(',')
-        {
+        let Some(span) = Block::span_of(range) else {
             return Err(bad(block.len() - range.len() + 1));
-        }
-        let stmts: u64 = stmts.parse().map_err(|_| bad(block.len() + 2))?;
+        };
+        let statements: u32 = stmts.parse().map_err(|_| bad(block.len() + 2))?;
         let count: u64 = count
             .parse()
             .map_err(|_| bad(text.len() - count.len() + 1))?;
-        let entry = blocks.entry(block.to_owned()).or_insert((stmts, false));
-        entry.1 |= count > 0;
+        let block = Block {
+            span,
+            statements,
+            covered: count > 0,
+        };
+        match blocks.get_mut(file) {
+            Some(b) => b.push(block),
+            None => {
+                blocks.insert(file.to_owned(), vec![block]);
+            }
+        }
     }
     if number == 0 {
         return Err(ParseError::whole("the Go coverprofile is empty"));
     }
-    let total: u64 = blocks.values().map(|b| b.0).sum();
-    let covered: u64 = blocks.values().filter(|b| b.1).map(|b| b.0).sum();
-    Ok(CoverageTotals::new(covered, total))
+    let mut data = CoverageData::default();
+    for (file, b) in blocks {
+        data.add_blocks(&file, b);
+    }
+    Ok(data)
 }
 
 #[cfg(test)]
@@ -90,8 +99,10 @@ mod tests {
     #[test]
     fn statements_are_counted_once_per_block() {
         let profile = "mode: set\nm/a.go:3.14,5.2 2 1\nm/a.go:7.1,9.2 3 0\nm/a.go:7.1,9.2 3 1\nm/b.go:1.1,2.2 5 0\n";
-        let c = parse(profile.as_bytes()).unwrap();
+        let data = parse(profile.as_bytes()).unwrap();
+        let c = data.totals();
         assert_eq!((c.covered, c.total), (5, 10));
+        assert_eq!(data.blocks["m/a.go"].len(), 2);
     }
 
     #[test]

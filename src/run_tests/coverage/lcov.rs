@@ -1,24 +1,28 @@
 //! lcov tracefiles (`geninfo`'s `.info`), read line by line.
 //!
 //! Format: <https://github.com/linux-test-project/lcov/blob/master/man/geninfo.1> ("TRACEFILE
-//! FORMAT"). A record runs from `SF:` to `end_of_record`; coverage is ΣLH / ΣLF over the
-//! records. A record without `LF:` / `LH:` counts its `DA:line,hits` lines instead. Records we
+//! FORMAT"). A record runs from `SF:` to `end_of_record`. Its `DA:line,hits` lines are the
+//! file's measured lines (covered when hits > 0), merged by union with other records of the
+//! same file; a record with only `LF:` / `LH:` counts those, added. Records we
 //! do not use (`TN`, `FN`, `FNDA`, `BRDA`, …) are skipped; a line that is no record at all, or a
 //! `DA`/`LF`/`LH` whose numbers do not read, is an error at its line and column.
 
 use std::io::BufRead;
 
+use super::CoverageData;
+use super::lines::FileLines;
 use crate::run_tests::parse::ParseError;
-use crate::run_tests::report::CoverageTotals;
 
 /// Reads an lcov tracefile.
-pub fn parse<R: BufRead>(mut input: R) -> Result<CoverageTotals, ParseError> {
-    let (mut covered, mut total) = (0u64, 0u64);
+pub fn parse<R: BufRead>(mut input: R) -> Result<CoverageData, ParseError> {
+    let mut data = CoverageData::default();
     let mut line = Vec::new();
     let mut number = 0;
     let mut records = 0;
-    // Per record: declared LH/LF, and DA counts as a fallback.
-    let (mut lh, mut lf, mut da_hit, mut da_all) = (None::<u64>, None::<u64>, 0u64, 0u64);
+    // Per record: its file, declared LH/LF, and the DA lines (measured, covered).
+    let (mut lh, mut lf) = (None::<u64>, None::<u64>);
+    let mut file = String::new();
+    let (mut measured, mut covered): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
     let mut in_record = false;
     loop {
         line.clear();
@@ -38,15 +42,18 @@ pub fn parse<R: BufRead>(mut input: R) -> Result<CoverageTotals, ParseError> {
         }
         if text == "end_of_record" {
             if in_record {
-                let (c, t) = match (lh, lf) {
-                    (Some(h), Some(f)) => (h, f),
-                    _ => (da_hit, da_all),
-                };
-                covered += c;
-                total += t;
+                if !measured.is_empty() {
+                    let lines =
+                        FileLines::new(std::mem::take(&mut measured), std::mem::take(&mut covered));
+                    data.add_file(&file, lines);
+                } else if let (Some(h), Some(f)) = (lh, lf) {
+                    data.merge(CoverageData::summed(h, f));
+                }
                 records += 1;
             }
-            (lh, lf, da_hit, da_all, in_record) = (None, None, 0, 0, false);
+            (lh, lf, in_record) = (None, None, false);
+            measured.clear();
+            covered.clear();
             continue;
         }
         let Some((key, value)) = text.split_once(':') else {
@@ -67,22 +74,25 @@ pub fn parse<R: BufRead>(mut input: R) -> Result<CoverageTotals, ParseError> {
         match key {
             "SF" => {
                 in_record = true;
-                (lh, lf, da_hit, da_all) = (None, None, 0, 0);
+                (lh, lf) = (None, None);
+                measured.clear();
+                covered.clear();
+                value.trim().clone_into(&mut file);
             }
             "DA" => {
                 let mut parts = value.split(',');
                 let (Some(l), Some(h)) = (parts.next(), parts.next()) else {
                     return Err(bad(col, "`line,hits`"));
                 };
-                if l.trim().parse::<u64>().is_err() {
+                let Ok(l) = l.trim().parse::<u32>() else {
                     return Err(bad(col, "`line,hits`"));
-                }
+                };
                 // NOTE: hits may be a float or negative in some generators (gcov "-1" for
                 // unexecutable); anything above zero is covered.
                 let hits: f64 = h.trim().parse().map_err(|_| bad(col, "`line,hits`"))?;
-                da_all += 1;
+                measured.push(l);
                 if hits > 0.0 {
-                    da_hit += 1;
+                    covered.push(l);
                 }
             }
             "LH" => lh = Some(value.trim().parse().map_err(|_| bad(col, "a count"))?),
@@ -104,7 +114,7 @@ pub fn parse<R: BufRead>(mut input: R) -> Result<CoverageTotals, ParseError> {
             "no lcov record (`SF:` … `end_of_record`) found".into(),
         ));
     }
-    Ok(CoverageTotals::new(covered.min(total), total))
+    Ok(data)
 }
 
 fn clip(s: &str) -> String {
@@ -118,8 +128,20 @@ mod tests {
     #[test]
     fn coverage_is_the_sum_of_lh_over_the_sum_of_lf() {
         let info = "TN:\nSF:src/a.js\nDA:1,1\nDA:2,0\nLF:2\nLH:1\nend_of_record\nSF:src/b.js\nDA:1,3\nDA:2,1\nDA:3,0\nend_of_record\n";
-        let c = parse(info.as_bytes()).unwrap();
+        let c = parse(info.as_bytes()).unwrap().totals();
         assert_eq!((c.covered, c.total, c.percent), (3, 5, 60.0));
+    }
+
+    #[test]
+    fn da_lines_are_kept_per_file_and_records_of_one_file_merge() {
+        // Two records of a.js (two test runs appended): lines 1-4, covered 1 and 3, union.
+        let info = "SF:a.js\nDA:1,1\nDA:2,0\nDA:3,0\nLF:3\nLH:1\nend_of_record\nSF:a.js\nDA:3,2\nDA:4,0\nend_of_record\nSF:b.js\nLF:10\nLH:5\nend_of_record\n";
+        let data = parse(info.as_bytes()).unwrap();
+        assert_eq!(data.files["a.js"].lines.render(), "1-4");
+        assert_eq!(data.files["a.js"].covered.render(), "1,3");
+        let c = data.totals();
+        assert_eq!((c.covered, c.total), (7, 14));
+        assert!(data.note().is_some());
     }
 
     #[test]

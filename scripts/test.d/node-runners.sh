@@ -1,0 +1,17 @@
+# shellcheck shell=bash
+# jest (with jest-junit) and vitest (with its V8 coverage) for the run-tests tests that run
+# real JavaScript suites. Installed once into a cache directory beside the validators, pinned;
+# the tests link its node_modules into their projects. Sourced by scripts/test.
+SLIPWAY_NODE_RUNNERS=${SLIPWAY_NODE_RUNNERS:-$SLIPWAY_VALIDATORS/node-runners}
+node_runners_pins='jest@29.7.0 jest-junit@16.0.0 vitest@3.2.4 @vitest/coverage-v8@3.2.4'
+if [ ! -f "$SLIPWAY_NODE_RUNNERS/.installed" ] \
+  || [ "$(cat "$SLIPWAY_NODE_RUNNERS/.installed")" != "$node_runners_pins" ]; then
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  mkdir -p "$SLIPWAY_NODE_RUNNERS"
+  [ -f "$SLIPWAY_NODE_RUNNERS/package.json" ] \
+    || echo '{"name": "slipway-node-runners", "private": true}' > "$SLIPWAY_NODE_RUNNERS/package.json"
+  # shellcheck disable=SC2086 # the pins are separate words
+  (cd "$SLIPWAY_NODE_RUNNERS" && npm install --no-audit --no-fund --loglevel=error $node_runners_pins >&2)
+  echo "$node_runners_pins" > "$SLIPWAY_NODE_RUNNERS/.installed"
+fi
+export SLIPWAY_NODE_RUNNERS
