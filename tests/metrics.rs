@@ -1,7 +1,11 @@
 //! `slipway metrics` against a local server that answers like GitHub: several pages fetched
 //! concurrently, an ETag 304 from the on-disk cache, a secondary rate limit with
 //! `retry-after`, a 502, a token without scope, a repository without deployments, and the HTML
-//! dashboard rendered by headless Chromium.
+//! dashboard rendered by headless Chromium. Deployment statuses and pull requests come from a
+//! GraphQL endpoint answering `nodes(ids:)` like GitHub's (nodes in order, `null` plus
+//! `errors` for what it cannot resolve, `RATE_LIMITED`), or through REST where it answers 404;
+//! the run listing enforces GitHub's 1,000-result cap per filtered query; report artifacts are
+//! served as zips behind a 302 to storage.
 
 mod common;
 

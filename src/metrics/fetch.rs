@@ -21,6 +21,9 @@
 //!   not asked for again. Where `/graphql` answers 404 or 401 (an older GitHub Enterprise
 //!   Server), everything goes through the REST per-item path, with a note.
 //! - Jobs are listed for a few recent runs per workflow (`job_sample`).
+//! - With `--test-artifacts`, run-tests report artifacts are listed (newest first, up to the
+//!   window's start), their zips downloaded through the API's redirect to storage (the token
+//!   is not sent there) and read with [`super::zip`]; each artifact's reports are cached by id.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
