@@ -16,6 +16,7 @@ pub mod pnpm;
 pub mod python;
 pub mod requirements;
 pub mod yarn;
+mod yaml;
 
 /// One pinned package.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
