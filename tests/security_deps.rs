@@ -1151,7 +1151,10 @@ fn malformed_yaml_lockfiles_are_skipped_with_file_and_line_and_the_scan_goes_on(
             .iter()
             .any(|f| f.file == "ok/pnpm-lock.yaml" && f.rule == "GHSA-952p-6rrq-rcjv"),
         "{:?}",
-        r.findings.iter().map(|f| (&f.file, &f.rule)).collect::<Vec<_>>()
+        r.findings
+            .iter()
+            .map(|f| (&f.file, &f.rule))
+            .collect::<Vec<_>>()
     );
 }
 

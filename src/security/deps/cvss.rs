@@ -186,10 +186,7 @@ mod tests {
 
     #[test]
     fn rejects_other_versions_and_broken_vectors() {
-        assert_eq!(
-            base_score("CVSS:2.0/AV:N/AC:L/Au:N/C:P/I:P/A:P"),
-            None
-        );
+        assert_eq!(base_score("CVSS:2.0/AV:N/AC:L/Au:N/C:P/I:P/A:P"), None);
         assert_eq!(
             base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N"),
             None

@@ -190,10 +190,16 @@ const EQ2_MAX: [&[[&str; 2]]; 2] = [&[["L", "N"]], &[["H", "N"], ["L", "P"]]];
 const EQ3_EQ6_MAX: [[&[[&str; 6]]; 2]; 3] = [
     [
         &[["H", "H", "H", "H", "H", "H"]],
-        &[["H", "H", "L", "M", "M", "H"], ["H", "H", "H", "M", "M", "M"]],
+        &[
+            ["H", "H", "L", "M", "M", "H"],
+            ["H", "H", "H", "M", "M", "M"],
+        ],
     ],
     [
-        &[["L", "H", "H", "H", "H", "H"], ["H", "L", "H", "H", "H", "H"]],
+        &[
+            ["L", "H", "H", "H", "H", "H"],
+            ["H", "L", "H", "H", "H", "H"],
+        ],
         &[
             ["L", "H", "L", "H", "M", "H"],
             ["L", "H", "H", "H", "M", "M"],
@@ -428,7 +434,12 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, 1500);
-        assert!(wrong.is_empty(), "{} differ:\n{}", wrong.len(), wrong.join("\n"));
+        assert!(
+            wrong.is_empty(),
+            "{} differ:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
     }
 
     #[test]

@@ -15,8 +15,8 @@ pub mod pipfile;
 pub mod pnpm;
 pub mod python;
 pub mod requirements;
-pub mod yarn;
 mod yaml;
+pub mod yarn;
 
 /// One pinned package.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

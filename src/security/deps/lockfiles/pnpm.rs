@@ -105,7 +105,10 @@ mod tests {
             Some(("@babel/core", "7.22.5"))
         );
         assert_eq!(
-            key("/@typescript-eslint/parser/5.59.11_ycpbpc6yetojsgtrx3mwntkhsu", true),
+            key(
+                "/@typescript-eslint/parser/5.59.11_ycpbpc6yetojsgtrx3mwntkhsu",
+                true
+            ),
             Some(("@typescript-eslint/parser", "5.59.11"))
         );
         assert_eq!(key("/semver@7.5.1", false), Some(("semver", "7.5.1")));

@@ -225,16 +225,27 @@ mod tests {
             resolution("@babel/core@npm:7.22.5"),
             Some(("@babel/core", "7.22.5"))
         );
-        assert_eq!(resolution("lodash@npm:4.17.21"), Some(("lodash", "4.17.21")));
+        assert_eq!(
+            resolution("lodash@npm:4.17.21"),
+            Some(("lodash", "4.17.21"))
+        );
         assert_eq!(resolution("app@workspace:."), None);
         assert_eq!(resolution("app@workspace:packages/app"), None);
         assert_eq!(
-            resolution("resolve@patch:resolve@npm%3A1.22.8#optional!builtin<compat/resolve>::version=1.22.8&hash=c3c19d"),
+            resolution(
+                "resolve@patch:resolve@npm%3A1.22.8#optional!builtin<compat/resolve>::version=1.22.8&hash=c3c19d"
+            ),
             None
         );
-        assert_eq!(resolution("dep@link:../dep::locator=app%40workspace%3A."), None);
+        assert_eq!(
+            resolution("dep@link:../dep::locator=app%40workspace%3A."),
+            None
+        );
         assert_eq!(resolution("x@https://example.com/x-1.0.0.tgz"), None);
-        assert_eq!(resolution("y@git+https://example.com/y.git#commit=abc"), None);
+        assert_eq!(
+            resolution("y@git+https://example.com/y.git#commit=abc"),
+            None
+        );
         assert_eq!(resolution("z@npm:latest"), None);
         assert_eq!(resolution("@"), None);
     }
@@ -245,7 +256,10 @@ mod tests {
         let p = read(text).unwrap().packages;
         assert_eq!(
             listed(&p),
-            [("string-width", "4.2.3", Some(8)), ("lodash", "4.17.21", Some(14))]
+            [
+                ("string-width", "4.2.3", Some(8)),
+                ("lodash", "4.17.21", Some(14))
+            ]
         );
     }
 
