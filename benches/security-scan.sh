@@ -119,8 +119,7 @@ for i in range(n):
     out.write(f'commit refs/heads/main\ncommitter bench <bench@example.com> {1700000000 + i} +0000\n')
     msg = f'change {i}\n'.encode()
     out.write(f'data {len(msg)}\n'); out.flush(); sys.stdout.buffer.write(msg); out.write('\n')
-    if i:
-        out.write('from refs/heads/main^0\n')
+    # Later commits continue the branch: fast-import chains them.
     for path, body in files:
         out.write(f'M 644 inline {path}\ndata {len(body)}\n'); out.flush()
         sys.stdout.buffer.write(body); out.write('\n')
