@@ -1,15 +1,20 @@
-//! CVSS v3.0/v3.1 base scores from a vector string, and the level a score maps to.
+//! CVSS base scores from a vector string, and the level a score maps to.
 //!
-//! Follows the CVSS v3.1 specification, section 7 (<https://www.first.org/cvss/v3.1/specification-document>),
-//! including its `Roundup` definition (section A.2) that avoids floating-point surprises.
+//! v3.0/v3.1 follow the CVSS v3.1 specification, section 7
+//! (<https://www.first.org/cvss/v3.1/specification-document>), including its `Roundup`
+//! definition (section A.2) that avoids floating-point surprises; v4.0 vectors are scored by
+//! [`super::cvss4`].
 
 use crate::security::Level;
 
-/// The base score (0.0 to 10.0) of a `CVSS:3.x/AV:N/AC:L/...` vector; `None` when the vector
-/// is not CVSS v3 or lacks a base metric.
+/// The base score (0.0 to 10.0) of a `CVSS:3.x/AV:N/AC:L/...` or `CVSS:4.0/AV:N/...` vector;
+/// `None` when the vector is neither or lacks a base metric.
 pub fn base_score(vector: &str) -> Option<f64> {
     let mut parts = vector.trim().split('/');
     let version = parts.next()?;
+    if version == "CVSS:4.0" {
+        return super::cvss4::score(vector);
+    }
     if version != "CVSS:3.0" && version != "CVSS:3.1" {
         return None;
     }
@@ -164,6 +169,15 @@ mod tests {
     }
 
     #[test]
+    fn v4_vectors_are_scored_too() {
+        assert_eq!(
+            base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            Some(9.3)
+        );
+        assert_eq!(level(9.3), Some(Level::Critical));
+    }
+
+    #[test]
     fn roundup_avoids_float_artefacts() {
         assert_eq!(roundup(4.000_000_01), 4.0);
         assert_eq!(roundup(4.02), 4.1);
@@ -172,8 +186,9 @@ mod tests {
 
     #[test]
     fn rejects_other_versions_and_broken_vectors() {
+        assert_eq!(base_score("CVSS:2.0/AV:N/AC:L/Au:N/C:P/I:P/A:P"), None);
         assert_eq!(
-            base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N"),
             None
         );
         assert_eq!(base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H"), None);

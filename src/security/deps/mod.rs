@@ -14,6 +14,7 @@ use crate::security::{Advisory, Finding, Kind, Skipped};
 
 pub mod api;
 pub mod cvss;
+pub mod cvss4;
 pub mod lockfiles;
 pub mod osv;
 pub mod version;

@@ -115,46 +115,52 @@ pub fn scan_file(
     let mut total = 0u64;
     let mut line = 1u32;
     let mut first = true;
-    buf.clear();
+    // The buffer is zeroed once per thread, not once per file: reads fill it, `filled` says
+    // how much of it holds this file's bytes.
+    let want = CHUNK + PEM_LOOKAHEAD;
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let mut filled = 0usize;
     loop {
         // Fill up to one chunk plus the PEM look-ahead.
-        let want = CHUNK + PEM_LOOKAHEAD;
         let mut eof = false;
-        while buf.len() < want {
-            let start = buf.len();
-            buf.resize(want, 0);
-            match file.read(&mut buf[start..]) {
+        while filled < want {
+            // A file read up to the size it had when opened is done: no extra `read` for
+            // the end of every small file.
+            if total + filled as u64 == len && len > 0 {
+                eof = true;
+                break;
+            }
+            match file.read(&mut buf[filled..want]) {
                 Ok(0) => {
-                    buf.truncate(start);
                     eof = true;
                     break;
                 }
-                Ok(n) => buf.truncate(start + n),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
-                Err(e) => {
-                    buf.truncate(start);
-                    return Err(format!("unreadable: {e}"));
-                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("unreadable: {e}")),
             }
         }
         if first {
             first = false;
-            if memchr::memchr(0, &buf[..buf.len().min(8192)]).is_some() {
+            if memchr::memchr(0, &buf[..filled.min(8192)]).is_some() {
                 return Err("binary".to_owned());
             }
         }
-        if buf.is_empty() {
+        if filled == 0 {
             break;
         }
+        let data = &buf[..filled];
         // The lines this round owns: everything at EOF, else up to the last line break
         // within the first chunk (a line longer than a chunk is cut there).
         let region_end = if eof {
-            buf.len()
+            filled
         } else {
-            let cut = CHUNK.min(buf.len());
-            memchr::memrchr(b'\n', &buf[..cut]).map_or(cut, |p| p + 1)
+            let cut = CHUNK.min(filled);
+            memchr::memrchr(b'\n', &data[..cut]).map_or(cut, |p| p + 1)
         };
-        for hit in scanner.scan(buf, region_end, line, rel) {
+        for hit in scanner.scan(data, region_end, line, rel) {
             if hit.inline_allowed || policy.allows_secret(hit.rule().id, rel, &hit.secret_text()) {
                 continue;
             }
@@ -162,11 +168,12 @@ pub fn scan_file(
         }
         total += region_end as u64;
         line = line.saturating_add(
-            u32::try_from(memchr::memchr_iter(b'\n', &buf[..region_end]).count())
+            u32::try_from(memchr::memchr_iter(b'\n', &data[..region_end]).count())
                 .unwrap_or(u32::MAX),
         );
-        buf.drain(..region_end);
-        if eof && buf.is_empty() {
+        buf.copy_within(region_end..filled, 0);
+        filled -= region_end;
+        if eof && filled == 0 {
             break;
         }
     }
@@ -197,6 +204,38 @@ mod tests {
         assert_eq!(r.skipped.len(), 1);
         assert_eq!(r.skipped[0].reason, "binary");
         assert!(text.len() > CHUNK);
+    }
+
+    #[test]
+    fn a_reused_buffer_never_leaks_bytes_of_the_previous_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let token =
+            crate::security::secrets::checks::github_token("ghp", "R9fX2kLm0QpZ7vTb4NcW8sYh1JdA6e");
+        // A long file with a token near its end, then a short clean one, an empty one and
+        // one that holds only the token: each scan sees its own bytes only.
+        let mut long = "x = 1\n".repeat(200_000);
+        long.push_str(&format!("T={token}\n"));
+        std::fs::write(dir.path().join("long.txt"), &long).unwrap();
+        std::fs::write(dir.path().join("short.txt"), "y = 2\n").unwrap();
+        std::fs::write(dir.path().join("empty.txt"), "").unwrap();
+        std::fs::write(dir.path().join("only.txt"), format!("T={token}")).unwrap();
+        let scanner = Scanner::new();
+        let policy = Policy::default();
+        let mut buf = Vec::new();
+        let mut run = |name: &str| {
+            let path = dir.path().join(name);
+            scan_file(&path, name, &scanner, &policy, 0, &mut buf).unwrap()
+        };
+        let (f, bytes) = run("long.txt");
+        assert_eq!((f.len(), bytes), (1, long.len() as u64));
+        assert_eq!(f[0].line, 200_001);
+        let (f, bytes) = run("short.txt");
+        assert_eq!((f.len(), bytes), (0, 6));
+        let (f, bytes) = run("empty.txt");
+        assert_eq!((f.len(), bytes), (0, 0));
+        let (f, _) = run("only.txt");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].line, 1);
     }
 
     #[test]

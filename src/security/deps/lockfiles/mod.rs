@@ -15,6 +15,7 @@ pub mod pipfile;
 pub mod pnpm;
 pub mod python;
 pub mod requirements;
+mod yaml;
 pub mod yarn;
 
 /// One pinned package.
