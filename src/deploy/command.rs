@@ -33,6 +33,8 @@ use crate::error::Hint;
 pub const KILL_GRACE: Duration = Duration::from_secs(5);
 /// How many of a command's last output lines a failure keeps.
 pub const TAIL_LINES: usize = 20;
+/// The journal phase while the user's commands run: a run killed then is found at it.
+const RUNNING: &str = "running-commands";
 
 /// What running a command can fail on (not its exit status: that is a [`Ran`]).
 #[derive(Debug, thiserror::Error)]
@@ -592,29 +594,6 @@ fn live_from_history(records: &[history::Record]) -> Option<String> {
     None
 }
 
-fn entry(
-    operation: super::Operation,
-    environment: &str,
-    app: Option<&str>,
-    version: &str,
-    previous: Option<&str>,
-    actor: &str,
-) -> Entry {
-    Entry::new(
-        super::Change {
-            operation,
-            environment: environment.to_owned(),
-            app: app.map(str::to_owned),
-            version: version.to_owned(),
-            previous: previous.map(str::to_owned),
-            strategy: None,
-            actor: actor.to_owned(),
-            commit: None,
-        },
-        "running-commands",
-    )
-}
-
 impl Target for Hooks {
     fn id(&self) -> &'static str {
         "command"
@@ -688,17 +667,10 @@ impl Target for Hooks {
         progress: &mut dyn Progress,
     ) -> Result<DeployOutcome, super::Error> {
         let previous = self.live_version()?;
-        let mut e = entry(
-            super::Operation::Deploy,
-            &request.environment,
-            request.app.as_deref(),
-            &request.version,
-            previous.as_deref(),
-            &request.actor,
-        );
-        e.change.strategy = Some(request.strategy);
-        e.change.commit.clone_from(&request.commit);
-        journal.write(&e)?;
+        journal.write(&Entry::new(
+            super::Change::deploy(request, previous.clone()),
+            RUNNING,
+        ))?;
         let mut run = self.commands.clone();
         run.health = request.health.clone();
         run.strategy = strategy_name(request.strategy).to_owned();
@@ -720,13 +692,9 @@ impl Target for Hooks {
         progress: &mut dyn Progress,
     ) -> Result<DeployOutcome, super::Error> {
         let live = self.live_version()?;
-        journal.write(&entry(
-            super::Operation::Rollback,
-            &request.environment,
-            request.app.as_deref(),
-            to,
-            live.as_deref(),
-            &request.actor,
+        journal.write(&Entry::new(
+            super::Change::rollback(request, to, live.clone()),
+            RUNNING,
         ))?;
         let mut run = self.commands.clone();
         run.health = request.health.clone();

@@ -102,6 +102,36 @@ pub struct Change {
     pub commit: Option<String>,
 }
 
+impl Change {
+    /// A deploy of `request`, replacing `previous`.
+    pub fn deploy(request: &super::Request, previous: Option<String>) -> Self {
+        Self {
+            operation: Operation::Deploy,
+            environment: request.environment.clone(),
+            app: request.app.clone(),
+            version: request.version.clone(),
+            previous,
+            strategy: Some(request.strategy),
+            actor: request.actor.clone(),
+            commit: request.commit.clone(),
+        }
+    }
+
+    /// A rollback of `request` to `to`, replacing `previous`.
+    pub fn rollback(request: &super::RollbackRequest, to: &str, previous: Option<String>) -> Self {
+        Self {
+            operation: Operation::Rollback,
+            environment: request.environment.clone(),
+            app: request.app.clone(),
+            version: to.to_owned(),
+            previous,
+            strategy: None,
+            actor: request.actor.clone(),
+            commit: None,
+        }
+    }
+}
+
 /// One deploy or rollback. The JSON line keeps the fields of [`Change`] at the top level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {

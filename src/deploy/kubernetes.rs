@@ -989,30 +989,6 @@ fn to_deploy_error(e: Error) -> super::Error {
     }
 }
 
-fn journal_entry(
-    operation: super::Operation,
-    environment: &str,
-    app: Option<&str>,
-    version: &str,
-    previous: Option<String>,
-    actor: &str,
-    strategy: config::Strategy,
-) -> Entry {
-    Entry::new(
-        super::Change {
-            operation,
-            environment: environment.to_owned(),
-            app: app.map(str::to_owned),
-            version: version.to_owned(),
-            previous,
-            strategy: Some(strategy),
-            actor: actor.to_owned(),
-            commit: None,
-        },
-        "starting",
-    )
-}
-
 impl Target for KubeTarget {
     fn id(&self) -> &'static str {
         "kubernetes"
@@ -1113,16 +1089,7 @@ impl Target for KubeTarget {
     ) -> Result<DeployOutcome, super::Error> {
         self.health = request.health.clone();
         let previous = self.status_live()?.version;
-        let mut entry = journal_entry(
-            super::Operation::Deploy,
-            &request.environment,
-            request.app.as_deref(),
-            &request.version,
-            previous,
-            &request.actor,
-            request.strategy,
-        );
-        entry.change.commit.clone_from(&request.commit);
+        let mut entry = Entry::new(super::Change::deploy(request, previous), "starting");
         let mut failed = None;
         let mut phase = |name: &str, data: Value| {
             if let Err(e) = journal.advance(&mut entry, name, data) {
@@ -1156,15 +1123,8 @@ impl Target for KubeTarget {
     ) -> Result<DeployOutcome, super::Error> {
         self.health = request.health.clone();
         let previous = self.status_live()?.version;
-        let mut entry = journal_entry(
-            super::Operation::Rollback,
-            &request.environment,
-            request.app.as_deref(),
-            to,
-            previous,
-            &request.actor,
-            self.strategy,
-        );
+        let mut entry = Entry::new(super::Change::rollback(request, to, previous), "starting");
+        entry.change.strategy = Some(self.strategy);
         journal.advance(&mut entry, "switching-back", Value::Null)?;
         let report = match self.strategy {
             config::Strategy::BlueGreen => self.rollback_blue_green(Some(to)),

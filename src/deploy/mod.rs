@@ -586,16 +586,7 @@ pub fn deploy(
         Err(e) => (RecordOutcome::Error, Some(e.to_string())),
     };
     let record = Record {
-        change: Change {
-            operation: Operation::Deploy,
-            environment: request.environment.clone(),
-            app: request.app.clone(),
-            version: request.version.clone(),
-            previous: before.version.clone(),
-            strategy: Some(request.strategy),
-            actor: request.actor.clone(),
-            commit: request.commit.clone(),
-        },
+        change: Change::deploy(request, before.version.clone()),
         started: rfc3339(started),
         ended: rfc3339(ended),
         outcome,
@@ -642,16 +633,7 @@ pub fn rollback(
         Err(e) => (RecordOutcome::Error, Some(e.to_string())),
     };
     let record = Record {
-        change: Change {
-            operation: Operation::Rollback,
-            environment: request.environment.clone(),
-            app: request.app.clone(),
-            version: to,
-            previous: before.version.clone(),
-            strategy: None,
-            actor: request.actor.clone(),
-            commit: None,
-        },
+        change: Change::rollback(request, &to, before.version.clone()),
         started: rfc3339(started),
         ended: rfc3339(ended),
         outcome,

@@ -31,7 +31,7 @@ use self::runner::{Proc, Runner};
 use super::cli::Resolved;
 use super::journal::Entry;
 use super::{
-    Color, Error, HealthSettings, Instance, Journal, Live, Operation, Outcome, Progress, Recovery,
+    Color, Error, HealthSettings, Instance, Journal, Live, Outcome, Progress, Recovery,
     RecoveryAction, Request, RollbackRequest, Status, Store, Target, health,
 };
 use crate::config::{HostsRuntime, Strategy};
@@ -679,23 +679,6 @@ impl Hosts {
         self.save(state)
     }
 
-    /// A journal entry for an operation this target starts; the caller fills in who and why.
-    fn entry(&self, operation: Operation, version: &str, previous: Option<String>) -> Entry {
-        Entry::new(
-            super::Change {
-                operation,
-                environment: self.environment.clone(),
-                app: None,
-                version: version.to_owned(),
-                previous,
-                strategy: None,
-                actor: String::new(),
-                commit: None,
-            },
-            "starting",
-        )
-    }
-
     fn live(&self, state: &State) -> Live {
         Live {
             version: state.live.clone(),
@@ -1076,11 +1059,10 @@ impl Target for Hosts {
         let mut state = self.load()?;
         self.reconcile(&mut state)?;
         self.stage(&mut state, request, progress)?;
-        let mut entry = self.entry(Operation::Deploy, &request.version, state.live.clone());
-        entry.change.strategy = Some(request.strategy);
-        entry.change.actor.clone_from(&request.actor);
-        entry.change.commit.clone_from(&request.commit);
-        entry.change.app.clone_from(&request.app);
+        let mut entry = Entry::new(
+            super::Change::deploy(request, state.live.clone()),
+            "starting",
+        );
         journal.write(&entry)?;
         let result = match request.strategy {
             Strategy::BlueGreen => {
@@ -1135,9 +1117,7 @@ impl Target for Hosts {
         }
         self.check_host()?;
         self.check_ports(&state, self.instances)?;
-        let mut entry = self.entry(Operation::Rollback, to, previous);
-        entry.change.actor.clone_from(&request.actor);
-        entry.change.app.clone_from(&request.app);
+        let mut entry = Entry::new(super::Change::rollback(request, to, previous), "starting");
         journal.write(&entry)?;
         let r = Request {
             environment: request.environment.clone(),
