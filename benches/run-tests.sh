@@ -90,7 +90,7 @@ print(c.line_rate())
 PY
 
 echo "== JUnit: 200 MB corpus ($(du -sh "$dir/corpus" | cut -f1)) =="
-hyperfine --warmup 1 --runs 3 --export-json "$dir/junit.json" \
+hyperfine --warmup 1 --runs 5 --export-json "$dir/junit.json" \
   -n slipway "$slipway run-tests --skip-run --allow-empty --pass-rate 0 --report $dir/out.json --json --results '$dir/corpus/*.xml'" \
   -n junitparser "$venv/bin/python $dir/bench_junitparser.py '$dir/corpus/*.xml'"
 

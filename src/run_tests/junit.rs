@@ -16,7 +16,7 @@
 //! `status` (`skipped`, `notrun`, `disabled`) and `disabled="true"` make a case skipped.
 
 use super::report::{Case, Collector, Outcome};
-use super::xml::{Attrs, Node};
+use super::xml::{Attrs, Node, number};
 
 /// `status` / `result` values that make a case skipped.
 const SKIPPED_STATUS: &[&str] = &[
@@ -28,19 +28,15 @@ const SKIPPED_STATUS: &[&str] = &[
     "suppressed",
 ];
 
-/// A finite number.
-fn number(text: &str) -> Option<f64> {
-    text.trim().parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
 /// The JUnit walker: suites on a stack, the current case, the result element being read.
 #[derive(Debug)]
 pub struct Junit {
     default_suite: String,
     suites: Vec<(String, Option<String>)>,
-    case: Option<Case>,
-    /// The last counted case, whose strings the next case reuses.
-    spare: Case,
+    /// The case being read, when `in_case`; its strings are reused from case to case, so a
+    /// file of a million cases allocates a handful of times.
+    case: Case,
+    in_case: bool,
     /// The result element being read: its outcome (None for a flaky rerun) and message.
     result: Option<(Option<Outcome>, String)>,
 }
@@ -51,8 +47,8 @@ impl Junit {
         Self {
             default_suite: default_suite.to_owned(),
             suites: Vec::new(),
-            case: None,
-            spare: Case::default(),
+            case: Case::default(),
+            in_case: false,
             result: None,
         }
     }
@@ -83,15 +79,15 @@ impl Junit {
     }
 
     fn open(&mut self, name: &str, attrs: &Attrs) {
-        match (name, self.case.as_mut()) {
-            ("testsuite", None) => self.suites.push((
+        match (name, self.in_case) {
+            ("testsuite", false) => self.suites.push((
                 attrs.get("name").unwrap_or_default().trim().to_owned(),
                 attrs.get("file").map(|v| v.into_owned()),
             )),
-            ("testcase", None) => {
+            ("testcase", false) => {
                 // One pass over the attributes, into the strings of the last case: this runs
                 // once per case.
-                let mut case = std::mem::take(&mut self.spare);
+                let case = &mut self.case;
                 case.clear();
                 let mut class = None;
                 let mut skipped = false;
@@ -135,9 +131,10 @@ impl Junit {
                 if skipped {
                     case.result(Outcome::Skipped, "disabled", "");
                 }
-                self.case = Some(case);
+                self.in_case = true;
             }
-            (_, Some(case)) => {
+            (_, true) => {
+                let case = &mut self.case;
                 let outcome = match name {
                     "failure" => Some(Outcome::Failed),
                     "error" => Some(Outcome::Error),
@@ -162,21 +159,17 @@ impl Junit {
 
     fn close(&mut self, name: &str, text: &str, parent: Option<&str>, out: &mut Collector) {
         match name {
-            "testcase" => {
-                if let Some(case) = self.case.take() {
-                    let (suite, file) = self.suite();
-                    out.case(suite, file, &case);
-                    self.spare = case;
-                }
+            "testcase" if self.in_case => {
+                self.in_case = false;
+                let (suite, file) = self.suite();
+                out.case(suite, file, &self.case);
             }
-            "testsuite" if self.case.is_none() => {
+            "testsuite" if !self.in_case => {
                 self.suites.pop();
             }
             "failure" | "error" | "skipped" if parent == Some("testcase") => {
-                if let (Some(case), Some((Some(outcome), message))) =
-                    (self.case.as_mut(), self.result.take())
-                {
-                    case.result(outcome, &message, text);
+                if let (true, Some((Some(outcome), message))) = (self.in_case, self.result.take()) {
+                    self.case.result(outcome, &message, text);
                 }
             }
             _ => {}

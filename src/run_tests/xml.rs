@@ -98,10 +98,12 @@ pub struct Attrs<'a> {
 }
 
 /// Byte ranges of one attribute's local name and raw value in the tag's text.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
     key: (usize, usize),
     value: (usize, usize),
+    /// Whether the value holds a `&` (an entity to resolve).
+    escaped: bool,
 }
 
 impl<'a> Attrs<'a> {
@@ -113,7 +115,7 @@ impl<'a> Attrs<'a> {
             .iter()
             .find(|s| raw.get(s.key.0..s.key.1) == Some(name))?;
         let text = raw.get(s.value.0..s.value.1)?;
-        if !text.contains('&') {
+        if !s.escaped {
             return Some(Cow::Borrowed(text));
         }
         // NOTE: an unknown entity in an attribute is kept as written: it is never expanded.
@@ -128,7 +130,7 @@ impl<'a> Attrs<'a> {
         self.spans.iter().filter_map(move |s| {
             let key = raw.get(s.key.0..s.key.1)?;
             let text = raw.get(s.value.0..s.value.1)?;
-            let value = if text.contains('&') {
+            let value = if s.escaped {
                 Cow::Owned(unescape(text).unwrap_or_else(|| text.to_owned()))
             } else {
                 Cow::Borrowed(text)
@@ -139,12 +141,41 @@ impl<'a> Attrs<'a> {
 
     /// The value parsed as a number, when present and numeric.
     pub fn num(&self, name: &str) -> Option<f64> {
-        self.get(name)?
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
+        number(&self.get(name)?)
     }
+}
+
+/// `text` as a finite number, surrounding whitespace allowed.
+///
+/// Plain decimals (`0.013`, `42`), which is what result and coverage files hold in almost every
+/// attribute, skip the general parser: with at most 15 digits the digits form an exact
+/// integer and 10^k (k <= 14) is exact, so one division gives the correctly rounded value, the
+/// same one `str::parse` gives.
+pub fn number(text: &str) -> Option<f64> {
+    const POW10: [f64; 15] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+    ];
+    let b = text.as_bytes();
+    if !b.is_empty() && b.len() <= 15 && b[0].is_ascii_digit() {
+        let mut digits: u64 = 0;
+        let mut point = None;
+        let mut plain = true;
+        for (i, &c) in b.iter().enumerate() {
+            match c {
+                b'0'..=b'9' => digits = digits * 10 + u64::from(c - b'0'),
+                b'.' if point.is_none() => point = Some(i),
+                _ => {
+                    plain = false;
+                    break;
+                }
+            }
+        }
+        if plain {
+            let scale = point.map_or(0, |i| b.len() - 1 - i);
+            return Some(digits as f64 / POW10[scale]);
+        }
+    }
+    text.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// Where and why a document stopped being acceptable XML.
@@ -430,21 +461,25 @@ pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<()
                 ));
             }
             Some(_) => {
-                let (gt, p) = match quick_tag_end(&inp.buf[pos..inp.end]) {
-                    Some(len) => (pos + len, pos),
-                    None => find_tag_end(&mut inp, pos)?,
+                let (gt, plain) = match plain_tag(&inp.buf[pos..inp.end], &mut spans) {
+                    Some((len, name_len)) => (pos + len, Some(name_len)),
+                    None => {
+                        let (gt, p) = find_tag_end(&mut inp, pos)?;
+                        pos = p;
+                        (gt, None)
+                    }
                 };
-                pos = p;
                 let start = at(&inp, pos);
                 let mut tag = &inp.buf[pos + 1..gt];
                 let empty = tag.last() == Some(&b'/');
                 if empty {
                     tag = &tag[..tag.len() - 1];
                 }
-                let name_end = tag
-                    .iter()
-                    .position(|b| b.is_ascii_whitespace())
-                    .unwrap_or(tag.len());
+                let name_end = plain.unwrap_or_else(|| {
+                    tag.iter()
+                        .position(|b| b.is_ascii_whitespace())
+                        .unwrap_or(tag.len())
+                });
                 let qname = &tag[..name_end];
                 if qname.is_empty() || qname.contains(&b'<') {
                     return Err(fail(start, "not valid XML: a `<` that starts no tag"));
@@ -468,8 +503,11 @@ pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<()
                             format!("not valid XML: the attributes of `<{local}>` are not UTF-8"),
                         ));
                     };
-                    split_attrs(tag, name_end, &mut spans)
-                        .map_err(|m| fail(start, format!("not valid XML: in `<{local}>`: {m}")))?;
+                    if plain.is_none() {
+                        split_attrs(tag, name_end, &mut spans).map_err(|m| {
+                            fail(start, format!("not valid XML: in `<{local}>`: {m}"))
+                        })?;
+                    }
                     let attrs = Attrs {
                         raw: tag,
                         spans: &spans,
@@ -565,14 +603,107 @@ fn find_byte<R: Read>(
     }
 }
 
-/// The index of the `>` ending the start tag at the front of `bytes` when it is plain: the
-/// first `>` in the buffer, no `'` before it and an even number of `"` (so the `>` is not in a
-/// value). Most tags are; the others go through [`find_tag_end`].
-fn quick_tag_end(bytes: &[u8]) -> Option<usize> {
+/// Bytes that end an element or attribute name, as a table: names are read byte by byte.
+static ENDS_NAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_whitespace() || matches!(b, b'=' | b'/' | b'>' | b'"' | b'\'' | b'<');
+        i += 1;
+    }
+    t
+};
+
+fn ends_name(b: u8) -> bool {
+    ENDS_NAME[usize::from(b)]
+}
+
+/// The start tag at the front of `bytes` (which begins with `<`), read in one pass when it is
+/// plain and whole in `bytes`: a name, then `key="value"` pairs (double quotes, no `'` or `&`
+/// anywhere, no space around `=`) each after white space, then `>` or `/>`. Returns the index
+/// of the closing `>` and the length of the name, with the attributes in `spans` (indices from
+/// `bytes[1]`, as [`split_attrs`] gives them). Most tags of a result file are plain; anything
+/// else, and a tag cut by the end of the buffer, gives `None` and goes the careful way
+/// ([`find_tag_end`], then [`split_attrs`]), which also words the errors.
+///
+/// The quotes are found eight bytes at a time ([`eq_bytes`]): this runs once per test case,
+/// and a result file is mostly start tags.
+fn plain_tag(bytes: &[u8], spans: &mut Vec<Span>) -> Option<(usize, usize)> {
+    spans.clear();
     let gt = memchr::memchr(b'>', bytes)?;
-    let tag = &bytes[..gt];
-    let quotes = tag.iter().filter(|&&b| b == b'"').count();
-    (quotes % 2 == 0 && memchr::memchr(b'\'', tag).is_none()).then_some(gt)
+    let tag = &bytes[1..gt];
+    let body = tag.strip_suffix(b"/").unwrap_or(tag);
+    let name_len = body
+        .iter()
+        .position(|&b| ends_name(b))
+        .unwrap_or(body.len());
+    if name_len == 0 {
+        return None;
+    }
+    // With only `"` quoting before the first `>`, that `>` ends the tag when the quotes pair
+    // up; an odd count means it sits in a value.
+    let mut open = None;
+    let mut after = name_len;
+    let mut quote = |at: usize, spans: &mut Vec<Span>| -> Option<()> {
+        match open.take() {
+            None => open = Some(at),
+            Some(start) => {
+                spans.push(plain_attr(body, after, start, at)?);
+                after = at + 1;
+            }
+        }
+        Some(())
+    };
+    let mut words = body.chunks_exact(8);
+    let mut base = 0;
+    for word in words.by_ref() {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
+        if eq_bytes(word, b'\'') | eq_bytes(word, b'&') != 0 {
+            return None;
+        }
+        let mut quotes = eq_bytes(word, b'"');
+        while quotes != 0 {
+            quote(base + quotes.trailing_zeros() as usize / 8, spans)?;
+            quotes &= quotes - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        match b {
+            b'"' => quote(base + i, spans)?,
+            b'\'' | b'&' => return None,
+            _ => {}
+        }
+    }
+    (open.is_none() && body[after..].iter().all(u8::is_ascii_whitespace)).then_some((gt, name_len))
+}
+
+/// The attribute whose value is quoted at `open..=close` in a plain tag's `body`, its name
+/// after the white space that follows `after` (the end of the tag's name or last value).
+fn plain_attr(body: &[u8], after: usize, open: usize, close: usize) -> Option<Span> {
+    let (&eq, before) = body.get(after..open)?.split_last()?;
+    let key_start = before.iter().position(|b| !b.is_ascii_whitespace())?;
+    let key = &before[key_start..];
+    if eq != b'=' || key_start == 0 || key.iter().any(|&b| ends_name(b)) {
+        return None;
+    }
+    let local = key.iter().rposition(|&b| b == b':').map_or(0, |c| c + 1);
+    let key_at = after + key_start;
+    Some(Span {
+        key: (key_at + local, key_at + key.len()),
+        value: (open + 1, close),
+        escaped: false,
+    })
+}
+
+/// Bit 7 of each byte of the result is set where that byte of `word` equals `byte`, and no
+/// other bit is: the lower seven bits of each byte of the difference are added to 0x7f, which
+/// carries into bit 7 unless they are all zero, and never into the next byte.
+fn eq_bytes(word: u64, byte: u8) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let diff = word ^ (u64::from(byte) * 0x0101_0101_0101_0101);
+    !(((diff & LOW7) + LOW7) | diff | LOW7)
 }
 
 /// Finds the `>` that ends the start tag at `pos`, skipping quoted attribute values.
@@ -722,6 +853,7 @@ fn split_attrs(tag: &str, from: usize, spans: &mut Vec<Span>) -> Result<(), Stri
         spans.push(Span {
             key: (local, key_end),
             value: (value_start, value_end),
+            escaped: memchr::memchr(b'&', &b[value_start..value_end]).is_some(),
         });
         i = value_end + 1;
         if i < b.len() && !b[i].is_ascii_whitespace() {
@@ -1068,8 +1200,119 @@ mod tests {
         assert!(err.message.contains("expected `</property>`"), "{err:?}");
     }
 
+    /// The careful reading of the start tag at the front of `text`: its `>` outside quotes,
+    /// its name's length and its attributes, or the error.
+    fn careful_tag(text: &str) -> Result<(usize, usize, Vec<Span>), String> {
+        let mut inp = Input {
+            r: text.as_bytes(),
+            buf: vec![0; text.len().max(1)],
+            end: 0,
+            base: 0,
+            eof: false,
+        };
+        inp.more(0).map_err(|e| e.message.clone())?;
+        let (gt, _) = find_tag_end(&mut inp, 0).map_err(|e| e.message)?;
+        let tag = &text[1..gt];
+        let tag = tag.strip_suffix('/').unwrap_or(tag);
+        let name_len = tag
+            .find(|c: char| c.is_ascii_whitespace())
+            .unwrap_or(tag.len());
+        let mut spans = Vec::new();
+        split_attrs(tag, name_len, &mut spans)?;
+        Ok((gt, name_len, spans))
+    }
+
+    #[test]
+    fn plain_tags_are_read_in_one_pass_and_the_rest_left_to_the_careful_path() {
+        let mut spans = Vec::new();
+        for tag in [
+            r#"<testcase classname="a.B" name="t 1" time="0.5"/>"#,
+            r#"<testcase name="x" >rest"#,
+            r#"<ns:testcase xml:lang="en"  file="a/b.py"/>"#,
+            "<testsuites>",
+            "<a />",
+        ] {
+            let (gt, name_len) =
+                plain_tag(tag.as_bytes(), &mut spans).unwrap_or_else(|| panic!("{tag} is plain"));
+            assert_eq!(Ok((gt, name_len, spans.clone())), careful_tag(tag), "{tag}");
+        }
+        // `>` in a value, single quotes, entities, spaces around `=`, missing spaces, a tag cut
+        // short: each goes the careful way.
+        for tag in [
+            r#"<a x="1 > 0" y="2">"#,
+            "<a x='1'>",
+            r#"<a x="&amp;">"#,
+            r#"<a x = "1">"#,
+            r#"<a x="1"y="2">"#,
+            r#"<a x>"#,
+            r#"<a x="1"#,
+            "< a>",
+            r#"<a x="1" /x>"#,
+            r#"<a x="1" y z="2">"#,
+        ] {
+            assert_eq!(plain_tag(tag.as_bytes(), &mut spans), None, "{tag}");
+        }
+    }
+
+    #[test]
+    fn eq_bytes_marks_exactly_the_equal_bytes() {
+        for word in [0u64, u64::MAX, 0x2222_2222_2222_2222, 0x8022_a222_007f_2123] {
+            for byte in [0u8, b'"', 0x80, 0xa2, 0xff, 0x21, 0x23] {
+                let want = word
+                    .to_le_bytes()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == byte)
+                    .fold(0u64, |m, (i, _)| m | 0x80 << (8 * i));
+                assert_eq!(eq_bytes(word, byte), want, "{word:#x} {byte:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn plain_decimals_read_as_the_general_parser_reads_them() {
+        for text in [
+            "0",
+            "0.001",
+            "12",
+            "5.",
+            "123456789012345",
+            "99999999999999.9",
+            "0.1",
+            "3.14159",
+            " 1.5",
+            "1e3",
+            "-2",
+            ".5",
+            "1.2.3",
+            "",
+            "inf",
+            "NaN",
+            "1234567890123456",
+        ] {
+            let want = text.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+            assert_eq!(number(text), want, "{text:?}");
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn number_matches_the_general_parser(text in "[0-9]{0,9}(\\.[0-9]{0,9})?") {
+            let want = text.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+            proptest::prop_assert_eq!(number(&text), want);
+        }
+
+        #[test]
+        fn a_plain_tag_reads_as_the_careful_path_reads_it(
+            text in "<[a-z:]{0,4}( {1,2}([a-z:]{1,3} )?[a-z:]{1,4}=(\"[a-z >&']{0,12}\"|'[a-z]{0,3}'))*[ /]{0,2}>"
+        ) {
+            let mut spans = Vec::new();
+            if let Some((gt, name_len)) = plain_tag(text.as_bytes(), &mut spans) {
+                proptest::prop_assert_eq!(Ok((gt, name_len, spans)), careful_tag(&text));
+            }
+        }
 
         #[test]
         fn chunking_never_changes_the_outcome(
