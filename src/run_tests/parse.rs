@@ -16,8 +16,11 @@ use super::report::{Collector, Problem};
 use super::trx::Trx;
 use super::xml::{self, Node, XmlError};
 
-/// Buffer size for reading result files.
-const BUFFER: usize = 256 * 1024;
+/// Buffer size for reading result and coverage files: enough to sniff the format and to read
+/// text formats line by line. It is smaller than the XML walker's own chunk ([`xml::CHUNK`]) on
+/// purpose: reads at least this large go straight from the file into the walker's buffer
+/// instead of being copied through this one.
+const BUFFER: usize = 16 * 1024;
 
 /// Why a file could not be parsed, before we know its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
