@@ -417,6 +417,22 @@ impl Context<'_> {
         };
         Some(absolute(&out.dir.join(name)))
     }
+
+    /// The absolute directory a JavaScript runner writes its coverage reports to for this
+    /// command.
+    fn coverage_dir(&self) -> PathBuf {
+        absolute(&self.dir.join(format!("coverage-{}", self.index)))
+    }
+}
+
+/// `shell`, then the runner's `lcov.info` in `dir` copied to `to`, whether the tests passed or
+/// not; the exit status stays the runner's.
+fn then_copy_lcov(shell: &str, dir: &Path, to: &Path) -> String {
+    format!(
+        "{shell}; status=$?; cp {} {} 2>/dev/null; exit $status",
+        quote(&dir.join("lcov.info")),
+        quote(to)
+    )
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -527,10 +543,9 @@ pub fn instrument(command: &str, ctx: &Context<'_>) -> Vec<Step> {
             env.push((k.into(), v.into()));
         }
         if let Some(c) = &cov {
-            let dir = ctx.dir.join(format!("coverage-{}", ctx.index));
             shell.push_str(&format!(
                 " --coverage --coverageReporters=lcov --coverageDirectory={}",
-                quote(&absolute(&dir))
+                quote(&ctx.coverage_dir())
             ));
             env.push(("SLIPWAY_LCOV".into(), c.display().to_string()));
         }
@@ -542,13 +557,7 @@ pub fn instrument(command: &str, ctx: &Context<'_>) -> Vec<Step> {
             }
         }
         if let Some(c) = &cov {
-            // Coverage is copied whether the tests passed or not; the exit status is jest's.
-            let dir = absolute(&ctx.dir.join(format!("coverage-{}", ctx.index)));
-            shell = format!(
-                "{shell}; status=$?; cp {} {} 2>/dev/null; exit $status",
-                quote(&dir.join("lcov.info")),
-                quote(c)
-            );
+            shell = then_copy_lcov(&shell, &ctx.coverage_dir(), c);
         }
         let mut s = step(shell, vec![out.display().to_string()]);
         s.env = env;
@@ -563,10 +572,9 @@ pub fn instrument(command: &str, ctx: &Context<'_>) -> Vec<Step> {
         );
         let cov = ctx.coverage_file("lcov", "info");
         if cov.is_some() {
-            let dir = absolute(&ctx.dir.join(format!("coverage-{}", ctx.index)));
             shell.push_str(&format!(
                 " --coverage.enabled --coverage.reportOnFailure --coverage.reporter=lcov --coverage.reportsDirectory={}",
-                quote(&dir)
+                quote(&ctx.coverage_dir())
             ));
         }
         let files = test_files(&sub, &rel, ctx.timings, true);
@@ -574,12 +582,7 @@ pub fn instrument(command: &str, ctx: &Context<'_>) -> Vec<Step> {
             return Vec::new();
         }
         if let Some(c) = &cov {
-            let dir = absolute(&ctx.dir.join(format!("coverage-{}", ctx.index)));
-            shell = format!(
-                "{shell}; status=$?; cp {} {} 2>/dev/null; exit $status",
-                quote(&dir.join("lcov.info")),
-                quote(c)
-            );
+            shell = then_copy_lcov(&shell, &ctx.coverage_dir(), c);
         }
         let mut s = step(shell, vec![out.display().to_string()]);
         s.coverage = cov.into_iter().collect();

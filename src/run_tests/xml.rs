@@ -391,7 +391,13 @@ pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<()
                 ));
             }
             Some(b'/') => {
-                let (gt, p) = find_byte(&mut inp, pos, 2, b'>', "a closing tag")?;
+                let (gt, p) = find_in(
+                    &mut inp,
+                    pos,
+                    2,
+                    |h| memchr::memchr(b'>', h),
+                    "a closing tag",
+                )?;
                 pos = p;
                 let qname = inp.buf[pos + 2..gt].trim_ascii();
                 let Some(d) = st.depth.checked_sub(1) else {
@@ -444,7 +450,14 @@ pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<()
                 pos = skip_until(&mut inp, &mut st, pos, 9, b"]]>", true, "a CDATA section")?;
             }
             Some(b'!') if rest.starts_with(b"<!DOCTYPE") => {
-                let (stop, p) = find_doctype_end(&mut inp, pos)?;
+                // Its `>`, or the `[` of an internal subset.
+                let (stop, p) = find_in(
+                    &mut inp,
+                    pos,
+                    9,
+                    |h| memchr::memchr2(b'>', b'[', h),
+                    "a DOCTYPE",
+                )?;
                 pos = p;
                 if inp.buf[stop] == b'[' {
                     return Err(fail(
@@ -577,18 +590,19 @@ fn utf8_text(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// Finds `byte` at or after `pos + from`, reading more as needed; returns its index and the
-/// (possibly moved) `pos`.
-fn find_byte<R: Read>(
+/// Finds the first byte `find` picks at or after `pos + from`, reading more as needed;
+/// returns its index and the (possibly moved) `pos`. `what` names the construct for the error
+/// when the file ends first.
+fn find_in<R: Read>(
     inp: &mut Input<R>,
     mut pos: usize,
     from: usize,
-    byte: u8,
+    find: impl Fn(&[u8]) -> Option<usize>,
     what: &str,
 ) -> Result<(usize, usize), XmlError> {
     let mut from = from;
     loop {
-        if let Some(i) = memchr::memchr(byte, &inp.buf[pos + from..inp.end]) {
+        if let Some(i) = find(&inp.buf[pos + from..inp.end]) {
             return Ok((pos + from + i, pos));
         }
         from = inp.end - pos;
@@ -734,28 +748,6 @@ fn find_tag_end<R: Read>(inp: &mut Input<R>, mut pos: usize) -> Result<(usize, u
                     return Err(fail(inp.base, "not valid XML: the file ends inside a tag"));
                 }
             }
-        }
-    }
-}
-
-/// Finds the `>` that ends a DOCTYPE, or the `[` of an internal subset.
-fn find_doctype_end<R: Read>(
-    inp: &mut Input<R>,
-    mut pos: usize,
-) -> Result<(usize, usize), XmlError> {
-    let mut from = 9;
-    loop {
-        if let Some(i) = memchr::memchr2(b'>', b'[', &inp.buf[pos + from..inp.end]) {
-            return Ok((pos + from + i, pos));
-        }
-        from = inp.end - pos;
-        let kept = pos;
-        pos = 0;
-        if !inp.more(kept)? {
-            return Err(fail(
-                inp.base,
-                "not valid XML: the file ends inside a DOCTYPE",
-            ));
         }
     }
 }

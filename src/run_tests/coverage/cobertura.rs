@@ -20,7 +20,6 @@ pub fn parse<R: BufRead>(input: R) -> Result<CoverageData, ParseError> {
     let mut files: HashMap<String, Lines> = HashMap::new();
     let mut current: Option<String> = None;
     let mut declared: Option<(u64, u64)> = None;
-    let mut root_seen = false;
     super::walk_report(
         input,
         "coverage",
@@ -33,8 +32,8 @@ pub fn parse<R: BufRead>(input: R) -> Result<CoverageData, ParseError> {
                 parents,
             } = node
             {
-                if !root_seen {
-                    root_seen = true;
+                if parents.is_empty() {
+                    // The root: its declared totals are a fallback when no line is listed.
                     if let (Some(v), Some(c)) =
                         (attrs.num("lines-valid"), attrs.num("lines-covered"))
                     {
