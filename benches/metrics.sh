@@ -78,30 +78,29 @@ PY
 # page of each time slice, their other pages, the sampled jobs) beside deployments (first page,
 # other pages, GraphQL queries): 5. Without GraphQL the deployments side adds statuses, pulls
 # for a commit, pull commits: 6.
+# One timed run against API with the given flags, then its requests by kind and its wall time
+# against the bound for ROUND_TRIPS sequential round trips.
+#   timed API ROUND_TRIPS FLAGS...
+timed() {
+    local api=$1 trips=$2 start end
+    shift 2
+    stats "$api" >/dev/null
+    start=$(date +%s.%N)
+    run "$api" "$@" --json >"$work/report.json"
+    end=$(date +%s.%N)
+    stats "$api"
+    summary "$start" "$end" "$trips"
+}
+
 echo "== one cold run (no cache): requests by kind"
-stats "$api" >/dev/null
-start=$(date +%s.%N)
-run "$api" --no-cache --json >"$work/report.json"
-end=$(date +%s.%N)
-stats "$api"
-summary "$start" "$end" 5
+timed "$api" 5 --no-cache
 
 echo "== one cold run without GraphQL (a server that answers 404 to /graphql): requests by kind"
-stats "$api_rest" >/dev/null
-start=$(date +%s.%N)
-run "$api_rest" --no-cache --json >"$work/report.json"
-end=$(date +%s.%N)
-stats "$api_rest"
-summary "$start" "$end" 6
+timed "$api_rest" 6 --no-cache
 
 echo "== warm run (pages cached with their ETags, settled deployments cached): requests by kind"
 run "$api" --cache-dir "$work/cache" --json >/dev/null
-stats "$api" >/dev/null
-start=$(date +%s.%N)
-run "$api" --cache-dir "$work/cache" --json >"$work/report.json"
-end=$(date +%s.%N)
-stats "$api"
-summary "$start" "$end" 5
+timed "$api" 5 --cache-dir "$work/cache"
 
 echo "== hyperfine: cold vs warm vs cold without GraphQL"
 hyperfine --warmup 0 --runs "${SLIPWAY_BENCH_REPEAT:-3}" --export-json "$work/h.json" \

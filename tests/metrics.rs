@@ -432,6 +432,14 @@ fn script(mock: &MockGitHub, with_etag: bool, api: Api) -> i64 {
     now
 }
 
+/// `slipway metrics --json` against `mock`, which must succeed, and its parsed report.
+fn metrics_json(mock: &MockGitHub, cache: &std::path::Path) -> (common::Transcript, Value) {
+    let t = metrics(mock, cache, &["--json"]);
+    t.code(0);
+    let r = serde_json::from_str(&t.stdout).unwrap();
+    (t, r)
+}
+
 fn metrics(mock: &MockGitHub, cache: &std::path::Path, extra: &[&str]) -> common::Transcript {
     slipway()
         .env("GITHUB_TOKEN", "ghs_metricstoken")
@@ -537,9 +545,7 @@ fn figures_match_the_hand_computed_history() {
     let mock = MockGitHub::start();
     script(&mock, false, Api::Graphql);
     let dir = tempfile::tempdir().unwrap();
-    let t = metrics(&mock, dir.path(), &["--json"]);
-    t.code(0);
-    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    let (t, r) = metrics_json(&mock, dir.path());
     assert_hand_computed_figures(&r);
 
     // One request per page, one GraphQL query for the seven deployments' statuses and pull
@@ -576,9 +582,7 @@ fn without_graphql_the_same_figures_come_from_rest_one_deployment_at_a_time() {
     let mock = MockGitHub::start();
     script(&mock, false, Api::Rest);
     let dir = tempfile::tempdir().unwrap();
-    let t = metrics(&mock, dir.path(), &["--json"]);
-    t.code(0);
-    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    let (t, r) = metrics_json(&mock, dir.path());
     assert_hand_computed_figures(&r);
     // The 404 from /graphql, then per item: rate limit, 3 run pages (+1 after the secondary
     // limit), 3 deployment pages, 7 status lists (+1 after the 502), 4 pull lookups, 3 pull
@@ -694,9 +698,7 @@ fn no_runs_mock(deployments: Reply) -> MockGitHub {
 fn a_repository_without_deployments_has_no_data_not_zero() {
     let mock = no_runs_mock(Reply::json(200, "[]"));
     let dir = tempfile::tempdir().unwrap();
-    let t = metrics(&mock, dir.path(), &["--json"]);
-    t.code(0);
-    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    let (_, r) = metrics_json(&mock, dir.path());
     assert_eq!(r["dora"]["frequency"], Value::Null);
     assert_eq!(r["dora"]["change_failure_rate"], Value::Null);
     assert!(
@@ -1310,9 +1312,7 @@ fn a_rate_limited_graphql_query_waits_for_the_reset_then_succeeds() {
     serve_deployments(&mock, list);
     serve_graphql(&mock, g);
     let dir = tempfile::tempdir().unwrap();
-    let t = metrics(&mock, dir.path(), &["--json"]);
-    t.code(0);
-    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    let (_, r) = metrics_json(&mock, dir.path());
     assert_eq!(graphql_queries(&mock).len(), 2);
     assert_eq!(r["dora"]["frequency"]["deployments"], 3);
     assert_eq!(r["dora"]["lead_time"]["samples"], 3);
@@ -1465,9 +1465,7 @@ fn a_burst_of_runs_no_time_slice_can_split_is_read_to_the_cap_and_explained() {
     mock.on("GET", &format!("{REPO}/actions/runs/70999/jobs"))
         .then(Reply::json(200, r#"{"total_count":0,"jobs":[]}"#));
     let dir = tempfile::tempdir().unwrap();
-    let t = metrics(&mock, dir.path(), &["--json"]);
-    t.code(0);
-    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    let (t, r) = metrics_json(&mock, dir.path());
     assert_eq!(r["pipelines"]["workflows"][0]["runs"], 1000, "{}", t.stdout);
     assert!(
         r["notes"]

@@ -686,12 +686,25 @@ fn path_with(dir: &Path) -> String {
     )
 }
 
-/// The report a run wrote under `root`.
 /// Tests, passed, failed and skipped of a `--json` report.
 fn counts(v: &serde_json::Value) -> [u64; 4] {
     ["tests", "passed", "failed", "skipped"].map(|k| v["totals"][k].as_u64().unwrap_or(u64::MAX))
 }
 
+/// Writes the node project `files` at `root`, links the installed runners in as its
+/// `node_modules`, and runs `slipway run-tests --collect-coverage true --json` there.
+fn run_node_project(root: &Path, modules: &Path, files: &[(&str, &str)]) -> common::Transcript {
+    write_tree(root, files);
+    std::os::unix::fs::symlink(modules, root.join("node_modules")).unwrap();
+    slipway()
+        .args(["run-tests", "--collect-coverage", "true", "--json"])
+        .arg_path(root)
+        .env("PATH", path_with(&modules.join(".bin")))
+        .current_dir(root)
+        .run()
+}
+
+/// The report a run wrote under `root`.
 fn written_report(root: &Path, name: &str) -> serde_json::Value {
     let path = root.join(".slipway/test-results").join(name);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
@@ -706,8 +719,9 @@ fn a_real_jest_project_reports_counts_the_failure_location_and_coverage() {
     };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("shop");
-    write_tree(
+    let t = run_node_project(
         &root,
+        &modules,
         &[
             (
                 "package.json",
@@ -724,13 +738,6 @@ fn a_real_jest_project_reports_counts_the_failure_location_and_coverage() {
             ),
         ],
     );
-    std::os::unix::fs::symlink(&modules, root.join("node_modules")).unwrap();
-    let t = slipway()
-        .args(["run-tests", "--collect-coverage", "true", "--json"])
-        .arg_path(&root)
-        .env("PATH", path_with(&modules.join(".bin")))
-        .current_dir(&root)
-        .run();
     t.code(1);
     let v = json(&t.stdout);
     assert_eq!(
@@ -765,8 +772,9 @@ fn a_real_vitest_project_reports_counts_the_failure_location_and_coverage() {
     };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("cart");
-    write_tree(
+    let t = run_node_project(
         &root,
+        &modules,
         &[
             (
                 "package.json",
@@ -786,13 +794,6 @@ fn a_real_vitest_project_reports_counts_the_failure_location_and_coverage() {
             ),
         ],
     );
-    std::os::unix::fs::symlink(&modules, root.join("node_modules")).unwrap();
-    let t = slipway()
-        .args(["run-tests", "--collect-coverage", "true", "--json"])
-        .arg_path(&root)
-        .env("PATH", path_with(&modules.join(".bin")))
-        .current_dir(&root)
-        .run();
     t.code(1);
     let v = json(&t.stdout);
     assert_eq!(counts(&v), [3, 1, 1, 1], "{t}");

@@ -324,6 +324,12 @@ struct GqlList<T> {
     nodes: Vec<Option<T>>,
 }
 
+/// The nodes present in a connection that may itself be missing (a `null` field, or a node
+/// GraphQL could not resolve).
+fn present<T>(list: Option<GqlList<T>>) -> impl Iterator<Item = T> {
+    list.into_iter().flat_map(|l| l.nodes).flatten()
+}
+
 #[derive(Deserialize)]
 struct GqlDeployment {
     id: Option<String>,
@@ -1074,38 +1080,19 @@ impl<'a> Fetcher<'a> {
             }
             let p = "GraphQL deployment statuses";
             let mut statuses = Vec::new();
-            for st in raw
-                .statuses
-                .map(|c| c.nodes)
-                .unwrap_or_default()
-                .into_iter()
-                .flatten()
-            {
+            for st in present(raw.statuses) {
                 statuses.push((
                     st.state.to_ascii_lowercase(),
                     ts(p, "createdAt", &st.created_at)?,
                 ));
             }
-            let pulls = raw
-                .commit
-                .and_then(|c| c.associated_pull_requests)
-                .map(|c| c.nodes)
-                .unwrap_or_default();
             // The merged pull request is the one that shipped the commit.
-            let merged = pulls
-                .into_iter()
-                .flatten()
+            let merged = present(raw.commit.and_then(|c| c.associated_pull_requests))
                 .find(|pr| pr.merged_at.is_some());
             let (pull, first_commit) = match merged {
                 Some(pr) => {
                     let mut earliest = None;
-                    for c in pr
-                        .commits
-                        .map(|c| c.nodes)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .flatten()
-                    {
+                    for c in present(pr.commits) {
                         let Some(c) = c.commit else { continue };
                         let date = c.authored_date.or(c.committed_date);
                         if let Some(t) = opt_ts(
