@@ -32,17 +32,12 @@ pub fn classes(s: &[u8]) -> usize {
     [lower, upper, digit, other].iter().filter(|x| **x).count()
 }
 
-/// The CRC-32 (IEEE 802.3) of `data`, as zlib computes it.
+/// The CRC-32 (IEEE 802.3) of `data`, as zlib computes it: the same one the artifact zip
+/// reader checks entries with.
 pub fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    crc.sum()
 }
 
 const BASE62_DIGITS_FIRST: &[u8] =
