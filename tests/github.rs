@@ -173,6 +173,48 @@ async fn a_primary_limit_that_resets_too_late_fails_at_once() {
     assert_eq!(mock.requests().len(), 1);
 }
 
+/// GraphQL's rate-limit answer: 200 with a `RATE_LIMITED` error.
+fn graphql_limited() -> Reply {
+    Reply::json(
+        200,
+        r#"{"errors":[{"type":"RATE_LIMITED","message":"API rate limit exceeded."}]}"#,
+    )
+}
+
+#[tokio::test]
+async fn a_graphql_secondary_limit_backs_off_like_rest_then_answers() {
+    let mock = MockGitHub::start();
+    mock.on("POST", "/graphql")
+        .then(graphql_limited())
+        .then(graphql_limited())
+        .then(Reply::json(200, r#"{"data":{"viewer":{"login":"octo"}}}"#));
+    let (client, clock) = client(&mock);
+    let answer = client
+        .graphql("query { viewer { login } }", &serde_json::json!({}))
+        .await
+        .unwrap();
+    assert_eq!(answer.data["viewer"]["login"], "octo");
+    assert_eq!(clock.waits(), secs(&[60, 120]));
+}
+
+#[tokio::test]
+async fn a_graphql_limit_that_persists_honours_retry_after_then_fails() {
+    let mock = MockGitHub::start();
+    mock.on("POST", "/graphql")
+        .then(graphql_limited().header("retry-after", "2"));
+    let (client, clock) = client(&mock);
+    let err = client
+        .graphql("query { viewer { login } }", &serde_json::json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "GitHub's GraphQL secondary rate limit stops `POST /graphql`: still limited after 3 retries"
+    );
+    assert_eq!(clock.waits(), secs(&[2, 2, 2]));
+    assert_eq!(mock.requests().len(), 4);
+}
+
 fn runs_page(first_id: u64) -> String {
     let mut page: serde_json::Value = serde_json::from_str(&fixture("workflow-runs.json")).unwrap();
     let run = page["workflow_runs"][0].clone();

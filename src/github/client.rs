@@ -1083,10 +1083,10 @@ impl Client {
     ///
     /// A query only reads, so 5xx answers are retried like a GET. Rate limits: a 403/429 is
     /// handled as in [`Client::send`]; an answer whose `errors` hold `type: RATE_LIMITED`
-    /// (GraphQL's primary limit, `x-ratelimit-resource: graphql`) waits until
-    /// `x-ratelimit-reset` when `x-ratelimit-remaining` is `0`, otherwise backs off from
-    /// `secondary_min_wait`, and gives up as [`Error::RateLimited`] when the wait is too long
-    /// or the retries are used up. Errors without `data` are [`Error::Graphql`]; errors beside
+    /// (GraphQL's primary limit, `x-ratelimit-resource: graphql`) is decided by [`decide`] as a
+    /// 429 would be: `retry-after`, else until `x-ratelimit-reset` when
+    /// `x-ratelimit-remaining` is `0`, else a backoff from `secondary_min_wait`; it gives up as
+    /// [`Error::RateLimited`] when the wait is too long or the retries are used up. Errors without `data` are [`Error::Graphql`]; errors beside
     /// `data` (a node that could not be resolved) are the caller's to read.
     // NOTE: https://docs.github.com/en/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api
     pub async fn graphql(
@@ -1097,7 +1097,7 @@ impl Client {
         let path = "/graphql";
         let body = serde_json::json!({ "query": query, "variables": variables });
         let octo = self.graphql_octo.as_ref().unwrap_or(&self.octo);
-        let mut retries = 0u32;
+        let mut attempts = Attempts::default();
         loop {
             let resp = self
                 .send_via(octo, Method::POST, path, Some(&body), &[], Mode::QUERY)
@@ -1108,50 +1108,56 @@ impl Client {
                 .iter()
                 .any(|e| e.kind.as_deref() == Some("RATE_LIMITED"));
             if limited {
-                let remaining = header_u64(&resp.headers, "x-ratelimit-remaining");
-                let reset = header_u64(&resp.headers, "x-ratelimit-reset");
-                let (wait, kind) = match (remaining, reset) {
-                    (Some(0), Some(reset)) => {
-                        let now = self
-                            .clock
-                            .now()
-                            .duration_since(UNIX_EPOCH)
-                            .unwrap_or_default()
-                            .as_secs();
-                        (
-                            Duration::from_secs(reset.saturating_sub(now) + 1),
-                            "GraphQL primary",
-                        )
+                // GraphQL reports its limits in a 200 answer, with the same headers as REST:
+                // the REST rule decides, as for a 429.
+                let decision = decide(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &resp.headers,
+                    "",
+                    false,
+                    self.clock.now(),
+                    attempts,
+                    &self.retry,
+                );
+                let kind = |reason| match reason {
+                    Reason::Primary => "GraphQL primary",
+                    _ => "GraphQL secondary",
+                };
+                let (kind, detail) = match decision {
+                    Decision::Retry { wait, reason } => {
+                        attempts.rate_limit += 1;
+                        if reason == Reason::Secondary && resp.headers.get("retry-after").is_none()
+                        {
+                            attempts.secondary_backoff += 1;
+                        }
+                        self.clock.sleep(wait).await;
+                        continue;
                     }
-                    _ => (
-                        self.retry
-                            .secondary_min_wait
-                            .saturating_mul(2u32.saturating_pow(retries)),
-                        "GraphQL secondary",
+                    Decision::TooLong { wait, reason } => (
+                        kind(reason),
+                        format!(
+                            "it needs a wait of {}s, more than the allowed {}s",
+                            wait.as_secs(),
+                            self.retry.max_wait.as_secs()
+                        ),
+                    ),
+                    Decision::Fail => (
+                        kind(
+                            if header_u64(&resp.headers, "x-ratelimit-remaining") == Some(0) {
+                                Reason::Primary
+                            } else {
+                                Reason::Secondary
+                            },
+                        ),
+                        format!("still limited after {} retries", attempts.rate_limit),
                     ),
                 };
-                let detail = if wait > self.retry.max_wait {
-                    Some(format!(
-                        "it needs a wait of {}s, more than the allowed {}s",
-                        wait.as_secs(),
-                        self.retry.max_wait.as_secs()
-                    ))
-                } else if retries >= self.retry.max_rate_limit_retries {
-                    Some(format!("still limited after {retries} retries"))
-                } else {
-                    None
-                };
-                if let Some(detail) = detail {
-                    return Err(Error::RateLimited {
-                        kind,
-                        method: Method::POST,
-                        path: path.to_owned(),
-                        detail,
-                    });
-                }
-                retries += 1;
-                self.clock.sleep(wait).await;
-                continue;
+                return Err(Error::RateLimited {
+                    kind,
+                    method: Method::POST,
+                    path: path.to_owned(),
+                    detail,
+                });
             }
             let data = answer.data.unwrap_or(serde_json::Value::Null);
             if data.is_null() && !answer.errors.is_empty() {
