@@ -512,7 +512,7 @@ pub struct KubeTarget {
     pub strategy: config::Strategy,
     /// Lock, journal and history.
     pub store: DirStore,
-    /// Steps taken since the last [`KubeTarget::take_notes`], for the log.
+    /// Steps taken since the last `KubeTarget::drain_notes`, for the log.
     pub notes: std::sync::Mutex<Vec<String>>,
 }
 

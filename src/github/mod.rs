@@ -5,7 +5,7 @@
 //! files ([`Runtime::for_test`]) instead of the process environment:
 //!
 //! - [`outputs`]: step outputs in `GITHUB_OUTPUT`, multi-line values behind a random delimiter;
-//! - [`env`]: `GITHUB_ENV` and `GITHUB_PATH` for later steps;
+//! - [`env`](mod@env): `GITHUB_ENV` and `GITHUB_PATH` for later steps;
 //! - [`summary`]: the job summary in `GITHUB_STEP_SUMMARY`, kept under the 1 MiB step limit;
 //! - [`annotations`]: `::error file=…::` and friends, escaped, with the per-step caps;
 //! - [`mask`]: `::add-mask::`, the [`mask::Secret`] type and redaction of our own logs;

@@ -107,7 +107,7 @@ pub struct Subproject {
     /// The report files read.
     #[serde(default)]
     pub reports: Vec<String>,
-    /// Failed tests, at most [`SUMMARY_FAILURES`].
+    /// Failed tests, at most `SUMMARY_FAILURES`.
     #[serde(default)]
     pub failures: Vec<Failure>,
     /// Things that could not be read.

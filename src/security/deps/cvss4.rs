@@ -3,7 +3,7 @@
 //!
 //! v4.0 has no formula like v3: the metrics are grouped into six equivalence classes
 //! (EQ1..EQ6), whose levels form a "macro vector" such as `001100`. FIRST's experts scored
-//! each of the 270 macro vectors ([`MACRO_SCORES`]); a vector's score is its macro vector's
+//! each of the 270 macro vectors (`MACRO_SCORES`); a vector's score is its macro vector's
 //! score lowered by its mean severity distance from the highest vector of the same macro
 //! vector, in proportion to the gap to the next lower macro vector of each class.
 //!
