@@ -416,8 +416,17 @@ impl Collector {
         Self::default()
     }
 
-    /// Counts `case` in the suite `suite` (created with `file` when new).
-    pub fn case(&mut self, suite: &str, suite_file: Option<&str>, case: &Case) {
+    /// Counts a case that needs no name: one that passed (and is not flaky) or was skipped,
+    /// in the suite `suite` (created with `suite_file` when new); its time goes to `file`, or
+    /// else to the suite's file.
+    pub fn count(
+        &mut self,
+        suite: &str,
+        suite_file: Option<&str>,
+        file: Option<&str>,
+        outcome: Outcome,
+        time_s: f64,
+    ) {
         let last = self.last.filter(|&i| self.report.suites[i].name == suite);
         let i = match last.or_else(|| self.index.get(suite).copied()) {
             Some(i) => i,
@@ -433,21 +442,33 @@ impl Collector {
             }
         };
         self.last = Some(i);
-        let outcome = case.outcome.unwrap_or(Outcome::Passed);
-        if let Some(file) = case.file.as_deref().or(suite_file)
-            && case.time_s.is_finite()
-            && case.time_s > 0.0
+        if let Some(file) = file.or(suite_file)
+            && time_s.is_finite()
+            && time_s > 0.0
         {
             match &mut self.pending {
-                Some((f, t)) if f == file => *t += case.time_s,
+                Some((f, t)) if f == file => *t += time_s,
                 _ => {
                     self.flush_timing();
-                    self.pending = Some((file.to_owned(), case.time_s));
+                    self.pending = Some((file.to_owned(), time_s));
                 }
             }
         }
-        self.report.suites[i].counts.count(outcome, case.time_s);
-        self.report.totals.count(outcome, case.time_s);
+        self.report.suites[i].counts.count(outcome, time_s);
+        self.report.totals.count(outcome, time_s);
+    }
+
+    /// Counts `case` in the suite `suite` (created with `suite_file` when new), and keeps it
+    /// when it failed or was flaky.
+    pub fn case(&mut self, suite: &str, suite_file: Option<&str>, case: &Case) {
+        let outcome = case.outcome.unwrap_or(Outcome::Passed);
+        self.count(
+            suite,
+            suite_file,
+            case.file.as_deref(),
+            outcome,
+            case.time_s,
+        );
         let owner = if case.classname.is_empty() {
             suite
         } else {

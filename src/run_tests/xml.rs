@@ -44,6 +44,8 @@ pub enum Node<'a> {
         attrs: &'a Attrs<'a>,
         /// Elements above this one, outermost first (local names).
         parents: &'a [String],
+        /// Whether the element is self-closing (`<a/>`): it has no children or text.
+        empty: bool,
     },
     /// An element closed.
     Close {
@@ -109,40 +111,66 @@ pub struct Span {
 impl<'a> Attrs<'a> {
     /// The value of the attribute with this local name, entities resolved.
     pub fn get(&self, name: &str) -> Option<Cow<'a, str>> {
-        let raw: &'a str = self.raw;
-        let s = self
-            .spans
-            .iter()
-            .find(|s| raw.get(s.key.0..s.key.1) == Some(name))?;
-        let text = raw.get(s.value.0..s.value.1)?;
-        if !s.escaped {
-            return Some(Cow::Borrowed(text));
-        }
-        // NOTE: an unknown entity in an attribute is kept as written: it is never expanded.
-        Some(Cow::Owned(
-            unescape(text).unwrap_or_else(|| text.to_owned()),
-        ))
+        let s = self.spans.iter().find(|s| self.key(s) == name.as_bytes())?;
+        Some(self.value(s))
     }
 
-    /// Every attribute: local name and value, entities resolved.
-    pub fn iter(&self) -> impl Iterator<Item = (&'a str, Cow<'a, str>)> + '_ {
+    /// The attributes in order: a hot loop matches each [`Attrs::key`] as bytes (no string
+    /// comparison) and resolves only the [`Attrs::value`]s it keeps.
+    pub fn spans(&self) -> &'a [Span] {
+        self.spans
+    }
+
+    /// The local name of the attribute at `span`, as bytes.
+    #[inline]
+    pub fn key(&self, span: &Span) -> &'a [u8] {
         let raw: &'a str = self.raw;
-        self.spans.iter().filter_map(move |s| {
-            let key = raw.get(s.key.0..s.key.1)?;
-            let text = raw.get(s.value.0..s.value.1)?;
-            let value = if s.escaped {
-                Cow::Owned(unescape(text).unwrap_or_else(|| text.to_owned()))
-            } else {
-                Cow::Borrowed(text)
-            };
-            Some((key, value))
-        })
+        raw.as_bytes()
+            .get(span.key.0..span.key.1)
+            .unwrap_or_default()
+    }
+
+    /// The value of the attribute at `span`, entities resolved.
+    #[inline]
+    pub fn value(&self, span: &Span) -> Cow<'a, str> {
+        let raw: &'a str = self.raw;
+        let text = raw.get(span.value.0..span.value.1).unwrap_or_default();
+        if span.escaped {
+            Cow::Owned(unescape_value(text))
+        } else {
+            Cow::Borrowed(text)
+        }
     }
 
     /// The value parsed as a number, when present and numeric.
     pub fn num(&self, name: &str) -> Option<f64> {
         number(&self.get(name)?)
     }
+}
+
+/// An attribute value with its entities resolved; an unknown entity is kept as written: it is
+/// never expanded. Out of line: values rarely hold one.
+#[cold]
+fn unescape_value(text: &str) -> String {
+    unescape(text).unwrap_or_else(|| text.to_owned())
+}
+
+/// `bytes` as text: a tag is nearly always ASCII, which is checked eight bytes at a time,
+/// several times faster than full UTF-8 validation on a tag's hundred bytes.
+fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    let mut words = bytes.chunks_exact(8);
+    let mut any = 0u64;
+    for word in words.by_ref() {
+        any |= <[u8; 8]>::try_from(word).map_or(u64::MAX, u64::from_le_bytes);
+    }
+    for &b in words.remainder() {
+        any |= u64::from(b);
+    }
+    if any & 0x8080_8080_8080_8080 == 0 {
+        // SAFETY: every ASCII byte sequence is valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes)
 }
 
 /// `text` as a finite number, surrounding whitespace allowed.
@@ -337,7 +365,13 @@ pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<()
             continue;
         }
         let hay = &inp.buf[pos..inp.end];
-        let Some(k) = memchr::memchr2(b'<', b'&', hay) else {
+        // Between tags there is mostly a line break and indentation: a short look finds the
+        // next `<` sooner than a vector search, which pays off only on longer text.
+        let k = match hay.iter().take(32).position(|b| !b.is_ascii_whitespace()) {
+            Some(k) if hay[k] == b'<' => Some(k),
+            _ => memchr::memchr2(b'<', b'&', hay),
+        };
+        let Some(k) = k else {
             text(&mut st, hay, inp.base + pos as u64)?;
             pos = inp.end;
             continue;
@@ -501,8 +535,16 @@ pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<()
                     return Err(fail(start, "not valid XML: more than one root element"));
                 }
                 saw_root = true;
-                let Ok(qname_str) = std::str::from_utf8(qname) else {
-                    return Err(fail(start, "not valid XML: an element name is not UTF-8"));
+                // The whole tag is validated once; when it is not UTF-8, the name alone must
+                // be, and the attributes only matter if the element is seen.
+                let (qname_str, tag_str) = match utf8(tag) {
+                    Ok(t) => (t.get(..name_end).unwrap_or_default(), Some(t)),
+                    Err(_) => match std::str::from_utf8(qname) {
+                        Ok(q) => (q, None),
+                        Err(_) => {
+                            return Err(fail(start, "not valid XML: an element name is not UTF-8"));
+                        }
+                    },
                 };
                 let local = match qname.iter().rposition(|&b| b == b':') {
                     Some(c) => &qname_str[c + 1..],
@@ -510,7 +552,7 @@ pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<()
                 };
                 let seen = st.depth == 0 || v.wants(local);
                 if seen {
-                    let Ok(tag) = std::str::from_utf8(tag) else {
+                    let Some(tag) = tag_str else {
                         return Err(fail(
                             start,
                             format!("not valid XML: the attributes of `<{local}>` are not UTF-8"),
@@ -530,6 +572,7 @@ pub fn walk_with<R: Read, V: Visitor + ?Sized>(input: R, v: &mut V) -> Result<()
                         name: local,
                         attrs: &attrs,
                         parents,
+                        empty,
                     })
                     .map_err(|m| fail(at(&inp, gt + 1), m))?;
                     if empty {
@@ -617,98 +660,107 @@ fn find_in<R: Read>(
     }
 }
 
-/// Bytes that end an element or attribute name, as a table: names are read byte by byte.
-static ENDS_NAME: [bool; 256] = {
-    let mut t = [false; 256];
+/// Bytes that end an element's name (`ends[0]`) and, with `:` added, bytes that end an
+/// attribute's name or its namespace prefix (`ends[1]`), as tables: names are read byte by byte.
+static ENDS_NAME: [[bool; 256]; 2] = {
+    let mut t = [[false; 256]; 2];
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
-        t[i] = b.is_ascii_whitespace() || matches!(b, b'=' | b'/' | b'>' | b'"' | b'\'' | b'<');
+        let ends = b.is_ascii_whitespace() || matches!(b, b'=' | b'/' | b'>' | b'"' | b'\'' | b'<');
+        t[0][i] = ends;
+        t[1][i] = ends || b == b':';
         i += 1;
     }
     t
 };
 
-fn ends_name(b: u8) -> bool {
-    ENDS_NAME[usize::from(b)]
+/// How many bytes at the front of `bytes` belong to a name (`ends`: one of [`ENDS_NAME`]);
+/// `None` when the name runs to the end.
+fn name_end(bytes: &[u8], ends: &[bool; 256]) -> Option<usize> {
+    bytes.iter().position(|&b| ends[usize::from(b)])
 }
 
 /// The start tag at the front of `bytes` (which begins with `<`), read in one pass when it is
-/// plain and whole in `bytes`: a name, then `key="value"` pairs (double quotes, no `'` or `&`
-/// anywhere, no space around `=`) each after white space, then `>` or `/>`. Returns the index
-/// of the closing `>` and the length of the name, with the attributes in `spans` (indices from
-/// `bytes[1]`, as [`split_attrs`] gives them). Most tags of a result file are plain; anything
-/// else, and a tag cut by the end of the buffer, gives `None` and goes the careful way
-/// ([`find_tag_end`], then [`split_attrs`]), which also words the errors.
+/// plain and whole in `bytes`: a name, then `key="value"` pairs (double quotes, no space
+/// around `=`) each after white space, then `>` or `/>`. Returns the index of the closing `>`
+/// and the length of the name, with the attributes in `spans` (indices from `bytes[1]`, as
+/// [`split_attrs`] gives them). Most tags of a result file are plain; anything else, and a
+/// tag cut by the end of the buffer, gives `None` and goes the careful way ([`find_tag_end`],
+/// then [`split_attrs`]), which also words the errors.
 ///
-/// The quotes are found eight bytes at a time ([`eq_bytes`]): this runs once per test case,
-/// and a result file is mostly start tags.
+/// This runs once per test case, and a result file is mostly start tags: names are read byte
+/// by byte against a table, values eight bytes at a time ([`closing_quote`]).
 fn plain_tag(bytes: &[u8], spans: &mut Vec<Span>) -> Option<(usize, usize)> {
     spans.clear();
-    let gt = memchr::memchr(b'>', bytes)?;
-    let tag = &bytes[1..gt];
-    let body = tag.strip_suffix(b"/").unwrap_or(tag);
-    let name_len = body
-        .iter()
-        .position(|&b| ends_name(b))
-        .unwrap_or(body.len());
+    let name_len = name_end(bytes.get(1..)?, &ENDS_NAME[0])?;
     if name_len == 0 {
         return None;
     }
-    // With only `"` quoting before the first `>`, that `>` ends the tag when the quotes pair
-    // up; an odd count means it sits in a value.
-    let mut open = None;
-    let mut after = name_len;
-    let mut quote = |at: usize, spans: &mut Vec<Span>| -> Option<()> {
-        match open.take() {
-            None => open = Some(at),
-            Some(start) => {
-                spans.push(plain_attr(body, after, start, at)?);
-                after = at + 1;
-            }
+    let mut i = 1 + name_len;
+    loop {
+        // After the name or a value: the end of the tag, or white space.
+        match *bytes.get(i)? {
+            b'>' => return Some((i, name_len)),
+            b'/' => return (*bytes.get(i + 1)? == b'>').then_some((i + 1, name_len)),
+            c if c.is_ascii_whitespace() => i += 1,
+            _ => return None,
         }
-        Some(())
-    };
-    let mut words = body.chunks_exact(8);
-    let mut base = 0;
-    for word in words.by_ref() {
-        let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
-        if eq_bytes(word, b'\'') | eq_bytes(word, b'&') != 0 {
+        i += bytes
+            .get(i..)?
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())?;
+        if matches!(bytes[i], b'>' | b'/') {
+            continue;
+        }
+        let key = i;
+        let mut local = i;
+        loop {
+            i += name_end(bytes.get(i..)?, &ENDS_NAME[1])?;
+            if bytes[i] != b':' {
+                break;
+            }
+            i += 1;
+            local = i;
+        }
+        if i == key || bytes.get(i + 1) != Some(&b'"') || bytes[i] != b'=' {
             return None;
         }
-        let mut quotes = eq_bytes(word, b'"');
-        while quotes != 0 {
-            quote(base + quotes.trailing_zeros() as usize / 8, spans)?;
-            quotes &= quotes - 1;
-        }
-        base += 8;
+        let (close, escaped) = closing_quote(bytes, i + 2)?;
+        spans.push(Span {
+            key: (local - 1, i - 1),
+            value: (i + 1, close - 1),
+            escaped,
+        });
+        i = close + 1;
     }
-    for (i, &b) in words.remainder().iter().enumerate() {
-        match b {
-            b'"' => quote(base + i, spans)?,
-            b'\'' | b'&' => return None,
+}
+
+/// The index of the first `"` at or after `from`, and whether a `&` comes before it: eight
+/// bytes at a time ([`eq_bytes`]) while eight remain.
+fn closing_quote(bytes: &[u8], from: usize) -> Option<(usize, bool)> {
+    let mut i = from;
+    let mut amp = false;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
+        let (quotes, amps) = (eq_bytes(word, b'"'), eq_bytes(word, b'&'));
+        if quotes != 0 {
+            // The bits below the first quote's.
+            let before = (quotes & quotes.wrapping_neg()) - 1;
+            let at = i + quotes.trailing_zeros() as usize / 8;
+            return Some((at, amp || amps & before != 0));
+        }
+        amp |= amps != 0;
+        i += 8;
+    }
+    for (k, &c) in bytes.get(i..)?.iter().enumerate() {
+        match c {
+            b'"' => return Some((i + k, amp)),
+            b'&' => amp = true,
             _ => {}
         }
     }
-    (open.is_none() && body[after..].iter().all(u8::is_ascii_whitespace)).then_some((gt, name_len))
-}
-
-/// The attribute whose value is quoted at `open..=close` in a plain tag's `body`, its name
-/// after the white space that follows `after` (the end of the tag's name or last value).
-fn plain_attr(body: &[u8], after: usize, open: usize, close: usize) -> Option<Span> {
-    let (&eq, before) = body.get(after..open)?.split_last()?;
-    let key_start = before.iter().position(|b| !b.is_ascii_whitespace())?;
-    let key = &before[key_start..];
-    if eq != b'=' || key_start == 0 || key.iter().any(|&b| ends_name(b)) {
-        return None;
-    }
-    let local = key.iter().rposition(|&b| b == b':').map_or(0, |c| c + 1);
-    let key_at = after + key_start;
-    Some(Span {
-        key: (key_at + local, key_at + key.len()),
-        value: (open + 1, close),
-        escaped: false,
-    })
+    None
 }
 
 /// Bit 7 of each byte of the result is set where that byte of `word` equals `byte`, and no
@@ -1077,6 +1129,7 @@ mod tests {
                     name,
                     attrs,
                     parents,
+                    ..
                 } => out.push(format!(
                     "open {}/{name} id={:?}",
                     parents.join("/"),
@@ -1223,17 +1276,17 @@ mod tests {
             r#"<ns:testcase xml:lang="en"  file="a/b.py"/>"#,
             "<testsuites>",
             "<a />",
+            r#"<a x="1 > 0" y="it's">"#,
+            r#"<a x="&amp;" y="&lt;b&gt;"/>"#,
         ] {
             let (gt, name_len) =
                 plain_tag(tag.as_bytes(), &mut spans).unwrap_or_else(|| panic!("{tag} is plain"));
             assert_eq!(Ok((gt, name_len, spans.clone())), careful_tag(tag), "{tag}");
         }
-        // `>` in a value, single quotes, entities, spaces around `=`, missing spaces, a tag cut
-        // short: each goes the careful way.
+        // Single quotes, spaces around `=`, missing spaces, a tag cut short: each goes the
+        // careful way.
         for tag in [
-            r#"<a x="1 > 0" y="2">"#,
             "<a x='1'>",
-            r#"<a x="&amp;">"#,
             r#"<a x = "1">"#,
             r#"<a x="1"y="2">"#,
             r#"<a x>"#,
@@ -1294,6 +1347,15 @@ mod tests {
         fn number_matches_the_general_parser(text in "[0-9]{0,9}(\\.[0-9]{0,9})?") {
             let want = text.trim().parse::<f64>().ok().filter(|v| v.is_finite());
             proptest::prop_assert_eq!(number(&text), want);
+        }
+
+        #[test]
+        fn tag_text_validates_as_the_standard_library_validates_it(
+            bytes in proptest::collection::vec(proptest::prelude::prop_oneof![
+                0u8..0x80, proptest::prelude::any::<u8>(),
+            ], 0..40)
+        ) {
+            proptest::prop_assert_eq!(utf8(&bytes), std::str::from_utf8(&bytes));
         }
 
         #[test]

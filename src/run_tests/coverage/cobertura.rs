@@ -30,6 +30,7 @@ pub fn parse<R: BufRead>(input: R) -> Result<CoverageData, ParseError> {
                 name,
                 attrs,
                 parents,
+                ..
             } = node
             {
                 if parents.is_empty() {

@@ -32,6 +32,7 @@ pub fn parse<R: BufRead>(input: R) -> Result<CoverageData, ParseError> {
                 name,
                 attrs,
                 parents,
+                ..
             } = node
             else {
                 return Ok(());
