@@ -39,6 +39,9 @@ pub struct Junit {
     /// file of a million cases allocates a handful of times.
     case: Case,
     in_case: bool,
+    /// A self-closing case was counted at its opening: its closing, which comes next, is
+    /// passed over.
+    counted: bool,
     /// The result element being read: its outcome (None for a flaky rerun) and message.
     result: Option<(Option<Outcome>, String)>,
 }
@@ -51,6 +54,7 @@ impl Junit {
             suites: Vec::new(),
             case: Case::default(),
             in_case: false,
+            counted: false,
             result: None,
         }
     }
@@ -73,6 +77,7 @@ impl Junit {
             Node::Open {
                 name, attrs, empty, ..
             } => self.open(name, attrs, empty, out),
+            Node::Close { .. } if std::mem::take(&mut self.counted) => {}
             Node::Close {
                 name,
                 text,
@@ -155,6 +160,7 @@ impl Junit {
             };
             let (suite, suite_file) = self.suite();
             out.count(suite, suite_file, file.as_deref(), outcome, time_s);
+            self.counted = true;
             return;
         }
         let case = &mut self.case;
