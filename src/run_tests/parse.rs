@@ -290,6 +290,24 @@ mod tests {
     }
 
     #[test]
+    fn a_self_closing_case_times_its_own_file_or_else_its_suites() {
+        let xml = r#"<testsuites><testsuite name="s" file="tests/s.php">
+            <testcase name="a" file="tests/a.py" time="0.25"/>
+            <testcase name="b" time="0.5"/>
+            <testcase name="c" file="tests/a.py" time="0.25" status="skipped"/>
+        </testsuite></testsuites>"#;
+        let r = parse(xml).unwrap();
+        assert_eq!(
+            (r.totals.tests, r.totals.passed, r.totals.skipped),
+            (3, 2, 1)
+        );
+        assert_eq!(r.timings.get("tests/a.py"), Some(&0.5));
+        assert_eq!(r.timings.get("tests/s.php"), Some(&0.5));
+        assert_eq!(r.suites.len(), 1);
+        assert_eq!(r.suites[0].file.as_deref(), Some("tests/s.php"));
+    }
+
+    #[test]
     fn nothing_of_one_case_leaks_into_the_next() {
         let xml = r#"<testsuite name="s">
             <testcase name="a" classname="A" file="a.py" line="3" time="0.5"><flakyFailure/><failure message="boom">at a.py:7</failure></testcase>
