@@ -303,7 +303,17 @@ def act_run(act: Path, repo: Path, work: Path, workflow: str, event: str, branch
     event_file = work / f"event-{workflow}.json"
     event_file.write_text(json.dumps(payload))
     home = work / "home"
-    home.mkdir(exist_ok=True)
+    if not home.exists():
+        home.mkdir()
+        # Download caches (~/.cache: pip, uv, go-build; ~/.npm) shared between runs when
+        # SLIPWAY_E2E_CACHE names a directory: what a hosted runner restores from the
+        # dependency cache, without downloading it again for every fixture.
+        shared = os.environ.get("SLIPWAY_E2E_CACHE")
+        if shared:
+            for sub in (".cache", ".npm"):
+                target = Path(shared) / sub
+                target.mkdir(parents=True, exist_ok=True)
+                (home / sub).symlink_to(target)
     real_home = Path(os.path.expanduser("~"))
     env = {**os.environ, "PATH": env_path, "HOME": str(home),
            "RUSTUP_HOME": str(rustup_home(work, Path(os.environ.get("RUSTUP_HOME", real_home / ".rustup")))),

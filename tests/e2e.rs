@@ -87,6 +87,11 @@ fn try_pipeline(repo: &Path, args: &[&str]) -> Option<Tried> {
         .arg(repo)
         .env("SLIPWAY_BIN", common::bin())
         .env("SLIPWAY_ACT", &act)
+        .env(
+            "SLIPWAY_E2E_CACHE",
+            std::env::var_os("SLIPWAY_E2E_CACHE")
+                .unwrap_or_else(|| root().join("target/e2e-cache").into_os_string()),
+        )
         .env_remove("CARGO_TARGET_DIR");
     if let Some(venv) = act.parent().and_then(Path::parent) {
         cmd.env("SLIPWAY_VALIDATORS", venv);
