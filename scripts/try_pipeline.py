@@ -405,6 +405,8 @@ def main() -> int:
                     metavar=("FILE", "FIND", "REPLACE"),
                     help="replace FIND (present exactly once) by REPLACE in FILE before the run")
     ap.add_argument("--json", type=Path, help="write the report as JSON to this file")
+    ap.add_argument("--force", action="store_true",
+                    help="pass --force to gen-workflows: replace the repository's own ci.yml etc. when names collide")
     ap.add_argument("--existing", action="store_true",
                     help="run the repository's own workflows as they are, without generating")
     ap.add_argument("--keep", action="store_true", help="keep the working directory (printed)")
@@ -436,7 +438,7 @@ def main() -> int:
             git(repo, "add", "slipway.yml")
             git(repo, "commit", "-qm", "slipway.yml")
         if not ns.existing:
-            gen = run([slipway, "gen-workflows"], cwd=repo, check=False)
+            gen = run([slipway, "gen-workflows", *(["--force"] if ns.force else [])], cwd=repo, check=False)
             if gen.returncode != 0:
                 log(f"try-pipeline: `slipway gen-workflows` exited {gen.returncode}:\n{gen.stdout}{gen.stderr}")
                 return 2
