@@ -143,7 +143,8 @@ function cmp(a, b) {
 function satisfies(version, spec) {
   const v = parts(version);
   if (v.some(Number.isNaN)) return false;
-  const alternatives = spec.split('||').map((s) => s.trim());
+  // npm's range grammar allows a space after an operator (`>= 0.10`).
+  const alternatives = spec.replace(/([<>=^~]+)\s+/g, '$1').split('||').map((s) => s.trim());
   let anyValid = false;
   for (const alt of alternatives) {
     const comps = alt.split(/\s+/).filter(Boolean);
