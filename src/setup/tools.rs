@@ -204,12 +204,30 @@ pub fn install_dependencies(pm: PackageManager, dir: &Path, recorded: Option<&st
                 Some(v) => v.starts_with("1."),
                 None => !yarn_berry(dir),
             };
-            if classic {
-                "yarn install --frozen-lockfile".to_owned()
-            } else {
-                "yarn install --immutable".to_owned()
+            match (dir.join("yarn.lock").is_file(), classic) {
+                (false, _) => "yarn install".to_owned(),
+                (true, true) => "yarn install --frozen-lockfile".to_owned(),
+                (true, false) => "yarn install --immutable".to_owned(),
             }
         }
+        // Without a lockfile a frozen install fails at once (`npm ci` needs
+        // package-lock.json): resolve instead, as the project's own developers do.
+        PackageManager::Npm
+            if !["package-lock.json", "npm-shrinkwrap.json"]
+                .iter()
+                .any(|f| dir.join(f).is_file()) =>
+        {
+            "npm install --no-audit --no-fund".to_owned()
+        }
+        PackageManager::Pnpm if !dir.join("pnpm-lock.yaml").is_file() => "pnpm install".to_owned(),
+        PackageManager::Bun
+            if !["bun.lock", "bun.lockb"]
+                .iter()
+                .any(|f| dir.join(f).is_file()) =>
+        {
+            "bun install".to_owned()
+        }
+        PackageManager::Cargo if !dir.join("Cargo.lock").is_file() => "cargo fetch".to_owned(),
         _ => cache::spec(pm, Os::Linux).install.to_owned(),
     }
 }
@@ -351,8 +369,9 @@ mod tests {
             install_dependencies(PackageManager::Yarn, berry.path(), None),
             "yarn install --immutable"
         );
+        let classic = repo(&[("yarn.lock", "# yarn lockfile v1\n")]);
         assert_eq!(
-            install_dependencies(PackageManager::Yarn, p, None),
+            install_dependencies(PackageManager::Yarn, classic.path(), None),
             "yarn install --frozen-lockfile"
         );
         assert_eq!(
@@ -363,6 +382,41 @@ mod tests {
         // A recorded version that is not one exact release falls back to the default.
         assert!(install_tool(PackageManager::Pnpm, p, Some("$(id)")).ends_with("pnpm@10.34.9"));
         assert_eq!(install_tool(PackageManager::Npm, p, None), "");
+    }
+
+    #[test]
+    fn without_a_lockfile_the_install_resolves_instead_of_failing() {
+        let empty = repo(&[]);
+        let p = empty.path();
+        assert_eq!(
+            install_dependencies(PackageManager::Npm, p, None),
+            "npm install --no-audit --no-fund"
+        );
+        assert_eq!(
+            install_dependencies(PackageManager::Pnpm, p, None),
+            "pnpm install"
+        );
+        assert_eq!(
+            install_dependencies(PackageManager::Yarn, p, None),
+            "yarn install"
+        );
+        assert_eq!(
+            install_dependencies(PackageManager::Bun, p, None),
+            "bun install"
+        );
+        assert_eq!(
+            install_dependencies(PackageManager::Cargo, p, None),
+            "cargo fetch"
+        );
+        let locked = repo(&[("package-lock.json", "{}"), ("Cargo.lock", "version = 4\n")]);
+        assert_eq!(
+            install_dependencies(PackageManager::Npm, locked.path(), None),
+            "npm ci"
+        );
+        assert_eq!(
+            install_dependencies(PackageManager::Cargo, locked.path(), None),
+            "cargo fetch --locked"
+        );
     }
 
     #[test]
