@@ -7,7 +7,9 @@
 # it in the runner tool cache ($RUNNER_TOOL_CACHE/slipway/<version>/<target>) and appends its
 # bin directory to $GITHUB_PATH. When no archive is listed for the target, or
 # SLIPWAY_BUILD_FROM_SOURCE=true, it builds the action's own checkout with
-# `cargo install --locked --path`. A slipway of the same version already on PATH is used as is.
+# `cargo install --locked --path`, from inside the checkout and with its toolchain (its
+# rust-toolchain file's channel, else stable), never the workspace's pinned one. A slipway of
+# the same version already on PATH is used as is.
 # Any failure (unsupported runner, download error, checksum mismatch, truncated archive) is
 # fatal and reported as `::error::slipway install: ...`; an unverified binary is never used.
 #
@@ -106,7 +108,24 @@ build() {
   echo "building slipway $version from \`$checkout\` with cargo ($1)"
   rm -rf "$dir" "$dir.complete"
   mkdir -p "$dir"
-  cargo install --locked --path "$checkout" --root "$dir" --bin slipway ||
+  # The step runs in the user's workspace, whose rust-toolchain(.toml) rustup would apply
+  # to this build (and fail when it predates slipway's MSRV). Build from the action's own
+  # checkout with its own toolchain: the channel of its toolchain file, else stable.
+  local toolchain="stable" file channel
+  for file in "$checkout/rust-toolchain.toml" "$checkout/rust-toolchain"; do
+    [ -f "$file" ] || continue
+    channel="$(sed -n 's/^[[:space:]]*channel[[:space:]]*=[[:space:]]*"\([A-Za-z0-9._-]*\)".*/\1/p' "$file" | head -n 1)"
+    if [ -z "$channel" ] && ! grep -q '[][=]' "$file"; then
+      channel="$(tr -d '[:space:]' <"$file")"
+    fi
+    case "$channel" in
+      "" | *[!A-Za-z0-9._-]*) ;;
+      *) toolchain="$channel" ;;
+    esac
+    break
+  done
+  echo "building with the $toolchain toolchain"
+  (cd "$checkout" && RUSTUP_TOOLCHAIN="$toolchain" cargo install --locked --path "$checkout" --root "$dir" --bin slipway) ||
     fail "\`cargo install --locked --path $checkout\` failed"
   touch "$dir.complete"
   add_to_path

@@ -158,6 +158,15 @@ pub struct SetupEnvironmentArgs {
     /// `--environment staging`.
     #[arg(long, value_name = "NAME", env = "SLIPWAY_ENVIRONMENT")]
     pub environment: Option<String>,
+    /// The toolchain version of the one stack set up, instead of the repository's, e.g.
+    /// `--toolchain-version 1.78` (the action's `version` input).
+    #[arg(
+        long = "toolchain-version",
+        value_name = "VERSION",
+        env = "SLIPWAY_VERSION",
+        default_value = ""
+    )]
+    pub toolchain_version: String,
     /// Print the plan as JSON on stdout, e.g. `--json | jq .cache.key`.
     #[arg(long)]
     pub json: bool,
@@ -459,6 +468,7 @@ fn run_setup_environment(args: SetupEnvironmentArgs) -> Result<u8, Failure> {
         cache,
         install_dependencies,
         environment,
+        toolchain_version,
         json,
     } = args;
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -488,20 +498,12 @@ fn run_setup_environment(args: SetupEnvironmentArgs) -> Result<u8, Failure> {
             _ => None,
         })),
         arch,
+        version: setup::parse_version(&toolchain_version)?,
     };
     let runtime = github::runtime();
-    let mut outcome = setup::run(&settings, runtime, var)?;
+    let outcome = setup::run(&settings, runtime, var)?;
     for note in &outcome.notes {
         eprintln!("note: {note}");
-    }
-    // .NET, Ruby and PHP come from the runner image: say early when it has the wrong one.
-    for note in setup::preinstalled::check(&outcome.plan, setup::preinstalled::probe) {
-        if runtime.in_actions() {
-            runtime.annotate(github::Annotation::warning(note.clone()).title("setup-environment"));
-        } else {
-            eprintln!("warning: {note}");
-        }
-        outcome.notes.push(note);
     }
     if runtime.in_actions() {
         setup::publish(runtime, &outcome)?;

@@ -41,6 +41,7 @@ fn contract(name: &str) -> (BTreeSet<String>, BTreeSet<String>) {
                 "cache",
                 "install-dependencies",
                 "environment",
+                "version",
             ]),
             set(&[
                 "slipway-version",

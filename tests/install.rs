@@ -178,7 +178,15 @@ impl Sandbox {
     }
 
     fn run(&self, envs: &[(&str, &str)]) -> Outcome {
+        self.run_in(None, envs)
+    }
+
+    /// Runs install.sh from `cwd` (a workspace), as the action's step does.
+    fn run_in(&self, cwd: Option<&Path>, envs: &[(&str, &str)]) -> Outcome {
         let mut cmd = Command::new("bash");
+        if let Some(cwd) = cwd {
+            cmd.current_dir(cwd);
+        }
         cmd.arg(self.path().join("checkout/scripts/install.sh"))
             .env_clear()
             .env(
@@ -388,6 +396,72 @@ fn without_a_listed_archive_it_builds_the_checkout_with_cargo() {
     let out = listed.run(&[("SLIPWAY_BUILD_FROM_SOURCE", "true")]);
     assert_eq!(out.code, Some(1), "{out:?}");
     assert!(out.stderr.contains("cargo is not on PATH"), "{out:?}");
+}
+
+/// A cargo stand-in that records the toolchain rustup would pick and where it ran, then
+/// installs a fake slipway of the right version.
+fn recording_cargo(sandbox: &Sandbox) -> PathBuf {
+    let log = sandbox.path().join("cargo-env.log");
+    sandbox.stub(
+        "cargo",
+        &format!(
+            "echo \"toolchain=${{RUSTUP_TOOLCHAIN:-}} cwd=$(pwd -P)\" > '{}'\nroot=\"\"\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=\"$2\"; shift; done\nmkdir -p \"$root/bin\"\necho '#!/bin/sh' > \"$root/bin/slipway\"\necho \"echo 'slipway {VERSION} (built)'\" >> \"$root/bin/slipway\"\nchmod +x \"$root/bin/slipway\"",
+            log.display()
+        ),
+    );
+    log
+}
+
+#[test]
+fn a_build_from_source_ignores_the_workspace_s_pinned_toolchain() {
+    // The workspace pins an old toolchain: rustup would use it for a build started there.
+    let workspace = tempfile::tempdir().unwrap();
+    std::fs::write(
+        workspace.path().join("rust-toolchain.toml"),
+        "[toolchain]\nchannel = \"1.70.0\"\n",
+    )
+    .unwrap();
+    let sandbox = Sandbox::new(None);
+    let log = recording_cargo(&sandbox);
+    let out = sandbox.run_in(Some(workspace.path()), &[("RUSTUP_TOOLCHAIN", "1.70.0")]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let checkout = sandbox.path().join("checkout").canonicalize().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap().trim(),
+        format!("toolchain=stable cwd={}", checkout.display())
+    );
+    assert!(
+        out.stdout.contains("building with the stable toolchain"),
+        "{out:?}"
+    );
+
+    // The action's own checkout pins its toolchain: that one builds it.
+    let pinned = Sandbox::new(None);
+    std::fs::write(
+        pinned.path().join("checkout/rust-toolchain.toml"),
+        "[toolchain]\nchannel = \"1.91.0\"\ncomponents = [\"clippy\"]\n",
+    )
+    .unwrap();
+    let log = recording_cargo(&pinned);
+    let out = pinned.run_in(Some(workspace.path()), &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .starts_with("toolchain=1.91.0 cwd="),
+        "{out:?}"
+    );
+    let legacy = Sandbox::new(None);
+    std::fs::write(legacy.path().join("checkout/rust-toolchain"), "1.90.0\n").unwrap();
+    let log = recording_cargo(&legacy);
+    let out = legacy.run_in(Some(workspace.path()), &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .starts_with("toolchain=1.90.0 cwd="),
+        "{out:?}"
+    );
 }
 
 #[test]

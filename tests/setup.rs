@@ -251,39 +251,332 @@ fn outside_actions_the_plan_is_printed_and_json_is_available() {
     assert!(t.outputs.is_empty());
 }
 
+fn plan(files: &[(&str, &str)], env: &[(&str, &str)]) -> common::Transcript {
+    let dir = temp_repo(files);
+    let mut cmd = slipway().in_actions();
+    for (k, v) in env {
+        cmd = cmd.env(k, v);
+    }
+    let t = cmd.args(["setup-environment"]).arg_path(dir.path()).run();
+    t.code(0);
+    t
+}
+
 #[test]
-fn a_ruby_version_the_runner_lacks_is_a_warning_naming_both_versions() {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = temp_repo(&[
-        ("Gemfile", "source \"https://rubygems.org\"\ngem \"rack\"\n"),
-        (
-            "Gemfile.lock",
-            "GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (3.1.8)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rack\n",
-        ),
-        (".ruby-version", "3.3.6\n"),
-    ]);
-    // A runner whose Ruby is another version: a `ruby` that answers like Ruby 3.2 does.
-    let bin = tempfile::tempdir().unwrap();
-    let ruby = bin.path().join("ruby");
-    std::fs::write(&ruby, "#!/bin/sh\nprintf '3.2.3'\n").unwrap();
-    std::fs::set_permissions(&ruby, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.path().display(),
-        std::env::var("PATH").unwrap_or_default()
+fn ruby_php_and_dotnet_are_set_up_at_the_version_the_repository_asks_for() {
+    let t = plan(
+        &[
+            (
+                "Gemfile",
+                "source \"https://rubygems.org\"\nruby \"~> 3.2\"\ngem \"rack\"\n",
+            ),
+            (".ruby-version", "ruby-3.3.6\n"),
+        ],
+        &[],
     );
+    assert_eq!(output(&t.outputs, "ruby-version"), Some("3.3.6"), "{t}");
+    assert!(!t.stderr.contains("::warning"), "{t}");
+    let t = plan(
+        &[(
+            "Gemfile",
+            "source \"https://rubygems.org\"\nruby \"~> 3.2\"\n",
+        )],
+        &[],
+    );
+    assert_eq!(output(&t.outputs, "ruby-version"), Some("3.4"), "{t}");
+    let t = plan(
+        &[(
+            "composer.json",
+            r#"{"require":{"php":"^8.1 || ^9.0"},"config":{"platform":{"php":"8.2.12"}}}"#,
+        )],
+        &[],
+    );
+    assert_eq!(output(&t.outputs, "php-version"), Some("8.2.12"), "{t}");
+    let t = plan(
+        &[("composer.json", r#"{"require":{"php":">=8.1 <8.4"}}"#)],
+        &[],
+    );
+    assert_eq!(output(&t.outputs, "php-version"), Some("8.3"), "{t}");
+    let t = plan(
+        &[
+            (
+                "global.json",
+                r#"{"sdk":{"version":"8.0.404","rollForward":"latestFeature"}}"#,
+            ),
+            (
+                "App/App.csproj",
+                "<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup></Project>",
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(output(&t.outputs, "dotnet-version"), Some("8.0.404"), "{t}");
+}
+
+#[test]
+fn a_root_toolchain_file_is_installed_with_its_components_and_the_lint_tools() {
+    let t = plan(
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/*\"]\n[workspace.package]\nrust-version = \"1.74\"\n",
+            ),
+            (
+                "crates/a/Cargo.toml",
+                "[package]\nname = \"a\"\nrust-version.workspace = true\n",
+            ),
+            (
+                "crates/a/rust-toolchain.toml",
+                "[toolchain]\nchannel = \"nightly\"\n",
+            ),
+            (
+                "rust-toolchain.toml",
+                "[toolchain]\nchannel = \"1.82.0\"\ncomponents = [\"rust-src\"]\ntargets = [\"wasm32-unknown-unknown\"]\n",
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(output(&t.outputs, "rust-version"), Some("1.82.0"), "{t}");
+    assert_eq!(
+        output(&t.outputs, "rust-components"),
+        Some("rust-src,rustfmt,clippy"),
+        "{t}"
+    );
+    assert_eq!(
+        output(&t.outputs, "rust-targets"),
+        Some("wasm32-unknown-unknown"),
+        "{t}"
+    );
+    assert!(t.summary.contains("pinned by `rust-toolchain.toml`"), "{t}");
+    assert!(!t.env.contains("RUSTUP_TOOLCHAIN"), "{t}");
+}
+
+#[test]
+fn an_msrv_alone_is_not_installed_and_a_member_s_toolchain_file_is_ignored() {
+    let t = plan(
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/*\"]\n[workspace.package]\nrust-version = \"1.74\"\n",
+            ),
+            (
+                "crates/a/Cargo.toml",
+                "[package]\nname = \"a\"\nrust-version.workspace = true\n",
+            ),
+            (
+                "crates/a/rust-toolchain.toml",
+                "[toolchain]\nchannel = \"nightly\"\n",
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(output(&t.outputs, "rust-version"), Some("stable"), "{t}");
+    assert_eq!(
+        output(&t.outputs, "rust-components"),
+        Some("rustfmt,clippy"),
+        "{t}"
+    );
+    assert_eq!(output(&t.outputs, "rust-targets"), Some(""), "{t}");
+}
+
+#[test]
+fn the_version_input_replaces_the_repository_s_version_for_one_stack() {
+    let rust = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"a\"\nrust-version = \"1.74\"\n",
+        ),
+        ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.82.0\"\n"),
+    ];
+    let t = plan(&rust, &[("SLIPWAY_VERSION", "1.74")]);
+    assert_eq!(output(&t.outputs, "rust-version"), Some("1.74"), "{t}");
+    assert_eq!(
+        output(&t.outputs, "rust-components"),
+        Some("rustfmt,clippy"),
+        "{t}"
+    );
+    // The toolchain file would override `rustup default`; the variable overrides it.
+    assert!(
+        t.env.contains("RUSTUP_TOOLCHAIN<<") || t.env.contains("RUSTUP_TOOLCHAIN=1.74"),
+        "{t}"
+    );
+    assert!(t.env.contains("1.74"), "{t}");
+    let t = plan(
+        &[(
+            "pom.xml",
+            "<project><properties><maven.compiler.release>17</maven.compiler.release></properties></project>",
+        )],
+        &[("SLIPWAY_VERSION", "21")],
+    );
+    assert_eq!(output(&t.outputs, "java-version"), Some("21"), "{t}");
+    assert!(t.summary.contains("the `version` input"), "{t}");
+    let t = plan(
+        &[(
+            "pyproject.toml",
+            "[project]\nname = \"a\"\nrequires-python = \">=3.10\"\n",
+        )],
+        &[("SLIPWAY_VERSION", "3.11")],
+    );
+    assert_eq!(output(&t.outputs, "python-version"), Some("3.11"), "{t}");
+
+    // Two stacks: the version would be ambiguous.
+    let dir = temp_repo(&[
+        ("Cargo.toml", "[package]\nname = \"a\"\n"),
+        ("package.json", r#"{"name":"a"}"#),
+    ]);
     let t = slipway()
-        .in_actions()
-        .env("PATH", &path)
+        .env("SLIPWAY_VERSION", "1.74")
+        .args(["setup-environment"])
+        .arg_path(dir.path())
+        .run();
+    t.code(2);
+    assert!(
+        t.stderr.starts_with("error: invalid input `version`: `1.74`; expected a version for exactly one stack, but this job sets up 2 (`rust`, `node`)"),
+        "{t}"
+    );
+    assert!(t.stderr.contains("SLIPWAY_VERSION"), "{t}");
+    let t = slipway()
+        .env("SLIPWAY_STACKS", "rust")
+        .env("SLIPWAY_VERSION", "1.74")
         .args(["setup-environment"])
         .arg_path(dir.path())
         .run();
     t.code(0);
-    assert_eq!(output(&t.outputs, "ruby-version"), Some("3.3.6"), "{t}");
+    let t = slipway()
+        .env("SLIPWAY_VERSION", "1.74 && curl evil")
+        .args(["setup-environment"])
+        .arg_path(dir.path())
+        .run();
+    t.code(2);
     assert!(
-        t.stderr.contains("::warning title=setup-environment::the repository asks for Ruby 3.3.6 but this runner has 3.2.3"),
+        t.stderr.starts_with("error: invalid input `version`"),
         "{t}"
     );
-    assert_eq!(t.stderr.matches("asks for Ruby").count(), 1, "{t}");
-    assert!(t.summary.contains("asks for Ruby 3.3.6"), "{t}");
+}
+
+#[test]
+fn a_requires_python_range_becomes_one_minor_and_poetry_is_pinned_from_its_lock() {
+    let t = plan(
+        &[
+            (
+                "pyproject.toml",
+                "[tool.poetry]\nname = \"a\"\n[tool.poetry.dependencies]\npython = \">=3.10,<4.0\"\n[tool.poetry.group.test.dependencies]\npytest = \"*\"\n",
+            ),
+            (
+                "poetry.lock",
+                "# This file is automatically @generated by Poetry 1.8.3 and should not be changed by hand.\n",
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(output(&t.outputs, "python-version"), Some("3.14"), "{t}");
+    assert_eq!(
+        output(&t.outputs, "tools-command"),
+        Some("python -m pip install --disable-pip-version-check poetry==1.8.3"),
+        "{t}"
+    );
+    assert_eq!(
+        output(&t.outputs, "install-command"),
+        Some("poetry install --no-interaction --with test"),
+        "{t}"
+    );
+    // `.python-version` wins over the range.
+    let t = plan(
+        &[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"a\"\nrequires-python = \"~=3.11\"\n[project.optional-dependencies]\ntest = [\"pytest\"]\n",
+            ),
+            (".python-version", "3.12\n"),
+            ("requirements-dev.txt", "pytest\n"),
+        ],
+        &[],
+    );
+    assert_eq!(output(&t.outputs, "python-version"), Some("3.12"), "{t}");
+    assert_eq!(output(&t.outputs, "tools-command"), Some(""), "{t}");
+    assert_eq!(
+        output(&t.outputs, "install-command"),
+        Some(
+            "python -m pip install --disable-pip-version-check -r requirements-dev.txt -e '.[test]'"
+        ),
+        "{t}"
+    );
+}
+
+#[test]
+fn pnpm_yarn_and_bun_are_installed_pinned_without_corepack() {
+    let t = plan(
+        &[
+            (
+                "package.json",
+                r#"{"name":"a","packageManager":"pnpm@9.12.0+sha512.abc"}"#,
+            ),
+            ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        ],
+        &[],
+    );
+    assert_eq!(
+        output(&t.outputs, "tools-command"),
+        Some("npm install --global --force pnpm@9.12.0"),
+        "{t}"
+    );
+    assert_eq!(
+        output(&t.outputs, "install-command"),
+        Some("pnpm install --frozen-lockfile"),
+        "{t}"
+    );
+    assert!(!t.outputs.contains("corepack"), "{t}");
+    let t = plan(
+        &[("package.json", r#"{"name":"a"}"#), ("bun.lock", "{}\n")],
+        &[],
+    );
+    assert_eq!(
+        output(&t.outputs, "tools-command"),
+        Some("npm install --global --force bun@1.4.4"),
+        "{t}"
+    );
+    assert_eq!(
+        output(&t.outputs, "install-command"),
+        Some("bun install --frozen-lockfile"),
+        "{t}"
+    );
+}
+
+#[test]
+fn the_jdk_is_the_one_that_runs_the_build_not_the_bytecode_target() {
+    let t = plan(
+        &[(
+            "pom.xml",
+            "<project><properties><maven.compiler.release>8</maven.compiler.release></properties><build><plugins><plugin><artifactId>maven-enforcer-plugin</artifactId><configuration><rules><requireJavaVersion><version>[11,18)</version></requireJavaVersion></rules></configuration></plugin></plugins></build></project>",
+        )],
+        &[],
+    );
+    assert_eq!(output(&t.outputs, "java-version"), Some("17"), "{t}");
+    assert!(
+        t.summary.contains("maven-enforcer allows Java 17 at most"),
+        "{t}"
+    );
+    let t = plan(
+        &[
+            ("settings.gradle.kts", "include(\":app\")\n"),
+            (
+                "app/build.gradle.kts",
+                "plugins { id(\"com.android.application\") }\nkotlin { jvmToolchain(11) }\n",
+            ),
+            (
+                "build.gradle.kts",
+                "plugins {\n  id(\"com.android.application\") version \"8.5.2\" apply false\n}\n",
+            ),
+            (
+                "gradle/wrapper/gradle-wrapper.properties",
+                "distributionUrl=https\\://services.gradle.org/distributions/gradle-8.7-bin.zip\n",
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(output(&t.outputs, "java-version"), Some("21"), "{t}");
+    assert!(t.outputs.contains("java-versions<<"), "{t}");
+    assert!(t.outputs.contains("\n11\n21\n"), "{t}");
+    let t = plan(&[("pom.xml", "<project/>")], &[]);
+    assert_eq!(output(&t.outputs, "java-version"), Some("25"), "{t}");
 }

@@ -267,6 +267,123 @@ pub fn parse_build(text: &str, kotlin_aliases: &BTreeSet<String>) -> Build {
     }
 }
 
+/// The Gradle version of a wrapper's `gradle-wrapper.properties`, from its `distributionUrl`
+/// (`…/distributions/gradle-8.7-bin.zip` → `8.7`).
+pub fn parse_wrapper_version(text: &str) -> Option<String> {
+    let url = text.lines().find_map(|l| {
+        let (k, v) = l.split_once(['=', ':'])?;
+        (k.trim() == "distributionUrl").then_some(v.trim())
+    })?;
+    let name = url.rsplit('/').next()?;
+    let rest = name.strip_prefix("gradle-")?;
+    let version: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+        .collect();
+    let version = version
+        .trim_end_matches(".zip")
+        .trim_end_matches("-bin")
+        .trim_end_matches("-all");
+    version
+        .starts_with(|c: char| c.is_ascii_digit())
+        .then(|| version.to_owned())
+}
+
+/// The leading version characters of `s` (`8.5.2"` → `8.5.2`).
+fn version_prefix(s: &str) -> Option<String> {
+    let v: String = s
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+        .collect();
+    v.starts_with(|c: char| c.is_ascii_digit()).then_some(v)
+}
+
+/// The Android Gradle plugin version a build script names: the buildscript classpath
+/// `com.android.tools.build:gradle:8.5.2`, or `id("com.android.application") version "8.5.2"`.
+pub fn parse_agp_version(text: &str) -> Option<String> {
+    let code = strip_comments(text);
+    if let Some((_, rest)) = code.split_once("com.android.tools.build:gradle:")
+        && let Some(v) = version_prefix(rest)
+    {
+        return Some(v);
+    }
+    code.lines().find_map(|line| {
+        let at = line
+            .find("com.android.application")
+            .or_else(|| line.find("com.android.library"))?;
+        let after = &line[at..];
+        let (_, rest) = after.split_once("version")?;
+        version_prefix(rest.trim_start().trim_start_matches(['"', '\'', '(', ' ']))
+    })
+}
+
+/// The Android Gradle plugin version of a version catalog: a `com.android.*` plugin or the
+/// `com.android.tools.build:gradle` library, with `version` or `version.ref`.
+pub fn parse_catalog_agp(text: &str) -> Option<String> {
+    let doc: toml::Table = toml::from_str(text).ok()?;
+    let versions = doc.get("versions").and_then(toml::Value::as_table);
+    let version_of = |entry: &toml::Table| -> Option<String> {
+        match entry.get("version")? {
+            toml::Value::String(v) => Some(v.clone()),
+            toml::Value::Table(t) => {
+                let key = t.get("ref")?.as_str()?;
+                versions?.get(key)?.as_str().map(str::to_owned)
+            }
+            _ => None,
+        }
+    };
+    let plugins = doc.get("plugins").and_then(toml::Value::as_table);
+    let libraries = doc.get("libraries").and_then(toml::Value::as_table);
+    for entry in plugins.into_iter().flat_map(|t| t.values()) {
+        match entry {
+            toml::Value::String(s) if s.starts_with("com.android.") => {
+                if let Some((_, v)) = s.split_once(':') {
+                    return Some(v.to_owned());
+                }
+            }
+            toml::Value::Table(t)
+                if t.get("id")
+                    .and_then(toml::Value::as_str)
+                    .is_some_and(|id| id.starts_with("com.android.")) =>
+            {
+                if let Some(v) = version_of(t) {
+                    return Some(v);
+                }
+            }
+            _ => {}
+        }
+    }
+    for entry in libraries.into_iter().flat_map(|t| t.values()) {
+        match entry {
+            toml::Value::String(s) => {
+                if let Some(v) = s.strip_prefix("com.android.tools.build:gradle:") {
+                    return Some(v.to_owned());
+                }
+            }
+            toml::Value::Table(t) => {
+                let module = t
+                    .get("module")
+                    .and_then(toml::Value::as_str)
+                    .map(str::to_owned)
+                    .or_else(|| {
+                        Some(format!(
+                            "{}:{}",
+                            t.get("group")?.as_str()?,
+                            t.get("name")?.as_str()?
+                        ))
+                    });
+                if module.as_deref() == Some("com.android.tools.build:gradle")
+                    && let Some(v) = version_of(t)
+                {
+                    return Some(v);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The Kotlin plugin aliases of a version catalog, in accessor form (`kotlin-jvm` →
 /// `kotlin.jvm`).
 pub fn parse_catalog(text: &str) -> Result<Vec<String>, String> {
@@ -423,6 +540,40 @@ fn compatibility_value(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wrapper_and_android_plugin_versions() {
+        let props = "distributionBase=GRADLE_USER_HOME\ndistributionUrl=https\\://services.gradle.org/distributions/gradle-8.7-bin.zip\n";
+        assert_eq!(parse_wrapper_version(props).as_deref(), Some("8.7"));
+        assert_eq!(
+            parse_wrapper_version("distributionUrl=https://x/gradle-7.6.4-all.zip").as_deref(),
+            Some("7.6.4")
+        );
+        assert_eq!(parse_wrapper_version("foo=bar"), None);
+        assert_eq!(
+            parse_agp_version(
+                "buildscript { dependencies { classpath 'com.android.tools.build:gradle:7.4.2' } }"
+            )
+            .as_deref(),
+            Some("7.4.2")
+        );
+        assert_eq!(
+            parse_agp_version(
+                "plugins {\n  id(\"com.android.application\") version \"8.5.2\" apply false\n}"
+            )
+            .as_deref(),
+            Some("8.5.2")
+        );
+        assert_eq!(parse_agp_version("plugins { id 'java' }"), None);
+        let catalog = "[versions]\nagp = \"8.6.0\"\n[plugins]\nandroid-application = { id = \"com.android.application\", version.ref = \"agp\" }\n";
+        assert_eq!(parse_catalog_agp(catalog).as_deref(), Some("8.6.0"));
+        let library = "[libraries]\nagp = { module = \"com.android.tools.build:gradle\", version = \"8.1.0\" }\n";
+        assert_eq!(parse_catalog_agp(library).as_deref(), Some("8.1.0"));
+        assert_eq!(
+            parse_catalog_agp("[plugins]\nk = \"org.jetbrains.kotlin.jvm:2.0.0\"\n"),
+            None
+        );
+    }
 
     #[test]
     fn twenty_thousand_includes_are_kept_once_each_in_file_order() {

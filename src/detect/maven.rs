@@ -42,6 +42,8 @@ pub struct Pom {
     pub compiler_source: Option<String>,
     /// True when the kotlin-maven-plugin is configured.
     pub kotlin: bool,
+    /// The maven-enforcer `requireJavaVersion` rule's `<version>` as written (`[17,)`).
+    pub enforcer_java: Option<String>,
 }
 
 impl Pom {
@@ -65,6 +67,22 @@ impl Pom {
             .filter(|r| !r.contains('.'))
             .unwrap_or(v);
         (!v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.')).then(|| v.to_owned())
+    }
+
+    /// The Java range the maven-enforcer plugin requires to run the build (`[17,)`, `17`),
+    /// with `${…}` references resolved; `None` without the rule or when it cannot be resolved.
+    pub fn required_java(&self) -> Option<String> {
+        let mut v = self.enforcer_java.as_deref()?.trim().to_owned();
+        // References may sit inside a range (`[${java.min},)`).
+        for _ in 0..4 {
+            let Some(start) = v.find("${") else {
+                return Some(v);
+            };
+            let end = start + v[start..].find('}')?;
+            let value = self.properties.get(&v[start + 2..end])?.trim().to_owned();
+            v.replace_range(start..=end, &value);
+        }
+        (!v.contains("${")).then_some(v)
     }
 
     /// Resolves `${prop}` references to this pom's properties (a few levels deep).
@@ -168,6 +186,11 @@ pub fn parse(text: &str) -> Result<Pom, String> {
                     }
                     plugin_artifact = Some(text.to_owned());
                 }
+                [.., "requireJavaVersion", "version"]
+                    if p.first() == Some(&"project") && pom.enforcer_java.is_none() =>
+                {
+                    pom.enforcer_java = Some(text.to_owned());
+                }
                 ["project", "build", .., "plugin", "configuration", field]
                     if plugin_artifact.as_deref() == Some("maven-compiler-plugin") =>
                 {
@@ -229,6 +252,21 @@ mod tests {
         let pom = parse(text).expect("valid");
         assert!(pom.kotlin);
         assert_eq!(pom.java_version().as_deref(), Some("8"));
+    }
+
+    #[test]
+    fn the_enforcer_java_rule_is_read_with_properties() {
+        let text = r#"<project><properties><jdk.min>17</jdk.min></properties><build><plugins>
+          <plugin><artifactId>maven-enforcer-plugin</artifactId><executions><execution>
+            <configuration><rules><requireJavaVersion><version>[${jdk.min},)</version>
+            </requireJavaVersion></rules></configuration></execution></executions></plugin>
+        </plugins></build></project>"#;
+        let pom = parse(text).expect("valid");
+        assert_eq!(pom.enforcer_java.as_deref(), Some("[${jdk.min},)"));
+        assert_eq!(pom.required_java().as_deref(), Some("[17,)"));
+        let plain = parse("<project><build><pluginManagement><plugins><plugin><configuration><rules><requireJavaVersion><version>${v}</version></requireJavaVersion></rules></configuration></plugin></plugins></pluginManagement></build><properties><v>[11,18)</v></properties></project>").expect("valid");
+        assert_eq!(plain.required_java().as_deref(), Some("[11,18)"));
+        assert_eq!(parse("<project/>").expect("valid").required_java(), None);
     }
 
     #[test]

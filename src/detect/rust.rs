@@ -128,9 +128,23 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, String> {
     Ok(m)
 }
 
-/// The channel of a `rust-toolchain.toml` or legacy `rust-toolchain` file (`1.80.0`, `stable`,
-/// `nightly-2024-05-01`); `None` when it names none.
-pub fn parse_toolchain(text: &str) -> Result<Option<String>, String> {
+/// What a `rust-toolchain.toml` or legacy `rust-toolchain` file pins.
+///
+/// Format: <https://rust-lang.github.io/rustup/overrides.html#the-toolchain-file>.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToolchainFile {
+    /// `toolchain.channel` (`1.80.0`, `stable`, `nightly-2024-05-01`), `None` when it names none
+    /// (a file with only `path`, or only components for the default toolchain).
+    pub channel: Option<String>,
+    /// `toolchain.components` (`rustfmt`, `clippy`, `rust-src`...).
+    pub components: Vec<String>,
+    /// `toolchain.targets` (`wasm32-unknown-unknown`...).
+    pub targets: Vec<String>,
+}
+
+/// Parses a `rust-toolchain.toml` or legacy `rust-toolchain` file; the error is a warning
+/// message naming the line.
+pub fn parse_toolchain_file(text: &str) -> Result<ToolchainFile, String> {
     let trimmed = text.trim();
     // The legacy file may be a bare channel name on one line.
     if !trimmed.is_empty()
@@ -139,28 +153,54 @@ pub fn parse_toolchain(text: &str) -> Result<Option<String>, String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
     {
-        return Ok(Some(trimmed.to_owned()));
+        return Ok(ToolchainFile {
+            channel: Some(trimmed.to_owned()),
+            ..ToolchainFile::default()
+        });
     }
     let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
-    Ok(table
-        .get("toolchain")
-        .and_then(|t| t.get("channel"))
-        .and_then(toml::Value::as_str)
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned))
+    let toolchain = table.get("toolchain");
+    // Names go to rustup's command line: keep only what a component or target can be called.
+    let names = |key: &str| -> Vec<String> {
+        manifest::toml_strings(toolchain.and_then(|t| t.get(key)))
+            .into_iter()
+            .map(|n| n.trim().to_owned())
+            .filter(|n| {
+                !n.is_empty()
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            })
+            .collect()
+    };
+    Ok(ToolchainFile {
+        channel: toolchain
+            .and_then(|t| t.get("channel"))
+            .and_then(toml::Value::as_str)
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
+        components: names("components"),
+        targets: names("targets"),
+    })
+}
+
+/// The channel of a `rust-toolchain.toml` or legacy `rust-toolchain` file (`1.80.0`, `stable`,
+/// `nightly-2024-05-01`); `None` when it names none.
+pub fn parse_toolchain(text: &str) -> Result<Option<String>, String> {
+    parse_toolchain_file(text).map(|f| f.channel)
 }
 
 /// Reads this ecosystem's files and reports into the scan.
 pub fn scan(scan: &mut Scan<'_>) {
     let index = scan.index();
+    let mut toolchain_files: Vec<(&str, String)> = Vec::new();
     for file in index.matching(|n| n == "rust-toolchain" || n == "rust-toolchain.toml") {
         let Some(text) = scan.read(file) else {
             continue;
         };
         match parse_toolchain(&text) {
             Ok(Some(channel)) => {
-                scan.toolchain("rust", &channel, Source::ToolchainFile, file);
+                toolchain_files.push((file, channel));
                 scan.language(Language::Rust, file);
             }
             Ok(None) => scan.language(Language::Rust, file),
@@ -225,6 +265,19 @@ pub fn scan(scan: &mut Scan<'_>) {
             break;
         }
         owner.extend(added);
+    }
+
+    // A toolchain file pins the builds run from its directory down (rustup looks in the
+    // current directory and its parents). One inside a workspace member or a cargo-fuzz crate
+    // only pins commands run in that crate, never the workspace's jobs, so it names no
+    // toolchain of the repository.
+    for (file, channel) in toolchain_files {
+        let dir = dir_of(file);
+        let member = owner.get(dir).is_some_and(|root| root != dir);
+        let fuzz = manifests.get(dir).is_some_and(|m| m.fuzz);
+        if !member && !fuzz {
+            scan.toolchain("rust", &channel, Source::ToolchainFile, file);
+        }
     }
 
     let mut members_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -411,6 +464,48 @@ mod tests {
             w[0].message
         );
         assert_eq!(s.test_commands, vec!["cd ok && cargo test"]);
+    }
+
+    #[test]
+    fn a_toolchain_file_inside_a_member_or_fuzz_crate_pins_nothing() {
+        let (s, _) = detect(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/*\"]\n[workspace.package]\nrust-version = \"1.74\"\n",
+            ),
+            ("crates/a/Cargo.toml", "[package]\nname = \"a\"\n"),
+            (
+                "crates/a/rust-toolchain.toml",
+                "[toolchain]\nchannel = \"nightly\"\n",
+            ),
+            (
+                "fuzz/Cargo.toml",
+                "[package]\nname = \"f\"\n[package.metadata]\ncargo-fuzz = true\n[workspace]\n",
+            ),
+            ("fuzz/rust-toolchain", "nightly-2024-05-01\n"),
+        ]);
+        assert_eq!(s.toolchains["rust"], "1.74");
+        let (s, _) = detect(&[
+            ("Cargo.toml", "[package]\nname = \"x\"\n"),
+            ("rust-toolchain", "1.82.0\n"),
+            ("sub/rust-toolchain", "nightly\n"),
+        ]);
+        assert_eq!(s.toolchains["rust"], "1.82.0");
+    }
+
+    #[test]
+    fn toolchain_files_list_components_and_targets() {
+        let f = parse_toolchain_file(
+            "[toolchain]\nchannel = \"1.80.1\"\ncomponents = [\"rustfmt\", \"rust-src\", \"$(id)\"]\ntargets = [\"wasm32-unknown-unknown\"]\nprofile = \"minimal\"\n",
+        )
+        .expect("valid");
+        assert_eq!(f.channel.as_deref(), Some("1.80.1"));
+        assert_eq!(f.components, ["rustfmt", "rust-src"]);
+        assert_eq!(f.targets, ["wasm32-unknown-unknown"]);
+        assert_eq!(
+            parse_toolchain_file("stable\n").expect("legacy").components,
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! restore (keys and paths per package manager, hashed like `hashFiles()`, see [`hash`] and
 //! [`cache`]), which variables of the deploy environment to export, and which of its secrets
 //! must be present. The composite action `actions/setup-environment` applies the plan with
-//! pinned `actions/setup-*` and `actions/cache` steps that read the outputs [`publish`] writes.
+//! pinned setup actions (`actions/setup-*`, `ruby/setup-ruby`, `shivammathur/setup-php`),
+//! rustup, and `actions/cache` steps that read the outputs [`publish`] writes. Versions are
+//! resolved in [`toolchains`] (ranges to one release in [`versions`]); package managers the
+//! runner lacks and the dependency install commands come from [`tools`].
 //!
 //! Inputs arrive as `SLIPWAY_<INPUT>` variables (`SLIPWAY_STACKS=rust,node`); a malformed one
 //! is an [`Error::Input`] naming the input and the form it expects. Secrets are read from the
@@ -14,7 +17,9 @@
 
 pub mod cache;
 pub mod hash;
-pub mod preinstalled;
+pub mod toolchains;
+pub mod tools;
+pub mod versions;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -32,7 +37,7 @@ pub use cache::Os;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stack {
-    /// rustup.
+    /// rustup, with rustfmt and clippy.
     Rust,
     /// `actions/setup-python`.
     Python,
@@ -42,11 +47,11 @@ pub enum Stack {
     Go,
     /// `actions/setup-java` (Java and Kotlin).
     Java,
-    /// .NET: version reported, the runner's SDK used.
+    /// `actions/setup-dotnet`.
     Dotnet,
-    /// Ruby: version reported, the runner's Ruby used.
+    /// `ruby/setup-ruby`.
     Ruby,
-    /// PHP: version reported, the runner's PHP used.
+    /// `shivammathur/setup-php`.
     Php,
 }
 
@@ -96,16 +101,19 @@ impl Stack {
         }
     }
 
-    /// The version used when the repository names none: what each setup action documents as
-    /// its floating "latest stable" spelling.
+    /// The version used when the repository names none: the setup action's floating "latest
+    /// stable" spelling where it has one that cannot move to a release too new for the
+    /// ecosystem (`stable`, `lts/*`), else the newest release of [`versions`]' tables, and
+    /// the current LTS of Java and .NET (.NET 10, November 2025).
     pub fn default_version(self) -> &'static str {
         match self {
             Self::Rust | Self::Go => "stable",
-            Self::Python => "3.x",
+            Self::Python => versions::PYTHON_MINORS[0],
             Self::Node => "lts/*",
-            Self::Java => "21",
-            Self::Dotnet => "8.0.x",
-            Self::Ruby | Self::Php => "",
+            Self::Java => "25",
+            Self::Dotnet => "10.0.x",
+            Self::Ruby => versions::RUBY_MINORS[0],
+            Self::Php => versions::PHP_MINORS[0],
         }
     }
 
@@ -191,6 +199,40 @@ pub fn parse_bool(input: &'static str, value: &str, default: bool) -> Result<boo
     }
 }
 
+/// Parses the `version` input: empty is `None`; otherwise one version as setup actions spell
+/// them (`1.78`, `3.11`, `21`, `lts/*`, `nightly-2024-05-01`, `>=3.10` for a range slipway
+/// resolves).
+///
+/// ```
+/// use slipway::setup::parse_version;
+/// assert_eq!(parse_version(" 3.11 ").unwrap().as_deref(), Some("3.11"));
+/// assert_eq!(parse_version("").unwrap(), None);
+/// assert!(parse_version("1.78; curl x").is_err());
+/// ```
+pub fn parse_version(value: &str) -> Result<Option<String>, Error> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let ok = v.len() <= 64
+        && v.chars().any(|c| c.is_ascii_alphanumeric())
+        && v.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    '.' | '-' | '_' | '+' | '*' | '/' | '<' | '>' | '=' | '^' | '~' | ','
+                )
+        });
+    if !ok {
+        return Err(Error::Input {
+            input: "version",
+            value: v.to_owned(),
+            expected: "one toolchain version, e.g. `1.78`, `3.11` or `21`, or empty for the one the repository's files name".to_owned(),
+        });
+    }
+    Ok(Some(v.to_owned()))
+}
+
 /// Normalises the `working-directory` input: a relative path inside the workspace, `/`-separated,
 /// `.` for the root.
 pub fn parse_working_directory(value: &str) -> Result<String, Error> {
@@ -244,6 +286,9 @@ pub struct Settings {
     pub os: Os,
     /// The runner's architecture (`RUNNER_ARCH`, e.g. `X64`).
     pub arch: String,
+    /// The `version` input: the toolchain version of the one stack set up, instead of the
+    /// repository's.
+    pub version: Option<String>,
 }
 
 /// One toolchain of the plan.
@@ -253,8 +298,12 @@ pub struct Toolchain {
     pub stack: Stack,
     /// The version to install, e.g. `1.80.1`, or the stack's default spelling.
     pub version: String,
-    /// `repository` when a file named it, `default` otherwise.
+    /// `input` for the `version` input, `repository` when a file named it, `default`
+    /// otherwise.
     pub source: &'static str,
+    /// Why this version, when more than a file's value decided it (a resolved range, what
+    /// runs a Java build); empty otherwise.
+    pub reason: String,
 }
 
 /// The dependency cache of the plan.
@@ -281,6 +330,17 @@ pub struct Plan {
     pub package_managers: Vec<PackageManager>,
     /// The `package-manager` output: `cargo`, `pnpm@9.12.0`, comma-separated when several.
     pub package_manager: String,
+    /// Rust components to install with the toolchain (`rustfmt`, `clippy`, the toolchain
+    /// file's own).
+    pub rust_components: Vec<String>,
+    /// Rust targets to install with the toolchain (the toolchain file's).
+    pub rust_targets: Vec<String>,
+    /// Every JDK to install, the one that runs the build last (setup-java makes the last one
+    /// `JAVA_HOME`).
+    pub java_versions: Vec<String>,
+    /// The command that installs the package managers the runner lacks, pinned
+    /// (`npm install --global --force pnpm@9.12.0`); empty when none is needed.
+    pub tools_command: String,
     /// The working directory, workspace-relative.
     pub working_directory: String,
     /// The dependency cache, when enabled and a package manager is in use.
@@ -491,15 +551,51 @@ pub fn run(
         ));
         return Ok(Outcome { plan, notes });
     }
+    if settings.version.is_some() && chosen.len() != 1 {
+        let names: Vec<&str> = chosen.iter().map(|s| s.as_str()).collect();
+        return Err(Error::Input {
+            input: "version",
+            value: settings.version.clone().unwrap_or_default(),
+            expected: format!(
+                "a version for exactly one stack, but this job sets up {} (`{}`): set `stacks` to the one it is for, or leave `version` empty",
+                names.len(),
+                names.join("`, `")
+            ),
+        });
+    }
+    let place = toolchains::Place {
+        root: &settings.root,
+        working_directory: wd,
+    };
     for &stack in &chosen {
-        let (version, source) = match stacks.toolchains.get(stack.as_str()) {
-            Some(v) => (v.clone(), "repository"),
-            None => (stack.default_version().to_owned(), "default"),
-        };
+        let r = toolchains::resolve(
+            stack,
+            place,
+            stacks.toolchains.get(stack.as_str()).map(String::as_str),
+            settings.version.as_deref(),
+        );
+        match stack {
+            Stack::Rust => {
+                plan.rust_components = r.components.clone();
+                plan.rust_targets = r.targets.clone();
+                // A toolchain file overrides `rustup default`; the variable overrides both,
+                // so an explicit version (an MSRV matrix entry) is what every later step runs.
+                if r.source == "input" {
+                    plan.env
+                        .push(("RUSTUP_TOOLCHAIN".to_owned(), r.version.clone()));
+                }
+            }
+            Stack::Java => {
+                plan.java_versions = r.extra_versions.clone();
+                plan.java_versions.push(r.version.clone());
+            }
+            _ => {}
+        }
         plan.toolchains.push(Toolchain {
             stack,
-            version,
-            source,
+            version: r.version,
+            source: r.source,
+            reason: r.reason,
         });
     }
     plan.stacks = chosen;
@@ -555,8 +651,17 @@ pub fn run(
         .collect();
     let mut with_managers = with_managers;
     with_managers.dedup();
+    let mut tool_commands: Vec<String> = Vec::new();
+    for (unit, pm) in &with_managers {
+        let recorded = stacks.toolchains.get(pm.as_str()).map(String::as_str);
+        let command = tools::install_tool(*pm, &settings.root.join(unit), recorded);
+        if !command.is_empty() && !tool_commands.contains(&command) {
+            tool_commands.push(command);
+        }
+    }
+    plan.tools_command = tool_commands.join(" && ");
     if settings.install_dependencies {
-        plan.install_command = install_command(settings, &with_managers);
+        plan.install_command = install_command(settings, &with_managers, &stacks.toolchains);
     }
     plan.package_managers = managers;
     if settings.cache && !with_managers.is_empty() {
@@ -634,22 +739,20 @@ fn plan_cache(
 
 /// The install commands of the `units`, each in its directory relative to the working
 /// directory (`(cd backend && uv sync --frozen)`), joined with `&&`.
-fn install_command(settings: &Settings, units: &[(String, PackageManager)]) -> String {
+fn install_command(
+    settings: &Settings,
+    units: &[(String, PackageManager)],
+    recorded: &BTreeMap<String, String>,
+) -> String {
     let wd = settings.working_directory.as_str();
     let mut parts: Vec<String> = Vec::new();
     for (unit, pm) in units {
         let dir_abs = settings.root.join(unit);
-        let command = match pm {
-            PackageManager::Pip if dir_abs.join("requirements.txt").is_file() => {
-                "python -m pip install -r requirements.txt".to_owned()
-            }
-            // NOTE: setup-node ships corepack, which installs the pnpm/yarn version named by
-            // `packageManager` (https://nodejs.org/api/corepack.html).
-            PackageManager::Pnpm | PackageManager::Yarn => {
-                format!("corepack enable && {}", cache::spec(*pm, Os::Linux).install)
-            }
-            _ => cache::spec(*pm, Os::Linux).install.to_owned(),
-        };
+        let command = tools::install_dependencies(
+            *pm,
+            &dir_abs,
+            recorded.get(pm.as_str()).map(String::as_str),
+        );
         if command.is_empty() {
             continue;
         }
@@ -695,6 +798,9 @@ pub fn outputs(plan: &Plan) -> Vec<(&'static str, String)> {
     ] {
         out.push((name, plan.version(stack).to_owned()));
     }
+    out.push(("rust-components", plan.rust_components.join(",")));
+    out.push(("rust-targets", plan.rust_targets.join(",")));
+    out.push(("java-versions", plan.java_versions.join("\n")));
     out.push((
         "java-distribution",
         if plan.stacks.contains(&Stack::Java) {
@@ -717,6 +823,7 @@ pub fn outputs(plan: &Plan) -> Vec<(&'static str, String)> {
         "cache-paths",
         cache.map(|c| c.paths.join("\n")).unwrap_or_default(),
     ));
+    out.push(("tools-command", plan.tools_command.clone()));
     out.push(("install-command", plan.install_command.clone()));
     out
 }
@@ -749,7 +856,11 @@ pub fn summary(outcome: &Outcome) -> Summary {
                 vec![
                     t.stack.as_str().to_owned(),
                     format!("`{}`", t.version),
-                    t.source.to_owned(),
+                    if t.reason.is_empty() {
+                        t.source.to_owned()
+                    } else {
+                        format!("{}: {}", t.source, t.reason)
+                    },
                 ]
             })
             .collect();
@@ -820,6 +931,7 @@ mod tests {
             environment: None,
             os: Os::Linux,
             arch: "X64".into(),
+            version: None,
         }
     }
 

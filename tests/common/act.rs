@@ -108,6 +108,9 @@ pub fn run(act: &Path, repo: &Path, options: &Options<'_>) -> (Option<i32>, Stri
             "actions/setup-python",
             "actions/setup-go",
             "actions/setup-java",
+            "actions/setup-dotnet",
+            "ruby/setup-ruby",
+            "shivammathur/setup-php",
             "actions/cache",
         ] {
             let pinned = pins.uses(name).expect("pinned");
