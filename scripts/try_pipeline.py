@@ -50,6 +50,9 @@ STAND_IN_FOR = {
     "actions/setup-python": "actions-setup-python",
     "actions/setup-go": "actions-setup-go",
     "actions/setup-java": "actions-setup-java",
+    "actions/setup-dotnet": "actions-setup-dotnet",
+    "ruby/setup-ruby": "ruby-setup-ruby",
+    "shivammathur/setup-php": "shivammathur-setup-php",
     "github/codeql-action": "github-codeql-action",
     "docker/setup-buildx-action": "no-engine",
     "docker/login-action": "no-engine",
@@ -405,6 +408,9 @@ def main() -> int:
                     metavar=("FILE", "FIND", "REPLACE"),
                     help="replace FIND (present exactly once) by REPLACE in FILE before the run")
     ap.add_argument("--json", type=Path, help="write the report as JSON to this file")
+    ap.add_argument("--substitute", action="append", default=[], metavar="TOOL:SPEC=VERSION",
+                    help="let a setup stand-in serve VERSION when SPEC is asked for and not on this machine "
+                         "(e.g. python:3.14=3.13); each use is a warning in the job's log")
     ap.add_argument("--force", action="store_true",
                     help="pass --force to gen-workflows: replace the repository's own ci.yml etc. when names collide")
     ap.add_argument("--existing", action="store_true",
@@ -479,8 +485,10 @@ def main() -> int:
             if event is None:
                 log(f"  {wf}.yml has no event this tool can send")
                 continue
-            code, records, log_file = act_run(act, repo, work, wf, event, branch,
-                                              stand_in_args + own_args, ns.job, env_path)
+            extra = stand_in_args + own_args
+            if ns.substitute:
+                extra += ["--env", f"SLIPWAY_E2E_SUBSTITUTE={' '.join(ns.substitute)}"]
+            code, records, log_file = act_run(act, repo, work, wf, event, branch, extra, ns.job, env_path)
             rows = job_results(doc, records, na, wf)
             report["workflows"][wf] = {"event": event, "exit": code, "log": log_file, "jobs": rows}
             rows_all += rows

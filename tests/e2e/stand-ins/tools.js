@@ -113,8 +113,20 @@ function resolve(tool, spec, { aliases = [], notFound }) {
     return newest;
   }
   const match = l.satisfies('0.0.0', spec) === null ? null : l.pick(have, spec);
-  if (!match) l.fail(`${notFound(spec)}\nstand-in: this machine has ${tool} ${list}`);
-  return match;
+  if (match) return match;
+  // A substitute the run declared (`try-pipeline --substitute python:3.14=3.13`): the version a
+  // hosted runner would install is not on this machine, and the run says so in every job.
+  for (const sub of (process.env.SLIPWAY_E2E_SUBSTITUTE || '').split(/\s+/).filter(Boolean)) {
+    const m = /^([a-z]+):([^=]+)=(.+)$/.exec(sub);
+    if (m && m[1] === tool && m[2] === spec) {
+      const alt = l.pick(have, m[3]);
+      if (alt) {
+        l.warning(`stand-in: ${tool} ${spec} is not on this machine; ${alt.version} stands in for it (declared substitute)`);
+        return alt;
+      }
+    }
+  }
+  l.fail(`${notFound(spec)}\nstand-in: this machine has ${tool} ${list}`);
 }
 
 module.exports = { available, resolve, which };
