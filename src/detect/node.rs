@@ -37,8 +37,9 @@
 //! the project, and nothing for a project that is not deployed. A project with a `build`
 //! script whose command runs a framework's build writes where that framework does: `next build`
 //! → `.next/` without `.next/cache/` (or `out/` with `output: 'export'`, or the `distDir` of
-//! `next.config.*`), `vite build` → `dist/` (or `build.outDir` of `vite.config.*`; nothing for
-//! a `build.lib` library), `react-scripts build` → `build/`, `remix build` → `build/` and
+//! `next.config.*`), `vite build` → `dist/` (or `build.outDir` of `vite.config.*`,
+//! `public/build/` with Laravel's plugin; nothing for a `build.lib` library, a `root` option, or
+//! a framework that runs as a Vite plugin such as SvelteKit), `react-scripts build` → `build/`, `remix build` → `build/` and
 //! `public/build/` (`build/` under Vite), `react-router build` → `build/`, `nuxt build` →
 //! `.output/`, `astro build` → `dist/`, `ng build` → `dist/`, `gatsby build` → `public/`.
 //! Otherwise a package with an entry point (`main`, `module`, `exports`, `bin`) is a library and
@@ -563,8 +564,23 @@ fn outputs(scan: &mut Scan<'_>, dir: &str, p: &PackageJson) -> Vec<String> {
         return lines(&["public/"]);
     }
     if has("vite") && (runs("vite") || build.trim() == "vite build") {
+        // Laravel's plugin writes into the PHP app's `public/`.
+        if has("laravel-vite-plugin") {
+            return lines(&["public/build/"]);
+        }
+        // Frameworks that run as Vite plugins write elsewhere (`.svelte-kit/`, `build/`).
+        if ["@sveltejs/kit", "@builder.io/qwik-city", "vike", "vinxi"]
+            .iter()
+            .any(|f| has(f))
+        {
+            return Vec::new();
+        }
         let text = config(scan, "vite.config").unwrap_or_default();
-        if text.contains("lib:") || text.contains("lib :") {
+        // A library build, or a `root` that moves where `outDir` is resolved from.
+        if ["lib:", "lib :", "root:", "root :"]
+            .iter()
+            .any(|k| text.contains(k))
+        {
             return Vec::new();
         }
         let out = dir_path(&string_option(&text, "outDir").unwrap_or_else(|| "dist".into()));
@@ -926,6 +942,17 @@ mod tests {
             ),
             vec!["www/"]
         );
+        let laravel = app(
+            "\"vite\": \"7\", \"laravel-vite-plugin\": \"2\"",
+            "vite build",
+            "",
+        );
+        assert_eq!(
+            outputs_of(&[("package.json", &laravel)], "."),
+            vec!["public/build/"]
+        );
+        let kit = app("\"vite\": \"6\", \"@sveltejs/kit\": \"2\"", "vite build", "");
+        assert!(outputs_of(&[("package.json", &kit)], ".").is_empty());
         let cra = app("\"react-scripts\": \"5\"", "react-scripts build", "");
         assert_eq!(outputs_of(&[("package.json", &cra)], "."), vec!["build/"]);
         let remix = app("\"@remix-run/dev\": \"2\"", "remix build", "");
