@@ -951,7 +951,11 @@ mod tests {
             outputs_of(&[("package.json", &laravel)], "."),
             vec!["public/build/"]
         );
-        let kit = app("\"vite\": \"6\", \"@sveltejs/kit\": \"2\"", "vite build", "");
+        let kit = app(
+            "\"vite\": \"6\", \"@sveltejs/kit\": \"2\"",
+            "vite build",
+            "",
+        );
         assert!(outputs_of(&[("package.json", &kit)], ".").is_empty());
         let cra = app("\"react-scripts\": \"5\"", "react-scripts build", "");
         assert_eq!(outputs_of(&[("package.json", &cra)], "."), vec!["build/"]);
