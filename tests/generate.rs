@@ -465,3 +465,80 @@ fn an_unwritable_output_directory_is_an_error_and_nothing_is_written() {
         "not a directory"
     );
 }
+
+fn render_fixture(name: &str) -> (tempfile::TempDir, impl Fn(&str) -> String) {
+    let out = tempfile::tempdir().expect("tempdir");
+    render_into(&fixture(name), None, out.path()).code(0);
+    let dir = out.path().to_path_buf();
+    let read = move |workflow: &str| {
+        std::fs::read_to_string(dir.join(format!("{workflow}.yml"))).expect("rendered")
+    };
+    (out, read)
+}
+
+/// A Go service builds its `main` packages (a `//go:build ignore` generator is not one), and its
+/// app image is built and scanned once while the packaging Dockerfiles are left alone.
+#[test]
+fn a_go_service_builds_its_commands_and_only_its_app_image() {
+    let (_out, read) = render_fixture("go-service-packaging");
+    let ci = read("ci");
+    assert!(
+        ci.contains("run: \"go build -trimpath -o bin/ ./cmd/relay\""),
+        "{ci}"
+    );
+    assert!(!ci.contains("-o bin/ ./..."), "{ci}");
+    let security = read("security");
+    assert_eq!(security.matches("dockerfile:").count(), 1, "{security}");
+    assert!(!security.contains("Dockerfile.deb") && !security.contains("packaging/"));
+    let cd = read("cd");
+    assert_eq!(cd.matches("name: Build and push").count(), 1, "{cd}");
+    assert!(
+        !cd.contains("Dockerfile.deb") && !cd.contains("packaging/"),
+        "{cd}"
+    );
+}
+
+/// A library crate has nothing to ship: no release build, no upload, and without a committed
+/// `Cargo.lock` no `--locked`.
+#[test]
+fn a_rust_library_has_no_release_build_and_no_locked_flag_without_a_lockfile() {
+    let (_out, read) = render_fixture("rust-library");
+    let ci = read("ci");
+    assert!(!ci.contains("name: Build\n"), "{ci}");
+    assert!(!ci.contains("Upload build output"), "{ci}");
+    assert!(!ci.contains("--locked"), "{ci}");
+    assert!(
+        ci.contains("cargo clippy --all-targets -- -D warnings"),
+        "{ci}"
+    );
+    assert!(!read("release").contains("build release assets"));
+}
+
+/// `ci.test-commands` naming a PHP and a TypeScript suite in one directory gives two units, each
+/// set up for its own toolchain, never one job running both.
+#[test]
+fn configured_php_and_typescript_commands_in_one_directory_are_two_units() {
+    let (_out, read) = render_fixture("php-ts-commands");
+    let ci = read("ci");
+    assert!(!ci.contains(" && npx vitest"), "{ci}");
+    let job = |id: &str| {
+        let start = ci
+            .find(&format!("\n  {id}:\n"))
+            .unwrap_or_else(|| panic!("{id}: {ci}"));
+        let rest = &ci[start + 1..];
+        let end = rest[3..].find("\n  t").map_or(rest.len(), |e| e + 3);
+        rest[..end].to_owned()
+    };
+    let php = job("test-invoices-php");
+    assert!(
+        php.contains("stacks: php") && php.contains("vendor/bin/phpunit tests"),
+        "{php}"
+    );
+    assert!(!php.contains("vitest"), "{php}");
+    let ts = job("test-invoices-typescript");
+    assert!(
+        ts.contains("stacks: node") && ts.contains("npx vitest run"),
+        "{ts}"
+    );
+    assert!(!ts.contains("phpunit"), "{ts}");
+}

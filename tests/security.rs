@@ -963,3 +963,72 @@ fn one_run_reports_secrets_dependencies_and_workflows_together() {
         );
     }
 }
+
+#[test]
+fn a_maven_or_gradle_build_without_a_lockfile_is_reported_not_audited_rather_than_clean() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let run = |repo: &Path| {
+        slipway()
+            .args([
+                "security-scan",
+                "--no-secrets",
+                "--no-workflows",
+                "--osv-db",
+            ])
+            .arg_path(fixtures.join("osv"))
+            .arg_path(repo)
+            .filter_temp(repo)
+            .in_actions()
+            .run()
+    };
+    // Maven alone: nothing was audited, and the listing says so and why.
+    let maven = tempfile::tempdir().unwrap();
+    write(maven.path(), "pom.xml", "<project/>\n");
+    write(maven.path(), "core/pom.xml", "<project/>\n");
+    let t = run(maven.path());
+    t.code(0);
+    assert!(
+        t.stdout.contains("dependencies: NOT CHECKED: `pom.xml`: dependencies not audited (no lockfile): Maven keeps no lockfile"),
+        "{t}"
+    );
+    assert!(!t.stdout.contains("checked 0 lockfiles"), "{t}");
+    assert!(
+        !t.stdout.contains("core/pom.xml"),
+        "a module is its build's: {t}"
+    );
+    assert!(t.summary.contains("dependencies not checked"), "{t}");
+
+    // Gradle without locking says how to turn it on; with a lockfile it is audited.
+    let gradle = tempfile::tempdir().unwrap();
+    write(
+        gradle.path(),
+        "settings.gradle.kts",
+        "rootProject.name = \"x\"\n",
+    );
+    write(gradle.path(), "app/build.gradle.kts", "plugins { java }\n");
+    let t = run(gradle.path());
+    assert!(
+        t.stdout.contains("`settings.gradle.kts`: dependencies not audited (no lockfile): turn on Gradle dependency locking"),
+        "{t}"
+    );
+    std::fs::copy(
+        fixtures.join("lockfiles/gradle/gradle.lockfile"),
+        gradle.path().join("app/gradle.lockfile"),
+    )
+    .unwrap();
+    let t = run(gradle.path());
+    assert!(
+        t.stdout.contains("dependencies: checked 1 lockfiles"),
+        "{t}"
+    );
+    assert!(!t.stdout.contains("not audited"), "{t}");
+
+    // Beside a lockfile that was audited, the unaudited build is named, not hidden.
+    write(gradle.path(), "backend/pom.xml", "<project/>\n");
+    let t = run(gradle.path());
+    assert!(
+        t.stdout
+            .contains("; not audited (no lockfile): backend/pom.xml"),
+        "{t}"
+    );
+}

@@ -18,6 +18,12 @@
 //! (`FROM node:${NODE_VERSION}-alpine`) are understood. A Dockerfile declares no language: the
 //! image may only run tools.
 //!
+//! A Dockerfile that builds packages rather than the application's image is recorded as such
+//! ([`is_packaging`]): one whose name or directory says so (`Dockerfile.deb`, `rpm.Dockerfile`,
+//! `packaging/`, `.devcontainer/`), or whose instructions run a package builder
+//! (`dpkg-buildpackage`, `debuild`, `rpmbuild`, `fpm`, `nfpm`). CI neither scans nor deploys
+//! those as the app's image.
+//!
 //! Format: <https://docs.docker.com/reference/dockerfile/#from>,
 //! <https://docs.docker.com/reference/compose-file/build/>.
 
@@ -109,11 +115,58 @@ pub fn scan(scan: &mut Scan<'_>) {
 
 fn record(scan: &mut Scan<'_>, rel: &str) {
     scan.docker_file(rel);
-    if let Some(text) = scan.read(rel) {
+    let text = scan.read(rel);
+    if is_packaging(rel, text.as_deref().unwrap_or("")) {
+        scan.packaging_docker_file(rel);
+    }
+    if let Some(text) = text {
         for (tool, version) in parse_dockerfile(&text) {
+            scan.docker_tool(rel, tool);
             scan.toolchain(tool, &version, Source::Dockerfile, rel);
         }
     }
+}
+
+/// True for a Dockerfile that builds distribution packages or a development container, not the
+/// application's image: by its path (`Dockerfile.deb`, `packaging/Dockerfile`,
+/// `.devcontainer/Dockerfile`) or by a package builder its instructions run.
+///
+/// ```
+/// use slipway::detect::docker::is_packaging;
+/// assert!(is_packaging("packaging/Dockerfile", "FROM ubuntu\n"));
+/// assert!(!is_packaging("docker/debian/Dockerfile", "FROM debian\n"));
+/// assert!(is_packaging("Dockerfile.rpm", "FROM fedora:40\n"));
+/// assert!(is_packaging("Dockerfile", "FROM debian\nRUN dpkg-buildpackage -us -uc\n"));
+/// assert!(!is_packaging("Dockerfile", "FROM node:22\nRUN npm ci && npm run build\n"));
+/// ```
+pub fn is_packaging(rel: &str, text: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    let words = |s: &str| {
+        s.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let (dirs, name) = lower.rsplit_once('/').unwrap_or(("", &lower));
+    let by_dir = dirs
+        .split('/')
+        .any(|d| matches!(d, "packaging" | ".devcontainer"));
+    let by_name = words(name)
+        .iter()
+        .any(|w| matches!(w.as_str(), "deb" | "rpm" | "packaging"));
+    let builders = ["dpkg-buildpackage", "debuild", "rpmbuild", "fpm", "nfpm"];
+    // Any word of an instruction or continuation line (not a comment) that names a builder.
+    let by_content = text
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| !line.starts_with('#'))
+        .flat_map(|line| {
+            line.split(|c: char| {
+                c.is_whitespace()
+                    || matches!(c, '"' | '\'' | '[' | ']' | ',' | ';' | '&' | '|' | '(')
+            })
+        })
+        .any(|w| builders.contains(&w.rsplit('/').next().unwrap_or(w)));
+    by_dir || by_name || by_content
 }
 
 #[derive(Deserialize)]

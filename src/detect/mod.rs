@@ -187,6 +187,39 @@ pub struct Stacks {
     /// of the JSON contract).
     #[serde(skip)]
     pub test_roots: Vec<TestRoot>,
+    /// What each project's files say about its build and lint, by directory and language, for
+    /// the generator (not part of the JSON contract).
+    #[serde(skip)]
+    pub builds: BTreeMap<(String, Language), BuildFacts>,
+    /// Dockerfiles that build packages (`.deb`, `.rpm`) or a development container rather than
+    /// the application's image, relative to the root (not part of the JSON contract).
+    #[serde(skip)]
+    pub packaging_docker_files: BTreeSet<String>,
+    /// The toolchains each Dockerfile's base images name (`node`, `php`), by Dockerfile, for
+    /// telling which of several projects in one directory an image is for (not part of the
+    /// JSON contract).
+    #[serde(skip)]
+    pub docker_tools: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// What a project's own files say about what its build produces and how it is linted. Every
+/// field defaults to "nothing known", which makes the generator build without uploading.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildFacts {
+    /// Rust: some package of the workspace (or the package itself) has a binary target that
+    /// `cargo build` builds.
+    pub executables: bool,
+    /// Rust: the repository keeps `Cargo.lock` beside the workspace root, so `--locked` works.
+    pub locked: bool,
+    /// Go: the module's `main` packages, as `go build` arguments (`.`, `./cmd/app`), sorted.
+    pub main_packages: Vec<String>,
+    /// JavaScript and TypeScript: what the build writes that ships, as `actions/upload-artifact`
+    /// path lines relative to the project (`.next/`, `!.next/cache/`); empty when the project
+    /// is not deployed or its output is not certain.
+    pub outputs: Vec<String>,
+    /// Python: ruff is one of the dependencies the package manager installs for development, so
+    /// the project's own ruff (and its configuration) lints it.
+    pub ruff: bool,
 }
 
 /// A project's language and package manager.
@@ -552,6 +585,9 @@ pub struct Scan<'a> {
     languages: Vec<(Language, String)>,
     root_tests: Vec<(String, String)>,
     docker_files: BTreeSet<String>,
+    builds: BTreeMap<(String, Language), BuildFacts>,
+    packaging_docker_files: BTreeSet<String>,
+    docker_tools: BTreeMap<String, BTreeSet<String>>,
     warnings: Vec<Warning>,
 }
 
@@ -565,6 +601,9 @@ impl<'a> Scan<'a> {
             languages: Vec::new(),
             root_tests: Vec::new(),
             docker_files: BTreeSet::new(),
+            builds: BTreeMap::new(),
+            packaging_docker_files: BTreeSet::new(),
+            docker_tools: BTreeMap::new(),
             warnings: Vec::new(),
         }
     }
@@ -621,6 +660,25 @@ impl<'a> Scan<'a> {
     /// Records a Dockerfile or Containerfile.
     pub fn docker_file(&mut self, rel: &str) {
         self.docker_files.insert(rel.to_owned());
+    }
+
+    /// Records what a project's files say about its build (see [`BuildFacts`]); a later report
+    /// for the same directory and language replaces an earlier one.
+    pub fn build(&mut self, dir: &str, language: Language, facts: BuildFacts) {
+        self.builds.insert((dir.to_owned(), language), facts);
+    }
+
+    /// Records that a Dockerfile builds packages or a development container, not the app.
+    pub fn packaging_docker_file(&mut self, rel: &str) {
+        self.packaging_docker_files.insert(rel.to_owned());
+    }
+
+    /// Records a toolchain a Dockerfile's base image names.
+    pub fn docker_tool(&mut self, rel: &str, tool: &str) {
+        self.docker_tools
+            .entry(rel.to_owned())
+            .or_default()
+            .insert(tool.to_owned());
     }
 
     /// Records a problem with a file.
@@ -773,6 +831,9 @@ impl<'a> Scan<'a> {
                 docker_files,
                 test_commands,
                 test_roots,
+                builds: self.builds,
+                packaging_docker_files: self.packaging_docker_files,
+                docker_tools: self.docker_tools,
             },
             warnings,
         }

@@ -33,6 +33,21 @@
 //! Language: TypeScript when the project has a `tsconfig.json` or depends on `typescript`
 //! (Deno projects always), else JavaScript.
 //!
+//! Build output ([`BuildFacts::outputs`]): only what is certain, as upload paths relative to
+//! the project, and nothing for a project that is not deployed. A project with a `build`
+//! script whose command runs a framework's build writes where that framework does: `next build`
+//! → `.next/` without `.next/cache/` (or `out/` with `output: 'export'`, or the `distDir` of
+//! `next.config.*`), `vite build` → `dist/` (or `build.outDir` of `vite.config.*`,
+//! `public/build/` with Laravel's plugin; nothing for a `build.lib` library, a `root` option, or
+//! a framework that runs as a Vite plugin such as SvelteKit), `react-scripts build` → `build/`, `remix build` → `build/` and
+//! `public/build/` (`build/` under Vite), `react-router build` → `build/`, `nuxt build` →
+//! `.output/`, `astro build` → `dist/`, `ng build` → `dist/`, `gatsby build` → `public/`.
+//! Otherwise a package with an entry point (`main`, `module`, `exports`, `bin`) is a library and
+//! ships nothing; an app whose `start` script runs `node dist/…` (or `build/`, `out/`,
+//! `lib/`) ships that directory. A workspace root whose `build` script builds its members
+//! (turbo, nx, lerna, `-r`, `--workspaces`, `workspaces foreach`, `--filter`) ships what its
+//! members ship. Anything else uploads nothing: a wrong guess fails the upload.
+//!
 //! Toolchains: `.nvmrc` / `.node-version` (a leading `v` dropped; `lts/*` kept), then
 //! `engines.node`, `volta.node`, and `packageManager` (`pnpm@9.12.0+sha512…` gives
 //! `pnpm: 9.12.0`).
@@ -44,7 +59,7 @@ use serde::Deserialize;
 use super::manifest::{
     self, CommentSyntax, Members, ancestors, json_error, relative_to, yaml_error,
 };
-use super::{Language, PackageManager, Project, Scan, Source, dir_of, file_name, join};
+use super::{BuildFacts, Language, PackageManager, Project, Scan, Source, dir_of, file_name, join};
 
 /// Lockfiles by the package manager they mean, in the order they are looked for.
 const LOCKFILES: &[(&str, PackageManager)] = &[
@@ -79,16 +94,27 @@ const PROJECT_MANIFESTS: &[&str] = &[
 
 /// True for file names this ecosystem reads.
 pub fn interesting(file_name: &str) -> bool {
-    matches!(
-        file_name,
-        "package.json"
-            | "pnpm-workspace.yaml"
-            | "tsconfig.json"
-            | "deno.json"
-            | "deno.jsonc"
-            | ".nvmrc"
-            | ".node-version"
-    ) || LOCKFILES.iter().any(|(name, _)| *name == file_name)
+    is_build_config(file_name)
+        || matches!(
+            file_name,
+            "package.json"
+                | "pnpm-workspace.yaml"
+                | "tsconfig.json"
+                | "deno.json"
+                | "deno.jsonc"
+                | ".nvmrc"
+                | ".node-version"
+        )
+        || LOCKFILES.iter().any(|(name, _)| *name == file_name)
+}
+
+/// `vite.config.*` and `next.config.*`, read for where the build writes.
+fn is_build_config(file_name: &str) -> bool {
+    let Some((stem, ext)) = file_name.rsplit_once('.') else {
+        return false;
+    };
+    matches!(stem, "vite.config" | "next.config")
+        && matches!(ext, "js" | "mjs" | "cjs" | "ts" | "mts" | "cts")
 }
 
 /// What detection needs from one `package.json`.
@@ -112,6 +138,12 @@ pub struct PackageJson {
     pub has_entry_point: bool,
     /// True when `typescript` is a dependency of any kind.
     pub typescript: bool,
+    /// The names of its dependencies of every kind.
+    pub dependencies: BTreeSet<String>,
+    /// The `build` script.
+    pub build_script: Option<String>,
+    /// The `start` script.
+    pub start_script: Option<String>,
 }
 
 /// Parses a `package.json`; the error is a warning message.
@@ -168,7 +200,28 @@ pub fn parse_package_json(text: &str) -> Result<PackageJson, String> {
     ]
     .iter()
     .any(|k| obj.get(*k).and_then(|d| d.get("typescript")).is_some());
+    let dependencies = [
+        "dependencies",
+        "devDependencies",
+        "peerDependencies",
+        "optionalDependencies",
+    ]
+    .iter()
+    .filter_map(|k| obj.get(*k).and_then(serde_json::Value::as_object))
+    .flat_map(|d| d.keys().cloned())
+    .collect();
+    let script = |name: &str| {
+        obj.get("scripts")
+            .and_then(|s| s.get(name))
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     Ok(PackageJson {
+        dependencies,
+        build_script: script("build"),
+        start_script: script("start"),
         workspaces,
         package_manager,
         engines_node: str_at(obj.get("engines"), "node"),
@@ -375,6 +428,19 @@ pub fn scan(scan: &mut Scan<'_>) {
             None
         };
         report_toolchains(scan, dir, p);
+        let outputs = if is_root {
+            workspace_outputs(scan, dir, p, &manifests, &owner)
+        } else {
+            outputs(scan, dir, p)
+        };
+        scan.build(
+            dir,
+            language,
+            BuildFacts {
+                outputs,
+                ..BuildFacts::default()
+            },
+        );
         projects.push(Project {
             path: dir.to_owned(),
             stack: language,
@@ -432,6 +498,200 @@ pub fn scan(scan: &mut Scan<'_>) {
             scan.language(Language::Javascript, file);
         }
     }
+}
+
+/// Where a project's `build` script writes what ships, relative to the project (see the module
+/// documentation); empty when not certain.
+fn outputs(scan: &mut Scan<'_>, dir: &str, p: &PackageJson) -> Vec<String> {
+    let Some(build) = p.build_script.as_deref() else {
+        return Vec::new();
+    };
+    // One command of the script runs `<cli> build`, maybe after `VAR=value`, `npx`, `cross-env`.
+    let runs = |cli: &str| {
+        build.split(['&', ';', '|', '(', ')']).any(|part| {
+            let words: Vec<&str> = part
+                .split_whitespace()
+                .skip_while(|w| w.contains('=') || matches!(*w, "npx" | "cross-env" | "exec"))
+                .take(2)
+                .collect();
+            words == [cli, "build"]
+        })
+    };
+    let config = |scan: &mut Scan<'_>, stem: &str| -> Option<String> {
+        let index = scan.index();
+        let file = ["ts", "mts", "js", "mjs", "cjs", "cts"]
+            .iter()
+            .map(|ext| join(dir, &format!("{stem}.{ext}")))
+            .find(|f| index.contains(f))?;
+        scan.read(&file)
+    };
+    let dir_path = |d: &str| format!("{}/", d.trim_start_matches("./").trim_end_matches('/'));
+    let has = |name: &str| p.dependencies.contains(name);
+    let lines = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    if has("next") && runs("next") {
+        let text = config(scan, "next.config").unwrap_or_default();
+        if string_option(&text, "output").as_deref() == Some("export") {
+            return vec!["out/".to_owned()];
+        }
+        let dist = dir_path(&string_option(&text, "distDir").unwrap_or_else(|| ".next".into()));
+        if !is_plain_relative(&dist) {
+            return Vec::new();
+        }
+        return vec![dist.clone(), format!("!{dist}cache/")];
+    }
+    if has("@remix-run/dev") && runs("remix") {
+        return lines(&["build/", "public/build/"]);
+    }
+    if has("@remix-run/dev") && build.contains("remix vite:build") {
+        return lines(&["build/"]);
+    }
+    if has("@react-router/dev") && runs("react-router") {
+        return lines(&["build/"]);
+    }
+    if has("react-scripts") && runs("react-scripts") {
+        return lines(&["build/"]);
+    }
+    if (has("nuxt") || has("nuxt3")) && (runs("nuxt") || runs("nuxi")) {
+        return lines(&[".output/"]);
+    }
+    if has("astro") && runs("astro") {
+        return lines(&["dist/"]);
+    }
+    if has("@angular/cli") && runs("ng") {
+        return lines(&["dist/"]);
+    }
+    if has("gatsby") && runs("gatsby") {
+        return lines(&["public/"]);
+    }
+    if has("vite") && (runs("vite") || build.trim() == "vite build") {
+        // Laravel's plugin writes into the PHP app's `public/`.
+        if has("laravel-vite-plugin") {
+            return lines(&["public/build/"]);
+        }
+        // Frameworks that run as Vite plugins write elsewhere (`.svelte-kit/`, `build/`).
+        if ["@sveltejs/kit", "@builder.io/qwik-city", "vike", "vinxi"]
+            .iter()
+            .any(|f| has(f))
+        {
+            return Vec::new();
+        }
+        let text = config(scan, "vite.config").unwrap_or_default();
+        // A library build, or a `root` that moves where `outDir` is resolved from.
+        if ["lib:", "lib :", "root:", "root :"]
+            .iter()
+            .any(|k| text.contains(k))
+        {
+            return Vec::new();
+        }
+        let out = dir_path(&string_option(&text, "outDir").unwrap_or_else(|| "dist".into()));
+        return if is_plain_relative(&out) {
+            vec![out]
+        } else {
+            Vec::new()
+        };
+    }
+    if p.has_entry_point {
+        return Vec::new();
+    }
+    // `node dist/server.js`: the start script runs what the build wrote.
+    let started = p.start_script.as_deref().and_then(|start| {
+        let mut words = start.split_whitespace();
+        (words.next() == Some("node"))
+            .then(|| words.find(|w| !w.starts_with('-')))
+            .flatten()
+    });
+    match started.and_then(|path| path.trim_start_matches("./").split_once('/')) {
+        Some((top @ ("dist" | "build" | "out" | "lib"), _)) => vec![format!("{top}/")],
+        _ => Vec::new(),
+    }
+}
+
+/// What a workspace root's `build` ships: its own framework's output, else, when the script
+/// builds the members, theirs.
+fn workspace_outputs(
+    scan: &mut Scan<'_>,
+    root: &str,
+    p: &PackageJson,
+    manifests: &BTreeMap<String, PackageJson>,
+    owner: &BTreeMap<&str, &str>,
+) -> Vec<String> {
+    let own = outputs(scan, root, p);
+    if !own.is_empty() {
+        return own;
+    }
+    let Some(build) = p.build_script.as_deref() else {
+        return Vec::new();
+    };
+    let delegates = [
+        "turbo",
+        "nx ",
+        "lerna",
+        " -r ",
+        "--recursive",
+        "--workspaces",
+    ]
+    .iter()
+    .any(|w| build.contains(w))
+        || build.contains("workspaces foreach")
+        || build.contains("--filter")
+        || build.starts_with("nx ");
+    if !delegates {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (dir, r) in owner {
+        if *r != root {
+            continue;
+        }
+        let Some(member) = manifests.get(*dir) else {
+            continue;
+        };
+        let Some(rel) = relative_to(root, dir) else {
+            continue;
+        };
+        for line in outputs(scan, dir, member) {
+            out.push(match line.strip_prefix('!') {
+                Some(rest) => format!("!{}", join(&rel, rest)),
+                None => join(&rel, &line),
+            });
+        }
+    }
+    out
+}
+
+/// The string value of `key: '…'` (or `"…"`, `` `…` ``) in a JavaScript config, the first one
+/// written; good enough for the literal options these files set.
+fn string_option(text: &str, key: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(at) = rest.find(key) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + key.len()..].trim_start();
+        rest = &rest[at + key.len()..];
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let Some(value) = after.strip_prefix(':').map(str::trim_start) else {
+            continue;
+        };
+        let Some(quote) = value
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '\'' | '"' | '`'))
+        else {
+            continue;
+        };
+        let value = &value[1..];
+        let end = value.find(quote)?;
+        return Some(value[..end].to_owned());
+    }
+    None
+}
+
+/// True for a relative path that stays inside the project and needs no expansion.
+fn is_plain_relative(path: &str) -> bool {
+    !path.starts_with('/')
+        && !path.split('/').any(|p| p == "..")
+        && !path.contains(['$', '*', '?', '[', '{', '!', '\n', '\\'])
 }
 
 fn members(scan: &mut Scan<'_>, file: &str, globs: &[String]) -> Members {
@@ -631,6 +891,123 @@ mod tests {
 
     fn detect(files: &[(&str, &str)]) -> (crate::detect::Stacks, Vec<crate::detect::Warning>) {
         scan_files(files, super::scan)
+    }
+
+    fn outputs_of(files: &[(&str, &str)], dir: &str) -> Vec<String> {
+        let (s, _) = detect(files);
+        let facts = s
+            .builds
+            .iter()
+            .find(|((d, _), _)| d == dir)
+            .map(|(_, f)| f.clone())
+            .expect("build facts");
+        facts.outputs
+    }
+
+    fn app(deps: &str, build: &str, extra: &str) -> String {
+        format!(
+            "{{\"name\": \"app\", \"scripts\": {{\"build\": \"{build}\"}}, \"dependencies\": {{{deps}}}{extra}}}"
+        )
+    }
+
+    #[test]
+    fn a_frameworks_build_ships_where_that_framework_writes() {
+        let next = app("\"next\": \"15\"", "next build", "");
+        assert_eq!(
+            outputs_of(&[("package.json", &next)], "."),
+            vec![".next/", "!.next/cache/"]
+        );
+        assert_eq!(
+            outputs_of(
+                &[
+                    ("package.json", &next),
+                    ("next.config.mjs", "export default { output: 'export' };\n")
+                ],
+                "."
+            ),
+            vec!["out/"]
+        );
+        let vite = app("\"vite\": \"6\"", "tsc -b && vite build", "");
+        assert_eq!(outputs_of(&[("package.json", &vite)], "."), vec!["dist/"]);
+        assert_eq!(
+            outputs_of(
+                &[
+                    ("package.json", &vite),
+                    (
+                        "vite.config.ts",
+                        "export default { build: { outDir: \"www\" } }\n"
+                    )
+                ],
+                "."
+            ),
+            vec!["www/"]
+        );
+        let laravel = app(
+            "\"vite\": \"7\", \"laravel-vite-plugin\": \"2\"",
+            "vite build",
+            "",
+        );
+        assert_eq!(
+            outputs_of(&[("package.json", &laravel)], "."),
+            vec!["public/build/"]
+        );
+        let kit = app(
+            "\"vite\": \"6\", \"@sveltejs/kit\": \"2\"",
+            "vite build",
+            "",
+        );
+        assert!(outputs_of(&[("package.json", &kit)], ".").is_empty());
+        let cra = app("\"react-scripts\": \"5\"", "react-scripts build", "");
+        assert_eq!(outputs_of(&[("package.json", &cra)], "."), vec!["build/"]);
+        let remix = app("\"@remix-run/dev\": \"2\"", "remix build", "");
+        assert_eq!(
+            outputs_of(&[("package.json", &remix)], "."),
+            vec!["build/", "public/build/"]
+        );
+        let env = app("\"next\": \"15\"", "NODE_ENV=production next build", "");
+        assert_eq!(outputs_of(&[("package.json", &env)], ".").len(), 2);
+    }
+
+    #[test]
+    fn a_library_or_an_unknown_build_ships_nothing() {
+        let lib = app(
+            "\"vite\": \"6\"",
+            "vite build",
+            ", \"main\": \"dist/index.js\"",
+        );
+        let lib_config = "export default { build: { lib: { entry: 'src/index.ts' } } }\n";
+        assert!(
+            outputs_of(
+                &[("package.json", &lib), ("vite.config.ts", lib_config)],
+                "."
+            )
+            .is_empty()
+        );
+        let tsc_lib = app("", "tsc", ", \"exports\": \"./dist/index.js\"");
+        assert!(outputs_of(&[("package.json", &tsc_lib)], ".").is_empty());
+        let custom = app("\"esbuild\": \"1\"", "node scripts/build.mjs", "");
+        assert!(outputs_of(&[("package.json", &custom)], ".").is_empty());
+        let server =
+            r#"{"name": "api", "scripts": {"build": "tsc", "start": "node dist/server.js"}}"#;
+        assert_eq!(outputs_of(&[("package.json", server)], "."), vec!["dist/"]);
+    }
+
+    #[test]
+    fn a_monorepo_build_ships_what_its_apps_ship() {
+        let web = app("\"next\": \"15\"", "next build", "");
+        let ui = app("", "tsc", ", \"main\": \"dist/index.js\"");
+        let files = [
+            (
+                "package.json",
+                "{\"private\": true, \"workspaces\": [\"apps/*\", \"packages/*\"], \"scripts\": {\"build\": \"turbo run build\"}}",
+            ),
+            ("apps/web/package.json", web.as_str()),
+            ("packages/ui/package.json", ui.as_str()),
+        ];
+        assert_eq!(
+            outputs_of(&files, "."),
+            vec!["apps/web/.next/", "!apps/web/.next/cache/"]
+        );
     }
 
     #[test]

@@ -25,6 +25,11 @@
 //! `pipenv run pytest`, `python -m pytest` for pip (so the project is on `sys.path`), and
 //! `uv run --all-packages pytest` at a uv workspace root so every member is installed.
 //!
+//! Lint: a project whose package manager installs ruff for development (`[dependency-groups]
+//! dev`, `[tool.uv] dev-dependencies`, Poetry's `dev-dependencies` or a non-optional group,
+//! `[tool.pdm.dev-dependencies]`, or `[project] dependencies`) is linted by that ruff
+//! ([`BuildFacts::ruff`]); for a uv workspace, by the root's.
+//!
 //! Toolchains: `.python-version` (the first version line) is a toolchain file; `requires-python`,
 //! the Poetry `python` dependency, Pipfile `python_version` and setup.cfg `python_requires` are
 //! manifest fields.
@@ -32,7 +37,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::manifest::{self, Members, ancestors, relative_to, toml_error};
-use super::{Index, Language, PackageManager, Project, Scan, Source, dir_of, file_name, join};
+use super::{
+    BuildFacts, Index, Language, PackageManager, Project, Scan, Source, dir_of, file_name, join,
+};
 
 /// Files that make their directory a project on their own.
 const PROJECT_FILES: &[&str] = &[
@@ -99,6 +106,9 @@ pub struct Pyproject {
     pub extras: Vec<String>,
     /// `[tool.uv] required-version` as written (`==0.5.4`, `>=0.5`).
     pub uv_required_version: Option<String>,
+    /// ruff is among the dependencies the package manager installs by default (see the
+    /// module documentation).
+    pub ruff: bool,
 }
 
 /// Parses a `pyproject.toml`; the error is a warning message naming the line.
@@ -140,7 +150,31 @@ pub fn parse_pyproject(text: &str) -> Result<Pyproject, String> {
     }
     let mut extras = names(project.and_then(|p| p.get("optional-dependencies")));
     extras.extend(names(poetry.and_then(|p| p.get("extras"))));
+    let installed = |v: Option<&toml::Value>| v.is_some_and(|v| mentions_package(v, "ruff", 1));
+    let ruff_in_poetry_groups = poetry
+        .and_then(|p| p.get("group"))
+        .and_then(toml::Value::as_table)
+        .is_some_and(|groups| {
+            groups.values().any(|g| {
+                g.get("optional").and_then(toml::Value::as_bool) != Some(true)
+                    && installed(g.get("dependencies"))
+            })
+        });
+    let ruff = installed(table.get("dependency-groups").and_then(|g| g.get("dev")))
+        || installed(project.and_then(|p| p.get("dependencies")))
+        || installed(
+            tool.and_then(|t| t.get("uv"))
+                .and_then(|u| u.get("dev-dependencies")),
+        )
+        || installed(poetry.and_then(|p| p.get("dependencies")))
+        || installed(poetry.and_then(|p| p.get("dev-dependencies")))
+        || ruff_in_poetry_groups
+        || installed(
+            tool.and_then(|t| t.get("pdm"))
+                .and_then(|p| p.get("dev-dependencies")),
+        );
     Ok(Pyproject {
+        ruff,
         poetry_groups,
         dependency_groups: names(table.get("dependency-groups")),
         extras,
@@ -483,6 +517,20 @@ pub fn scan(scan: &mut Scan<'_>) {
         };
         let is_virtual_root =
             roots.contains(dir) && d.pyproject.as_ref().is_some_and(|p| !p.has_project_table);
+        // A workspace member is linted from the root, with the root's tools.
+        let lint_dir = root.map_or(dir.as_str(), String::as_str);
+        let ruff = dirs
+            .get(lint_dir)
+            .and_then(|d| d.pyproject.as_ref())
+            .is_some_and(|p| p.ruff);
+        scan.build(
+            dir,
+            Language::Python,
+            BuildFacts {
+                ruff,
+                ..BuildFacts::default()
+            },
+        );
         if is_virtual_root {
             if let Some(cmd) = test_command {
                 scan.root_test(dir, cmd);
@@ -595,6 +643,35 @@ mod tests {
         assert_eq!(s.subprojects.len(), 2_001);
         assert_eq!(s.test_commands.len(), 2_000);
         assert_eq!(s.test_commands[0], "cd p0000 && python -m pytest");
+    }
+
+    #[test]
+    fn ruff_counts_only_where_the_package_manager_installs_it() {
+        let ruff = |text: &str| parse_pyproject(text).expect("parses").ruff;
+        assert!(ruff(
+            "[dependency-groups]\ndev = [\"ruff>=0.6\", \"pytest\"]\n"
+        ));
+        assert!(ruff("[tool.uv]\ndev-dependencies = [\"ruff==0.6.9\"]\n"));
+        assert!(ruff(
+            "[tool.poetry.group.lint.dependencies]\nruff = \"^0.6\"\n"
+        ));
+        assert!(ruff("[tool.pdm.dev-dependencies]\nlint = [\"ruff\"]\n"));
+        assert!(!ruff(
+            "[tool.poetry.group.lint]\noptional = true\n[tool.poetry.group.lint.dependencies]\nruff = \"^0.6\"\n"
+        ));
+        assert!(
+            !ruff("[dependency-groups]\nlint = [\"ruff\"]\n"),
+            "uv installs only `dev`"
+        );
+        assert!(
+            !ruff("[tool.ruff]\nline-length = 100\n"),
+            "configuring ruff is not installing it"
+        );
+        let (s, _) = detect(&[(
+            "pyproject.toml",
+            "[project]\nname = \"x\"\n[dependency-groups]\ndev = [\"ruff\"]\n",
+        )]);
+        assert!(s.builds[&(".".to_owned(), Language::Python)].ruff);
     }
 
     #[test]

@@ -22,17 +22,27 @@
 //! `rust-version.workspace = true` from `workspace.package.rust-version` (a manifest field).
 //! A cargo-fuzz crate (`fuzz/`, marked by `package.metadata.cargo-fuzz`) is a subproject without
 //! a test command: it needs nightly and `cargo fuzz`. `Cargo.lock` is not read: it says nothing detection reports.
+//!
+//! For the build, each test root (a workspace root, a package on its own) reports
+//! [`BuildFacts`]: whether `cargo build --workspace` there builds an executable (a member with a
+//! `[[bin]]` target that needs no feature, or, unless `autobins = false`, a `src/main.rs` or a
+//! `src/bin/` that no `[[bin]]` replaces), and whether the repository keeps `Cargo.lock` beside
+//! it (`--locked` fails without one, and libraries often leave it out).
+//! Targets: <https://doc.rust-lang.org/cargo/reference/cargo-targets.html#target-auto-discovery>.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::manifest::{self, Members, ancestors, relative_to, toml_error};
-use super::{Language, PackageManager, Project, Scan, Source, dir_of, join, normalize};
+use super::{
+    BuildFacts, Index, Language, PackageManager, Project, Scan, Source, dir_of, join, normalize,
+};
 
-/// True for file names this ecosystem reads.
+/// True for file names this ecosystem reads (`Cargo.lock` and `main.rs` only for their
+/// presence).
 pub fn interesting(file_name: &str) -> bool {
     matches!(
         file_name,
-        "Cargo.toml" | "rust-toolchain" | "rust-toolchain.toml"
+        "Cargo.toml" | "rust-toolchain" | "rust-toolchain.toml" | "Cargo.lock" | "main.rs"
     )
 }
 
@@ -54,6 +64,24 @@ pub struct Manifest {
     pub path_dependencies: Vec<String>,
     /// The `[workspace]` table, when present.
     pub workspace: Option<Workspace>,
+    /// `package.name`.
+    pub name: Option<String>,
+    /// `[[bin]]` targets: name, path and whether they need features (`required-features`).
+    pub bins: Vec<Bin>,
+    /// `package.autobins = false`: no binary target is inferred from the files.
+    pub no_autobins: bool,
+}
+
+/// One `[[bin]]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bin {
+    /// `name`.
+    pub name: Option<String>,
+    /// `path`.
+    pub path: Option<String>,
+    /// True when it lists `required-features` that the default features do not turn on: a
+    /// plain `cargo build` skips it.
+    pub needs_features: bool,
 }
 
 /// The parts of a `[workspace]` table detection reads.
@@ -90,6 +118,28 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, String> {
             .get("workspace")
             .and_then(toml::Value::as_str)
             .map(str::to_owned);
+        m.name = package
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned);
+        m.no_autobins = package.get("autobins").and_then(toml::Value::as_bool) == Some(false);
+    }
+    let defaults = manifest::toml_strings(table.get("features").and_then(|f| f.get("default")));
+    if let Some(bins) = table.get("bin").and_then(toml::Value::as_array) {
+        for bin in bins.iter().filter_map(toml::Value::as_table) {
+            let text = |key: &str| {
+                bin.get(key)
+                    .and_then(toml::Value::as_str)
+                    .map(str::to_owned)
+            };
+            m.bins.push(Bin {
+                name: text("name"),
+                path: text("path"),
+                needs_features: manifest::toml_strings(bin.get("required-features"))
+                    .iter()
+                    .any(|f| !defaults.contains(f)),
+            });
+        }
     }
     let mut dep_tables: Vec<&toml::Table> = Vec::new();
     for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
@@ -315,15 +365,78 @@ pub fn scan(scan: &mut Scan<'_>) {
         } else {
             "cargo test"
         };
+        let facts = |scan: &mut Scan<'_>| {
+            let packages = members_of
+                .get(dir.as_str())
+                .into_iter()
+                .flatten()
+                .copied()
+                .chain(std::iter::once(dir.as_str()));
+            let executables = packages
+                .filter_map(|p| Some((p, manifests.get(p)?)))
+                .any(|(p, m)| builds_executable(index, p, m));
+            let locked = index.has(dir, "Cargo.lock");
+            scan.build(
+                dir,
+                Language::Rust,
+                BuildFacts {
+                    executables,
+                    locked,
+                    ..BuildFacts::default()
+                },
+            );
+        };
         match (m.package, owner.get(dir)) {
             (true, Some(root)) if root != dir => scan.project(rust_project(dir, None)),
             (true, _) if m.fuzz => scan.project(rust_project(dir, None)),
-            (true, _) => scan.project(rust_project(dir, Some(test))),
-            (false, _) if is_root && others > 0 => scan.root_test(dir, test),
+            (true, _) => {
+                scan.project(rust_project(dir, Some(test)));
+                facts(scan);
+            }
+            (false, _) if is_root && others > 0 => {
+                scan.root_test(dir, test);
+                facts(scan);
+            }
             // A virtual manifest without members builds nothing.
             (false, _) => {}
         }
     }
+}
+
+/// True when a plain `cargo build` of the package at `dir` builds an executable: a `[[bin]]`
+/// that needs no feature, or a binary Cargo infers from `src/main.rs` or `src/bin/` (unless
+/// `autobins = false`, or a `[[bin]]` already takes `src/main.rs`).
+fn builds_executable(index: &Index, dir: &str, m: &Manifest) -> bool {
+    if !m.package {
+        return false;
+    }
+    if m.bins.iter().any(|b| !b.needs_features) {
+        return true;
+    }
+    if m.no_autobins {
+        return false;
+    }
+    let main_taken = m.bins.iter().any(|b| {
+        b.path.as_deref().map(|p| p.trim_start_matches("./")) == Some("src/main.rs")
+            || (b.path.is_none() && b.name.is_some() && b.name == m.name)
+    });
+    let main = !main_taken && index.contains(&join(dir, "src/main.rs"));
+    // `src/bin/` is not in the walk (any file name may be a binary there): look at it directly.
+    let bin_dir = index.root().join(join(dir, "src/bin"));
+    let taken: Vec<&str> = m.bins.iter().filter_map(|b| b.path.as_deref()).collect();
+    let in_bin_dir = std::fs::read_dir(bin_dir).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|e| {
+            let name = e.file_name();
+            let Some(name) = name.to_str() else {
+                return false;
+            };
+            let rel = format!("src/bin/{name}");
+            let is_rs = name.ends_with(".rs") && !taken.contains(&rel.as_str());
+            let main_rs = format!("{rel}/main.rs");
+            is_rs || (e.path().join("main.rs").is_file() && !taken.contains(&main_rs.as_str()))
+        })
+    });
+    main || in_bin_dir
 }
 
 fn rust_project(dir: &str, test: Option<&str>) -> Project {
@@ -435,6 +548,65 @@ mod tests {
             ]
         );
         assert_eq!(s.subprojects[0].path, ".");
+    }
+
+    fn facts(s: &Stacks, dir: &str) -> BuildFacts {
+        s.builds
+            .get(&(dir.to_owned(), Language::Rust))
+            .cloned()
+            .expect("build facts")
+    }
+
+    #[test]
+    fn a_workspace_knows_whether_it_builds_an_executable_and_keeps_a_lockfile() {
+        let ws = "[workspace]\nmembers = [\"crates/*\"]\n";
+        let (libs, _) = detect(&[
+            ("Cargo.toml", ws),
+            ("crates/a/Cargo.toml", "[package]\nname = \"a\"\n"),
+            ("crates/a/src/lib.rs", ""),
+            ("crates/b/Cargo.toml", "[package]\nname = \"b\"\n"),
+            ("crates/b/src/lib.rs", ""),
+        ]);
+        assert_eq!(facts(&libs, "."), BuildFacts::default());
+        let (bins, _) = detect(&[
+            ("Cargo.toml", ws),
+            ("Cargo.lock", "version = 4\n"),
+            ("crates/a/Cargo.toml", "[package]\nname = \"a\"\n"),
+            ("crates/a/src/lib.rs", ""),
+            ("crates/cli/Cargo.toml", "[package]\nname = \"cli\"\n"),
+            ("crates/cli/src/main.rs", "fn main() {}\n"),
+        ]);
+        let f = facts(&bins, ".");
+        assert!(f.executables && f.locked, "{f:?}");
+    }
+
+    #[test]
+    fn binaries_come_from_bin_tables_src_bin_and_main_unless_turned_off() {
+        let one = |manifest: &str, files: &[(&str, &str)]| {
+            let mut all = vec![("Cargo.toml", manifest)];
+            all.extend_from_slice(files);
+            facts(&detect(&all).0, ".").executables
+        };
+        let pkg = "[package]\nname = \"x\"\n";
+        assert!(one(pkg, &[("src/bin/tool.rs", "fn main() {}")]));
+        assert!(one(pkg, &[("src/bin/tool/main.rs", "fn main() {}")]));
+        assert!(!one(
+            &format!("{pkg}autobins = false\n"),
+            &[("src/main.rs", "")]
+        ));
+        assert!(one(
+            &format!("{pkg}autobins = false\n[[bin]]\nname = \"x\"\npath = \"src/main.rs\"\n"),
+            &[("src/main.rs", "")]
+        ));
+        // A binary that needs a feature the defaults leave off is not built by `cargo build`.
+        let gated = format!(
+            "{pkg}[[bin]]\nname = \"x\"\npath = \"src/main.rs\"\nrequired-features = [\"cli\"]\n"
+        );
+        assert!(!one(&gated, &[("src/main.rs", "")]));
+        assert!(one(
+            &format!("{gated}[features]\ndefault = [\"cli\"]\ncli = []\n"),
+            &[("src/main.rs", "")]
+        ));
     }
 
     #[test]

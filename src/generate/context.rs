@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::pins::{self, Pins};
 use super::stacks;
 use crate::config::{Config, Strategy, Trigger};
-use crate::detect::{Language, PackageManager, Stacks, Subproject};
+use crate::detect::{Language, PackageManager, Stack, Stacks, Subproject};
 use crate::error::Hint;
 
 /// The six workflows, by file stem, in the order they are written.
@@ -467,8 +467,11 @@ fn units(config: &Config, stacks: &Stacks, root: &Path, project: &str) -> Vec<Un
             roots.push((t.dir.clone(), Some(t.command.clone()), t.stack));
         }
     } else {
-        // The team's own commands (or plain strings without roots): the stack is the project's
-        // in that directory.
+        // The team's own commands (or plain strings without roots): each belongs to the stack
+        // its first word names (`vendor/bin/phpunit` is PHP, `npx vitest` is Node), so a PHP
+        // and a TypeScript command in one directory are two units, each set up for its own
+        // toolchain; a command that names none (`make test`) is the directory's project's.
+        // Commands of one stack in one directory run in one job.
         let commands = if config.ci.test_commands.is_empty() {
             &stacks.test_commands
         } else {
@@ -476,13 +479,14 @@ fn units(config: &Config, stacks: &Stacks, root: &Path, project: &str) -> Vec<Un
         };
         for command in commands {
             let (dir, cmd) = split_command(command);
-            match roots.iter_mut().find(|(d, _, _)| *d == dir) {
+            let stack = command_stack(&cmd).map(|family| family.resolve(stacks, &dir));
+            match roots.iter_mut().find(|(d, _, s)| *d == dir && *s == stack) {
                 Some((_, Some(existing), _)) => {
                     existing.push_str(" && ");
                     existing.push_str(&cmd);
                 }
                 Some((_, none, _)) => *none = Some(cmd),
-                None => roots.push((dir, Some(cmd), None)),
+                None => roots.push((dir, Some(cmd), stack)),
             }
         }
     }
@@ -528,79 +532,214 @@ fn units(config: &Config, stacks: &Stacks, root: &Path, project: &str) -> Vec<Un
         .filter(|(_, n)| *n > 1)
         .map(|(d, _)| d.to_owned())
         .collect();
-    let mut seen_ids = BTreeSet::new();
-    by_dir
+    // Each unit's stack: its own, or that of the project that leads its directory.
+    let resolved: Vec<(String, Option<String>, Stack)> = by_dir
         .into_iter()
         .filter_map(|(dir, test_command, stack)| {
             let lead = lead_subproject(stacks, &dir)?;
-            let (language, package_manager) = stack.unwrap_or((lead.stack, lead.package_manager));
-            let sub = Subproject {
-                path: dir.clone(),
-                stack: language,
-                package_manager,
-            };
-            let sub = &sub;
-            let recipe = stacks::recipe(sub.stack, sub.package_manager);
-            let scripts = node_scripts(root, &dir, sub.stack);
-            let node_script = |command: &Option<String>, name: &str| match &scripts {
-                Some(scripts) if !scripts.contains(name) => None,
-                _ => command.clone(),
-            };
-            let build = node_script(&recipe.build, "build");
-            let lint = node_script(&recipe.lint, "lint");
-            let (build, build_output) = match (build, &recipe.build_output) {
-                (Some(b), Some(out)) => (
-                    Some(wrapper_aware(&b, test_command.as_deref())),
-                    Some(join(&dir, out)),
-                ),
-                _ => (None, None),
-            };
-            let base = if dir == "." { project } else { &dir };
-            let shares_dir = shared.contains(&dir);
-            let mut id = if single {
-                String::new()
-            } else if shares_dir {
-                slug(&format!("{base}-{}", sub.stack.as_str()))
-            } else {
-                slug(base)
-            };
-            while !single && !seen_ids.insert(id.clone()) {
-                id.push_str("-2");
-            }
-            let docker_file = stacks
-                .docker_files
-                .iter()
-                .filter(|f| is_under(f, &dir))
-                .min_by_key(|f| (f.matches('/').count(), (*f).clone()))
-                .cloned();
-            Some(Unit {
-                label: if shares_dir {
-                    format!("{base} ({})", sub.stack.as_str())
-                } else {
-                    base.to_owned()
-                },
-                paths: if dir == "." {
-                    Vec::new()
-                } else {
-                    vec![format!("{dir}/")]
-                },
-                id,
-                language: sub.stack,
-                package_manager: sub.package_manager,
-                setup: recipe.setup.to_owned(),
-                setup_label: recipe.setup_label,
-                format_check: recipe.format_check,
-                lint,
-                deep_lint: recipe.deep_lint,
-                build,
-                build_output,
-                test_command,
-                docker_file,
-                codeql: recipe.codeql.map(str::to_owned),
-                dir,
-            })
+            let stack = stack.unwrap_or((lead.stack, lead.package_manager));
+            Some((dir, test_command, stack))
         })
+        .collect();
+    let docker_files = assign_docker_files(stacks, &resolved);
+    let mut seen_ids = BTreeSet::new();
+    resolved
+        .into_iter()
+        .zip(docker_files)
+        .map(
+            |((dir, test_command, (language, package_manager)), docker_file)| {
+                let sub = Subproject {
+                    path: dir.clone(),
+                    stack: language,
+                    package_manager,
+                };
+                let sub = &sub;
+                let facts = stacks
+                    .builds
+                    .get(&(dir.clone(), sub.stack))
+                    .cloned()
+                    .unwrap_or_default();
+                let recipe = stacks::recipe(sub.stack, sub.package_manager, &facts);
+                let scripts = node_scripts(root, &dir, sub.stack);
+                let node_script = |command: &Option<String>, name: &str| match &scripts {
+                    Some(scripts) if !scripts.contains(name) => None,
+                    _ => command.clone(),
+                };
+                let build = node_script(&recipe.build, "build");
+                let lint = node_script(&recipe.lint, "lint");
+                let build_output = build
+                    .as_ref()
+                    .and(recipe.build_output.as_deref())
+                    .map(|out| output_paths(&dir, out));
+                let build = build.map(|b| wrapper_aware(&b, test_command.as_deref()));
+                let base = if dir == "." { project } else { &dir };
+                let shares_dir = shared.contains(&dir);
+                let mut id = if single {
+                    String::new()
+                } else if shares_dir {
+                    slug(&format!("{base}-{}", sub.stack.as_str()))
+                } else {
+                    slug(base)
+                };
+                while !single && !seen_ids.insert(id.clone()) {
+                    id.push_str("-2");
+                }
+                Unit {
+                    label: if shares_dir {
+                        format!("{base} ({})", sub.stack.as_str())
+                    } else {
+                        base.to_owned()
+                    },
+                    paths: if dir == "." {
+                        Vec::new()
+                    } else {
+                        vec![format!("{dir}/")]
+                    },
+                    id,
+                    language: sub.stack,
+                    package_manager: sub.package_manager,
+                    setup: recipe.setup.to_owned(),
+                    setup_label: recipe.setup_label,
+                    format_check: recipe.format_check,
+                    lint,
+                    deep_lint: recipe.deep_lint,
+                    build,
+                    build_output,
+                    test_command,
+                    docker_file,
+                    codeql: recipe.codeql.map(str::to_owned),
+                    dir,
+                }
+            },
+        )
         .collect()
+}
+
+/// The Dockerfile each unit builds, so that one Dockerfile is built (and scanned) once: each
+/// application Dockerfile (not a packaging one) goes to the deepest unit whose directory holds
+/// it and, among units sharing that directory, to the one whose toolchain its base image names
+/// (a `FROM php` image is the PHP unit's, not the front end's beside it), else the first. A
+/// unit builds the shallowest of its Dockerfiles.
+fn assign_docker_files(
+    stacks: &Stacks,
+    units: &[(String, Option<String>, Stack)],
+) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = vec![None; units.len()];
+    for file in &stacks.docker_files {
+        if stacks.packaging_docker_files.contains(file) {
+            continue;
+        }
+        let Some(depth) = units
+            .iter()
+            .filter(|(dir, _, _)| is_under(file, dir))
+            .map(|(dir, _, _)| crate::detect::depth(dir))
+            .max()
+        else {
+            continue;
+        };
+        let candidates: Vec<usize> = (0..units.len())
+            .filter(|&i| is_under(file, &units[i].0) && crate::detect::depth(&units[i].0) == depth)
+            .collect();
+        let tools = stacks.docker_tools.get(file);
+        let image_of = |i: &usize| {
+            let (language, pm) = units[*i].2;
+            let setup = stacks::recipe(language, pm, &crate::detect::BuildFacts::default()).setup;
+            tools.is_some_and(|t| t.contains(setup) || (setup == "node" && t.contains("bun")))
+        };
+        let Some(&chosen) = candidates
+            .iter()
+            .find(|i| image_of(i))
+            .or(candidates.first())
+        else {
+            continue;
+        };
+        let better = out[chosen].as_ref().is_none_or(|current| {
+            (file.matches('/').count(), file) < (current.matches('/').count(), current)
+        });
+        if better {
+            out[chosen] = Some(file.clone());
+        }
+    }
+    out
+}
+
+/// A family of stacks a test command can belong to, named by its first word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Family {
+    /// The languages of the family, the one to assume first.
+    languages: &'static [Language],
+    /// The package manager when no project of the family is in the directory.
+    package_manager: PackageManager,
+}
+
+impl Family {
+    /// The stack of the family's project at `dir` (or the shallowest below it), else the
+    /// family's own default.
+    fn resolve(self, stacks: &Stacks, dir: &str) -> Stack {
+        let of_family = |s: &&Subproject| self.languages.contains(&s.stack);
+        stacks
+            .subprojects
+            .iter()
+            .filter(of_family)
+            .find(|s| s.path == dir)
+            .or_else(|| {
+                stacks
+                    .subprojects
+                    .iter()
+                    .filter(of_family)
+                    .filter(|s| is_under(&s.path, dir))
+                    .min_by_key(|s| (s.path.matches('/').count(), s.path.clone()))
+            })
+            .map_or((self.languages[0], self.package_manager), |s| {
+                (s.stack, s.package_manager)
+            })
+    }
+}
+
+/// The stack family whose toolchain a test command needs, from its first word (after
+/// `VAR=value` assignments); `None` for commands that name no toolchain (`make test`).
+fn command_stack(command: &str) -> Option<Family> {
+    use Language as L;
+    use PackageManager as P;
+    const NODE: &[Language] = &[L::Typescript, L::Javascript];
+    let family = |languages: &'static [Language], package_manager| Family {
+        languages,
+        package_manager,
+    };
+    let mut words = command
+        .split_whitespace()
+        .skip_while(|w| w.contains('=') && !w.starts_with('-'));
+    let first = words.next()?;
+    let tool = first.trim_start_matches("./");
+    Some(match tool {
+        _ if tool.starts_with("vendor/bin/") => family(&[L::Php], P::Composer),
+        "php" | "composer" | "phpunit" | "pest" => family(&[L::Php], P::Composer),
+        _ if tool.starts_with("node_modules/.bin/") => family(NODE, P::Npm),
+        "npm" | "npx" | "node" | "vitest" | "jest" | "mocha" | "playwright" | "turbo" | "nx" => {
+            family(NODE, P::Npm)
+        }
+        "pnpm" => family(NODE, P::Pnpm),
+        "yarn" => family(NODE, P::Yarn),
+        "bun" | "bunx" => family(NODE, P::Bun),
+        "deno" => family(&[L::Typescript], P::Deno),
+        "pytest" | "python" | "python3" | "tox" | "nox" | "coverage" | "hatch" => {
+            family(&[L::Python], P::Pip)
+        }
+        "uv" => family(&[L::Python], P::Uv),
+        "poetry" => family(&[L::Python], P::Poetry),
+        "pdm" => family(&[L::Python], P::Pdm),
+        "pipenv" => family(&[L::Python], P::Pipenv),
+        "cargo" => family(&[L::Rust], P::Cargo),
+        "go" => family(&[L::Go], P::GoModules),
+        "bundle" | "rails" | "rake" | "rspec" | "ruby" | "bin/rails" | "bin/rspec" => {
+            family(&[L::Ruby], P::Bundler)
+        }
+        "mvn" | "mvnw" => family(&[L::Java, L::Kotlin], P::Maven),
+        "gradle" | "gradlew" => family(&[L::Java, L::Kotlin], P::Gradle),
+        "dotnet" => family(&[L::Csharp, L::Fsharp], P::Nuget),
+        "bin/phpunit" => family(&[L::Php], P::Composer),
+        _ => return None,
+    })
 }
 
 /// The project that decides a unit's stack: the one at `dir`, else the shallowest below it.
@@ -667,6 +806,18 @@ fn wrapper_aware(build: &str, test_command: Option<&str>) -> String {
         return format!("gradle {rest}");
     }
     build.to_owned()
+}
+
+/// Build output lines (`actions/upload-artifact` paths, `!` for exclusions) relative to the
+/// project, made relative to the root.
+fn output_paths(dir: &str, spec: &str) -> String {
+    spec.lines()
+        .map(|line| match line.strip_prefix('!') {
+            Some(rest) => format!("!{}", join(dir, rest)),
+            None => join(dir, line),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn join(dir: &str, rel: &str) -> String {
@@ -948,6 +1099,119 @@ mod tests {
                 ("helpdesk-php", "php", "helpdesk (php)")
             ]
         );
+    }
+
+    #[test]
+    fn configured_commands_in_one_directory_are_split_by_the_stack_they_run() {
+        let s = stacks(serde_json::json!({
+            "subprojects": [
+                {"path": ".", "stack": "php", "package_manager": "composer"},
+                {"path": ".", "stack": "typescript", "package_manager": "pnpm"},
+                {"path": "api", "stack": "typescript", "package_manager": "npm"}
+            ],
+            "test_commands": []
+        }));
+        let mut config = Config::default();
+        config.project.name = "shop".into();
+        config.ci.test_commands = vec![
+            "php artisan test".into(),
+            "pnpm run test:unit".into(),
+            "vendor/bin/phpstan analyse".into(),
+            "cd api && uv run pytest".into(),
+            "make check".into(),
+        ];
+        let c = build_for(&config, &s).expect("context");
+        let units: Vec<(&str, &str, Option<&str>)> = c
+            .units
+            .iter()
+            .map(|u| (u.dir.as_str(), u.setup.as_str(), u.test_command.as_deref()))
+            .collect();
+        assert_eq!(
+            units,
+            vec![
+                (".", "php", Some("make check")),
+                (".", "node", Some("pnpm run test:unit")),
+                (
+                    ".",
+                    "php",
+                    Some("php artisan test && vendor/bin/phpstan analyse")
+                ),
+                // A Python command is set up for Python even where only Node was detected.
+                ("api", "python", Some("uv run pytest")),
+            ]
+        );
+        assert_eq!(c.units[1].package_manager, PackageManager::Pnpm);
+        assert_eq!(c.units[3].package_manager, PackageManager::Uv);
+    }
+
+    #[test]
+    fn a_dockerfile_is_built_by_one_unit_and_a_packaging_one_by_none() {
+        let mut s = stacks(serde_json::json!({
+            "subprojects": [
+                {"path": ".", "stack": "javascript", "package_manager": "npm"},
+                {"path": ".", "stack": "php", "package_manager": "composer"},
+                {"path": "worker", "stack": "go", "package_manager": "go-modules"}
+            ],
+            "test_commands": ["npm test", "vendor/bin/phpunit", "cd worker && go test ./..."],
+            "docker_files": ["Dockerfile", "Dockerfile.deb", "worker/Dockerfile"]
+        }));
+        s.docker_tools
+            .insert("Dockerfile".into(), BTreeSet::from(["php".to_owned()]));
+        s.packaging_docker_files.insert("Dockerfile.deb".into());
+        let c = build_for(&Config::default(), &s).expect("context");
+        let docker: Vec<(&str, Option<&str>)> = c
+            .units
+            .iter()
+            .map(|u| (u.setup.as_str(), u.docker_file.as_deref()))
+            .collect();
+        assert_eq!(
+            docker,
+            vec![
+                ("node", None),
+                ("php", Some("Dockerfile")),
+                ("go", Some("worker/Dockerfile"))
+            ]
+        );
+        assert_eq!(c.security.containers.len(), 2);
+    }
+
+    #[test]
+    fn build_facts_decide_the_build_and_what_is_uploaded() {
+        let mut s = stacks(serde_json::json!({
+            "subprojects": [
+                {"path": "cli", "stack": "rust", "package_manager": "cargo"},
+                {"path": "lib", "stack": "rust", "package_manager": "cargo"},
+                {"path": "web", "stack": "typescript", "package_manager": "npm"}
+            ],
+            "test_commands": ["cd cli && cargo test", "cd lib && cargo test", "cd web && npm test"]
+        }));
+        s.builds.insert(
+            ("cli".into(), Language::Rust),
+            crate::detect::BuildFacts {
+                executables: true,
+                locked: true,
+                ..Default::default()
+            },
+        );
+        s.builds.insert(
+            ("web".into(), Language::Typescript),
+            crate::detect::BuildFacts {
+                outputs: vec![".next/".into(), "!.next/cache/".into()],
+                ..Default::default()
+            },
+        );
+        let c = build_for(&Config::default(), &s).expect("context");
+        let out: Vec<Option<&str>> = c.units.iter().map(|u| u.build_output.as_deref()).collect();
+        assert_eq!(
+            out,
+            vec![
+                Some("cli/dist/"),
+                None,
+                Some("web/.next/\n!web/.next/cache/")
+            ]
+        );
+        assert_eq!(c.units[1].build, None, "a library has no release build");
+        assert_eq!(c.apps, vec!["cli", "web"]);
     }
 
     #[test]

@@ -453,13 +453,33 @@ fn dependencies(
     };
     match deps::scan(&options) {
         Ok(report) => {
-            let scope = format!(
+            let mut scope = format!(
                 "{} lockfiles, {} packages",
                 report.lockfiles.len(),
                 report.packages
             );
             found.extend(report.findings);
             skipped.extend(report.skipped);
+            // A build without a lockfile was not audited: with nothing else checked, the part
+            // is "not checked" (never "checked 0 packages", which reads as clean); beside
+            // lockfiles that were, each such build is named in the scope and listed as skipped.
+            if report.unaudited.is_empty() {
+                return Ok((PartState::Checked, scope));
+            }
+            let named: Vec<String> = report
+                .unaudited
+                .iter()
+                .map(|u| format!("`{}`: {}", u.file, u.reason))
+                .collect();
+            if report.lockfiles.is_empty() {
+                return Ok((PartState::NotChecked(named.join("; ")), String::new()));
+            }
+            let files: Vec<&str> = report.unaudited.iter().map(|u| u.file.as_str()).collect();
+            scope.push_str(&format!(
+                "; not audited (no lockfile): {}",
+                files.join(", ")
+            ));
+            skipped.extend(report.unaudited);
             Ok((PartState::Checked, scope))
         }
         Err(e @ (deps::Error::Api { .. } | deps::Error::Runtime(_)))

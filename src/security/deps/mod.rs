@@ -51,6 +51,9 @@ pub struct Report {
     pub lockfiles: Vec<String>,
     /// Distinct packages checked.
     pub packages: usize,
+    /// Builds whose dependencies could not be audited because they have no lockfile (a Maven
+    /// `pom.xml`, a Gradle build without dependency locking), with what to do.
+    pub unaudited: Vec<Skipped>,
 }
 
 /// A package ecosystem with a lockfile reader and OSV advisories.
@@ -156,9 +159,80 @@ struct Found {
     format: Format,
 }
 
+/// What to do about a Maven build: it has no lockfile to audit.
+pub const MAVEN_UNAUDITED: &str = "dependencies not audited (no lockfile): Maven keeps no lockfile, and auditing a `pom.xml`'s resolved dependencies is not supported yet";
+
+/// What to do about a Gradle build without dependency locking.
+pub const GRADLE_UNAUDITED: &str = "dependencies not audited (no lockfile): turn on Gradle dependency locking (`dependencyLocking { lockAllConfigurations() }`), run `./gradlew dependencies --write-locks` and commit the `gradle.lockfile`s";
+
+/// The builds that declare dependencies without a lockfile slipway reads: every outermost
+/// `pom.xml`, and every outermost Gradle build (`settings.gradle(.kts)` or
+/// `build.gradle(.kts)`) with no `gradle.lockfile` below it. `manifests` and `lockfiles` are
+/// root-relative paths.
+fn unaudited(manifests: &[String], lockfiles: &[Found]) -> Vec<Skipped> {
+    let dir = |p: &str| {
+        p.rsplit_once('/')
+            .map_or(String::new(), |(d, _)| d.to_owned())
+    };
+    let inside = |path: &str, d: &str| d.is_empty() || path.starts_with(&format!("{d}/"));
+    let outermost = |names: &[&str]| -> Vec<&String> {
+        let of_kind: Vec<&String> = manifests
+            .iter()
+            .filter(|m| names.contains(&m.rsplit('/').next().unwrap_or(m)))
+            .collect();
+        let mut keep: Vec<&String> = Vec::new();
+        for m in &of_kind {
+            let d = dir(m);
+            let nested = of_kind.iter().any(|o| {
+                let od = dir(o);
+                od != d && inside(&d, &od)
+            });
+            let same_dir_first = keep.iter().any(|k| dir(k) == d);
+            if !nested && !same_dir_first {
+                keep.push(m);
+            }
+        }
+        keep
+    };
+    let mut out = Vec::new();
+    for pom in outermost(&["pom.xml"]) {
+        out.push(Skipped {
+            file: pom.clone(),
+            line: None,
+            reason: MAVEN_UNAUDITED.to_owned(),
+        });
+    }
+    let gradle = [
+        "settings.gradle",
+        "settings.gradle.kts",
+        "build.gradle",
+        "build.gradle.kts",
+    ];
+    for build in outermost(&gradle) {
+        let d = dir(build);
+        let locked = lockfiles
+            .iter()
+            .any(|f| f.format == Format::Gradle && inside(&f.rel, &d));
+        if !locked {
+            out.push(Skipped {
+                file: build.clone(),
+                line: None,
+                reason: GRADLE_UNAUDITED.to_owned(),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    out
+}
+
 /// Finds lockfiles below `root` in one walk that honours `.gitignore` and skips dependency
-/// and build directories (`node_modules`, `vendor`, `target`).
-fn find_lockfiles(root: &Path, skipped: &mut Vec<Skipped>) -> Vec<Found> {
+/// and build directories (`node_modules`, `vendor`, `target`); Maven and Gradle build files
+/// are collected in `manifests` (they have no lockfile slipway reads, or need one).
+fn find_lockfiles(
+    root: &Path,
+    skipped: &mut Vec<Skipped>,
+    manifests: &mut Vec<String>,
+) -> Vec<Found> {
     let walk = ignore::WalkBuilder::new(root)
         .hidden(true)
         .require_git(false)
@@ -190,6 +264,17 @@ fn find_lockfiles(root: &Path, skipped: &mut Vec<Skipped>) -> Vec<Found> {
             continue;
         };
         let rel = relative(root, entry.path());
+        if matches!(
+            name,
+            "pom.xml"
+                | "build.gradle"
+                | "build.gradle.kts"
+                | "settings.gradle"
+                | "settings.gradle.kts"
+        ) {
+            manifests.push(rel);
+            continue;
+        }
         if name == "bun.lockb" {
             skipped.push(Skipped {
                 file: rel,
@@ -423,7 +508,11 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
     }
     let mut report = Report::default();
     let mut files: Vec<(String, Vec<Package>)> = Vec::new();
-    for f in find_lockfiles(&opts.root, &mut report.skipped) {
+    let mut manifests = Vec::new();
+    let found = find_lockfiles(&opts.root, &mut report.skipped, &mut manifests);
+    manifests.sort();
+    report.unaudited = unaudited(&manifests, &found);
+    for f in found {
         if let Some(packages) = read_lockfile(&f, &mut report.skipped) {
             report.lockfiles.push(f.rel.clone());
             files.push((f.rel, packages));
