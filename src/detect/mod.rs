@@ -27,6 +27,7 @@ pub mod php;
 pub mod python;
 pub mod ruby;
 pub mod rust;
+pub mod services;
 pub mod toolchain_files;
 pub mod walk;
 
@@ -183,6 +184,11 @@ pub struct Stacks {
     pub docker_files: Vec<String>,
     /// What a sensible CI runs to test the repository, with `cd <dir> && ` for subprojects.
     pub test_commands: Vec<String>,
+    /// Service containers the tests appear to need (databases, caches, brokers), with the
+    /// settings the repository names; none when the tests use Testcontainers.
+    pub services: Vec<services::DetectedService>,
+    /// Manifests that depend on Testcontainers: those tests start their own containers.
+    pub testcontainers: Vec<String>,
     /// The same commands with their directory and stack kept apart, for the generator (not part
     /// of the JSON contract).
     #[serde(skip)]
@@ -552,6 +558,8 @@ pub struct Scan<'a> {
     languages: Vec<(Language, String)>,
     root_tests: Vec<(String, String)>,
     docker_files: BTreeSet<String>,
+    services: Vec<services::DetectedService>,
+    testcontainers: Vec<String>,
     warnings: Vec<Warning>,
 }
 
@@ -565,6 +573,8 @@ impl<'a> Scan<'a> {
             languages: Vec::new(),
             root_tests: Vec::new(),
             docker_files: BTreeSet::new(),
+            services: Vec::new(),
+            testcontainers: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -621,6 +631,16 @@ impl<'a> Scan<'a> {
     /// Records a Dockerfile or Containerfile.
     pub fn docker_file(&mut self, rel: &str) {
         self.docker_files.insert(rel.to_owned());
+    }
+
+    /// Records a service the tests appear to need.
+    pub fn service(&mut self, service: services::DetectedService) {
+        self.services.push(service);
+    }
+
+    /// Records a manifest that depends on Testcontainers.
+    pub fn testcontainers(&mut self, rel: &str) {
+        self.testcontainers.push(rel.to_owned());
     }
 
     /// Records a problem with a file.
@@ -773,6 +793,8 @@ impl<'a> Scan<'a> {
                 docker_files,
                 test_commands,
                 test_roots,
+                services: self.services,
+                testcontainers: self.testcontainers,
             },
             warnings,
         }
@@ -833,6 +855,10 @@ const ECOSYSTEMS: &[Ecosystem] = &[
     Ecosystem {
         interesting: docker::interesting,
         scan: docker::scan,
+    },
+    Ecosystem {
+        interesting: services::interesting,
+        scan: services::scan,
     },
 ];
 
