@@ -303,11 +303,11 @@ pub enum Error {
         spot: (usize, usize),
     },
     /// `matrix: auto` found no versions in the unit's manifest.
-    #[error("`ci.units.{id}.matrix` is `auto`, but {what} declares no range of versions")]
+    #[error("`ci.units.{id}.matrix` is `auto`, but {what}")]
     NoAutoVersions {
         /// The unit.
         id: String,
-        /// What was read (`pyproject.toml (requires-python)`).
+        /// What was missing (`` `pyproject.toml` (requires-python) declares no range of versions ``).
         what: String,
         /// Where the matrix is in the config file.
         spot: (usize, usize),
@@ -352,8 +352,8 @@ impl Hint for Error {
                 let ids: Vec<&str> = valid.iter().map(String::as_str).collect();
                 let list = crate::config::list(&ids);
                 Some(match crate::config::suggest(id, &ids) {
-                    Some(s) => format!("did you mean `{s}`? the units are: {list} (`slipway detect` shows what they hold)"),
-                    None => format!("the units are: {list} (`slipway detect` shows what they hold)"),
+                    Some(s) => format!("did you mean `{s}`? the units of this repository are: {list}"),
+                    None => format!("the units of this repository are: {list}"),
                 })
             }
             Self::NoAutoVersions { .. } => Some(
@@ -929,18 +929,27 @@ fn apply_ci(
                         extra.versions =
                             super::matrix::auto_versions(root, &unit.dir, unit.language);
                         if extra.versions.is_empty() {
-                            let (file, field) = match unit.language {
-                                Language::Rust => ("Cargo.toml", "rust-version"),
-                                Language::Python => ("pyproject.toml", "requires-python"),
+                            let read = match unit.language {
+                                Language::Rust => Some(("Cargo.toml", "rust-version")),
+                                Language::Python => Some(("pyproject.toml", "requires-python")),
                                 Language::Javascript | Language::Typescript => {
-                                    ("package.json", "engines.node")
+                                    Some(("package.json", "engines.node"))
                                 }
-                                Language::Go => ("go.mod", "go"),
-                                _ => ("its manifest", "versions"),
+                                Language::Go => Some(("go.mod", "go")),
+                                _ => None,
                             };
                             return Err(Error::NoAutoVersions {
                                 id: key,
-                                what: format!("`{}` ({field})", join(&unit.dir, file)),
+                                what: match read {
+                                    Some((file, field)) => format!(
+                                        "`{}` ({field}) declares no range of versions",
+                                        join(&unit.dir, file)
+                                    ),
+                                    None => format!(
+                                        "slipway reads no range of versions for {}",
+                                        unit.language.as_str()
+                                    ),
+                                },
                                 spot: (m.line, m.column),
                             });
                         }
