@@ -10,7 +10,8 @@
 //!   the kinds), with the image tag's version and the database, user and password from its
 //!   `environment` and `env_file` (`POSTGRES_DB`, `MYSQL_USER` …), so the app's own settings
 //!   work against the CI container;
-//! - Rails `config/database.yml`: the `test` section's `adapter` (`postgresql`, `postgis`,
+//! - Rails `config/database.yml` (or the template a repository commits instead:
+//!   `database.ci.yml`, `database.example.yml`, `database.yml.example` …): the `test` section's `adapter` (`postgresql`, `postgis`,
 //!   `mysql2`, `trilogy`) and `database`, `username`, `password`;
 //! - Django: the settings module `manage.py` names, the `test` settings beside it, and the
 //!   modules they import with `from .base import *`: a `django.db.backends.postgresql`,
@@ -29,7 +30,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Scan, dir_of, file_name, join, normalize};
 use crate::config::{Image, ServiceKind, ServiceSettings, ToolVersion, Word};
@@ -56,10 +57,22 @@ const ENV_TEMPLATES: &[&str] = &[
     ".env.ci",
 ];
 
+/// Rails database configs, the real one first: many applications commit only a template (or
+/// the one their CI copies into place).
+const RAILS_DATABASE: &[&str] = &[
+    "database.yml",
+    "database.ci.yml",
+    "database.yml.ci",
+    "database.example.yml",
+    "database.yml.example",
+    "database.sample.yml",
+    "database.yml.sample",
+];
+
 /// True for file names this module reads (Compose files, manifests and `manage.py` are kept
 /// for their own ecosystems).
 pub fn interesting(file_name: &str) -> bool {
-    file_name == "database.yml" || ENV_TEMPLATES.contains(&file_name)
+    RAILS_DATABASE.contains(&file_name) || ENV_TEMPLATES.contains(&file_name)
 }
 
 /// Reads the sources and reports into the scan.
@@ -84,13 +97,15 @@ pub fn scan(scan: &mut Scan<'_>) {
         }
     }
 
-    for rel in index.named("database.yml") {
-        if !(dir_of(rel) == "config" || dir_of(rel).ends_with("/config")) {
-            continue;
-        }
-        let Some(text) = scan.read(rel) else { continue };
-        if let Some((kind, settings)) = from_rails(&text) {
-            add(&mut found, kind, settings, rel);
+    for name in RAILS_DATABASE {
+        for rel in index.named(name) {
+            if !(dir_of(rel) == "config" || dir_of(rel).ends_with("/config")) {
+                continue;
+            }
+            let Some(text) = scan.read(rel) else { continue };
+            if let Some((kind, settings)) = from_rails(&text) {
+                add(&mut found, kind, settings, rel);
+            }
         }
     }
 
@@ -222,53 +237,13 @@ fn image_kind(image: &str) -> Option<(ServiceKind, ServiceSettings)> {
     Some((kind, settings))
 }
 
-#[derive(Deserialize)]
-struct Compose {
-    #[serde(default)]
-    services: Option<BTreeMap<String, Option<ComposeService>>>,
-}
-
-#[derive(Deserialize)]
-struct ComposeService {
-    #[serde(default)]
-    image: Option<String>,
-    #[serde(default)]
-    build: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    environment: Option<ComposeEnv>,
-    #[serde(default)]
-    env_file: Option<EnvFiles>,
-}
-
-/// `environment:` as a mapping or as a list of `KEY=VALUE`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ComposeEnv {
-    Map(BTreeMap<String, Option<ScalarText>>),
-    List(Vec<String>),
-}
-
-/// `env_file:` as one path, a list of paths, or a list of `{ path: … }`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum EnvFiles {
-    One(String),
-    Many(Vec<EnvFileEntry>),
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum EnvFileEntry {
-    Path(String),
-    Full { path: String },
-}
-
-/// A scalar read as text (`5432`, `true`, `app`).
-struct ScalarText(String);
-
-impl<'de> Deserialize<'de> for ScalarText {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(ScalarText)
+/// A scalar of a Compose file as text (`5432`, `true`, `app`); `None` for anything else.
+fn scalar(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
     }
 }
 
@@ -278,54 +253,64 @@ pub fn from_compose(
     text: &str,
     read_env_file: impl Fn(&str) -> Option<String>,
 ) -> Vec<(ServiceKind, ServiceSettings)> {
-    let Ok(compose) = serde_saphyr::from_str::<Compose>(text) else {
+    // Read loosely, service by service: a key this reader does not know, or a value of an
+    // unexpected shape, never hides the other services.
+    let Ok(compose) = serde_saphyr::from_str::<serde_json::Value>(text) else {
+        return Vec::new();
+    };
+    let Some(services) = compose
+        .get("services")
+        .and_then(serde_json::Value::as_object)
+    else {
         return Vec::new();
     };
     let mut out = Vec::new();
     let mut urls = Vec::new();
-    for (name, service) in compose.services.unwrap_or_default() {
-        let Some(service) = service else { continue };
-        let from_image = service.image.as_deref().and_then(image_kind);
-        let found = match from_image {
+    for (name, service) in services {
+        let name = name.as_str();
+        let image = service.get("image").and_then(serde_json::Value::as_str);
+        let found = match image.and_then(image_kind) {
             Some(found) => Some(found),
-            None if service.build.is_some() || service.image.is_some() => ServiceKind::ALL
+            None if service.get("build").is_some() || image.is_some() => ServiceKind::ALL
                 .iter()
                 .find(|k| k.as_str() == name || k.image() == name)
                 .map(|k| (*k, ServiceSettings::default())),
             None => None,
         };
         let mut vars: BTreeMap<String, String> = BTreeMap::new();
-        let files: Vec<String> = match service.env_file {
-            Some(EnvFiles::One(p)) => vec![p],
-            Some(EnvFiles::Many(list)) => list
-                .into_iter()
-                .map(|e| match e {
-                    EnvFileEntry::Path(p) | EnvFileEntry::Full { path: p } => p,
+        let files: Vec<String> = match service.get("env_file") {
+            Some(serde_json::Value::String(p)) => vec![p.clone()],
+            Some(serde_json::Value::Array(list)) => list
+                .iter()
+                .filter_map(|e| {
+                    e.as_str()
+                        .or_else(|| e.get("path")?.as_str())
+                        .map(str::to_owned)
                 })
                 .collect(),
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         for f in files {
             if let Some(text) = read_env_file(&f) {
                 vars.extend(env_lines(&text));
             }
         }
-        match service.environment {
-            Some(ComposeEnv::Map(map)) => {
+        match service.get("environment") {
+            Some(serde_json::Value::Object(map)) => {
                 for (k, v) in map {
-                    if let Some(v) = v {
-                        vars.insert(k, v.0);
+                    if let Some(v) = scalar(v) {
+                        vars.insert(k.clone(), v);
                     }
                 }
             }
-            Some(ComposeEnv::List(list)) => {
-                for item in list {
+            Some(serde_json::Value::Array(list)) => {
+                for item in list.iter().filter_map(serde_json::Value::as_str) {
                     if let Some((k, v)) = item.split_once('=') {
                         vars.insert(k.to_owned(), v.to_owned());
                     }
                 }
             }
-            None => {}
+            _ => {}
         }
         let Some((kind, mut settings)) = found else {
             // An app service's own connection URLs name the database it expects (`db` is the
@@ -419,11 +404,11 @@ fn from_url(url: &str) -> Option<(ServiceKind, ServiceSettings)> {
         Some((a, h)) => (Some(a), h),
         None => (None, rest),
     };
-    if let Some((user, password)) = auth.and_then(|a| a.split_once(':')) {
-        if let (Some(u), Some(p)) = (Word::parse(user), Word::parse(password)) {
-            settings.user = Some(u);
-            settings.password = Some(p);
-        }
+    if let Some((user, password)) = auth.and_then(|a| a.split_once(':'))
+        && let (Some(u), Some(p)) = (Word::parse(user), Word::parse(password))
+    {
+        settings.user = Some(u);
+        settings.password = Some(p);
     }
     if kind.has_database()
         && let Some((_, path)) = hostpath.split_once('/')

@@ -146,7 +146,8 @@ pub fn python_versions(pyproject: &str) -> Vec<String> {
                 .as_str()
         })
         .unwrap_or("");
-    let (mut lower, mut upper): (Option<(u32, u32)>, Option<(u32, u32)>) = (None, None);
+    type Minor = Option<(u32, u32)>;
+    let (mut lower, mut upper): (Minor, Minor) = (None, None);
     for clause in spec.split(',') {
         let clause = clause.trim();
         let (op, v) = match clause.find(|c: char| c.is_ascii_digit()) {
