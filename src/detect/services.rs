@@ -792,6 +792,16 @@ services:
     }
 
     #[test]
+    fn a_number_in_another_services_environment_hides_nothing() {
+        // A numeric `DB_PORT: 3306` in the app service once made the whole file unreadable.
+        let text = "services:\n  db:\n    image: mysql:8.4\n    environment:\n      MYSQL_DATABASE: shop\n      MYSQL_RANDOM_ROOT_PASSWORD: 'true'\n  app:\n    build: .\n    environment:\n      DB_PORT: 3306\n      DEBUG: true\n    ports:\n      - ${PORT:-8080}:80\n";
+        let found = from_compose(text, |_| None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, ServiceKind::Mysql);
+        assert_eq!(found[0].1.database, w("shop"));
+    }
+
+    #[test]
     fn rails_database_yml_gives_the_test_database() {
         let text = r#"
 default: &default
