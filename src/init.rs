@@ -124,6 +124,69 @@ fn quote(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
 }
 
+/// `ci.services`: the detected ones, or a commented example; a note when the tests use
+/// Testcontainers.
+fn services_section(w: &mut String, stacks: &Stacks, config: &mut Config) {
+    if !stacks.testcontainers.is_empty() {
+        let files: Vec<String> = stacks
+            .testcontainers
+            .iter()
+            .map(|f| comment_text(f))
+            .collect();
+        let _ = writeln!(
+            w,
+            "  # The tests use Testcontainers ({}), which starts its own containers: no services.",
+            files.join(", ")
+        );
+    }
+    if stacks.services.is_empty() {
+        let _ = writeln!(
+            w,
+            "  # Service containers for the tests (postgres, mysql, mariadb, redis, mongodb, rabbitmq):"
+        );
+        let _ = writeln!(w, "  # services: [postgres, redis]");
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "  # Service containers for the tests, on localhost with a health check; the variables that"
+    );
+    let _ = writeln!(
+        w,
+        "  # point at them (DATABASE_URL, PGHOST, REDIS_URL ...) are set on the test steps. Detected in:"
+    );
+    for s in &stacks.services {
+        let _ = writeln!(w, "  #   {}: {}", s.kind, comment_text(&s.from));
+    }
+    let _ = writeln!(w, "  services:");
+    let mut list = Vec::new();
+    for s in &stacks.services {
+        let mut parts = Vec::new();
+        let st = &s.settings;
+        if let Some(v) = &st.version {
+            parts.push(format!("version: {}", quote(v.as_str())));
+        }
+        if let Some(i) = &st.image {
+            parts.push(format!("image: {}", quote(i.as_str())));
+        }
+        for (key, value) in [
+            ("database", &st.database),
+            ("user", &st.user),
+            ("password", &st.password),
+        ] {
+            if let Some(v) = value {
+                parts.push(format!("{key}: {}", quote(v.as_str())));
+            }
+        }
+        let _ = writeln!(w, "    {}: {{ {} }}", s.kind, parts.join(", "));
+        list.push(config::Service {
+            kind: config::Located::new(s.kind),
+            settings: s.settings.clone(),
+        });
+    }
+    config.ci.services = Some(config::Services(list));
+}
+
 /// The commented file for project `name` and what detection found, and the config it holds.
 pub fn render(name: &str, stacks: &Stacks) -> (String, Config) {
     let mut config = Config::default();
@@ -214,6 +277,28 @@ pub fn render(name: &str, stacks: &Stacks) -> (String, Config) {
     let _ = writeln!(w, "  coverage: {{ min: 80, max-drop: 2 }}");
     let _ = writeln!(w, "  # Commands that replace the detected test commands:");
     let _ = writeln!(w, "  # test-commands: [\"cargo test --locked\"]");
+    services_section(w, stacks, &mut config);
+    let _ = writeln!(
+        w,
+        "  # Variables and secret names for the steps that build and test:"
+    );
+    let _ = writeln!(
+        w,
+        "  # env: {{ DJANGO_SETTINGS_MODULE: app.settings.test }}"
+    );
+    let _ = writeln!(w, "  # secrets: [STRIPE_KEY]");
+    let _ = writeln!(
+        w,
+        "  # Per unit (`app` when there is one): commands (or `none`), extra steps, a toolchain"
+    );
+    let _ = writeln!(
+        w,
+        "  # version and a test matrix (`auto`: the versions the manifest declares):"
+    );
+    let _ = writeln!(
+        w,
+        "  # units: {{ app: {{ before-test: [\"npx playwright install --with-deps\"], matrix: auto }} }}"
+    );
     let _ = writeln!(w, "  # SonarQube / SonarCloud analysis, off unless set:");
     let _ = writeln!(
         w,

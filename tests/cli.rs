@@ -147,7 +147,8 @@ fn detect_json_on_an_empty_directory_prints_the_empty_shape() {
         value,
         serde_json::json!({
             "languages": [], "package_managers": [], "toolchains": {}, "subprojects": [],
-            "has_docker": false, "docker_files": [], "test_commands": []
+            "has_docker": false, "docker_files": [], "test_commands": [],
+            "services": [], "testcontainers": []
         })
     );
 }

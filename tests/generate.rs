@@ -96,6 +96,7 @@ const GALLERY: &[(&str, &str)] = &[
     ("polyglot-compose", "compose-polyglot"),
     ("rolling-only", "django-react"),
     ("blue-green-only", "rails"),
+    ("services-matrix", "django-react"),
 ];
 
 /// Compares the six workflows rendered into `fresh` with those in `dir` (ignoring what changes
@@ -388,6 +389,135 @@ fn bad_configs_fail_before_anything_is_written() {
             "{name}: a hint says what to do\n{t}"
         );
     }
+}
+
+/// Bad `ci` settings that only the repository shows to be wrong: exit 2 at the key's line,
+/// nothing written.
+#[test]
+fn bad_ci_settings_name_the_key_and_write_nothing() {
+    let cases = [
+        (
+            "unknown-unit",
+            "version: 1\nci:\n  units:\n    apps: { build: none }\n",
+            "`ci.units.apps` names no unit of this repository",
+            "slipway.yml:4:5",
+            "hint: the units of this repository are: `go-module`, `tools`",
+        ),
+        (
+            "unsupported-service",
+            "ci:\n  services: [postgres, elasticsearch]\n",
+            "unknown value `elasticsearch` for `ci.services[1]`",
+            "slipway.yml:2:24",
+            "valid values: `postgres`, `mysql`, `mariadb`, `redis`, `mongodb`, `rabbitmq`",
+        ),
+        (
+            "matrix-not-a-version",
+            "ci:\n  units:\n    app: { matrix: [\"1.x.2\"] }\n",
+            "`ci.units.app.matrix[0]`: `1.x.2` is not a version",
+            "slipway.yml:3:21",
+            "write digits and dots",
+        ),
+        (
+            "secret-on-path",
+            "ci:\n  secrets: [PATH]\n",
+            "`PATH` cannot be set on the steps",
+            "slipway.yml:2:13",
+            "hint: ",
+        ),
+    ];
+    for (name, yaml, message, at, hint) in cases {
+        let (_dir, t) = bad_config(name, yaml);
+        assert!(
+            t.stderr.contains(message),
+            "{name}: expected `{message}` in\n{t}"
+        );
+        assert!(t.stderr.contains(at), "{name}: expected `{at}` in\n{t}");
+        assert!(t.stderr.contains(hint), "{name}: expected `{hint}` in\n{t}");
+    }
+}
+
+/// A Compose file's database reaches the test jobs as a service container, with the
+/// variables that point at it on the test steps; a unit running on macOS with it is refused.
+#[test]
+fn detected_services_reach_the_test_jobs_and_need_linux_runners() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    std::fs::write(repo.join("go.mod"), "module example.com/shop\n\ngo 1.22\n").expect("write");
+    std::fs::write(repo.join("main_test.go"), "package main\n").expect("write");
+    std::fs::write(
+        repo.join("docker-compose.yml"),
+        "services:\n  db:\n    image: mysql:8.4\n    environment:\n      MYSQL_DATABASE: shop\n      MYSQL_ROOT_PASSWORD: secret\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let t = render_into(&repo, None, &out);
+    t.code(0);
+    let ci = std::fs::read_to_string(out.join("ci.yml")).expect("ci.yml");
+    for needle in [
+        "      mysql: # from docker-compose.yml\n        image: \"mysql:8.4\"\n        ports: [\"3306:3306\"]",
+        "MYSQL_ROOT_PASSWORD: \"secret\"",
+        "DATABASE_URL: \"mysql://root:secret@127.0.0.1:3306/shop\"",
+        "--health-cmd \\\"mysqladmin ping -h 127.0.0.1\\\"",
+    ] {
+        assert!(ci.contains(needle), "missing {needle:?} in\n{ci}");
+    }
+    let quality = std::fs::read_to_string(out.join("quality.yml")).expect("quality.yml");
+    assert!(
+        quality.contains("      mysql: # from docker-compose.yml"),
+        "{quality}"
+    );
+
+    let config = dir.path().join("slipway.yml");
+    std::fs::write(
+        &config,
+        "ci:\n  units:\n    app:\n      matrix: { os: [ubuntu-24.04, macos-15] }\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out-mac");
+    let t = render_into(&repo, Some(&config), &out);
+    t.code(2);
+    assert!(
+        t.stderr.contains(
+            "`ci.units.app.matrix.os` has `macos-15`, but the tests need service containers (mysql)"
+        ),
+        "{t}"
+    );
+    assert!(t.stderr.contains("slipway.yml:4:36"), "{t}");
+    assert!(!out.exists());
+
+    // `matrix: auto` reads the `go` directive; a stack without a declared range is an error.
+    std::fs::write(&config, "ci:\n  units:\n    app: { matrix: auto }\n").expect("write");
+    let out = dir.path().join("out-auto");
+    render_into(&repo, Some(&config), &out).code(0);
+    let ci = std::fs::read_to_string(out.join("ci.yml")).expect("ci.yml");
+    assert!(
+        ci.contains("        version: [\"1.22\", \"stable\"]"),
+        "{ci}"
+    );
+    assert!(
+        ci.contains("name: test-results-app-${{ matrix.shard }}-${{ matrix.version }}"),
+        "{ci}"
+    );
+    let t = render_into(
+        &fixture("rails"),
+        Some(&config),
+        &dir.path().join("out-rails"),
+    );
+    t.code(2);
+    assert!(
+        t.stderr.contains(
+            "`ci.units.app.matrix` is `auto`, but slipway reads no range of versions for ruby"
+        ),
+        "{t}"
+    );
+
+    // `services: []` turns the detected ones off.
+    std::fs::write(&config, "ci:\n  services: []\n").expect("write");
+    let out = dir.path().join("out-none");
+    render_into(&repo, Some(&config), &out).code(0);
+    let ci = std::fs::read_to_string(out.join("ci.yml")).expect("ci.yml");
+    assert!(!ci.contains("services:"), "{ci}");
 }
 
 #[test]

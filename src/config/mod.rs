@@ -18,10 +18,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Hint;
 
+mod ci;
 mod diagnostic;
 mod values;
 
-pub use diagnostic::Diagnostic;
+pub use ci::{
+    Command, Image, KeySpots, Matrix, RunnerLabel, Service, ServiceKind, ServiceSettings, Services,
+    StepSecret, ToolVersion, UnitSettings, Units, VarName, VarValue, Versions, Word, is_version,
+};
+
+pub use diagnostic::{Diagnostic, list, suggest};
 pub use values::{
     Duration, Instances, Percent, Points, RetentionDays, SecretName, Shards, Weekday, Window,
 };
@@ -220,6 +226,26 @@ pub struct Ci {
     /// SonarQube / SonarCloud analysis in the quality workflow; off when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sonar: Option<Sonar>,
+    /// Service containers the tests need; the detected ones when absent, none with `[]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services: Option<Services>,
+    /// Plain variables for the steps that build and test, e.g. `{ DJANGO_SETTINGS_MODULE:
+    /// app.settings.test }`. They override the variables of `services` of the same name.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<VarName, VarValue>")]
+    pub env: IndexMap<VarName, VarValue>,
+    /// Names of repository secrets passed to the steps that build and test, each as a variable
+    /// of the same name, e.g. `[STRIPE_KEY]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<StepSecret>,
+    /// Settings per unit, by unit id (`slipway detect` lists them; `app` when there is one):
+    /// commands that replace the detected ones, extra steps, the toolchain version, a matrix.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub units: Units,
+    /// Where the keys of `units` and `services` are in the file (not configuration).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub key_spots: KeySpots,
 }
 
 impl Default for Ci {
@@ -230,6 +256,11 @@ impl Default for Ci {
             coverage: Coverage::default(),
             test_commands: Vec::new(),
             sonar: None,
+            services: None,
+            env: IndexMap::new(),
+            secrets: Vec::new(),
+            units: Units::new(),
+            key_spots: KeySpots::default(),
         }
     }
 }
@@ -465,6 +496,14 @@ impl<T> Located<T> {
 impl<T: PartialEq> PartialEq for Located<T> {
     fn eq(&self, other: &Self) -> bool {
         self.value == other.value
+    }
+}
+
+impl<T: Eq> Eq for Located<T> {}
+
+impl<T: std::hash::Hash> std::hash::Hash for Located<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.value.hash(state);
     }
 }
 
@@ -1076,6 +1115,32 @@ pub struct Loaded {
     pub config: Config,
     /// The file it was read from; `None` when no file exists and defaults apply.
     pub path: Option<PathBuf>,
+    /// The file's text, for diagnostics found after loading (unit ids checked against the
+    /// detected units); empty without a file.
+    pub text: String,
+}
+
+impl Loaded {
+    /// An error at `line`:`column` of the file, found after loading, shown like a load error.
+    pub fn error_at(
+        &self,
+        (line, column): (usize, usize),
+        message: String,
+        hint: Option<String>,
+    ) -> Error {
+        let file = self
+            .path
+            .as_ref()
+            .map_or_else(|| FILE_NAME.to_owned(), |p| p.display().to_string());
+        Error::Invalid(Box::new(Diagnostic {
+            file,
+            line: line.max(1),
+            column: column.max(1),
+            message,
+            snippet: diagnostic::snippet(&self.text, line.max(1), column.max(1), false),
+            hint,
+        }))
+    }
 }
 
 /// Why a configuration could not be loaded.
@@ -1158,7 +1223,11 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Loaded, Error> {
             if !p.exists() {
                 let mut config = Config::default();
                 config.project.name = default_project_name(root);
-                return Ok(Loaded { config, path: None });
+                return Ok(Loaded {
+                    config,
+                    path: None,
+                    text: String::new(),
+                });
             }
             p
         }
@@ -1168,9 +1237,13 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Loaded, Error> {
     if config.project.name.is_empty() {
         config.project.name = default_project_name(root);
     }
+    let text = String::from_utf8_lossy(&bytes)
+        .trim_start_matches('\u{feff}')
+        .to_owned();
     Ok(Loaded {
         config,
         path: Some(path),
+        text,
     })
 }
 
@@ -1231,13 +1304,27 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Config, Box<Diagnostic>> {
         path = Some(track.path());
         out
     });
-    let config = match result {
+    let mut config = match result {
         Ok(c) => c.unwrap_or_default(),
         Err(e) => {
             let path = path.map(|p| p.to_string()).unwrap_or_default();
             return Err(Box::new(convert(&e, &path, text, file)));
         }
     };
+    if text.contains("units") || text.contains("services") {
+        config.ci.key_spots = KeySpots::read(text);
+        if let Some(services) = config.ci.services.as_mut() {
+            for svc in &mut services.0 {
+                let spot = config
+                    .ci
+                    .key_spots
+                    .get(&format!("services.{}", svc.kind.value));
+                if svc.kind.line == 0 {
+                    (svc.kind.line, svc.kind.column) = spot;
+                }
+            }
+        }
+    }
     check(&config).map_err(|(loc, message, hint)| {
         Box::new(Diagnostic {
             file: file.to_owned(),
@@ -1259,8 +1346,10 @@ fn options() -> serde_saphyr::Options {
 
 type Problem = ((usize, usize), String, Option<String>);
 
-/// Rules that span several keys: environment triggers and promotion order.
+/// Rules that span several keys: services that share a port, services with runners that
+/// cannot start them, environment triggers and promotion order.
 fn check(config: &Config) -> Result<(), Problem> {
+    check_ci(&config.ci)?;
     let mut seen: Vec<&str> = Vec::new();
     for (name, env) in config.environments.iter() {
         if let (Some(_), Some(on)) = (&env.branch, &env.on) {
@@ -1316,6 +1405,48 @@ fn check(config: &Config) -> Result<(), Problem> {
     Ok(())
 }
 
+fn check_ci(ci: &Ci) -> Result<(), Problem> {
+    let services = ci.services.as_ref();
+    let mut port_of: Vec<(u16, ServiceKind)> = Vec::new();
+    for svc in services.iter().flat_map(|s| s.iter()) {
+        let kind = svc.kind.value;
+        if let Some((_, other)) = port_of.iter().find(|(p, _)| *p == kind.port()) {
+            return Err((
+                (svc.kind.line, svc.kind.column),
+                format!(
+                    "`ci.services` has both `{other}` and `{kind}`, which listen on the same port ({})",
+                    kind.port()
+                ),
+                Some(format!("keep one of `{other}` and `{kind}`")),
+            ));
+        }
+        port_of.push((kind.port(), kind));
+    }
+    let has_services = services.is_some_and(|s| !s.is_empty());
+    for (id, unit) in &ci.units {
+        let Some(matrix) = &unit.matrix else {
+            continue;
+        };
+        if let Some(os) = matrix.os.iter().find(|o| !o.value.is_linux())
+            && has_services
+        {
+            return Err((
+                (os.line, os.column),
+                format!(
+                    "`ci.units.{}.matrix.os` has `{}`, but `ci.services` needs Linux runners",
+                    id,
+                    os.value.as_str()
+                ),
+                Some(
+                    "GitHub starts service containers on Linux runners only: run this unit on Linux, or drop `ci.services`"
+                        .to_owned(),
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Turns a YAML or serde error into a diagnostic at its location.
 fn convert(error: &serde_saphyr::Error, path: &str, text: &str, file: &str) -> Diagnostic {
     use serde_saphyr::Error as E;
@@ -1330,6 +1461,8 @@ fn convert(error: &serde_saphyr::Error, path: &str, text: &str, file: &str) -> D
         .unwrap_or((1, 1));
     // `Located` values add a `.value` segment that is not a key in the file.
     let path = path.strip_suffix(".value").unwrap_or(path);
+    let path = path.replace(".value[", "[").replace(".value.", ".");
+    let path = path.as_str();
     // The root's path prints as `.`.
     let path = if path == "." { "" } else { path };
     let at = if path.is_empty() || path == "?" {
@@ -1657,6 +1790,218 @@ deploy:
         assert_eq!(e.message, "unknown key `upstream` in `deploy.hosts.nginx`");
         let e = parse_str("deploy:\n  hosts:\n    start: ./app\n").expect_err("port");
         assert!(e.message.contains("has no `{port}`"), "{e:?}");
+    }
+
+    #[test]
+    fn ci_services_are_a_list_or_a_mapping_with_settings() {
+        let c = parse_str("ci:\n  services: [postgres, redis, postgres]\n").expect("list");
+        let kinds: Vec<ServiceKind> =
+            c.ci.services
+                .as_ref()
+                .expect("services")
+                .iter()
+                .map(|s| s.kind.value)
+                .collect();
+        assert_eq!(kinds, [ServiceKind::Postgres, ServiceKind::Redis]);
+        let c = parse_str(
+            "ci:\n  services:\n    postgres: { version: \"16\", database: app_test }\n    redis:\n",
+        )
+        .expect("mapping");
+        let services = c.ci.services.expect("services");
+        let pg = &services.0[0];
+        assert_eq!((pg.kind.line, pg.kind.column), (3, 5));
+        assert_eq!(
+            pg.settings.version.as_ref().map(ToolVersion::as_str),
+            Some("16")
+        );
+        assert_eq!(
+            pg.settings.database.as_ref().map(Word::as_str),
+            Some("app_test")
+        );
+        assert_eq!(services.0[1].settings, ServiceSettings::default());
+        let c = parse_str("ci:\n  services: []\n").expect("none");
+        assert!(c.ci.services.expect("explicit").is_empty());
+        assert_eq!(Config::default().ci.services, None);
+    }
+
+    #[test]
+    fn an_unsupported_service_names_the_key_and_suggests() {
+        let e = parse_str("ci:\n  services: [postgress]\n").expect_err("unknown");
+        assert_eq!(e.message, "unknown value `postgress` for `ci.services[0]`");
+        assert_eq!((e.line, e.column), (2, 14));
+        assert!(
+            e.hint
+                .as_deref()
+                .is_some_and(|h| h.starts_with("did you mean `postgres`?")),
+            "{e:?}"
+        );
+        let e = parse_str("ci:\n  services:\n    mongo: {}\n").expect_err("unknown key");
+        assert_eq!(e.message, "unknown value `mongo` for `ci.services`");
+        assert_eq!((e.line, e.column), (3, 5));
+        assert!(
+            e.hint.as_deref().is_some_and(|h| h.contains("`mongodb`")),
+            "{e:?}"
+        );
+        let e = parse_str("ci:\n  services:\n    postgres: { versoin: \"16\" }\n")
+            .expect_err("unknown setting");
+        assert_eq!(e.message, "unknown key `versoin` in `ci.services.postgres`");
+        let e = parse_str("ci:\n  services:\n    postgres: { image: postgres }\n")
+            .expect_err("untagged");
+        assert!(e.message.contains("has no fixed tag"), "{e:?}");
+        let e = parse_str("ci:\n  services: [mysql, redis, mariadb]\n").expect_err("port");
+        assert_eq!((e.line, e.column), (2, 28));
+        assert!(e.message.contains("same port (3306)"), "{e:?}");
+        let e = parse_str("ci:\n  services:\n    postgres: { database: \"app test\" }\n")
+            .expect_err("word");
+        assert!(e.message.contains("ci.services.postgres.database"), "{e:?}");
+    }
+
+    #[test]
+    fn ci_env_and_secrets_are_checked_once_at_load() {
+        let c = parse_str(
+            "ci:\n  env: { DJANGO_SETTINGS_MODULE: app.settings.test, DEBUG: 1 }\n  secrets: [STRIPE_KEY]\n",
+        )
+        .expect("env");
+        let env: Vec<(&str, &str)> =
+            c.ci.env
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+        assert_eq!(
+            env,
+            [
+                ("DJANGO_SETTINGS_MODULE", "app.settings.test"),
+                ("DEBUG", "1")
+            ]
+        );
+        assert_eq!(c.ci.secrets[0].as_str(), "STRIPE_KEY");
+        for (text, needle, at) in [
+            (
+                "ci:\n  env: { PATH: /x }\n",
+                "`PATH` cannot be set",
+                (2, 10),
+            ),
+            (
+                "ci:\n  env:\n    GITHUB_TOKEN: x\n",
+                "`GITHUB_TOKEN` cannot be set",
+                (3, 5),
+            ),
+            (
+                "ci:\n  env: { A: \"x\\ny\" }\n",
+                "must be one line",
+                (2, 13),
+            ),
+            (
+                "ci:\n  env: { A: \"${{ github.token }}\" }\n",
+                "evaluate as an expression",
+                (2, 13),
+            ),
+            (
+                "ci:\n  secrets: [LD_PRELOAD]\n",
+                "`LD_PRELOAD` cannot be set",
+                (2, 13),
+            ),
+        ] {
+            let e = parse_str(text).expect_err(text);
+            assert!(e.message.contains(needle), "{text}: {e:?}");
+            assert_eq!((e.line, e.column), at, "{text}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn ci_units_take_commands_steps_a_toolchain_and_a_matrix() {
+        let c = parse_str(
+            r#"
+ci:
+  units:
+    web:
+      install: npm install --legacy-peer-deps
+      build: none
+      before-test: ["npx playwright install --with-deps"]
+      toolchain: "22"
+      matrix: [3.10, "3.13"]
+    api:
+      matrix: { version: auto, os: [ubuntu-24.04, macos-15] }
+    app:
+      matrix: none
+"#,
+        )
+        .expect("units");
+        let (id, web) = c.ci.units.get_index(0).expect("web");
+        assert_eq!(id, "web");
+        assert_eq!(c.ci.key_spots.get("units.web"), (4, 5));
+        assert_eq!(web.build.as_ref().and_then(Command::get), None);
+        assert_eq!(web.toolchain.as_ref().map(ToolVersion::as_str), Some("22"));
+        let m = web.matrix.as_ref().expect("matrix");
+        let Some(Versions::List(list)) = &m.versions else {
+            panic!("{m:?}")
+        };
+        let v: Vec<&str> = list.iter().map(|v| v.value.as_str()).collect();
+        assert_eq!(v, ["3.10", "3.13"], "3.10 stays 3.10");
+        let api = &c.ci.units[1];
+        let m = api.matrix.as_ref().expect("matrix");
+        assert_eq!(m.versions, Some(Versions::Auto));
+        assert_eq!(m.os.len(), 2);
+        assert_eq!(
+            c.ci.units[2]
+                .matrix
+                .as_ref()
+                .and_then(|m| m.versions.clone()),
+            Some(Versions::None)
+        );
+        let back = serde_saphyr::to_string(&c).expect("serialize");
+        assert_eq!(parse_str(&back).expect("parse back"), c, "{back}");
+    }
+
+    #[test]
+    fn bad_unit_settings_name_the_key() {
+        for (text, needle, at) in [
+            (
+                "ci:\n  units:\n    web: { matrix: [\"3.x.1\"] }\n",
+                "`ci.units.web.matrix[0]`: `3.x.1` is not a version",
+                (3, 21),
+            ),
+            (
+                "ci:\n  units:\n    web: { matrix: latest }\n",
+                "`latest` is not a matrix",
+                (3, 20),
+            ),
+            (
+                "ci:\n  units:\n    web: { matrix: [] }\n",
+                "list of versions is empty",
+                (3, 20),
+            ),
+            (
+                "ci:\n  units:\n    web: { toolchain: lts }\n",
+                "`lts` is not a version",
+                (3, 23),
+            ),
+            (
+                "ci:\n  units:\n    web: { tests: x }\n",
+                "unknown key `tests` in `ci.units.web`",
+                (3, 12),
+            ),
+            (
+                "ci:\n  units:\n    web: { build: \"\" }\n",
+                "the command is empty",
+                (3, 19),
+            ),
+            (
+                "ci:\n  units:\n    web: { matrix: { os: [\"Mac OS\"] } }\n",
+                "not a runner label",
+                (3, 27),
+            ),
+            (
+                "ci:\n  services: [redis]\n  units:\n    web: { matrix: { os: [macos-15] } }\n",
+                "needs Linux runners",
+                (4, 27),
+            ),
+        ] {
+            let e = parse_str(text).expect_err(text);
+            assert!(e.message.contains(needle), "{text}: {e:?}");
+            assert_eq!((e.line, e.column), at, "{text}: {e:?}");
+            assert!(e.hint.is_some(), "{text}: {e:?}");
+        }
     }
 
     #[test]

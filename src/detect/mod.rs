@@ -27,6 +27,7 @@ pub mod php;
 pub mod python;
 pub mod ruby;
 pub mod rust;
+pub mod services;
 pub mod toolchain_files;
 pub mod walk;
 
@@ -183,6 +184,11 @@ pub struct Stacks {
     pub docker_files: Vec<String>,
     /// What a sensible CI runs to test the repository, with `cd <dir> && ` for subprojects.
     pub test_commands: Vec<String>,
+    /// Service containers the tests appear to need (databases, caches, brokers), with the
+    /// settings the repository names; none when the tests use Testcontainers.
+    pub services: Vec<services::DetectedService>,
+    /// Manifests that depend on Testcontainers: those tests start their own containers.
+    pub testcontainers: Vec<String>,
     /// The same commands with their directory and stack kept apart, for the generator (not part
     /// of the JSON contract).
     #[serde(skip)]
@@ -588,6 +594,8 @@ pub struct Scan<'a> {
     builds: BTreeMap<(String, Language), BuildFacts>,
     packaging_docker_files: BTreeSet<String>,
     docker_tools: BTreeMap<String, BTreeSet<String>>,
+    services: Vec<services::DetectedService>,
+    testcontainers: Vec<String>,
     warnings: Vec<Warning>,
 }
 
@@ -604,6 +612,8 @@ impl<'a> Scan<'a> {
             builds: BTreeMap::new(),
             packaging_docker_files: BTreeSet::new(),
             docker_tools: BTreeMap::new(),
+            services: Vec::new(),
+            testcontainers: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -679,6 +689,16 @@ impl<'a> Scan<'a> {
             .entry(rel.to_owned())
             .or_default()
             .insert(tool.to_owned());
+    }
+
+    /// Records a service the tests appear to need.
+    pub fn service(&mut self, service: services::DetectedService) {
+        self.services.push(service);
+    }
+
+    /// Records a manifest that depends on Testcontainers.
+    pub fn testcontainers(&mut self, rel: &str) {
+        self.testcontainers.push(rel.to_owned());
     }
 
     /// Records a problem with a file.
@@ -834,6 +854,8 @@ impl<'a> Scan<'a> {
                 builds: self.builds,
                 packaging_docker_files: self.packaging_docker_files,
                 docker_tools: self.docker_tools,
+                services: self.services,
+                testcontainers: self.testcontainers,
             },
             warnings,
         }
@@ -894,6 +916,10 @@ const ECOSYSTEMS: &[Ecosystem] = &[
     Ecosystem {
         interesting: docker::interesting,
         scan: docker::scan,
+    },
+    Ecosystem {
+        interesting: services::interesting,
+        scan: services::scan,
     },
 ];
 

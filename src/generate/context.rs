@@ -129,6 +129,40 @@ pub struct Unit {
     pub docker_file: Option<String>,
     /// The CodeQL language of the unit.
     pub codeql: Option<String>,
+    /// What its test and build jobs need beyond the recipe: services, variables, extra steps,
+    /// a toolchain version, a matrix (`ci.services`, `ci.env`, `ci.units.<id>`).
+    pub ci: UnitCi,
+}
+
+/// What a unit's jobs need beyond the recipe.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UnitCi {
+    /// Service containers of its test jobs.
+    pub services: Vec<super::services::Service>,
+    /// Variables of the steps that run its tests (services' first, then `ci.env`).
+    pub test_env: Vec<super::services::Var>,
+    /// Variables of the steps that build it (`ci.env`).
+    pub build_env: Vec<super::services::Var>,
+    /// Secrets passed to the steps that build and test, each under its own name.
+    pub secrets: Vec<String>,
+    /// True when `install` replaces the setup action's own dependency install.
+    pub install_override: bool,
+    /// The install command that replaces it; `None` with `install: none`.
+    pub install: Option<String>,
+    /// Commands before the toolchain and dependencies are set up.
+    pub before_install: Vec<String>,
+    /// Commands before the build.
+    pub before_build: Vec<String>,
+    /// Commands before the tests.
+    pub before_test: Vec<String>,
+    /// The toolchain version instead of the repository's, for the setup action's `version`.
+    pub toolchain: Option<String>,
+    /// Versions of the test matrix (empty: none); each passed as the setup action's `version`.
+    pub versions: Vec<String>,
+    /// Runner labels of the test matrix (empty: `ubuntu-24.04`).
+    pub os: Vec<String>,
+    /// The MSRV a Rust unit's `msrv` job checks with `cargo check`.
+    pub msrv: Option<String>,
 }
 
 /// Test settings.
@@ -258,6 +292,52 @@ pub enum Error {
     /// The own-actions commit is unknown (a build outside git without `SLIPWAY_BUILD_COMMIT`).
     #[error("this slipway binary does not know the commit it was built from")]
     UnknownCommit,
+    /// `ci.units` names a unit that was not detected.
+    #[error("`ci.units.{id}` names no unit of this repository")]
+    UnknownUnit {
+        /// The key.
+        id: String,
+        /// The unit ids that exist.
+        valid: Vec<String>,
+        /// Where the key is in the config file.
+        spot: (usize, usize),
+    },
+    /// `matrix: auto` found no versions in the unit's manifest.
+    #[error("`ci.units.{id}.matrix` is `auto`, but {what}")]
+    NoAutoVersions {
+        /// The unit.
+        id: String,
+        /// What was missing (`` `pyproject.toml` (requires-python) declares no range of versions ``).
+        what: String,
+        /// Where the matrix is in the config file.
+        spot: (usize, usize),
+    },
+    /// Detected services would run on a runner that cannot start them.
+    #[error(
+        "`ci.units.{id}.matrix.os` has `{label}`, but the tests need service containers ({services}), which GitHub starts on Linux runners only"
+    )]
+    ServicesNeedLinux {
+        /// The unit.
+        id: String,
+        /// The runner label.
+        label: String,
+        /// The services.
+        services: String,
+        /// Where the label is in the config file.
+        spot: (usize, usize),
+    },
+}
+
+impl Error {
+    /// The place in `slipway.yml` the error is about, when it is about a key there.
+    pub fn config_spot(&self) -> Option<(usize, usize)> {
+        match self {
+            Self::UnknownUnit { spot, .. }
+            | Self::NoAutoVersions { spot, .. }
+            | Self::ServicesNeedLinux { spot, .. } => Some(*spot),
+            _ => None,
+        }
+    }
 }
 
 impl Hint for Error {
@@ -267,6 +347,20 @@ impl Hint for Error {
             Self::Pin(_) => Some("add the action to `templates/action-pins.toml` with its full commit SHA".into()),
             Self::UnknownCommit => Some(
                 "install slipway from a git checkout or a release, or set SLIPWAY_BUILD_COMMIT to the 40-hex commit when building".into(),
+            ),
+            Self::UnknownUnit { id, valid, .. } => {
+                let ids: Vec<&str> = valid.iter().map(String::as_str).collect();
+                let list = crate::config::list(&ids);
+                Some(match crate::config::suggest(id, &ids) {
+                    Some(s) => format!("did you mean `{s}`? the units of this repository are: {list}"),
+                    None => format!("the units of this repository are: {list}"),
+                })
+            }
+            Self::NoAutoVersions { .. } => Some(
+                "list the versions instead, e.g. `matrix: [\"3.10\", \"3.13\"]`, or declare the range in the manifest".into(),
+            ),
+            Self::ServicesNeedLinux { .. } => Some(
+                "keep this unit on Linux runners, or set `ci.services: []` if its tests do not need the services".into(),
             ),
         }
     }
@@ -324,7 +418,8 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
     };
 
     let project = config.project.name.clone();
-    let units = units(config, stacks, root, &project);
+    let mut units = units(config, stacks, root, &project);
+    apply_ci(&mut units, config, stacks, root)?;
     let ci = Ci {
         shards: config.ci.shards.get(),
         shard_list: (1..=config.ci.shards.get()).collect(),
@@ -608,6 +703,7 @@ fn units(config: &Config, stacks: &Stacks, root: &Path, project: &str) -> Vec<Un
                     test_command,
                     docker_file,
                     codeql: recipe.codeql.map(str::to_owned),
+                    ci: UnitCi::default(),
                     dir,
                 }
             },
@@ -849,6 +945,181 @@ pub fn slug(s: &str) -> String {
 /// Escapes a value for a single-quoted string in a GitHub expression.
 fn expr_str(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The id `ci.units` names a unit by: its job suffix, or `app` for the only unit.
+pub fn unit_key(unit: &Unit) -> &str {
+    if unit.id.is_empty() { "app" } else { &unit.id }
+}
+
+/// Applies `ci.services`, `ci.env`, `ci.secrets` and `ci.units.<id>` to the units. Configured
+/// services go to every unit's tests; detected ones to the units that contain the file they
+/// were found in, or that it contains (a root Compose file serves every unit).
+fn apply_ci(
+    units: &mut [Unit],
+    config: &Config,
+    stacks: &Stacks,
+    root: &Path,
+) -> Result<(), Error> {
+    use super::services::{self as svc, Var};
+    let ci = &config.ci;
+    let valid: Vec<String> = units.iter().map(|u| unit_key(u).to_owned()).collect();
+    for id in ci.units.keys() {
+        if !valid.contains(id) {
+            return Err(Error::UnknownUnit {
+                id: id.clone(),
+                valid,
+                spot: ci.key_spots.get(&format!("units.{id}")),
+            });
+        }
+    }
+    let services: Vec<(svc::Resolved, String, Option<String>)> = match &ci.services {
+        Some(list) => list
+            .iter()
+            .map(|s| {
+                (
+                    svc::resolve(s.kind.value, &s.settings),
+                    crate::config::FILE_NAME.to_owned(),
+                    None,
+                )
+            })
+            .collect(),
+        None => stacks
+            .services
+            .iter()
+            .map(|d| {
+                let dir = crate::detect::dir_of(&d.from).to_owned();
+                (svc::resolve(d.kind, &d.settings), d.from.clone(), Some(dir))
+            })
+            .collect(),
+    };
+    let plain: Vec<Var> = ci
+        .env
+        .iter()
+        .map(|(k, v)| Var {
+            name: k.as_str().to_owned(),
+            value: v.as_str().to_owned(),
+        })
+        .collect();
+    let secrets: Vec<String> = ci.secrets.iter().map(|s| s.as_str().to_owned()).collect();
+    let list = |cmds: &[crate::config::Command]| -> Vec<String> {
+        cmds.iter()
+            .filter_map(|c| c.get().map(str::to_owned))
+            .collect()
+    };
+    for unit in units.iter_mut() {
+        let mut extra = UnitCi {
+            secrets: secrets.clone(),
+            build_env: plain.clone(),
+            ..UnitCi::default()
+        };
+        for (resolved, from, scope) in &services {
+            let serves = scope
+                .as_deref()
+                .is_none_or(|d| is_under(d, &unit.dir) || is_under(&unit.dir, d));
+            if serves {
+                extra.services.push(svc::container(resolved, from));
+                svc::merge(
+                    &mut extra.test_env,
+                    svc::test_env(resolved, unit.language),
+                    false,
+                );
+            }
+        }
+        svc::merge(&mut extra.test_env, plain.clone(), true);
+        let key = unit_key(unit).to_owned();
+        let settings = ci.units.get(&key);
+        let toolchain_default = stacks.toolchains.get(unit.setup.as_str()).cloned();
+        let mut no_versions = false;
+        if let Some(us) = settings {
+            let cmd =
+                |c: &Option<crate::config::Command>| c.as_ref().map(|c| c.get().map(str::to_owned));
+            if let Some(install) = cmd(&us.install) {
+                extra.install_override = true;
+                extra.install = install;
+            }
+            if let Some(lint) = cmd(&us.lint) {
+                unit.lint = lint;
+            }
+            if let Some(format) = cmd(&us.format) {
+                unit.format_check = format;
+            }
+            if let Some(build) = cmd(&us.build) {
+                if build.is_none() {
+                    unit.build_output = None;
+                }
+                unit.build = build;
+            }
+            if let Some(test) = cmd(&us.test) {
+                unit.test_command = test;
+            }
+            extra.before_install = list(&us.before_install);
+            extra.before_build = list(&us.before_build);
+            extra.before_test = list(&us.before_test);
+            extra.toolchain = us.toolchain.as_ref().map(|t| t.as_str().to_owned());
+            if let Some(m) = &us.matrix {
+                extra.os = m.os.iter().map(|o| o.value.as_str().to_owned()).collect();
+                if let (Some(non_linux), false) = (
+                    m.os.iter().find(|o| !o.value.is_linux()),
+                    extra.services.is_empty(),
+                ) {
+                    return Err(Error::ServicesNeedLinux {
+                        id: key,
+                        label: non_linux.value.as_str().to_owned(),
+                        services: extra
+                            .services
+                            .iter()
+                            .map(|s| s.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        spot: (non_linux.line, non_linux.column),
+                    });
+                }
+                match &m.versions {
+                    Some(crate::config::Versions::Auto) => {
+                        extra.versions =
+                            super::matrix::auto_versions(root, &unit.dir, unit.language);
+                        if extra.versions.is_empty() {
+                            let read = match unit.language {
+                                Language::Rust => Some(("Cargo.toml", "rust-version")),
+                                Language::Python => Some(("pyproject.toml", "requires-python")),
+                                Language::Javascript | Language::Typescript => {
+                                    Some(("package.json", "engines.node"))
+                                }
+                                Language::Go => Some(("go.mod", "go")),
+                                _ => None,
+                            };
+                            return Err(Error::NoAutoVersions {
+                                id: key,
+                                what: match read {
+                                    Some((file, field)) => format!(
+                                        "`{}` ({field}) declares no range of versions",
+                                        join(&unit.dir, file)
+                                    ),
+                                    None => format!(
+                                        "slipway reads no range of versions for {}",
+                                        unit.language.as_str()
+                                    ),
+                                },
+                                spot: (m.line, m.column),
+                            });
+                        }
+                    }
+                    Some(crate::config::Versions::List(list)) => {
+                        extra.versions = list.iter().map(|v| v.value.as_str().to_owned()).collect();
+                    }
+                    Some(crate::config::Versions::None) => no_versions = true,
+                    None => {}
+                }
+            }
+        }
+        if unit.language == Language::Rust && extra.versions.is_empty() && !no_versions {
+            let toolchain = extra.toolchain.clone().or(toolchain_default);
+            extra.msrv = super::matrix::msrv(root, &unit.dir, toolchain.as_deref());
+        }
+        unit.ci = extra;
+    }
+    Ok(())
 }
 
 fn environments(config: &Config) -> Result<Vec<Environment>, Error> {

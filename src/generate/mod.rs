@@ -16,8 +16,10 @@ use crate::error::Hint;
 
 pub mod context;
 pub mod files;
+pub mod matrix;
 pub mod pins;
 pub mod render;
+pub mod services;
 pub mod stacks;
 
 pub use context::WORKFLOWS;
@@ -154,6 +156,12 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         commit: &settings.commit,
         version: crate::VERSION,
         root: &settings.root,
+    })
+    .map_err(|e| match e.config_spot() {
+        // A key of slipway.yml that only the detected repository shows to be wrong: reported
+        // like any config error, at its line.
+        Some(spot) => Error::Config(loaded.error_at(spot, e.to_string(), e.hint())),
+        None => Error::Context(e),
     })?;
     let mut templates = render::Templates::new(EMBEDDED.iter().copied());
     if let Some(dir) = &settings.templates {
