@@ -66,6 +66,8 @@ pub struct Outcome {
     pub applied: Vec<String>,
     /// Problems detection met (files it could not read).
     pub warnings: Vec<Warning>,
+    /// Settings slipway.yml leaves out that were read from the repository's git metadata.
+    pub derived: Vec<config::Derived>,
 }
 
 impl Outcome {
@@ -165,6 +167,7 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         .collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let bodies = templates.render_all(&refs, &context)?;
+    let existing = read_existing(&settings.output)?;
     let mut desired = Vec::new();
     for ((name, template), body) in selected.iter().zip(&names).zip(bodies) {
         // The embedded templates are checked by the test suite (snapshots, actionlint, zizmor);
@@ -172,12 +175,19 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         if settings.templates.is_some() {
             check_yaml(name, template, &body)?;
         }
-        desired.push(files::Desired {
-            name: format!("{name}.yml"),
-            body,
-        });
+        let name = format!("{name}.yml");
+        // A pin moved to a newer release in a generated file (Dependabot) is kept.
+        let body = match existing.iter().find(|(n, _)| *n == name) {
+            Some((_, text)) => match files::classify(text) {
+                files::Existing::Generated { body: old } => {
+                    pins::apply(&body, &pins, &pins::bumped(&old, &pins))
+                }
+                _ => body,
+            },
+            None => body,
+        };
+        desired.push(files::Desired { name, body });
     }
-    let existing = read_existing(&settings.output)?;
     let managed: Option<BTreeSet<String>> =
         (!settings.only.is_empty()).then(|| selected.iter().map(|n| format!("{n}.yml")).collect());
     let changes = files::plan(&desired, &existing, crate::VERSION, managed.as_ref());
@@ -202,6 +212,7 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         changes,
         applied,
         warnings: detection.warnings,
+        derived: loaded.derived,
     })
 }
 
