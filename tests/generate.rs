@@ -710,3 +710,19 @@ fn an_older_pin_goes_back_to_the_tables() {
     render_into(&fixture("go-module"), None, out.path()).code(0);
     assert!(read(out.path(), "ci.yml").contains(&table));
 }
+
+#[test]
+fn a_workflow_of_the_same_name_that_slipway_did_not_write_is_named_as_such() {
+    let out = tempfile::tempdir().expect("tempdir");
+    std::fs::write(out.path().join("ci.yml"), "name: ci\non: push\njobs: {}\n").expect("seed");
+    let t = render_into(&fixture("go-module"), None, out.path());
+    t.code(2);
+    assert!(
+        t.stderr.starts_with(
+            "error: a workflow slipway did not write would be overwritten: `ci.yml`\n"
+        ),
+        "{t}"
+    );
+    assert!(t.stderr.contains("rename your own workflows"), "{t}");
+    assert!(!out.path().join("cd.yml").exists(), "nothing written");
+}

@@ -192,31 +192,44 @@ pub fn split_version_tag(tag: &str) -> Option<(&str, &str)> {
     (numeric && suffix_ok).then_some((prefix, version))
 }
 
-/// The tag prefix most version tags use (`v`, empty, `release-`); ties go to `v`, then to the
-/// shorter prefix. `None` when no tag looks like a version.
+/// The tag prefix of the newest version among the tags (`v`, empty, `release-`): the scheme in
+/// use now, even when older releases were tagged another way. Versions compare by their
+/// numbers, a release above its pre-releases; equal versions go to the prefix more tags use,
+/// then to `v`. `None` when no tag looks like a version.
 ///
 /// ```
 /// use slipway::config::git::tag_prefix;
 /// let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-/// assert_eq!(tag_prefix(&tags(&["1.0.0", "1.1.0", "v0.9.0"])), Some(String::new()));
+/// assert_eq!(tag_prefix(&tags(&["4.18.2", "4.19.0", "v5.0.0"])), Some("v".to_owned()));
 /// assert_eq!(tag_prefix(&tags(&["nightly", "docs-2"])), None);
 /// ```
 pub fn tag_prefix(tags: &[String]) -> Option<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut versions = Vec::new();
     for tag in tags {
-        if let Some((prefix, _)) = split_version_tag(tag) {
+        if let Some((prefix, version)) = split_version_tag(tag) {
             *counts.entry(prefix).or_default() += 1;
+            let core_end = version
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(version.len());
+            let numbers: Vec<u64> = version[..core_end]
+                .split('.')
+                .map(|n| n.parse().unwrap_or(u64::MAX))
+                .collect();
+            let release = !version[core_end..].starts_with('-');
+            versions.push((numbers, release, prefix));
         }
     }
-    counts
+    versions
         .into_iter()
-        .max_by(|(a, na), (b, nb)| {
+        .max_by(|(na, ra, a), (nb, rb, b)| {
             na.cmp(nb)
+                .then_with(|| ra.cmp(rb))
+                .then_with(|| counts[a].cmp(&counts[b]))
                 .then_with(|| (*a == "v").cmp(&(*b == "v")))
-                .then_with(|| b.len().cmp(&a.len()))
                 .then_with(|| b.cmp(a))
         })
-        .map(|(p, _)| p.to_owned())
+        .map(|(_, _, p)| p.to_owned())
 }
 
 #[cfg(test)]
@@ -324,9 +337,26 @@ mod tests {
     }
 
     #[test]
-    fn the_most_common_version_prefix_wins() {
+    fn the_prefix_of_the_newest_version_wins() {
         let t = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(tag_prefix(&t(&["v1.2.3", "v1.3.0"])), Some("v".into()));
+        // Many old unprefixed tags, then a switch to `v` (expressjs/express).
+        assert_eq!(
+            tag_prefix(&t(&[
+                "4.17.1",
+                "4.18.0",
+                "4.18.2",
+                "5.0.0-beta.2",
+                "v5.0.0",
+                "v5.2.1"
+            ])),
+            Some("v".into())
+        );
+        assert_eq!(
+            tag_prefix(&t(&["v1.0.0", "2.0.0-rc.1", "v1.9.0", "1.10.0"])),
+            Some(String::new())
+        );
+        assert_eq!(tag_prefix(&t(&["v2.0.0", "2.0.0-rc.1"])), Some("v".into()));
         assert_eq!(tag_prefix(&t(&["1.2.3"])), Some(String::new()));
         assert_eq!(
             tag_prefix(&t(&["release-1.2", "release-1.3", "v1"])),

@@ -947,7 +947,7 @@ pub struct Release {
     /// `pr` (a release pull request) is reserved and not supported yet. Default: `manual`.
     pub trigger: Located<ReleaseTrigger>,
     /// Prefix of version tags, e.g. `v` (`v1.2.3`) or `` (`1.2.3`). Default: the prefix of the
-    /// repository's existing version tags, else `v`.
+    /// repository's newest version tag, else `v`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_prefix: Option<String>,
     /// The changelog file, relative to the root. Default: `CHANGELOG.md`.
