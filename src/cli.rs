@@ -553,7 +553,7 @@ fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
     };
     let settings = release::Settings {
         root: dir,
-        tag_prefix: tag_prefix.unwrap_or_else(|| release.tag_prefix.clone()),
+        tag_prefix: tag_prefix.unwrap_or_else(|| release.tag_prefix().to_owned()),
         release,
         dry_run,
         pre: pre.filter(|p| !p.is_empty()),
@@ -606,7 +606,7 @@ fn run_release_plan(args: ReleasePlanArgs) -> Result<u8, Failure> {
     let release = loaded.config.release;
     let settings = release::Settings {
         root: dir,
-        tag_prefix: tag_prefix.unwrap_or_else(|| release.tag_prefix.clone()),
+        tag_prefix: tag_prefix.unwrap_or_else(|| release.tag_prefix().to_owned()),
         release,
         dry_run: true,
         pre: pre.filter(|p| !p.is_empty()),
@@ -756,6 +756,20 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
     let outcome = generate::run(&settings)?;
     for warning in &outcome.warnings {
         say!("warning: {warning}");
+    }
+    // A value read from git depends on the checkout (a CI clone has no `origin/HEAD` and may
+    // have no tags): say so, so the team pins it in slipway.yml.
+    for d in outcome
+        .derived
+        .iter()
+        .filter(|d| !d.source.starts_with("the fallback"))
+    {
+        say!(
+            "note: `{}` is `{}`, read from {}; set it in slipway.yml (`slipway init` writes it) so every checkout renders the same",
+            d.key,
+            d.value,
+            d.source
+        );
     }
     // `./.github/workflows` reads better as `.github/workflows`.
     let label = output

@@ -85,7 +85,8 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     }
     let detection = detect::detect(root)?;
     let name = config::default_project_name(root);
-    let (text, config) = render(&name, &detection.stacks);
+    let facts = Facts::read(root);
+    let (text, config) = render(&name, &detection.stacks, &facts);
     if !stdout {
         crate::fsutil::write_atomic(output, text.as_bytes()).map_err(|source| Error::Write {
             path: output.clone(),
@@ -98,6 +99,53 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         config,
         replaced: exists && !stdout,
     })
+}
+
+/// What `init` reads from the repository's git metadata ([`config::git`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    /// The default branch (`origin/HEAD`, else the checked-out branch, else `main`).
+    pub default_branch: String,
+    /// Where the branch came from, for the comment.
+    pub branch_source: &'static str,
+    /// The prefix of the existing version tags, else `v`.
+    pub tag_prefix: String,
+    /// Where the prefix came from, for the comment.
+    pub prefix_source: &'static str,
+}
+
+impl Default for Facts {
+    fn default() -> Self {
+        Self {
+            default_branch: config::FALLBACK_BRANCH.to_owned(),
+            branch_source: "no branch found in git",
+            tag_prefix: config::FALLBACK_TAG_PREFIX.to_owned(),
+            prefix_source: "no version tags found",
+        }
+    }
+}
+
+impl Facts {
+    /// Reads the default branch and the tag prefix of the repository at `root`.
+    pub fn read(root: &std::path::Path) -> Self {
+        let mut facts = Self::default();
+        match config::git::default_branch(root) {
+            Some((b, config::git::BranchSource::OriginHead)) => {
+                facts.default_branch = b;
+                facts.branch_source = "read from refs/remotes/origin/HEAD";
+            }
+            Some((b, config::git::BranchSource::Head)) => {
+                facts.default_branch = b;
+                facts.branch_source = "the branch checked out when `slipway init` ran";
+            }
+            None => {}
+        }
+        if let Some(p) = config::git::tag_prefix(&config::git::tags(root)) {
+            facts.tag_prefix = p;
+            facts.prefix_source = "read from the existing version tags";
+        }
+        facts
+    }
 }
 
 /// Shards for a detected repository: one per test command, at most 4.
@@ -188,9 +236,11 @@ fn services_section(w: &mut String, stacks: &Stacks, config: &mut Config) {
 }
 
 /// The commented file for project `name` and what detection found, and the config it holds.
-pub fn render(name: &str, stacks: &Stacks) -> (String, Config) {
+pub fn render(name: &str, stacks: &Stacks, facts: &Facts) -> (String, Config) {
     let mut config = Config::default();
     config.project.name = name.to_owned();
+    config.project.default_branch = Some(facts.default_branch.clone());
+    config.release.tag_prefix = Some(facts.tag_prefix.clone());
     let shards = shards_for(stacks);
     config.ci.shards = config::Shards::try_from(u64::from(shards)).unwrap_or(config.ci.shards);
 
@@ -253,7 +303,13 @@ pub fn render(name: &str, stacks: &Stacks) -> (String, Config) {
         "# The project's name, used in job names, images and release titles."
     );
     let _ = writeln!(w, "# Default: the name of the repository's directory.");
-    let _ = writeln!(w, "project:\n  name: {}\n", quote(name));
+    let _ = writeln!(w, "project:\n  name: {}", quote(name));
+    let _ = writeln!(
+        w,
+        "  # The branch pull requests merge into ({}).",
+        facts.branch_source
+    );
+    let _ = writeln!(w, "  default-branch: {}\n", quote(&facts.default_branch));
 
     let _ = writeln!(
         w,
@@ -329,42 +385,50 @@ pub fn render(name: &str, stacks: &Stacks) -> (String, Config) {
     );
     let _ = writeln!(w, "  # baseline: .slipway/baseline.json\n");
 
+    let branch = quote(&facts.default_branch);
     let _ = writeln!(
         w,
-        "# Deployment environments, in promotion order. Each deploys on pushes to a"
+        "# Deployment environments, in promotion order. None yet: nothing deploys (cd and rollback"
     );
     let _ = writeln!(
         w,
-        "# `branch`, or `on: release` / `on: manual`. strategy: rolling | blue-green | canary."
+        "# say so) until you list environments here AND give `deploy` a target that can run the"
     );
     let _ = writeln!(
         w,
-        "# `after` names the environment a version must reach first. `environments: {{}}`"
-    );
-    let _ = writeln!(w, "# turns deployments off.");
-    let _ = writeln!(w, "environments:");
-    let _ = writeln!(w, "  staging:");
-    let _ = writeln!(w, "    branch: main");
-    let _ = writeln!(w, "    strategy: rolling");
-    let _ = writeln!(w, "    # url: https://staging.example.com");
-    let _ = writeln!(
-        w,
-        "    # secrets: [DATABASE_URL]       # names of GitHub secrets the deploy needs"
+        "# app (for `hosts`, a `start` command). Each environment deploys on pushes to a `branch`,"
     );
     let _ = writeln!(
         w,
-        "    # env: {{ LOG_LEVEL: debug }}     # plain variables for the app"
+        "# or `on: release` / `on: manual`. strategy: rolling | blue-green | canary. `after` names"
     );
-    let _ = writeln!(w, "  production:");
-    let _ = writeln!(w, "    on: release");
-    let _ = writeln!(w, "    strategy: blue-green");
-    let _ = writeln!(w, "    approval: true");
-    let _ = writeln!(w, "    after: staging");
     let _ = writeln!(
         w,
-        "    # When deploys may start: days, 24-hour times, UTC or an offset like +02:00."
+        "# the environment a version must reach first. Uncomment and adapt:"
     );
-    let _ = writeln!(w, "    # window: \"Mon-Thu 09:00-16:00 UTC\"\n");
+    let _ = writeln!(w, "environments: {{}}");
+    let _ = writeln!(w, "#   staging:");
+    let _ = writeln!(w, "#     branch: {branch}");
+    let _ = writeln!(w, "#     strategy: rolling");
+    let _ = writeln!(w, "#     # url: https://staging.example.com");
+    let _ = writeln!(
+        w,
+        "#     # secrets: [DATABASE_URL]       # names of GitHub secrets the deploy needs"
+    );
+    let _ = writeln!(
+        w,
+        "#     # env: {{ LOG_LEVEL: debug }}     # plain variables for the app"
+    );
+    let _ = writeln!(w, "#   production:");
+    let _ = writeln!(w, "#     on: release");
+    let _ = writeln!(w, "#     strategy: blue-green");
+    let _ = writeln!(w, "#     approval: true");
+    let _ = writeln!(w, "#     after: staging");
+    let _ = writeln!(
+        w,
+        "#     # When deploys may start: days, 24-hour times, UTC or an offset like +02:00."
+    );
+    let _ = writeln!(w, "#     # window: \"Mon-Thu 09:00-16:00 UTC\"\n");
 
     let _ = writeln!(w, "# How environments are deployed to.");
     let _ = writeln!(w, "deploy:");
@@ -378,7 +442,7 @@ pub fn render(name: &str, stacks: &Stacks) -> (String, Config) {
     let _ = writeln!(w, "    base-port: 8000");
     let _ = writeln!(
         w,
-        "    # How one instance starts; {{port}} is replaced by its port:"
+        "    # How one instance starts (required by `hosts`); {{port}} is replaced by its port:"
     );
     let _ = writeln!(w, "    # start: ./app --port {{port}}");
     let _ = writeln!(
@@ -403,7 +467,21 @@ pub fn render(name: &str, stacks: &Stacks) -> (String, Config) {
 
     let _ = writeln!(w, "# Release tags and the changelog.");
     let _ = writeln!(w, "release:");
-    let _ = writeln!(w, "  tag-prefix: v");
+    let _ = writeln!(
+        w,
+        "  # What starts the release workflow: manual (run it by hand) | push (every push to"
+    );
+    let _ = writeln!(
+        w,
+        "  # {branch} releases when the commits call for a new version)."
+    );
+    let _ = writeln!(w, "  trigger: manual");
+    let _ = writeln!(
+        w,
+        "  # Prefix of version tags, e.g. v (v1.2.3) or \"\" (1.2.3); {}.",
+        facts.prefix_source
+    );
+    let _ = writeln!(w, "  tag-prefix: {}", quote(&facts.tag_prefix));
     let _ = writeln!(w, "  changelog: CHANGELOG.md");
     let _ = writeln!(
         w,
@@ -450,7 +528,7 @@ mod tests {
             test_commands: vec!["cargo test".into(), "cd web && npm test".into()],
             ..Stacks::default()
         };
-        let (text, meant) = render("shop", &stacks);
+        let (text, meant) = render("shop", &stacks, &Facts::default());
         let parsed = config::parse(text.as_bytes(), "slipway.yml").expect("init output parses");
         assert_eq!(parsed, meant);
         assert_eq!(parsed.ci.shards.get(), 2);
@@ -458,7 +536,7 @@ mod tests {
 
     #[test]
     fn odd_project_names_are_quoted() {
-        let (text, meant) = render("a: #b \"c\"", &Stacks::default());
+        let (text, meant) = render("a: #b \"c\"", &Stacks::default(), &Facts::default());
         let parsed = config::parse(text.as_bytes(), "slipway.yml").expect("parses");
         assert_eq!(parsed.project.name, "a: #b \"c\"");
         assert_eq!(parsed, meant);

@@ -672,3 +672,264 @@ fn configured_php_and_typescript_commands_in_one_directory_are_two_units() {
     );
     assert!(!ts.contains("phpunit"), "{ts}");
 }
+
+/// A copy of a fixture repository with a `.git` directory holding `HEAD`, an optional
+/// `origin/HEAD` and the given tags, as `git clone` leaves them.
+fn git_repo(
+    fixture_name: &str,
+    head: &str,
+    origin: Option<&str>,
+    tags: &[&str],
+) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("list") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("type").is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy(&fixture(fixture_name), dir.path());
+    let git = dir.path().join(".git");
+    std::fs::create_dir_all(git.join("refs/tags")).expect("mkdir");
+    std::fs::write(git.join("HEAD"), format!("ref: refs/heads/{head}\n")).expect("HEAD");
+    if let Some(origin) = origin {
+        std::fs::create_dir_all(git.join("refs/remotes/origin")).expect("mkdir");
+        std::fs::write(
+            git.join("refs/remotes/origin/HEAD"),
+            format!("ref: refs/remotes/origin/{origin}\n"),
+        )
+        .expect("origin HEAD");
+    }
+    for tag in tags {
+        std::fs::write(
+            git.join("refs/tags").join(tag),
+            "0123456789abcdef0123456789abcdef01234567\n",
+        )
+        .expect("tag");
+    }
+    dir
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).expect("rendered")
+}
+
+#[test]
+fn without_environments_nothing_deploys_and_cd_says_how_to_start() {
+    let out = tempfile::tempdir().expect("tempdir");
+    render_into(&fixture("go-module"), None, out.path()).code(0);
+    let cd = read(out.path(), "cd.yml");
+    assert!(cd.contains("# cd: deployments are off"), "{cd}");
+    assert!(cd.contains("#   environments:\n#     staging:"), "{cd}");
+    assert!(cd.contains("#     target: hosts"), "{cd}");
+    assert!(cd.contains("slipway init"), "{cd}");
+    assert!(
+        cd.contains("\non:\n  workflow_dispatch:\n\n"),
+        "cd runs only by hand: {cd}"
+    );
+    assert!(
+        !cd.contains("uses: slipway-ci/slipway/actions/deploy@"),
+        "{cd}"
+    );
+    let rollback = read(out.path(), "rollback.yml");
+    assert!(rollback.contains("deployments are off"), "{rollback}");
+    assert!(
+        rollback.contains("\non:\n  workflow_dispatch:\n\n"),
+        "{rollback}"
+    );
+}
+
+#[test]
+fn an_environment_the_deploy_target_cannot_run_is_refused() {
+    let (_dir, t) = bad_config(
+        "hosts-without-start",
+        "environments:\n  staging: { branch: main }\n",
+    );
+    assert!(
+        t.stderr.starts_with("error: `environments.staging` cannot deploy: the `hosts` target starts the app with `deploy.hosts.start`, which is not set\n"),
+        "{t}"
+    );
+    assert!(
+        t.stderr.contains("hint: set how one instance starts"),
+        "{t}"
+    );
+    let (_dir, t) = bad_config(
+        "command-without-command",
+        "deploy: { target: command }\nenvironments:\n  staging: { branch: main }\n",
+    );
+    assert!(t.stderr.contains("`deploy.command` is not set"), "{t}");
+}
+
+#[test]
+fn release_runs_by_hand_unless_the_trigger_is_push() {
+    let out = tempfile::tempdir().expect("tempdir");
+    render_into(&fixture("go-module"), None, out.path()).code(0);
+    let release = read(out.path(), "release.yml");
+    assert!(
+        release.contains("\non:\n  workflow_dispatch:\n\n"),
+        "{release}"
+    );
+    assert!(release.contains("`release.trigger: push`"), "{release}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("slipway.yml");
+    std::fs::write(&config, "release: { trigger: push }\n").expect("write");
+    let out = tempfile::tempdir().expect("tempdir");
+    render_into(&fixture("go-module"), Some(&config), out.path()).code(0);
+    let release = read(out.path(), "release.yml");
+    assert!(
+        release.contains("\non:\n  push:\n    branches: [\"main\"]\n  workflow_dispatch:\n"),
+        "{release}"
+    );
+    let (_dir, t) = bad_config("release-pr", "release: { trigger: pr }\n");
+    assert!(
+        t.stderr
+            .contains("`release.trigger: pr` is not supported yet"),
+        "{t}"
+    );
+}
+
+#[test]
+fn the_default_branch_and_the_tag_prefix_are_read_from_git() {
+    // A clone of a `master` repository with unprefixed tags, checked out on a feature branch.
+    let repo = git_repo(
+        "go-module",
+        "feature/x",
+        Some("master"),
+        &["1.2.0", "1.3.0"],
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    let t = render_into(repo.path(), None, out.path());
+    t.code(0);
+    assert!(
+        t.stderr.contains("note: `project.default-branch` is `master`, read from refs/remotes/origin/HEAD; set it in slipway.yml"),
+        "{t}"
+    );
+    assert!(
+        t.stderr
+            .contains("note: `release.tag-prefix` is ``, read from the repository's version tags"),
+        "{t}"
+    );
+    let ci = read(out.path(), "ci.yml");
+    assert!(ci.contains("branches: [\"master\"]"), "{ci}");
+    assert!(!ci.contains("\"main\""), "{ci}");
+    let release = read(out.path(), "release.yml");
+    assert!(release.contains("refs/heads/master"), "{release}");
+    assert!(release.contains("TAG_PREFIX: \"\""), "{release}");
+
+    // Without origin/HEAD: the checked-out branch. The config still wins over both.
+    let repo = git_repo(
+        "go-module",
+        "develop",
+        None,
+        &["release-1.2", "release-1.3"],
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    render_into(repo.path(), None, out.path()).code(0);
+    assert!(read(out.path(), "ci.yml").contains("branches: [\"develop\"]"));
+    assert!(read(out.path(), "release.yml").contains("TAG_PREFIX: \"release-\""));
+    std::fs::write(
+        repo.path().join("slipway.yml"),
+        "project: { default-branch: main }\nrelease: { tag-prefix: v }\n",
+    )
+    .expect("config");
+    let out = tempfile::tempdir().expect("tempdir");
+    let t = render_into(repo.path(), None, out.path());
+    t.code(0);
+    assert!(!t.stderr.contains("note:"), "{t}");
+    assert!(read(out.path(), "ci.yml").contains("branches: [\"main\"]"));
+}
+
+const NEWER_CHECKOUT: &str = "actions/checkout@1111111111111111111111111111111111111111 # v99.0.0";
+
+#[test]
+fn a_pin_moved_to_a_newer_release_is_kept_and_is_not_a_hand_edit() {
+    let table = slipway::generate::pins::Pins::embedded()
+        .uses("actions/checkout")
+        .expect("pinned");
+    let out = tempfile::tempdir().expect("tempdir");
+    render_into(&fixture("go-module"), None, out.path()).code(0);
+    let ci = out.path().join("ci.yml");
+    // What Dependabot does: the SHA and the version comment, nothing else.
+    let bumped = read(out.path(), "ci.yml").replace(&table, NEWER_CHECKOUT);
+    std::fs::write(&ci, &bumped).expect("bump");
+    let check = slipway()
+        .args(["gen-workflows", "--check", "--output"])
+        .arg_path(out.path())
+        .arg_path(fixture("go-module"))
+        .run();
+    check.code(0);
+    // A regeneration (after a config change too) keeps the newer pin.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("slipway.yml");
+    std::fs::write(&config, "ci: { pass-rate: 90 }\n").expect("write");
+    render_into(&fixture("go-module"), Some(&config), out.path()).code(0);
+    let text = read(out.path(), "ci.yml");
+    assert!(text.contains(NEWER_CHECKOUT), "{text}");
+    assert!(!text.contains(&table), "{text}");
+    assert!(text.contains("90"), "{text}");
+
+    // Not a pin bump: a tag instead of a SHA, or another action, is a hand edit as before.
+    for hostile in [
+        text.replace(NEWER_CHECKOUT, "actions/checkout@v99 # v99.0.0"),
+        text.replace(
+            NEWER_CHECKOUT,
+            "evil/checkout@1111111111111111111111111111111111111111 # v99.0.0",
+        ),
+    ] {
+        std::fs::write(&ci, &hostile).expect("edit");
+        let t = render_into(&fixture("go-module"), Some(&config), out.path());
+        t.code(2);
+        assert!(
+            t.stderr
+                .contains("edited by hand would be overwritten: `ci.yml`"),
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn an_older_pin_goes_back_to_the_tables() {
+    let table = slipway::generate::pins::Pins::embedded()
+        .uses("actions/checkout")
+        .expect("pinned");
+    let out = tempfile::tempdir().expect("tempdir");
+    render_into(&fixture("go-module"), None, out.path()).code(0);
+    let older = "actions/checkout@1111111111111111111111111111111111111111 # v1.0.0";
+    std::fs::write(
+        out.path().join("ci.yml"),
+        read(out.path(), "ci.yml").replace(&table, older),
+    )
+    .expect("downgrade");
+    let t = slipway()
+        .args(["gen-workflows", "--check", "--output"])
+        .arg_path(out.path())
+        .arg_path(fixture("go-module"))
+        .filter_temp(out.path())
+        .run();
+    t.code(1);
+    assert!(t.stderr.contains("stale  [TEMP]/ci.yml"), "{t}");
+    render_into(&fixture("go-module"), None, out.path()).code(0);
+    assert!(read(out.path(), "ci.yml").contains(&table));
+}
+
+#[test]
+fn a_workflow_of_the_same_name_that_slipway_did_not_write_is_named_as_such() {
+    let out = tempfile::tempdir().expect("tempdir");
+    std::fs::write(out.path().join("ci.yml"), "name: ci\non: push\njobs: {}\n").expect("seed");
+    let t = render_into(&fixture("go-module"), None, out.path());
+    t.code(2);
+    assert!(
+        t.stderr.starts_with(
+            "error: a workflow slipway did not write would be overwritten: `ci.yml`\n"
+        ),
+        "{t}"
+    );
+    assert!(t.stderr.contains("rename your own workflows"), "{t}");
+    assert!(!out.path().join("cd.yml").exists(), "nothing written");
+}

@@ -28,13 +28,67 @@ fn init_writes_a_commented_file_that_loads_back() {
     let text = std::fs::read_to_string(root.join("slipway.yml")).expect("written");
     insta::assert_snapshot!(text);
     let loaded = slipway::config::load(&root, None).expect("the written file loads");
-    let (_, meant) = slipway::init::render("shop", &slipway::detect::Stacks::default());
+    let (_, meant) = slipway::init::render(
+        "shop",
+        &slipway::detect::Stacks::default(),
+        &slipway::init::Facts::default(),
+    );
     assert_eq!(loaded.config, meant);
     assert_eq!(loaded.config.project.name, "shop");
+    assert!(loaded.derived.is_empty(), "init writes what it detected");
     // Everything init writes equals the defaults, apart from detection-derived values.
     let mut defaults = slipway::config::Config::default();
     defaults.project.name = "shop".into();
+    slipway::config::derive_from_repository(&mut defaults, &root);
     assert_eq!(loaded.config, defaults);
+    assert!(
+        loaded.config.environments.is_empty(),
+        "nothing deploys by default"
+    );
+}
+
+#[test]
+fn init_writes_the_branch_and_tag_prefix_it_reads_from_git_and_the_pipeline_generates() {
+    let (dir, root) = repo();
+    std::fs::write(
+        root.join("package.json"),
+        r#"{"name": "shop", "scripts": {"test": "node --test"}}"#,
+    )
+    .expect("package.json");
+    std::fs::create_dir_all(root.join(".git/refs/tags")).expect("mkdir");
+    std::fs::create_dir_all(root.join(".git/refs/remotes/origin")).expect("mkdir");
+    std::fs::write(root.join(".git/HEAD"), "ref: refs/heads/topic\n").expect("HEAD");
+    std::fs::write(
+        root.join(".git/refs/remotes/origin/HEAD"),
+        "ref: refs/remotes/origin/master\n",
+    )
+    .expect("origin HEAD");
+    for tag in ["0.9.0", "1.0.0"] {
+        std::fs::write(root.join(".git/refs/tags").join(tag), "x\n").expect("tag");
+    }
+    slipway().args(["init"]).arg_path(&root).run().code(0);
+    let text = std::fs::read_to_string(root.join("slipway.yml")).expect("written");
+    assert!(text.contains("  default-branch: \"master\"\n"), "{text}");
+    assert!(text.contains("  trigger: manual\n"), "{text}");
+    assert!(text.contains("  tag-prefix: \"\"\n"), "{text}");
+    assert!(
+        text.contains("environments: {}\n#   staging:\n#     branch: \"master\"\n"),
+        "{text}"
+    );
+    let loaded = slipway::config::load(&root, None).expect("loads");
+    assert_eq!(loaded.config.project.default_branch(), "master");
+    assert_eq!(loaded.config.release.tag_prefix(), "");
+    assert!(loaded.derived.is_empty());
+    // What init writes generates a pipeline, with no note about values read from git.
+    let t = slipway()
+        .args(["gen-workflows"])
+        .arg_path(&root)
+        .filter_temp(dir.path())
+        .run();
+    t.code(0);
+    assert!(!t.stderr.contains("note:"), "{t}");
+    let ci = std::fs::read_to_string(root.join(".github/workflows/ci.yml")).expect("ci");
+    assert!(ci.contains("branches: [\"master\"]"), "{ci}");
 }
 
 #[test]

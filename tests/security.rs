@@ -1032,3 +1032,64 @@ fn a_maven_or_gradle_build_without_a_lockfile_is_reported_not_audited_rather_tha
         "{t}"
     );
 }
+
+/// The first run of the generated pipeline on a repository that keeps older workflows: it
+/// fails on their findings, and says how to accept today's state and fail only on new ones.
+#[test]
+fn a_first_scan_failing_on_older_workflows_says_how_to_baseline_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let old = "name: old\non: push\npermissions: {}\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with: { persist-credentials: false }\n      - uses: codecov/codecov-action@v4\n";
+    write(root, ".github/workflows/old-ci.yml", old);
+    let scan = |root: &Path| {
+        slipway()
+            .args(["security-scan", "--no-dependencies", "--no-secrets"])
+            .arg_path(root)
+            .filter_temp(root)
+            .run()
+    };
+    let t = scan(root);
+    t.code(1);
+    assert!(
+        t.stderr.contains("hint: findings in workflows slipway did not generate (`.github/workflows/old-ci.yml`) count toward fail-on too"),
+        "{t}"
+    );
+    assert!(t.stderr.contains("`slipway security-scan baseline`"), "{t}");
+    assert!(
+        t.stderr
+            .contains("`security.baseline: .slipway/security-baseline.json`"),
+        "{t}"
+    );
+
+    // Following the hint: the baseline accepts today's findings and the scan passes.
+    slipway()
+        .args([
+            "security-scan",
+            "baseline",
+            "--no-dependencies",
+            "--no-secrets",
+        ])
+        .arg_path(root)
+        .run()
+        .code(0);
+    write(
+        root,
+        "slipway.yml",
+        "security: { baseline: .slipway/security-baseline.json }\n",
+    );
+    let t = scan(root);
+    t.code(0);
+    assert!(!t.stderr.contains("hint:"), "{t}");
+
+    // A finding in a file slipway generated is not called an older workflow.
+    let dir = tempfile::tempdir().unwrap();
+    let generated = slipway::generate::files::with_header(old, "0.1.0");
+    write(dir.path(), ".github/workflows/ci.yml", &generated);
+    let t = scan(dir.path());
+    t.code(1);
+    assert!(
+        t.stderr
+            .contains("hint: fix the findings, or accept today's findings"),
+        "{t}"
+    );
+}

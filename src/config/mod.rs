@@ -20,6 +20,7 @@ use crate::error::Hint;
 
 mod ci;
 mod diagnostic;
+pub mod git;
 mod values;
 
 pub use ci::{
@@ -61,9 +62,8 @@ pub struct Config {
     pub ci: Ci,
     /// Scans for leaked secrets, vulnerable dependencies and unsafe workflows.
     pub security: Security,
-    /// Deployment environments in promotion order (file order). When the key is absent:
-    /// `staging` (on pushes to `main`, rolling) then `production` (on a release, blue-green,
-    /// with approval). `{}` means no deployments.
+    /// Deployment environments in promotion order (file order). None by default: nothing is
+    /// deployed until environments and a `deploy` target that can run the app are configured.
     pub environments: Environments,
     /// How an environment is deployed to: target, health checks, strategy settings.
     pub deploy: Deploy,
@@ -131,7 +131,7 @@ impl JsonSchema for Version {
 }
 
 /// The project itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Project {
     /// The project's name, used in job names, images and release titles. Default: the name of
@@ -139,21 +139,19 @@ pub struct Project {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// The branch pull requests merge into: CI runs on pushes to it, and code scanning and
-    /// coverage baselines come from it. Default: `main`.
-    #[serde(skip_serializing_if = "is_main")]
-    pub default_branch: String,
+    /// coverage baselines come from it. Default: read from git (`refs/remotes/origin/HEAD`,
+    /// else the checked-out branch), else `main`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_branch: Option<String>,
 }
 
-fn is_main(branch: &str) -> bool {
-    branch == "main"
-}
+/// The branch used when neither the config nor the repository names one.
+pub const FALLBACK_BRANCH: &str = "main";
 
-impl Default for Project {
-    fn default() -> Self {
-        Self {
-            name: String::new(),
-            default_branch: "main".to_owned(),
-        }
+impl Project {
+    /// The default branch: the configured or detected one, else `main`.
+    pub fn default_branch(&self) -> &str {
+        self.default_branch.as_deref().unwrap_or(FALLBACK_BRANCH)
     }
 }
 
@@ -401,27 +399,9 @@ impl Environments {
 }
 
 impl Default for Environments {
+    /// No environments: a repository deploys nothing until it says where and how.
     fn default() -> Self {
-        let mut map = IndexMap::new();
-        map.insert(
-            EnvName("staging".to_owned()),
-            Environment {
-                branch: Some("main".to_owned()),
-                strategy: Strategy::Rolling,
-                ..Environment::default()
-            },
-        );
-        map.insert(
-            EnvName("production".to_owned()),
-            Environment {
-                on: Some(Located::new(Trigger::Release)),
-                strategy: Strategy::BlueGreen,
-                approval: true,
-                after: Some(Located::new(EnvName("staging".to_owned()))),
-                ..Environment::default()
-            },
-        );
-        Self(map)
+        Self(IndexMap::new())
     }
 }
 
@@ -1001,8 +981,14 @@ impl Smoke {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Release {
-    /// Prefix of version tags. Default: `v` (`v1.2.3`).
-    pub tag_prefix: String,
+    /// What starts the release workflow: `manual` (run it by hand from the Actions tab) or
+    /// `push` (every push to the default branch releases when commits call for a new version).
+    /// `pr` (a release pull request) is reserved and not supported yet. Default: `manual`.
+    pub trigger: Located<ReleaseTrigger>,
+    /// Prefix of version tags, e.g. `v` (`v1.2.3`) or `` (`1.2.3`). Default: the prefix of the
+    /// repository's newest version tag, else `v`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag_prefix: Option<String>,
     /// The changelog file, relative to the root. Default: `CHANGELOG.md`.
     pub changelog: String,
     /// Also move a `v1` tag to each `v1.x.y` release. Default: false.
@@ -1013,14 +999,50 @@ pub struct Release {
     pub include_other_commits: bool,
 }
 
+/// The tag prefix used when neither the config nor the repository's tags name one.
+pub const FALLBACK_TAG_PREFIX: &str = "v";
+
+impl Release {
+    /// The tag prefix: the configured or detected one, else `v`.
+    pub fn tag_prefix(&self) -> &str {
+        self.tag_prefix.as_deref().unwrap_or(FALLBACK_TAG_PREFIX)
+    }
+}
+
 impl Default for Release {
     fn default() -> Self {
         Self {
-            tag_prefix: "v".to_owned(),
+            trigger: Located::new(ReleaseTrigger::Manual),
+            tag_prefix: None,
             changelog: "CHANGELOG.md".to_owned(),
             floating_major_tag: false,
             pre_1_0: PreOnePolicy::Minor,
             include_other_commits: false,
+        }
+    }
+}
+
+/// What starts the release workflow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReleaseTrigger {
+    /// Run by hand (`workflow_dispatch`) on the default branch.
+    #[default]
+    Manual,
+    /// Every push to the default branch (a release happens when the commits since the last
+    /// tag call for one).
+    Push,
+    /// A release pull request; reserved, not supported yet.
+    Pr,
+}
+
+impl ReleaseTrigger {
+    /// `manual`, `push` or `pr`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Push => "push",
+            Self::Pr => "pr",
         }
     }
 }
@@ -1118,6 +1140,19 @@ pub struct Loaded {
     /// The file's text, for diagnostics found after loading (unit ids checked against the
     /// detected units); empty without a file.
     pub text: String,
+    /// Values the file does not set that were read from the repository instead.
+    pub derived: Vec<Derived>,
+}
+
+/// A setting the config file leaves out, filled from the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Derived {
+    /// The key, e.g. `project.default-branch`.
+    pub key: &'static str,
+    /// The value used.
+    pub value: String,
+    /// Where it came from, e.g. `refs/remotes/origin/HEAD`.
+    pub source: &'static str,
 }
 
 impl Loaded {
@@ -1223,10 +1258,12 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Loaded, Error> {
             if !p.exists() {
                 let mut config = Config::default();
                 config.project.name = default_project_name(root);
+                let derived = derive_from_repository(&mut config, root);
                 return Ok(Loaded {
                     config,
                     path: None,
                     text: String::new(),
+                    derived,
                 });
             }
             p
@@ -1237,6 +1274,7 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Loaded, Error> {
     if config.project.name.is_empty() {
         config.project.name = default_project_name(root);
     }
+    let derived = derive_from_repository(&mut config, root);
     let text = String::from_utf8_lossy(&bytes)
         .trim_start_matches('\u{feff}')
         .to_owned();
@@ -1244,7 +1282,46 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Loaded, Error> {
         config,
         path: Some(path),
         text,
+        derived,
     })
+}
+
+/// Fills `project.default-branch` and `release.tag-prefix`, when the file leaves them out, from
+/// the repository's git metadata ([`git`]); returns what was filled and from where.
+pub fn derive_from_repository(config: &mut Config, root: &Path) -> Vec<Derived> {
+    let mut derived = Vec::new();
+    if config.project.default_branch.is_none() {
+        let (value, source) = match git::default_branch(root) {
+            Some((b, git::BranchSource::OriginHead)) => (b, "refs/remotes/origin/HEAD"),
+            Some((b, git::BranchSource::Head)) => (b, "the checked-out branch"),
+            None => (
+                FALLBACK_BRANCH.to_owned(),
+                "the fallback (no branch found in git)",
+            ),
+        };
+        config.project.default_branch = Some(value.clone());
+        derived.push(Derived {
+            key: "project.default-branch",
+            value,
+            source,
+        });
+    }
+    if config.release.tag_prefix.is_none() {
+        let (value, source) = match git::tag_prefix(&git::tags(root)) {
+            Some(p) => (p, "the repository's version tags"),
+            None => (
+                FALLBACK_TAG_PREFIX.to_owned(),
+                "the fallback (no version tags found)",
+            ),
+        };
+        config.release.tag_prefix = Some(value.clone());
+        derived.push(Derived {
+            key: "release.tag-prefix",
+            value,
+            source,
+        });
+    }
+    derived
 }
 
 /// The name of the directory `root`, or `app` when it has none (`/`).
@@ -1349,6 +1426,17 @@ type Problem = ((usize, usize), String, Option<String>);
 /// Rules that span several keys: services that share a port, services with runners that
 /// cannot start them, environment triggers and promotion order.
 fn check(config: &Config) -> Result<(), Problem> {
+    let trigger = &config.release.trigger;
+    if trigger.value == ReleaseTrigger::Pr {
+        return Err((
+            (trigger.line, trigger.column),
+            "`release.trigger: pr` is not supported yet".to_owned(),
+            Some(
+                "use `manual` (run the release workflow by hand) or `push` (release from every push to the default branch)"
+                    .to_owned(),
+            ),
+        ));
+    }
     check_ci(&config.ci)?;
     let mut seen: Vec<&str> = Vec::new();
     for (name, env) in config.environments.iter() {
@@ -2002,6 +2090,43 @@ ci:
             assert_eq!((e.line, e.column), at, "{text}: {e:?}");
             assert!(e.hint.is_some(), "{text}: {e:?}");
         }
+    }
+
+    #[test]
+    fn the_release_trigger_is_manual_by_default_and_pr_is_not_supported_yet() {
+        assert_eq!(
+            Config::default().release.trigger.value,
+            ReleaseTrigger::Manual
+        );
+        assert!(Config::default().environments.is_empty());
+        let c = parse_str("release: { trigger: push, tag-prefix: \"\" }\n").expect("push");
+        assert_eq!(c.release.trigger.value, ReleaseTrigger::Push);
+        assert_eq!(c.release.tag_prefix(), "");
+        let e = parse_str("release:\n  trigger: pr\n").expect_err("pr");
+        assert_eq!(e.message, "`release.trigger: pr` is not supported yet");
+        assert_eq!((e.line, e.column), (2, 12));
+        assert!(e.hint.as_deref().is_some_and(|h| h.contains("`manual`")));
+    }
+
+    #[test]
+    fn the_default_branch_and_tag_prefix_come_from_git_unless_configured() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(".git/refs/tags")).expect("mkdir");
+        std::fs::write(dir.path().join(".git/HEAD"), "ref: refs/heads/master\n").expect("HEAD");
+        std::fs::write(dir.path().join(".git/refs/tags/1.4.0"), "x\n").expect("tag");
+        let loaded = load(dir.path(), None).expect("defaults");
+        assert_eq!(loaded.config.project.default_branch(), "master");
+        assert_eq!(loaded.config.release.tag_prefix(), "");
+        assert_eq!(loaded.derived.len(), 2);
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "project: { default-branch: trunk }\nrelease: { tag-prefix: v }\n",
+        )
+        .expect("config");
+        let loaded = load(dir.path(), None).expect("file");
+        assert_eq!(loaded.config.project.default_branch(), "trunk");
+        assert_eq!(loaded.config.release.tag_prefix(), "v");
+        assert!(loaded.derived.is_empty());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::pins::{self, Pins};
 use super::stacks;
-use crate::config::{Config, Strategy, Trigger};
+use crate::config::{Config, HostsRuntime, Strategy, Target, Trigger};
 use crate::detect::{Language, PackageManager, Stack, Stacks, Subproject};
 use crate::error::Hint;
 
@@ -210,6 +210,8 @@ pub struct Security {
     pub codeql_languages: Vec<String>,
     /// Units with a Dockerfile, for the container scan.
     pub containers: Vec<String>,
+    /// The file of accepted findings (`security.baseline`), when set.
+    pub baseline: Option<String>,
 }
 
 /// One deployment environment.
@@ -261,6 +263,8 @@ pub struct Health {
 /// Release settings.
 #[derive(Debug, Clone, Serialize)]
 pub struct Release {
+    /// What starts the release workflow: `manual` or `push`.
+    pub trigger: &'static str,
     /// Tag prefix (`v`).
     pub tag_prefix: String,
     /// Changelog file.
@@ -326,6 +330,16 @@ pub enum Error {
         /// Where the label is in the config file.
         spot: (usize, usize),
     },
+    /// An environment is configured, but the deploy target could not deploy it.
+    #[error("{problem}")]
+    Undeployable {
+        /// The config key to change.
+        key: String,
+        /// What would fail.
+        problem: String,
+        /// What to do.
+        hint: String,
+    },
 }
 
 impl Error {
@@ -362,6 +376,7 @@ impl Hint for Error {
             Self::ServicesNeedLinux { .. } => Some(
                 "keep this unit on Linux runners, or set `ci.services: []` if its tests do not need the services".into(),
             ),
+            Self::Undeployable { hint, .. } => Some(hint.clone()),
         }
     }
 }
@@ -456,8 +471,10 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
             .filter(|u| u.docker_file.is_some())
             .map(|u| u.id.clone())
             .collect(),
+        baseline: config.security.baseline.clone(),
     };
     let environments = environments(config)?;
+    check_deploy(config, &units)?;
     let manual_environments = environments
         .iter()
         .filter(|e| e.trigger == "manual")
@@ -471,7 +488,7 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
     let context = Context {
         version: version.to_owned(),
         project,
-        default_branch: config.project.default_branch.clone(),
+        default_branch: config.project.default_branch().to_owned(),
         uses,
         retention_days: config.artifacts.retention_days.get(),
         release_retention_days: config.artifacts.release_retention_days.get(),
@@ -482,7 +499,8 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
         environments,
         apps,
         release: Release {
-            tag_prefix: config.release.tag_prefix.clone(),
+            trigger: config.release.trigger.value.as_str(),
+            tag_prefix: config.release.tag_prefix().to_owned(),
             changelog: config.release.changelog.clone(),
             floating_major_tag: config.release.floating_major_tag,
         },
@@ -1122,9 +1140,99 @@ fn apply_ci(
     Ok(())
 }
 
+/// Refuses environments the configured deploy target cannot deploy: each would fail on the
+/// first push that reaches it. `units` are the CI units; the deployed ones are those with a
+/// Dockerfile or a build output, as in [`build`].
+fn check_deploy(config: &Config, units: &[Unit]) -> Result<(), Error> {
+    let Some((first, _)) = config.environments.iter().next() else {
+        return Ok(());
+    };
+    let deploy = &config.deploy;
+    let undeployable = |key: &str, problem: String, hint: &str| Error::Undeployable {
+        key: key.to_owned(),
+        problem,
+        hint: hint.to_owned(),
+    };
+    let apps: Vec<&Unit> = units
+        .iter()
+        .filter(|u| u.docker_file.is_some() || u.build_output.is_some())
+        .collect();
+    match deploy.target {
+        Target::Hosts => match deploy.hosts.runtime {
+            HostsRuntime::Process => {
+                if deploy.hosts.start.is_none() {
+                    return Err(undeployable(
+                        "deploy.hosts.start",
+                        format!(
+                            "`environments.{first}` cannot deploy: the `hosts` target starts the app with `deploy.hosts.start`, which is not set"
+                        ),
+                        "set how one instance starts, e.g. `deploy: { hosts: { start: \"./app --port {port}\" } }`, or choose another `deploy.target` (`kubernetes`, `command`); `environments: {}` turns deployments off",
+                    ));
+                }
+                if let Some(u) = apps.iter().find(|u| u.docker_file.is_some()) {
+                    let label = if u.id.is_empty() { &u.label } else { &u.id };
+                    return Err(undeployable(
+                        "deploy.hosts.runtime",
+                        format!(
+                            "`deploy.hosts.runtime` is `process`, but `{label}` is deployed as an image (it has a Dockerfile)"
+                        ),
+                        "set `deploy.hosts.runtime: podman` (or `docker`) to run the image, or choose another `deploy.target`",
+                    ));
+                }
+            }
+            HostsRuntime::Podman | HostsRuntime::Docker => {
+                if let Some(u) = apps.iter().find(|u| u.docker_file.is_none()) {
+                    let label = if u.id.is_empty() { &u.label } else { &u.id };
+                    return Err(undeployable(
+                        "deploy.hosts.runtime",
+                        format!(
+                            "`deploy.hosts.runtime` runs containers, but `{label}` has no Dockerfile to build its image from"
+                        ),
+                        "add a Dockerfile for it, or set `deploy.hosts.runtime: process` with `deploy.hosts.start`",
+                    ));
+                }
+                if apps.is_empty() && deploy.hosts.image.is_none() {
+                    return Err(undeployable(
+                        "deploy.hosts.image",
+                        format!(
+                            "`environments.{first}` cannot deploy: the `hosts` target runs containers, but no Dockerfile was found and `deploy.hosts.image` is not set"
+                        ),
+                        "set the image to run, e.g. `deploy: { hosts: { image: ghcr.io/acme/shop } }`",
+                    ));
+                }
+            }
+        },
+        Target::Command => {
+            if deploy.command.is_none() {
+                return Err(undeployable(
+                    "deploy.command",
+                    "`deploy.target` is `command`, but `deploy.command` is not set".to_owned(),
+                    "add `deploy: { command: { deploy: ./deploy.sh } }`; the command sees $SLIPWAY_VERSION and $SLIPWAY_ENVIRONMENT",
+                ));
+            }
+        }
+        Target::Kubernetes => {
+            if let Some((name, _)) = config
+                .environments
+                .iter()
+                .find(|(_, e)| e.strategy == Strategy::Canary)
+            {
+                return Err(undeployable(
+                    &format!("environments.{name}.strategy"),
+                    format!(
+                        "`environments.{name}.strategy` is `canary`, which the `kubernetes` target does not support"
+                    ),
+                    "use `rolling` or `blue-green`",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn environments(config: &Config) -> Result<Vec<Environment>, Error> {
     let base = &config.deploy.health;
-    let prefix = &config.release.tag_prefix;
+    let prefix = config.release.tag_prefix();
     let mut out = Vec::new();
     for (name, env) in config.environments.iter() {
         let name = name.as_str().to_owned();
@@ -1287,9 +1395,94 @@ mod tests {
         assert!(!c.path_filters);
     }
 
+    fn parsed(yaml: &str) -> Config {
+        crate::config::parse(yaml.as_bytes(), "slipway.yml").expect("config")
+    }
+
+    const TWO_ENVIRONMENTS: &str = "environments:\n  staging: { branch: main }\n  production: { on: release, strategy: blue-green, after: staging }\n";
+
+    #[test]
+    fn there_are_no_environments_by_default() {
+        let c = build_for(&Config::default(), &Stacks::default()).expect("context");
+        assert!(c.environments.is_empty());
+        assert_eq!(c.release.trigger, "manual");
+        assert_eq!(c.release.tag_prefix, "v");
+        assert_eq!(c.default_branch, "main");
+    }
+
+    #[test]
+    fn an_environment_the_target_cannot_deploy_is_refused_with_the_key() {
+        let cases = [
+            ("", "deploy.hosts.start"),
+            ("deploy: { target: command }\n", "deploy.command"),
+            (
+                "deploy: { hosts: { runtime: podman } }\n",
+                "deploy.hosts.image",
+            ),
+            (
+                "deploy: { target: kubernetes }\nenvironments:\n  edge: { on: manual, strategy: canary }\n",
+                "environments.edge.strategy",
+            ),
+        ];
+        for (extra, key) in cases {
+            let yaml = if extra.contains("environments:") {
+                extra.to_owned()
+            } else {
+                format!("{TWO_ENVIRONMENTS}{extra}")
+            };
+            let err = build_for(&parsed(&yaml), &Stacks::default()).expect_err(key);
+            assert!(
+                matches!(&err, Error::Undeployable { key: k, .. } if k == key),
+                "{yaml}: {err:?}"
+            );
+            assert!(
+                err.to_string().contains(&format!("`{key}")) || err.to_string().contains(key),
+                "{err}"
+            );
+            assert!(err.hint().is_some());
+        }
+        let fine = format!(
+            "{TWO_ENVIRONMENTS}deploy: {{ hosts: {{ start: \"./app --port {{port}}\" }} }}\n"
+        );
+        build_for(&parsed(&fine), &Stacks::default()).expect("a start command deploys");
+    }
+
+    #[test]
+    fn an_image_on_a_process_target_is_refused() {
+        let s = stacks(serde_json::json!({
+            "subprojects": [{"path": ".", "stack": "ruby", "package_manager": "bundler"}],
+            "test_commands": ["bundle exec rspec"],
+            "docker_files": ["Dockerfile"]
+        }));
+        let yaml = format!(
+            "{TWO_ENVIRONMENTS}deploy: {{ hosts: {{ start: \"./app --port {{port}}\" }} }}\n"
+        );
+        let err = build_for(&parsed(&yaml), &s).expect_err("image on processes");
+        assert!(
+            matches!(&err, Error::Undeployable { key, .. } if key == "deploy.hosts.runtime"),
+            "{err:?}"
+        );
+        let podman = format!("{TWO_ENVIRONMENTS}deploy: {{ hosts: {{ runtime: podman }} }}\n");
+        build_for(&parsed(&podman), &s).expect("the image runs in podman");
+    }
+
+    #[test]
+    fn the_release_trigger_reaches_the_context() {
+        let c = build_for(
+            &parsed("release: { trigger: push, tag-prefix: \"\" }\n"),
+            &Stacks::default(),
+        )
+        .expect("context");
+        assert_eq!(c.release.trigger, "push");
+        assert_eq!(c.release.tag_prefix, "");
+    }
+
     #[test]
     fn environments_get_conditions_from_their_triggers() {
-        let c = build_for(&Config::default(), &Stacks::default()).expect("context");
+        let config = parsed(&format!(
+            "{TWO_ENVIRONMENTS}deploy: {{ hosts: {{ start: \"./app --port {{port}}\" }} }}\n"
+        ));
+        let c = build_for(&config, &Stacks::default()).expect("context");
         let names: Vec<&str> = c.environments.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, vec!["staging", "production"]);
         assert_eq!(

@@ -9,9 +9,13 @@
 //! # body-sha256: 5d41402abc4b2a76b9719d911017c592…
 //! ```
 //!
-//! The hash covers the body below the header. When the body no longer matches it, someone edited
-//! the file, and a normal run refuses to overwrite it without `--force`. A file whose body only
-//! differs in the generating version is not stale: upgrading slipway does not churn files.
+//! The hash covers the body below the header, with the commit SHA and version comment of every
+//! pinned `uses:` line left out ([`normalize_pins`]), so that a pin moved to a newer release
+//! (by Dependabot or by hand) is not a hand edit; [`super::pins::bumped`] decides whether the
+//! moved pin is kept. Any other change to the body is: a normal run refuses to overwrite such a
+//! file without `--force`. A file whose body only differs in the generating version is not
+//! stale: upgrading slipway does not churn files. Files written before pins were left out of the
+//! hash carry the hash of the whole body, which is still accepted.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -28,8 +32,56 @@ pub fn with_header(body: &str, version: &str) -> String {
         "{HEADER_FIRST}{version} (gen-workflows); do not edit by hand.\n\
          # To change it, edit slipway.yml and run `slipway gen-workflows`.\n\
          {HASH_PREFIX}{}\n{body}",
-        sha256_hex(body.as_bytes())
+        sha256_hex(normalize_pins(body).as_bytes())
     )
+}
+
+/// A pinned `uses:` line split into its parts: everything up to the action, the action
+/// (`actions/checkout`), the 40-hex SHA and the version comment (`v7.0.1`). `None` for any
+/// other line, and for a `uses:` whose ref is not a full SHA followed by `# <one word>`.
+pub fn pinned_uses(line: &str) -> Option<(&str, &str, &str, &str)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let rest = &line[indent..];
+    let rest_at = |r: &str| line.len() - r.len();
+    let rest = rest.strip_prefix("- ").unwrap_or(rest);
+    let value = rest.strip_prefix("uses: ")?;
+    let lead = &line[..rest_at(value)];
+    let (action, after) = value.split_once('@')?;
+    let (sha, tag) = after.split_once(" # ")?;
+    let parts: Vec<&str> = action.split('/').collect();
+    let ok_action = parts.len() >= 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        });
+    let ok_tag = !tag.is_empty()
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.+".contains(c));
+    (ok_action && super::pins::is_full_sha(sha) && ok_tag).then_some((lead, action, sha, tag))
+}
+
+/// The body with the SHA and version comment of every pinned `uses:` line replaced by a
+/// placeholder: what the header's hash covers.
+pub fn normalize_pins(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    for line in body.split_inclusive('\n') {
+        let (text, end) = match line.strip_suffix('\n') {
+            Some(t) => (t, "\n"),
+            None => (line, ""),
+        };
+        match pinned_uses(text) {
+            Some((lead, action, _, _)) => {
+                out.push_str(lead);
+                out.push_str(action);
+                out.push_str("@<pinned>");
+            }
+            None => out.push_str(text),
+        }
+        out.push_str(end);
+    }
+    out
 }
 
 /// Lower-case hex sha256.
@@ -73,7 +125,8 @@ pub fn classify(text: &str) -> Existing {
         return Existing::Foreign;
     };
     let body = lines.next().unwrap_or("").to_owned();
-    if sha256_hex(body.as_bytes()) == hash.trim() {
+    let hash = hash.trim();
+    if sha256_hex(normalize_pins(&body).as_bytes()) == hash || sha256_hex(body.as_bytes()) == hash {
         Existing::Generated { body }
     } else {
         Existing::Edited { body }
@@ -341,6 +394,40 @@ mod tests {
         );
         assert_eq!(classify("name: ci\non: push\n"), Existing::Foreign);
         assert_eq!(classify(""), Existing::Foreign);
+    }
+
+    #[test]
+    fn a_moved_pin_is_not_a_hand_edit_but_any_other_change_to_a_uses_line_is() {
+        let sha = "3d3c42e5aac5ba805825da76410c181273ba90b1";
+        let body = format!("steps:\n  - uses: actions/checkout@{sha} # v7.0.1\n    with: {{}}\n");
+        let text = with_header(&body, "0.1.0");
+        let bumped = text.replace(
+            &format!("@{sha} # v7.0.1"),
+            "@1111111111111111111111111111111111111111 # v7.1.0",
+        );
+        assert!(matches!(classify(&bumped), Existing::Generated { .. }));
+        for hostile in [
+            text.replace(&format!("@{sha} # v7.0.1"), "@v7 # v7.0.1"),
+            text.replace(&format!("@{sha} # v7.0.1"), "@main"),
+            text.replace("actions/checkout@", "actions/checkout-evil@"),
+            text.replace(&format!("@{sha} # v7.0.1"), &format!("@{sha} # v7.0.1 x")),
+            text.replace("with: {}", "with: { ref: evil }"),
+        ] {
+            assert!(
+                matches!(classify(&hostile), Existing::Edited { .. }),
+                "{hostile}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_that_hashes_the_whole_body_still_verifies() {
+        let body = "steps:\n  - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n";
+        let old = format!(
+            "{HEADER_FIRST}0.1.0 (gen-workflows); do not edit by hand.\n# To change it, edit slipway.yml and run `slipway gen-workflows`.\n{HASH_PREFIX}{}\n{body}",
+            sha256_hex(body.as_bytes())
+        );
+        assert!(matches!(classify(&old), Existing::Generated { .. }));
     }
 
     #[test]

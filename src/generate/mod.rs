@@ -68,6 +68,8 @@ pub struct Outcome {
     pub applied: Vec<String>,
     /// Problems detection met (files it could not read).
     pub warnings: Vec<Warning>,
+    /// Settings slipway.yml leaves out that were read from the repository's git metadata.
+    pub derived: Vec<config::Derived>,
 }
 
 impl Outcome {
@@ -106,8 +108,13 @@ pub enum Error {
     #[error("unknown workflow `{0}`")]
     UnknownWorkflow(String),
     /// Files were edited by hand (or are not ours) and would be replaced.
-    #[error("{} would be overwritten: {}", if .0.len() == 1 { "a file edited by hand" } else { "files edited by hand" }, .0.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "))]
-    Conflicts(Vec<String>),
+    #[error("{}", conflicts_message(edited, foreign))]
+    Conflicts {
+        /// Files we generated that were edited since.
+        edited: Vec<String>,
+        /// Files of the same name that slipway did not write.
+        foreign: Vec<String>,
+    },
     /// The output directory could not be read or written.
     #[error("writing workflows to `{}`", dir.display())]
     Io {
@@ -128,8 +135,11 @@ impl Hint for Error {
             Self::Render(e) => e.hint(),
             Self::InvalidYaml { .. } => Some("fix the template; `--dry-run` shows the rendered output".into()),
             Self::UnknownWorkflow(_) => Some(format!("the workflows are: {}", WORKFLOWS.join(", "))),
-            Self::Conflicts(_) => Some(
+            Self::Conflicts { edited, .. } if !edited.is_empty() => Some(
                 "move your changes into slipway.yml or a template override (`--templates DIR`), or pass --force to replace the files".into(),
+            ),
+            Self::Conflicts { .. } => Some(
+                "slipway writes ci, cd, security, quality, release and rollback.yml: rename your own workflows of those names (or pass --force to replace them), or write elsewhere with `--output DIR` to compare first".into(),
             ),
             Self::Io { .. } => Some("check that the directory exists and is writable, or pass `--output DIR`".into()),
         }
@@ -173,6 +183,7 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         .collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let bodies = templates.render_all(&refs, &context)?;
+    let existing = read_existing(&settings.output)?;
     let mut desired = Vec::new();
     for ((name, template), body) in selected.iter().zip(&names).zip(bodies) {
         // The embedded templates are checked by the test suite (snapshots, actionlint, zizmor);
@@ -180,24 +191,36 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         if settings.templates.is_some() {
             check_yaml(name, template, &body)?;
         }
-        desired.push(files::Desired {
-            name: format!("{name}.yml"),
-            body,
-        });
+        let name = format!("{name}.yml");
+        // A pin moved to a newer release in a generated file (Dependabot) is kept.
+        let body = match existing.iter().find(|(n, _)| *n == name) {
+            Some((_, text)) => match files::classify(text) {
+                files::Existing::Generated { body: old } => {
+                    pins::apply(&body, &pins, &pins::bumped(&old, &pins))
+                }
+                _ => body,
+            },
+            None => body,
+        };
+        desired.push(files::Desired { name, body });
     }
-    let existing = read_existing(&settings.output)?;
     let managed: Option<BTreeSet<String>> =
         (!settings.only.is_empty()).then(|| selected.iter().map(|n| format!("{n}.yml")).collect());
     let changes = files::plan(&desired, &existing, crate::VERSION, managed.as_ref());
     let mut applied = Vec::new();
     if settings.mode == Mode::Write {
-        let conflicts: Vec<String> = changes
-            .iter()
-            .filter(|c| matches!(c, Change::Conflict { .. }))
-            .map(|c| c.name().to_owned())
-            .collect();
-        if !conflicts.is_empty() && !settings.force {
-            return Err(Error::Conflicts(conflicts));
+        let named = |want: files::ConflictReason| -> Vec<String> {
+            changes
+                .iter()
+                .filter(|c| matches!(c, Change::Conflict { reason, .. } if *reason == want))
+                .map(|c| c.name().to_owned())
+                .collect()
+        };
+        let edited = named(files::ConflictReason::Edited);
+        let foreign = named(files::ConflictReason::Foreign);
+        let any = !edited.is_empty() || !foreign.is_empty();
+        if any && !settings.force {
+            return Err(Error::Conflicts { edited, foreign });
         }
         applied = files::apply(&settings.output, &changes, settings.force).map_err(|source| {
             Error::Io {
@@ -210,7 +233,36 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         changes,
         applied,
         warnings: detection.warnings,
+        derived: loaded.derived,
     })
+}
+
+fn conflicts_message(edited: &[String], foreign: &[String]) -> String {
+    let list = |names: &[String]| {
+        names
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !edited.is_empty() {
+        let what = if edited.len() == 1 {
+            "a file edited by hand"
+        } else {
+            "files edited by hand"
+        };
+        parts.push(format!("{what} would be overwritten: {}", list(edited)));
+    }
+    if !foreign.is_empty() {
+        let what = if foreign.len() == 1 {
+            "a workflow slipway did not write"
+        } else {
+            "workflows slipway did not write"
+        };
+        parts.push(format!("{what} would be overwritten: {}", list(foreign)));
+    }
+    parts.join("; ")
 }
 
 /// The workflows to render: all, or the `--only` ones in the usual order.

@@ -107,6 +107,77 @@ impl Pins {
     }
 }
 
+/// The pins of a generated file that moved past the table's: for each action of the table
+/// that `existing` (a generated body whose hash checks) pins to a different full SHA, with a
+/// version comment not older than the table's tag, that pin. An action pinned two different
+/// ways in one file keeps the table's pin.
+///
+/// The version comment is what Dependabot writes (`# v7.1.0`); it is compared as numbers
+/// (`v7.10.0` is newer than `v7.9.1`). A tag that is not a version (`stable`) is kept only
+/// when it is the table's own tag.
+pub fn bumped(existing: &str, table: &Pins) -> BTreeMap<String, Pin> {
+    let mut seen: BTreeMap<String, Option<Pin>> = BTreeMap::new();
+    for line in existing.lines() {
+        let Some((_, action, sha, tag)) = super::files::pinned_uses(line) else {
+            continue;
+        };
+        let Ok(current) = table.get(action) else {
+            continue;
+        };
+        let found = Pin {
+            tag: tag.to_owned(),
+            sha: sha.to_ascii_lowercase(),
+        };
+        let keep =
+            found.sha != current.sha.to_ascii_lowercase() && not_older(&found.tag, &current.tag);
+        let entry = seen
+            .entry(action.to_owned())
+            .or_insert_with(|| Some(found.clone()));
+        // Two different pins of one action in one file: neither is taken.
+        if entry.as_ref() != Some(&found) || !keep {
+            *entry = None;
+        }
+    }
+    seen.into_iter()
+        .filter_map(|(action, pin)| pin.map(|p| (action, p)))
+        .collect()
+}
+
+/// `body` with the table's pin of each action in `bumped` replaced by the bumped one.
+pub fn apply(body: &str, table: &Pins, bumped: &BTreeMap<String, Pin>) -> String {
+    let mut body = body.to_owned();
+    for (action, pin) in bumped {
+        if let Ok(current) = table.get(action) {
+            let from = format!("uses: {action}@{} # {}\n", current.sha, current.tag);
+            let to = format!("uses: {action}@{} # {}\n", pin.sha, pin.tag);
+            body = body.replace(&from, &to);
+        }
+    }
+    body
+}
+
+/// True when the version comment `found` is the same or a later release than `table`.
+fn not_older(found: &str, table: &str) -> bool {
+    match (version_key(found), version_key(table)) {
+        (Some(f), Some(t)) => {
+            let n = f.len().max(t.len());
+            let pad = |v: &[u64]| {
+                (0..n)
+                    .map(|i| v.get(i).copied().unwrap_or(0))
+                    .collect::<Vec<_>>()
+            };
+            pad(&f) >= pad(&t)
+        }
+        _ => found == table,
+    }
+}
+
+/// `v7.1.0` → `[7, 1, 0]`; `None` for a tag that is not a plain release version.
+fn version_key(tag: &str) -> Option<Vec<u64>> {
+    let v = tag.strip_prefix('v').unwrap_or(tag);
+    v.split('.').map(|p| p.parse::<u64>().ok()).collect()
+}
+
 /// True for a full 40-hex commit SHA.
 pub fn is_full_sha(s: &str) -> bool {
     s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
@@ -162,6 +233,52 @@ mod tests {
             err.to_string(),
             "action `evil/action` has no pin in the pin table"
         );
+    }
+
+    const NEW_SHA: &str = "1111111111111111111111111111111111111111";
+
+    fn body(uses: &str) -> String {
+        format!("jobs:\n  a:\n    steps:\n      - uses: {uses}\n        with:\n          x: 1\n")
+    }
+
+    #[test]
+    fn a_newer_pin_of_the_same_action_is_kept_and_an_older_one_is_not() {
+        let pins = Pins::embedded();
+        let table = pins.uses("actions/checkout").expect("pinned");
+        let newer = body(&format!("actions/checkout@{NEW_SHA} # v7.1.0"));
+        let got = bumped(&newer, &pins);
+        assert_eq!(
+            got.get("actions/checkout"),
+            Some(&Pin {
+                tag: "v7.1.0".into(),
+                sha: NEW_SHA.into()
+            })
+        );
+        assert_eq!(apply(&body(&table), &pins, &got), newer);
+        for older in ["v7.0.0", "v6.9.9", "v7", "latest"] {
+            let text = body(&format!("actions/checkout@{NEW_SHA} # {older}"));
+            assert!(bumped(&text, &pins).is_empty(), "{older}");
+        }
+        assert!(
+            bumped(&body(&table), &pins).is_empty(),
+            "the table's own pin"
+        );
+        assert!(not_older("v7.10.0", "v7.9.1"));
+    }
+
+    #[test]
+    fn two_pins_of_one_action_or_an_unknown_action_are_not_taken() {
+        let pins = Pins::embedded();
+        let text = format!(
+            "{}{}",
+            body(&format!("actions/checkout@{NEW_SHA} # v7.1.0")),
+            body("actions/checkout@2222222222222222222222222222222222222222 # v7.2.0")
+        );
+        assert!(bumped(&text, &pins).is_empty());
+        let other = body(&format!("evil/checkout@{NEW_SHA} # v99.0.0"));
+        assert!(bumped(&other, &pins).is_empty());
+        let short = body("actions/checkout@v7.1.0 # v7.1.0");
+        assert!(bumped(&short, &pins).is_empty());
     }
 
     #[test]

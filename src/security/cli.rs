@@ -237,6 +237,9 @@ pub fn run(args: SecurityScanArgs) -> Result<u8, Failure> {
         report::text(&outcome)
     };
     print_stdout(&text)?;
+    if let Some(hint) = report::accept_hint(&outcome) {
+        eprintln!("{}", github::safe::neutralize(&format!("hint: {hint}")));
+    }
     Ok(if outcome.failed() {
         EXIT_FAILED
     } else {

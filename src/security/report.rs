@@ -81,6 +81,41 @@ pub fn text(outcome: &Outcome) -> String {
     out
 }
 
+/// When a scan fails: how to accept the findings it has today and fail only on new ones, and
+/// which of them sit in workflows slipway did not generate (a repository's older workflows,
+/// audited on the first run of the generated pipeline). `None` when the scan passed.
+pub fn accept_hint(outcome: &Outcome) -> Option<String> {
+    if !outcome.failed() {
+        return None;
+    }
+    let mut hint = String::new();
+    if !outcome.foreign_workflows.is_empty() {
+        let files: Vec<String> = outcome
+            .foreign_workflows
+            .iter()
+            .take(5)
+            .map(|f| format!("`{f}`"))
+            .collect();
+        let more = outcome.foreign_workflows.len().saturating_sub(5);
+        let _ = write!(
+            hint,
+            "findings in workflows slipway did not generate ({}{}) count toward fail-on too; fix them (pin each action to a full commit SHA), or ",
+            files.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    } else {
+        hint.push_str("fix the findings, or ");
+    }
+    hint.push_str(
+        "accept today's findings and fail only on new ones: run `slipway security-scan baseline`, commit the `.slipway/security-baseline.json` it writes and set `security.baseline: .slipway/security-baseline.json` in slipway.yml; or list `security.allow` entries with a reason",
+    );
+    Some(hint)
+}
+
 /// One sentence: counts, the policy, pass or fail.
 pub fn verdict(outcome: &Outcome) -> String {
     let counts: Vec<String> = Level::ALL
@@ -137,6 +172,10 @@ pub fn summary(
     if !not_checked.is_empty() {
         head.push_str("\n\n");
         head.push_str(&not_checked.join("\n"));
+    }
+    if let Some(hint) = accept_hint(outcome) {
+        head.push_str("\n\n**How to pass:** ");
+        head.push_str(&hint);
     }
     let rows: Vec<Vec<String>> = outcome
         .parts
@@ -325,6 +364,7 @@ mod tests {
             baselined: 2,
             bytes: 0,
             fail_on: Severity::High,
+            foreign_workflows: Vec::new(),
         }
     }
 

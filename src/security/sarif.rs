@@ -326,6 +326,7 @@ mod tests {
             baselined: 0,
             bytes: 0,
             fail_on: Severity::High,
+            foreign_workflows: Vec::new(),
         }
     }
 

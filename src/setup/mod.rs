@@ -1036,6 +1036,11 @@ mod tests {
     #[test]
     fn an_unknown_environment_lists_the_defined_ones() {
         let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "slipway.yml",
+            "environments:\n  staging: { branch: main }\n  production: { on: release }\n",
+        );
         let mut s = settings(dir.path());
         s.environment = Some("prod".into());
         let e = run(&s, &Runtime::plain_for_test(), |_| None).unwrap_err();
