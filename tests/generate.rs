@@ -612,6 +612,16 @@ fn render_fixture(name: &str) -> (tempfile::TempDir, impl Fn(&str) -> String) {
 fn a_go_service_builds_its_commands_and_only_its_app_image() {
     let (_out, read) = render_fixture("go-service-packaging");
     let ci = read("ci");
+    // cd builds images only for environments: render it again with one configured.
+    let config_dir = tempfile::tempdir().expect("tempdir");
+    let config = config_dir.path().join("slipway.yml");
+    std::fs::write(
+        &config,
+        "version: 1\nenvironments:\n  staging: { branch: main }\ndeploy:\n  hosts: { runtime: podman }\n",
+    )
+    .expect("config");
+    let cd_out = tempfile::tempdir().expect("tempdir");
+    render_into(&fixture("go-service-packaging"), Some(&config), cd_out.path()).code(0);
     assert!(
         ci.contains("run: \"go build -trimpath -o bin/ ./cmd/relay\""),
         "{ci}"
@@ -620,7 +630,7 @@ fn a_go_service_builds_its_commands_and_only_its_app_image() {
     let security = read("security");
     assert_eq!(security.matches("dockerfile:").count(), 1, "{security}");
     assert!(!security.contains("Dockerfile.deb") && !security.contains("packaging/"));
-    let cd = read("cd");
+    let cd = std::fs::read_to_string(cd_out.path().join("cd.yml")).expect("cd.yml");
     assert_eq!(cd.matches("name: Build and push").count(), 1, "{cd}");
     assert!(
         !cd.contains("Dockerfile.deb") && !cd.contains("packaging/"),
