@@ -308,14 +308,16 @@ def act_run(act: Path, repo: Path, work: Path, workflow: str, event: str, branch
     home = work / "home"
     if not home.exists():
         home.mkdir()
-        # Download caches (~/.cache: pip, uv, go-build; ~/.npm) shared between runs when
-        # SLIPWAY_E2E_CACHE names a directory: what a hosted runner restores from the
-        # dependency cache, without downloading it again for every fixture.
+        # Download caches (pip, uv, poetry, go's build and module caches, npm) shared between
+        # runs when SLIPWAY_E2E_CACHE names a directory: what a hosted runner restores from the
+        # dependency cache, without downloading it again for every fixture. Only these: act
+        # keeps its per-job directories under ~/.cache/act, which must stay per run.
         shared = os.environ.get("SLIPWAY_E2E_CACHE")
         if shared:
-            for sub in (".cache", ".npm"):
+            for sub in (".cache/pip", ".cache/uv", ".cache/pypoetry", ".cache/go-build", ".npm", "go/pkg/mod"):
                 target = Path(shared) / sub
                 target.mkdir(parents=True, exist_ok=True)
+                (home / sub).parent.mkdir(parents=True, exist_ok=True)
                 (home / sub).symlink_to(target)
     real_home = Path(os.path.expanduser("~"))
     env = {**os.environ, "PATH": env_path, "HOME": str(home),
@@ -392,6 +394,99 @@ def job_results(doc: dict, records: list[dict], na: dict[str, str], wf: str) -> 
     return out
 
 
+# ---- cd: a hosts target behind a local nginx --------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def deploy_setup(work: Path, repo: Path, branch: str, start: str, strategy: str) -> dict:
+    """Writes a slipway.yml that deploys `staging` on pushes to `branch` to a hosts target on
+    this machine, and starts the nginx in front of it (its own prefix, a free port)."""
+    if (repo / "slipway.yml").exists():
+        raise SystemExit("try-pipeline: --deploy writes the repository's slipway.yml; this one has its own")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise SystemExit("try-pipeline: --deploy needs nginx (apt-get install nginx-light)")
+    d = work / "deploy"
+    (d / "nginx").mkdir(parents=True)
+    (d / "state").mkdir()
+    port = free_port()
+    base = 20000 + (os.getpid() % 400) * 100
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (d / "nginx" / "upstream.conf").write_text("upstream e2e-staging {\n    server 127.0.0.1:1 down;\n}\n")
+    (d / "nginx" / "nginx.conf").write_text(f"""{user}worker_processes 1;
+pid {d}/nginx/nginx.pid;
+error_log {d}/nginx/error.log;
+events {{ worker_connections 64; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/nginx/body;
+  proxy_temp_path {d}/nginx/proxy;
+  fastcgi_temp_path {d}/nginx/fastcgi;
+  uwsgi_temp_path {d}/nginx/uwsgi;
+  scgi_temp_path {d}/nginx/scgi;
+  include {d}/nginx/upstream.conf;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ proxy_pass http://e2e-staging; }}
+  }}
+}}
+""")
+    q = lambda v: json.dumps(str(v))  # noqa: E731  (JSON strings are YAML strings)
+    (repo / "slipway.yml").write_text(f"""version: 1
+environments:
+  staging: {{ branch: {q(branch)}, strategy: {strategy} }}
+deploy:
+  target: hosts
+  hosts:
+    instances: 1
+    start: {q(start)}
+    base-port: {base}
+    upstream: e2e-staging
+    state-dir: {q(d / "state")}
+    nginx:
+      binary: {q(nginx)}
+      config: {q(d / "nginx" / "nginx.conf")}
+      prefix: {q(d / "nginx")}
+      upstream-file: {q(d / "nginx" / "upstream.conf")}
+  health: {{ path: /up, interval: 200ms, timeout: 2s, deadline: 8s, drain: 1s }}
+""")
+    run([nginx, "-p", str(d / "nginx"), "-c", str(d / "nginx" / "nginx.conf")])
+    return {"nginx": nginx, "dir": d, "port": port}
+
+
+def deploy_teardown(deploy: dict) -> None:
+    d = deploy["dir"]
+    run([deploy["nginx"], "-p", str(d / "nginx"), "-c", str(d / "nginx" / "nginx.conf"), "-s", "stop"], check=False)
+    state = str(d / "state")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if cwd.startswith(state):
+            try:
+                os.kill(int(proc.name), 9)
+            except OSError:
+                pass
+
+
+def through_nginx(deploy: dict, path: str) -> tuple[int, str]:
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{deploy['port']}{path}", timeout=5) as r:
+            return r.status, r.read().decode(errors="replace")
+    except Exception as e:  # noqa: BLE001 - any failure is a red row with its reason
+        return 0, str(e)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(prog="try-pipeline", description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -411,6 +506,12 @@ def main() -> int:
     ap.add_argument("--substitute", action="append", default=[], metavar="TOOL:SPEC=VERSION",
                     help="let a setup stand-in serve VERSION when SPEC is asked for and not on this machine "
                          "(e.g. python:3.14=3.13); each use is a warning in the job's log")
+    ap.add_argument("--deploy", metavar="START",
+                    help="also run cd: write a slipway.yml that deploys `staging` on pushes to a hosts "
+                         "target behind a local nginx, START being how one instance starts "
+                         "(`{port}` is its port), then check the app answers through nginx")
+    ap.add_argument("--strategy", default="blue-green", choices=["rolling", "blue-green"],
+                    help="the strategy of --deploy (default: blue-green)")
     ap.add_argument("--force", action="store_true",
                     help="pass --force to gen-workflows: replace the repository's own ci.yml etc. when names collide")
     ap.add_argument("--existing", action="store_true",
@@ -443,6 +544,13 @@ def main() -> int:
             shutil.copy(ns.config, repo / "slipway.yml")
             git(repo, "add", "slipway.yml")
             git(repo, "commit", "-qm", "slipway.yml")
+        deploy = None
+        if ns.deploy:
+            deploy = deploy_setup(work, repo, branch, ns.deploy, ns.strategy)
+            git(repo, "add", "slipway.yml")
+            git(repo, "commit", "-qm", "deploy staging to this machine")
+            if "cd" not in ns.workflows.split(","):
+                ns.workflows += ",cd"
         if not ns.existing:
             gen = run([slipway, "gen-workflows", *(["--force"] if ns.force else [])], cwd=repo, check=False)
             if gen.returncode != 0:
@@ -492,6 +600,14 @@ def main() -> int:
             rows = job_results(doc, records, na, wf)
             report["workflows"][wf] = {"event": event, "exit": code, "log": log_file, "jobs": rows}
             rows_all += rows
+        if deploy:
+            status, body = through_nginx(deploy, "/up")
+            row = {"workflow": "cd", "job": "through-nginx", "name": "the app answers through nginx",
+                   "matrix": {}, "result": "green" if status == 200 else "red",
+                   "errors": [] if status == 200 else [f"GET /up through nginx: {status} {body[:200]}"],
+                   "seconds": 0.0}
+            rows_all.append(row)
+            report["workflows"].setdefault("cd", {"jobs": []})["jobs"].append(row)
         report["seconds"] = round(time.monotonic() - started, 1)
         if ns.json:
             ns.json.write_text(json.dumps(report, indent=2))
@@ -510,6 +626,8 @@ def main() -> int:
               f"{sum(r['result'] == 'skipped' for r in rows_all)} skipped) in {report['seconds']:.0f} s")
         return 0 if ran and green == ran else 1
     finally:
+        if "deploy" in locals() and deploy:
+            deploy_teardown(deploy)
         if ns.keep or ns.work:
             log(f"try-pipeline: kept {work}")
         else:

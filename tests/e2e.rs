@@ -150,6 +150,11 @@ fn green_then_red(name: &str) {
         base.push("--substitute".into());
         base.push(sub.into());
     }
+    // A fixture that deploys: cd runs too, to a hosts target behind a local nginx.
+    if let Some(start) = case.get("deploy").and_then(|v| v.as_str()) {
+        base.push("--deploy".into());
+        base.push(start.into());
+    }
     let base: Vec<&str> = base.iter().map(String::as_str).collect();
     let Some(green) = try_pipeline(&repo, &base) else {
         return;
@@ -169,6 +174,14 @@ fn green_then_red(name: &str) {
             green.describe()
         );
     }
+    if case.contains_key("deploy") {
+        assert!(
+            jobs.iter()
+                .any(|j| j["job"] == "through-nginx" && j["result"] == "green"),
+            "{name}: the deployed app does not answer through nginx:\n{}",
+            green.describe()
+        );
+    }
     // Green must mean something: the ci tests ran and passed (not skipped, not n/a).
     let ci: Vec<&&Value> = jobs.iter().filter(|j| j["workflow"] == "ci").collect();
     assert!(
@@ -185,8 +198,9 @@ fn green_then_red(name: &str) {
         let b = value.as_table().expect("a break table");
         let (file, find, replace) = (str_of(b, "file"), str_of(b, "find"), str_of(b, "replace"));
         let (job, message) = (str_of(b, "job"), str_of(b, "message"));
+        let workflow = b.get("workflow").and_then(|v| v.as_str()).unwrap_or("ci");
         let mut args = base.clone();
-        args.extend(["--workflows", "ci", "--break", file, find, replace]);
+        args.extend(["--workflows", workflow, "--break", file, find, replace]);
         let Some(red) = try_pipeline(&repo, &args) else {
             return;
         };
@@ -283,9 +297,16 @@ fixtures! {
     go_service_goes_green_and_red_where_broken => "go-service",
     npm_mocha_app_goes_green_and_red_where_broken => "npm-mocha",
     pnpm_monorepo_goes_green_and_red_where_broken => "pnpm-monorepo",
+    go_service_deployed_behind_nginx_goes_green_and_red_where_broken => "go-hosts",
     poetry_package_goes_green_and_red_where_broken => "poetry-pkg",
     uv_workspace_goes_green_and_red_where_broken => "uv-workspace",
     django_on_postgres_goes_green_and_red_where_broken => "django-pg",
+    next_app_goes_green_and_red_where_broken => "next-app",
+    polyglot_compose_repository_goes_green_and_red_where_broken => "polyglot-compose",
+    maven_multi_module_build_goes_green_and_red_where_broken => "maven-multi",
+    rails_on_postgres_goes_green_and_red_where_broken => "rails-pg",
+    laravel_style_php_and_typescript_root_renders_its_exact_commands => "laravel-ts",
+    gradle_build_renders_its_exact_commands => "gradle-app",
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -621,7 +621,12 @@ fn a_go_service_builds_its_commands_and_only_its_app_image() {
     )
     .expect("config");
     let cd_out = tempfile::tempdir().expect("tempdir");
-    render_into(&fixture("go-service-packaging"), Some(&config), cd_out.path()).code(0);
+    render_into(
+        &fixture("go-service-packaging"),
+        Some(&config),
+        cd_out.path(),
+    )
+    .code(0);
     assert!(
         ci.contains("run: \"go build -trimpath -o bin/ ./cmd/relay\""),
         "{ci}"

@@ -177,10 +177,21 @@ pub fn recipe(language: Language, pm: PackageManager, facts: &BuildFacts) -> Rec
             codeql: Some("go"),
         },
         Language::Java | Language::Kotlin => {
+            // What ships is the packaged archives, found in every module of a multi-module
+            // build (a parent pom or a root Gradle project may package nothing itself): a glob,
+            // where `**/` also matches the root.
             let (build, output, label) = if pm == PackageManager::Gradle {
-                ("./gradlew assemble", "build/libs/", "Java and Gradle")
+                (
+                    "./gradlew assemble",
+                    "**/build/libs/*.jar",
+                    "Java and Gradle",
+                )
             } else {
-                ("./mvnw -B package -DskipTests", "target/", "Java and Maven")
+                (
+                    "./mvnw -B package -DskipTests",
+                    "**/target/*.jar",
+                    "Java and Maven",
+                )
             };
             Recipe {
                 setup: "java",
@@ -351,6 +362,15 @@ mod tests {
             pip.build, None,
             "a requirements.txt app has no package to build"
         );
+    }
+
+    #[test]
+    fn jvm_builds_upload_the_archives_of_every_module() {
+        for pm in [PackageManager::Maven, PackageManager::Gradle] {
+            let r = recipe(Language::Java, pm, &Default::default());
+            let out = r.build_output.expect("an output");
+            assert!(out.starts_with("**/") && out.ends_with("/*.jar"), "{out}");
+        }
     }
 
     #[test]
