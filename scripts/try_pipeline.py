@@ -312,6 +312,13 @@ def act_run(act: Path, repo: Path, work: Path, workflow: str, event: str, branch
         # runs when SLIPWAY_E2E_CACHE names a directory: what a hosted runner restores from the
         # dependency cache, without downloading it again for every fixture. Only these: act
         # keeps its per-job directories under ~/.cache/act, which must stay per run.
+        # Maven Central is out of reach on a machine without the network: Debian's Maven
+        # repository (its maven packages) stands in for it, as a company mirror would.
+        if Path("/usr/share/maven-repo").is_dir():
+            (home / ".m2").mkdir()
+            (home / ".m2" / "settings.xml").write_text(
+                "<settings><mirrors><mirror><id>local</id><mirrorOf>*</mirrorOf>"
+                "<url>file:///usr/share/maven-repo</url></mirror></mirrors></settings>\n")
         shared = os.environ.get("SLIPWAY_E2E_CACHE")
         if shared:
             for sub in (".cache/pip", ".cache/uv", ".cache/pypoetry", ".cache/go-build", ".npm", "go/pkg/mod"):

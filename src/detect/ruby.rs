@@ -4,7 +4,8 @@
 //! gems are used:
 //! - `bundle exec rspec` when RSpec is in the Gemfile (`rspec`, `rspec-rails`, `rspec-core`) or
 //!   a `.rspec` file sits beside it: teams that add RSpec to Rails use it instead of Minitest;
-//! - `bundle exec rails test` for Rails apps (`config/application.rb`, `bin/rails`, or the
+//! - `bundle exec rails db:test:prepare test` for Rails apps with a `config/database.yml`, else
+//!   `bundle exec rails test` (`config/application.rb`, `bin/rails`, or the
 //!   `rails` / `railties` gem);
 //! - `bundle exec rake test` when a `Rakefile` is present (gems and plain Ruby apps);
 //! - nothing otherwise (a Gemfile that only installs tools, such as a Jekyll site's).
@@ -89,6 +90,10 @@ pub fn scan(scan: &mut Scan<'_>) {
             || gemfile.has("railties");
         let test_command = if rspec || index.has(dir, ".rspec") {
             Some("bundle exec rspec")
+        } else if rails && index.contains(&join(dir, "config/database.yml")) {
+            // What Rails' own generated CI runs: create or update the test database from the
+            // schema, then test (a fresh service database has no tables).
+            Some("bundle exec rails db:test:prepare test")
         } else if rails {
             Some("bundle exec rails test")
         } else if index.has(dir, "Rakefile") {

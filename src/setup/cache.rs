@@ -152,7 +152,10 @@ pub fn spec(pm: PackageManager, os: Os) -> Spec {
         P::Maven => (
             &["**/pom.xml"],
             vec!["~/.m2/repository"],
-            "mvn -B -q dependency:go-offline",
+            // No separate install: `dependency:go-offline` downloads a plugin of its own and
+            // misses the ones bound later in the lifecycle; the build resolves exactly what it
+            // uses, and the cache above keeps it (as Gradle's does).
+            "",
         ),
         P::Gradle => (
             &[
