@@ -64,6 +64,7 @@ fn contract(name: &str) -> (BTreeSet<String>, BTreeSet<String>) {
                 "results",
                 "coverage",
                 "timings",
+                "allow-empty",
                 "github-token",
             ]),
             set(&[
