@@ -1172,7 +1172,11 @@ fn plan_script(
     rel: &str,
     ctx: &Context<'_>,
 ) -> Planned {
-    let dir = ctx.root.join(rel);
+    let dir = if rel == "." {
+        ctx.root.to_path_buf()
+    } else {
+        ctx.root.join(rel)
+    };
     let unresolved = |why: String| Planned {
         steps: vec![as_is(format!("{prefix}{rest}"), ctx)],
         if_empty: format!(
@@ -1486,12 +1490,13 @@ fn plan_here(
             &mut steps,
         );
     }
-    let dir_text = dir.display().to_string();
+    let file = dir.join("package.json");
     Ok(Planned {
         steps,
         if_empty,
         note: Some(format!(
-            "the `{name}` script of `{dir_text}/package.json` (`{text}`) runs command by command, so that each runner gets its reporter: arguments given to a script reach only its last command"
+            "the `{name}` script of `{}` (`{text}`) runs command by command, so that each runner gets its reporter: arguments given to a script reach only its last command",
+            file.display()
         )),
     })
 }
