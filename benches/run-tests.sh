@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark: slipway run-tests against junitparser (JUnit) and pycobertura (Cobertura), side by
-# side with hyperfine, plus peak memory on a single 1 GB JUnit file (/usr/bin/time -f %M).
+# Benchmark: slipway run-tests against junitparser (JUnit), tap.py (TAP) and pycobertura
+# (Cobertura), side by side with hyperfine, plus peak memory on a single 1 GB JUnit file
+# (/usr/bin/time -f %M).
 # Usage: benches/run-tests.sh   (builds nothing: run `cargo build --release` first)
 # slipway parses result files on every core; the ratios are printed for wall and CPU time.
 # Env: BENCH_DIR (default /tmp/slipway-bench), VENV (default /tmp/bench-venv).
@@ -15,8 +16,8 @@ mkdir -p "$dir/corpus"
 
 # Python tools, installed once.
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-"$venv/bin/python" -c 'import junitparser, pycobertura' 2>/dev/null \
-  || "$venv/bin/pip" install -q junitparser pycobertura
+"$venv/bin/python" -c 'import junitparser, pycobertura, tap' 2>/dev/null \
+  || "$venv/bin/pip" install -q junitparser pycobertura tap.py
 
 # A JUnit file of about $2 MB at $1, with failures, skips and output.
 gen_junit() {
@@ -50,6 +51,43 @@ if [ ! -f "$dir/corpus/done" ]; then
   touch "$dir/corpus/done"
 fi
 [ -f "$dir/big.xml" ] || gen_junit "$dir/big.xml" 1024
+
+# A TAP corpus of 10 files of 10 MB: plans, skips, todos, failures with YAML diagnostics.
+if [ ! -f "$dir/tap/done" ]; then
+  mkdir -p "$dir/tap"
+  "$venv/bin/python" - "$dir/tap" <<'PY'
+import sys
+out = sys.argv[1]
+for n in range(1, 11):
+    lines, size, i = ["TAP version 13"], 0, 0
+    while size < 10 * 1024 * 1024:
+        i += 1
+        if i % 50 == 0:
+            line = (f"not ok {i} - cart totals item {i}\n  ---\n  message: 'expected 1 but was 2'\n"
+                    f"  at: 'test/cart_{n}.test.js:{i}:7'\n  ...")
+        elif i % 97 == 0:
+            line = f"ok {i} - cart later {i} # SKIP not yet"
+        else:
+            line = f"ok {i} - cart adds item {i}"
+        lines.append(line); size += len(line) + 1
+    lines.append(f"1..{i}")
+    open(f"{out}/run-{n}.tap", "w").write("\n".join(lines) + "\n")
+open(f"{out}/done", "w").close()
+PY
+fi
+cat > "$dir/bench_tappy.py" <<'PY'
+import glob, sys
+from tap.parser import Parser
+tests = failed = skipped = 0
+p = Parser()
+for path in sorted(glob.glob(sys.argv[1])):
+    for line in p.parse_file(path):
+        if line.category == "test":
+            tests += 1
+            if line.skip or line.todo: skipped += 1
+            elif not line.ok: failed += 1
+print(tests, failed, skipped)
+PY
 
 cat > "$dir/bench_junitparser.py" <<'PY'
 import glob, sys
@@ -94,6 +132,11 @@ hyperfine --warmup 1 --runs 5 --export-json "$dir/junit.json" \
   -n slipway "$slipway run-tests --skip-run --allow-empty --pass-rate 0 --report $dir/out.json --json --results '$dir/corpus/*.xml'" \
   -n junitparser "$venv/bin/python $dir/bench_junitparser.py '$dir/corpus/*.xml'"
 
+echo "== TAP: 100 MB corpus ($(du -sh "$dir/tap" | cut -f1)) =="
+hyperfine --warmup 1 --runs 5 --export-json "$dir/tap.json" \
+  -n slipway "$slipway run-tests --skip-run --allow-empty --pass-rate 0 --report $dir/out.json --json --results '$dir/tap/*.tap'" \
+  -n tap.py "$venv/bin/python $dir/bench_tappy.py '$dir/tap/*.tap'"
+
 echo "== Cobertura: $(du -h "$dir/cobertura.xml" | cut -f1) =="
 hyperfine --warmup 1 --runs 3 --export-json "$dir/cobertura.json" \
   -n slipway "$slipway run-tests --skip-run --allow-empty --coverage-min 0 --report $dir/out.json --json --coverage $dir/cobertura.xml" \
@@ -114,6 +157,7 @@ PY
 }
 echo "== ratios =="
 ratio "$dir/junit.json" "$(cat "$dir"/corpus/*.xml | wc -c)"
+ratio "$dir/tap.json" "$(cat "$dir"/tap/*.tap | wc -c)"
 ratio "$dir/cobertura.json" "$(wc -c < "$dir/cobertura.xml")"
 
 echo "== peak memory, one $(du -h "$dir/big.xml" | cut -f1) JUnit file =="

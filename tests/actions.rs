@@ -65,6 +65,7 @@ fn contract(name: &str) -> (BTreeSet<String>, BTreeSet<String>) {
                 "results",
                 "coverage",
                 "timings",
+                "allow-empty",
                 "github-token",
             ]),
             set(&[

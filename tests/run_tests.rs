@@ -29,6 +29,15 @@ fn json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout).expect("stdout is JSON")
 }
 
+/// The gate `name` of a `--json` output (`null` when absent).
+fn gate(v: &serde_json::Value, name: &str) -> serde_json::Value {
+    v["gates"]
+        .as_array()
+        .and_then(|g| g.iter().find(|g| g["name"] == name))
+        .cloned()
+        .unwrap_or_default()
+}
+
 #[test]
 fn skip_run_prints_totals_coverage_and_gates_as_json() {
     let dir = tempfile::tempdir().unwrap();
@@ -201,11 +210,13 @@ fn the_coverage_drop_gate_compares_with_a_baseline_report() {
         .args(["--coverage", &fixture("coverage/lcov.info")])
         .run();
     t.code(1);
-    let gates = json(&t.stdout)["gates"].clone();
+    let v = json(&t.stdout);
     assert_eq!(
-        gates[2],
+        gate(&v, "coverage-drop"),
         serde_json::json!({"name": "coverage-drop", "ok": false, "actual": 10.0, "required": 2.0})
     );
+    // No test ran: the pass rate is not evaluated, neither held nor failed.
+    assert_eq!(v["not_evaluated"][0]["gate"], "pass-rate", "{t}");
 }
 
 #[test]
@@ -239,9 +250,8 @@ fn the_baseline_can_be_a_downloaded_artifact_directory() {
         .args(["--coverage", &fixture("coverage/lcov.info")])
         .run();
     t.code(0);
-    let gates = json(&t.stdout)["gates"].clone();
-    assert_eq!(gates[2]["name"], "coverage-drop", "{t}");
-    assert_eq!(gates[2]["actual"], 0.0, "{t}");
+    let v = json(&t.stdout);
+    assert_eq!(gate(&v, "coverage-drop")["actual"], 0.0, "{t}");
     // An empty directory is no baseline: said, not skipped.
     let empty = dir.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
@@ -1115,4 +1125,548 @@ fn act_run_tests_fails_the_job_on_a_failing_node_test_and_names_it_in_the_summar
     assert!(log.contains("adds negatives"), "{log}");
     // The failure is annotated at its line in the repository's file.
     assert!(log.contains("file=web/test/sum.test.js,line=10"), "{log}");
+}
+
+/// Runs `slipway run-tests --json --command COMMAND` in `root`, with `bin` first on `PATH`.
+fn run_command(
+    root: &Path,
+    command: &str,
+    bin: Option<&Path>,
+    extra: &[&str],
+) -> common::Transcript {
+    let mut cmd = slipway()
+        .args(["run-tests", "--json", "--command", command])
+        .args(extra)
+        .arg_path(root)
+        .current_dir(root);
+    if let Some(bin) = bin {
+        cmd = cmd.env("PATH", path_with(bin));
+    }
+    cmd.run()
+}
+
+/// A node project at `root` with `package.json` scripts and `files`, the runners linked in.
+fn node_project(root: &Path, modules: &Path, scripts: &str, files: &[(&str, &str)]) {
+    write_tree(root, files);
+    write_tree(
+        root,
+        &[(
+            "package.json",
+            &format!(
+                "{{\"name\": \"shop\", \"version\": \"1.0.0\", \"private\": true, \"scripts\": {{{scripts}}}}}\n"
+            ),
+        )],
+    );
+    std::os::unix::fs::symlink(modules, root.join("node_modules")).unwrap();
+}
+
+const MOCHA_PASS: &str = "const assert = require('assert');\ndescribe('cart', () => {\n  it('adds', () => assert.equal(1 + 1, 2));\n  it.skip('later', () => {});\n});\n";
+const MOCHA_FAIL: &str = "const assert = require('assert');\ndescribe('cart', () => {\n  it('adds', () => assert.equal(1 + 1, 2));\n  it('totals', () => assert.equal(1 + 1, 3));\n});\n";
+
+#[test]
+fn issue_18_npm_test_running_mocha_reports_a_passing_suite_as_passed() {
+    let Some(modules) = node_runners() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    node_project(
+        &root,
+        &modules,
+        r#""test": "mocha""#,
+        &[("test/cart.test.js", MOCHA_PASS)],
+    );
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(0);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 0, 1], "{t}");
+    // Failing, then crashing before any test.
+    write_tree(&root, &[("test/cart.test.js", MOCHA_FAIL)]);
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(1);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 1, 0], "{t}");
+    let report = written_report(&root, "report.json");
+    assert_eq!(report["failures"][0]["id"], "cart::totals", "{report}");
+    assert_eq!(
+        report["failures"][0]["file"], "test/cart.test.js",
+        "{report}"
+    );
+    assert_eq!(report["failures"][0]["line"], 4, "{report}");
+    write_tree(
+        &root,
+        &[("test/cart.test.js", "describe('cart', () => {\n")],
+    );
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(1);
+    assert_eq!(json(&t.stdout)["totals"]["errors"], 1, "{t}");
+}
+
+#[test]
+fn mocha_run_directly_and_through_a_chain_whose_runner_is_not_last() {
+    let Some(modules) = node_runners() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    node_project(
+        &root,
+        &modules,
+        r#""test": "mocha && npm run lint", "lint": "node -e 0""#,
+        &[("test/cart.test.js", MOCHA_FAIL)],
+    );
+    let t = run_command(&root, "mocha", Some(&modules.join(".bin")), &[]);
+    t.code(1);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 1, 0], "{t}");
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(1);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 1, 0], "{t}");
+    assert!(t.stderr.contains("runs command by command"), "{t}");
+    // The lint after the tests still runs when they pass, and its failure fails the run.
+    write_tree(&root, &[("test/cart.test.js", MOCHA_PASS)]);
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(0);
+    std::fs::write(
+        root.join("package.json"),
+        r#"{"name": "shop", "scripts": {"test": "mocha && npm run lint", "lint": "node -e 'process.exit(3)'"}}"#,
+    )
+    .unwrap();
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(1);
+    assert_eq!(gate(&json(&t.stdout), "exit-code")["ok"], false, "{t}");
+}
+
+#[test]
+fn ava_through_npm_test_reports_its_tap_output() {
+    let Some(modules) = node_runners() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    node_project(
+        &root,
+        &modules,
+        r#""test": "ava""#,
+        &[(
+            "test/cart.test.mjs",
+            "import test from 'ava';\ntest('adds', t => { t.is(1 + 1, 2); });\ntest.skip('later', t => { t.pass(); });\n",
+        )],
+    );
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(0);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 0, 1], "{t}");
+    write_tree(
+        &root,
+        &[(
+            "test/cart.test.mjs",
+            "import test from 'ava';\ntest('adds', t => { t.is(1 + 1, 2); });\ntest('totals', t => { t.is(1 + 1, 3); });\n",
+        )],
+    );
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(1);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 1, 0], "{t}");
+    write_tree(
+        &root,
+        &[(
+            "test/cart.test.mjs",
+            "import test from 'ava';\nthrow new Error('boom');\n",
+        )],
+    );
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(1);
+    let v = json(&t.stdout);
+    assert!(
+        v["totals"]["failed"].as_u64().unwrap() + v["totals"]["errors"].as_u64().unwrap() >= 1,
+        "{t}"
+    );
+}
+
+#[test]
+fn node_test_through_a_script_is_told_through_node_options() {
+    let Some(modules) = node_runners() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    let pass = "const test = require('node:test');\nconst assert = require('node:assert');\ntest('adds', () => assert.equal(1 + 1, 2));\n";
+    node_project(
+        &root,
+        &modules,
+        r#""test": "node --test test/""#,
+        &[("test/a.test.js", pass)],
+    );
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(0);
+    assert_eq!(counts(&json(&t.stdout)), [1, 1, 0, 0], "{t}");
+    // Directly, with a directory argument: the reporter flags go before it.
+    let t = run_command(&root, "node --test test/", None, &[]);
+    t.code(0);
+    assert_eq!(counts(&json(&t.stdout)), [1, 1, 0, 0], "{t}");
+    write_tree(
+        &root,
+        &[(
+            "test/a.test.js",
+            &format!("{pass}test('totals', () => assert.equal(1 + 1, 3));\n"),
+        )],
+    );
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(1);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 1, 0], "{t}");
+    write_tree(&root, &[("test/a.test.js", "const x = ;\n")]);
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(1);
+}
+
+#[test]
+fn jest_and_vitest_through_package_scripts() {
+    let Some(modules) = node_runners() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    node_project(
+        &root,
+        &modules,
+        r#""test": "cross-env-free=1 jest", "unit": "vitest run""#,
+        &[
+            (
+                "src/a.test.js",
+                "test('adds', () => { expect(1 + 1).toBe(2); });\n",
+            ),
+            (
+                "vitest.config.mjs",
+                "export default { test: { include: ['v/**/*.test.mjs'] } };\n",
+            ),
+            (
+                "v/b.test.mjs",
+                "import { test, expect } from 'vitest';\ntest('adds', () => { expect(1 + 1).toBe(2); });\ntest('totals', () => { expect(1 + 1).toBe(3); });\n",
+            ),
+        ],
+    );
+    std::fs::write(
+        root.join("package.json"),
+        r#"{"name": "shop", "private": true, "jest": {"testEnvironment": "node", "testMatch": ["**/src/**/*.test.js"]}, "scripts": {"test": "jest", "unit": "vitest run"}}"#,
+    )
+    .unwrap();
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(0);
+    assert_eq!(counts(&json(&t.stdout)), [1, 1, 0, 0], "{t}");
+    let t = run_command(&root, "npm run unit", None, &[]);
+    t.code(1);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 1, 0], "{t}");
+    // pnpm takes the arguments without `--`.
+    let t = run_command(&root, "pnpm run unit", Some(&modules.join(".bin")), &[]);
+    t.code(1);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 1, 0], "{t}");
+}
+
+#[test]
+fn a_script_without_a_known_runner_passes_by_its_exit_code_and_says_why() {
+    let Some(modules) = node_runners() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    node_project(
+        &root,
+        &modules,
+        r#""test": "node check.js""#,
+        &[("check.js", "process.exit(Number(process.env.CODE || 0));\n")],
+    );
+    let t = run_command(&root, "npm test", None, &[]);
+    t.code(0);
+    let v = json(&t.stdout);
+    assert_eq!(v["gates"], serde_json::json!([]), "{t}");
+    assert_eq!(v["not_evaluated"][0]["gate"], "pass-rate", "{t}");
+    assert!(
+        v["not_evaluated"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("recognises no test runner"),
+        "{t}"
+    );
+    assert!(t.stderr.contains("note: `npm test`"), "{t}");
+    // `--allow-empty=false`: no results is an error.
+    let t = run_command(&root, "npm test", None, &["--allow-empty=false"]);
+    t.code(2);
+    assert!(t.stderr.contains("no test results found"), "{t}");
+    // The same script failing is a failed run, not "no results".
+    let t = slipway()
+        .args(["run-tests", "--json", "--command", "npm test"])
+        .arg_path(&root)
+        .env("CODE", "1")
+        .current_dir(&root)
+        .run();
+    t.code(1);
+    // A command that does not exist could not run.
+    let t = run_command(&root, "no-such-runner --all", None, &[]);
+    t.code(2);
+    assert!(t.stderr.contains("a command was not found"), "{t}");
+}
+
+#[test]
+fn a_truncated_result_file_fails_with_a_note_naming_it_and_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    // A stand-in jest that passes and leaves half a JSON file where it was told to write.
+    write_tree(
+        &root,
+        &[(
+            "bin/jest",
+            "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --outputFile=*) printf '{\"numFailedTests\": 0, \"testResults\": [' > \"${a#--outputFile=}\";; esac; done\nexit 0\n",
+        )],
+    );
+    let bin = root.join("bin");
+    std::fs::set_permissions(
+        bin.join("jest"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let t = run_command(&root, "jest", Some(&bin), &[]);
+    t.code(1);
+    assert!(
+        t.stderr.contains("command-0.jest.json` cannot be read"),
+        "{t}"
+    );
+    assert!(t.stderr.contains("exited with 0"), "{t}");
+}
+
+#[test]
+fn python_unittest_and_django_report_their_verbose_results() {
+    let Some(bin) = pytest_bin() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    write_tree(
+        &root,
+        &[
+            ("tests/__init__.py", ""),
+            (
+                "tests/test_cart.py",
+                "import unittest\n\nclass Cart(unittest.TestCase):\n    def test_adds(self):\n        self.assertEqual(1 + 1, 2)\n\n    @unittest.skip('later')\n    def test_later(self):\n        pass\n",
+            ),
+        ],
+    );
+    let t = run_command(&root, "python -m unittest", Some(&bin), &[]);
+    t.code(0);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 0, 1], "{t}");
+    write_tree(
+        &root,
+        &[(
+            "tests/test_total.py",
+            "import unittest\n\nclass Total(unittest.TestCase):\n    def test_totals(self):\n        self.assertEqual(1 + 1, 3)\n",
+        )],
+    );
+    let t = run_command(&root, "python -m unittest", Some(&bin), &[]);
+    t.code(1);
+    assert_eq!(counts(&json(&t.stdout)), [3, 1, 1, 1], "{t}");
+    let report = written_report(&root, "report.json");
+    assert_eq!(
+        report["failures"][0]["file"], "tests/test_total.py",
+        "{report}"
+    );
+    assert_eq!(report["failures"][0]["line"], 5, "{report}");
+    // A module that does not import: one errored case.
+    write_tree(&root, &[("tests/test_total.py", "import missing_module\n")]);
+    let t = run_command(&root, "python -m unittest", Some(&bin), &[]);
+    t.code(1);
+    assert_eq!(json(&t.stdout)["totals"]["errors"], 1, "{t}");
+    // Django, when installed beside pytest.
+    let django = std::process::Command::new(bin.join("python"))
+        .args(["-c", "import django"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !django {
+        eprintln!("skipped Django: not installed in {}", bin.display());
+        return;
+    }
+    let site = dir.path().join("site");
+    write_tree(
+        &site,
+        &[
+            (
+                "manage.py",
+                "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_settings')\nfrom django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n",
+            ),
+            (
+                "site_settings.py",
+                "SECRET_KEY = 'test'\nINSTALLED_APPS = ['shop']\nDATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ':memory:'}}\nUSE_TZ = True\n",
+            ),
+            ("shop/__init__.py", ""),
+            (
+                "shop/tests.py",
+                "from django.test import SimpleTestCase\n\nclass Cart(SimpleTestCase):\n    def test_adds(self):\n        self.assertEqual(1 + 1, 2)\n\n    def test_totals(self):\n        self.assertEqual(1 + 1, 3)\n",
+            ),
+        ],
+    );
+    let t = run_command(&site, "python manage.py test", Some(&bin), &[]);
+    t.code(1);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 1, 0], "{t}");
+    let report = written_report(&site, "report.json");
+    assert_eq!(
+        report["failures"][0]["id"], "shop.tests.Cart::test_totals",
+        "{report}"
+    );
+}
+
+/// The `ruby` binary's directory, when Ruby is installed.
+fn ruby_dir() -> Option<PathBuf> {
+    let ok = std::process::Command::new("ruby")
+        .args(["-e", "require 'minitest'"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("skipped: ruby with minitest is not installed");
+    }
+    ok.then(|| PathBuf::from("/usr/bin"))
+}
+
+#[test]
+fn minitest_run_by_ruby_and_rake_reports_its_verbose_results() {
+    let Some(_) = ruby_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    let pass = "require 'minitest/autorun'\n\nclass CartTest < Minitest::Test\n  def test_adds\n    assert_equal 2, 1 + 1\n  end\n\n  def test_later\n    skip 'later'\n  end\nend\n";
+    write_tree(
+        &root,
+        &[
+            ("test/cart_test.rb", pass),
+            (
+                "Rakefile",
+                "require 'rake/testtask'\nRake::TestTask.new(:test) { |t| t.libs << 'test'; t.pattern = 'test/**/*_test.rb' }\n",
+            ),
+        ],
+    );
+    let t = run_command(&root, "ruby -Itest test/cart_test.rb", None, &[]);
+    t.code(0);
+    assert_eq!(counts(&json(&t.stdout)), [2, 1, 0, 1], "{t}");
+    write_tree(
+        &root,
+        &[(
+            "test/cart_test.rb",
+            &pass.replace("assert_equal 2, 1 + 1", "assert_equal 3, 1 + 1"),
+        )],
+    );
+    let t = run_command(&root, "rake test", None, &[]);
+    t.code(1);
+    assert_eq!(counts(&json(&t.stdout)), [2, 0, 1, 1], "{t}");
+    let report = written_report(&root, "report.json");
+    assert_eq!(
+        report["failures"][0]["id"], "CartTest::test_adds",
+        "{report}"
+    );
+    assert_eq!(
+        report["failures"][0]["file"], "test/cart_test.rb",
+        "{report}"
+    );
+    assert_eq!(report["failures"][0]["line"], 5, "{report}");
+    write_tree(
+        &root,
+        &[(
+            "test/cart_test.rb",
+            "require 'minitest/autorun'\nclass CartTest < Minitest::Test\n",
+        )],
+    );
+    let t = run_command(&root, "rake test", None, &[]);
+    t.code(1);
+    assert_eq!(json(&t.stdout)["totals"]["errors"], 1, "{t}");
+}
+
+#[test]
+fn rspec_gets_its_json_formatter_beside_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    // A stand-in `bin/rspec` that checks its arguments and writes RSpec's JSON where told.
+    let fixture_json = fixture("formats/rspec.json");
+    write_tree(
+        &root,
+        &[(
+            "bin/rspec",
+            &format!(
+                "#!/bin/sh\n[ \"$1 $2 $3 $4 $5\" = \"--format progress --format json --out\" ] || {{ echo \"unexpected: $*\" >&2; exit 9; }}\ncp '{fixture_json}' \"$6\"\nexit 1\n"
+            ),
+        )],
+    );
+    std::fs::set_permissions(
+        root.join("bin/rspec"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let t = run_command(&root, "bin/rspec", None, &[]);
+    t.code(1);
+    let v = json(&t.stdout);
+    assert_eq!(v["totals"]["tests"], 4, "{t}");
+    assert_eq!(v["totals"]["errors"], 1, "{t}");
+}
+
+#[test]
+fn tap_from_prove_and_bats_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    write_tree(
+        &root,
+        &[
+            (
+                "results/math.tap",
+                "1..3\nok 1 adds\nnot ok 2 breaks\n# (in test file test/math.bats, line 7)\nok 3 later # skip no database\n",
+            ),
+            ("results/short.tap", "TAP version 14\n1..3\nok 1 - a\n"),
+        ],
+    );
+    let t = slipway()
+        .args([
+            "run-tests",
+            "--skip-run",
+            "--json",
+            "--results",
+            "results/*.tap",
+        ])
+        .arg_path(&root)
+        .current_dir(&root)
+        .run();
+    t.code(1);
+    let v = json(&t.stdout);
+    assert_eq!(
+        v["totals"],
+        serde_json::json!({"tests": 5, "passed": 2, "failed": 1, "errors": 1, "skipped": 1, "time_s": 0.0}),
+        "{t}"
+    );
+    let perl = std::process::Command::new("prove")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !perl {
+        eprintln!("skipped prove: not installed");
+        return;
+    }
+    write_tree(
+        &root,
+        &[
+            (
+                "t/basic.t",
+                "use Test::More tests => 2;\nok(1, 'adds');\nok(1, 'totals');\n",
+            ),
+            ("t/more.t", "use Test::More;\nok(1, 'x');\ndone_testing;\n"),
+        ],
+    );
+    let t = run_command(&root, "prove t", None, &[]);
+    t.code(0);
+    assert_eq!(counts(&json(&t.stdout)), [3, 3, 0, 0], "{t}");
+    write_tree(
+        &root,
+        &[(
+            "t/basic.t",
+            "use Test::More tests => 2;\nok(1, 'adds');\nok(0, 'totals');\n",
+        )],
+    );
+    let t = run_command(&root, "prove t", None, &[]);
+    t.code(1);
+    assert_eq!(counts(&json(&t.stdout)), [3, 2, 1, 0], "{t}");
+    write_tree(
+        &root,
+        &[("t/basic.t", "use Test::More tests => 2;\ndie 'boom';\n")],
+    );
+    let t = run_command(&root, "prove t", None, &[]);
+    t.code(1);
 }

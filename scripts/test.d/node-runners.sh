@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# jest (with jest-junit) and vitest (with its V8 coverage) for the run-tests tests that run
-# real JavaScript suites. Installed once into a cache directory beside the validators, pinned;
-# the tests link its node_modules into their projects. Sourced by scripts/test.
+# jest, vitest (with its V8 coverage), mocha, ava and pnpm for the run-tests tests that run
+# real JavaScript suites, directly and through package scripts. Installed once into a cache
+# directory beside the validators, pinned; the tests link its node_modules into their
+# projects. Sourced by scripts/test.
 SLIPWAY_NODE_RUNNERS=${SLIPWAY_NODE_RUNNERS:-$SLIPWAY_VALIDATORS/node-runners}
-node_runners_pins='jest@29.7.0 jest-junit@16.0.0 vitest@3.2.4 @vitest/coverage-v8@3.2.4'
+node_runners_pins='jest@29.7.0 jest-junit@16.0.0 vitest@3.2.4 @vitest/coverage-v8@3.2.4 mocha@12.0.3 ava@6.4.1 pnpm@10.34.8'
 if [ ! -f "$SLIPWAY_NODE_RUNNERS/.installed" ] \
   || [ "$(cat "$SLIPWAY_NODE_RUNNERS/.installed")" != "$node_runners_pins" ]; then
   command -v npm >/dev/null 2>&1 || apt_install nodejs npm

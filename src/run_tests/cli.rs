@@ -36,9 +36,19 @@ pub struct RunTestsGateArgs {
     /// Fail the gates when a test passed only on retry, e.g. `--fail-on-flaky`.
     #[arg(long, env = "SLIPWAY_FAIL_ON_FLAKY")]
     pub fail_on_flaky: bool,
-    /// Pass when there are no results at all, e.g. `--allow-empty` in a docs-only repo.
-    #[arg(long, env = "SLIPWAY_ALLOW_EMPTY")]
-    pub allow_empty: bool,
+    /// Whether no per-test results at all is fine, e.g. `--allow-empty` in a docs-only repo or
+    /// `--allow-empty=false` to make it an error. Default: when commands ran, `true` (a suite
+    /// whose commands passed without results passes by its exit code, its pass rate not
+    /// evaluated); with `--skip-run` and `merge`, `false`.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        env = "SLIPWAY_ALLOW_EMPTY",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    pub allow_empty: Option<String>,
     /// Where to write the full report, e.g. `--report out/report.json` (default:
     /// `.slipway/test-results/report.json` under the root).
     #[arg(long, value_name = "FILE", env = "SLIPWAY_REPORT")]
@@ -200,6 +210,10 @@ pub fn run(args: RunTestsArgs) -> Result<u8, Failure> {
         report,
         json,
     } = gates;
+    let allow_empty = allow_empty
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| parse_bool("allow-empty", &v, true))
+        .transpose()?;
     let loaded = config::load(&dir, config.as_deref())?;
     let ci = &loaded.config.ci;
     let mode = match merge_reports {
@@ -253,6 +267,11 @@ pub fn run(args: RunTestsArgs) -> Result<u8, Failure> {
     }
     for problem in &outcome.report.problems {
         say(&format!("error: {problem}"));
+    }
+    for c in &outcome.report.commands {
+        if let Some(note) = &c.note {
+            say(&format!("note: `{}`: {note}", c.command));
+        }
     }
     let runtime = github::runtime();
     if runtime.in_actions() {

@@ -7,11 +7,19 @@
 //!   both coverage and a baseline were given;
 //! - `flaky`: no flaky test, only when asked (`--fail-on-flaky`);
 //! - `readable`: every result and coverage file could be read; a malformed file fails the
-//!   gates closed (actual = the files that could not be read, required = 0).
+//!   gates closed (actual = the files that could not be read, required = 0);
+//! - `exit-code`: a test command that exited non-zero although its results show no failed
+//!   test (a coverage threshold, a linter after the tests in a script, a crash after the last
+//!   test) fails it (actual = such commands, required = 0); listed only when it fails.
+//!
+//! A gate that needs counts is not evaluated when there are none ([`not_evaluated`]): the
+//! pass rate when no test ran (a command that passed without leaving per-test results: its
+//! exit code decided), the coverage when coverage was asked for and none was written. Such a
+//! gate is neither held nor failed: it is listed apart, with the reason.
 
 use serde::{Deserialize, Serialize};
 
-use super::report::{Report, round2};
+use super::report::{NotEvaluated, Report, round2};
 
 /// One gate decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,12 +81,14 @@ impl Default for Thresholds {
 pub fn evaluate(report: &Report, t: &Thresholds) -> Vec<Gate> {
     let mut gates = Vec::new();
     let rate = report.totals.pass_rate();
-    gates.push(Gate {
-        name: "pass-rate".into(),
-        ok: rate >= t.pass_rate,
-        actual: rate,
-        required: t.pass_rate,
-    });
+    if report.totals.tests > report.totals.skipped {
+        gates.push(Gate {
+            name: "pass-rate".into(),
+            ok: rate >= t.pass_rate,
+            actual: rate,
+            required: t.pass_rate,
+        });
+    }
     if let Some(c) = report.coverage.filter(|_| !t.partial) {
         gates.push(Gate {
             name: "coverage".into(),
@@ -104,6 +114,19 @@ pub fn evaluate(report: &Report, t: &Thresholds) -> Vec<Gate> {
             required: 0.0,
         });
     }
+    let unexplained = report
+        .commands
+        .iter()
+        .filter(|c| c.exit_code != Some(0) && c.failed == 0)
+        .count();
+    if unexplained > 0 {
+        gates.push(Gate {
+            name: "exit-code".into(),
+            ok: false,
+            actual: unexplained as f64,
+            required: 0.0,
+        });
+    }
     if !report.problems.is_empty() {
         gates.push(Gate {
             name: "readable".into(),
@@ -115,6 +138,50 @@ pub fn evaluate(report: &Report, t: &Thresholds) -> Vec<Gate> {
     gates
 }
 
+/// The gates of `report` that could not be decided, and why: the pass rate when no test
+/// ran, the coverage when it was `expected` and none was read (one shard's coverage is
+/// decided on the merged shards, not here).
+pub fn not_evaluated(
+    report: &Report,
+    t: &Thresholds,
+    coverage_expected: bool,
+) -> Vec<NotEvaluated> {
+    let mut out = Vec::new();
+    if report.totals.tests <= report.totals.skipped {
+        let notes: Vec<String> = report
+            .commands
+            .iter()
+            .filter_map(|c| c.note.as_ref().map(|n| format!("`{}`: {n}", c.command)))
+            .collect();
+        let reason = if report.totals.tests > 0 {
+            "every test was skipped".to_owned()
+        } else if !report.commands.is_empty()
+            && report.commands.iter().all(|c| c.exit_code == Some(0))
+        {
+            let mut r = "no per-test results: the test commands exited 0, so they passed by their exit code".to_owned();
+            if !notes.is_empty() {
+                r.push_str(" (");
+                r.push_str(&notes.join("; "));
+                r.push(')');
+            }
+            r
+        } else {
+            "no test results".to_owned()
+        };
+        out.push(NotEvaluated {
+            gate: "pass-rate".into(),
+            reason,
+        });
+    }
+    if coverage_expected && report.coverage.is_none() && !t.partial {
+        out.push(NotEvaluated {
+            gate: "coverage".into(),
+            reason: "no coverage file was read".into(),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +190,8 @@ mod tests {
     #[test]
     fn coverage_gates_appear_only_with_coverage() {
         let mut r = Report::default();
+        r.totals.tests = 1;
+        r.totals.passed = 1;
         assert_eq!(evaluate(&r, &Thresholds::default()).len(), 1);
         r.coverage = Some(CoverageTotals::new(31, 34));
         let t = Thresholds {
@@ -141,6 +210,11 @@ mod tests {
     #[test]
     fn an_unreadable_file_fails_closed() {
         let r = Report {
+            totals: crate::run_tests::report::Counts {
+                tests: 1,
+                passed: 1,
+                ..Default::default()
+            },
             problems: vec![Problem {
                 file: "a.xml".into(),
                 line: 1,
@@ -152,5 +226,34 @@ mod tests {
         let g = evaluate(&r, &Thresholds::default());
         assert!(g[0].ok);
         assert!(!g.iter().all(|g| g.ok));
+    }
+
+    #[test]
+    fn without_tests_the_pass_rate_is_not_evaluated_and_an_unexplained_exit_code_fails() {
+        use crate::run_tests::report::CommandRun;
+        let run = |code, failed| CommandRun {
+            command: "npm test".into(),
+            exit_code: Some(code),
+            failed,
+            results: Vec::new(),
+            note: Some("no runner".into()),
+        };
+        let mut r = Report {
+            commands: vec![run(0, 0)],
+            ..Report::default()
+        };
+        let t = Thresholds::default();
+        assert!(evaluate(&r, &t).is_empty());
+        let ne = not_evaluated(&r, &t, true);
+        assert_eq!(ne.len(), 2);
+        assert!(
+            ne[0].reason.contains("exited 0") && ne[0].reason.contains("no runner"),
+            "{ne:?}"
+        );
+        r.commands = vec![run(1, 0)];
+        let g = evaluate(&r, &t);
+        assert_eq!((g[0].name.as_str(), g[0].ok), ("exit-code", false));
+        r.commands = vec![run(1, 2)];
+        assert!(evaluate(&r, &t).is_empty());
     }
 }

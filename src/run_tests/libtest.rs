@@ -104,6 +104,87 @@ pub fn to_junit(output: &str) -> String {
     out
 }
 
+/// How a case read from a runner's text output ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextOutcome {
+    /// Passed.
+    Passed,
+    /// An assertion failed.
+    Failed,
+    /// An unexpected error.
+    Error,
+    /// Skipped.
+    Skipped,
+}
+
+/// A case read from a runner's text output (unittest's or minitest's verbose lines).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextCase {
+    /// The suite (a test class).
+    pub suite: String,
+    /// The case's name.
+    pub name: String,
+    /// How it ended.
+    pub outcome: TextOutcome,
+    /// The failure or skip message.
+    pub message: String,
+    /// The trace.
+    pub details: String,
+    /// Its source file, when the output names it.
+    pub file: Option<String>,
+    /// The line in `file`.
+    pub line: Option<u32>,
+    /// Seconds, 0 when not printed.
+    pub time_s: f64,
+}
+
+/// The JUnit XML of `cases`, one `<testsuite>` per suite in the order first seen.
+pub fn write_junit(cases: &[TextCase]) -> String {
+    let mut suites: Vec<&str> = Vec::new();
+    for c in cases {
+        if !suites.contains(&c.suite.as_str()) {
+            suites.push(&c.suite);
+        }
+    }
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for suite in suites {
+        let _ = writeln!(out, "  <testsuite name=\"{}\">", escape(suite));
+        for c in cases.iter().filter(|c| c.suite == suite) {
+            let _ = write!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
+                escape(&c.name),
+                escape(&c.suite),
+                c.time_s
+            );
+            if let Some(f) = &c.file {
+                let _ = write!(out, " file=\"{}\"", escape(f));
+            }
+            if let Some(l) = c.line {
+                let _ = write!(out, " line=\"{l}\"");
+            }
+            let element = match c.outcome {
+                TextOutcome::Passed => {
+                    out.push_str("/>\n");
+                    continue;
+                }
+                TextOutcome::Failed => "failure",
+                TextOutcome::Error => "error",
+                TextOutcome::Skipped => "skipped",
+            };
+            let _ = writeln!(
+                out,
+                "><{element} message=\"{}\">{}</{element}></testcase>",
+                escape(&c.message),
+                escape(&c.details)
+            );
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
 /// `s` escaped for XML text and attributes, control characters dropped.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

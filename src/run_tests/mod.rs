@@ -15,14 +15,20 @@ pub mod cli;
 pub mod coverage;
 pub mod gates;
 pub mod gotest;
+pub mod jest;
 pub mod junit;
 pub mod libtest;
+pub mod minitest;
 pub mod parse;
 pub mod publish;
 pub mod report;
+pub mod rspec;
 pub mod runner;
+pub mod scripts;
 pub mod shard;
+pub mod tap;
 pub mod trx;
+pub mod unittest;
 pub mod xml;
 
 use std::path::{Path, PathBuf};
@@ -80,8 +86,10 @@ pub struct Settings {
     pub coverage: Vec<String>,
     /// The coverage format (sniffed by default).
     pub coverage_format: coverage::Format,
-    /// No result at all is fine.
-    pub allow_empty: bool,
+    /// No result at all is fine (`Some(true)`) or an error (`Some(false)`). By default a run
+    /// whose commands passed without leaving results passes (its pass-rate gate is not
+    /// evaluated), and reading or merging nothing is an error.
+    pub allow_empty: Option<bool>,
     /// The gate thresholds (the baseline is read from `baseline`).
     pub thresholds: gates::Thresholds,
     /// A report file (a previous `report.json` or `--json` output) whose coverage is the
@@ -109,7 +117,8 @@ pub struct Outcome {
 /// Why `run-tests` could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Nothing matched the result globs and nothing ran.
+    /// Nothing matched the result globs, or the commands left no results (`--allow-empty
+    /// false`).
     #[error("no test results found (looked for {patterns})")]
     NoResults {
         /// The globs, joined.
@@ -178,6 +187,7 @@ impl Hint for Error {
 /// Runs, reads or merges, decides the gates and writes the report file.
 pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     let mut warnings = Vec::new();
+    let mut runs = Vec::new();
     let mut report = match &settings.mode {
         Mode::Merge { reports } => merge(reports)?,
         Mode::SkipRun => read(settings, &[], &[])?,
@@ -206,6 +216,7 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
             };
             let ran = runner::run(&plan)?;
             warnings.extend(ran.warnings.iter().cloned());
+            runs = ran.commands.clone();
             let mut report = read(settings, &ran.first, &ran.coverage)?;
             for attempt in &ran.retries {
                 let mut c = Collector::new();
@@ -218,12 +229,38 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
             report
         }
     };
-    if report.files.is_empty()
-        && report.problems.is_empty()
-        && report.totals.tests == 0
-        && !settings.allow_empty
-    {
-        let patterns = if settings.results.is_empty() {
+    for c in &mut runs {
+        for r in &mut c.results {
+            *r = label(&settings.root, Path::new(r.as_str()));
+        }
+    }
+    // A result file a command wrote that cannot be read: the note says which command and how
+    // it ended.
+    for p in &report.problems {
+        if let Some(c) = runs.iter_mut().find(|c| c.results.contains(&p.file)) {
+            let code = c
+                .exit_code
+                .map_or_else(|| "a signal".to_owned(), |n| n.to_string());
+            c.note = Some(format!(
+                "`{}` cannot be read ({}); the command exited with {code}: a truncated file means the runner was killed or ran out of disk, run the command locally to see its output",
+                p.file, p.message
+            ));
+        }
+    }
+    let empty = report.files.is_empty() && report.problems.is_empty() && report.totals.tests == 0;
+    let allow_empty = settings
+        .allow_empty
+        .unwrap_or(matches!(settings.mode, Mode::Run { .. }));
+    if empty && !allow_empty {
+        let patterns = if settings.results.is_empty() && !runs.is_empty() {
+            format!(
+                "the result files of {}",
+                runs.iter()
+                    .map(|c| format!("`{}`", c.command))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else if settings.results.is_empty() {
             "the result files of the test commands".to_owned()
         } else {
             settings
@@ -248,8 +285,17 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
             ));
         }
     }
+    report.commands.extend(runs);
     relativize(&mut report, &settings.root, &settings.working_directory);
     report.gates = gates::evaluate(&report, &thresholds);
+    let coverage_expected = matches!(
+        settings.mode,
+        Mode::Run {
+            collect_coverage: true,
+            ..
+        }
+    ) || !settings.coverage.is_empty();
+    report.not_evaluated = gates::not_evaluated(&report, &thresholds, coverage_expected);
     write_report(&settings.report, &report)?;
     if matches!(settings.mode, Mode::Run { .. }) {
         let path = settings.output_dir.join(TIMINGS_FILE);
@@ -522,6 +568,36 @@ pub fn relativize(report: &mut Report, root: &Path, working_directory: &str) {
                 dirs.push(p);
             }
         }
+    }
+    // jest's JSON names suites by absolute path: the same names, repository-relative.
+    let bases: Vec<String> = [Some(root), Some(canonical.as_path()), workspace.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(|b| format!("{}/", b.display().to_string().trim_end_matches('/')))
+        .collect();
+    let strip = |s: &mut String| {
+        if let Some(b) = bases.iter().find(|b| s.starts_with(b.as_str())) {
+            s.drain(..b.len());
+        }
+    };
+    for s in &mut report.suites {
+        strip(&mut s.name);
+        if let Some(f) = s.file.as_mut() {
+            strip(f);
+        }
+    }
+    for f in &mut report.failures {
+        strip(&mut f.id);
+        strip(&mut f.suite);
+    }
+    if report.timings.keys().any(|k| k.starts_with('/')) {
+        report.timings = std::mem::take(&mut report.timings)
+            .into_iter()
+            .map(|(mut k, v)| {
+                strip(&mut k);
+                (k, v)
+            })
+            .collect();
     }
     for f in &mut report.failures {
         if let Some(file) = f.file.as_deref() {

@@ -1,9 +1,11 @@
 //! Reading one result or coverage file: pick the parser, turn its error into a [`Problem`]
 //! that names the file, line and column.
 //!
-//! Result files are sniffed, not trusted by name: a first `{` is `go test -json`; XML is
-//! JUnit (`<testsuites>`, `<testsuite>`), xUnit.net (`<assemblies>`, `<assembly>`) or TRX
-//! (`<TestRun>`) by its root element.
+//! Result files are sniffed, not trusted by name: a first `{` is JSON, told by its first key
+//! (`"version"`/`"examples"`: RSpec, `"num…"`/`"testResults"`: jest, else `go test -json`);
+//! XML is JUnit (`<testsuites>`, `<testsuite>`), xUnit.net (`<assemblies>`, `<assembly>`) or
+//! TRX (`<TestRun>`) by its root element; `TAP version`, `1..N`, `ok`, `not ok` start TAP. A
+//! `.tap` file is TAP whatever comes first (a package manager's banner before ava's output).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -15,6 +17,7 @@ use super::junit::{Junit, Xunit};
 use super::report::{Collector, Problem};
 use super::trx::Trx;
 use super::xml::{self, Node, XmlError};
+use super::{jest, rspec, tap};
 
 /// Buffer size for reading result and coverage files: enough to sniff the format and to read
 /// text formats line by line. It is smaller than the XML walker's own chunk ([`xml::CHUNK`]) on
@@ -187,7 +190,16 @@ pub fn results<R: BufRead>(
         .iter()
         .find(|b| !b.is_ascii_whitespace())
         .copied();
+    if tap::sniff(head) {
+        return tap_results(input, default_suite, out);
+    }
     match first {
+        Some(b'{') if matches!(first_key(head).as_deref(), Some("version" | "examples" | "messages" | "seed")) => {
+            rspec::parse(input, out).map_err(ParseError::whole)
+        }
+        Some(b'{') if first_key(head).is_some_and(|k| k.starts_with("num") || k == "testResults") => {
+            jest::parse(input, out).map_err(ParseError::whole)
+        }
         Some(b'{') => {
             let events = gotest::parse(input, out)
                 .map_err(|e| ParseError::at(e.line, e.column, e.message))?;
@@ -208,10 +220,40 @@ pub fn results<R: BufRead>(
         Some(_) => Err(ParseError::at(
             1,
             1,
-            "not a test result file: expected JUnit, xUnit.net or TRX XML, or `go test -json`"
+            "not a test result file: expected JUnit, xUnit.net or TRX XML, TAP, `go test -json`, jest's or RSpec's JSON"
                 .into(),
         )),
     }
+}
+
+/// TAP from `input`.
+fn tap_results<R: BufRead>(input: R, suite: &str, out: &mut Collector) -> Result<(), ParseError> {
+    tap::parse(input, suite, out)
+        .map(|_| ())
+        .map_err(|e| match e.line {
+            0 => ParseError::whole(e.message),
+            n => ParseError::at(n, 1, e.message),
+        })
+}
+
+/// The first key of the JSON object that starts `head`.
+fn first_key(head: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(&head[..head.len().min(512)])
+        .ok()
+        .or_else(|| {
+            // Cut inside a character: read what is valid.
+            let n = head.len().min(512);
+            std::str::from_utf8(&head[..n])
+                .err()
+                .and_then(|e| std::str::from_utf8(&head[..e.valid_up_to()]).ok())
+        })?;
+    let rest = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .strip_prefix('{')?
+        .trim_start();
+    let rest = rest.strip_prefix('"')?;
+    Some(rest[..rest.find('"')?].to_owned())
 }
 
 /// Reads the result file at `path` into `out`; a problem names `label` (the path as shown).
@@ -226,7 +268,13 @@ pub fn result_file(path: &Path, label: &str, out: &mut Collector) -> Result<(), 
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| label.to_owned());
-    results(BufReader::with_capacity(BUFFER, file), &suite, out).map_err(|e| {
+    let reader = BufReader::with_capacity(BUFFER, file);
+    let parsed = if path.extension().is_some_and(|e| e == "tap") {
+        tap_results(reader, &suite, out)
+    } else {
+        results(reader, &suite, out)
+    };
+    parsed.map_err(|e| {
         e.locate_in(label, || {
             File::open(path)
                 .ok()

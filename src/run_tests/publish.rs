@@ -73,7 +73,14 @@ pub fn outputs(report: &Report, report_path: &Path) -> Vec<(&'static str, String
         ("passed", t.passed.to_string()),
         ("failed", (t.failed + t.errors).to_string()),
         ("skipped", t.skipped.to_string()),
-        ("pass-rate", format!("{:.2}", t.pass_rate())),
+        (
+            "pass-rate",
+            if report.not_evaluated.iter().any(|n| n.gate == "pass-rate") {
+                String::new()
+            } else {
+                format!("{:.2}", t.pass_rate())
+            },
+        ),
         (
             "coverage",
             report
@@ -90,10 +97,11 @@ pub fn outputs(report: &Report, report_path: &Path) -> Vec<(&'static str, String
 pub fn summary(report: &Report, baseline: Option<f64>, unannotated: usize) -> Summary {
     let t = &report.totals;
     let mut s = Summary::new();
-    let verdict = if report.passed() {
-        "✅ tests passed"
-    } else {
-        "❌ tests failed"
+    let by_exit_code = t.tests == 0 && !report.commands.is_empty();
+    let verdict = match (report.passed(), by_exit_code) {
+        (true, false) => "✅ tests passed",
+        (true, true) => "✅ tests passed (by the commands' exit code: no per-test results)",
+        (false, _) => "❌ tests failed",
     };
     let mut head = format!(
         "**{verdict}**: {} tests, {} passed, {} failed, {} errors, {} skipped, {} flaky in {:.2}s",
@@ -115,7 +123,7 @@ pub fn summary(report: &Report, baseline: Option<f64>, unannotated: usize) -> Su
             );
         }
     }
-    let gates: Vec<Vec<String>> = report
+    let mut gates: Vec<Vec<String>> = report
         .gates
         .iter()
         .map(|g| {
@@ -127,12 +135,39 @@ pub fn summary(report: &Report, baseline: Option<f64>, unannotated: usize) -> Su
             ]
         })
         .collect();
+    for n in &report.not_evaluated {
+        gates.push(vec![
+            n.gate.clone(),
+            "➖ not evaluated".into(),
+            "–".into(),
+            "–".into(),
+        ]);
+    }
     let tests = s.section(Priority::High, Some("Tests"));
     tests
         .text(&head)
         .table(&["gate", "ok", "actual", "required"], &gates);
     if let Some(note) = report.coverage_note() {
         tests.text(&format!("_note: {note}_"));
+    }
+    for n in &report.not_evaluated {
+        tests.text(&format!("_`{}` not evaluated: {}_", n.gate, n.reason));
+    }
+    let notes: String = report
+        .commands
+        .iter()
+        .filter_map(|c| {
+            c.note.as_ref().map(|n| {
+                let code = c
+                    .exit_code
+                    .map_or_else(|| "a signal".to_owned(), |x| x.to_string());
+                format!("- `{}` (exit code {code}): {n}\n", c.command)
+            })
+        })
+        .collect();
+    if !notes.is_empty() {
+        s.section(Priority::High, Some("Per-test results not available"))
+            .text(&notes);
     }
     if !report.problems.is_empty() {
         let lines: String = report.problems.iter().map(|p| format!("- {p}\n")).collect();
@@ -253,6 +288,9 @@ pub fn text(report: &Report) -> String {
             g.actual,
             g.required
         );
+    }
+    for n in &report.not_evaluated {
+        let _ = writeln!(out, "gate {}: not evaluated ({})", n.gate, n.reason);
     }
     out
 }

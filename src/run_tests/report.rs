@@ -181,6 +181,32 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// A test command as it ran, and whether it left per-test results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandRun {
+    /// The command (`npm test`, `cd api && pytest`).
+    pub command: String,
+    /// Its exit code (of its last attempt); `None` when a signal ended it.
+    pub exit_code: Option<i32>,
+    /// Failed and errored tests in its results.
+    pub failed: u64,
+    /// The result files it left.
+    #[serde(default)]
+    pub results: Vec<String>,
+    /// Why it left no per-test results, and what to do; `None` when it left some.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A gate that could not be decided, and why; it neither holds nor fails.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotEvaluated {
+    /// The gate's id (`pass-rate`, `coverage`).
+    pub gate: String,
+    /// Why.
+    pub reason: String,
+}
+
 /// The whole report of one run (or of merged shards).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -213,6 +239,12 @@ pub struct Report {
     /// Seconds per test source file, for sharding the next run.
     #[serde(default)]
     pub timings: BTreeMap<String, f64>,
+    /// The test commands run (empty when results were only read).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<CommandRun>,
+    /// Gates that could not be decided (no per-test results, no coverage).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_evaluated: Vec<NotEvaluated>,
 }
 
 /// The `--json` shape: totals, coverage and gates only.
@@ -224,6 +256,9 @@ pub struct SummaryJson<'a> {
     pub coverage: &'a Option<CoverageTotals>,
     /// The gate decisions.
     pub gates: &'a [Gate],
+    /// Gates that could not be decided.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub not_evaluated: &'a [NotEvaluated],
 }
 
 impl Report {
@@ -233,6 +268,7 @@ impl Report {
             totals: &self.totals,
             coverage: &self.coverage,
             gates: &self.gates,
+            not_evaluated: &self.not_evaluated,
         }
     }
 
@@ -340,6 +376,7 @@ impl Report {
         for (file, t) in other.timings {
             *self.timings.entry(file).or_default() += t;
         }
+        self.commands.extend(other.commands);
         if let Some(theirs) = their_coverage {
             let mut mine = self.take_coverage_data().unwrap_or_default();
             mine.merge(theirs);

@@ -14,16 +14,28 @@
 //! - Maven and Gradle write their own reports (`target/surefire-reports/TEST-*.xml`,
 //!   `build/test-results/**/*.xml`), which are collected;
 //! - `node --test`: the built-in JUnit reporter to a file beside the spec reporter on stderr
-//!   (<https://nodejs.org/api/test.html#test-reporters>), this shard's test files as arguments;
-//! - jest: jest-junit as a second reporter, told where to write by `JEST_JUNIT_OUTPUT_DIR` and
-//!   `JEST_JUNIT_OUTPUT_NAME` (<https://github.com/jest-community/jest-junit#configuration>),
-//!   suites named by test file and each case given its `file`, this shard's files with
-//!   `--runTestsByPath`; vitest: `--reporter=default
-//!   --reporter=junit --outputFile=FILE` (<https://vitest.dev/guide/reporters#junit-reporter>);
+//!   (<https://nodejs.org/api/test.html#test-reporters>), the flags right after `--test`
+//!   (after a path they would be taken for a test file), this shard's test files as arguments;
+//! - jest: its own JSON (`--json --outputFile=FILE --testLocationInResults`, read by
+//!   [`super::jest`]; jest-junit needs a package the project may not have), this shard's files
+//!   with `--runTestsByPath`; vitest: `--reporter=default --reporter=junit --outputFile=FILE`
+//!   (<https://vitest.dev/guide/reporters#junit-reporter>); mocha: its xunit reporter to a
+//!   file; ava `--tap` and node-tap `--reporter=tap` on stdout; playwright `--reporter=list,junit`
+//!   with `PLAYWRIGHT_JUNIT_OUTPUT_NAME`; `bun test --reporter=junit`;
+//! - Python's unittest and Django's `manage.py test`: verbose output on stderr
+//!   ([`super::unittest`]); minitest (`rails test`, `ruby -Itest`, rake's `TESTOPTS`): verbose
+//!   output on stdout ([`super::minitest`]); rspec: `--format progress --format json --out
+//!   FILE` (rake's `SPEC_OPTS`); `prove -v` and `bats --tap`: TAP on stdout ([`super::tap`]);
 //! - `go test`: sharded by package (`go list`), weighed by the packages' recorded times;
-//! - anything else (npm scripts running Jest or Mocha) gets `JEST_JUNIT_OUTPUT_DIR`,
-//!   `JEST_JUNIT_OUTPUT_NAME` and `MOCHA_FILE` in its environment, for jest-junit and
-//!   mocha-junit-reporter.
+//! - package scripts (`npm test`, `pnpm -r run test`, …): the runner they call, found in
+//!   `package.json` ([`super::scripts`]), gets its reporter through the script's arguments, the
+//!   environment, or by running the script's chain command by command;
+//! - anything else gets `JEST_JUNIT_OUTPUT_DIR`, `JEST_JUNIT_OUTPUT_NAME` and `MOCHA_FILE` in
+//!   its environment, for jest-junit and mocha-junit-reporter, and is read when they wrote.
+//!
+//! A command that leaves no results is reported with why ([`Planned::if_empty`]); its exit
+//! code decides. A previous run's result files are removed first, so they are never read as
+//! this run's.
 //!
 //! With coverage asked for, each runner gets its own coverage flags and writes to the output
 //! directory: pytest-cov Cobertura (`coverage-K.xml`), lcov from `node --test`, jest and vitest
@@ -40,7 +52,8 @@ use std::process::{Command, Stdio};
 
 use crate::error::Hint;
 
-use super::report::Collector;
+use super::report::{Collector, CommandRun};
+use super::scripts::{self, JsRunner, Piece, Pm, Scope};
 use super::shard::{self, Shard};
 use super::{libtest, parse};
 
@@ -83,6 +96,8 @@ pub struct Ran {
     pub coverage: Vec<PathBuf>,
     /// Things worth a warning.
     pub warnings: Vec<String>,
+    /// Each command as it last ran (a retried command's last attempt).
+    pub commands: Vec<CommandRun>,
 }
 
 /// Why the suites could not be run.
@@ -99,6 +114,15 @@ pub enum Error {
         /// Why.
         #[source]
         source: std::io::Error,
+    },
+    /// A command was not found or is not executable (the shell's 127 or 126), and wrote no
+    /// results.
+    #[error("cannot run `{command}`: the shell exited with {code} ({})", if *code == 127 { "a command was not found" } else { "a command is not executable" })]
+    CannotRun {
+        /// The command.
+        command: String,
+        /// 126 or 127.
+        code: i32,
     },
     /// The output directory cannot be written.
     #[error("writing `{}`", path.display())]
@@ -119,9 +143,48 @@ impl Hint for Error {
                     .into(),
             ),
             Self::Spawn { .. } => Some("is `sh` on the PATH?".into()),
+            Self::CannotRun { .. } => Some(
+                "install the project's dependencies before the tests (e.g. `npm ci`, `pip install -r requirements.txt`, `bundle install`), or fix the command (`--command`, `ci.test-commands`)"
+                    .into(),
+            ),
             Self::Io { .. } => Some("choose a writable `--output-dir`".into()),
         }
     }
+}
+
+/// Which output stream of a step is read as results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// A runner's text output that holds its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    /// libtest's pretty output (`cargo test`), turned into JUnit ([`super::libtest`]).
+    Libtest,
+    /// unittest's verbose lines (`python -m unittest -v`, Django's `manage.py test -v 2`),
+    /// turned into JUnit ([`super::unittest`]).
+    Unittest,
+    /// minitest's verbose lines (`rails test -v`, `TESTOPTS=-v rake test`), turned into JUnit
+    /// ([`super::minitest`]).
+    Minitest,
+    /// TAP (ava `--tap`, `prove -v`, `bats --tap`, node-tap), kept as it is ([`super::tap`]).
+    Tap,
+}
+
+/// A step's output stream copied (besides to stderr) into a file and read as results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capture {
+    /// The stream.
+    pub stream: Stream,
+    /// What it holds.
+    pub format: TextFormat,
+    /// The result file written from it (the copy itself for TAP).
+    pub target: PathBuf,
 }
 
 /// One shell step of a command, and where its results land.
@@ -131,14 +194,27 @@ pub struct Step {
     pub shell: String,
     /// Extra environment.
     pub env: Vec<(String, String)>,
-    /// Stdout is libtest text to turn into JUnit at this path.
-    pub libtest: Option<PathBuf>,
+    /// An output stream that holds results.
+    pub capture: Option<Capture>,
     /// Result files (globs) the step writes.
     pub results: Vec<String>,
     /// The step's exit status does not matter when it matches this text (no doctests).
     pub ignore_failure_with: Option<&'static str>,
     /// Coverage files the step writes.
     pub coverage: Vec<PathBuf>,
+    /// Runs only when the steps before it in the command succeeded (a script's `&&` chain).
+    pub chained: bool,
+}
+
+/// How a command runs, and what to say when it leaves no results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    /// Its steps.
+    pub steps: Vec<Step>,
+    /// Why there may be no per-test results and what to do, said when none were written.
+    pub if_empty: String,
+    /// Worth saying whatever happens (a runner that prints nothing while it reports).
+    pub note: Option<String>,
 }
 
 /// Runs the plan: every command, then retries of those whose tests failed.
@@ -159,6 +235,9 @@ pub fn run(plan: &Plan) -> Result<Ran, Error> {
     let mut pending: Vec<usize> = (0..plan.commands.len()).collect();
     for attempt in 0..=plan.retries {
         let dir = plan.output_dir.join(format!("attempt-{}", attempt + 1));
+        // NOTE: a previous run's result files must not be read as this run's (a runner that
+        // crashes before writing would otherwise report the old results).
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
             path: dir.clone(),
             source,
@@ -171,15 +250,17 @@ pub fn run(plan: &Plan) -> Result<Ran, Error> {
                 root: &plan.root,
                 dir: &dir,
                 index: i,
+                part: 0,
                 retry: attempt > 0,
                 shard: plan.shard,
                 tools,
                 timings: &timings,
                 coverage: plan.coverage.as_ref().filter(|_| attempt == 0),
             };
-            let steps = instrument(command, &ctx);
+            let planned = plan_command(command, &ctx);
+            let steps = &planned.steps;
             if attempt == 0 {
-                for step in &steps {
+                for step in steps {
                     for f in &step.coverage {
                         let _ = std::fs::remove_file(f);
                     }
@@ -192,8 +273,11 @@ pub fn run(plan: &Plan) -> Result<Ran, Error> {
                         "no coverage for `{command}`: slipway collects it for pytest (pytest-cov), `node --test`, jest, vitest, `go test` and cargo (cargo-llvm-cov); pass `--coverage FILE` for others"
                     ));
                 }
+                if let Some(note) = &planned.note {
+                    ran.warnings.push(note.clone());
+                }
             }
-            let produced = run_steps(&plan.root, command, &steps, &dir, i)?;
+            let done = run_steps(&plan.root, command, steps, &dir, i)?;
             if attempt == 0 {
                 ran.coverage.extend(
                     steps
@@ -204,14 +288,54 @@ pub fn run(plan: &Plan) -> Result<Ran, Error> {
                 );
             }
             let mut c = Collector::new();
-            for f in &produced {
+            for f in &done.files {
                 let _ = parse::result_file(f, &f.display().to_string(), &mut c);
             }
             let r = c.finish();
-            if r.totals.failed + r.totals.errors > 0 {
+            let failed = r.totals.failed + r.totals.errors;
+            if failed > 0 {
                 failing.push(i);
             }
-            files.extend(produced);
+            let note = match (&done.written, done.exit_code) {
+                (Written::Results, _) => None,
+                (Written::Nothing, Some(0)) => Some(planned.if_empty.clone()),
+                (Written::Nothing, code) => Some(format!(
+                    "the command exited with {} without writing test results: {}",
+                    code.map_or_else(|| "a signal".to_owned(), |c| c.to_string()),
+                    planned.if_empty
+                )),
+                (Written::Empty(files), code) => Some(format!(
+                    "{} {} created but empty (the command exited with {}): {}",
+                    files
+                        .iter()
+                        .map(|f| format!("`{}`", f.display()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if files.len() == 1 { "was" } else { "were" },
+                    code.map_or_else(|| "a signal".to_owned(), |c| c.to_string()),
+                    planned.if_empty
+                )),
+            };
+            if !matches!(done.written, Written::Results)
+                && let Some(code @ (126 | 127)) = done.exit_code
+            {
+                return Err(Error::CannotRun {
+                    command: command.clone(),
+                    code,
+                });
+            }
+            let run = CommandRun {
+                command: command.clone(),
+                exit_code: done.exit_code,
+                failed,
+                results: done.files.iter().map(|f| f.display().to_string()).collect(),
+                note,
+            };
+            match ran.commands.iter_mut().find(|c| c.command == run.command) {
+                Some(existing) => *existing = run,
+                None => ran.commands.push(run),
+            }
+            files.extend(done.files);
         }
         if attempt == 0 {
             ran.first = files;
@@ -226,16 +350,37 @@ pub fn run(plan: &Plan) -> Result<Ran, Error> {
     Ok(ran)
 }
 
+/// What a command's steps left.
+#[derive(Debug)]
+struct Done {
+    /// Result files to read (a crash's errored case included).
+    files: Vec<PathBuf>,
+    /// The command's exit code: the first failing step's, else 0; `None` for a signal.
+    exit_code: Option<i32>,
+    /// Whether the runner wrote results.
+    written: Written,
+}
+
+#[derive(Debug)]
+enum Written {
+    Results,
+    Nothing,
+    Empty(Vec<PathBuf>),
+}
+
 fn run_steps(
     root: &Path,
     command: &str,
     steps: &[Step],
     dir: &Path,
     index: usize,
-) -> Result<Vec<PathBuf>, Error> {
+) -> Result<Done, Error> {
     let mut produced = Vec::new();
-    let mut failure = None;
+    let mut failure: Option<Option<i32>> = None;
     for step in steps {
+        if step.chained && failure.is_some() {
+            continue;
+        }
         eprintln!("$ {}", step.shell);
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(&step.shell).current_dir(root);
@@ -246,44 +391,63 @@ fn run_steps(
             command: step.shell.clone(),
             source,
         };
-        let (status, captured) = if let Some(target) = &step.libtest {
-            let out = cmd.stderr(Stdio::piped()).output().map_err(spawn)?;
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            eprint!("{stdout}{stderr}");
-            let ignorable = step
-                .ignore_failure_with
-                .is_some_and(|t| stderr.contains(t) || stdout.contains(t));
-            if !ignorable {
-                let xml = libtest::to_junit(&stdout);
-                std::fs::write(target, xml).map_err(|source| Error::Io {
-                    path: target.clone(),
-                    source,
-                })?;
-                produced.push(target.clone());
+        let (status, ignorable) = match &step.capture {
+            Some(capture) => {
+                let (status, text, other) = run_captured(cmd, capture.stream).map_err(spawn)?;
+                let ignorable = step
+                    .ignore_failure_with
+                    .is_some_and(|t| text.contains(t) || other.contains(t));
+                if !ignorable {
+                    let converted = match capture.format {
+                        TextFormat::Libtest => Some(libtest::to_junit(&text)),
+                        TextFormat::Unittest => super::unittest::to_junit(&text),
+                        TextFormat::Minitest => super::minitest::to_junit(&text),
+                        TextFormat::Tap => super::tap::has_tests(&text).then(|| text.clone()),
+                    };
+                    if let Some(body) = converted {
+                        std::fs::write(&capture.target, body).map_err(|source| Error::Io {
+                            path: capture.target.clone(),
+                            source,
+                        })?;
+                        produced.push(capture.target.clone());
+                    }
+                }
+                (status, ignorable)
             }
-            (out.status, ignorable)
-        } else {
-            let out = cmd
-                .stdout(Stdio::from(std::io::stderr().as_fd_owned().map_err(spawn)?))
-                .status()
-                .map_err(spawn)?;
-            (out, false)
+            None => {
+                let out = cmd
+                    .stdout(Stdio::from(std::io::stderr().as_fd_owned().map_err(spawn)?))
+                    .status()
+                    .map_err(spawn)?;
+                (out, false)
+            }
         };
-        if step.libtest.is_none() {
+        if step.capture.is_none() || !step.results.is_empty() {
             let found = super::expand(root, &step.results).unwrap_or_default();
             produced.extend(found);
         }
-        if !status.success() && !captured {
-            failure = Some(status.code().unwrap_or(-1));
+        if !status.success() && !ignorable && failure.is_none() {
+            failure = Some(status.code());
         }
     }
     produced.sort();
     produced.dedup();
-    if let Some(code) = failure
-        && produced.is_empty()
-    {
+    // NOTE: a reporter that created its file and wrote nothing (a crash at start) left no
+    // results: that file is not read as an unreadable report.
+    let (empty, mut produced): (Vec<PathBuf>, Vec<PathBuf>) = produced
+        .into_iter()
+        .partition(|f| std::fs::metadata(f).is_ok_and(|m| m.len() == 0));
+    let written = if !produced.is_empty() {
+        Written::Results
+    } else if !empty.is_empty() {
+        Written::Empty(empty)
+    } else {
+        Written::Nothing
+    };
+    let exit_code = failure.unwrap_or(Some(0));
+    if exit_code != Some(0) && produced.is_empty() {
         // NOTE: fail closed: a crash before any result was written is one errored case.
+        let code = exit_code.map_or_else(|| "a signal".to_owned(), |c| c.to_string());
         let file = dir.join(format!("command-{index}-error.xml"));
         let xml = format!(
             "<testsuites><testsuite name=\"{0}\"><testcase name=\"(command)\" classname=\"{0}\"><error message=\"the command exited with {code} without writing test results\"/></testcase></testsuite></testsuites>\n",
@@ -295,7 +459,49 @@ fn run_steps(
         })?;
         produced.push(file);
     }
-    Ok(produced)
+    Ok(Done {
+        files: produced,
+        exit_code,
+        written,
+    })
+}
+
+/// Runs `cmd` with both streams piped and copied to stderr as they come; returns the status,
+/// the text of `stream` and the text of the other one.
+fn run_captured(
+    mut cmd: Command,
+    stream: Stream,
+) -> std::io::Result<(std::process::ExitStatus, String, String)> {
+    use std::io::{Read as _, Write as _};
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let copy = |mut from: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            let mut buf = [0u8; 8192];
+            loop {
+                match from.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let _ = std::io::stderr().lock().write_all(&buf[..n]);
+                        kept.extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+            String::from_utf8_lossy(&kept).into_owned()
+        })
+    };
+    let out = child.stdout.take().map(|s| copy(Box::new(s)));
+    let err = child.stderr.take().map(|s| copy(Box::new(s)));
+    let status = child.wait()?;
+    let join = |h: Option<std::thread::JoinHandle<String>>| {
+        h.map(|h| h.join().unwrap_or_default()).unwrap_or_default()
+    };
+    let (out, err) = (join(out), join(err));
+    let _ = std::io::stderr().flush();
+    Ok(match stream {
+        Stream::Stdout => (status, out, err),
+        Stream::Stderr => (status, err, out),
+    })
 }
 
 trait AsFdOwned {
@@ -388,6 +594,8 @@ pub struct Context<'a> {
     pub dir: &'a Path,
     /// The command's index (file names).
     pub index: usize,
+    /// The runner's number within the command (file names), 0 for the first.
+    pub part: usize,
     /// A retry of failed tests.
     pub retry: bool,
     /// This shard only.
@@ -403,17 +611,26 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// An absolute path in the result directory.
     fn file(&self, suffix: &str) -> PathBuf {
-        absolute(&self.dir.join(format!("command-{}.{suffix}", self.index)))
+        absolute(&self.dir.join(format!("{}.{suffix}", self.stem())))
+    }
+
+    /// `command-I`, or `command-I-P` for a command's later runners.
+    fn stem(&self) -> String {
+        if self.part == 0 {
+            format!("command-{}", self.index)
+        } else {
+            format!("command-{}-{}", self.index, self.part)
+        }
     }
 
     /// An absolute coverage path: `<stem>-K.<ext>` for the first command, `<stem>-K-I.<ext>`
     /// for the others.
     fn coverage_file(&self, stem: &str, ext: &str) -> Option<PathBuf> {
         let out = self.coverage?;
-        let name = if self.index == 0 {
-            format!("{stem}-{}.{ext}", out.shard)
-        } else {
-            format!("{stem}-{}-{}.{ext}", out.shard, self.index)
+        let name = match (self.index, self.part) {
+            (0, 0) => format!("{stem}-{}.{ext}", out.shard),
+            (i, 0) => format!("{stem}-{}-{i}.{ext}", out.shard),
+            (i, p) => format!("{stem}-{}-{i}-{p}.{ext}", out.shard),
         };
         Some(absolute(&out.dir.join(name)))
     }
@@ -421,7 +638,11 @@ impl Context<'_> {
     /// The absolute directory a JavaScript runner writes its coverage reports to for this
     /// command.
     fn coverage_dir(&self) -> PathBuf {
-        absolute(&self.dir.join(format!("coverage-{}", self.index)))
+        absolute(
+            &self
+                .dir
+                .join(self.stem().replacen("command", "coverage", 1)),
+        )
     }
 }
 
@@ -447,10 +668,11 @@ fn step(shell: String, results: Vec<String>) -> Step {
     Step {
         shell,
         env: Vec::new(),
-        libtest: None,
+        capture: None,
         results,
         ignore_failure_with: None,
         coverage: Vec::new(),
+        chained: false,
     }
 }
 
@@ -472,6 +694,21 @@ fn shard_args(shell: &mut String, files: &[shard::File], ctx: &Context<'_>) -> O
 
 /// The steps that run `command` with result flags.
 pub fn instrument(command: &str, ctx: &Context<'_>) -> Vec<Step> {
+    plan_command(command, ctx).steps
+}
+
+/// The steps of a command run as it is (its runner unknown), with the variables that tell
+/// jest-junit and mocha-junit-reporter where to write, should the project use them.
+fn as_is(shell: String, ctx: &Context<'_>) -> Step {
+    let out = ctx.file("xml");
+    let mut s = step(shell, vec![out.display().to_string()]);
+    s.env = junit_env(&out);
+    s.env.push(("MOCHA_FILE".into(), out.display().to_string()));
+    s
+}
+
+/// The steps of a command run directly (not through a package script).
+fn direct(command: &str, ctx: &Context<'_>) -> Vec<Step> {
     let (cd, rest) = split_cd(command);
     let prefix = cd.map(|d| format!("cd {d} && ")).unwrap_or_default();
     let rel = cd.map(unquote).unwrap_or_else(|| ".".to_owned());
@@ -501,92 +738,8 @@ pub fn instrument(command: &str, ctx: &Context<'_>) -> Vec<Step> {
         s.coverage = cov.into_iter().collect();
         return vec![s];
     }
-    if words.first() == Some(&"node") && has("--test") {
-        let out = ctx.file("xml");
-        let mut shell = format!(
-            "{prefix}{rest} --test-reporter=spec --test-reporter-destination=stderr --test-reporter=junit --test-reporter-destination={}",
-            quote(&out)
-        );
-        let cov = ctx.coverage_file("lcov", "info");
-        if let Some(c) = &cov {
-            shell.push_str(&format!(
-                " --experimental-test-coverage --test-reporter=lcov --test-reporter-destination={}",
-                quote(c)
-            ));
-        }
-        let files = test_files(&sub, &rel, ctx.timings, true);
-        // NOTE: `node --test` runs the files it is given instead of discovering them; with
-        // files already named on the command line, leave the selection to the user.
-        let named = words
-            .iter()
-            .any(|w| w.ends_with(".js") || w.ends_with(".mjs"));
-        if !named && shard_args(&mut shell, &files, ctx).is_none() {
-            return Vec::new();
-        }
-        let mut s = step(shell, vec![out.display().to_string()]);
-        s.coverage = cov.into_iter().collect();
-        return vec![s];
-    }
-    if words.iter().any(|w| *w == "jest" || w.ends_with("/jest")) {
-        let out = ctx.file("xml");
-        let mut shell = format!("{prefix}{rest} --ci --reporters=default --reporters=jest-junit");
-        let cov = ctx.coverage_file("lcov", "info");
-        let mut env = junit_env(&out);
-        // Suites named by test file, cases by describe block and title, with the file on each
-        // case: ids stay stable across shards and failures get their file.
-        for (k, v) in [
-            ("JEST_JUNIT_SUITE_NAME", "{filepath}"),
-            ("JEST_JUNIT_CLASSNAME", "{classname}"),
-            ("JEST_JUNIT_TITLE", "{title}"),
-            ("JEST_JUNIT_ADD_FILE_ATTRIBUTE", "true"),
-        ] {
-            env.push((k.into(), v.into()));
-        }
-        if let Some(c) = &cov {
-            shell.push_str(&format!(
-                " --coverage --coverageReporters=lcov --coverageDirectory={}",
-                quote(&ctx.coverage_dir())
-            ));
-            env.push(("SLIPWAY_LCOV".into(), c.display().to_string()));
-        }
-        let files = test_files(&sub, &rel, ctx.timings, true);
-        if ctx.shard.is_some() && !ctx.retry {
-            shell = shell.replacen(" --ci", " --ci --runTestsByPath", 1);
-            if shard_args(&mut shell, &files, ctx).is_none() {
-                return Vec::new();
-            }
-        }
-        if let Some(c) = &cov {
-            shell = then_copy_lcov(&shell, &ctx.coverage_dir(), c);
-        }
-        let mut s = step(shell, vec![out.display().to_string()]);
-        s.env = env;
-        s.coverage = cov.into_iter().collect();
-        return vec![s];
-    }
-    if has("vitest") {
-        let out = ctx.file("xml");
-        let mut shell = format!(
-            "{prefix}{rest} --reporter=default --reporter=junit --outputFile={}",
-            quote(&out)
-        );
-        let cov = ctx.coverage_file("lcov", "info");
-        if cov.is_some() {
-            shell.push_str(&format!(
-                " --coverage.enabled --coverage.reportOnFailure --coverage.reporter=lcov --coverage.reportsDirectory={}",
-                quote(&ctx.coverage_dir())
-            ));
-        }
-        let files = test_files(&sub, &rel, ctx.timings, true);
-        if shard_args(&mut shell, &files, ctx).is_none() {
-            return Vec::new();
-        }
-        if let Some(c) = &cov {
-            shell = then_copy_lcov(&shell, &ctx.coverage_dir(), c);
-        }
-        let mut s = step(shell, vec![out.display().to_string()]);
-        s.coverage = cov.into_iter().collect();
-        return vec![s];
+    if let Some((runner, at)) = scripts::js_runner(&words) {
+        return direct_js(runner, at, rest, &prefix, &rel, ctx);
     }
     if words.starts_with(&["cargo", "test"]) {
         return cargo(&prefix, &words[2..], ctx);
@@ -662,11 +815,860 @@ pub fn instrument(command: &str, ctx: &Context<'_>) -> Vec<Step> {
             vec![format!("{rel}/**/build/test-results/**/*.xml")],
         )];
     }
-    let out = ctx.file("xml");
-    let mut s = step(format!("{prefix}{rest}"), vec![out.display().to_string()]);
-    s.env = junit_env(&out);
-    s.env.push(("MOCHA_FILE".into(), out.display().to_string()));
+    if let Some(steps) = other_runner(rest, &words, &prefix, ctx) {
+        return steps;
+    }
+    vec![as_is(format!("{prefix}{rest}"), ctx)]
+}
+
+/// How `command` runs with result flags, and what to say when it leaves no results.
+pub fn plan_command(command: &str, ctx: &Context<'_>) -> Planned {
+    let (cd, rest) = split_cd(command);
+    let prefix = cd.map(|d| format!("cd {d} && ")).unwrap_or_default();
+    let rel = cd.map(unquote).unwrap_or_else(|| ".".to_owned());
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    if let Some(call) = scripts::parse_call(&words) {
+        return plan_script(&call, rest, &prefix, &rel, ctx);
+    }
+    let steps = direct(command, ctx);
+    let known = !(steps.len() == 1 && steps[0].env.iter().any(|(k, _)| k == "MOCHA_FILE"));
+    let if_empty = if known {
+        format!(
+            "`{rest}` was given its runner's reporter flags but wrote no result file; check that the project's own configuration does not replace the reporter, or write JUnit yourself and pass `--results GLOB`"
+        )
+    } else {
+        format!(
+            "slipway does not know the test runner of `{rest}`; have it write JUnit XML, TAP, TRX or `go test -json` and pass `--results GLOB` (e.g. `--results 'build/test-results/*.xml'`), or run the runner itself as the command"
+        )
+    };
+    let note = scripts::js_runner(&words)
+        .filter(|(r, _)| *r == JsRunner::Mocha)
+        .map(|_| mocha_note(rest));
+    Planned {
+        steps,
+        if_empty,
+        note,
+    }
+}
+
+fn mocha_note(command: &str) -> String {
+    format!(
+        "`{command}`: mocha runs one reporter at a time; it writes its xunit results for slipway, so its console output is the summary slipway prints after the run"
+    )
+}
+
+/// A copy of `ctx` for the command's `part`-th runner (own result file names).
+fn part<'a>(ctx: &Context<'a>, part: usize) -> Context<'a> {
+    Context { part, ..*ctx }
+}
+
+/// What a JavaScript runner is given to write its results.
+#[derive(Debug, Default)]
+struct JsInst {
+    /// Arguments (quoted) for the runner's command line.
+    args: Vec<String>,
+    /// Environment.
+    env: Vec<(String, String)>,
+    /// Flags for `NODE_OPTIONS` (quoted for it).
+    node_options: Vec<String>,
+    /// Result files.
+    results: Vec<String>,
+    /// Its stdout holds the results.
+    capture: Option<Capture>,
+    /// The coverage file, when collected.
+    coverage: Option<PathBuf>,
+    /// The coverage file is copied from the runner's coverage directory after the run.
+    copy_lcov: bool,
+}
+
+/// The reporter of `runner` (see the module docs); `in_script` when it runs inside a package
+/// script, where `node --test` is told through `NODE_OPTIONS` and shards use the runners' own
+/// `--shard` flags.
+fn js_inst(runner: JsRunner, ctx: &Context<'_>, in_script: bool) -> JsInst {
+    let mut i = JsInst::default();
+    let q = |p: &Path| quote(p);
+    let shard = ctx.shard.filter(|_| !ctx.retry && in_script);
+    match runner {
+        JsRunner::Vitest => {
+            let out = ctx.file("xml");
+            i.args = vec![
+                "--reporter=default".into(),
+                "--reporter=junit".into(),
+                format!("--outputFile={}", q(&out)),
+            ];
+            i.results.push(out.display().to_string());
+            if let Some(c) = ctx.coverage_file("lcov", "info") {
+                i.args.push(format!(
+                    "--coverage.enabled --coverage.reportOnFailure --coverage.reporter=lcov --coverage.reportsDirectory={}",
+                    q(&ctx.coverage_dir())
+                ));
+                i.coverage = Some(c);
+                i.copy_lcov = true;
+            }
+            if let Some(s) = shard {
+                i.args.push(format!("--shard={}/{}", s.index, s.total));
+            }
+        }
+        JsRunner::Jest => {
+            // NOTE: jest's own JSON (https://jestjs.io/docs/cli#--json), not jest-junit, which
+            // a project may not have installed; `--testLocationInResults` adds each test's line.
+            let out = ctx.file("jest.json");
+            i.args = vec![
+                "--ci".into(),
+                "--json".into(),
+                format!("--outputFile={}", q(&out)),
+                "--testLocationInResults".into(),
+            ];
+            i.results.push(out.display().to_string());
+            if let Some(c) = ctx.coverage_file("lcov", "info") {
+                i.args.push(format!(
+                    "--coverage --coverageReporters=lcov --coverageDirectory={}",
+                    q(&ctx.coverage_dir())
+                ));
+                i.coverage = Some(c);
+                i.copy_lcov = true;
+            }
+            if let Some(s) = shard {
+                i.args.push(format!("--shard={}/{}", s.index, s.total));
+            }
+        }
+        JsRunner::Mocha => {
+            // NOTE: mocha's built-in xunit reporter (https://mochajs.org/#xunit).
+            let out = ctx.file("xml");
+            i.args = vec![
+                "--reporter".into(),
+                "xunit".into(),
+                "--reporter-option".into(),
+                q(Path::new(&format!("output={}", out.display()))),
+            ];
+            i.results.push(out.display().to_string());
+        }
+        JsRunner::NodeTest => {
+            let out = ctx.file("xml");
+            let flags = vec![
+                "--test-reporter=spec".to_owned(),
+                "--test-reporter-destination=stderr".to_owned(),
+                "--test-reporter=junit".to_owned(),
+                format!("--test-reporter-destination={}", out.display()),
+            ];
+            i.results.push(out.display().to_string());
+            let mut cov_flags = Vec::new();
+            if let Some(c) = ctx.coverage_file("lcov", "info") {
+                cov_flags = vec![
+                    "--experimental-test-coverage".to_owned(),
+                    "--test-reporter=lcov".to_owned(),
+                    format!("--test-reporter-destination={}", c.display()),
+                ];
+                i.coverage = Some(c);
+            }
+            if in_script {
+                i.node_options = flags.into_iter().chain(cov_flags).collect();
+            } else {
+                i.args = flags
+                    .into_iter()
+                    .chain(cov_flags)
+                    .map(|f| match f.split_once("destination=") {
+                        Some((k, v)) if v != "stderr" => {
+                            format!("{k}destination={}", q(Path::new(v)))
+                        }
+                        _ => f,
+                    })
+                    .collect();
+            }
+        }
+        JsRunner::Ava => {
+            // NOTE: ava's TAP reporter on stdout (https://github.com/avajs/ava/blob/main/docs/05-command-line.md).
+            let out = ctx.file("tap");
+            i.args = vec!["--tap".into()];
+            i.capture = Some(Capture {
+                stream: Stream::Stdout,
+                format: TextFormat::Tap,
+                target: out,
+            });
+            if let Some(s) = shard {
+                // ava splits its files itself by these (https://github.com/avajs/ava/blob/main/docs/recipes/splitting-tests-ci.md).
+                i.env
+                    .push(("CI_NODE_INDEX".into(), (s.index - 1).to_string()));
+                i.env.push(("CI_NODE_TOTAL".into(), s.total.to_string()));
+            }
+        }
+        JsRunner::Playwright => {
+            // NOTE: https://playwright.dev/docs/test-reporters#junit-reporter
+            let out = ctx.file("xml");
+            i.args = vec!["--reporter=list,junit".into()];
+            i.env.push((
+                "PLAYWRIGHT_JUNIT_OUTPUT_NAME".into(),
+                out.display().to_string(),
+            ));
+            i.results.push(out.display().to_string());
+            if let Some(s) = shard {
+                i.args.push(format!("--shard={}/{}", s.index, s.total));
+            }
+        }
+        JsRunner::NodeTap => {
+            let out = ctx.file("tap");
+            i.args = vec!["--reporter=tap".into()];
+            i.capture = Some(Capture {
+                stream: Stream::Stdout,
+                format: TextFormat::Tap,
+                target: out,
+            });
+        }
+    }
+    i
+}
+
+/// `NODE_OPTIONS` as the environment has it, with `flags` added (values with spaces in
+/// double quotes, as Node reads them).
+fn node_options(flags: &[String]) -> (String, String) {
+    let mut value = std::env::var("NODE_OPTIONS").unwrap_or_default();
+    for f in flags {
+        if !value.is_empty() {
+            value.push(' ');
+        }
+        if f.contains(' ') {
+            value.push('"');
+            value.push_str(&f.replace('"', "\\\""));
+            value.push('"');
+        } else {
+            value.push_str(f);
+        }
+    }
+    ("NODE_OPTIONS".into(), value)
+}
+
+/// A JavaScript runner run directly: its reporter flags (after `--test` for node), this
+/// shard's test files.
+fn direct_js(
+    runner: JsRunner,
+    at: usize,
+    rest: &str,
+    prefix: &str,
+    rel: &str,
+    ctx: &Context<'_>,
+) -> Vec<Step> {
+    let sub = ctx.root.join(rel);
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let inst = js_inst(runner, ctx, false);
+    let args = inst.args.join(" ");
+    let mut shell = if runner == JsRunner::NodeTest {
+        // NOTE: `node --test dir/ --flag` takes the flag for a test file: flags go right
+        // after `--test`.
+        let mut out: Vec<String> = Vec::new();
+        let mut done = false;
+        for (k, w) in words.iter().enumerate() {
+            out.push((*w).to_owned());
+            if !done && k > at && *w == "--test" {
+                out.push(args.clone());
+                done = true;
+            }
+        }
+        format!("{prefix}{}", out.join(" "))
+    } else {
+        format!("{prefix}{rest} {args}")
+    };
+    let files = test_files(&sub, rel, ctx.timings, true);
+    match runner {
+        JsRunner::NodeTest => {
+            // NOTE: `node --test` runs the files it is given instead of discovering them; with
+            // files already named on the command line, leave the selection to the user.
+            let named = words
+                .iter()
+                .any(|w| w.ends_with(".js") || w.ends_with(".mjs"));
+            if !named && shard_args(&mut shell, &files, ctx).is_none() {
+                return Vec::new();
+            }
+        }
+        JsRunner::Jest => {
+            if ctx.shard.is_some() && !ctx.retry {
+                shell = shell.replacen(" --ci", " --ci --runTestsByPath", 1);
+                if shard_args(&mut shell, &files, ctx).is_none() {
+                    return Vec::new();
+                }
+            }
+        }
+        JsRunner::Vitest | JsRunner::Mocha | JsRunner::NodeTap => {
+            if shard_args(&mut shell, &files, ctx).is_none() {
+                return Vec::new();
+            }
+        }
+        JsRunner::Playwright => {
+            if let Some(s) = ctx.shard.filter(|_| !ctx.retry) {
+                shell.push_str(&format!(" --shard={}/{}", s.index, s.total));
+            }
+        }
+        JsRunner::Ava => {
+            if let Some(s) = ctx.shard.filter(|_| !ctx.retry) {
+                let mut st = step(String::new(), Vec::new());
+                st.env
+                    .push(("CI_NODE_INDEX".into(), (s.index - 1).to_string()));
+                st.env.push(("CI_NODE_TOTAL".into(), s.total.to_string()));
+                return finish_js(shell, inst, st.env);
+            }
+        }
+    }
+    finish_js(shell, inst, Vec::new())
+}
+
+/// The step of a JavaScript runner's `shell`.
+fn finish_js(mut shell: String, inst: JsInst, extra_env: Vec<(String, String)>) -> Vec<Step> {
+    let mut s = step(String::new(), inst.results);
+    if inst.copy_lcov
+        && let Some(c) = &inst.coverage
+        && let Some(dir) = coverage_dir_of(&shell)
+    {
+        shell = then_copy_lcov(&shell, &dir, c);
+    }
+    s.shell = shell;
+    s.env = inst.env;
+    s.env.extend(extra_env);
+    if !inst.node_options.is_empty() {
+        s.env.push(node_options(&inst.node_options));
+    }
+    s.capture = inst.capture;
+    s.coverage = inst.coverage.into_iter().collect();
     vec![s]
+}
+
+/// The coverage directory named in a runner's flags (`--coverageDirectory=`,
+/// `--coverage.reportsDirectory=`).
+fn coverage_dir_of(shell: &str) -> Option<PathBuf> {
+    let at = ["--coverageDirectory=", "--coverage.reportsDirectory="]
+        .iter()
+        .find_map(|k| shell.find(k).map(|i| i + k.len()))?;
+    let rest = &shell[at..];
+    let value = if let Some(r) = rest.strip_prefix('\'') {
+        r.split('\'').next()?
+    } else {
+        rest.split_whitespace().next()?
+    };
+    Some(PathBuf::from(value))
+}
+
+/// The `node_modules/.bin` directories a package manager puts on `PATH` for a script run in
+/// `dir`: its own and every parent's up to `root`, then the `PATH` as it is.
+fn script_path(dir: &Path, root: &Path) -> (String, String) {
+    let mut parts: Vec<String> = Vec::new();
+    for d in dir.ancestors() {
+        let bin = d.join("node_modules/.bin");
+        if bin.is_dir() {
+            parts.push(absolute(&bin).display().to_string());
+        }
+        if d == root {
+            break;
+        }
+    }
+    if let Ok(path) = std::env::var("PATH") {
+        parts.push(path);
+    }
+    ("PATH".into(), parts.join(":"))
+}
+
+/// A package manager's script call (`npm test`, `pnpm -r run test`).
+fn plan_script(
+    call: &scripts::Call,
+    rest: &str,
+    prefix: &str,
+    rel: &str,
+    ctx: &Context<'_>,
+) -> Planned {
+    let dir = if rel == "." {
+        ctx.root.to_path_buf()
+    } else {
+        ctx.root.join(rel)
+    };
+    let unresolved = |why: String| Planned {
+        steps: vec![as_is(format!("{prefix}{rest}"), ctx)],
+        if_empty: format!(
+            "`{rest}`: {why}; set the command to the runner itself (`--command`, `ci.test-commands`), or have the script write JUnit and pass `--results GLOB`"
+        ),
+        note: None,
+    };
+    let manifest = match scripts::Manifest::read(&dir) {
+        Ok(m) => m,
+        Err(e) => return unresolved(format!("the script cannot be read: {e}")),
+    };
+    let mut next_part = 0;
+    let selected: Vec<String> = match &call.scope {
+        Scope::Here => {
+            return match plan_here(call, prefix, &dir, &manifest, ctx, &mut next_part) {
+                Ok(p) => p,
+                Err(why) => unresolved(why),
+            };
+        }
+        Scope::Workspaces => scripts::workspace_members(&dir, &manifest),
+        Scope::Only(names) => {
+            let all = scripts::workspace_members(&dir, &manifest);
+            all.into_iter()
+                .filter(|m| {
+                    let name = scripts::Manifest::read(&dir.join(m))
+                        .ok()
+                        .and_then(|_| package_name(&dir.join(m)));
+                    names.iter().any(|n| {
+                        let n = n.trim_matches(['\'', '"']);
+                        n.trim_start_matches("./").trim_end_matches('/') == m
+                            || name.as_deref() == Some(n)
+                    })
+                })
+                .collect()
+        }
+    };
+    let mut steps = Vec::new();
+    let mut whys = Vec::new();
+    let mut notes = Vec::new();
+    for member in &selected {
+        let mdir = dir.join(member);
+        let Ok(m) = scripts::Manifest::read(&mdir) else {
+            continue;
+        };
+        if m.script(&call.script).is_none() {
+            continue;
+        }
+        let mrel = if rel == "." {
+            member.clone()
+        } else {
+            format!("{rel}/{member}")
+        };
+        let mprefix = format!("cd {} && ", crate::detect::shell_quote(&mrel));
+        let here = scripts::Call {
+            scope: Scope::Here,
+            ..call.clone()
+        };
+        match plan_here(&here, &mprefix, &mdir, &m, ctx, &mut next_part) {
+            Ok(p) => {
+                let first = steps.len();
+                steps.extend(p.steps);
+                if let Some(s) = steps.get_mut(first) {
+                    s.chained = false;
+                }
+                notes.extend(p.note);
+            }
+            Err(why) => {
+                let c = part(ctx, next_part);
+                next_part += 1;
+                steps.push(as_is(
+                    format!("{mprefix}{}", call.pm.run(&call.script, false, "")),
+                    &c,
+                ));
+                whys.push(format!("`{member}`: {why}"));
+            }
+        }
+    }
+    if steps.is_empty() {
+        return unresolved(format!(
+            "no workspace member of `{}` has a `{}` script",
+            dir.display(),
+            call.script
+        ));
+    }
+    let if_empty = if whys.is_empty() {
+        format!(
+            "`{rest}` ran `{}` in {} workspace members with their runners' reporter flags, and none wrote a result file; check that the projects' own configuration does not replace the reporter",
+            call.script,
+            selected.len()
+        )
+    } else {
+        format!("`{rest}`: {}", whys.join("; "))
+    };
+    Planned {
+        steps,
+        if_empty,
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    }
+}
+
+/// The `name` of `dir/package.json`.
+fn package_name(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("package.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v.get("name")?.as_str().map(str::to_owned)
+}
+
+/// A script of the package in `dir`, run by `call.pm`. When every runner that needs arguments
+/// is the script's last command (or the runners take their reporter from the environment,
+/// `node --test`), the script runs as it is with the arguments appended; otherwise its chain
+/// runs command by command, each runner with its own reporter (npm's `pre`/`post` scripts
+/// around it), `node_modules/.bin` on `PATH` as the package manager would put it.
+fn plan_here(
+    call: &scripts::Call,
+    prefix: &str,
+    dir: &Path,
+    manifest: &scripts::Manifest,
+    ctx: &Context<'_>,
+    next_part: &mut usize,
+) -> Result<Planned, String> {
+    let name = &call.script;
+    let Some(text) = manifest.script(name) else {
+        let file = dir.join("package.json");
+        return Err(if call.if_present {
+            format!(
+                "`{}` has no `{name}` script, so `--if-present` ran nothing",
+                file.display()
+            )
+        } else {
+            format!("`{}` has no `{name}` script", file.display())
+        });
+    };
+    let Some(pieces) = scripts::pieces(text, manifest) else {
+        return Err(format!(
+            "its `{name}` script (`{text}`) uses `||`, a pipe, `&` or `$(…)`, so slipway cannot take it apart to find the runner"
+        ));
+    };
+    let runner_of = |p: &Piece| match p {
+        Piece::Runner(r, _) => Some(*r),
+        Piece::Script { runner, .. } => *runner,
+        Piece::Other(_) => None,
+    };
+    let known: Vec<&'static str> = pieces
+        .iter()
+        .filter_map(runner_of)
+        .map(JsRunner::name)
+        .collect();
+    if known.is_empty() {
+        let hidden = pieces.iter().any(|p| {
+            matches!(
+                p,
+                Piece::Script {
+                    hidden_runner: true,
+                    ..
+                }
+            )
+        });
+        return Err(if hidden {
+            format!(
+                "its `{name}` script (`{text}`) calls a script whose runner is not its last command, and slipway follows scripts one level only"
+            )
+        } else {
+            format!(
+                "its `{name}` script runs `{text}`, in which slipway recognises no test runner (vitest, jest, mocha, `node --test`, ava, playwright, tap)"
+            )
+        });
+    }
+    let user_args: Vec<String> = call.args.iter().map(|a| quote_word(a)).collect();
+    let n = pieces.len();
+    let needs_args = |p: &Piece| runner_of(p).is_some_and(|r| r != JsRunner::NodeTest);
+    let appendable = pieces
+        .iter()
+        .enumerate()
+        .all(|(i, p)| !needs_args(p) || (i + 1 == n && matches!(p, Piece::Runner(..))));
+    let if_empty = format!(
+        "its `{name}` script (`{text}`) runs {} with slipway's reporter, but no result file was written; check that the project's own runner configuration does not replace the reporter",
+        known.join(", ")
+    );
+    if appendable {
+        // Run the script itself: arguments reach its last command.
+        let mut args = user_args.clone();
+        let mut env = Vec::new();
+        let mut node = Vec::new();
+        let mut results = Vec::new();
+        let mut capture = None;
+        let mut coverage = None;
+        let mut copy = false;
+        for (i, p) in pieces.iter().enumerate() {
+            let Some(r) = runner_of(p) else {
+                continue;
+            };
+            let c = part(ctx, *next_part);
+            *next_part += 1;
+            let inst = js_inst(r, &c, true);
+            env.extend(inst.env);
+            node.extend(inst.node_options);
+            results.extend(inst.results);
+            if i + 1 == n && r != JsRunner::NodeTest {
+                args.extend(inst.args);
+                capture = inst.capture;
+                copy = inst.copy_lcov;
+            }
+            if coverage.is_none() {
+                coverage = inst.coverage;
+            }
+        }
+        let shell = format!(
+            "{prefix}{}",
+            call.pm.run(name, call.if_present, &args.join(" "))
+        );
+        let inst = JsInst {
+            env,
+            node_options: node,
+            results,
+            capture,
+            coverage,
+            copy_lcov: copy,
+            args: Vec::new(),
+        };
+        return Ok(Planned {
+            steps: finish_js(shell, inst, Vec::new()),
+            if_empty,
+            note: None,
+        });
+    }
+    // Command by command.
+    let path = script_path(dir, ctx.root);
+    let mut steps: Vec<Step> = Vec::new();
+    let push = |mut s: Step, steps: &mut Vec<Step>| {
+        s.chained = !steps.is_empty();
+        steps.push(s);
+    };
+    let pre_post = call.pm == Pm::Npm;
+    if pre_post && let Some(_) = manifest.script(&format!("pre{name}")) {
+        push(
+            step(format!("{prefix}npm run pre{name}"), Vec::new()),
+            &mut steps,
+        );
+    }
+    for (i, p) in pieces.iter().enumerate() {
+        let extra: Vec<String> = if i + 1 == n {
+            user_args.clone()
+        } else {
+            Vec::new()
+        };
+        match p {
+            Piece::Runner(r, command) => {
+                let c = part(ctx, *next_part);
+                *next_part += 1;
+                let with_args = if extra.is_empty() {
+                    command.clone()
+                } else {
+                    format!("{command} {}", extra.join(" "))
+                };
+                let words: Vec<&str> = with_args.split_whitespace().collect();
+                let at = scripts::js_runner(&words).map_or(0, |(_, at)| at);
+                let noshard = Context { shard: None, ..c };
+                let rel = dir.strip_prefix(ctx.root).map_or(".".to_owned(), |d| {
+                    let d = d.display().to_string();
+                    if d.is_empty() { ".".to_owned() } else { d }
+                });
+                for mut s in direct_js(*r, at, &with_args, prefix, &rel, &noshard) {
+                    s.env.push(path.clone());
+                    push(s, &mut steps);
+                }
+            }
+            Piece::Script {
+                name: called,
+                runner: Some(r),
+                ..
+            } => {
+                let c = part(ctx, *next_part);
+                *next_part += 1;
+                let inst = js_inst(*r, &c, true);
+                let mut args = extra;
+                if *r != JsRunner::NodeTest {
+                    args.extend(inst.args.iter().cloned());
+                }
+                let shell = format!("{prefix}{}", call.pm.run(called, false, &args.join(" ")));
+                for s in finish_js(
+                    shell,
+                    JsInst {
+                        args: Vec::new(),
+                        ..inst
+                    },
+                    Vec::new(),
+                ) {
+                    push(s, &mut steps);
+                }
+            }
+            Piece::Script { name: called, .. } => {
+                let shell = format!("{prefix}{}", call.pm.run(called, false, &extra.join(" ")));
+                push(step(shell, Vec::new()), &mut steps);
+            }
+            Piece::Other(command) => {
+                let mut s = step(
+                    format!(
+                        "{prefix}{command}{}",
+                        extra.iter().map(|a| format!(" {a}")).collect::<String>()
+                    ),
+                    Vec::new(),
+                );
+                s.env.push(path.clone());
+                push(s, &mut steps);
+            }
+        }
+    }
+    if pre_post && manifest.script(&format!("post{name}")).is_some() {
+        push(
+            step(format!("{prefix}npm run post{name}"), Vec::new()),
+            &mut steps,
+        );
+    }
+    let file = dir.join("package.json");
+    Ok(Planned {
+        steps,
+        if_empty,
+        note: Some(format!(
+            "the `{name}` script of `{}` (`{text}`) runs command by command, so that each runner gets its reporter: arguments given to a script reach only its last command",
+            file.display()
+        )),
+    })
+}
+
+/// A word for the shell, quoted when it needs it.
+fn quote_word(w: &str) -> String {
+    crate::detect::shell_quote(w)
+}
+
+/// Python's unittest and its runners (Django, nose2, nosetests), Ruby's minitest (`rails test`,
+/// `ruby -Itest`, rake) and rspec, Perl's prove, bats and `bun test`.
+fn other_runner(rest: &str, words: &[&str], prefix: &str, ctx: &Context<'_>) -> Option<Vec<Step>> {
+    let start = scripts::command_start(words);
+    let words = &words[start..];
+    let base = |w: &str| w.rsplit('/').next().unwrap_or(w).to_owned();
+    let after_bundle = if words.starts_with(&["bundle", "exec"]) {
+        2
+    } else {
+        0
+    };
+    let ruby_words = &words[after_bundle..];
+    let first = ruby_words.first().map(|w| base(w)).unwrap_or_default();
+    let verbose = |flag: &str, stream: Stream, format: TextFormat| {
+        let out = ctx.file("xml");
+        let shell = if flag.is_empty() {
+            format!("{prefix}{rest}")
+        } else {
+            format!("{prefix}{rest} {flag}")
+        };
+        let mut s = step(shell, Vec::new());
+        s.capture = Some(Capture {
+            stream,
+            format,
+            target: out,
+        });
+        vec![s]
+    };
+    let has_verbose = words.iter().any(|w| {
+        matches!(*w, "-v" | "--verbose" | "-vv") || w.starts_with("--verbosity") || *w == "-v2"
+    });
+    // Python: unittest prints `name (id) ... ok` per test in verbose mode, on stderr
+    // (https://docs.python.org/3/library/unittest.html#command-line-interface).
+    if words.windows(2).any(|w| w == ["-m", "unittest"]) || base(words.first()?) == "nose2" {
+        let flag = if has_verbose { "" } else { "-v" };
+        return Some(verbose(flag, Stream::Stderr, TextFormat::Unittest));
+    }
+    let django = words
+        .windows(2)
+        .any(|w| (w[0].ends_with("manage.py") || base(w[0]) == "django-admin") && w[1] == "test");
+    if django {
+        // NOTE: Django's test runner is unittest's; `--verbosity 2` prints each test
+        // (https://docs.djangoproject.com/en/stable/ref/django-admin/#test).
+        let flag = if has_verbose { "" } else { "--verbosity 2" };
+        return Some(verbose(flag, Stream::Stderr, TextFormat::Unittest));
+    }
+    if base(words.first()?) == "nosetests" {
+        let out = ctx.file("xml");
+        return Some(vec![step(
+            format!("{prefix}{rest} --with-xunit --xunit-file={}", quote(&out)),
+            vec![out.display().to_string()],
+        )]);
+    }
+    // Ruby.
+    if first == "rspec" {
+        // NOTE: progress on the console, JSON to the file
+        // (https://rspec.info/features/3-13/rspec-core/command-line/format/).
+        let out = ctx.file("rspec.json");
+        return Some(vec![step(
+            format!(
+                "{prefix}{rest} --format progress --format json --out {}",
+                quote(&out)
+            ),
+            vec![out.display().to_string()],
+        )]);
+    }
+    let rails_test = first == "rails"
+        && ruby_words
+            .get(1)
+            .is_some_and(|w| *w == "test" || w.starts_with("test:"));
+    let ruby_file = first == "ruby"
+        && ruby_words
+            .iter()
+            .any(|w| w.ends_with("_test.rb") || base(w).starts_with("test_") && w.ends_with(".rb"));
+    if rails_test || ruby_file {
+        let flag = if has_verbose { "" } else { "-v" };
+        return Some(verbose(flag, Stream::Stdout, TextFormat::Minitest));
+    }
+    if first == "rake" {
+        let task = ruby_words.get(1).copied().unwrap_or("default");
+        if matches!(task, "test" | "spec" | "default")
+            || task.starts_with("test:")
+            || task.starts_with("spec:")
+        {
+            // NOTE: Rake::TestTask reads TESTOPTS, RSpec's rake task SPEC_OPTS.
+            let out = ctx.file("xml");
+            let json = ctx.file("rspec.json");
+            let mut s = step(format!("{prefix}{rest}"), vec![json.display().to_string()]);
+            let testopts = std::env::var("TESTOPTS").unwrap_or_default();
+            s.env.push((
+                "TESTOPTS".into(),
+                format!("{testopts} -v").trim().to_owned(),
+            ));
+            let specopts = std::env::var("SPEC_OPTS").unwrap_or_default();
+            s.env.push((
+                "SPEC_OPTS".into(),
+                format!(
+                    "{specopts} --format progress --format json --out {}",
+                    quote(&json)
+                )
+                .trim()
+                .to_owned(),
+            ));
+            s.capture = Some(Capture {
+                stream: Stream::Stdout,
+                format: TextFormat::Minitest,
+                target: out,
+            });
+            return Some(vec![s]);
+        }
+    }
+    // TAP.
+    let head = base(words.first()?);
+    if head == "prove" {
+        let out = ctx.file("tap");
+        let flag = if has_verbose { "" } else { "-v" };
+        let mut v = verbose(flag, Stream::Stdout, TextFormat::Tap);
+        if let Some(c) = v[0].capture.as_mut() {
+            c.target = out;
+        }
+        return Some(v);
+    }
+    if head == "bats" {
+        let out = ctx.file("tap");
+        let tail = rest
+            .split_whitespace()
+            .skip(start + 1)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let lead = words_before(rest, start);
+        let mut s = step(
+            format!("{prefix}{lead}{} --tap {tail}", words[0]),
+            Vec::new(),
+        );
+        s.capture = Some(Capture {
+            stream: Stream::Stdout,
+            format: TextFormat::Tap,
+            target: out,
+        });
+        return Some(vec![s]);
+    }
+    if words.starts_with(&["bun", "test"]) {
+        // NOTE: https://bun.sh/docs/test/reporters
+        let out = ctx.file("xml");
+        return Some(vec![step(
+            format!(
+                "{prefix}{rest} --reporter=junit --reporter-outfile={}",
+                quote(&out)
+            ),
+            vec![out.display().to_string()],
+        )]);
+    }
+    None
+}
+
+/// The first `n` words of `rest` and a space, or nothing.
+fn words_before(rest: &str, n: usize) -> String {
+    let w: Vec<&str> = rest.split_whitespace().take(n).collect();
+    if w.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", w.join(" "))
+    }
 }
 
 /// jest-junit's output directory and file name.
@@ -695,7 +1697,11 @@ fn cargo(prefix: &str, rest: &[&str], ctx: &Context<'_>) -> Vec<Step> {
     };
     let doc_step = Step {
         shell: format!("{prefix}cargo test --doc{args}"),
-        libtest: Some(ctx.file("doctests.xml")),
+        capture: Some(Capture {
+            stream: Stream::Stdout,
+            format: TextFormat::Libtest,
+            target: ctx.file("doctests.xml"),
+        }),
         ignore_failure_with: Some("no library targets found"),
         ..step(String::new(), Vec::new())
     };
@@ -742,7 +1748,11 @@ fn cargo(prefix: &str, rest: &[&str], ctx: &Context<'_>) -> Vec<Step> {
     }
     vec![Step {
         shell: format!("{prefix}cargo test --no-fail-fast{args}"),
-        libtest: Some(ctx.file("xml")),
+        capture: Some(Capture {
+            stream: Stream::Stdout,
+            format: TextFormat::Libtest,
+            target: ctx.file("xml"),
+        }),
         ..step(String::new(), Vec::new())
     }]
 }
@@ -868,6 +1878,7 @@ mod tests {
             root: Path::new("/repo"),
             dir,
             index: 0,
+            part: 0,
             retry: false,
             shard: None,
             tools: Tools::default(),
@@ -985,27 +1996,271 @@ mod tests {
     }
 
     #[test]
-    fn jest_writes_through_jest_junit_and_vitest_through_its_junit_reporter() {
+    fn jest_writes_its_own_json_and_vitest_its_junit_reporter() {
         let t = BTreeMap::new();
         let steps = instrument("npx jest", &ctx(Path::new("/o"), &t));
         assert_eq!(
             steps[0].shell,
-            "npx jest --ci --reporters=default --reporters=jest-junit"
-        );
-        assert!(
-            steps[0]
-                .env
-                .contains(&("JEST_JUNIT_OUTPUT_DIR".into(), "/o".into()))
-        );
-        assert!(
-            steps[0]
-                .env
-                .contains(&("JEST_JUNIT_OUTPUT_NAME".into(), "command-0.xml".into()))
+            "npx jest --ci --json --outputFile='/o/command-0.jest.json' --testLocationInResults"
         );
         let steps = instrument("npx vitest run", &ctx(Path::new("/o"), &t));
         assert_eq!(
             steps[0].shell,
             "npx vitest run --reporter=default --reporter=junit --outputFile='/o/command-0.xml'"
+        );
+    }
+
+    #[test]
+    fn node_test_flags_go_before_the_test_paths() {
+        let t = BTreeMap::new();
+        let steps = instrument("node --test test/", &ctx(Path::new("/o"), &t));
+        assert!(
+            steps[0]
+                .shell
+                .starts_with("node --test --test-reporter=spec ")
+                && steps[0].shell.ends_with("'/o/command-0.xml' test/"),
+            "{}",
+            steps[0].shell
+        );
+    }
+
+    #[test]
+    fn python_ruby_and_tap_runners_get_their_reporters() {
+        let t = BTreeMap::new();
+        let c = ctx(Path::new("/o"), &t);
+        let one = |cmd: &str| instrument(cmd, &c).remove(0);
+        let s = one("python -m unittest discover -s tests");
+        assert_eq!(s.shell, "python -m unittest discover -s tests -v");
+        assert_eq!(
+            s.capture.as_ref().map(|c| (c.stream, c.format)),
+            Some((Stream::Stderr, TextFormat::Unittest))
+        );
+        assert_eq!(
+            one("python manage.py test").shell,
+            "python manage.py test --verbosity 2"
+        );
+        assert_eq!(
+            one("python manage.py test -v 3").shell,
+            "python manage.py test -v 3"
+        );
+        let s = one("bin/rails test");
+        assert_eq!(s.shell, "bin/rails test -v");
+        assert_eq!(
+            s.capture.as_ref().map(|c| c.format),
+            Some(TextFormat::Minitest)
+        );
+        assert_eq!(
+            one("bundle exec rspec").shell,
+            "bundle exec rspec --format progress --format json --out '/o/command-0.rspec.json'"
+        );
+        let s = one("bundle exec rake test");
+        assert!(
+            s.env
+                .iter()
+                .any(|(k, v)| k == "TESTOPTS" && v.ends_with("-v")),
+            "{s:?}"
+        );
+        assert!(
+            s.env
+                .iter()
+                .any(|(k, v)| k == "SPEC_OPTS" && v.contains("--format json --out"))
+        );
+        let s = one("prove -lr t");
+        assert_eq!(s.shell, "prove -lr t -v");
+        assert_eq!(
+            s.capture.as_ref().map(|c| c.target.clone()),
+            Some(PathBuf::from("/o/command-0.tap"))
+        );
+        assert_eq!(one("bats test/").shell, "bats --tap test/");
+        assert_eq!(
+            one("bun test").shell,
+            "bun test --reporter=junit --reporter-outfile='/o/command-0.xml'"
+        );
+        let s = one("npx ava");
+        assert_eq!(s.shell, "npx ava --tap");
+        assert_eq!(
+            one("npx mocha --exit").shell,
+            "npx mocha --exit --reporter xunit --reporter-option 'output=/o/command-0.xml'"
+        );
+        let s = one("npx playwright test");
+        assert_eq!(s.shell, "npx playwright test --reporter=list,junit");
+        assert!(s.env.contains(&(
+            "PLAYWRIGHT_JUNIT_OUTPUT_NAME".into(),
+            "/o/command-0.xml".into()
+        )));
+    }
+
+    /// A package in a temp directory with `scripts`.
+    fn package(scripts: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("package.json"),
+            format!("{{\"name\": \"shop\", \"scripts\": {{{scripts}}}}}"),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_script_whose_last_command_is_the_runner_gets_the_flags_appended() {
+        let t = BTreeMap::new();
+        let repo = package(
+            r#""test": "npm run lint && cross-env NODE_ENV=test mocha", "lint": "eslint .""#,
+        );
+        let c = Context {
+            root: repo.path(),
+            ..ctx(Path::new("/o"), &t)
+        };
+        let p = plan_command("npm test", &c);
+        assert_eq!(p.steps.len(), 1);
+        assert_eq!(
+            p.steps[0].shell,
+            "npm run test -- --reporter xunit --reporter-option 'output=/o/command-0.xml'"
+        );
+        let p = plan_command("pnpm run test --grep cart", &c);
+        assert_eq!(
+            p.steps[0].shell,
+            "pnpm run test --grep cart --reporter xunit --reporter-option 'output=/o/command-0.xml'"
+        );
+        let p = plan_command("npm run test --if-present", &c);
+        assert!(
+            p.steps[0]
+                .shell
+                .starts_with("npm run test --if-present -- --reporter xunit")
+        );
+    }
+
+    #[test]
+    fn node_test_anywhere_in_a_script_is_told_through_node_options() {
+        let t = BTreeMap::new();
+        let repo = package(r#""test": "node --test && eslint .""#);
+        let c = Context {
+            root: repo.path(),
+            ..ctx(Path::new("/o"), &t)
+        };
+        let p = plan_command("npm test", &c);
+        assert_eq!(p.steps.len(), 1);
+        assert_eq!(p.steps[0].shell, "npm run test");
+        let opts = &p.steps[0]
+            .env
+            .iter()
+            .find(|(k, _)| k == "NODE_OPTIONS")
+            .unwrap()
+            .1;
+        assert!(
+            opts.ends_with("--test-reporter=junit --test-reporter-destination=/o/command-0.xml"),
+            "{opts}"
+        );
+    }
+
+    #[test]
+    fn a_script_whose_runner_is_not_last_runs_command_by_command() {
+        let t = BTreeMap::new();
+        let repo = package(
+            r#""pretest": "echo pre", "test": "jest --coverage && npm run e2e && eslint .", "e2e": "tsc && playwright test""#,
+        );
+        let c = Context {
+            root: repo.path(),
+            ..ctx(Path::new("/o"), &t)
+        };
+        let p = plan_command("npm test -- --silent", &c);
+        let shells: Vec<&str> = p.steps.iter().map(|s| s.shell.as_str()).collect();
+        assert_eq!(
+            shells,
+            vec![
+                "npm run pretest",
+                "jest --coverage --ci --json --outputFile='/o/command-0.jest.json' --testLocationInResults",
+                "npm run e2e -- --reporter=list,junit",
+                "eslint . --silent",
+            ]
+        );
+        assert_eq!(
+            p.steps.iter().map(|s| s.chained).collect::<Vec<_>>(),
+            vec![false, true, true, true]
+        );
+        assert!(p.steps[1].env.iter().any(|(k, _)| k == "PATH"));
+        assert!(p.steps[2].env.contains(&(
+            "PLAYWRIGHT_JUNIT_OUTPUT_NAME".into(),
+            "/o/command-0-1.xml".into()
+        )));
+        assert!(p.note.is_some());
+    }
+
+    #[test]
+    fn a_script_slipway_cannot_read_runs_as_it_is_with_a_note() {
+        let t = BTreeMap::new();
+        let repo = package(r#""test": "karma start --single-run", "other": "jest || true""#);
+        let c = Context {
+            root: repo.path(),
+            ..ctx(Path::new("/o"), &t)
+        };
+        let p = plan_command("npm test", &c);
+        assert_eq!(p.steps[0].shell, "npm test");
+        assert!(
+            p.if_empty.contains("recognises no test runner"),
+            "{}",
+            p.if_empty
+        );
+        let p = plan_command("npm run other", &c);
+        assert!(p.if_empty.contains("`||`"), "{}", p.if_empty);
+        let p = plan_command("npm run missing", &c);
+        assert!(
+            p.if_empty.contains("has no `missing` script"),
+            "{}",
+            p.if_empty
+        );
+        let c = Context {
+            root: Path::new("/nonexistent"),
+            ..c
+        };
+        let p = plan_command("yarn test", &c);
+        assert!(p.if_empty.contains("no `package.json`"), "{}", p.if_empty);
+    }
+
+    #[test]
+    fn a_recursive_run_plans_every_member_that_has_the_script() {
+        let t = BTreeMap::new();
+        let repo = package(r#""test": "vitest run""#);
+        std::fs::write(
+            repo.path().join("pnpm-workspace.yaml"),
+            "packages: ['packages/*']\n",
+        )
+        .unwrap();
+        for (m, script) in [("a", "vitest run"), ("b", "node --test"), ("c", "")] {
+            let d = repo.path().join("packages").join(m);
+            std::fs::create_dir_all(&d).unwrap();
+            let scripts = if script.is_empty() {
+                String::new()
+            } else {
+                format!("\"test\": \"{script}\"")
+            };
+            std::fs::write(
+                d.join("package.json"),
+                format!("{{\"name\": \"@shop/{m}\", \"scripts\": {{{scripts}}}}}"),
+            )
+            .unwrap();
+        }
+        let c = Context {
+            root: repo.path(),
+            ..ctx(Path::new("/o"), &t)
+        };
+        let p = plan_command("pnpm -r --if-present run test", &c);
+        let shells: Vec<&str> = p.steps.iter().map(|s| s.shell.as_str()).collect();
+        assert_eq!(
+            shells,
+            vec![
+                "cd packages/a && pnpm run --if-present test --reporter=default --reporter=junit --outputFile='/o/command-0.xml'",
+                "cd packages/b && pnpm run --if-present test",
+            ]
+        );
+        assert!(p.steps.iter().all(|s| !s.chained));
+        let p = plan_command("pnpm --filter @shop/b run test", &c);
+        assert_eq!(p.steps.len(), 1);
+        assert!(
+            p.steps[0]
+                .env
+                .iter()
+                .any(|(k, v)| k == "NODE_OPTIONS" && v.contains("command-0.xml"))
         );
     }
 
@@ -1026,11 +2281,6 @@ mod tests {
                 .ends_with("; status=$?; cp '/o/coverage-0/lcov.info' '/o/lcov-1.info' 2>/dev/null; exit $status"),
             "{}",
             steps[0].shell
-        );
-        assert!(
-            steps[0]
-                .env
-                .contains(&("JEST_JUNIT_SUITE_NAME".into(), "{filepath}".into()))
         );
         let steps = instrument("npx vitest run", &c);
         assert!(
