@@ -707,6 +707,51 @@ fn as_is(shell: String, ctx: &Context<'_>) -> Step {
     s
 }
 
+/// True when the Python project at `rel` (or the repository root) names pytest-cov among its
+/// dependencies: in its manifest, a lockfile or a requirements file. Files are read as
+/// detection reads them (capped, never through a link out of the root).
+fn declares_pytest_cov(root: &Path, rel: &str) -> bool {
+    let mut candidates: Vec<String> = Vec::new();
+    for dir in [rel, "."] {
+        let join = |f: &str| crate::detect::join(dir, f);
+        for f in [
+            "pyproject.toml",
+            "setup.cfg",
+            "setup.py",
+            "tox.ini",
+            "Pipfile",
+            "poetry.lock",
+            "uv.lock",
+            "pdm.lock",
+        ] {
+            candidates.push(join(f));
+        }
+        for sub in [".", "requirements"] {
+            let Ok(entries) = std::fs::read_dir(root.join(dir).join(sub)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let requirements = (sub == "requirements" && name.ends_with(".txt"))
+                    || (name.starts_with("requirements") && name.ends_with(".txt"))
+                    || (name.ends_with("requirements.txt"));
+                if requirements {
+                    candidates.push(join(&format!("{sub}/{name}")));
+                }
+            }
+        }
+        if dir == "." {
+            break;
+        }
+    }
+    candidates.iter().any(|c| {
+        crate::detect::read_capped(root, c.trim_start_matches("./")).is_ok_and(|t| {
+            let t = t.to_ascii_lowercase();
+            t.contains("pytest-cov") || t.contains("pytest_cov")
+        })
+    })
+}
+
 /// The steps of a command run directly (not through a package script).
 fn direct(command: &str, ctx: &Context<'_>) -> Vec<Step> {
     let (cd, rest) = split_cd(command);
@@ -721,7 +766,11 @@ fn direct(command: &str, ctx: &Context<'_>) -> Vec<Step> {
             "{prefix}{rest} -o junit_family=xunit1 --junitxml={}",
             quote(&out)
         );
-        let cov = ctx.coverage_file("coverage", "xml");
+        // `--cov` is pytest-cov's flag: without the plugin pytest stops with a usage error
+        // before any test runs, so coverage is asked for only when the project installs it.
+        let cov = ctx
+            .coverage_file("coverage", "xml")
+            .filter(|_| declares_pytest_cov(ctx.root, &rel));
         if let Some(c) = &cov {
             // NOTE: pytest-cov (https://pytest-cov.readthedocs.io/en/latest/config.html).
             shell.push_str(&format!(" --cov --cov-report=xml:{}", quote(c)));
@@ -1898,14 +1947,40 @@ mod tests {
     }
 
     #[test]
+    fn pytest_coverage_is_asked_for_only_when_the_project_installs_pytest_cov() {
+        let repo = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            repo.path().join("pyproject.toml"),
+            "[project]\nname = \"x\"\n[dependency-groups]\ndev = [\"pytest\"]\n",
+        )
+        .expect("pyproject");
+        assert!(!declares_pytest_cov(repo.path(), "."));
+        std::fs::create_dir(repo.path().join("requirements")).expect("mkdir");
+        std::fs::write(
+            repo.path().join("requirements/test.txt"),
+            "pytest==8.3.4\npytest-cov==6.0.0\n",
+        )
+        .expect("requirements");
+        assert!(declares_pytest_cov(repo.path(), "."));
+        std::fs::create_dir(repo.path().join("api")).expect("mkdir");
+        assert!(
+            declares_pytest_cov(repo.path(), "api"),
+            "the root's count too"
+        );
+    }
+
+    #[test]
     fn pytest_coverage_goes_to_the_output_directory_under_the_shard_number() {
         let t = BTreeMap::new();
         let out = CoverageOut {
             dir: PathBuf::from("/res"),
             shard: 2,
         };
+        let repo = tempfile::tempdir().expect("tempdir");
+        std::fs::write(repo.path().join("requirements-dev.txt"), "pytest-cov\n").expect("write");
         let c = Context {
             coverage: Some(&out),
+            root: repo.path(),
             ..ctx(Path::new("/out"), &t)
         };
         let steps = instrument("pytest", &c);
