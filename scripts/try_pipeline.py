@@ -337,6 +337,8 @@ def act_run(act: Path, repo: Path, work: Path, workflow: str, event: str, branch
            "-P", "ubuntu-24.04=-self-hosted", "-P", "ubuntu-latest=-self-hosted",
            "--action-offline-mode", "--json", "--no-cache-server",
            "--env", f"SLIPWAY_E2E_STATE={work / 'state' / workflow}",
+           # Java reads ~ from the password database, not $HOME: point Maven at this run's.
+           *(["--env", f"MAVEN_OPTS=-Duser.home={home}"] if (home / ".m2").is_dir() else []),
            "--actor", "try-pipeline", "--defaultbranch", branch, *extra]
     for j in jobs:
         cmd += ["-j", j]
