@@ -176,7 +176,7 @@ fn load_without_a_file_gives_the_defaults_named_after_the_directory() {
     assert_eq!(c.actions.repo.as_str(), "slipway-ci/slipway");
     assert_eq!(c.ci.shards.get(), 1);
     assert_eq!(c.ci.pass_rate.get(), 95.0);
-    assert_eq!(c.ci.coverage.min.get(), 80.0);
+    assert_eq!(c.ci.coverage.min.get(), 0.0);
     assert_eq!(c.ci.coverage.max_drop.get(), 2.0);
     assert_eq!(c.security.fail_on, slipway::config::Severity::High);
     assert!(

@@ -267,7 +267,9 @@ impl Default for Ci {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Coverage {
-    /// The lowest line coverage accepted, 0 to 100. Default: 80.
+    /// The lowest line coverage accepted, 0 to 100. Default: 0, no floor: a repository's first
+    /// push is not failed for the coverage it already has; the drop against the base branch
+    /// (`max-drop`) is gated from the start. Set a floor once you know where you stand.
     pub min: Percent,
     /// The largest drop in coverage, in percentage points, against the base branch. Default: 2.
     pub max_drop: Points,
@@ -276,7 +278,7 @@ pub struct Coverage {
 impl Default for Coverage {
     fn default() -> Self {
         Self {
-            min: Percent::new_unchecked(80.0),
+            min: Percent::new_unchecked(0.0),
             max_drop: Points::new_unchecked(2.0),
         }
     }
