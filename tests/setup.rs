@@ -472,7 +472,9 @@ fn a_requires_python_range_becomes_one_minor_and_poetry_is_pinned_from_its_lock(
     assert_eq!(output(&t.outputs, "python-version"), Some("3.14"), "{t}");
     assert_eq!(
         output(&t.outputs, "tools-command"),
-        Some("python -m pip install --disable-pip-version-check poetry==1.8.3"),
+        Some(
+            "mkdir -p \"$RUNNER_TEMP/slipway-tools/bin\" && PIPX_HOME=\"$RUNNER_TEMP/slipway-tools/pipx\" PIPX_BIN_DIR=\"$RUNNER_TEMP/slipway-tools/bin\" pipx install --python python poetry==1.8.3 && echo \"$RUNNER_TEMP/slipway-tools/bin\" >> \"$GITHUB_PATH\""
+        ),
         "{t}"
     );
     assert_eq!(
@@ -517,7 +519,9 @@ fn pnpm_yarn_and_bun_are_installed_pinned_without_corepack() {
     );
     assert_eq!(
         output(&t.outputs, "tools-command"),
-        Some("npm install --global --force pnpm@9.12.0"),
+        Some(
+            "mkdir -p \"$RUNNER_TEMP/slipway-tools/bin\" && npm install --global --prefix \"$RUNNER_TEMP/slipway-tools\" pnpm@9.12.0 && echo \"$RUNNER_TEMP/slipway-tools/bin\" >> \"$GITHUB_PATH\""
+        ),
         "{t}"
     );
     assert_eq!(
@@ -532,7 +536,9 @@ fn pnpm_yarn_and_bun_are_installed_pinned_without_corepack() {
     );
     assert_eq!(
         output(&t.outputs, "tools-command"),
-        Some("npm install --global --force bun@1.4.4"),
+        Some(
+            "mkdir -p \"$RUNNER_TEMP/slipway-tools/bin\" && npm install --global --prefix \"$RUNNER_TEMP/slipway-tools\" bun@1.4.4 && echo \"$RUNNER_TEMP/slipway-tools/bin\" >> \"$GITHUB_PATH\""
+        ),
         "{t}"
     );
     assert_eq!(

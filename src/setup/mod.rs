@@ -659,7 +659,7 @@ pub fn run(
             tool_commands.push(command);
         }
     }
-    plan.tools_command = tool_commands.join(" && ");
+    plan.tools_command = tools::with_tools_on_path(&tool_commands);
     if settings.install_dependencies {
         plan.install_command = install_command(settings, &with_managers, &stacks.toolchains);
     }

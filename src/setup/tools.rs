@@ -74,17 +74,38 @@ fn exact(version: &str) -> Option<String> {
     .then(|| v.to_owned())
 }
 
+/// Where the package managers a job installs go, as the shell sees it: under the job's
+/// temporary directory, with `bin/` put on `GITHUB_PATH` ([`with_tools_on_path`]).
+pub const TOOLS_DIR: &str = "$RUNNER_TEMP/slipway-tools";
+
+/// The install commands, joined, then the tools' `bin/` put on the path of later steps.
+pub fn with_tools_on_path(commands: &[String]) -> String {
+    if commands.is_empty() {
+        return String::new();
+    }
+    format!(
+        "mkdir -p \"{TOOLS_DIR}/bin\" && {} && echo \"{TOOLS_DIR}/bin\" >> \"$GITHUB_PATH\"",
+        commands.join(" && ")
+    )
+}
+
 /// The command that installs `pm` at a pinned version, run in `dir` (the unit's directory);
 /// `recorded` is the version the repository names (`packageManager`, `.tool-versions`), if
 /// any. Empty for package managers the runner or the setup action already has.
 pub fn install_tool(pm: PackageManager, dir: &Path, recorded: Option<&str>) -> String {
     let recorded = recorded.and_then(exact);
+    // Each tool goes into the job's own directory ([`TOOLS_DIR`]), never into the runner's
+    // shared interpreter or global npm prefix: jobs that share a machine (a self-hosted runner,
+    // concurrent jobs on one host) would race and leave tools behind, and a non-root runner
+    // cannot write the global prefix at all. pipx gives a Python tool a venv of its own (on
+    // the set-up interpreter) and puts only its commands in the bin directory.
     let pip = |name: &str, version: String| {
-        format!("python -m pip install --disable-pip-version-check {name}=={version}")
+        format!(
+            "PIPX_HOME=\"{TOOLS_DIR}/pipx\" PIPX_BIN_DIR=\"{TOOLS_DIR}/bin\" pipx install --python python {name}=={version}"
+        )
     };
     let npm = |package: &str, version: String| {
-        // `--force`: the runner's own yarn (or a corepack shim) owns the same bin names.
-        format!("npm install --global --force {package}@{version}")
+        format!("npm install --global --prefix \"{TOOLS_DIR}\" {package}@{version}")
     };
     match pm {
         PackageManager::Poetry => {
@@ -317,7 +338,7 @@ mod tests {
         )]);
         assert_eq!(
             install_tool(PackageManager::Poetry, d.path(), None),
-            "python -m pip install --disable-pip-version-check poetry==1.8.3"
+            "PIPX_HOME=\"$RUNNER_TEMP/slipway-tools/pipx\" PIPX_BIN_DIR=\"$RUNNER_TEMP/slipway-tools/bin\" pipx install --python python poetry==1.8.3"
         );
         let d = repo(&[(
             "pyproject.toml",
@@ -349,7 +370,7 @@ mod tests {
         let p = empty.path();
         assert_eq!(
             install_tool(PackageManager::Pnpm, p, Some("9.12.0")),
-            "npm install --global --force pnpm@9.12.0"
+            "npm install --global --prefix \"$RUNNER_TEMP/slipway-tools\" pnpm@9.12.0"
         );
         let v6 = repo(&[("pnpm-lock.yaml", "lockfileVersion: '6.0'\n")]);
         assert!(install_tool(PackageManager::Pnpm, v6.path(), None).ends_with("pnpm@8.15.9"));
@@ -376,7 +397,7 @@ mod tests {
         );
         assert_eq!(
             install_tool(PackageManager::Bun, p, Some("1.1.30")),
-            "npm install --global --force bun@1.1.30"
+            "npm install --global --prefix \"$RUNNER_TEMP/slipway-tools\" bun@1.1.30"
         );
         assert!(install_tool(PackageManager::Bun, p, None).ends_with("bun@1.4.4"));
         // A recorded version that is not one exact release falls back to the default.
