@@ -752,6 +752,33 @@ fn declares_pytest_cov(root: &Path, rel: &str) -> bool {
     })
 }
 
+/// True when a `package.json` of the repository (the root and up to three directories down,
+/// not in `node_modules`) names a package starting with `prefix` among its dependencies.
+fn declares_node_package(root: &Path, prefix: &str) -> bool {
+    fn walk(root: &Path, rel: &str, depth: usize, needle: &str) -> bool {
+        let path = crate::detect::join(rel, "package.json");
+        if crate::detect::read_capped(root, &path).is_ok_and(|t| t.contains(needle)) {
+            return true;
+        }
+        if depth == 0 {
+            return false;
+        }
+        let Ok(entries) = std::fs::read_dir(root.join(rel)) else {
+            return false;
+        };
+        let mut dirs: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "node_modules" && !n.starts_with('.'))
+            .collect();
+        dirs.sort();
+        dirs.iter()
+            .any(|d| walk(root, &crate::detect::join(rel, d), depth - 1, needle))
+    }
+    walk(root, ".", 3, &format!("\"{prefix}"))
+}
+
 /// The steps of a command run directly (not through a package script).
 fn direct(command: &str, ctx: &Context<'_>) -> Vec<Step> {
     let (cd, rest) = split_cd(command);
@@ -946,7 +973,12 @@ fn js_inst(runner: JsRunner, ctx: &Context<'_>, in_script: bool) -> JsInst {
                 format!("--outputFile={}", q(&out)),
             ];
             i.results.push(out.display().to_string());
-            if let Some(c) = ctx.coverage_file("lcov", "info") {
+            // NOTE: vitest's coverage needs a provider package (@vitest/coverage-v8 or
+            // -istanbul); without one it stops with "MISSING DEPENDENCY" before any test runs.
+            if let Some(c) = ctx
+                .coverage_file("lcov", "info")
+                .filter(|_| declares_node_package(ctx.root, "@vitest/coverage-"))
+            {
                 i.args.push(format!(
                     "--coverage.enabled --coverage.reportOnFailure --coverage.reporter=lcov --coverage.reportsDirectory={}",
                     q(&ctx.coverage_dir())
@@ -1002,7 +1034,9 @@ fn js_inst(runner: JsRunner, ctx: &Context<'_>, in_script: bool) -> JsInst {
             ];
             i.results.push(out.display().to_string());
             let mut cov_flags = Vec::new();
-            if let Some(c) = ctx.coverage_file("lcov", "info") {
+            // NOTE: Node refuses `--experimental-test-coverage` in NODE_OPTIONS ("is not allowed
+            // in NODE_OPTIONS", exit 9), so through a package script coverage is not asked for.
+            if let Some(c) = ctx.coverage_file("lcov", "info").filter(|_| !in_script) {
                 cov_flags = vec![
                     "--experimental-test-coverage".to_owned(),
                     "--test-reporter=lcov".to_owned(),
@@ -2357,6 +2391,17 @@ mod tests {
             "{}",
             steps[0].shell
         );
+        // vitest is asked for coverage only with a provider package declared.
+        let steps = instrument("npx vitest run", &c);
+        assert!(!steps[0].shell.contains("--coverage"), "{}", steps[0].shell);
+        let repo = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(repo.path().join("packages/web")).expect("mkdir");
+        std::fs::write(
+            repo.path().join("packages/web/package.json"),
+            r#"{"devDependencies": {"vitest": "^4", "@vitest/coverage-v8": "^4"}}"#,
+        )
+        .expect("package.json");
+        c.root = repo.path();
         let steps = instrument("npx vitest run", &c);
         assert!(
             steps[0].shell.contains(" --coverage.reportOnFailure "),
