@@ -297,6 +297,8 @@ pub fn run(plan: &Plan) -> Result<Ran, Error> {
                 failing.push(i);
             }
             let note = match (&done.written, done.exit_code) {
+                // This shard had nothing to run.
+                _ if steps.is_empty() => None,
                 (Written::Results, _) => None,
                 (Written::Nothing, Some(0)) => Some(planned.if_empty.clone()),
                 (Written::Nothing, code) => Some(format!(
@@ -1427,6 +1429,22 @@ fn plan_here(
             )
         });
     }
+    // NOTE: mocha, `node --test` and node-tap have no shard flag a script could pass on: the
+    // first shard runs their whole suite and the others nothing, so no test counts twice.
+    let runners: Vec<JsRunner> = pieces.iter().filter_map(runner_of).collect();
+    let unshardable = runners
+        .iter()
+        .all(|r| matches!(r, JsRunner::Mocha | JsRunner::NodeTest | JsRunner::NodeTap));
+    if let Some(s) = ctx.shard.filter(|s| s.total > 1 && !ctx.retry)
+        && unshardable
+        && s.index > 1
+    {
+        return Ok(Planned {
+            steps: Vec::new(),
+            if_empty: String::new(),
+            note: None,
+        });
+    }
     let user_args: Vec<String> = call.args.iter().map(|a| quote_word(a)).collect();
     let n = pieces.len();
     let needs_args = |p: &Piece| runner_of(p).is_some_and(|r| r != JsRunner::NodeTest);
@@ -2293,6 +2311,23 @@ mod tests {
             "/o/command-0-1.xml".into()
         )));
         assert!(p.note.is_some());
+    }
+
+    #[test]
+    fn a_script_runner_without_a_shard_flag_runs_whole_in_the_first_shard_only() {
+        let t = BTreeMap::new();
+        let repo = package(r#""test": "mocha", "unit": "vitest run""#);
+        let at = |k, cmd| {
+            let c = Context {
+                root: repo.path(),
+                shard: Some(Shard { index: k, total: 2 }),
+                ..ctx(Path::new("/o"), &t)
+            };
+            plan_command(cmd, &c).steps
+        };
+        assert_eq!(at(1, "npm test").len(), 1);
+        assert!(at(2, "npm test").is_empty());
+        assert!(at(2, "npm run unit")[0].shell.ends_with("--shard=2/2"));
     }
 
     #[test]
