@@ -151,12 +151,12 @@ fn green_then_red(name: &str) {
         base.push(sub.into());
     }
     // A fixture that deploys: cd runs too, to a hosts target behind a local nginx.
-    if let Some(start) = case.get("deploy").and_then(|v| v.as_str()) {
-        base.push("--deploy".into());
-        base.push(start.into());
-    }
+    let deploy: Vec<&str> = match case.get("deploy").and_then(|v| v.as_str()) {
+        Some(start) => vec!["--deploy", start],
+        None => Vec::new(),
+    };
     let base: Vec<&str> = base.iter().map(String::as_str).collect();
-    let Some(green) = try_pipeline(&repo, &base) else {
+    let Some(green) = try_pipeline(&repo, &[base.clone(), deploy.clone()].concat()) else {
         return;
     };
     assert_eq!(
@@ -200,6 +200,9 @@ fn green_then_red(name: &str) {
         let (job, message) = (str_of(b, "job"), str_of(b, "message"));
         let workflow = b.get("workflow").and_then(|v| v.as_str()).unwrap_or("ci");
         let mut args = base.clone();
+        if workflow == "cd" {
+            args.extend(&deploy);
+        }
         args.extend(["--workflows", workflow, "--break", file, find, replace]);
         let Some(red) = try_pipeline(&repo, &args) else {
             return;
