@@ -330,8 +330,11 @@ def act_run(act: Path, repo: Path, work: Path, workflow: str, event: str, branch
     env = {**os.environ, "PATH": env_path, "HOME": str(home),
            "RUSTUP_HOME": str(rustup_home(work, Path(os.environ.get("RUSTUP_HOME", real_home / ".rustup")))),
            "CARGO_HOME": os.environ.get("CARGO_HOME", str(real_home / ".cargo"))}
+    # A hosted runner's jobs start without the caller's developer settings: a backtrace or
+    # toolchain override here would change what the repository's own tests see.
     for var in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH",
-                "CARGO_TARGET_DIR", "CI"):
+                "CARGO_TARGET_DIR", "CI", "RUST_BACKTRACE", "RUST_LOG", "RUSTUP_TOOLCHAIN", "RUSTFLAGS",
+                "RUSTDOCFLAGS", "CARGO_BUILD_JOBS", "NODE_OPTIONS", "PYTHONPATH", "VIRTUAL_ENV"):
         env.pop(var, None)
     cmd = [str(act), event, "-W", f".github/workflows/{workflow}.yml", "-e", str(event_file),
            "-P", "ubuntu-24.04=-self-hosted", "-P", "ubuntu-latest=-self-hosted",
