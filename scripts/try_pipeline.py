@@ -608,7 +608,10 @@ def main() -> int:
             extra = stand_in_args + own_args
             if ns.substitute:
                 extra += ["--env", f"SLIPWAY_E2E_SUBSTITUTE={' '.join(ns.substitute)}"]
-            code, records, log_file = act_run(act, repo, work, wf, event, branch, extra, ns.job, env_path)
+            # Release: the plan only (decide the version, write the notes). Publishing needs
+            # GitHub itself (a token, the releases API) and would tag and publish for real.
+            jobs = ns.job or (["plan"] if wf == "release" and "plan" in (doc.get("jobs") or {}) else [])
+            code, records, log_file = act_run(act, repo, work, wf, event, branch, extra, jobs, env_path)
             rows = job_results(doc, records, na, wf)
             report["workflows"][wf] = {"event": event, "exit": code, "log": log_file, "jobs": rows}
             rows_all += rows
