@@ -1068,6 +1068,8 @@ fn act_run_tests_runs_pytest_with_coverage_in_a_subproject() {
             ),
             ("api/tests/__init__.py", ""),
             ("api/conftest.py", ""),
+            // Coverage is asked of pytest only when the project declares pytest-cov.
+            ("api/requirements-dev.txt", "pytest\npytest-cov\n"),
             // The gate reads slipway.yml at the root.
             ("slipway.yml", "version: 1\nci:\n  coverage:\n    min: 60\n"),
         ],

@@ -754,9 +754,20 @@ fn declares_pytest_cov(root: &Path, rel: &str) -> bool {
     })
 }
 
-/// True when a `package.json` of the repository (the root and up to three directories down,
-/// not in `node_modules`) names a package starting with `prefix` among its dependencies.
+/// True when a package starting with `prefix` (`@scope/name-`) is installed at the root
+/// (`node_modules`), or a `package.json` of the repository (the root and up to three
+/// directories down, not in `node_modules`) names one among its dependencies.
 fn declares_node_package(root: &Path, prefix: &str) -> bool {
+    if let Some((scope, name)) = prefix.split_once('/') {
+        let installed = std::fs::read_dir(root.join("node_modules").join(scope))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(name));
+        if installed {
+            return true;
+        }
+    }
     fn walk(root: &Path, rel: &str, depth: usize, needle: &str) -> bool {
         let path = crate::detect::join(rel, "package.json");
         if crate::detect::read_capped(root, &path).is_ok_and(|t| t.contains(needle)) {
