@@ -154,10 +154,15 @@ impl Root {
         if let Some(rel) = rel.filter(|r| components(r).is_ok()) {
             return Ok((Self::open(repo)?, rel));
         }
-        // Outside the repository: anchor at the deepest existing directory.
-        let mut base = path.to_path_buf();
+        // Outside the repository: anchor at the deepest existing directory that is not a link,
+        // so a link below it is still refused.
+        let mut base = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir()?.join(path)
+        };
         let mut rest = Vec::new();
-        while !base.is_dir() {
+        while !std::fs::symlink_metadata(&base).is_ok_and(|m| m.is_dir()) {
             let Some(name) = base.file_name().map(OsString::from) else {
                 break;
             };
@@ -209,8 +214,7 @@ impl Root {
         use std::io::Read as _;
         let file = self.open_file(rel)?;
         let mut bytes = Vec::new();
-        file.take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)?;
+        file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
         if bytes.len() as u64 > limit {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::FileTooLarge,
@@ -227,6 +231,11 @@ impl Root {
         self.stage(rel, contents)?.persist()
     }
 
+    /// [`Root::write_atomic`] into an existing directory: a missing parent is an error.
+    pub fn replace(&self, rel: &Path, contents: &[u8]) -> std::io::Result<()> {
+        self.stage_in(rel, contents, false)?.persist()
+    }
+
     /// Creates `rel` and its missing parents, refusing links on the way.
     pub fn create_dir_all(&self, rel: &Path) -> std::io::Result<()> {
         let names = components(rel)?;
@@ -234,12 +243,13 @@ impl Root {
     }
 
     /// Removes the file `rel` (a link there is removed itself, never its target). A missing file
-    /// is not an error.
-    pub fn remove_file(&self, rel: &Path) -> std::io::Result<()> {
+    /// is not an error: the answer is false then.
+    pub fn remove_file(&self, rel: &Path) -> std::io::Result<bool> {
         let (dir, name) = self.parent(rel, false)?;
         match sys::unlink(&dir, &name) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            other => other,
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
@@ -276,7 +286,11 @@ impl Root {
 
     /// Stages `contents` for `rel` (see [`Staged`]), creating missing parent directories.
     pub fn stage(&self, rel: &Path, contents: &[u8]) -> std::io::Result<Staged> {
-        let (dir, name) = self.parent(rel, true)?;
+        self.stage_in(rel, contents, true)
+    }
+
+    fn stage_in(&self, rel: &Path, contents: &[u8], create: bool) -> std::io::Result<Staged> {
+        let (dir, name) = self.parent(rel, create)?;
         let mode = match sys::lstat(&dir, &name)? {
             Some(st) if sys::is_link(&st) => {
                 return Err(Refused::Symlink(self.display(rel)).into());
@@ -306,7 +320,8 @@ impl Root {
 
     fn open_file(&self, rel: &Path) -> std::io::Result<std::fs::File> {
         let (dir, name) = self.parent(rel, false)?;
-        let file = sys::open_nofollow(&dir, &name).map_err(|e| self.refusal(e, &dir, &name, rel))?;
+        let file =
+            sys::open_nofollow(&dir, &name).map_err(|e| self.refusal(e, &dir, &name, rel))?;
         if !file.metadata()?.is_file() {
             return Err(Refused::NotAFile(self.display(rel)).into());
         }
@@ -422,9 +437,21 @@ mod sys {
         })
     }
 
-    fn openat(dir: &OwnedFd, name: &CStr, flags: libc::c_int, mode: libc::c_uint) -> std::io::Result<OwnedFd> {
+    fn openat(
+        dir: &OwnedFd,
+        name: &CStr,
+        flags: libc::c_int,
+        mode: libc::c_uint,
+    ) -> std::io::Result<OwnedFd> {
         // SAFETY: `name` is NUL-terminated; the returned descriptor is new and owned here.
-        let fd = check(unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | libc::O_CLOEXEC, mode) })?;
+        let fd = check(unsafe {
+            libc::openat(
+                dir.as_raw_fd(),
+                name.as_ptr(),
+                flags | libc::O_CLOEXEC,
+                mode,
+            )
+        })?;
         // SAFETY: `fd` was just returned by `openat` and nothing else owns it.
         Ok(unsafe { OwnedFd::from_raw_fd(fd) })
     }
@@ -434,7 +461,12 @@ mod sys {
     }
 
     pub fn open_dir(dir: &OwnedFd, name: &CStr) -> std::io::Result<OwnedFd> {
-        openat(dir, name, libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW, 0)
+        openat(
+            dir,
+            name,
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+            0,
+        )
     }
 
     /// Opens a file for reading without following a link, without blocking on a FIFO and
@@ -468,7 +500,12 @@ mod sys {
         let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
         // SAFETY: `st` is written by fstatat on success and read only then.
         let ret = unsafe {
-            libc::fstatat(dir.as_raw_fd(), name.as_ptr(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW)
+            libc::fstatat(
+                dir.as_raw_fd(),
+                name.as_ptr(),
+                st.as_mut_ptr(),
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
         };
         match check(ret) {
             // SAFETY: fstatat succeeded and filled `st`.
@@ -525,8 +562,10 @@ mod sys {
 
     pub fn rename(dir: &OwnedFd, from: &CStr, to: &CStr) -> std::io::Result<()> {
         // SAFETY: both names are NUL-terminated; both are relative to `dir`.
-        check(unsafe { libc::renameat(dir.as_raw_fd(), from.as_ptr(), dir.as_raw_fd(), to.as_ptr()) })
-            .map(drop)
+        check(unsafe {
+            libc::renameat(dir.as_raw_fd(), from.as_ptr(), dir.as_raw_fd(), to.as_ptr())
+        })
+        .map(drop)
     }
 
     pub fn unlink(dir: &OwnedFd, name: &CStr) -> std::io::Result<()> {
@@ -567,10 +606,32 @@ mod sys {
 /// synced, then renamed over the target. A reader sees the old file or the new one, never a
 /// partial write; on error the target is untouched and the temporary file is removed.
 ///
-/// Existing permissions of the target are kept.
+/// Existing permissions of the target are kept. The path goes through [`Root`] from the working
+/// directory (see [`Root::anchor`]): a link in any component below it, the target included, is
+/// refused. The directory must exist.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    stage(path, contents)?.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    let (root, rel) = Root::anchor(&std::env::current_dir()?, path)?;
+    root.replace(&rel, contents)
+}
+
+/// [`write_atomic`] that first creates the missing parent directories, as [`create_dir_all`].
+pub fn write_creating(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let (root, rel) = Root::anchor(&std::env::current_dir()?, path)?;
+    root.write_atomic(&rel, contents)
+}
+
+/// Creates `path` and its missing parents through [`Root`] from the working directory: a link
+/// on the way (a `.slipway` that points out of the repository) is refused.
+pub fn create_dir_all(path: &Path) -> std::io::Result<()> {
+    let (root, rel) = Root::anchor(&std::env::current_dir()?, path)?;
+    root.create_dir_all(&rel)
+}
+
+/// Reads a regular file through [`Root`] from the working directory: a link in any component
+/// below it is refused.
+pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    let (root, rel) = Root::anchor(&std::env::current_dir()?, path)?;
+    root.read(&rel)
 }
 
 /// The first half of [`write_atomic`]: `contents` written and synced to a temporary file beside
@@ -634,17 +695,29 @@ mod tests {
         symlink(&outside, repo.join(".github/workflows")).expect("link");
         symlink(&outside, repo.join(".slipway")).expect("link");
         let root = Root::open(&repo).expect("root");
-        let rels = [".github/workflows/ci.yml", ".slipway/baseline.json", ".slipway/a/b/c"];
+        let rels = [
+            ".github/workflows/ci.yml",
+            ".slipway/baseline.json",
+            ".slipway/a/b/c",
+        ];
         for rel in rels {
             let rel = Path::new(rel);
-            assert!(is_refusal(&root.read(&rel.with_file_name("secret")).expect_err("read")));
-            assert!(is_refusal(&root.write_atomic(rel, b"x").expect_err("write")));
+            assert!(is_refusal(
+                &root.read(&rel.with_file_name("secret")).expect_err("read")
+            ));
+            assert!(is_refusal(
+                &root.write_atomic(rel, b"x").expect_err("write")
+            ));
             assert!(is_refusal(&root.stage(rel, b"x").expect_err("stage")));
         }
         assert!(is_refusal(
-            &root.create_dir_all(Path::new(".slipway/x")).expect_err("mkdir")
+            &root
+                .create_dir_all(Path::new(".slipway/x"))
+                .expect_err("mkdir")
         ));
-        assert!(is_refusal(&root.list(Path::new(".github/workflows")).expect_err("list")));
+        assert!(is_refusal(
+            &root.list(Path::new(".github/workflows")).expect_err("list")
+        ));
         // Nothing was written outside.
         let names: Vec<_> = std::fs::read_dir(&outside)
             .expect("list")
@@ -691,7 +764,9 @@ mod tests {
         for rel in ["../outside/secret", "/etc/passwd", "a/../../outside/secret"] {
             let err = root.read(Path::new(rel)).expect_err("outside");
             assert!(is_refusal(&err), "{rel}: {err}");
-            assert!(is_refusal(&root.write_atomic(Path::new(rel), b"x").expect_err("w")));
+            assert!(is_refusal(
+                &root.write_atomic(Path::new(rel), b"x").expect_err("w")
+            ));
         }
     }
 
@@ -721,8 +796,7 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let path = repo.join(".github/workflows/ci.yml");
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640))
-                .expect("chmod");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
             root.write_atomic(Path::new(".github/workflows/ci.yml"), b"two")
                 .expect("write");
             let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
@@ -737,7 +811,8 @@ mod tests {
                 ("x.yml".into(), Kind::Symlink)
             ]
         );
-        root.remove_file(Path::new(".github/workflows/x.yml")).expect("rm");
+        root.remove_file(Path::new(".github/workflows/x.yml"))
+            .expect("rm");
         assert!(outside.join("secret").exists());
         assert_eq!(root.list(Path::new("missing")).expect("list"), vec![]);
     }
@@ -747,7 +822,15 @@ mod tests {
         for ok in ["CHANGELOG.md", "docs/CHANGES.md", "./a", ".slipway/b.json"] {
             assert_eq!(check_relative(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "../x", "/etc/passwd", "a/../../x", "C:\\x", "\\\\server\\x", "a\0b"] {
+        for bad in [
+            "",
+            "../x",
+            "/etc/passwd",
+            "a/../../x",
+            "C:\\x",
+            "\\\\server\\x",
+            "a\0b",
+        ] {
             assert!(check_relative(bad).is_err(), "{bad}");
         }
     }

@@ -136,12 +136,19 @@ impl JsonSchema for Version {
 pub struct Project {
     /// The project's name, used in job names, images and release titles. Default: the name of
     /// the repository's directory.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "values::one_line"
+    )]
     pub name: String,
     /// The branch pull requests merge into: CI runs on pushes to it, and code scanning and
     /// coverage baselines come from it. Default: read from git (`refs/remotes/origin/HEAD`,
     /// else the checked-out branch), else `main`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "values::one_line_opt"
+    )]
     pub default_branch: Option<String>,
 }
 
@@ -321,7 +328,11 @@ pub struct Security {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allow: Vec<Allow>,
     /// A file of accepted existing findings, relative to the root; new findings still fail.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "values::repo_path_opt"
+    )]
     pub baseline: Option<String>,
 }
 
@@ -526,7 +537,11 @@ impl<T: JsonSchema> JsonSchema for Located<T> {
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Environment {
     /// Deploy on every push to this branch, e.g. `main`. Not together with `on`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "values::one_line_opt"
+    )]
     pub branch: Option<String>,
     /// Deploy on an event instead of a branch push: `release` or `manual`. Not together with
     /// `branch`. With neither, the environment is deployed by hand only.
@@ -548,10 +563,11 @@ pub struct Environment {
     /// Names of the GitHub secrets this environment's deploy needs; checked before deploying.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretName>,
-    /// Plain (non-secret) variables for the deployed app.
+    /// Plain (non-secret) variables for the deployed app. Names and values follow the rules of
+    /// `ci.env` (checked when the file loads, as `setup-environment` exports them).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    #[schemars(with = "std::collections::BTreeMap<String, String>")]
-    pub env: IndexMap<String, String>,
+    #[schemars(with = "std::collections::BTreeMap<VarName, VarValue>")]
+    pub env: IndexMap<VarName, VarValue>,
     /// The environment this one promotes from: a version reaches this environment only after
     /// it was deployed there. Must name an environment defined above this one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -989,9 +1005,14 @@ pub struct Release {
     pub trigger: Located<ReleaseTrigger>,
     /// Prefix of version tags, e.g. `v` (`v1.2.3`) or `` (`1.2.3`). Default: the prefix of the
     /// repository's newest version tag, else `v`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "values::one_line_opt"
+    )]
     pub tag_prefix: Option<String>,
     /// The changelog file, relative to the root. Default: `CHANGELOG.md`.
+    #[serde(deserialize_with = "values::repo_path")]
     pub changelog: String,
     /// Also move a `v1` tag to each `v1.x.y` release. Default: false.
     pub floating_major_tag: bool,

@@ -698,6 +698,75 @@ impl JsonSchema for SecretName {
     }
 }
 
+/// Deserializes a name that lands in workflows on one line (`project.name`,
+/// `project.default-branch`, `environments.*.branch`, `release.tag-prefix`): a line break or any
+/// other control character is refused while the file is read, so `config validate` fails on it,
+/// not `gen-workflows`. The check is the one the templates apply to everything they print
+/// ([`crate::generate::render::is_forbidden`]).
+pub(crate) fn one_line<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    check_one_line(&text)?;
+    Ok(text)
+}
+
+/// [`one_line`] for an optional key.
+pub(crate) fn one_line_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = Option::<String>::deserialize(d)?;
+    if let Some(text) = &text {
+        check_one_line(text)?;
+    }
+    Ok(text)
+}
+
+fn check_one_line<E: serde::de::Error>(text: &str) -> Result<(), E> {
+    match text
+        .chars()
+        .find(|c| crate::generate::render::is_forbidden(*c))
+    {
+        Some(c) => Err(E::custom(format!(
+            "the value holds the control character U+{:04X} (a line break or similar), which would change the structure of the generated workflows{HINT_MARK}write the value on one line, without control characters",
+            u32::from(c)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Deserializes a path that must stay inside the repository (`release.changelog`,
+/// `security.baseline`): relative, without `..`. Refused while the file is read, so
+/// `config validate` fails on it, not the run that would write it.
+pub(crate) fn repo_path<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    check_repo_path(&text)?;
+    Ok(text)
+}
+
+/// [`repo_path`] for an optional key.
+pub(crate) fn repo_path_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = Option::<String>::deserialize(d)?;
+    if let Some(text) = &text {
+        check_repo_path(text)?;
+    }
+    Ok(text)
+}
+
+fn check_repo_path<E: serde::de::Error>(text: &str) -> Result<(), E> {
+    crate::fsutil::check_relative(text).map_err(|why| {
+        E::custom(format!(
+            "{why}{HINT_MARK}slipway reads and writes only files inside the repository: give a path relative to its root"
+        ))
+    })?;
+    if let Some(c) = text
+        .chars()
+        .find(|c| crate::generate::render::is_forbidden(*c))
+    {
+        return Err(E::custom(format!(
+            "the path holds the control character U+{:04X}{HINT_MARK}remove it",
+            u32::from(c)
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,7 @@ impl DirStore {
     }
 
     fn ensure_dir(&self) -> Result<(), Error> {
-        std::fs::create_dir_all(&self.dir).map_err(|source| Error::State {
+        crate::fsutil::create_dir_all(&self.dir).map_err(|source| Error::State {
             what: format!("creating the state directory `{}`", self.dir.display()),
             source,
         })
@@ -57,7 +57,7 @@ impl DirStore {
 impl Store for DirStore {
     fn read(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
         let path = self.path(name);
-        match std::fs::read(&path) {
+        match crate::fsutil::read(&path) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(Error::State {

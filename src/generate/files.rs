@@ -322,13 +322,20 @@ pub fn plan(
 /// Applies changes to `dir` all or nothing: every new file is first written to a temporary file
 /// beside its target; only when all of them are written are they renamed into place, then stale
 /// files are removed. Conflicts are applied only with `force`. Returns the names written or
-/// removed.
-pub fn apply(dir: &Path, changes: &[Change], force: bool) -> std::io::Result<Vec<String>> {
-    std::fs::create_dir_all(dir)?;
-    let mut staged: Vec<(tempfile::NamedTempFile, PathBuf, String)> = Vec::new();
+/// removed. `dir` is opened from `root` (the repository) without following links: an output
+/// directory or a workflow file that is a link is refused before anything is written.
+pub fn apply(
+    root: &Path,
+    dir: &Path,
+    changes: &[Change],
+    force: bool,
+) -> std::io::Result<Vec<String>> {
+    let (base, rel) = crate::fsutil::Root::anchor(root, dir)?;
+    base.create_dir_all(&rel)?;
+    let mut staged: Vec<(crate::fsutil::Staged, String)> = Vec::new();
     let mut removals: Vec<(PathBuf, String)> = Vec::new();
     for change in changes {
-        let target = dir.join(change.name());
+        let target = rel.join(change.name());
         let text = match change {
             Change::Create { text, .. } | Change::Update { text, .. } => Some(text),
             Change::Conflict { text, .. } if force => text.as_ref(),
@@ -337,23 +344,21 @@ pub fn apply(dir: &Path, changes: &[Change], force: bool) -> std::io::Result<Vec
         };
         match text {
             Some(text) => {
-                let tmp = crate::fsutil::stage(&target, text.as_bytes())?;
-                staged.push((tmp, target, change.name().to_owned()));
+                let tmp = base.stage(&target, text.as_bytes())?;
+                staged.push((tmp, change.name().to_owned()));
             }
             None => removals.push((target, change.name().to_owned())),
         }
     }
     let mut done = Vec::new();
-    for (tmp, target, name) in staged {
-        tmp.persist(&target).map_err(|e| e.error)?;
+    for (tmp, name) in staged {
+        tmp.persist()?;
         done.push(name);
     }
     for (target, name) in removals {
-        match std::fs::remove_file(&target) {
-            Ok(()) => done.push(name),
-            // Already gone: the outcome is the one we wanted.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+        // Already gone: the outcome is the one we wanted.
+        if base.remove_file(&target)? {
+            done.push(name);
         }
     }
     Ok(done)
@@ -535,7 +540,7 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
         let existing = vec![("ci.yml".to_owned(), with_header("old\n", "0.1.0"))];
         let changes = plan(&[desired("ci.yml", "new\n")], &existing, "0.1.0", None);
-        apply(dir.path(), &changes, false).expect("apply");
+        apply(dir.path(), dir.path(), &changes, false).expect("apply");
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
         assert_eq!(
@@ -562,14 +567,14 @@ mod tests {
             "0.1.0",
             None,
         );
-        let done = apply(dir.path(), &changes, false).expect("apply");
+        let done = apply(dir.path(), dir.path(), &changes, false).expect("apply");
         assert_eq!(done, vec!["ci.yml", "old.yml"]);
         assert_eq!(
             std::fs::read_to_string(dir.path().join("mine.yml")).expect("read"),
             "name: mine\n"
         );
         assert!(!dir.path().join("old.yml").exists());
-        let forced = apply(dir.path(), &changes, true).expect("apply");
+        let forced = apply(dir.path(), dir.path(), &changes, true).expect("apply");
         assert!(forced.contains(&"mine.yml".to_owned()));
         assert_eq!(
             body_of(&std::fs::read_to_string(dir.path().join("mine.yml")).expect("read")),

@@ -183,7 +183,7 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         .collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let bodies = templates.render_all(&refs, &context)?;
-    let existing = read_existing(&settings.output)?;
+    let existing = read_existing(&settings.root, &settings.output)?;
     let mut desired = Vec::new();
     for ((name, template), body) in selected.iter().zip(&names).zip(bodies) {
         // The embedded templates are checked by the test suite (snapshots, actionlint, zizmor);
@@ -222,12 +222,11 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         if any && !settings.force {
             return Err(Error::Conflicts { edited, foreign });
         }
-        applied = files::apply(&settings.output, &changes, settings.force).map_err(|source| {
-            Error::Io {
+        applied = files::apply(&settings.root, &settings.output, &changes, settings.force)
+            .map_err(|source| Error::Io {
                 dir: settings.output.clone(),
                 source,
-            }
-        })?;
+            })?;
     }
     Ok(Outcome {
         changes,
@@ -291,37 +290,222 @@ fn check_yaml(workflow: &str, template: &str, body: &str) -> Result<(), Error> {
 }
 
 /// The `*.yml` / `*.yaml` files now in the output directory (none when it does not exist).
-fn read_existing(dir: &Path) -> Result<Vec<(String, String)>, Error> {
+/// The directory is opened from the repository root without following links: a
+/// `.github/workflows` that is a link out of the repository is refused, and a workflow file that
+/// is a link is neither read nor replaced.
+fn read_existing(root: &Path, dir: &Path) -> Result<Vec<(String, String)>, Error> {
     let io = |source| Error::Io {
         dir: dir.to_path_buf(),
         source,
     };
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io(e)),
-    };
+    let (base, rel) = crate::fsutil::Root::anchor(root, dir).map_err(io)?;
     let mut out = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(io)?.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+    for (name, kind) in base.list(&rel).map_err(io)? {
+        let Some(name) = name.to_str() else {
             continue;
         };
-        if !(name.ends_with(".yml") || name.ends_with(".yaml")) || !path.is_file() {
+        if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
+            continue;
+        }
+        if kind == crate::fsutil::Kind::Symlink {
+            return Err(io(crate::fsutil::Refused::Symlink(dir.join(name)).into()));
+        }
+        if kind != crate::fsutil::Kind::File {
             continue;
         }
         // A file we cannot read as text is not ours; it is never touched.
-        if let Ok(text) = std::fs::read_to_string(&path) {
+        if let Ok(text) = base.read_to_string(&rel.join(name)) {
             out.push((name.to_owned(), text));
         }
     }
-    out.sort();
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a workflow can grant or run: its top-level keys, `permissions` and `env`, and per
+    /// job its keys and permissions. Job ids are left out (they follow unit names).
+    struct Shape {
+        top: BTreeSet<String>,
+        grants: BTreeSet<String>,
+        job_keys: BTreeSet<String>,
+        jobs: usize,
+    }
+
+    fn shape(bodies: &[String]) -> Shape {
+        let mut out = Shape {
+            top: BTreeSet::new(),
+            grants: BTreeSet::new(),
+            job_keys: BTreeSet::new(),
+            jobs: 0,
+        };
+        for body in bodies {
+            let doc: serde_json::Value = serde_saphyr::from_str(body)
+                .unwrap_or_else(|e| panic!("a rendered workflow does not parse: {e}\n{body}"));
+            for (k, v) in doc.as_object().expect("a mapping") {
+                out.top.insert(k.clone());
+                if k == "permissions" || k == "env" {
+                    out.grants.insert(format!("{k}: {v}"));
+                }
+            }
+            for (_, job) in doc["jobs"].as_object().into_iter().flatten() {
+                out.jobs += 1;
+                for (k, v) in job.as_object().expect("a job") {
+                    out.job_keys.insert(k.clone());
+                    if k == "permissions" {
+                        out.grants.insert(format!("{k}: {v}"));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Renders the six workflows with `value` in field `field` (set directly, past the config
+    /// loader's own checks: this tests the templates' barrier alone). `Err` when refused.
+    fn render_with(field: usize, value: &str) -> Result<Vec<String>, String> {
+        let yaml = "version: 1\nproject: { name: shop }\nenvironments:\n  dev: { branch: develop, strategy: rolling }\n  production: { on: release, approval: true, window: \"Mon-Thu 09:00-16:00 UTC\" }\ndeploy:\n  target: command\n  command: { deploy: ./deploy.sh }\nrelease: { tag-prefix: v, floating-major-tag: true }\n";
+        let mut config = crate::config::parse(yaml.as_bytes(), "slipway.yml").expect("config");
+        let mut dir = "backend".to_owned();
+        let mut command = "uv run pytest".to_owned();
+        match field {
+            0 => config.project.name = value.to_owned(),
+            1 => config.project.default_branch = Some(value.to_owned()),
+            2 => {
+                let (_, env) = config
+                    .environments
+                    .0
+                    .get_index_mut(0)
+                    .expect("an environment");
+                env.branch = Some(value.to_owned());
+            }
+            3 => config.release.tag_prefix = Some(value.to_owned()),
+            4 => dir = format!("b{value}"),
+            _ => command = format!("pytest {value}"),
+        }
+        let stacks = crate::detect::Stacks {
+            subprojects: vec![
+                crate::detect::Subproject {
+                    path: dir.clone(),
+                    stack: serde_json::from_value(serde_json::json!("python")).expect("stack"),
+                    package_manager: serde_json::from_value(serde_json::json!("uv")).expect("pm"),
+                },
+                crate::detect::Subproject {
+                    path: "web".into(),
+                    stack: serde_json::from_value(serde_json::json!("typescript")).expect("stack"),
+                    package_manager: serde_json::from_value(serde_json::json!("pnpm")).expect("pm"),
+                },
+            ],
+            test_commands: vec![
+                format!("cd {dir} && {command}"),
+                "cd web && pnpm run test".into(),
+            ],
+            ..crate::detect::Stacks::default()
+        };
+        let pins = pins::Pins::embedded();
+        let ctx = context::build(context::Inputs {
+            config: &config,
+            stacks: &stacks,
+            pins: &pins,
+            commit: "0123456789abcdef0123456789abcdef01234567",
+            version: "0.1.0",
+            root: Path::new("/nonexistent"),
+        })
+        .map_err(|e| e.to_string())?;
+        let names: Vec<String> = WORKFLOWS
+            .iter()
+            .map(|w| format!("workflows/{w}.yml.j2"))
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        render::Templates::new(EMBEDDED.iter().copied())
+            .render_all(&refs, &ctx)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Pieces of hostile strings: every line break YAML parsers know, other controls, YAML
+    /// syntax, GitHub expressions and keys worth injecting.
+    const PIECES: &[&str] = &[
+        "\r",
+        "\n",
+        "\r\n",
+        "\u{85}",
+        "\u{2028}",
+        "\u{2029}",
+        "\t",
+        "\u{0}",
+        "\u{1b}",
+        "\u{7f}",
+        "\u{feff}",
+        "\u{9b}",
+        ":",
+        ": ",
+        " #",
+        "'",
+        "\"",
+        "\\",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "- ",
+        "&a ",
+        "*a",
+        "!!str ",
+        "|",
+        ">",
+        "%",
+        "@",
+        "`",
+        "  pwn:",
+        "permissions: write-all",
+        "jobs:",
+        "env: { BASH_ENV: /tmp/x }",
+        "${{ github.token }}",
+        "x",
+        "é",
+        "😀",
+        " ",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 96, ..Default::default() })]
+        #[test]
+        fn no_string_in_any_field_adds_jobs_keys_or_permissions(
+            field in 0usize..6,
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..8),
+        ) {
+            let value = format!("a{}", pieces.concat());
+            let benign = shape(&render_with(field, "a").expect("benign renders"));
+            match render_with(field, &value) {
+                Ok(bodies) => {
+                    let got = shape(&bodies);
+                    proptest::prop_assert!(got.top.is_subset(&benign.top), "{value:?}: {:?}", got.top);
+                    proptest::prop_assert!(got.grants.is_subset(&benign.grants), "{value:?}: {:?}", got.grants);
+                    proptest::prop_assert!(got.job_keys.is_subset(&benign.job_keys), "{value:?}: {:?}", got.job_keys);
+                    proptest::prop_assert!(got.jobs <= benign.jobs, "{value:?}: {} jobs", got.jobs);
+                }
+                Err(e) => proptest::prop_assert!(
+                    e.contains("control character") || e.contains("${{") || e.contains("contains"),
+                    "{value:?}: an unclear refusal: {e}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_break_in_a_subproject_name_is_refused_by_the_templates() {
+        for breaker in ["\r", "\u{85}", "\u{2028}", "\u{2029}"] {
+            let err = render_with(
+                4,
+                &format!("{breaker}  pwn:{breaker}    permissions: write-all"),
+            )
+            .expect_err("refused");
+            assert!(err.contains("control character"), "{breaker:?}: {err}");
+        }
+    }
 
     #[test]
     fn every_workflow_has_an_embedded_template() {

@@ -96,13 +96,77 @@ impl Hint for Error {
     }
 }
 
-/// Quotes a value as a YAML double-quoted string (JSON's escaping is valid YAML), so user
-/// values (branch names, URLs, commands) can never change the structure of a workflow.
-fn yaml_string(value: &minijinja::Value) -> String {
+/// True for a character that must never reach a workflow unescaped: C0 controls (line feed,
+/// carriage return, tab …), DEL, the C1 controls (NEL, U+0085, among them), the Unicode line and
+/// paragraph separators (U+2028, U+2029) that some YAML parsers read as line breaks, the byte
+/// order mark and the non-characters U+FFFE and U+FFFF, which YAML does not allow in a scalar.
+/// Printed raw, any of them can end a line early and start a key of the attacker's choosing.
+pub fn is_forbidden(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// Quotes `text` as a YAML double-quoted string: quote and backslash escaped, and every
+/// [`is_forbidden`] character written as an escape (`\n`, `\u2028`), so the string stays one
+/// scalar on one line whatever it holds. The output is also a valid JSON string.
+pub fn yaml_quote(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_forbidden(c) => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The `yaml` filter: a value quoted by [`yaml_quote`], marked safe so the output check lets it
+/// through (its escapes are the point).
+fn yaml_string(value: &minijinja::Value) -> minijinja::Value {
     let text = value
         .as_str()
         .map_or_else(|| value.to_string(), str::to_owned);
-    serde_json::to_string(&text).unwrap_or_else(|_| "\"\"".to_owned())
+    minijinja::Value::from_safe_string(yaml_quote(&text))
+}
+
+/// Every `{{{ … }}}` goes through here. Values the templates build (macro output, captured
+/// blocks) and values quoted by the `yaml` filter are marked safe and printed as they are; any
+/// other value (a string from the config, from detection, from a file name; a number) is printed
+/// raw only when it holds no [`is_forbidden`] character, and is otherwise an error. So no field
+/// of the context, present or added later, can put a line break into a workflow: the check is
+/// on the output, not on each field.
+fn checked_output(
+    out: &mut minijinja::Output,
+    _state: &mut minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    let text = value.as_str().map_or_else(
+        || std::borrow::Cow::Owned(value.to_string()),
+        std::borrow::Cow::Borrowed,
+    );
+    if !value.is_safe()
+        && let Some(c) = text.chars().find(|c| is_forbidden(*c))
+    {
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!(
+                "the value `{}` holds the control character U+{:04X}, which could break or add to the workflow's structure; rename it or remove the character",
+                text.escape_debug(),
+                u32::from(c)
+            ),
+        ));
+    }
+    out.write_str(&text)
+        .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "writing output"))
 }
 
 fn file_name(name: &str) -> &str {
@@ -187,6 +251,10 @@ impl Templates {
             .map_err(|e| self.error(&e))?;
         env.set_syntax(syntax);
         env.add_filter("yaml", yaml_string);
+        // Auto-escaping on (by a name of our own): macro output and captured blocks come back
+        // marked safe, and everything else passes the output check.
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Custom("yaml".into()));
+        env.set_formatter(checked_output);
         for (key, (source, _)) in &self.sources {
             env.add_template_owned(key.clone(), source.clone())
                 .map_err(|e| self.error(&e))?;
@@ -219,6 +287,14 @@ impl Templates {
 
     /// Names the file and line of a minijinja error.
     fn error(&self, err: &minijinja::Error) -> Error {
+        // An error inside an included partial arrives wrapped ("could not render include"):
+        // report the innermost one, which names the partial, its line and what went wrong.
+        let mut err = err;
+        while let Some(inner) =
+            std::error::Error::source(err).and_then(|e| e.downcast_ref::<minijinja::Error>())
+        {
+            err = inner;
+        }
         let name = err.name().unwrap_or("template");
         let (file, user) = match self.sources.get(name) {
             Some((_, Origin::Override(path))) => (path.display().to_string(), true),
@@ -261,6 +337,56 @@ mod tests {
             .render("x.j2", &serde_json::json!({"b": "main\"]\non: push #"}))
             .expect("render");
         assert_eq!(out, "branches: [\"main\\\"]\\non: push #\"]");
+    }
+
+    #[test]
+    fn a_raw_value_with_any_line_break_is_refused_and_the_yaml_filter_escapes_it() {
+        let t = Templates::new([
+            ("raw.j2", "name: {{{ b }}}\n"),
+            ("comment.j2", "# on {{{ b | replace(\"\\n\", \" \") }}}\n"),
+            ("quoted.j2", "name: {{{ b | yaml }}}\n"),
+        ]);
+        for breaker in [
+            "\n", "\r", "\u{85}", "\u{2028}", "\u{2029}", "\u{0}", "\u{7f}", "\u{1b}",
+        ] {
+            let b = format!("x{breaker}permissions: write-all");
+            for name in ["raw.j2", "comment.j2"] {
+                if name == "comment.j2" && breaker == "\n" {
+                    // The template replaces this one itself.
+                    continue;
+                }
+                let err = t
+                    .render(name, &serde_json::json!({ "b": b }))
+                    .expect_err("refused");
+                assert!(
+                    err.to_string().contains("control character"),
+                    "{breaker:?}: {err}"
+                );
+            }
+            let out = t
+                .render("quoted.j2", &serde_json::json!({ "b": b }))
+                .expect("quoted");
+            assert_eq!(out.lines().count(), 1, "{out:?}");
+            assert!(
+                !out.chars().any(is_forbidden) || out.ends_with('\n'),
+                "{out:?}"
+            );
+            let back: serde_json::Value =
+                serde_saphyr::from_str(&out).expect("the quoted value parses");
+            assert_eq!(back["name"], serde_json::json!(b));
+        }
+    }
+
+    #[test]
+    fn macro_output_and_captured_blocks_keep_their_own_line_breaks() {
+        let t = Templates::new([(
+            "m.j2",
+            "{{% macro two(x) %}}a: {{{ x | yaml }}}\nb: 1\n{{% endmacro %}}{{{ two(v) | trim }}}\n{{% set c %}}c: 2\nd: 3{{% endset %}}{{{ c }}}\n",
+        )]);
+        let out = t
+            .render("m.j2", &serde_json::json!({ "v": "x\ny" }))
+            .expect("render");
+        assert_eq!(out, "a: \"x\\ny\"\nb: 1\nc: 2\nd: 3\n");
     }
 
     #[test]

@@ -499,7 +499,7 @@ impl<'a> Fetcher<'a> {
             return;
         };
         // The cache only saves requests: failing to write it must not fail the report.
-        if std::fs::create_dir_all(dir).is_ok()
+        if crate::fsutil::create_dir_all(dir).is_ok()
             && let Ok(text) = serde_json::to_vec(entry)
         {
             let _ = crate::fsutil::write_atomic(&dir.join(cache_key(&entry.path)), &text);

@@ -123,12 +123,23 @@ pub struct Smtp {
     pub port: u16,
     /// The user; `None` sends without authentication.
     pub user: Option<Secret>,
+    /// The variables the host and the user were read from: errors name them, never the values.
+    pub vars: SmtpVars,
     /// The password.
     pub password: Option<Secret>,
     /// Recipients.
     pub to: Vec<String>,
     /// A PEM file of extra CA certificates to trust (a private mail server).
     pub ca: Option<std::path::PathBuf>,
+}
+
+/// The names of the variables that hold the SMTP secrets.
+#[derive(Debug, Clone, Default)]
+pub struct SmtpVars {
+    /// The host's variable (`SMTP_HOST`).
+    pub host: String,
+    /// The user's variable (`SMTP_USER`), when one is set up.
+    pub user: Option<String>,
 }
 
 /// The notifiers that are set up.
@@ -213,6 +224,10 @@ impl Notifiers {
                 host: host.expose().to_owned(),
                 port,
                 user,
+                vars: SmtpVars {
+                    host: host_name.as_str().to_owned(),
+                    user: cfg.smtp_user_secret.as_ref().map(|n| n.as_str().to_owned()),
+                },
                 password,
                 to: cfg.email.clone(),
                 ca: smtp_ca,

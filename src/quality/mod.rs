@@ -315,7 +315,7 @@ pub fn gate(settings: &Settings) -> Result<Outcome, Error> {
         gates,
         subprojects,
     };
-    std::fs::create_dir_all(&settings.report).map_err(|source| Error::Write {
+    crate::fsutil::create_dir_all(&settings.report).map_err(|source| Error::Write {
         path: settings.report.clone(),
         source,
     })?;

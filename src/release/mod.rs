@@ -332,16 +332,18 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     let assets = publish::Asset::read_all(&settings.assets)?;
     let body = outcome.plan.changelog.clone().unwrap_or_default();
     let path = settings.root.join(&settings.release.changelog);
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => return Err(Error::Write { path, source }),
-    };
-    let text = changelog::prepend(existing.as_deref(), &body);
-    crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(|source| Error::Write {
+    // Through the repository root: a changelog that is a link (to `/proc/self/environ`, to a
+    // file outside) is refused, never read, committed or pushed.
+    let rel = std::path::Path::new(&settings.release.changelog);
+    let write_error = |source| Error::Write {
         path: path.clone(),
         source,
-    })?;
+    };
+    let root = crate::fsutil::Root::open(&settings.root).map_err(write_error)?;
+    let existing = root.read_optional(rel).map_err(write_error)?;
+    let text = changelog::prepend(existing.as_deref(), &body);
+    root.write_atomic(rel, text.as_bytes())
+        .map_err(write_error)?;
     repo.commit(
         &[settings.release.changelog.as_str()],
         &format!("chore(release): {tag}"),
@@ -381,7 +383,7 @@ pub fn run_plan(settings: &Settings, notes: Option<&std::path::Path>) -> Result<
             source,
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(write_error)?;
+            crate::fsutil::create_dir_all(parent).map_err(write_error)?;
         }
         crate::fsutil::write_atomic(path, changelog.as_bytes()).map_err(write_error)?;
     }

@@ -542,7 +542,7 @@ pub(crate) fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(
         source,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(err)?;
+        crate::fsutil::create_dir_all(dir).map_err(err)?;
     }
     let text = serde_json::to_string_pretty(value).map_err(|e| err(std::io::Error::other(e)))?;
     crate::fsutil::write_atomic(path, (text + "\n").as_bytes()).map_err(err)

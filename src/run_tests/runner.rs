@@ -238,7 +238,7 @@ pub fn run(plan: &Plan) -> Result<Ran, Error> {
         // NOTE: a previous run's result files must not be read as this run's (a runner that
         // crashes before writing would otherwise report the old results).
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+        crate::fsutil::create_dir_all(&dir).map_err(|source| Error::Io {
             path: dir.clone(),
             source,
         })?;
@@ -407,10 +407,12 @@ fn run_steps(
                         TextFormat::Tap => super::tap::has_tests(&text).then(|| text.clone()),
                     };
                     if let Some(body) = converted {
-                        std::fs::write(&capture.target, body).map_err(|source| Error::Io {
-                            path: capture.target.clone(),
-                            source,
-                        })?;
+                        crate::fsutil::write_atomic(&capture.target, body.as_bytes()).map_err(
+                            |source| Error::Io {
+                                path: capture.target.clone(),
+                                source,
+                            },
+                        )?;
                         produced.push(capture.target.clone());
                     }
                 }
@@ -455,7 +457,7 @@ fn run_steps(
             "<testsuites><testsuite name=\"{0}\"><testcase name=\"(command)\" classname=\"{0}\"><error message=\"the command exited with {code} without writing test results\"/></testcase></testsuite></testsuites>\n",
             libtest::escape(command)
         );
-        std::fs::write(&file, xml).map_err(|source| Error::Io {
+        crate::fsutil::write_atomic(&file, xml.as_bytes()).map_err(|source| Error::Io {
             path: file.clone(),
             source,
         })?;

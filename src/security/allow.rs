@@ -158,7 +158,7 @@ impl Baseline {
 
     /// Reads a baseline file; a missing or malformed file is an error naming it.
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read(path).map_err(|source| Error::Read {
+        let text = crate::fsutil::read(path).map_err(|source| Error::Read {
             path: path.to_path_buf(),
             source,
         })?;
@@ -186,7 +186,7 @@ impl Baseline {
             source,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(write_err)?;
+            crate::fsutil::create_dir_all(dir).map_err(write_err)?;
         }
         let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::Write {
             path: path.to_path_buf(),

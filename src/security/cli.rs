@@ -288,7 +288,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         source,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(err)?;
+        crate::fsutil::create_dir_all(dir).map_err(err)?;
     }
     crate::fsutil::write_atomic(path, bytes).map_err(err)
 }

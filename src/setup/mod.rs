@@ -513,7 +513,7 @@ pub fn run(
         plan.env = env
             .env
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.as_str().to_owned(), v.as_str().to_owned()))
             .collect();
     }
     if settings.stacks == Selection::None {
@@ -833,6 +833,11 @@ pub fn publish(runtime: &Runtime, outcome: &Outcome) -> Result<(), Error> {
     let plan = &outcome.plan;
     for (name, value) in outputs(plan) {
         runtime.set_output(name, &value)?;
+    }
+    // Every name is checked before the first is written: a refused name never leaves the
+    // earlier ones exported.
+    for (name, _) in &plan.env {
+        github::env::validate_name(name)?;
     }
     for (name, value) in &plan.env {
         runtime.export_env(name, value)?;
