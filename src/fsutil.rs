@@ -146,21 +146,24 @@ impl Root {
     /// otherwise the operator named a place outside the repository, and the root is the nearest
     /// existing ancestor of `path`.
     pub fn anchor(repo: &Path, path: &Path) -> std::io::Result<(Self, PathBuf)> {
-        let rel = if path.is_absolute() {
-            path.strip_prefix(repo).ok().map(Path::to_path_buf)
-        } else {
-            Some(path.to_path_buf())
+        // Relative paths are relative to the working directory, whatever `repo` is.
+        let cwd = std::env::current_dir()?;
+        let absolute = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                cwd.join(p)
+            }
         };
-        if let Some(rel) = rel.filter(|r| components(r).is_ok()) {
-            return Ok((Self::open(repo)?, rel));
+        let (repo_abs, path_abs) = (absolute(repo), absolute(path));
+        if let Ok(rel) = path_abs.strip_prefix(&repo_abs)
+            && components(rel).is_ok()
+        {
+            return Ok((Self::open(repo)?, rel.to_path_buf()));
         }
         // Outside the repository: anchor at the deepest existing directory that is not a link,
         // so a link below it is still refused.
-        let mut base = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            std::env::current_dir()?.join(path)
-        };
+        let mut base = path_abs;
         let mut rest = Vec::new();
         while !std::fs::symlink_metadata(&base).is_ok_and(|m| m.is_dir()) {
             let Some(name) = base.file_name().map(OsString::from) else {
@@ -625,6 +628,12 @@ pub fn write_creating(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 pub fn create_dir_all(path: &Path) -> std::io::Result<()> {
     let (root, rel) = Root::anchor(&std::env::current_dir()?, path)?;
     root.create_dir_all(&rel)
+}
+
+/// [`read`] of at most `limit` bytes; more is a `FileTooLarge` error.
+pub fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let (root, rel) = Root::anchor(&std::env::current_dir()?, path)?;
+    root.read_limited(&rel, limit)
 }
 
 /// Reads a regular file through [`Root`] from the working directory: a link in any component

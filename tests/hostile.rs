@@ -174,14 +174,26 @@ fn gen_workflows_refuses_output_directories_that_link_out() {
         let scene = Scene::new();
         scene.write("go.mod", "module example.com/app\n\ngo 1.22\n");
         scene.link(link, scene.outside().join("dir"));
-        let t = slipway()
-            .args(["gen-workflows"])
-            .arg_path(scene.repo())
-            .run();
-        t.code(2);
-        assert!(t.stderr.contains("symbolic link"), "{link}: {t}");
-        assert!(t.stderr.contains(rel) || t.stderr.contains(link), "{t}");
-        assert_eq!(scene.outside_state(), pristine(), "{link}");
+        // The repository named absolutely, and relatively to the working directory.
+        for (cwd, arg) in [
+            (scene.repo(), scene.repo()),
+            (scene.dir.path().to_path_buf(), PathBuf::from("repo")),
+            (scene.repo(), PathBuf::from(".")),
+        ] {
+            let t = slipway()
+                .args(["gen-workflows"])
+                .arg_path(&arg)
+                .current_dir(&cwd)
+                .run();
+            t.code(2);
+            assert!(t.stderr.contains("symbolic link"), "{link} {arg:?}: {t}");
+            assert!(t.stderr.contains(rel) || t.stderr.contains(link), "{t}");
+            assert_eq!(scene.outside_state(), pristine(), "{link}");
+            assert!(
+                !scene.repo().join("repo").exists(),
+                "{arg:?}: wrote a nested copy"
+            );
+        }
     }
 }
 
@@ -413,4 +425,136 @@ fn config_validate_refuses_what_a_run_would_refuse() {
             "{yaml:?}: names the line\n{t}"
         );
     }
+}
+
+// ----- every command over one hostile repository -----
+
+/// Builds the hostile repository: links out of it for manifests, the changelog, the config and
+/// the output directories; names with line breaks, quotes and `${{`; a file name that is not
+/// UTF-8; a UTF-16 manifest; a 3 GiB sparse lockfile. A git history with one commit.
+fn hostile_repository(scene: &Scene) {
+    use std::os::unix::ffi::OsStrExt as _;
+    let repo = scene.repo();
+    let manifest = "{\"name\":\"x\",\"scripts\":{\"test\":\"node t.js\"}}";
+    scene.write("api/package.json", manifest);
+    scene.write("api/t.js", "");
+    for name in [
+        "q\"uote'${{ github.token }}",
+        "nl\nx:\n  permissions: write-all",
+        "cr\r  pwn: 1",
+        "ls\u{2028}env:\u{2028}  BASH_ENV: /tmp/x",
+        "-dash --flag",
+        "wc\n::error file=x::forged\n::stop-commands::t",
+    ] {
+        scene.write(&format!("{name}/package.json"), manifest);
+    }
+    let latin1 = repo.join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir_all(&latin1).expect("latin-1 dir");
+    std::fs::write(
+        latin1.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    )
+    .expect("cargo");
+    let utf16: Vec<u8> = "\u{feff}{\"name\":\"w\"}"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::create_dir_all(repo.join("utf16")).expect("dir");
+    std::fs::write(repo.join("utf16/package.json"), utf16).expect("utf16");
+    let huge = std::fs::File::create(repo.join("api/package-lock.json")).expect("huge");
+    huge.set_len(3 << 30).expect("sparse");
+    scene.link("go.mod", scene.outside().join("secret"));
+    scene.link("pyproject.toml", "/proc/self/environ");
+    scene.link("svc/Cargo.toml", scene.outside().join("secret"));
+    scene.link("CHANGELOG.md", "/proc/self/environ");
+    scene.link(".slipway", scene.outside().join("dir"));
+    scene.link(".github/workflows", scene.outside().join("dir"));
+    scene.link("_slipway", scene.outside().join("dir"));
+    scene.init_git();
+    git(
+        &repo,
+        &["commit", "-q", "--allow-empty", "-m", "feat: first"],
+    );
+}
+
+#[test]
+fn every_command_over_a_hostile_repository_fails_clearly_and_writes_nothing_outside() {
+    let scene = Scene::new();
+    hostile_repository(&scene);
+    let repo = scene.repo();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["detect"],
+        vec!["detect", "--json"],
+        vec!["init", "--stdout"],
+        vec!["config", "validate"],
+        vec!["gen-workflows"],
+        vec!["gen-workflows", "--check"],
+        vec!["gen-workflows", "--dry-run"],
+        vec!["gen-workflows", "--force"],
+        vec!["security-scan", "--no-dependencies"],
+        vec![
+            "security-scan",
+            "--no-dependencies",
+            "--sarif",
+            "_slipway/x.sarif",
+        ],
+        vec!["security-scan", "baseline"],
+        vec!["run-tests", "--skip-run"],
+        vec!["release", "--dry-run"],
+        vec!["release", "plan", "--notes", ".slipway/notes.md"],
+        vec!["quality", "gate", "--report", "_slipway/quality"],
+        vec!["init", "--force"],
+        vec!["config", "validate"],
+    ];
+    let mut tried = 0;
+    for args in &commands {
+        let t = slipway()
+            .args(args)
+            .current_dir(&repo)
+            .env("GITHUB_TOKEN", "ghs_ambientToken0123456789")
+            .run();
+        tried += 1;
+        let text = t.to_string();
+        assert!(
+            matches!(t.code, Some(0..=2)),
+            "{args:?}: ended by a signal or an odd code\n{t}"
+        );
+        assert!(!text.contains("panicked"), "{args:?}: a panic\n{t}");
+        assert!(
+            !text.contains("ghs_"),
+            "{args:?}: a secret was printed\n{t}"
+        );
+        // Human output may show hostile names, but never as a workflow command or with a raw
+        // carriage return that rewrites the line in a log.
+        for line in t.stdout.lines().chain(t.stderr.lines()) {
+            assert!(
+                !line.trim_start().starts_with("::"),
+                "{args:?}: {line:?}\n{t}"
+            );
+            assert!(!line.contains('\r'), "{args:?}: {line:?}\n{t}");
+        }
+        if t.code == Some(2) {
+            assert!(
+                t.stderr.starts_with("error: "),
+                "{args:?}: an unclear error\n{t}"
+            );
+        }
+        assert_eq!(
+            scene.outside_state(),
+            pristine(),
+            "{args:?} wrote outside\n{t}"
+        );
+    }
+    assert_eq!(tried, commands.len());
+    // Whatever was written inside parses and grants nothing new.
+    for (file, keys) in structure(&repo.join(".github/workflows")) {
+        assert!(
+            !keys.iter().any(|k| k.contains("write-all")),
+            "{file}: {keys:?}"
+        );
+    }
+    assert!(
+        repo.join("CHANGELOG.md").is_symlink(),
+        "the link is left alone"
+    );
 }

@@ -1357,22 +1357,18 @@ pub fn default_project_name(root: &Path) -> String {
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, Error> {
-    use std::io::Read as _;
     let read_err = |source| Error::Read {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(read_err)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::TooLarge {
+    // Through the repository root: a `slipway.yml` that links to `/proc/self/environ` is
+    // refused, so its content never reaches an error snippet.
+    match crate::fsutil::read_limited(path, MAX_FILE_BYTES) {
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(Error::TooLarge {
             path: path.to_path_buf(),
-        });
+        }),
+        other => other.map_err(read_err),
     }
-    Ok(bytes)
 }
 
 /// Parses and validates config text. `file` names it in errors. `project.name` stays empty when
