@@ -162,8 +162,13 @@ impl Root {
             return Ok((Self::open(repo)?, rel.to_path_buf()));
         }
         // Outside the repository: anchor at the deepest existing directory that is not a link,
-        // so a link below it is still refused.
-        let mut base = path_abs;
+        // so a link below it is still refused. The system's temporary directory is taken as the
+        // system resolves it (`/tmp` and `/var` are links on macOS).
+        let temp = std::env::temp_dir();
+        let mut base = match (path_abs.strip_prefix(&temp), temp.canonicalize()) {
+            (Ok(rest), Ok(real)) => real.join(rest),
+            _ => path_abs,
+        };
         let mut rest = Vec::new();
         while !std::fs::symlink_metadata(&base).is_ok_and(|m| m.is_dir()) {
             let Some(name) = base.file_name().map(OsString::from) else {

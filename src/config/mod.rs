@@ -147,7 +147,7 @@ pub struct Project {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "values::one_line_opt"
+        deserialize_with = "values::branch_opt"
     )]
     pub default_branch: Option<String>,
 }
@@ -540,7 +540,7 @@ pub struct Environment {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "values::one_line_opt"
+        deserialize_with = "values::branch_opt"
     )]
     pub branch: Option<String>,
     /// Deploy on an event instead of a branch push: `release` or `manual`. Not together with
@@ -1008,7 +1008,7 @@ pub struct Release {
     #[serde(
         skip_serializing_if = "Option::is_none",
         default,
-        deserialize_with = "values::one_line_opt"
+        deserialize_with = "values::tag_prefix_opt"
     )]
     pub tag_prefix: Option<String>,
     /// The changelog file, relative to the root. Default: `CHANGELOG.md`.

@@ -731,6 +731,54 @@ fn check_one_line<E: serde::de::Error>(text: &str) -> Result<(), E> {
     }
 }
 
+/// Deserializes a git branch name (`project.default-branch`, `environments.*.branch`): one line,
+/// and the rules of `git check-ref-format` (no space, `~ ^ : ? * [ \\`, `..`, `@{`, no leading
+/// `-` or `/`, no trailing `/`, `.` or `.lock`). A name git refuses could never match a push, and
+/// `: ` in one would change how a workflow's `if:` parses.
+pub(crate) fn branch_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = one_line_opt(d)?;
+    if let Some(text) = &text {
+        if text.is_empty() {
+            return Err(serde::de::Error::custom(format!(
+                "the branch name is empty{HINT_MARK}name a branch, e.g. `main`"
+            )));
+        }
+        check_ref_part(text)?;
+    }
+    Ok(text)
+}
+
+/// Deserializes `release.tag-prefix`: one line, and nothing git refuses in a tag name (empty is
+/// fine: tags are then bare versions).
+pub(crate) fn tag_prefix_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = one_line_opt(d)?;
+    if let Some(text) = text.as_deref().filter(|t| !t.is_empty()) {
+        check_ref_part(text)?;
+    }
+    Ok(text)
+}
+
+fn check_ref_part<E: serde::de::Error>(text: &str) -> Result<(), E> {
+    let bad = text
+        .chars()
+        .find(|c| matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
+        .map(|c| format!("`{c}`"))
+        .or_else(|| text.contains("..").then(|| "`..`".to_owned()))
+        .or_else(|| text.contains("@{").then(|| "`@{`".to_owned()))
+        .or_else(|| {
+            (text.starts_with(['-', '/', '.'])
+                || text.ends_with(['/', '.'])
+                || text.ends_with(".lock"))
+            .then(|| "a leading `-`, `/` or `.`, or a trailing `/`, `.` or `.lock`".to_owned())
+        });
+    match bad {
+        Some(what) => Err(E::custom(format!(
+            "git does not allow {what} in a branch or tag name{HINT_MARK}use the name exactly as git shows it (`git branch -a`)"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Deserializes a path that must stay inside the repository (`release.changelog`,
 /// `security.baseline`): relative, without `..`. Refused while the file is read, so
 /// `config validate` fails on it, not the run that would write it.
@@ -770,6 +818,99 @@ fn check_repo_path<E: serde::de::Error>(text: &str) -> Result<(), E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pieces of hostile strings: line breaks of every kind, other controls, YAML syntax, paths
+    /// that climb out, names that change how processes run, GitHub expressions.
+    const PIECES: &[&str] = &[
+        "\r",
+        "\n",
+        "\u{85}",
+        "\u{2028}",
+        "\u{2029}",
+        "\t",
+        "\u{0}",
+        "\u{1b}",
+        "\u{7f}",
+        "\u{feff}",
+        "/",
+        "..",
+        "../",
+        "/etc/passwd",
+        "C:",
+        "\\",
+        ":",
+        "#",
+        "'",
+        "\"",
+        "{",
+        "[",
+        "PATH",
+        "LD_PRELOAD",
+        "BASH_ENV",
+        "GITHUB_",
+        "${{ github.token }}",
+        "x",
+        "_",
+        "é",
+        " ",
+    ];
+
+    /// A config with `value` at one of the keys that reach workflows or the file system.
+    fn config_with(field: usize, value: &str) -> String {
+        let v = crate::generate::render::yaml_quote(value);
+        let key = crate::generate::render::yaml_quote(&format!("A{value}"));
+        match field {
+            0 => format!("project: {{ name: {v} }}\n"),
+            1 => format!("project: {{ default-branch: {v} }}\n"),
+            2 => format!("environments:\n  prod: {{ branch: {v} }}\n"),
+            3 => format!("release: {{ tag-prefix: {v} }}\n"),
+            4 => format!("release: {{ changelog: {v} }}\n"),
+            5 => format!("security: {{ baseline: {v} }}\n"),
+            6 => format!("environments:\n  prod: {{ branch: main, env: {{ {key}: x }} }}\n"),
+            7 => format!("environments:\n  prod: {{ branch: main, env: {{ A: {v} }} }}\n"),
+            _ => format!("ci: {{ env: {{ {key}: {v} }} }}\n"),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Whatever the loader accepts is what every later step accepts: no control character
+        /// in a one-line value, no path out of the repository, no refused variable name.
+        #[test]
+        fn the_loader_accepts_only_what_the_run_accepts(
+            field in 0usize..9,
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..6),
+        ) {
+            let value = format!("a{}", pieces.concat());
+            let yaml = config_with(field, &value);
+            let Ok(config) = crate::config::parse(yaml.as_bytes(), "slipway.yml") else {
+                return Ok(());
+            };
+            let bad = |s: &str| s.chars().any(crate::generate::render::is_forbidden);
+            proptest::prop_assert!(!bad(&config.project.name), "{yaml}");
+            proptest::prop_assert!(!config.project.default_branch.as_deref().is_some_and(bad), "{yaml}");
+            proptest::prop_assert!(!config.release.tag_prefix.as_deref().is_some_and(bad), "{yaml}");
+            proptest::prop_assert!(crate::fsutil::check_relative(&config.release.changelog).is_ok(), "{yaml}");
+            proptest::prop_assert!(!bad(&config.release.changelog), "{yaml}");
+            if let Some(b) = &config.security.baseline {
+                proptest::prop_assert!(crate::fsutil::check_relative(b).is_ok() && !bad(b), "{yaml}");
+            }
+            for (_, env) in config.environments.iter() {
+                proptest::prop_assert!(!env.branch.as_deref().is_some_and(bad), "{yaml}");
+                for (k, v) in &env.env {
+                    proptest::prop_assert!(crate::github::env::validate_name(k.as_str()).is_ok(), "{yaml}");
+                    proptest::prop_assert!(!v.as_str().contains(['\n', '\r']) && !v.as_str().contains("${{"), "{yaml}");
+                }
+            }
+        }
+
+        /// Arbitrary bytes never panic the loader.
+        #[test]
+        fn arbitrary_bytes_never_panic_the_loader(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = crate::config::parse(&bytes, "slipway.yml");
+        }
+    }
 
     #[test]
     fn durations_parse_units_and_sums() {

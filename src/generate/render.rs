@@ -165,6 +165,17 @@ fn checked_output(
             ),
         ));
     }
+    if !value.is_safe() && (text.contains(": ") || text.ends_with(':')) {
+        // Printed raw in a plain scalar, `a: b` starts a mapping: the workflow would not parse,
+        // or would parse differently. (Pinned `uses:` values carry a ` # vX.Y.Z` comment.)
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!(
+                "the value `{}` holds `: ` or a final `:`, which would change how the workflow parses; rename it",
+                text.escape_debug()
+            ),
+        ));
+    }
     out.write_str(&text)
         .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "writing output"))
 }
