@@ -572,3 +572,25 @@ fn every_command_over_a_hostile_repository_fails_clearly_and_writes_nothing_outs
         "the link is left alone"
     );
 }
+
+#[test]
+fn a_config_that_links_out_is_refused_and_never_shown() {
+    for target in [None, Some("/proc/self/environ")] {
+        let scene = Scene::new();
+        match target {
+            Some(t) => scene.link("slipway.yml", t),
+            None => scene.link("slipway.yml", scene.outside().join("secret")),
+        }
+        for args in [&["config", "validate"][..], &["gen-workflows", "--check"]] {
+            let t = slipway()
+                .args(args)
+                .current_dir(scene.repo())
+                .env("GITHUB_TOKEN", "ghs_ambientToken0123456789")
+                .run();
+            t.code(2);
+            assert!(t.stderr.contains("symbolic link"), "{args:?}: {t}");
+            assert!(!t.to_string().contains("ghs_"), "{args:?}: {t}");
+        }
+        assert_eq!(scene.outside_state(), pristine());
+    }
+}
