@@ -134,6 +134,8 @@ struct SiteOptions {
     health: &'static str,
     /// The nginx binary in slipway.yml; default: the real one.
     nginx_binary: Option<String>,
+    /// `deploy.hosts.start`, with `{app}` for the test app; default: the app itself.
+    start: Option<String>,
 }
 
 impl Default for SiteOptions {
@@ -145,6 +147,7 @@ impl Default for SiteOptions {
             hosts_extra: String::new(),
             health: "{ interval: 100ms, timeout: 2s, deadline: 10s, drain: 1s }",
             nginx_binary: None,
+            start: None,
         }
     }
 }
@@ -186,7 +189,7 @@ deploy:
   hosts:
     instances: {instances}
     base-port: {base}
-    start: "{app} --port {{port}} --version {{version}}"
+    start: "{start}"
     state-dir: {d}/state
     nginx:
       binary: {binary}
@@ -200,7 +203,13 @@ deploy:
             port = self.port,
             instances = o.instances,
             base = self.base,
-            app = app().display(),
+            start = o
+                .start
+                .as_deref()
+                .unwrap_or("{app} --port {port} --version {version}")
+                .replace("{app}", &app().display().to_string())
+                .replace('\\', "\\\\")
+                .replace('"', "\\\""),
             hosts_extra = o.hosts_extra,
             health = o.health,
             deploy_extra = o.deploy_extra,
@@ -1564,4 +1573,89 @@ fn a_deploy_killed_while_draining_is_completed_by_the_next_run() {
             .is_some_and(|r| r.contains("completed: 2.0.0 is live and healthy")),
         "{record}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stopping instances
+
+/// Non-zombie processes in process group `pgid`.
+fn group_members(pgid: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.first() != Some(&"Z") && fields.get(2) == Some(&pgid.to_string().as_str()) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// The process groups of the instances in the state file.
+fn recorded_groups(site: &Site) -> Vec<i32> {
+    site.state()["instances"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p["handle"].as_str()?.split_whitespace().next()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn ten_blue_green_switches_in_a_row_stop_apps_that_do_not_exec_ignore_sigterm_and_fork() {
+    // The start command does not exec: its `sh -c` stays the leader, forks a child that
+    // lingers and the app itself, which ignores SIGTERM.
+    let Some(site) = Site::new(SiteOptions {
+        start: Some(
+            "sleep 300 & (trap '' TERM; exec {app} --port {port} --version {version}) & wait"
+                .to_owned(),
+        ),
+        ..SiteOptions::default()
+    }) else {
+        return;
+    };
+    site.deploy_ok("1.0.0");
+    site.deploy_ok("2.0.0");
+    let mut groups = recorded_groups(&site);
+    let mut ok = 0;
+    let mut failed = Vec::new();
+    for i in 0..10 {
+        let t = slipway()
+            .current_dir(site.dir.path())
+            .args(["deploy", "rollback", "--env", "staging"])
+            .run();
+        let want = if i % 2 == 0 { "1.0.0" } else { "2.0.0" };
+        if t.code == Some(0) && site.version() == want {
+            ok += 1;
+        } else {
+            failed.push(format!("switch {}: {}", i + 1, t.stderr));
+        }
+        groups.extend(recorded_groups(&site));
+    }
+    eprintln!("blue-green switches in a row: {ok}/10");
+    assert_eq!(ok, 10, "{failed:#?}");
+    // Only the live colour runs; every other group slipway started is gone, children too.
+    wait_for("the old colours to stop", Duration::from_secs(15), || {
+        site.app_pids().len() == 2
+    });
+    let live = recorded_groups(&site);
+    groups.sort_unstable();
+    groups.dedup();
+    for g in groups.iter().filter(|g| !live.contains(g)) {
+        assert_eq!(group_members(*g), Vec::<i32>::new(), "group {g} survived");
+    }
 }

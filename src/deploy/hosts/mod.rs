@@ -61,6 +61,21 @@ pub struct State {
     /// The next instance number (names are unique: `blue-7`, `r8`).
     #[serde(default)]
     pub next_id: u64,
+    /// Instances being drained and stopped in the background, which the next run waits for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopping: Option<Stopping>,
+}
+
+/// A background stop: the detached process that drains and stops instances after a command
+/// returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stopping {
+    /// The stopper's pid and start time.
+    pub handle: String,
+    /// The instances it stops.
+    pub names: Vec<String>,
+    /// How long it may take: the drain, the grace period and some slack, in milliseconds.
+    pub within_ms: u64,
 }
 
 /// A version that can be started again without a new artifact.
@@ -92,6 +107,9 @@ pub struct Hosts {
     health: HealthSettings,
     /// The ssh key written from the credentials; removed when the target is dropped.
     _key: Option<tempfile::NamedTempFile>,
+    /// Drain and stop the colour that lost its traffic in the background (rollbacks return as
+    /// soon as the traffic is back).
+    background_drain: bool,
 }
 
 /// Opens the target configured for `resolved`'s environment.
@@ -221,6 +239,7 @@ impl Hosts {
             url: resolved.env.url.clone(),
             health: super::cli::configured_health(resolved),
             _key: key_file,
+            background_drain: false,
         })
     }
 
@@ -539,12 +558,111 @@ impl Hosts {
         }
     }
 
-    /// Stops the named instances and forgets them.
+    /// How long an instance has to exit after SIGTERM before it gets SIGKILL: as long as it
+    /// had to drain, at least 1 s and at most 10 s.
+    fn grace(&self) -> Duration {
+        self.health
+            .drain
+            .clamp(Duration::from_secs(1), Duration::from_secs(10))
+    }
+
+    /// Stops the named instances (every process of their groups), checks that their ports
+    /// are free, and forgets them.
     fn stop(&self, state: &mut State, names: &[String]) -> Result<(), Error> {
         let procs = Self::procs(state, names);
-        self.runner.stop(&procs, 10_000)?;
+        if procs.is_empty() {
+            return Ok(());
+        }
+        let ports: Vec<(String, u16)> = procs.iter().map(|p| (p.name.clone(), p.port)).collect();
+        self.runner.stop(&procs, millis(self.grace()))?;
         state.instances.retain(|p| !names.contains(&p.name));
+        self.save(state)?;
+        self.check_ports_freed(&ports)
+    }
+
+    /// Fails when one of `ports` still accepts connections a moment after its instance was
+    /// stopped: something outside the instance's process group holds it.
+    fn check_ports_freed(&self, ports: &[(String, u16)]) -> Result<(), Error> {
+        for (name, port) in ports {
+            let addr = self.addr(*port);
+            let started = Instant::now();
+            while port_in_use(&addr) {
+                if started.elapsed() > Duration::from_secs(2) {
+                    return Err(Error::Command {
+                        what: format!(
+                            "port {port} on {} still accepts connections after {name} was stopped",
+                            self.address
+                        ),
+                        stderr: "a process outside the instance's process group holds it (one that started its own session, e.g. a daemon that forks twice); run the app in the foreground".to_owned(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the named instances out of service now and stops them in a detached process
+    /// after `delay` (the drain), so the command can return; the next run waits for it.
+    fn stop_later(&self, state: &mut State, names: &[String], delay: Duration) -> Result<(), Error> {
+        self.finish_stopping(state)?;
+        let procs = Self::procs(state, names);
+        if procs.is_empty() {
+            return Ok(());
+        }
+        let grace = self.grace();
+        let handle = self
+            .runner
+            .stop_later(&procs, millis(delay), millis(grace))?;
+        state.stopping = Some(Stopping {
+            handle,
+            names: names.to_vec(),
+            within_ms: millis(delay + grace) + 5_000,
+        });
         self.save(state)
+    }
+
+    /// Waits for a background stop of an earlier run; stops what it left (or what a stopper
+    /// killed with its host never got to) at once.
+    fn finish_stopping(&self, state: &mut State) -> Result<(), Error> {
+        let Some(stopping) = state.stopping.clone() else {
+            return Ok(());
+        };
+        let within = Duration::from_millis(stopping.within_ms.min(60_000));
+        self.runner.wait_stopper(&stopping.handle, within)?;
+        let left: Vec<String> = stopping
+            .names
+            .iter()
+            .filter(|n| Self::procs(state, std::slice::from_ref(n)).iter().any(|p| !p.in_lb))
+            .cloned()
+            .collect();
+        state.stopping = None;
+        self.stop(state, &left)
+    }
+
+    /// Stops instances whose pid file is on the host but which the state does not know: a
+    /// slipway killed between starting one and recording it.
+    fn stop_unrecorded(&self, state: &mut State) -> Result<(), Error> {
+        let orphans: Vec<Proc> = self
+            .runner
+            .pid_files()?
+            .into_iter()
+            .filter(|(name, _)| !state.instances.iter().any(|p| &p.name == name))
+            .map(|(name, handle)| Proc {
+                name,
+                port: 0,
+                version: String::new(),
+                color: None,
+                handle,
+                in_lb: false,
+                weight: None,
+            })
+            .collect();
+        if orphans.is_empty() {
+            return Ok(());
+        }
+        let refs: Vec<&Proc> = orphans.iter().collect();
+        self.runner.stop(&refs, millis(self.grace()))
     }
 
     /// Makes `version` startable: copies the artifact into `releases/<version>` (processes)
@@ -717,8 +835,11 @@ impl Hosts {
         }
     }
 
-    /// Forgets instances whose process is gone (crashed, or stopped by hand).
+    /// Finishes an earlier background stop, stops instances slipway started but never
+    /// recorded, and forgets instances whose processes are gone (crashed, or stopped by hand).
     fn reconcile(&self, state: &mut State) -> Result<(), Error> {
+        self.finish_stopping(state)?;
+        self.stop_unrecorded(state)?;
         if self.forget_gone(state)? {
             self.save(state)?;
         }
@@ -1131,7 +1252,9 @@ impl Target for Hosts {
             commit: None,
             reason: request.reason.clone(),
         };
+        self.background_drain = true;
         let result = bluegreen::deploy(self, &mut state, &r, &mut entry, journal, progress);
+        self.background_drain = false;
         if result.is_ok() {
             journal.clear()?;
         }
@@ -1206,6 +1329,11 @@ impl Target for Hosts {
             detail,
         })
     }
+}
+
+/// `d` in whole milliseconds.
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Whether something accepts connections at `addr` (a quick connect, 300 ms).
