@@ -604,7 +604,12 @@ impl Hosts {
 
     /// Takes the named instances out of service now and stops them in a detached process
     /// after `delay` (the drain), so the command can return; the next run waits for it.
-    fn stop_later(&self, state: &mut State, names: &[String], delay: Duration) -> Result<(), Error> {
+    fn stop_later(
+        &self,
+        state: &mut State,
+        names: &[String],
+        delay: Duration,
+    ) -> Result<(), Error> {
         self.finish_stopping(state)?;
         let procs = Self::procs(state, names);
         if procs.is_empty() {
@@ -633,7 +638,11 @@ impl Hosts {
         let left: Vec<String> = stopping
             .names
             .iter()
-            .filter(|n| Self::procs(state, std::slice::from_ref(n)).iter().any(|p| !p.in_lb))
+            .filter(|n| {
+                Self::procs(state, std::slice::from_ref(n))
+                    .iter()
+                    .any(|p| !p.in_lb)
+            })
             .cloned()
             .collect();
         state.stopping = None;
@@ -815,7 +824,72 @@ impl Hosts {
                 .collect(),
             retained: state.retained.iter().map(|r| r.version.clone()).collect(),
             url: self.url.clone(),
+            disagreement: None,
         }
+    }
+
+    /// `live` corrected to what nginx is configured to serve (the `server` lines of the
+    /// upstream file), when that differs from the state: a deploy killed after its switch and
+    /// before recording it leaves the state one version behind. The disagreement is named.
+    fn actually_serving(&self, state: &State, live: &mut Live, upstream: &str) {
+        let served = nginx::parse_servers(upstream);
+        let recorded: BTreeSet<&str> = live.instances.iter().map(|i| i.address.as_str()).collect();
+        let actual: BTreeSet<&str> = served.iter().map(|s| s.address.as_str()).collect();
+        if recorded == actual {
+            return;
+        }
+        let instances: Vec<Instance> = served
+            .iter()
+            .map(|s| {
+                match state
+                    .instances
+                    .iter()
+                    .find(|p| self.addr(p.port) == s.address)
+                {
+                    Some(p) => Instance {
+                        name: p.name.clone(),
+                        address: s.address.clone(),
+                        version: p.version.clone(),
+                        color: p.color,
+                        weight: s.weight,
+                    },
+                    None => Instance {
+                        name: "unknown".to_owned(),
+                        address: s.address.clone(),
+                        version: "unknown".to_owned(),
+                        color: None,
+                        weight: s.weight,
+                    },
+                }
+            })
+            .collect();
+        // The version with the most traffic (weights count; unweighted servers count 1).
+        let mut shares: Vec<(String, Option<Color>, u64)> = Vec::new();
+        for i in &instances {
+            let w = u64::from(i.weight.unwrap_or(1));
+            match shares.iter_mut().find(|(v, _, _)| *v == i.version) {
+                Some(entry) => entry.2 += w,
+                None => shares.push((i.version.clone(), i.color, w)),
+            }
+        }
+        let top = shares.iter().max_by_key(|(_, _, w)| *w).cloned();
+        let was = live.version.clone().unwrap_or_else(|| "nothing".to_owned());
+        let now = top
+            .as_ref()
+            .map_or("nothing", |(v, _, _)| v.as_str())
+            .to_owned();
+        let addresses: Vec<&str> = actual.iter().copied().collect();
+        live.disagreement = Some(format!(
+            "the state records `{was}` live but nginx serves `{now}` ({}); a deploy was interrupted before recording its switch, and the next deploy or rollback reconciles the two",
+            if addresses.is_empty() {
+                "no server".to_owned()
+            } else {
+                addresses.join(", ")
+            }
+        ));
+        live.version = top.as_ref().map(|(v, _, _)| v.clone());
+        live.color = top.and_then(|(_, c, _)| c);
+        live.instances = instances;
     }
 
     fn outcome(
@@ -1168,7 +1242,19 @@ impl Target for Hosts {
 
     fn status(&mut self) -> Result<Live, Error> {
         let state = self.load()?;
-        Ok(self.live(&state))
+        let mut live = self.live(&state);
+        // What nginx is configured to serve is the truth; the state is what slipway last
+        // recorded.
+        match self.nginx.read() {
+            Ok(Some(upstream)) => self.actually_serving(&state, &mut live, &upstream),
+            Ok(None) => {}
+            Err(e) => {
+                live.disagreement = Some(format!(
+                    "what nginx serves could not be read, so this is the recorded state only: {e}"
+                ));
+            }
+        }
+        Ok(live)
     }
 
     fn deploy(

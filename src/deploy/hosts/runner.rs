@@ -267,7 +267,12 @@ rm -f{files}
     }
 
     /// Stops `procs` in the background after `delay_ms`; returns the stopper's handle.
-    pub fn stop_later(&self, procs: &[&Proc], delay_ms: u64, grace_ms: u64) -> Result<String, Error> {
+    pub fn stop_later(
+        &self,
+        procs: &[&Proc],
+        delay_ms: u64,
+        grace_ms: u64,
+    ) -> Result<String, Error> {
         let out = self.exec.check(
             "stopping instances in the background",
             &self.stop_later_script(procs, delay_ms, grace_ms),
@@ -280,7 +285,10 @@ rm -f{files}
     /// true when it did.
     pub fn wait_stopper(&self, handle: &str, timeout: std::time::Duration) -> Result<bool, Error> {
         let mut w = handle.split_whitespace();
-        let pid = w.next().filter(|p| p.chars().all(|c| c.is_ascii_digit())).unwrap_or("0");
+        let pid = w
+            .next()
+            .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
+            .unwrap_or("0");
         let st = w.next().map_or_else(|| "-".to_owned(), quote);
         let rounds = (timeout.as_millis() / 50).max(1);
         let script = format!(
@@ -529,13 +537,19 @@ mod tests {
             [("blue-1".to_owned(), p.handle.clone())]
         );
         // The leader alone dying leaves the instance alive: its app still runs.
-        let _ = std::process::Command::new("kill").args(["-KILL", &pgid]).status();
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pgid])
+            .status();
         std::thread::sleep(std::time::Duration::from_millis(100));
         assert_eq!(r.alive(&[&p]).expect("alive"), [true], "{:?}", group(&pgid));
         let started = std::time::Instant::now();
         r.stop(&[&p], 300).expect("stop");
         assert!(started.elapsed().as_secs() < 5);
-        assert_eq!(group(&pgid), Vec::<String>::new(), "the whole group is gone");
+        assert_eq!(
+            group(&pgid),
+            Vec::<String>::new(),
+            "the whole group is gone"
+        );
         assert_eq!(r.alive(&[&p]).expect("alive"), [false]);
         assert!(r.pid_files().expect("pid files").is_empty());
     }
@@ -550,11 +564,15 @@ mod tests {
         let p = r.start("blue-2", 8125, "1.0.0", None, None).expect("start");
         let started = std::time::Instant::now();
         let stopper = r.stop_later(&[&p], 300, 1000).expect("stop later");
-        assert!(started.elapsed().as_millis() < 300, "returns before the delay");
+        assert!(
+            started.elapsed().as_millis() < 300,
+            "returns before the delay"
+        );
         assert_eq!(r.alive(&[&p]).expect("alive"), [true], "not yet: it drains");
-        assert!(r
-            .wait_stopper(&stopper, std::time::Duration::from_secs(10))
-            .expect("wait"));
+        assert!(
+            r.wait_stopper(&stopper, std::time::Duration::from_secs(10))
+                .expect("wait")
+        );
         assert_eq!(r.alive(&[&p]).expect("alive"), [false]);
     }
 }
