@@ -1457,7 +1457,7 @@ mod tests {
 
     #[test]
     fn a_value_that_is_neither_a_kubeconfig_nor_a_file_is_refused_unshown() {
-        let value = "users: token-looking-but-broken-77aa";
+        let value = "token-looking-but-broken-77aa";
         let e = Kubectl::new(PathBuf::from("kubectl"), None, Some(value)).expect_err("refused");
         let shown = format!("{e} {}", e.hint().unwrap_or_default());
         assert!(!shown.contains("token-looking"), "{shown}");

@@ -74,8 +74,6 @@ pub struct Stopping {
     pub handle: String,
     /// The instances it stops.
     pub names: Vec<String>,
-    /// How long it may take: the drain, the grace period and some slack, in milliseconds.
-    pub within_ms: u64,
 }
 
 /// A version that can be started again without a new artifact.
@@ -622,19 +620,26 @@ impl Hosts {
         state.stopping = Some(Stopping {
             handle,
             names: names.to_vec(),
-            within_ms: millis(delay + grace) + 5_000,
         });
         self.save(state)
     }
 
-    /// Waits for a background stop of an earlier run; stops what it left (or what a stopper
-    /// killed with its host never got to) at once.
+    /// Finishes a background stop of an earlier run at once: the stopper (still draining, or
+    /// killed with its host) is stopped, and so is whatever it has not stopped yet. Their
+    /// traffic moved away when that run returned.
     fn finish_stopping(&self, state: &mut State) -> Result<(), Error> {
         let Some(stopping) = state.stopping.clone() else {
             return Ok(());
         };
-        let within = Duration::from_millis(stopping.within_ms.min(60_000));
-        self.runner.wait_stopper(&stopping.handle, within)?;
+        let stopper = Proc {
+            name: String::new(),
+            port: 0,
+            version: String::new(),
+            color: None,
+            handle: stopping.handle.clone(),
+            in_lb: false,
+            weight: None,
+        };
         let left: Vec<String> = stopping
             .names
             .iter()
@@ -646,7 +651,25 @@ impl Hosts {
             .cloned()
             .collect();
         state.stopping = None;
-        self.stop(state, &left)
+        if self.runtime == HostsRuntime::Process {
+            // One pass stops the stopper and the instances together.
+            let mut procs = Self::procs(state, &left);
+            let ports: Vec<(String, u16)> =
+                procs.iter().map(|p| (p.name.clone(), p.port)).collect();
+            procs.insert(0, &stopper);
+            self.runner.stop(&procs, millis(self.grace()))?;
+            state.instances.retain(|p| !left.contains(&p.name));
+            self.save(state)?;
+            return self.check_ports_freed(&ports);
+        }
+        // The stopper is a process whatever runs the instances.
+        let processes = Runner {
+            runtime: HostsRuntime::Process,
+            ..self.runner.clone()
+        };
+        processes.stop(&[&stopper], 1_000)?;
+        self.stop(state, &left)?;
+        self.save(state)
     }
 
     /// Stops instances whose pid file is on the host but which the state does not know: a

@@ -45,10 +45,11 @@ pub struct Proc {
 
 /// Shell functions on the host.
 ///
+/// - `table` prints `pid pgid sid state` for every process (`ps`, else a pass over `/proc`).
 /// - `members P` prints the pids of the running (not zombie) processes whose process group or
 ///   session is `P`: an instance's leader, the app it started and their children.
 /// - `left G...` prints those of the groups `G...` that still have such processes (one pass
-///   over `/proc` for all of them).
+///   for all of them).
 /// - `mine PID:START` succeeds when the instance led by PID still runs: the leader runs and,
 ///   when START is not `-`, was started at START (field 22 of `/proc/PID/stat`; a different
 ///   start time means the pid was reused, so our group is gone), or the leader is gone and
@@ -57,8 +58,9 @@ pub struct Proc {
 /// - `now` sets `$now` to the uptime in centiseconds (empty without `/proc/uptime`).
 ///
 /// Without `/proc` (not Linux) a signal 0 to the group stands in for the scans.
-const MINE: &str = r#"members() { [ -r /proc/self/stat ] || { kill -0 "-$1" 2>/dev/null && echo "$1"; return 0; }; for f in /proc/[0-9]*/stat; do l=; read -r l 2>/dev/null < "$f" || continue; q=${f#/proc/}; q=${q%/stat}; l=${l##*) }; set -- "$1" $l; [ "$2" != Z ] && { [ "$4" = "$1" ] || [ "$5" = "$1" ]; } && echo "$q"; done; return 0; }
-left() { tg="$*"; if [ ! -r /proc/self/stat ]; then for g in $tg; do kill -0 "-$g" 2>/dev/null && echo "$g"; done; return 0; fi; all=' '; for f in /proc/[0-9]*/stat; do l=; read -r l 2>/dev/null < "$f" || continue; l=${l##*) }; set -- $l; [ "$1" != Z ] && all="$all$3 $4 "; done; for g in $tg; do case "$all" in *" $g "*) echo "$g";; esac; done; return 0; }
+const MINE: &str = r#"table() { ps -e -o pid= -o pgid= -o sid= -o stat= 2>/dev/null && return 0; [ -r /proc/self/stat ] || return 1; for f in /proc/[0-9]*/stat; do l=; read -r l 2>/dev/null < "$f" || continue; q=${f#/proc/}; q=${q%/stat}; l=${l##*) }; set -- $l; echo "$q $3 $4 $1"; done; }
+members() { table | awk -v g="$1" '$4 !~ /^Z/ && ($2 == g || $3 == g) { print $1 }'; [ -r /proc/self/stat ] || { kill -0 "-$1" 2>/dev/null && echo "$1"; }; return 0; }
+left() { if ! table > /dev/null; then for g; do kill -0 "-$g" 2>/dev/null && echo "$g"; done; return 0; fi; table | awk -v t=" $* " '$4 !~ /^Z/ { if (index(t, " " $2 " ")) s[$2] = 1; if (index(t, " " $3 " ")) s[$3] = 1 } END { for (g in s) print g }'; }
 mine() { p=${1%%:*}; st=${1#*:}; [ "$p" -gt 1 ] 2>/dev/null || return 1; if [ -r /proc/$p/stat ]; then l=; read -r l 2>/dev/null < /proc/$p/stat; l=${l##*) }; set -- $l; if [ "${1:-Z}" != Z ]; then [ "$st" = - ] || [ "${20:-}" = "$st" ]; return; fi; fi; [ -n "$(left "$p")" ]; }
 hit() { kill "-$1" "-$2" 2>/dev/null; for q in $(members "$2"); do kill "-$1" "$q" 2>/dev/null; done; return 0; }
 now() { now=; u=; read -r u u2 2>/dev/null < /proc/uptime && now=${u%.*}${u#*.}; }"#;
@@ -221,8 +223,10 @@ impl Runner {
                     if pid.chars().all(|c| c.is_ascii_digit()) && pid != "0" && pid != "1" {
                         pairs.push_str(&format!(" {pid}:{}", if st.is_empty() { "-" } else { st }));
                     }
-                    files.push(' ');
-                    files.push_str(&quote(&self.pid_file(&p.name)));
+                    if !p.name.is_empty() {
+                        files.push(' ');
+                        files.push_str(&quote(&self.pid_file(&p.name)));
+                    }
                 }
                 let rounds = (grace_ms / 50).max(1);
                 let grace_cs = grace_ms.div_ceil(10);
@@ -231,8 +235,10 @@ impl Runner {
                 format!(
                     r#"{MINE}
 t=; for x in{pairs}; do mine "$x" && t="$t ${{x%%:*}}"; done
-for p in $t; do hit TERM "$p"; done
-now; end=${{now:+$((now + {grace_cs}))}}; i=0; w=$(left $t)
+[ -z "$t" ] && {{ rm -f{files}; exit 0; }}
+for p in $t; do kill -TERM "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null; done
+now; end=${{now:+$((now + {grace_cs}))}}; i=0; sleep 0.02; w=$(left $t)
+for p in $w; do hit TERM "$p"; done
 while [ -n "$w" ]; do if [ -n "$end" ]; then now; [ "$now" -ge "$end" ] && break; else [ $i -ge {rounds} ] && break; fi; sleep 0.05; i=$((i+1)); w=$(left $w); done
 for p in $w; do hit KILL "$p"; done
 i=0; while [ -n "$w" ] && [ $i -lt 40 ]; do sleep 0.05; w=$(left $w); i=$((i+1)); done
