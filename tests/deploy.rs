@@ -1836,3 +1836,39 @@ fn secrets_an_app_prints_as_it_fails_reach_no_log_summary_output_json_or_history
     let status = status_of(&site, true);
     assert!(!status.stdout.contains(password), "{}", status.stdout);
 }
+
+#[test]
+fn an_instance_started_but_never_recorded_is_stopped_by_the_next_run() {
+    let Some(site) = Site::new(SiteOptions::default()) else {
+        return;
+    };
+    site.deploy_ok("1.0.0");
+    // What a slipway killed between starting an instance and recording it leaves: a process
+    // group whose handle is only in the pid file (here an app that does not exec and ignores
+    // SIGTERM).
+    let pids = site.path("state/staging/pids");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "cd {d} && nohup setsid sh -c \"(trap '' TERM; exec sleep 300) & wait\" >/dev/null 2>&1 < /dev/null &\npid=$!; st=$(sed 's/^.*) //' /proc/$pid/stat | cut -d' ' -f20); echo \"$pid $st\" > {pids}/blue-99; echo $pid",
+            d = site.dir.path().display(),
+            pids = pids.display()
+        ))
+        .output()
+        .expect("orphan");
+    let pgid: i32 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("pid");
+    wait_for("the orphan's child", Duration::from_secs(5), || {
+        group_members(pgid).len() == 2
+    });
+    site.deploy_ok("2.0.0");
+    assert_eq!(
+        group_members(pgid),
+        Vec::<i32>::new(),
+        "the orphan group survived"
+    );
+    assert!(!pids.join("blue-99").exists());
+    assert_eq!(site.version(), "2.0.0");
+}

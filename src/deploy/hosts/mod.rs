@@ -10,6 +10,12 @@
 //! Strategies: [`bluegreen`] (also the way a rollback and the last canary step switch),
 //! [`rolling`] and [`canary`]. Every step that changes traffic is journalled first, so
 //! [`Target::recover`] can finish or undo a deploy that was killed half-way.
+//!
+//! Stopping an instance stops every process of its group and session ([`runner`]), SIGKILL
+//! after a grace period (the drain, 1 to 10 s), then checks its port is free. A rollback
+//! returns as soon as the traffic is back: the colour it left drains and stops in a detached
+//! process recorded in the state (`stopping`), which the next run finishes first. `deploy
+//! status` reports what nginx's upstream file serves, and names a disagreement with the state.
 
 pub mod bluegreen;
 pub mod canary;
