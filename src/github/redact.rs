@@ -30,11 +30,12 @@ fn scanner() -> &'static Scanner {
     SCANNER.get_or_init(Scanner::new)
 }
 
-/// `scheme://user:password@`: the password is group `p`.
+/// `scheme://user:password@`: the password is group `p`, up to the last `@` before the host
+/// (an unencoded `@` in a password must not leave its end visible).
 fn url_password() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r#"(?i)\b(?P<head>[a-z][a-z0-9+.\-]{1,30}://[^\s:/@"'<>]{0,256}:)(?P<p>[^\s/@"'<>]{1,512})@"#)
+        Regex::new(r#"(?i)\b(?P<head>[a-z][a-z0-9+.\-]{1,30}://[^\s:/@"'<>]{0,256}:)(?P<p>[^\s/"'<>]{1,512})@"#)
             .expect("the URL password pattern compiles")
     })
 }
@@ -130,6 +131,10 @@ mod tests {
         assert_eq!(
             redact_detected("connect https://deploy:tr0ub4dor@example.com/x and amqp://u:p4ss@mq"),
             "connect https://deploy:***@example.com/x and amqp://u:***@mq"
+        );
+        assert_eq!(
+            redact_detected("redis://:p@ss:w0rd@cache:6379/0"),
+            "redis://:***@cache:6379/0"
         );
         assert_eq!(
             redact_detected("postgres://app:***@db"),
