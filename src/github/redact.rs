@@ -8,8 +8,9 @@
 //!   declared secrets and the credentials of a kubeconfig ([`super::mask::redact`] holds them);
 //! - secrets it recognises on sight, with slipway's own secret rules
 //!   ([`crate::security::secrets`]: GitHub, cloud and API tokens, private keys, JWTs, URL
-//!   passwords, `password=` assignments) and the password of any `scheme://user:password@`
-//!   URL, whatever the scheme: a `DATABASE_URL` an app prints while it fails.
+//!   passwords, `password=` assignments), the password of any `scheme://user:password@` URL
+//!   whatever the scheme (a `DATABASE_URL` an app prints while it fails), and the credential
+//!   of an `Authorization: Bearer …` header.
 //!
 //! Sinks call [`super::redact`] (the two passes) or [`redact_json`] for structured documents,
 //! whose strings are redacted one by one so a secret is caught whatever JSON escaping it gets.
@@ -37,6 +38,15 @@ fn url_password() -> &'static Regex {
     RE.get_or_init(|| {
         Regex::new(r#"(?i)\b(?P<head>[a-z][a-z0-9+.\-]{1,30}://[^\s:/@"'<>]{0,256}:)(?P<p>[^\s/"'<>]{1,512})@"#)
             .expect("the URL password pattern compiles")
+    })
+}
+
+/// `Authorization: Bearer <credential>` (or `Basic`): the credential is group `c`.
+fn auth_header() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(?P<head>(?:bearer|basic)\s+)(?P<c>[A-Za-z0-9._~+/\-]{12,}=*)")
+            .expect("the authorization pattern compiles")
     })
 }
 
@@ -68,6 +78,14 @@ pub fn redact_detected(text: &str) -> Cow<'_, str> {
         if let Cow::Owned(s) = replaced {
             out = Cow::Owned(s);
         }
+    }
+    if auth_header().is_match(&out) {
+        let replaced = auth_header()
+            .replace_all(&out, |c: &regex::Captures<'_>| {
+                format!("{}{MASK}", &c["head"])
+            })
+            .into_owned();
+        out = Cow::Owned(replaced);
     }
     let hits = scanner().scan(out.as_bytes(), out.len(), 1, "");
     let mut secrets: Vec<String> = hits
@@ -157,6 +175,15 @@ mod tests {
             redact_detected("db password=Xk29sLq0vB7 ready"),
             "db password=*** ready"
         );
+    }
+
+    #[test]
+    fn authorization_headers_an_app_logs_are_hidden() {
+        assert_eq!(
+            redact_detected("GET /api Authorization: Bearer eyJhbGciOi.x9Zk2Lq7Wm3"),
+            "GET /api Authorization: Bearer ***"
+        );
+        assert_eq!(redact_detected("a token is needed"), "a token is needed");
     }
 
     #[test]
