@@ -384,7 +384,16 @@ fn unsafe_geteuid_is_root() -> bool {
 
 impl Drop for Site {
     fn drop(&mut self) {
-        // The app processes this site started (found by their working directory), then nginx.
+        // The process groups of the instances in the state (leaders that did not exec the
+        // app, and their children), the app processes this site started (found by their
+        // working directory), then nginx.
+        if self.path("state/staging/hosts.json").exists() {
+            for pgid in recorded_groups(self) {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{pgid}")])
+                    .status();
+            }
+        }
         for (pid, _) in self.app_pids() {
             let _ = Command::new("kill")
                 .arg("-KILL")
