@@ -134,6 +134,10 @@ struct SiteOptions {
     health: &'static str,
     /// The nginx binary in slipway.yml; default: the real one.
     nginx_binary: Option<String>,
+    /// `deploy.hosts.start`, with `{app}` for the test app; default: the app itself.
+    start: Option<String>,
+    /// Extra keys of the `staging` environment (flow style, with a leading `, `).
+    env_extra: &'static str,
 }
 
 impl Default for SiteOptions {
@@ -145,6 +149,8 @@ impl Default for SiteOptions {
             hosts_extra: String::new(),
             health: "{ interval: 100ms, timeout: 2s, deadline: 10s, drain: 1s }",
             nginx_binary: None,
+            start: None,
+            env_extra: "",
         }
     }
 }
@@ -180,13 +186,13 @@ impl Site {
             r#"version: 1
 project: {{ name: shop }}
 environments:
-  staging: {{ strategy: {strategy}, url: "http://127.0.0.1:{port}" }}
+  staging: {{ strategy: {strategy}, url: "http://127.0.0.1:{port}"{env_extra} }}
 deploy:
   target: hosts
   hosts:
     instances: {instances}
     base-port: {base}
-    start: "{app} --port {{port}} --version {{version}}"
+    start: "{start}"
     state-dir: {d}/state
     nginx:
       binary: {binary}
@@ -200,8 +206,15 @@ deploy:
             port = self.port,
             instances = o.instances,
             base = self.base,
-            app = app().display(),
+            start = o
+                .start
+                .as_deref()
+                .unwrap_or("{app} --port {port} --version {version}")
+                .replace("{app}", &app().display().to_string())
+                .replace('\\', "\\\\")
+                .replace('"', "\\\""),
             hosts_extra = o.hosts_extra,
+            env_extra = o.env_extra,
             health = o.health,
             deploy_extra = o.deploy_extra,
         );
@@ -371,7 +384,16 @@ fn unsafe_geteuid_is_root() -> bool {
 
 impl Drop for Site {
     fn drop(&mut self) {
-        // The app processes this site started (found by their working directory), then nginx.
+        // The process groups of the instances in the state (leaders that did not exec the
+        // app, and their children), the app processes this site started (found by their
+        // working directory), then nginx.
+        if self.path("state/staging/hosts.json").exists() {
+            for pgid in recorded_groups(self) {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{pgid}")])
+                    .status();
+            }
+        }
         for (pid, _) in self.app_pids() {
             let _ = Command::new("kill")
                 .arg("-KILL")
@@ -1564,4 +1586,298 @@ fn a_deploy_killed_while_draining_is_completed_by_the_next_run() {
             .is_some_and(|r| r.contains("completed: 2.0.0 is live and healthy")),
         "{record}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stopping instances
+
+/// Non-zombie processes in process group `pgid`.
+fn group_members(pgid: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.first() != Some(&"Z") && fields.get(2) == Some(&pgid.to_string().as_str()) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// The process groups of the instances in the state file.
+fn recorded_groups(site: &Site) -> Vec<i32> {
+    site.state()["instances"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| {
+                    p["handle"]
+                        .as_str()?
+                        .split_whitespace()
+                        .next()?
+                        .parse()
+                        .ok()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn ten_blue_green_switches_in_a_row_stop_apps_that_do_not_exec_ignore_sigterm_and_fork() {
+    // The start command does not exec: its `sh -c` stays the leader, forks a child that
+    // lingers and the app itself, which ignores SIGTERM.
+    let Some(site) = Site::new(SiteOptions {
+        start: Some(
+            "sleep 300 & (trap '' TERM; exec {app} --port {port} --version {version}) & wait"
+                .to_owned(),
+        ),
+        ..SiteOptions::default()
+    }) else {
+        return;
+    };
+    site.deploy_ok("1.0.0");
+    site.deploy_ok("2.0.0");
+    let mut groups = recorded_groups(&site);
+    let mut ok = 0;
+    let mut failed = Vec::new();
+    for i in 0..10 {
+        let t = slipway()
+            .current_dir(site.dir.path())
+            .args(["deploy", "rollback", "--env", "staging"])
+            .run();
+        let want = if i % 2 == 0 { "1.0.0" } else { "2.0.0" };
+        if t.code == Some(0) && site.version() == want {
+            ok += 1;
+        } else {
+            failed.push(format!("switch {}: {}", i + 1, t.stderr));
+        }
+        groups.extend(recorded_groups(&site));
+    }
+    eprintln!("blue-green switches in a row: {ok}/10");
+    assert_eq!(ok, 10, "{failed:#?}");
+    // Only the live colour runs; every other group slipway started is gone, children too.
+    wait_for("the old colours to stop", Duration::from_secs(15), || {
+        site.app_pids().len() == 2
+    });
+    let live = recorded_groups(&site);
+    groups.sort_unstable();
+    groups.dedup();
+    for g in groups.iter().filter(|g| !live.contains(g)) {
+        assert_eq!(group_members(*g), Vec::<i32>::new(), "group {g} survived");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status after a crash
+
+#[test]
+fn status_after_a_crash_between_the_switch_and_its_record_names_what_nginx_serves() {
+    let Some(nginx) = nginx_binary() else {
+        return;
+    };
+    // nginx behind a wrapper that, while a marker file exists, reloads and then kills slipway
+    // (its grandparent: slipway runs `sh -c <script>`, which runs the wrapper) with SIGKILL:
+    // the switch is done, the state was not written.
+    let wrapper_dir = tempfile::tempdir().expect("tempdir");
+    let wrapper = wrapper_dir.path().join("nginx");
+    let marker = wrapper_dir.path().join("crash");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n{n} \"$@\"; rc=$?\nfor a; do if [ \"$a\" = reload ] && [ -f {m} ]; then rm -f {m}; read -r l < /proc/$PPID/stat; set -- ${{l##*) }}; kill -9 \"$2\"; fi; done\nexit $rc\n",
+            m = marker.display(),
+            n = nginx.display()
+        ),
+    )
+    .expect("wrapper");
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&wrapper)
+        .status()
+        .expect("chmod");
+    let site = Site::new(SiteOptions {
+        nginx_binary: Some(wrapper.display().to_string()),
+        ..SiteOptions::default()
+    })
+    .expect("site");
+    site.deploy_ok("1.0.0");
+    site.artifact("2.0.0", "healthy");
+    std::fs::write(&marker, "").expect("marker");
+    let t = site
+        .slipway(&["--version", "2.0.0", "--artifact"])
+        .arg_path(site.path("artifacts/2.0.0"))
+        .run();
+    assert_eq!(t.code, None, "killed: {}", t.stderr);
+    wait_for("nginx to serve 2.0.0", Duration::from_secs(10), || {
+        site.version() == "2.0.0"
+    });
+    assert_eq!(site.state()["live"], "1.0.0", "the state was not written");
+    let t = status_of(&site, true);
+    t.code(0);
+    let v: serde_json::Value = serde_json::from_str(&t.stdout).expect("json");
+    assert_eq!(v["live"]["version"], "2.0.0", "{}", t.stdout);
+    assert_eq!(v["live"]["color"], "green", "{}", t.stdout);
+    let versions: Vec<&str> = v["live"]["instances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .map(|i| i["version"].as_str().expect("version"))
+        .collect();
+    assert_eq!(versions, ["2.0.0", "2.0.0"], "{}", t.stdout);
+    assert!(
+        v["live"]["disagreement"]
+            .as_str()
+            .is_some_and(|d| d.contains("records `1.0.0` live but nginx serves `2.0.0`")),
+        "{}",
+        t.stdout
+    );
+    let text = status_of(&site, false);
+    assert!(
+        text.stdout.contains("live:        2.0.0 (green)"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("warning:"), "{}", text.stdout);
+    // The next deploy reconciles: it completes the interrupted switch, and status agrees.
+    site.deploy_ok("3.0.0");
+    let t = status_of(&site, true);
+    let v: serde_json::Value = serde_json::from_str(&t.stdout).expect("json");
+    assert_eq!(v["live"]["version"], "3.0.0");
+    assert!(v["live"].get("disagreement").is_none(), "{}", t.stdout);
+}
+
+/// `slipway deploy status --env staging [--json]`.
+fn status_of(site: &Site, json: bool) -> common::Transcript {
+    let mut args = vec!["deploy", "status", "--env", "staging"];
+    if json {
+        args.push("--json");
+    }
+    slipway().current_dir(site.dir.path()).args(args).run()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets in what leaves slipway
+
+#[test]
+fn secrets_an_app_prints_as_it_fails_reach_no_log_summary_output_json_or_history() {
+    // The app prints a database URL with its password and a declared secret, then fails its
+    // health check: the end of its log is quoted in the reason of the failure.
+    let password = "Zq8vK2pLm4xR";
+    let api_key = "shop-api-key-Vq93xLm2Tt";
+    let Some(site) = Site::new(SiteOptions {
+        start: Some(format!(
+            "echo DATABASE_URL=postgres://shop:{password}@db.internal:5432/shop; echo key=$SHOP_API_KEY; exec {{app}} --port {{port}} --version {{version}}"
+        )),
+        env_extra: ", secrets: [SHOP_API_KEY]",
+        health: "{ interval: 100ms, timeout: 1s, deadline: 1500ms, drain: 200ms }",
+        ..SiteOptions::default()
+    }) else {
+        return;
+    };
+    site.deploy_ok("1.0.0");
+    let art = site.artifact("2.0.0", "unhealthy");
+    let t = slipway()
+        .current_dir(site.dir.path())
+        .args([
+            "deploy",
+            "--env",
+            "staging",
+            "--version",
+            "2.0.0",
+            "--json",
+            "--artifact",
+        ])
+        .arg_path(&art)
+        .in_actions()
+        .env("SHOP_API_KEY", api_key)
+        .run();
+    t.code(1);
+    assert!(
+        t.stderr.contains(&format!("::add-mask::{api_key}")),
+        "the declared secret is masked early: {}",
+        t.stderr
+    );
+    let history =
+        std::fs::read_to_string(site.path("state/staging/history.jsonl")).expect("history");
+    let last = site.history().pop().expect("record");
+    let reason = last["reason"].as_str().expect("reason").to_owned();
+    assert!(
+        reason.contains("DATABASE_URL=postgres://shop:***@db.internal"),
+        "the log tail is quoted, redacted: {reason}"
+    );
+    assert!(reason.contains("key=***"), "{reason}");
+    let stderr_without_masks: String = t
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for (sink, text) in [
+        ("stderr", &stderr_without_masks),
+        ("stdout (--json)", &t.stdout),
+        ("outputs", &t.outputs),
+        ("summary", &t.summary),
+        ("history", &history),
+    ] {
+        assert!(
+            !text.contains(password),
+            "{sink} leaks the password: {text}"
+        );
+        assert!(
+            !text.contains(api_key),
+            "{sink} leaks the declared secret: {text}"
+        );
+    }
+    assert!(t.stdout.contains("postgres://shop:***@"), "{}", t.stdout);
+    let status = status_of(&site, true);
+    assert!(!status.stdout.contains(password), "{}", status.stdout);
+}
+
+#[test]
+fn an_instance_started_but_never_recorded_is_stopped_by_the_next_run() {
+    let Some(site) = Site::new(SiteOptions::default()) else {
+        return;
+    };
+    site.deploy_ok("1.0.0");
+    // What a slipway killed between starting an instance and recording it leaves: a process
+    // group whose handle is only in the pid file (here an app that does not exec and ignores
+    // SIGTERM).
+    let pids = site.path("state/staging/pids");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "cd {d} && nohup setsid sh -c \"(trap '' TERM; exec sleep 300) & wait\" >/dev/null 2>&1 < /dev/null &\npid=$!; st=$(sed 's/^.*) //' /proc/$pid/stat | cut -d' ' -f20); echo \"$pid $st\" > {pids}/blue-99; echo $pid",
+            d = site.dir.path().display(),
+            pids = pids.display()
+        ))
+        .output()
+        .expect("orphan");
+    let pgid: i32 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("pid");
+    wait_for("the orphan's child", Duration::from_secs(5), || {
+        group_members(pgid).len() == 2
+    });
+    site.deploy_ok("2.0.0");
+    assert_eq!(
+        group_members(pgid),
+        Vec::<i32>::new(),
+        "the orphan group survived"
+    );
+    assert!(!pids.join("blue-99").exists());
+    assert_eq!(site.version(), "2.0.0");
 }

@@ -1570,3 +1570,89 @@ fn kubernetes_finishes_a_deploy_killed_after_the_switch_and_reverts_one_killed_b
     assert_eq!(v["history"][1]["outcome"], "interrupted");
     assert_eq!(v["history"][0]["outcome"], "success");
 }
+
+#[test]
+fn deployment_status_bodies_leave_redacted() {
+    let mock = MockGitHub::start();
+    mock.on("GET", "/repos/octocat/example/deployments")
+        .then(Reply::json(
+            200,
+            json!([deployment(42, LIVE, "production", "2024-01-02T00:00:00Z")]).to_string(),
+        ));
+    mock.on("POST", "/repos/octocat/example/deployments/42/statuses")
+        .then(Reply::json(
+            201,
+            fixture("deployment-status.json").to_string(),
+        ));
+    let mut book = Bookkeeper::new(|| Some(recorder(&mock)));
+    book.record(
+        State::Failure,
+        "green-3 failed: DATABASE_URL=postgres://shop:Kp4xZ9qW2@db/shop",
+    );
+    let statuses = bodies(
+        &mock,
+        "POST",
+        "/repos/octocat/example/deployments/42/statuses",
+    );
+    assert_eq!(
+        statuses[0]["description"],
+        "green-3 failed: DATABASE_URL=postgres://shop:***@db/shop"
+    );
+}
+
+#[test]
+fn a_command_targets_declared_secrets_are_masked_and_never_stream_or_get_recorded() {
+    let dir = tempfile::tempdir().expect("dir");
+    let secret = "shop-deploy-token-Hq72LmZ9";
+    let config = dir.path().join("slipway.yml");
+    std::fs::write(
+        &config,
+        "version: 1\nproject: { name: shop }\nenvironments:\n  production: { strategy: blue-green, secrets: [SHOP_DEPLOY_TOKEN] }\ndeploy:\n  target: command\n  command:\n    deploy: echo \"pushing with $SHOP_DEPLOY_TOKEN\" && echo \"denied for $SHOP_DEPLOY_TOKEN\" >&2 && exit 1\n    rollback: \"true\"\n    timeout: 10s\n",
+    )
+    .expect("config");
+    let t = common::slipway()
+        .args([
+            "deploy",
+            "--env",
+            "production",
+            "--version",
+            "1.0.0",
+            "--json",
+        ])
+        .arg_path("--config")
+        .arg_path(&config)
+        .env("SLIPWAY_STATE_DIR", dir.path().join("state"))
+        .env("SHOP_DEPLOY_TOKEN", secret)
+        .in_actions()
+        .run();
+    assert_ne!(t.code, Some(0), "{}", t.stderr);
+    assert!(
+        t.stderr.contains(&format!("::add-mask::{secret}")),
+        "masked before anything runs: {}",
+        t.stderr
+    );
+    let mask_at = t.stderr.find("::add-mask::").expect("mask");
+    let echoed_at = t
+        .stderr
+        .find("pushing with")
+        .expect("the command's output streams");
+    assert!(mask_at < echoed_at, "{}", t.stderr);
+    let history = std::fs::read_to_string(dir.path().join("state/production/history.jsonl"))
+        .unwrap_or_default();
+    let logged: String = t
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for (sink, text) in [
+        ("stderr", &logged),
+        ("stdout", &t.stdout),
+        ("summary", &t.summary),
+        ("outputs", &t.outputs),
+        ("history", &history),
+    ] {
+        assert!(!text.contains(secret), "{sink} leaks it: {text}");
+    }
+    assert!(logged.contains("pushing with ***"), "{logged}");
+}

@@ -307,12 +307,29 @@ pub fn resolve(target: &TargetArgs) -> Result<Resolved, Failure> {
         }
         .into());
     };
+    mask_declared_secrets(&env);
     Ok(Resolved {
         config: loaded.config,
         environment: name,
         env,
         root,
     })
+}
+
+/// Registers the values of the environment's declared secrets (`environments.*.secrets`,
+/// which the workflow passes as variables of the same names) before anything runs, so
+/// `::add-mask::` and our redactor hide them in every line: a deploy command that echoes one,
+/// an app that prints one as it fails.
+fn mask_declared_secrets(env: &config::Environment) {
+    let runtime = github::runtime();
+    for name in &env.secrets {
+        if let Some(value) = std::env::var_os(name.as_str()) {
+            let value = value.to_string_lossy();
+            if !value.trim().is_empty() {
+                runtime.mask_str(&value);
+            }
+        }
+    }
 }
 
 /// `deploy.health` with the environment's overrides.
@@ -553,7 +570,7 @@ fn run_status(args: StatusArgs) -> Result<u8, Failure> {
     let lock = super::lock::read(t.store())?;
     let pending = super::Journal::new(t.store()).read()?;
     let text = if json {
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "environment": resolved.environment,
             "target": t.id(),
             "live": live,
@@ -561,6 +578,7 @@ fn run_status(args: StatusArgs) -> Result<u8, Failure> {
             "interrupted": pending,
             "history": recent.iter().rev().collect::<Vec<_>>(),
         });
+        github::redact::redact_json(&mut value);
         let mut s = serde_json::to_string_pretty(&value).map_err(|e| Failure::new(e, None))?;
         s.push('\n');
         s
@@ -634,7 +652,10 @@ fn finish(
             "deployed-version",
             outcome.live.version.as_deref().unwrap_or(""),
         )?;
-        runtime.set_output("url", outcome.live.url.as_deref().unwrap_or(""))?;
+        runtime.set_output(
+            "url",
+            &github::redact(outcome.live.url.as_deref().unwrap_or("")),
+        )?;
         runtime.set_output(
             "deployment-id",
             &deployment_id.map(|id| id.to_string()).unwrap_or_default(),
@@ -645,7 +666,9 @@ fn finish(
         runtime.write_summary(&summary)?;
     }
     if json {
-        let mut s = serde_json::to_string_pretty(outcome).map_err(|e| Failure::new(e, None))?;
+        let value =
+            github::redact::to_redacted_value(outcome).map_err(|e| Failure::new(e, None))?;
+        let mut s = serde_json::to_string_pretty(&value).map_err(|e| Failure::new(e, None))?;
         s.push('\n');
         print_stdout(&s)?;
     }
@@ -682,7 +705,7 @@ fn say(line: &str) {
 
 fn print_stdout(text: &str) -> Result<u8, Failure> {
     use std::io::Write as _;
-    let text = github::safe::neutralize(text);
+    let text = github::safe::neutralize(&github::redact(text)).into_owned();
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(EXIT_OK),

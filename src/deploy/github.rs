@@ -219,7 +219,7 @@ impl Recorder {
         let repo = self.client.repo()?;
         let path = format!("/repos/{}/{}/deployments", repo.owner, repo.name);
         let r = &self.record;
-        let body = json!({
+        let mut body = json!({
             "ref": r.sha,
             "task": r.task,
             // The version was built and tested already: no merge of the default branch, no
@@ -231,6 +231,7 @@ impl Recorder {
             "payload": { "version": r.version },
             "production_environment": r.environment == "production",
         });
+        crate::github::redact::redact_json(&mut body);
         let mut waits = self.backoff.iter();
         loop {
             match self.client.send(Method::POST, &path, Some(&body)).await {
@@ -283,7 +284,7 @@ impl Recorder {
         let r = &self.record;
         let mut body = json!({
             "state": state.as_str(),
-            "description": truncate(description),
+            "description": truncate(&crate::github::redact(description)),
             "environment": r.environment,
         });
         if let Some(url) = &r.environment_url {
@@ -292,6 +293,8 @@ impl Recorder {
         if let Some(url) = &r.log_url {
             body["log_url"] = json!(url);
         }
+        // Every string of the body, whatever built it, leaves redacted.
+        crate::github::redact::redact_json(&mut body);
         let mut waits = self.backoff.iter();
         loop {
             match self.client.send(Method::POST, &path, Some(&body)).await {

@@ -154,10 +154,13 @@ pub fn append(store: &dyn Store, record: &Record) -> Result<(), Error> {
     let existing = store.read(FILE)?.unwrap_or_default();
     let text = String::from_utf8_lossy(&existing);
     let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let line = serde_json::to_string(record).map_err(|e| Error::Corrupt {
-        path: FILE.to_owned(),
-        detail: e.to_string(),
-    })?;
+    // The reason may quote an app's or a command's output: redacted before it is stored.
+    let line = crate::github::redact::to_redacted_value(record)
+        .and_then(|v| serde_json::to_string(&v))
+        .map_err(|e| Error::Corrupt {
+            path: FILE.to_owned(),
+            detail: e.to_string(),
+        })?;
     lines.push(&line);
     let skip = lines.len().saturating_sub(MAX_RECORDS);
     let mut out = lines[skip..].join("\n");

@@ -75,10 +75,12 @@ impl<'a> Journal<'a> {
 
     /// Records `entry` (its phase and data) before the step it names is taken.
     pub fn write(&self, entry: &Entry) -> Result<(), Error> {
-        let body = serde_json::to_vec_pretty(entry).map_err(|e| Error::Corrupt {
-            path: FILE.to_owned(),
-            detail: e.to_string(),
-        })?;
+        let body = crate::github::redact::to_redacted_value(entry)
+            .and_then(|v| serde_json::to_vec_pretty(&v))
+            .map_err(|e| Error::Corrupt {
+                path: FILE.to_owned(),
+                detail: e.to_string(),
+            })?;
         self.store.write(FILE, &body)
     }
 

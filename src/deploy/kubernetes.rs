@@ -17,9 +17,13 @@
 //! `/` or `@` is used as the whole image reference.
 //!
 //! The kubeconfig comes from the secret named by `deploy.kubernetes.kubeconfig-secret`
-//! (default `KUBECONFIG`): YAML content is written to a 0600 temporary file for `--kubeconfig`
-//! and removed afterwards, its credentials registered as masks; a single line is taken as a
-//! path.
+//! (default `KUBECONFIG`). What it holds is decided by its content, never by its shape: a
+//! YAML or JSON document (block or flow style, one line or many, or that document in base64)
+//! with `apiVersion`, `clusters`, `users` or `contexts` is a kubeconfig. It is written to a
+//! 0600 temporary file for `--kubeconfig` and removed afterwards, and every credential in it
+//! (tokens, keys, passwords, auth-provider secrets) is registered as a mask first. Anything
+//! else must be the path of a kubeconfig file; a value that is neither is refused without
+//! being echoed. Credentials never reach kubectl's command line.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -87,6 +91,14 @@ pub enum Error {
     /// The kubeconfig could not be written.
     #[error("could not write the kubeconfig to a temporary file")]
     Kubeconfig(#[source] std::io::Error),
+    /// The kubeconfig secret is neither a kubeconfig nor the path of an existing file.
+    #[error(
+        "the kubeconfig secret ({chars} characters) is neither a kubeconfig nor the path of a file"
+    )]
+    KubeconfigValue {
+        /// Its length: the value itself may be a mangled credential and is never shown.
+        chars: usize,
+    },
     /// `--to` was asked of a blue-green rollback whose idle colour runs another version.
     #[error("the idle colour runs `{idle}`, not `{to}`")]
     NotRetained {
@@ -121,6 +133,10 @@ impl Hint for Error {
             ),
             Self::Unexpected { .. } => Some("check that kubectl talks to a Kubernetes API".into()),
             Self::Kubeconfig(_) => Some("check that the temporary directory is writable".into()),
+            Self::KubeconfigValue { .. } => Some(
+                "store the whole kubeconfig (YAML or JSON with `apiVersion` and `clusters`, or it in base64) in the secret, or the path of a kubeconfig file on the runner"
+                    .into(),
+            ),
             Self::NotRetained { .. } => Some(
                 "blue-green keeps only the previous version; deploy the older one as a new version instead"
                     .into(),
@@ -166,9 +182,9 @@ impl Kubectl {
             kubeconfig_path: None,
             stream: true,
         };
-        match kubeconfig {
-            Some(text) if text.contains('\n') => {
-                mask_credentials(text);
+        match kubeconfig.map(classify) {
+            Some(Kubeconfig::Content(text, doc)) => {
+                mask_credentials(&text, doc.as_ref());
                 // NOTE: tempfile creates files with mode 0600.
                 let mut file = tempfile::Builder::new()
                     .prefix("slipway-kubeconfig-")
@@ -180,7 +196,14 @@ impl Kubectl {
                 me.kubeconfig_path = Some(file.path().display().to_string());
                 me.kubeconfig = Some(file);
             }
-            Some(path) => me.kubeconfig_path = Some(path.trim().to_owned()),
+            Some(Kubeconfig::Path(path)) => me.kubeconfig_path = Some(path),
+            Some(Kubeconfig::Neither(chars)) => {
+                // Whatever it is, it may be a credential: hidden from every later line.
+                if let Some(text) = kubeconfig {
+                    crate::github::runtime().mask_str(text.trim());
+                }
+                return Err(Error::KubeconfigValue { chars });
+            }
             None => {}
         }
         Ok(me)
@@ -364,23 +387,104 @@ fn parse_forwarding(line: &str) -> Option<u16> {
     addr.rsplit_once(':')?.1.parse().ok()
 }
 
-/// Registers the credential values of a kubeconfig (tokens, keys, passwords) as masks.
-fn mask_credentials(kubeconfig: &str) {
-    const KEYS: [&str; 5] = [
-        "token:",
-        "client-key-data:",
-        "client-certificate-data:",
-        "password:",
-        "id-token:",
-    ];
+/// What the kubeconfig secret holds.
+#[derive(Debug)]
+enum Kubeconfig {
+    /// A kubeconfig: its text (decoded when it was base64) and the parsed document.
+    Content(String, Option<Value>),
+    /// The path of a kubeconfig file.
+    Path(String),
+    /// Neither; its length in characters.
+    Neither(usize),
+}
+
+/// The keys whose values are credentials, in `users[].user` and its `auth-provider.config`.
+const CREDENTIAL_KEYS: [&str; 10] = [
+    "token",
+    "client-key-data",
+    "client-certificate-data",
+    "password",
+    "id-token",
+    "refresh-token",
+    "access-token",
+    "client-secret",
+    "secret",
+    "idp-certificate-authority-data",
+];
+
+/// The parsed document when `text` is a kubeconfig: a YAML or JSON mapping (JSON is YAML)
+/// with one of the top-level keys kubectl reads.
+fn parse_kubeconfig(text: &str) -> Option<Value> {
+    let doc: Value = serde_saphyr::from_str(text).ok()?;
+    let map = doc.as_object()?;
+    ["apiVersion", "clusters", "users", "contexts"]
+        .iter()
+        .any(|k| map.contains_key(*k))
+        .then_some(doc)
+}
+
+/// Decides what the kubeconfig secret holds, by its content.
+fn classify(value: &str) -> Kubeconfig {
+    use base64::Engine as _;
+    let trimmed = value.trim();
+    if let Some(doc) = parse_kubeconfig(trimmed) {
+        return Kubeconfig::Content(value.to_owned(), Some(doc));
+    }
+    let compact: String = trimmed.split_whitespace().collect();
+    if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes())
+        && let Ok(text) = String::from_utf8(bytes)
+        && let Some(doc) = parse_kubeconfig(text.trim())
+    {
+        // The encoded form is a credential too.
+        crate::github::runtime().mask_str(trimmed);
+        return Kubeconfig::Content(text, Some(doc));
+    }
+    if trimmed.contains('\n') {
+        // Several lines that do not parse: still content (kubectl will say what is wrong),
+        // never a path on a command line.
+        return Kubeconfig::Content(value.to_owned(), None);
+    }
+    if !trimmed.is_empty() && std::path::Path::new(trimmed).is_file() {
+        return Kubeconfig::Path(trimmed.to_owned());
+    }
+    Kubeconfig::Neither(trimmed.chars().count())
+}
+
+/// Registers the credential values of a kubeconfig (tokens, keys, passwords) as masks: from
+/// the parsed document when there is one (any style), else line by line.
+fn mask_credentials(kubeconfig: &str, doc: Option<&Value>) {
+    fn walk(v: &Value) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match v {
+                        Value::String(s) if CREDENTIAL_KEYS.contains(&k.as_str()) => mask(s),
+                        _ => walk(v),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(walk),
+            _ => {}
+        }
+    }
+    fn mask(value: &str) {
+        let value = value.trim();
+        if value.len() >= 6 {
+            crate::github::runtime().mask_str(value);
+        }
+    }
+    if let Some(doc) = doc {
+        walk(doc);
+        return;
+    }
     for line in kubeconfig.lines() {
         let trimmed = line.trim_start().trim_start_matches("- ");
-        for key in KEYS {
-            if let Some(value) = trimmed.strip_prefix(key) {
-                let value = value.trim().trim_matches(['"', '\'']);
-                if value.len() >= 6 {
-                    crate::github::runtime().mask_str(value);
-                }
+        for key in CREDENTIAL_KEYS {
+            if let Some(value) = trimmed
+                .strip_prefix(key)
+                .and_then(|rest| rest.strip_prefix(':'))
+            {
+                mask(value.trim().trim_matches(['"', '\'']));
             }
         }
     }
@@ -961,6 +1065,7 @@ impl KubeTarget {
             instances,
             retained,
             url: self.url.clone(),
+            disagreement: None,
         })
     }
 }
@@ -1299,12 +1404,68 @@ mod tests {
             !std::path::Path::new(&path).exists(),
             "the kubeconfig outlived kubectl"
         );
-        let by_path = Kubectl::new(PathBuf::from("kubectl"), None, Some("/etc/kube/config"))
-            .expect("kubectl");
+        let file = tempfile::NamedTempFile::new().expect("file");
+        let path = file.path().display().to_string();
+        let by_path = Kubectl::new(PathBuf::from("kubectl"), None, Some(&path)).expect("kubectl");
         assert_eq!(
             by_path.args(&["get"]),
-            ["--kubeconfig=/etc/kube/config", "get"]
+            [format!("--kubeconfig={path}"), "get".to_owned()]
         );
+    }
+
+    /// The argv of a kubectl call with `kubeconfig`, and the file it names.
+    fn argv_and_file(kubeconfig: &str) -> (Vec<String>, String) {
+        let k = Kubectl::new(PathBuf::from("kubectl"), None, Some(kubeconfig)).expect("kubectl");
+        let argv = k.step(&["get", "pods"], CALL_TIMEOUT).args;
+        let path = k.kubeconfig_path.clone().expect("a file");
+        let text = std::fs::read_to_string(&path).expect("read");
+        (argv, text)
+    }
+
+    #[test]
+    fn a_one_line_kubeconfig_is_content_in_any_style_and_never_on_argv() {
+        use base64::Engine as _;
+        // slipway:allow generic-secret (test values)
+        let flow = "{apiVersion: v1, clusters: [{name: c, cluster: {server: 'https://k:6443'}}], users: [{name: u, user: {token: flow-token-9f8e7d6c}}]}";
+        let json = r#"{"apiVersion":"v1","clusters":[],"users":[{"name":"u","user":{"token":"json-token-1a2b3c4d","auth-provider":{"config":{"refresh-token":"json-refresh-5e6f7a8b"}}}}]}"#;
+        let block = "apiVersion: v1\nusers:\n- name: u\n  user:\n    password: block-pass-0c9d8e\n";
+        let b64 = base64::engine::general_purpose::STANDARD.encode(block);
+        for (config, secrets) in [
+            (flow.to_owned(), vec!["flow-token-9f8e7d6c"]),
+            (
+                json.to_owned(),
+                vec!["json-token-1a2b3c4d", "json-refresh-5e6f7a8b"],
+            ),
+            (b64.clone(), vec!["block-pass-0c9d8e"]),
+        ] {
+            let (argv, text) = argv_and_file(&config);
+            for a in &argv {
+                assert!(!a.contains("token") && !a.contains(&config), "on argv: {a}");
+            }
+            assert!(argv[0].starts_with("--kubeconfig="), "{argv:?}");
+            for secret in secrets {
+                assert!(text.contains(secret), "the file holds the config");
+                assert_eq!(
+                    crate::github::redact(&format!("x {secret} y")),
+                    "x *** y",
+                    "{secret} is masked"
+                );
+            }
+        }
+        assert_eq!(crate::github::redact(&format!("[{b64}]")), "[***]");
+    }
+
+    #[test]
+    fn a_value_that_is_neither_a_kubeconfig_nor_a_file_is_refused_unshown() {
+        let value = "token-looking-but-broken-77aa";
+        let e = Kubectl::new(PathBuf::from("kubectl"), None, Some(value)).expect_err("refused");
+        let shown = format!("{e} {}", e.hint().unwrap_or_default());
+        assert!(!shown.contains("token-looking"), "{shown}");
+        assert!(
+            shown.contains("neither a kubeconfig nor the path"),
+            "{shown}"
+        );
+        assert_eq!(crate::github::redact(value), "***");
     }
 
     proptest::proptest! {

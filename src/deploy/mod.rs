@@ -209,6 +209,10 @@ pub struct Live {
     /// The address users reach the environment at, when the target knows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Where the recorded state and what actually serves disagree (a deploy killed between
+    /// its switch and recording it); the fields above follow what actually serves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disagreement: Option<String>,
 }
 
 /// One running copy of the app.

@@ -28,6 +28,9 @@ pub fn status(
     if let Some(url) = &live.url {
         let _ = writeln!(out, "url:         {url}");
     }
+    if let Some(d) = &live.disagreement {
+        let _ = writeln!(out, "warning:     {d}");
+    }
     if live.instances.is_empty() {
         let _ = writeln!(out, "instances:   none");
     } else {

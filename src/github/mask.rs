@@ -1,4 +1,4 @@
-//! Secrets: the [`Secret`] type, `::add-mask::` and redaction of our own plain-text logs.
+//! Secrets: the [`Secret`] type, `::add-mask::` and redaction of everything we print.
 //!
 //! A registered secret is masked by the runner (`::add-mask::value`, one command per line of a
 //! multi-line secret, because the runner masks log lines one at a time) and remembered by this
@@ -75,18 +75,22 @@ fn remember(value: &str) -> Vec<String> {
     pieces
 }
 
-/// Replaces every registered secret in `text` by `***`; borrows when nothing matched.
+/// Replaces every registered secret in `text`, and every secret slipway's rules recognise
+/// ([`super::redact::redact_detected`]), by `***`; borrows when nothing matched. This is the
+/// one redactor every sink uses.
 pub fn redact(text: &str) -> Cow<'_, str> {
-    let Ok(secrets) = SECRETS.read() else {
-        return Cow::Borrowed(text);
-    };
     let mut out = Cow::Borrowed(text);
-    for secret in secrets.iter() {
-        if out.contains(secret.as_str()) {
-            out = Cow::Owned(out.replace(secret.as_str(), MASK));
+    if let Ok(secrets) = SECRETS.read() {
+        for secret in secrets.iter() {
+            if out.contains(secret.as_str()) {
+                out = Cow::Owned(out.replace(secret.as_str(), MASK));
+            }
         }
     }
-    out
+    match out {
+        Cow::Borrowed(t) => super::redact::redact_detected(t),
+        Cow::Owned(t) => Cow::Owned(super::redact::redact_detected(&t).into_owned()),
+    }
 }
 
 impl Runtime {

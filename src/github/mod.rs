@@ -9,6 +9,8 @@
 //! - [`summary`]: the job summary in `GITHUB_STEP_SUMMARY`, kept under the 1 MiB step limit;
 //! - [`annotations`]: `::error file=…::` and friends, escaped, with the per-step caps;
 //! - [`mask`]: `::add-mask::`, the [`mask::Secret`] type and redaction of our own logs;
+//! - [`redact`](mod@redact): the one redactor: registered secrets and those slipway's secret
+//!   rules recognise, in text and JSON documents;
 //! - [`group`]: collapsible `::group::` sections of the log;
 //! - [`client`]: the octocrab REST client with retries on 5xx and rate limits.
 //!
@@ -32,6 +34,7 @@ pub mod env;
 pub mod group;
 pub mod mask;
 pub mod outputs;
+pub mod redact;
 pub mod safe;
 pub mod summary;
 

@@ -3,6 +3,8 @@
 //! one (and switch back if it fails), then stop the old colour; its version stays retained for
 //! an instant rollback. A rollback is this same switch to a retained version.
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use super::Hosts;
@@ -155,6 +157,19 @@ pub(super) fn switch(
     if old.is_empty() {
         return Ok(h.outcome(state, Status::Success, previous, None, Vec::new()));
     }
+    if h.background_drain {
+        // A rollback: the colour that lost the traffic is the one being rolled back from.
+        // Traffic is back now; it drains and stops in a detached process the next run
+        // waits for, so the command returns at once.
+        journal.advance(entry, "stopping-old", data)?;
+        h.stop_later(state, old, request.health.drain)?;
+        progress.step(&format!(
+            "stopping {} in the background after a {}s drain",
+            old.join(", "),
+            request.health.drain.as_secs_f32()
+        ));
+        return Ok(h.outcome(state, Status::Success, previous, None, Vec::new()));
+    }
     journal.advance(entry, "draining", data.clone())?;
     progress.step(&format!(
         "draining the old instances for {}s while watching the new ones",
@@ -173,7 +188,8 @@ pub(super) fn switch(
             "traffic back on {}",
             previous.as_deref().unwrap_or("the previous version")
         ));
-        h.stop(state, new)?;
+        // The failed colour stops in the background: the traffic is back, nothing waits on it.
+        h.stop_later(state, new, Duration::ZERO)?;
         return Ok(h.outcome(state, Status::RolledBack, previous, Some(why), Vec::new()));
     }
     journal.advance(entry, "stopping-old", data)?;

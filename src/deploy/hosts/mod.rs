@@ -10,6 +10,12 @@
 //! Strategies: [`bluegreen`] (also the way a rollback and the last canary step switch),
 //! [`rolling`] and [`canary`]. Every step that changes traffic is journalled first, so
 //! [`Target::recover`] can finish or undo a deploy that was killed half-way.
+//!
+//! Stopping an instance stops every process of its group and session ([`runner`]), SIGKILL
+//! after a grace period (the drain, 1 to 10 s), then checks its port is free. A rollback
+//! returns as soon as the traffic is back: the colour it left drains and stops in a detached
+//! process recorded in the state (`stopping`), which the next run finishes first. `deploy
+//! status` reports what nginx's upstream file serves, and names a disagreement with the state.
 
 pub mod bluegreen;
 pub mod canary;
@@ -61,6 +67,19 @@ pub struct State {
     /// The next instance number (names are unique: `blue-7`, `r8`).
     #[serde(default)]
     pub next_id: u64,
+    /// Instances being drained and stopped in the background, which the next run waits for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopping: Option<Stopping>,
+}
+
+/// A background stop: the detached process that drains and stops instances after a command
+/// returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stopping {
+    /// The stopper's pid and start time.
+    pub handle: String,
+    /// The instances it stops.
+    pub names: Vec<String>,
 }
 
 /// A version that can be started again without a new artifact.
@@ -92,6 +111,9 @@ pub struct Hosts {
     health: HealthSettings,
     /// The ssh key written from the credentials; removed when the target is dropped.
     _key: Option<tempfile::NamedTempFile>,
+    /// Drain and stop the colour that lost its traffic in the background (rollbacks return as
+    /// soon as the traffic is back).
+    background_drain: bool,
 }
 
 /// Opens the target configured for `resolved`'s environment.
@@ -221,6 +243,7 @@ impl Hosts {
             url: resolved.env.url.clone(),
             health: super::cli::configured_health(resolved),
             _key: key_file,
+            background_drain: false,
         })
     }
 
@@ -539,12 +562,145 @@ impl Hosts {
         }
     }
 
-    /// Stops the named instances and forgets them.
+    /// How long an instance has to exit after SIGTERM before it gets SIGKILL: as long as it
+    /// had to drain, at least 1 s and at most 10 s.
+    fn grace(&self) -> Duration {
+        self.health
+            .drain
+            .clamp(Duration::from_secs(1), Duration::from_secs(10))
+    }
+
+    /// Stops the named instances (every process of their groups), checks that their ports
+    /// are free, and forgets them.
     fn stop(&self, state: &mut State, names: &[String]) -> Result<(), Error> {
         let procs = Self::procs(state, names);
-        self.runner.stop(&procs, 10_000)?;
+        if procs.is_empty() {
+            return Ok(());
+        }
+        let ports: Vec<(String, u16)> = procs.iter().map(|p| (p.name.clone(), p.port)).collect();
+        self.runner.stop(&procs, millis(self.grace()))?;
         state.instances.retain(|p| !names.contains(&p.name));
+        self.save(state)?;
+        self.check_ports_freed(&ports)
+    }
+
+    /// Fails when one of `ports` still accepts connections a moment after its instance was
+    /// stopped: something outside the instance's process group holds it.
+    fn check_ports_freed(&self, ports: &[(String, u16)]) -> Result<(), Error> {
+        for (name, port) in ports {
+            let addr = self.addr(*port);
+            let started = Instant::now();
+            while port_in_use(&addr) {
+                if started.elapsed() > Duration::from_secs(2) {
+                    return Err(Error::Command {
+                        what: format!(
+                            "port {port} on {} still accepts connections after {name} was stopped",
+                            self.address
+                        ),
+                        stderr: "a process outside the instance's process group holds it (one that started its own session, e.g. a daemon that forks twice); run the app in the foreground".to_owned(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the named instances out of service now and stops them in a detached process
+    /// after `delay` (the drain), so the command can return; the next run waits for it.
+    fn stop_later(
+        &self,
+        state: &mut State,
+        names: &[String],
+        delay: Duration,
+    ) -> Result<(), Error> {
+        self.finish_stopping(state)?;
+        let procs = Self::procs(state, names);
+        if procs.is_empty() {
+            return Ok(());
+        }
+        let grace = self.grace();
+        let handle = self
+            .runner
+            .stop_later(&procs, millis(delay), millis(grace))?;
+        state.stopping = Some(Stopping {
+            handle,
+            names: names.to_vec(),
+        });
         self.save(state)
+    }
+
+    /// Finishes a background stop of an earlier run at once: the stopper (still draining, or
+    /// killed with its host) is stopped, and so is whatever it has not stopped yet. Their
+    /// traffic moved away when that run returned.
+    fn finish_stopping(&self, state: &mut State) -> Result<(), Error> {
+        let Some(stopping) = state.stopping.clone() else {
+            return Ok(());
+        };
+        let stopper = Proc {
+            name: String::new(),
+            port: 0,
+            version: String::new(),
+            color: None,
+            handle: stopping.handle.clone(),
+            in_lb: false,
+            weight: None,
+        };
+        let left: Vec<String> = stopping
+            .names
+            .iter()
+            .filter(|n| {
+                Self::procs(state, std::slice::from_ref(n))
+                    .iter()
+                    .any(|p| !p.in_lb)
+            })
+            .cloned()
+            .collect();
+        state.stopping = None;
+        if self.runtime == HostsRuntime::Process {
+            // One pass stops the stopper and the instances together.
+            let mut procs = Self::procs(state, &left);
+            let ports: Vec<(String, u16)> =
+                procs.iter().map(|p| (p.name.clone(), p.port)).collect();
+            procs.insert(0, &stopper);
+            self.runner.stop(&procs, millis(self.grace()))?;
+            state.instances.retain(|p| !left.contains(&p.name));
+            self.save(state)?;
+            return self.check_ports_freed(&ports);
+        }
+        // The stopper is a process whatever runs the instances.
+        let processes = Runner {
+            runtime: HostsRuntime::Process,
+            ..self.runner.clone()
+        };
+        processes.stop(&[&stopper], 1_000)?;
+        self.stop(state, &left)?;
+        self.save(state)
+    }
+
+    /// Stops instances whose pid file is on the host but which the state does not know: a
+    /// slipway killed between starting one and recording it.
+    fn stop_unrecorded(&self, state: &mut State) -> Result<(), Error> {
+        let orphans: Vec<Proc> = self
+            .runner
+            .pid_files()?
+            .into_iter()
+            .filter(|(name, _)| !state.instances.iter().any(|p| &p.name == name))
+            .map(|(name, handle)| Proc {
+                name,
+                port: 0,
+                version: String::new(),
+                color: None,
+                handle,
+                in_lb: false,
+                weight: None,
+            })
+            .collect();
+        if orphans.is_empty() {
+            return Ok(());
+        }
+        let refs: Vec<&Proc> = orphans.iter().collect();
+        self.runner.stop(&refs, millis(self.grace()))
     }
 
     /// Makes `version` startable: copies the artifact into `releases/<version>` (processes)
@@ -697,7 +853,72 @@ impl Hosts {
                 .collect(),
             retained: state.retained.iter().map(|r| r.version.clone()).collect(),
             url: self.url.clone(),
+            disagreement: None,
         }
+    }
+
+    /// `live` corrected to what nginx is configured to serve (the `server` lines of the
+    /// upstream file), when that differs from the state: a deploy killed after its switch and
+    /// before recording it leaves the state one version behind. The disagreement is named.
+    fn actually_serving(&self, state: &State, live: &mut Live, upstream: &str) {
+        let served = nginx::parse_servers(upstream);
+        let recorded: BTreeSet<&str> = live.instances.iter().map(|i| i.address.as_str()).collect();
+        let actual: BTreeSet<&str> = served.iter().map(|s| s.address.as_str()).collect();
+        if recorded == actual {
+            return;
+        }
+        let instances: Vec<Instance> = served
+            .iter()
+            .map(|s| {
+                match state
+                    .instances
+                    .iter()
+                    .find(|p| self.addr(p.port) == s.address)
+                {
+                    Some(p) => Instance {
+                        name: p.name.clone(),
+                        address: s.address.clone(),
+                        version: p.version.clone(),
+                        color: p.color,
+                        weight: s.weight,
+                    },
+                    None => Instance {
+                        name: "unknown".to_owned(),
+                        address: s.address.clone(),
+                        version: "unknown".to_owned(),
+                        color: None,
+                        weight: s.weight,
+                    },
+                }
+            })
+            .collect();
+        // The version with the most traffic (weights count; unweighted servers count 1).
+        let mut shares: Vec<(String, Option<Color>, u64)> = Vec::new();
+        for i in &instances {
+            let w = u64::from(i.weight.unwrap_or(1));
+            match shares.iter_mut().find(|(v, _, _)| *v == i.version) {
+                Some(entry) => entry.2 += w,
+                None => shares.push((i.version.clone(), i.color, w)),
+            }
+        }
+        let top = shares.iter().max_by_key(|(_, _, w)| *w).cloned();
+        let was = live.version.clone().unwrap_or_else(|| "nothing".to_owned());
+        let now = top
+            .as_ref()
+            .map_or("nothing", |(v, _, _)| v.as_str())
+            .to_owned();
+        let addresses: Vec<&str> = actual.iter().copied().collect();
+        live.disagreement = Some(format!(
+            "the state records `{was}` live but nginx serves `{now}` ({}); a deploy was interrupted before recording its switch, and the next deploy or rollback reconciles the two",
+            if addresses.is_empty() {
+                "no server".to_owned()
+            } else {
+                addresses.join(", ")
+            }
+        ));
+        live.version = top.as_ref().map(|(v, _, _)| v.clone());
+        live.color = top.and_then(|(_, c, _)| c);
+        live.instances = instances;
     }
 
     fn outcome(
@@ -717,8 +938,11 @@ impl Hosts {
         }
     }
 
-    /// Forgets instances whose process is gone (crashed, or stopped by hand).
+    /// Finishes an earlier background stop, stops instances slipway started but never
+    /// recorded, and forgets instances whose processes are gone (crashed, or stopped by hand).
     fn reconcile(&self, state: &mut State) -> Result<(), Error> {
+        self.finish_stopping(state)?;
+        self.stop_unrecorded(state)?;
         if self.forget_gone(state)? {
             self.save(state)?;
         }
@@ -1047,7 +1271,19 @@ impl Target for Hosts {
 
     fn status(&mut self) -> Result<Live, Error> {
         let state = self.load()?;
-        Ok(self.live(&state))
+        let mut live = self.live(&state);
+        // What nginx is configured to serve is the truth; the state is what slipway last
+        // recorded.
+        match self.nginx.read() {
+            Ok(Some(upstream)) => self.actually_serving(&state, &mut live, &upstream),
+            Ok(None) => {}
+            Err(e) => {
+                live.disagreement = Some(format!(
+                    "what nginx serves could not be read, so this is the recorded state only: {e}"
+                ));
+            }
+        }
+        Ok(live)
     }
 
     fn deploy(
@@ -1131,7 +1367,9 @@ impl Target for Hosts {
             commit: None,
             reason: request.reason.clone(),
         };
+        self.background_drain = true;
         let result = bluegreen::deploy(self, &mut state, &r, &mut entry, journal, progress);
+        self.background_drain = false;
         if result.is_ok() {
             journal.clear()?;
         }
@@ -1206,6 +1444,11 @@ impl Target for Hosts {
             detail,
         })
     }
+}
+
+/// `d` in whole milliseconds.
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Whether something accepts connections at `addr` (a quick connect, 300 ms).
