@@ -178,6 +178,8 @@ pub struct Ci {
     pub coverage_min: f64,
     /// Largest allowed coverage drop in points.
     pub coverage_max_drop: f64,
+    /// `any` or `regressions` (`ci.tests.fail-on`).
+    pub fail_on: &'static str,
     /// SonarQube settings, when configured.
     pub sonar: Option<Sonar>,
 }
@@ -441,6 +443,7 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
         pass_rate: config.ci.pass_rate.get(),
         coverage_min: config.ci.coverage.min.get(),
         coverage_max_drop: config.ci.coverage.max_drop.get(),
+        fail_on: config.ci.tests.fail_on.as_str(),
         sonar: config.ci.sonar.as_ref().map(|s| Sonar {
             project_key: s.project_key.clone(),
             organization: s.organization.clone(),
