@@ -16,6 +16,7 @@
 //! baseline. The result is `DIR/quality.json`, `DIR/summary.md` (the pull-request comment) and
 //! the step summary; the exit code is 1 when a gate failed.
 
+pub mod artifact;
 pub mod cli;
 
 use std::fmt::Write as _;
