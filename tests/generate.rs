@@ -7,7 +7,15 @@ use std::path::{Path, PathBuf};
 
 use common::{Transcript, slipway};
 
-const WORKFLOWS: [&str; 6] = ["ci", "cd", "security", "quality", "release", "rollback"];
+const WORKFLOWS: [&str; 7] = [
+    "ci",
+    "cd",
+    "security",
+    "quality",
+    "quality-comment",
+    "release",
+    "rollback",
+];
 
 /// Replaces what changes with every build (slipway's own commit, body hashes, the version) so
 /// rendered output compares across commits.

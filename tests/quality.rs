@@ -499,6 +499,13 @@ diff --git a/src/c.js b/src/c.js
             .arg_path(root.join("change.diff"))
             .run()
     };
+    // A push: the workflow sets SLIPWAY_DIFF empty, which is no diff.
+    gate(root)
+        .env("SLIPWAY_DIFF", "")
+        .args(["--subproject", "web=success"])
+        .run()
+        .code(0);
+    assert!(quality(root).get("patch_coverage").is_none());
     let t = run("0");
     t.code(0);
     let p = &quality(root)["patch_coverage"];

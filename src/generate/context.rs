@@ -18,7 +18,15 @@ use crate::detect::{Language, PackageManager, Stack, Stacks, Subproject};
 use crate::error::Hint;
 
 /// The six workflows, by file stem, in the order they are written.
-pub const WORKFLOWS: [&str; 6] = ["ci", "cd", "security", "quality", "release", "rollback"];
+pub const WORKFLOWS: [&str; 7] = [
+    "ci",
+    "cd",
+    "security",
+    "quality",
+    "quality-comment",
+    "release",
+    "rollback",
+];
 
 /// Everything a workflow template can use.
 #[derive(Debug, Clone, Serialize)]

@@ -58,8 +58,9 @@ pub struct GateArgs {
     pub fail_on: Option<String>,
     /// The change as a unified diff, for patch coverage, e.g. `--diff _slipway/change.diff`
     /// written by `git diff --unified=0 --no-color BASE HEAD`.
+    /// An empty value (a push, where the workflow sets no diff) is no diff.
     #[arg(long, value_name = "FILE", env = "SLIPWAY_DIFF")]
-    pub diff: Option<PathBuf>,
+    pub diff: Option<String>,
     /// The lowest line coverage of the changed lines, percent, e.g. `--patch-min 80`; 0
     /// reports it without a gate (default: `ci.coverage.patch-min`).
     #[arg(long, value_name = "PERCENT")]
@@ -151,7 +152,7 @@ fn gate(args: GateArgs) -> Result<u8, Failure> {
             fail_on,
         },
         report,
-        diff: diff.filter(|d| !d.as_os_str().is_empty()),
+        diff: diff.filter(|d| !d.trim().is_empty()).map(PathBuf::from),
         patch_min: patch_min.unwrap_or(ci.coverage.patch_min.get()),
     };
     let outcome = super::gate(&settings)?;
