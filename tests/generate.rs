@@ -985,7 +985,10 @@ fn fail_on_regressions_reaches_the_test_steps_and_the_quality_gate() {
         1,
         "{quality}"
     );
-    assert!(quality.contains("            --fail-on regressions \\\n"), "{quality}");
+    assert!(
+        quality.contains("            --fail-on regressions \\\n"),
+        "{quality}"
+    );
     // A value outside the closed set is a config error at its key.
     std::fs::write(&config, "ci:\n  tests: { fail-on: some }\n").expect("write");
     let t = render_into(&repo, Some(&config), &dir.path().join("bad"));

@@ -84,9 +84,10 @@ pub fn parse(text: &str) -> Result<Added, DiffError> {
             });
         } else if let Some(rest) = line.strip_prefix("rename to ") {
             file = Some(Some(unquote(rest).map_err(err)?));
-        } else if line.starts_with("Binary files ") || line == "GIT binary patch" {
-            file = Some(None);
-        } else if line.starts_with("deleted file mode ") {
+        } else if line.starts_with("Binary files ")
+            || line == "GIT binary patch"
+            || line.starts_with("deleted file mode ")
+        {
             file = Some(None);
         } else if let Some(rest) = line.strip_prefix("@@ ") {
             if file.is_none() {
@@ -136,8 +137,8 @@ fn hunk_header(rest: &str) -> Option<(u32, u32, u32)> {
 /// are ambiguous here; `+++` or `rename to` lines, which follow when the content changed,
 /// settle them, so the split takes the middle ` b/`.
 fn git_header_path(rest: &str) -> Result<Option<String>, String> {
-    let new = if rest.ends_with('"') {
-        let start = rest[..rest.len() - 1]
+    let new = if let Some(open) = rest.strip_suffix('"') {
+        let start = open
             .rfind(" \"")
             .ok_or_else(|| format!("cannot read the paths of `diff --git {rest}`"))?;
         unquote(&rest[start + 1..])?
