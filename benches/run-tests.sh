@@ -145,7 +145,7 @@ hyperfine --warmup 1 --runs 3 --export-json "$dir/cobertura.json" \
 
 # Patch coverage: a 10,000-file change (30 added lines each, one hunk of 20 and one of 10) and a
 # Cobertura report measuring every file, run by `slipway quality gate --diff` and by diff-cover
-# (`--diff-file`, so neither runs git).
+# (`--diff-file`, so neither runs `git diff`). Both report 300,000 changed lines, 110,000 uncovered.
 if [ ! -f "$dir/patch/done" ]; then
   mkdir -p "$dir/patch/results/app"
   "$venv/bin/python" - "$dir/patch" <<'PY'
@@ -165,6 +165,8 @@ open(f"{out}/coverage.xml", "w").write(
     '<packages><package name="src"><classes>' + "".join(classes) + "</classes></package></packages></coverage>\n")
 open(f"{out}/junit.xml", "w").write('<testsuites><testsuite name="s"><testcase classname="s" name="t"/></testsuite></testsuites>\n')
 PY
+  # diff-cover asks git for the repository root even with --diff-file.
+  git -C "$dir/patch" init -q
   "$slipway" run-tests --skip-run --shard 1/1 --output-dir "$dir/patch/results/app" \
     --results "$dir/patch/junit.xml" --coverage "$dir/patch/coverage.xml" >/dev/null
   touch "$dir/patch/done"
