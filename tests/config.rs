@@ -266,6 +266,6 @@ fn inside_actions_a_config_error_is_an_annotation_at_the_key() {
         .expect("an error annotation");
     assert_eq!(
         annotation,
-        "::error title=slipway config validate,file=[TEMP]/slipway.yml,line=3,col=3::unknown key `shard` in `ci`%0A%0Ahint: did you mean `shards`? valid keys: `shards`, `pass-rate`, `coverage`, `test-commands`, `sonar`, `services`, `env`, `secrets`, `units`"
+        "::error title=slipway config validate,file=[TEMP]/slipway.yml,line=3,col=3::unknown key `shard` in `ci`%0A%0Ahint: did you mean `shards`? valid keys: `shards`, `pass-rate`, `coverage`, `tests`, `test-commands`, `sonar`, `services`, `env`, `secrets`, `units`"
     );
 }

@@ -7,7 +7,15 @@ use std::path::{Path, PathBuf};
 
 use common::{Transcript, slipway};
 
-const WORKFLOWS: [&str; 6] = ["ci", "cd", "security", "quality", "release", "rollback"];
+const WORKFLOWS: [&str; 7] = [
+    "ci",
+    "cd",
+    "security",
+    "quality",
+    "quality-comment",
+    "release",
+    "rollback",
+];
 
 /// Replaces what changes with every build (slipway's own commit, body hashes, the version) so
 /// rendered output compares across commits.
@@ -66,10 +74,10 @@ fn render_into(repo: &Path, config: Option<&Path>, out: &Path) -> Transcript {
     run.run()
 }
 
-/// Every fixture repository renders all six workflows with the default config; each is
+/// Every fixture repository renders all seven workflows with the default config; each is
 /// snapshotted.
 #[test]
-fn every_fixture_repository_renders_six_workflows() {
+fn every_fixture_repository_renders_seven_workflows() {
     insta::glob!("fixtures/repos/*", |repo| {
         if !repo.is_dir() {
             return;
@@ -947,4 +955,43 @@ fn a_workflow_of_the_same_name_that_slipway_did_not_write_is_named_as_such() {
     );
     assert!(t.stderr.contains("rename your own workflows"), "{t}");
     assert!(!out.path().join("cd.yml").exists(), "nothing written");
+}
+
+#[test]
+fn fail_on_regressions_reaches_the_test_steps_and_the_quality_gate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    std::fs::write(repo.join("go.mod"), "module example.com/shop\n\ngo 1.22\n").expect("write");
+    std::fs::write(repo.join("main_test.go"), "package main\n").expect("write");
+    let out = dir.path().join("out");
+    render_into(&repo, None, &out).code(0);
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).expect(name);
+    assert!(!read("ci.yml").contains("fail-on"));
+    assert!(!read("quality.yml").contains("fail-on"));
+    let config = dir.path().join("slipway.yml");
+    std::fs::write(
+        &config,
+        "ci:\n  tests: { fail-on: regressions }\n  coverage: { patch-min: 80 }\n",
+    )
+    .expect("write");
+    let t = render_into(&repo, Some(&config), &out);
+    t.code(0);
+    let ci = read("ci.yml");
+    assert!(ci.contains("          fail-on: regressions\n"), "{ci}");
+    let quality = read("quality.yml");
+    assert_eq!(
+        quality.matches("          fail-on: regressions\n").count(),
+        1,
+        "{quality}"
+    );
+    assert!(
+        quality.contains("            --fail-on regressions \\\n"),
+        "{quality}"
+    );
+    // A value outside the closed set is a config error at its key.
+    std::fs::write(&config, "ci:\n  tests: { fail-on: some }\n").expect("write");
+    let t = render_into(&repo, Some(&config), &dir.path().join("bad"));
+    t.code(2);
+    assert!(t.stderr.contains("slipway.yml:2:"), "{t}");
 }

@@ -557,3 +557,110 @@ fn a_token_that_cannot_write_comments_is_explained() {
     t.code(2);
     assert!(t.stderr.contains("`pull-requests: write`"), "{}", t.stderr);
 }
+
+/// A fork pull request's `quality-comment` artifact in a temp dir.
+fn artifact(number: &str, summary: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pull-request"), number).unwrap();
+    std::fs::write(dir.path().join("summary.md"), summary).unwrap();
+    dir
+}
+
+fn comment_from_artifact(mock: &MockGitHub, dir: &Path) -> common::Transcript {
+    slipway()
+        .env("GITHUB_TOKEN", "ghs_commenttoken")
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .env("SLIPWAY_RUN_ID", "77")
+        .args(["quality", "comment", "--from-artifact"])
+        .arg_path(dir)
+        .run()
+}
+
+/// The triggering run: a pull request from a fork (`pull_requests` is empty for those).
+fn fork_run(mock: &MockGitHub) {
+    mock.on("GET", "/repos/octo-org/octo-repo/actions/runs/77")
+        .then(Reply::json(
+            200,
+            serde_json::json!({"id": 77, "event": "pull_request", "head_sha": "f00d", "pull_requests": []})
+                .to_string(),
+        ));
+    mock.on("GET", "/repos/octo-org/octo-repo/pulls/42")
+        .then(Reply::json(
+            200,
+            r#"{"number": 42, "head": {"sha": "f00d"}}"#,
+        ));
+}
+
+#[test]
+fn a_fork_pull_requests_artifact_comment_is_created_then_updated() {
+    let mock = MockGitHub::start();
+    fork_run(&mock);
+    mock.on("GET", COMMENTS)
+        .then(Reply::json(200, "[]"))
+        .then(Reply::json(
+            200,
+            serde_json::json!([comment(11, "<!-- slipway-quality -->\nfirst")]).to_string(),
+        ));
+    mock.on("POST", COMMENTS)
+        .then(Reply::json(201, comment(11, "x").to_string()));
+    mock.on("PATCH", "/repos/octo-org/octo-repo/issues/comments/11")
+        .then(Reply::json(200, comment(11, "x").to_string()));
+    let dir = artifact("42\n", "first\n");
+    let t = comment_from_artifact(&mock, dir.path());
+    t.code(0);
+    assert!(
+        t.stderr.contains("created the quality comment on #42"),
+        "{t}"
+    );
+    let dir = artifact("42", "second\n");
+    let t = comment_from_artifact(&mock, dir.path());
+    t.code(0);
+    assert!(
+        t.stderr.contains("updated the quality comment on #42"),
+        "{t}"
+    );
+    let reqs = mock.requests();
+    let patch = reqs.iter().find(|r| r.method == "PATCH").unwrap();
+    let body: Value = serde_json::from_str(&patch.body).unwrap();
+    assert_eq!(body["body"], "<!-- slipway-quality -->\nsecond\n");
+}
+
+#[test]
+fn an_artifact_naming_a_pull_request_the_run_did_not_build_is_refused() {
+    let mock = MockGitHub::start();
+    fork_run(&mock);
+    mock.on("GET", "/repos/octo-org/octo-repo/pulls/43")
+        .then(Reply::json(
+            200,
+            r#"{"number": 43, "head": {"sha": "beef"}}"#,
+        ));
+    let dir = artifact("43", "pwned\n");
+    let t = comment_from_artifact(&mock, dir.path());
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("the artifact names pull request #43, which workflow run 77 did not build"),
+        "{t}"
+    );
+    // A number that is not one, and an oversized summary: refused before any API call.
+    let dir = artifact("43\n--marker x", "hi\n");
+    let t = comment_from_artifact(&mock, dir.path());
+    t.code(2);
+    assert!(
+        t.stderr.contains("does not hold a pull-request number"),
+        "{t}"
+    );
+    let dir = artifact("42", &"x".repeat(70_000));
+    let t = comment_from_artifact(&mock, dir.path());
+    t.code(2);
+    assert!(t.stderr.contains("more than the 65536 allowed"), "{t}");
+    let reqs = mock.requests();
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| r.method == "POST" || r.method == "PATCH"),
+        "{reqs:?}"
+    );
+    assert!(!reqs.iter().any(|r| r.path.contains("/comments")));
+}

@@ -305,3 +305,240 @@ fn malformed_arguments_and_a_corrupt_baseline_exit_2_with_what_to_do() {
     );
     assert!(!root.join("quality/quality.json").exists());
 }
+
+/// A JUnit file of suite `s` with `cases` as (name, passed).
+fn junit(cases: &[(&str, bool)]) -> String {
+    let mut x = String::from("<testsuites><testsuite name=\"s\">\n");
+    for (name, ok) in cases {
+        if *ok {
+            x.push_str(&format!("<testcase classname=\"s\" name=\"{name}\"/>\n"));
+        } else {
+            x.push_str(&format!(
+                "<testcase classname=\"s\" name=\"{name}\"><failure message=\"no\"/></testcase>\n"
+            ));
+        }
+    }
+    x + "</testsuite></testsuites>\n"
+}
+
+/// Runs the tests of `cases` as the one shard of subproject `api` into `root/results`.
+fn tests_report(root: &Path, cases: &[(&str, bool)]) {
+    let _ = std::fs::remove_dir_all(root.join("results"));
+    std::fs::write(root.join("junit.xml"), junit(cases)).unwrap();
+    let t = slipway()
+        .args(["run-tests", "--skip-run", "--shard", "1/1", "--output-dir"])
+        .arg_path(root.join("results/api"))
+        .args(["--results"])
+        .arg_path(root.join("junit.xml"))
+        .current_dir(root)
+        .run();
+    assert!(matches!(t.code, Some(0 | 1)), "{t}");
+}
+
+fn gate_against_base(root: &Path, fail_on: &str) -> common::Transcript {
+    gate(root)
+        .in_actions()
+        .args(["--subproject", "api=success", "--pass-rate", "100"])
+        .args(["--fail-on", fail_on, "--baseline"])
+        .arg_path(root.join("baseline/quality.json"))
+        .run()
+}
+
+#[test]
+fn deltas_name_new_and_known_failures_added_and_removed_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // The default branch: `broken` already fails.
+    tests_report(
+        root,
+        &[("a", true), ("broken", false), ("c", true), ("gone", true)],
+    );
+    let t = gate_against_base(root, "any");
+    t.code(1);
+    let q = quality(root);
+    let d = &q["subprojects"][0]["deltas"];
+    assert_eq!(d["evaluated"], false, "{q}");
+    assert!(
+        d["note"].as_str().unwrap().contains("no baseline at"),
+        "{q}"
+    );
+    // Without a base, never "no regressions": the summary says the deltas are unknown.
+    assert!(t.summary.contains("test deltas not evaluated"), "{t}");
+    assert!(!t.summary.contains("new failures"), "{t}");
+    std::fs::create_dir_all(root.join("baseline")).unwrap();
+    std::fs::copy(
+        root.join("quality/quality.json"),
+        root.join("baseline/quality.json"),
+    )
+    .unwrap();
+
+    // The pull request: `c` breaks, `fresh` is added, `gone` removed.
+    tests_report(
+        root,
+        &[
+            ("a", true),
+            ("broken", false),
+            ("c", false),
+            ("fresh", true),
+        ],
+    );
+    let t = gate_against_base(root, "regressions");
+    t.code(1);
+    let d = &quality(root)["subprojects"][0]["deltas"];
+    assert_eq!(d["evaluated"], true);
+    assert_eq!(d["new_failures"]["ids"], serde_json::json!(["s::c"]));
+    assert_eq!(d["known_failures"]["ids"], serde_json::json!(["s::broken"]));
+    assert_eq!(d["added"]["ids"], serde_json::json!(["s::fresh"]));
+    assert_eq!(d["removed"]["ids"], serde_json::json!(["s::gone"]));
+    let md = std::fs::read_to_string(root.join("quality/summary.md")).unwrap();
+    assert!(md.contains("### Tests against the base branch"), "{md}");
+    assert!(
+        md.contains("- new failures (pass or absent on the base): 1 (`s::c`)"),
+        "{md}"
+    );
+    assert!(md.contains("`api` 1 test(s) fail that passed"), "{md}");
+
+    // Only the failure the base already has: `regressions` passes, and says why.
+    tests_report(root, &[("a", true), ("broken", false), ("c", true)]);
+    let t = gate_against_base(root, "regressions");
+    t.code(0);
+    assert!(
+        t.summary
+            .contains("the 1 failing test(s) already fail on the base branch"),
+        "{t}"
+    );
+    let gates = &quality(root)["gates"];
+    assert_eq!(gates[0]["name"], "api:regressions", "{gates}");
+    // The same run under `any` fails its pass rate.
+    gate_against_base(root, "any").code(1);
+}
+
+#[test]
+fn a_baseline_without_per_test_results_or_truncated_never_passes_as_no_regressions() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    tests_report(root, &[("a", true), ("broken", false)]);
+    gate_against_base(root, "any").code(1);
+    let mut q = quality(root);
+    // As an older version wrote it: no `tests`.
+    q["subprojects"][0].as_object_mut().unwrap().remove("tests");
+    std::fs::create_dir_all(root.join("baseline")).unwrap();
+    let text = serde_json::to_string_pretty(&q).unwrap();
+    std::fs::write(root.join("baseline/quality.json"), &text).unwrap();
+    let t = gate_against_base(root, "regressions");
+    t.code(1);
+    let d = &quality(root)["subprojects"][0]["deltas"];
+    assert_eq!(d["evaluated"], false);
+    assert!(d["note"].as_str().unwrap().contains("older slipway"), "{d}");
+    assert!(t.summary.contains("every failure counts"), "{t}");
+    assert_eq!(quality(root)["gates"][0]["name"], "api:pass-rate");
+
+    // Cut short mid-file: an error naming the file, never a pass.
+    std::fs::write(root.join("baseline/quality.json"), &text[..text.len() / 2]).unwrap();
+    let t = gate_against_base(root, "regressions");
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("cannot read the baseline `[TEMP]/baseline/quality.json`"),
+        "{t}"
+    );
+}
+
+#[test]
+fn patch_coverage_counts_measurable_changed_lines_and_annotates_uncovered_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("junit.xml"), junit(&[("a", true)])).unwrap();
+    // Measured: 1, 2, 3, 5 (4 is a comment); covered: 1, 3.
+    std::fs::write(
+        root.join("lcov.info"),
+        "TN:\nSF:src/a.js\nDA:1,1\nDA:2,0\nDA:3,1\nDA:5,0\nend_of_record\n",
+    )
+    .unwrap();
+    let t = slipway()
+        .args(["run-tests", "--skip-run", "--shard", "1/1", "--output-dir"])
+        .arg_path(root.join("results/web"))
+        .args(["--results"])
+        .arg_path(root.join("junit.xml"))
+        .args(["--coverage"])
+        .arg_path(root.join("lcov.info"))
+        .current_dir(root)
+        .run();
+    t.code(0);
+    // The change: lines 2-5 of src/a.js, a new docs file, a deleted line elsewhere.
+    std::fs::write(
+        root.join("change.diff"),
+        "\
+diff --git a/src/a.js b/src/a.js
+--- a/src/a.js
++++ b/src/a.js
+@@ -1,0 +2,4 @@
++let x = f();
++g(x);
++// why
++return x;
+diff --git a/docs/a b.md b/docs/a b.md
+new file mode 100644
+--- /dev/null
++++ b/docs/a b.md
+@@ -0,0 +1 @@
++hello
+diff --git a/src/c.js b/src/c.js
+--- a/src/c.js
++++ b/src/c.js
+@@ -7 +6,0 @@
+-gone();
+",
+    )
+    .unwrap();
+    let run = |min: &str| {
+        gate(root)
+            .in_actions()
+            .args(["--subproject", "web=success", "--patch-min", min])
+            .args(["--diff"])
+            .arg_path(root.join("change.diff"))
+            .run()
+    };
+    // A push: the workflow sets SLIPWAY_DIFF empty, which is no diff.
+    gate(root)
+        .env("SLIPWAY_DIFF", "")
+        .args(["--subproject", "web=success"])
+        .run()
+        .code(0);
+    assert!(quality(root).get("patch_coverage").is_none());
+    let t = run("0");
+    t.code(0);
+    let p = &quality(root)["patch_coverage"];
+    // Hand-computed: 5 changed lines, 3 measurable (2, 3, 5), 1 covered (3).
+    assert_eq!(p["changed"], 5, "{p}");
+    assert_eq!(p["measured"], 3, "{p}");
+    assert_eq!(p["covered"], 1, "{p}");
+    assert_eq!(p["percent"], 33.33, "{p}");
+    assert_eq!(p["uncovered"]["src/a.js"], serde_json::json!([2, 5]));
+    assert!(
+        t.stderr.contains(
+            "::warning title=slipway patch coverage,file=src/a.js,line=2::this changed line is not covered by any test"
+        ),
+        "{t}"
+    );
+    assert!(t.stderr.contains("file=src/a.js,line=5::"), "{t}");
+    assert!(t.summary.contains("`src/a.js`: 2,5"), "{t}");
+    // With a floor, the gate fails.
+    let t = run("50");
+    t.code(1);
+    assert!(
+        t.summary.contains("patch coverage 33.33% is below 50%"),
+        "{t}"
+    );
+    // A diff cut mid-hunk: an error naming the file, no result.
+    let text = std::fs::read_to_string(root.join("change.diff")).unwrap();
+    std::fs::write(root.join("change.diff"), &text[..100]).unwrap();
+    let t = run("50");
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("cannot read the diff `[TEMP]/change.diff`: line"),
+        "{t}"
+    );
+    assert!(t.stderr.contains("git diff --unified=0"), "{t}");
+}

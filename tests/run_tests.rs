@@ -1166,7 +1166,7 @@ const MOCHA_PASS: &str = "const assert = require('assert');\ndescribe('cart', ()
 const MOCHA_FAIL: &str = "const assert = require('assert');\ndescribe('cart', () => {\n  it('adds', () => assert.equal(1 + 1, 2));\n  it('totals', () => assert.equal(1 + 1, 3));\n});\n";
 
 #[test]
-fn issue_18_npm_test_running_mocha_reports_a_passing_suite_as_passed() {
+fn npm_test_running_mocha_reports_a_passing_suite_as_passed() {
     let Some(modules) = node_runners() else {
         return;
     };

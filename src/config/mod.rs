@@ -225,6 +225,8 @@ pub struct Ci {
     pub pass_rate: Percent,
     /// Coverage gates.
     pub coverage: Coverage,
+    /// What failing tests fail the run.
+    pub tests: Tests,
     /// Commands that run the tests, replacing the detected ones, e.g. `["cargo test --locked"]`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub test_commands: Vec<String>,
@@ -259,6 +261,7 @@ impl Default for Ci {
             shards: Shards::new(1),
             pass_rate: Percent::new_unchecked(95.0),
             coverage: Coverage::default(),
+            tests: Tests::default(),
             test_commands: Vec::new(),
             sonar: None,
             services: None,
@@ -280,6 +283,10 @@ pub struct Coverage {
     pub min: Percent,
     /// The largest drop in coverage, in percentage points, against the base branch. Default: 2.
     pub max_drop: Points,
+    /// The lowest line coverage of the lines a pull request adds or changes, 0 to 100 (lines
+    /// without coverage data, such as comments or files no report measures, are not counted).
+    /// Default: 0, off: patch coverage is reported, not gated.
+    pub patch_min: Percent,
 }
 
 impl Default for Coverage {
@@ -287,8 +294,20 @@ impl Default for Coverage {
         Self {
             min: Percent::new_unchecked(0.0),
             max_drop: Points::new_unchecked(2.0),
+            patch_min: Percent::new_unchecked(0.0),
         }
     }
+}
+
+/// What failing tests fail the run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Tests {
+    /// `any`: the pass rate (`pass-rate`) decides, every failure counts. `regressions`: only
+    /// tests that fail now and passed (or did not exist) on the base branch fail the run;
+    /// failures the base already has are listed, not gated. Without base results, `any`
+    /// applies. Default: `any`.
+    pub fail_on: crate::run_tests::deltas::FailOn,
 }
 
 /// SonarQube / SonarCloud settings.

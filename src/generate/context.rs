@@ -18,7 +18,15 @@ use crate::detect::{Language, PackageManager, Stack, Stacks, Subproject};
 use crate::error::Hint;
 
 /// The six workflows, by file stem, in the order they are written.
-pub const WORKFLOWS: [&str; 6] = ["ci", "cd", "security", "quality", "release", "rollback"];
+pub const WORKFLOWS: [&str; 7] = [
+    "ci",
+    "cd",
+    "security",
+    "quality",
+    "quality-comment",
+    "release",
+    "rollback",
+];
 
 /// Everything a workflow template can use.
 #[derive(Debug, Clone, Serialize)]
@@ -178,6 +186,8 @@ pub struct Ci {
     pub coverage_min: f64,
     /// Largest allowed coverage drop in points.
     pub coverage_max_drop: f64,
+    /// `any` or `regressions` (`ci.tests.fail-on`).
+    pub fail_on: &'static str,
     /// SonarQube settings, when configured.
     pub sonar: Option<Sonar>,
 }
@@ -441,6 +451,7 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
         pass_rate: config.ci.pass_rate.get(),
         coverage_min: config.ci.coverage.min.get(),
         coverage_max_drop: config.ci.coverage.max_drop.get(),
+        fail_on: config.ci.tests.fail_on.as_str(),
         sonar: config.ci.sonar.as_ref().map(|s| Sonar {
             project_key: s.project_key.clone(),
             organization: s.organization.clone(),

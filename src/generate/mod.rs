@@ -1,5 +1,6 @@
-//! `slipway gen-workflows`: renders the six workflows (ci, cd, security, quality, release,
-//! rollback) from the embedded minijinja templates, for the detected stacks and `slipway.yml`.
+//! `slipway gen-workflows`: renders the seven workflows (ci, cd, security, quality,
+//! quality-comment, release, rollback) from the embedded minijinja templates, for the detected
+//! stacks and `slipway.yml`.
 //!
 //! Everything is rendered and checked in memory first; nothing is written unless every
 //! selected workflow rendered into valid YAML, so a run never leaves a half-rendered set. Then
@@ -139,7 +140,7 @@ impl Hint for Error {
                 "move your changes into slipway.yml or a template override (`--templates DIR`), or pass --force to replace the files".into(),
             ),
             Self::Conflicts { .. } => Some(
-                "slipway writes ci, cd, security, quality, release and rollback.yml: rename your own workflows of those names (or pass --force to replace them), or write elsewhere with `--output DIR` to compare first".into(),
+                "slipway writes ci, cd, security, quality, quality-comment, release and rollback.yml: rename your own workflows of those names (or pass --force to replace them), or write elsewhere with `--output DIR` to compare first".into(),
             ),
             Self::Io { .. } => Some("check that the directory exists and is writable, or pass `--output DIR`".into()),
         }

@@ -85,12 +85,31 @@ pub struct RollbackArgs {
 /// Arguments of `slipway quality comment`.
 #[derive(Debug, clap::Args)]
 pub struct QualityCommentArgs {
-    /// The pull request to comment on.
-    #[arg(long, env = "SLIPWAY_PULL_REQUEST", value_name = "NUMBER")]
-    pub pull_request: u64,
+    /// The pull request to comment on (not with `--from-artifact`, whose file names it).
+    #[arg(
+        long,
+        env = "SLIPWAY_PULL_REQUEST",
+        value_name = "NUMBER",
+        required_unless_present = "from_artifact",
+        conflicts_with = "from_artifact"
+    )]
+    pub pull_request: Option<u64>,
     /// The quality report directory; its `summary.md` is posted.
-    #[arg(long, value_name = "DIR")]
-    pub report: PathBuf,
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "from_artifact",
+        conflicts_with = "from_artifact"
+    )]
+    pub report: Option<PathBuf>,
+    /// A fork pull request's `quality-comment` artifact, downloaded to DIR (`summary.md` and
+    /// `pull-request`): its content is checked as untrusted data, and the number must name a
+    /// pull request that `--run-id` built. Used by the quality-comment workflow.
+    #[arg(long, value_name = "DIR", requires = "run_id")]
+    pub from_artifact: Option<PathBuf>,
+    /// The workflow run that uploaded the artifact (`github.event.workflow_run.id`).
+    #[arg(long, env = "SLIPWAY_RUN_ID", value_name = "ID")]
+    pub run_id: Option<u64>,
     /// The hidden marker that makes the comment sticky: one comment per marker, updated.
     #[arg(long, default_value = "slipway-quality", value_name = "NAME")]
     pub marker: String,
@@ -104,6 +123,22 @@ fn run_url() -> Option<String> {
         v("GITHUB_REPOSITORY")?,
         v("GITHUB_RUN_ID")?
     ))
+}
+
+/// `DIR/summary.md`, as `slipway quality gate --report DIR` wrote it.
+fn read_summary(report: &std::path::Path) -> Result<String, Failure> {
+    let path = report.join("summary.md");
+    match std::fs::read_to_string(&path) {
+        Ok(t) => Ok(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(Failure::msg(format!("no quality summary at `{}`", path.display()))
+                .with_hint(format!(
+                    "run `slipway quality gate --report {}` first (it writes summary.md), or download the quality-report artifact there",
+                    report.display()
+                )))
+        }
+        Err(source) => Err(super::Error::Read { path, source }.into()),
+    }
 }
 
 /// Runs `slipway notify …`.
@@ -175,20 +210,29 @@ pub fn run_quality_comment(args: QualityCommentArgs) -> Result<u8, Failure> {
     let QualityCommentArgs {
         pull_request,
         report,
+        from_artifact,
+        run_id,
         marker,
     } = args;
-    let path = report.join("summary.md");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Failure::msg(format!("no quality summary at `{}`", path.display()))
-                .with_hint(format!(
-                    "run `slipway quality gate --report {}` first (it writes summary.md), or download the quality-report artifact there",
-                    report.display()
-                )));
+    // The run an artifact must come from; always checked for an artifact (clap requires
+    // `--run-id` with `--from-artifact`).
+    let (pull_request, text, verify_run) = match (from_artifact, pull_request, report) {
+        (Some(dir), ..) => {
+            let run = run_id.ok_or_else(|| {
+                Failure::msg("`--from-artifact` needs `--run-id`")
+                    .with_hint("pass `github.event.workflow_run.id` through `SLIPWAY_RUN_ID`")
+            })?;
+            let a = crate::quality::artifact::read(&dir)?;
+            (a.number, a.summary, Some(run))
         }
-        Err(source) => {
-            return Err(super::Error::Read { path, source }.into());
+        (None, Some(n), Some(report)) => (n, read_summary(&report)?, None),
+        _ => {
+            return Err(Failure::msg(
+                "give `--pull-request N --report DIR`, or `--from-artifact DIR --run-id ID`",
+            )
+            .with_hint(
+                "e.g. `slipway quality comment --pull-request 42 --report _slipway/quality`",
+            ));
         }
     };
     github::comment::marker_line(&marker)?;
@@ -201,6 +245,9 @@ pub fn run_quality_comment(args: QualityCommentArgs) -> Result<u8, Failure> {
         let _entered = rt.enter();
         Client::from_env()?
     };
+    if let Some(run) = verify_run {
+        rt.block_on(crate::quality::artifact::verify(&gh, run, pull_request))?;
+    }
     let posted = rt.block_on(github::comment::upsert(&gh, pull_request, &marker, &text))?;
     note(&format!(
         "{} the quality comment on #{pull_request}: {}",

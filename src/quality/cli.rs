@@ -51,6 +51,20 @@ pub struct GateArgs {
     /// The lowest pass rate in percent, e.g. `--pass-rate 95` (default: `ci.pass-rate`).
     #[arg(long, value_name = "PERCENT")]
     pub pass_rate: Option<f64>,
+    /// What failing tests fail the gate, e.g. `--fail-on regressions`: `any` (the pass rate
+    /// decides) or `regressions` (only tests that fail now and passed or did not exist in the
+    /// baseline; without base results every failure counts) (default: `ci.tests.fail-on`).
+    #[arg(long, value_name = "any|regressions", env = "SLIPWAY_FAIL_ON")]
+    pub fail_on: Option<String>,
+    /// The change as a unified diff, for patch coverage, e.g. `--diff _slipway/change.diff`
+    /// written by `git diff --unified=0 --no-color BASE HEAD`.
+    /// An empty value (a push, where the workflow sets no diff) is no diff.
+    #[arg(long, value_name = "FILE", env = "SLIPWAY_DIFF")]
+    pub diff: Option<String>,
+    /// The lowest line coverage of the changed lines, percent, e.g. `--patch-min 80`; 0
+    /// reports it without a gate (default: `ci.coverage.patch-min`).
+    #[arg(long, value_name = "PERCENT")]
+    pub patch_min: Option<f64>,
     /// Where quality.json and summary.md are written, e.g. `--report _slipway/quality`.
     #[arg(long, value_name = "DIR", default_value = "_slipway/quality")]
     pub report: PathBuf,
@@ -61,6 +75,18 @@ pub struct GateArgs {
     /// Print quality.json on stdout, e.g. `--json | jq .passed`.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Consecutive lines as `(start, end)` runs.
+fn runs(lines: &[u32]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for &l in lines {
+        match out.last_mut() {
+            Some((_, end)) if l == *end + 1 => *end = l,
+            _ => out.push((l, l)),
+        }
+    }
+    out
 }
 
 /// Runs `slipway quality <command>`.
@@ -79,15 +105,23 @@ fn gate(args: GateArgs) -> Result<u8, Failure> {
         coverage_min,
         max_drop,
         pass_rate,
+        fail_on,
+        diff,
+        patch_min,
         report,
         config,
         json,
     } = args;
+    let fail_on = crate::run_tests::cli::parse_fail_on(fail_on.as_deref())?;
     let subprojects = subprojects
         .iter()
         .map(|s| super::parse_subproject(s))
         .collect::<Result<Vec<_>, _>>()?;
-    for range in [("--coverage-min", coverage_min), ("--pass-rate", pass_rate)] {
+    for range in [
+        ("--coverage-min", coverage_min),
+        ("--pass-rate", pass_rate),
+        ("--patch-min", patch_min),
+    ] {
         if let (name, Some(v)) = range
             && !(0.0..=100.0).contains(&v)
         {
@@ -103,6 +137,7 @@ fn gate(args: GateArgs) -> Result<u8, Failure> {
     }
     let loaded = config::load(std::path::Path::new("."), config.as_deref())?;
     let ci = &loaded.config.ci;
+    let fail_on = fail_on.unwrap_or(ci.tests.fail_on);
     let settings = super::Settings {
         subprojects,
         results,
@@ -114,8 +149,11 @@ fn gate(args: GateArgs) -> Result<u8, Failure> {
             baseline: None,
             fail_on_flaky: false,
             partial: false,
+            fail_on,
         },
         report,
+        diff: diff.filter(|d| !d.trim().is_empty()).map(PathBuf::from),
+        patch_min: patch_min.unwrap_or(ci.coverage.patch_min.get()),
     };
     let outcome = super::gate(&settings)?;
     for w in &outcome.warnings {
@@ -130,6 +168,25 @@ fn gate(args: GateArgs) -> Result<u8, Failure> {
             String::new()
         };
         runtime.set_output("baseline", &baseline)?;
+        // Uncovered changed lines, a range per annotation, up to the per-step cap; the
+        // summary lists them all.
+        if let Some(p) = &outcome.quality.patch_coverage {
+            'files: for (file, lines) in &p.uncovered {
+                for (start, end) in runs(lines) {
+                    let a = github::Annotation::warning(if start == end {
+                        "this changed line is not covered by any test".to_owned()
+                    } else {
+                        format!("changed lines {start}-{end} are not covered by any test")
+                    })
+                    .title("slipway patch coverage")
+                    .at(file.clone(), start);
+                    let a = if end > start { a.end(end, None) } else { a };
+                    if matches!(runtime.annotate(a), github::Emitted::Overflow(_)) {
+                        break 'files;
+                    }
+                }
+            }
+        }
         runtime.write_summary(&outcome.summary)?;
         for g in outcome.quality.gates.iter().filter(|g| !g.ok) {
             runtime.annotate(

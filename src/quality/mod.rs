@@ -16,6 +16,7 @@
 //! baseline. The result is `DIR/quality.json`, `DIR/summary.md` (the pull-request comment) and
 //! the step summary; the exit code is 1 when a gate failed.
 
+pub mod artifact;
 pub mod cli;
 
 use std::fmt::Write as _;
@@ -25,7 +26,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Hint;
 use crate::github::{Priority, Summary};
+use crate::run_tests::coverage::CoverageData;
+use crate::run_tests::deltas::{self, Deltas, FailOn, TestIndex};
 use crate::run_tests::gates::{self, Gate, Thresholds};
+use crate::run_tests::patch::{self, PatchCoverage};
 use crate::run_tests::report::{Counts, CoverageTotals, Report, round2};
 
 /// The quality file's name in the report directory; also the baseline's shape.
@@ -116,6 +120,14 @@ pub struct Subproject {
     /// Why the coverage may count some lines twice (shard reports without per-line data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage_note: Option<String>,
+    /// Every test's identity and outcome (merged shards): the next pull request's deltas
+    /// compare with it when this file is the baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<TestIndex>,
+    /// The tests against the baseline's: new failures, failures the base already has, added
+    /// and removed tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deltas: Option<Deltas>,
 }
 
 /// A failed test, as the summary lists it.
@@ -144,8 +156,14 @@ pub struct Quality {
     /// The baseline's overall coverage.
     #[serde(default)]
     pub baseline_coverage: Option<f64>,
-    /// The gates that held or not, as `subproject:gate`.
+    /// The gates that held or not, as `subproject:gate` (`patch-coverage` for the change).
     pub gates: Vec<Gate>,
+    /// Line coverage of the lines the change adds, when a diff was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch_coverage: Option<PatchCoverage>,
+    /// What failing tests fail the gate.
+    #[serde(default)]
+    pub fail_on: FailOn,
     /// Per subproject, by name.
     pub subprojects: Vec<Subproject>,
 }
@@ -163,6 +181,10 @@ pub struct Settings {
     pub thresholds: Thresholds,
     /// Where `quality.json` and `summary.md` go.
     pub report: PathBuf,
+    /// The change as a unified diff (`git diff --unified=0 BASE HEAD`), for patch coverage.
+    pub diff: Option<PathBuf>,
+    /// The lowest patch coverage, percent; 0 reports it without a gate.
+    pub patch_min: f64,
 }
 
 /// What `gate` produced.
@@ -204,6 +226,14 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// The diff cannot be read or parsed.
+    #[error("cannot read the diff `{}`: {message}", path.display())]
+    Diff {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// An output file cannot be written.
     #[error("writing `{}`", path.display())]
     Write {
@@ -223,6 +253,9 @@ impl Hint for Error {
             ),
             Self::Baseline { .. } => Some(
                 "the baseline is the `quality.json` a default-branch run wrote; delete the cached copy to start a new baseline".into(),
+            ),
+            Self::Diff { .. } => Some(
+                "write it with `git diff --unified=0 --no-color BASE HEAD > FILE` (a complete diff, no `--stat`), or leave `--diff` out to skip patch coverage".into(),
             ),
             Self::Write { .. } => Some("choose a writable `--report` directory".into()),
         }
@@ -271,13 +304,51 @@ pub fn gate(settings: &Settings) -> Result<Outcome, Error> {
         }
         None => None,
     };
+    let added = match &settings.diff {
+        Some(path) => {
+            let text = std::fs::read(path).map_err(|e| Error::Diff {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            let text = String::from_utf8_lossy(&text);
+            Some(
+                crate::run_tests::diff::parse(&text).map_err(|e| Error::Diff {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?,
+            )
+        }
+        None => None,
+    };
+    let mut all_coverage = CoverageData::default();
     let mut subprojects = Vec::new();
     let mut complete = true;
     for (name, job) in &settings.subprojects {
         let base = baseline
             .as_ref()
             .and_then(|b| b.subprojects.iter().find(|s| &s.name == name));
-        let sub = subproject(settings, name, *job, base);
+        let no_base_tests = match (&settings.baseline, &baseline, base) {
+            (None, ..) => "no baseline was given (`--baseline`)".to_owned(),
+            (Some(p), None, _) => format!(
+                "no baseline at `{}` (the first run on the default branch writes it)",
+                p.display()
+            ),
+            (Some(p), Some(_), None) => {
+                format!("the baseline `{}` has no subproject `{name}`", p.display())
+            }
+            (Some(p), Some(_), Some(_)) => format!(
+                "the baseline `{}` has no per-test results for `{name}` (written by an older slipway): the next default-branch run writes them",
+                p.display()
+            ),
+        };
+        let sub = subproject(
+            settings,
+            name,
+            *job,
+            base,
+            &no_base_tests,
+            &mut all_coverage,
+        );
         if let Some(note) = &sub.coverage_note {
             warnings.push(format!("`{name}` coverage: {note}"));
         }
@@ -303,6 +374,22 @@ pub fn gate(settings: &Settings) -> Result<Outcome, Error> {
         }
     }
     totals.time_s = (totals.time_s * 1000.0).round() / 1000.0;
+    let patch_coverage = added.map(|a| patch::compute(&a, &all_coverage));
+    if let Some(p) = &patch_coverage {
+        match p.percent {
+            Some(percent) if settings.patch_min > 0.0 => gates.push(Gate {
+                name: "patch-coverage".into(),
+                ok: percent >= settings.patch_min,
+                actual: percent,
+                required: settings.patch_min,
+            }),
+            None if p.changed > 0 => warnings.push(format!(
+                "patch coverage not evaluated: none of the {} changed line(s) has coverage data (files no report measures, or lines that are not code)",
+                p.changed
+            )),
+            _ => {}
+        }
+    }
     let coverage = (covered.1 > 0).then(|| CoverageTotals::new(covered.0, covered.1));
     let quality = Quality {
         version: 1,
@@ -313,6 +400,8 @@ pub fn gate(settings: &Settings) -> Result<Outcome, Error> {
             .as_ref()
             .and_then(|b| b.coverage.map(|c| c.percent)),
         gates,
+        patch_coverage,
+        fail_on: settings.thresholds.fail_on,
         subprojects,
     };
     crate::fsutil::create_dir_all(&settings.report).map_err(|source| Error::Write {
@@ -355,6 +444,8 @@ fn subproject(
     name: &str,
     job: JobResult,
     base: Option<&Subproject>,
+    no_base_tests: &str,
+    all_coverage: &mut CoverageData,
 ) -> Subproject {
     let mut sub = Subproject {
         name: name.to_owned(),
@@ -368,6 +459,8 @@ fn subproject(
         failures: Vec::new(),
         problems: Vec::new(),
         coverage_note: None,
+        tests: None,
+        deltas: None,
     };
     let files = report_files(&settings.results.join(name));
     if job == JobResult::Skipped && files.is_empty() {
@@ -375,6 +468,7 @@ fn subproject(
             sub.source = Source::Baseline;
             sub.totals = b.totals.clone();
             sub.coverage = b.coverage;
+            sub.tests = b.tests.clone();
         }
         return sub;
     }
@@ -408,6 +502,12 @@ fn subproject(
     } else {
         Source::Run
     };
+    let whole = sub.problems.is_empty() && job == JobResult::Success;
+    merged.deltas = Some(match (&merged.tests, base.and_then(|b| b.tests.as_ref())) {
+        (Some(now), Some(then)) => deltas::compare(now, then, whole),
+        (_, None) => Deltas::not_evaluated(no_base_tests),
+        (None, Some(_)) => Deltas::not_evaluated("this run has no per-test results"),
+    });
     let thresholds = Thresholds {
         baseline: sub.baseline_coverage,
         partial: false,
@@ -434,9 +534,14 @@ fn subproject(
         });
     }
     sub.gates = gates;
+    sub.tests = merged.tests.take();
+    sub.deltas = merged.deltas.take();
     sub.totals = merged.totals.clone();
     sub.coverage = merged.coverage;
     sub.coverage_note = merged.coverage_note();
+    if let Some(data) = merged.coverage_data.take() {
+        all_coverage.merge(data);
+    }
     sub.failures = merged
         .failures
         .iter()
@@ -583,11 +688,79 @@ pub fn summary(q: &Quality, warnings: &[String]) -> Summary {
     for w in warnings {
         section.text(&format!("_note: {w}_"));
     }
+    if let Some(p) = &q.patch_coverage {
+        let mut text = match p.percent {
+            Some(pc) => format!(
+                "{} of {} measurable changed lines covered: **{}** ({} changed lines in all; lines without coverage data are not counted)",
+                p.covered,
+                p.measured,
+                pct(pc),
+                p.changed
+            ),
+            None => format!(
+                "not evaluated: none of the {} changed lines has coverage data",
+                p.changed
+            ),
+        };
+        if !p.uncovered.is_empty() {
+            text.push_str("\n\nUncovered changed lines:\n");
+            for (file, lines) in p.uncovered.iter().take(patch::LISTED_FILES) {
+                let _ = writeln!(text, "- `{file}`: {}", patch::ranges(lines));
+            }
+            if p.uncovered.len() > patch::LISTED_FILES {
+                let _ = writeln!(
+                    text,
+                    "- and {} more files",
+                    p.uncovered.len() - patch::LISTED_FILES
+                );
+            }
+        }
+        s.section(Priority::High, Some("Patch coverage"))
+            .text(text.trim_end());
+    }
+    let mut changes = String::new();
+    for p in q.subprojects.iter().filter(|p| p.source == Source::Run) {
+        if let Some(d) = &p.deltas {
+            let _ = writeln!(changes, "**`{}`**\n", p.name);
+            changes.push_str(&deltas::markdown(d));
+            if q.fail_on == FailOn::Regressions
+                && d.evaluated
+                && d.new_failures.count == 0
+                && d.known_failures.count > 0
+            {
+                let _ = writeln!(
+                    changes,
+                    "- _`fail-on: regressions`: the {} failing test(s) already fail on the base branch, so they do not fail this run_",
+                    d.known_failures.count
+                );
+            } else if q.fail_on == FailOn::Regressions && !d.evaluated {
+                changes.push_str(
+                    "- _`fail-on: regressions` without base results: every failure counts (pass-rate gate)_\n",
+                );
+            }
+            changes.push('\n');
+        }
+    }
+    if !changes.is_empty() {
+        s.section(Priority::High, Some("Tests against the base branch"))
+            .text(changes.trim_end());
+    }
     let failing: String = q
         .subprojects
         .iter()
         .flat_map(|p| p.gates.iter().filter(|g| !g.ok).map(move |g| (p, g)))
         .map(|(p, g)| format!("- `{}` {}\n", p.name, explain(g, p)))
+        .chain(
+            q.gates
+                .iter()
+                .filter(|g| !g.ok && g.name == "patch-coverage")
+                .map(|g| {
+                    format!(
+                        "- patch coverage {:.2}% is below {}%\n",
+                        g.actual, g.required
+                    )
+                }),
+        )
         .collect();
     if !failing.is_empty() {
         s.section(Priority::High, Some("Failing gates"))
@@ -627,6 +800,11 @@ fn explain(g: &Gate, p: &Subproject) -> String {
             g.actual, g.required
         ),
         "flaky" => format!("{} flaky tests", g.actual),
+        "patch-coverage" => format!("patch coverage {:.2}% is below {}%", g.actual, g.required),
+        "regressions" => format!(
+            "{} test(s) fail that passed or did not exist on the base branch",
+            g.actual
+        ),
         "job" => format!(
             "the coverage job finished with `{}`: its reports may be incomplete",
             p.job.as_str()
@@ -695,6 +873,8 @@ mod tests {
             failures: Vec::new(),
             problems: Vec::new(),
             coverage_note: None,
+            tests: None,
+            deltas: None,
         };
         let g = Gate {
             name: "job".into(),

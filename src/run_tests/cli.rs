@@ -11,6 +11,7 @@ use crate::error::{EXIT_FAILED, EXIT_OK, Failure};
 use crate::setup::{Stack, parse_bool, parse_working_directory};
 use crate::{config, detect, github};
 
+use super::deltas::FailOn;
 use super::{Mode, gates, publish};
 
 /// Gate thresholds and report options shared by `run-tests` and `run-tests merge`.
@@ -33,6 +34,11 @@ pub struct RunTestsGateArgs {
     /// `--baseline base/report.json` (a missing file skips the drop gate with a warning).
     #[arg(long, value_name = "FILE", env = "SLIPWAY_BASELINE")]
     pub baseline: Option<PathBuf>,
+    /// What failing tests fail the run, e.g. `--fail-on regressions`: `any` (the pass rate
+    /// decides) or `regressions` (only tests that fail now and passed or did not exist in the
+    /// `--baseline`; without a baseline the merged results decide) (default: `ci.tests.fail-on`).
+    #[arg(long, value_name = "any|regressions", env = "SLIPWAY_FAIL_ON")]
+    pub fail_on: Option<String>,
     /// Fail the gates when a test passed only on retry, e.g. `--fail-on-flaky`.
     #[arg(long, env = "SLIPWAY_FAIL_ON_FLAKY")]
     pub fail_on_flaky: bool,
@@ -205,17 +211,20 @@ pub fn run(args: RunTestsArgs) -> Result<u8, Failure> {
         coverage_min,
         max_drop,
         baseline,
+        fail_on,
         fail_on_flaky,
         allow_empty,
         report,
         json,
     } = gates;
+    let fail_on = parse_fail_on(fail_on.as_deref())?;
     let allow_empty = allow_empty
         .filter(|v| !v.trim().is_empty())
         .map(|v| parse_bool("allow-empty", &v, true))
         .transpose()?;
     let loaded = config::load(&dir, config.as_deref())?;
     let ci = &loaded.config.ci;
+    let fail_on = fail_on.unwrap_or(ci.tests.fail_on);
     let mode = match merge_reports {
         Some(reports) => Mode::Merge { reports },
         None if skip_run => Mode::SkipRun,
@@ -254,6 +263,7 @@ pub fn run(args: RunTestsArgs) -> Result<u8, Failure> {
             baseline: None,
             fail_on_flaky,
             partial,
+            fail_on,
         },
         baseline,
         report: report.unwrap_or_else(|| output_dir.join(report_name)),
@@ -299,6 +309,18 @@ pub fn run(args: RunTestsArgs) -> Result<u8, Failure> {
 }
 
 /// The `stack` input: `auto` (None) or one stack.
+/// `any` or `regressions`; empty (an unset action input) is the config's.
+pub(crate) fn parse_fail_on(text: Option<&str>) -> Result<Option<FailOn>, Failure> {
+    use clap::ValueEnum as _;
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => FailOn::from_str(t, false).map(Some).map_err(|_| {
+            Failure::msg(format!("invalid `--fail-on {t}`"))
+                .with_hint("give `any` (every failure counts) or `regressions` (only new failures against the base branch)")
+        }),
+    }
+}
+
 fn parse_stack(text: &str) -> Result<Option<Stack>, Failure> {
     match text.trim() {
         "" | "auto" => Ok(None),

@@ -5,6 +5,11 @@
 //! - `coverage`: line coverage ≥ `ci.coverage.min` (default 80), when coverage was given;
 //! - `coverage-drop`: baseline − coverage ≤ `ci.coverage.max-drop` (default 2 points), when
 //!   both coverage and a baseline were given;
+//! - `regressions` (in place of `pass-rate` under `fail-on: regressions`): no test fails that
+//!   passed, was skipped or did not exist on the base branch ([`super::deltas`]); failures the
+//!   base already has are listed, not gated. Without a baseline the decision is left to the
+//!   merged results (`not evaluated`); with a baseline that has no per-test results the
+//!   `pass-rate` gate decides, as under `fail-on: any`;
 //! - `flaky`: no flaky test, only when asked (`--fail-on-flaky`);
 //! - `readable`: every result and coverage file could be read; a malformed file fails the
 //!   gates closed (actual = the files that could not be read, required = 0);
@@ -19,6 +24,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::deltas::FailOn;
 use super::report::{NotEvaluated, Report, round2};
 
 /// One gate decision.
@@ -51,6 +57,8 @@ pub struct Thresholds {
     /// The report is one shard of several: coverage is reported but its gates are decided on
     /// the merged shards.
     pub partial: bool,
+    /// What fails the pass-rate decision.
+    pub fail_on: FailOn,
 }
 
 impl Default for Thresholds {
@@ -62,7 +70,29 @@ impl Default for Thresholds {
             baseline: None,
             fail_on_flaky: false,
             partial: false,
+            fail_on: FailOn::Any,
         }
+    }
+}
+
+/// How the pass-rate decision is made for `report` under `t`.
+enum PassDecision {
+    /// The pass-rate gate.
+    Rate,
+    /// The `regressions` gate: this many new failures.
+    Regressions(u64),
+    /// Not here: no baseline, the merged results decide.
+    Deferred,
+}
+
+fn pass_decision(report: &Report, t: &Thresholds) -> PassDecision {
+    match (t.fail_on, &report.deltas) {
+        (FailOn::Any, _) => PassDecision::Rate,
+        (FailOn::Regressions, None) => PassDecision::Deferred,
+        (FailOn::Regressions, Some(d)) if d.evaluated => {
+            PassDecision::Regressions(d.new_failures.count)
+        }
+        (FailOn::Regressions, Some(_)) => PassDecision::Rate,
     }
 }
 
@@ -81,13 +111,22 @@ impl Default for Thresholds {
 pub fn evaluate(report: &Report, t: &Thresholds) -> Vec<Gate> {
     let mut gates = Vec::new();
     let rate = report.totals.pass_rate();
-    if report.totals.tests > report.totals.skipped {
-        gates.push(Gate {
-            name: "pass-rate".into(),
-            ok: rate >= t.pass_rate,
-            actual: rate,
-            required: t.pass_rate,
-        });
+    match pass_decision(report, t) {
+        PassDecision::Rate if report.totals.tests > report.totals.skipped => {
+            gates.push(Gate {
+                name: "pass-rate".into(),
+                ok: rate >= t.pass_rate,
+                actual: rate,
+                required: t.pass_rate,
+            });
+        }
+        PassDecision::Regressions(new) => gates.push(Gate {
+            name: "regressions".into(),
+            ok: new == 0,
+            actual: new as f64,
+            required: 0.0,
+        }),
+        PassDecision::Rate | PassDecision::Deferred => {}
     }
     if let Some(c) = report.coverage.filter(|_| !t.partial) {
         gates.push(Gate {
@@ -147,7 +186,14 @@ pub fn not_evaluated(
     coverage_expected: bool,
 ) -> Vec<NotEvaluated> {
     let mut out = Vec::new();
-    if report.totals.tests <= report.totals.skipped {
+    if matches!(pass_decision(report, t), PassDecision::Deferred)
+        && report.totals.tests > report.totals.skipped
+    {
+        out.push(NotEvaluated {
+            gate: "pass-rate".into(),
+            reason: "`fail-on: regressions` and no baseline here: new failures are decided against the base branch's results where the shards are merged (`slipway quality gate`), or pass `--baseline`".into(),
+        });
+    } else if report.totals.tests <= report.totals.skipped {
         let notes: Vec<String> = report
             .commands
             .iter()
@@ -255,5 +301,69 @@ mod tests {
         assert_eq!((g[0].name.as_str(), g[0].ok), ("exit-code", false));
         r.commands = vec![run(1, 2)];
         assert!(evaluate(&r, &t).is_empty());
+    }
+
+    fn failing_report(deltas: Option<crate::run_tests::deltas::Deltas>) -> Report {
+        Report {
+            totals: crate::run_tests::report::Counts {
+                tests: 10,
+                passed: 5,
+                failed: 5,
+                ..Default::default()
+            },
+            deltas,
+            ..Report::default()
+        }
+    }
+
+    #[test]
+    fn under_fail_on_regressions_only_new_failures_fail() {
+        use crate::run_tests::deltas::{Deltas, Listed};
+        let t = Thresholds {
+            fail_on: FailOn::Regressions,
+            ..Thresholds::default()
+        };
+        let known_only = Deltas {
+            evaluated: true,
+            known_failures: Listed {
+                count: 5,
+                ids: Vec::new(),
+            },
+            ..Deltas::default()
+        };
+        let g = evaluate(&failing_report(Some(known_only.clone())), &t);
+        assert_eq!(g.len(), 1);
+        assert_eq!((g[0].name.as_str(), g[0].ok), ("regressions", true));
+        let with_new = Deltas {
+            new_failures: Listed {
+                count: 1,
+                ids: vec!["s::t".into()],
+            },
+            ..known_only
+        };
+        let g = evaluate(&failing_report(Some(with_new)), &t);
+        assert_eq!((g[0].name.as_str(), g[0].ok), ("regressions", false));
+        // The same report under `any` fails its pass rate.
+        let g = evaluate(&failing_report(None), &Thresholds::default());
+        assert_eq!((g[0].name.as_str(), g[0].ok), ("pass-rate", false));
+    }
+
+    #[test]
+    fn regressions_without_base_results_fall_back_or_defer_never_pass() {
+        use crate::run_tests::deltas::Deltas;
+        let t = Thresholds {
+            fail_on: FailOn::Regressions,
+            ..Thresholds::default()
+        };
+        // A baseline without per-test results: the pass rate decides.
+        let r = failing_report(Some(Deltas::not_evaluated("old baseline")));
+        let g = evaluate(&r, &t);
+        assert_eq!((g[0].name.as_str(), g[0].ok), ("pass-rate", false));
+        // No baseline at all: the merged results decide, and it says so.
+        let r = failing_report(None);
+        assert!(evaluate(&r, &t).is_empty());
+        let ne = not_evaluated(&r, &t, false);
+        assert_eq!(ne[0].gate, "pass-rate");
+        assert!(ne[0].reason.contains("fail-on: regressions"), "{ne:?}");
     }
 }

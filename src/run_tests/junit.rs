@@ -130,11 +130,9 @@ impl Junit {
         for span in attrs.spans() {
             let value = || attrs.value(span);
             match attrs.key(span) {
-                [b'n', b'a', b'm', b'e'] if !empty => name = value(),
-                [b'c', b'l', b'a', b's', b's', b'n', b'a', b'm', b'e'] if !empty => {
-                    classname = value();
-                }
-                [b'c', b'l', b'a', b's', b's'] if !empty => class = Some(value()),
+                [b'n', b'a', b'm', b'e'] => name = value(),
+                [b'c', b'l', b'a', b's', b's', b'n', b'a', b'm', b'e'] => classname = value(),
+                [b'c', b'l', b'a', b's', b's'] => class = Some(value()),
                 [b'f', b'i', b'l', b'e'] => file = Some(value()),
                 [b'l', b'i', b'n', b'e'] if !empty => {
                     line = number(&value())
@@ -151,15 +149,27 @@ impl Junit {
             }
         }
         if empty {
-            // Without a result element, a case passed or was skipped by its status: its name
-            // and line are not needed (they were not read), only its suite, file and time.
+            // Without a result element, a case passed or was skipped by its status: its line
+            // is not needed (it was not read), only its identity, suite, file and time.
             let outcome = if skipped {
                 Outcome::Skipped
             } else {
                 Outcome::Passed
             };
+            let owner = match &class {
+                Some(class) if classname.is_empty() => class,
+                _ => &classname,
+            };
             let (suite, suite_file) = self.suite();
-            out.count(suite, suite_file, file.as_deref(), outcome, time_s);
+            out.count_named(
+                suite,
+                suite_file,
+                file.as_deref(),
+                owner,
+                &name,
+                outcome,
+                time_s,
+            );
             self.counted = true;
             return;
         }

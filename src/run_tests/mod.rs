@@ -13,6 +13,8 @@
 
 pub mod cli;
 pub mod coverage;
+pub mod deltas;
+pub mod diff;
 pub mod gates;
 pub mod gotest;
 pub mod jest;
@@ -20,6 +22,7 @@ pub mod junit;
 pub mod libtest;
 pub mod minitest;
 pub mod parse;
+pub mod patch;
 pub mod publish;
 pub mod report;
 pub mod rspec;
@@ -92,8 +95,8 @@ pub struct Settings {
     pub allow_empty: Option<bool>,
     /// The gate thresholds (the baseline is read from `baseline`).
     pub thresholds: gates::Thresholds,
-    /// A report file (a previous `report.json` or `--json` output) whose coverage is the
-    /// baseline.
+    /// A report file (a previous `report.json` or `--json` output, or a `quality.json`) whose
+    /// coverage is the baseline, and whose per-test results the deltas compare with.
     pub baseline: Option<PathBuf>,
     /// Where result files of runs go.
     pub output_dir: PathBuf,
@@ -276,11 +279,40 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     let mut baseline = None;
     if let Some(path) = &settings.baseline {
         if path.exists() {
-            baseline = Some(read_baseline(path)?);
+            let (base_tests, whole) = read_baseline_tests(path)?;
+            report.deltas = Some(match (&report.tests, base_tests) {
+                (Some(now), Some(base)) => {
+                    deltas::compare(now, &base, whole && !thresholds.partial)
+                }
+                (_, None) => deltas::Deltas::not_evaluated(format!(
+                    "the baseline `{}` has no per-test results (written by an older slipway, or without tests): the next default-branch run writes them",
+                    path.display()
+                )),
+                (None, Some(_)) => {
+                    deltas::Deltas::not_evaluated("this run has no per-test results to compare")
+                }
+            });
+            if thresholds.fail_on == deltas::FailOn::Regressions
+                && report.deltas.as_ref().is_some_and(|d| !d.evaluated)
+            {
+                warnings.push(
+                    "`fail-on: regressions` without per-test results on both sides: every failure counts (the pass-rate gate decides)".into(),
+                );
+            }
+            baseline = match read_baseline(path) {
+                Ok(c) => Some(c),
+                // Under `regressions` a baseline may serve for its tests alone.
+                Err(_) if report.deltas.as_ref().is_some_and(|d| d.evaluated) => None,
+                Err(e) => return Err(e),
+            };
             thresholds.baseline = baseline;
         } else {
+            report.deltas = Some(deltas::Deltas::not_evaluated(format!(
+                "no baseline at `{}`",
+                path.display()
+            )));
             warnings.push(format!(
-                "no baseline report at `{}`: the coverage-drop gate is skipped",
+                "no baseline report at `{}`: the coverage-drop gate is skipped and the test deltas are not evaluated",
                 path.display()
             ));
         }
@@ -529,6 +561,54 @@ fn read_baseline(path: &Path) -> Result<f64, Error> {
         .pointer("/coverage/percent")
         .and_then(serde_json::Value::as_f64)
         .ok_or_else(|| err("it has no `coverage.percent`".into()))
+}
+
+/// The per-test results of a baseline file (a report, or a `quality.json` whose subprojects'
+/// indexes are combined), and whether they describe a whole suite (so tests absent from this
+/// run were removed). `None` when the file has none. A directory reads as [`read_baseline`].
+fn read_baseline_tests(path: &Path) -> Result<(Option<deltas::TestIndex>, bool), Error> {
+    let err = |message: String| Error::Baseline {
+        path: path.to_path_buf(),
+        message,
+    };
+    if path.is_dir() {
+        let quality = expand(path, &["**/quality.json".to_owned()])?;
+        if let Some(q) = quality.first() {
+            return read_baseline_tests(q);
+        }
+        let reports = expand(path, &["**/report*.json".to_owned()])?;
+        let merged = merge(&reports).map_err(|e| err(e.to_string()))?;
+        return Ok((merged.tests, true));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        err(format!(
+            "line {}, column {}: {e} (a truncated file? download it again or delete it to start a new baseline)",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let index = |v: Option<&serde_json::Value>| -> Result<Option<deltas::TestIndex>, Error> {
+        v.filter(|v| !v.is_null())
+            .map(|v| {
+                serde_json::from_value(v.clone())
+                    .map_err(|e| err(format!("its `tests` cannot be read: {e}")))
+            })
+            .transpose()
+    };
+    if let Some(subs) = value
+        .get("subprojects")
+        .and_then(serde_json::Value::as_array)
+    {
+        let mut all: Option<deltas::TestIndex> = None;
+        for sub in subs {
+            if let Some(i) = index(sub.get("tests"))? {
+                all.get_or_insert_with(Default::default).merge(i);
+            }
+        }
+        return Ok((all, subs.len() == 1));
+    }
+    Ok((index(value.get("tests"))?, true))
 }
 
 fn write_report(path: &Path, report: &Report) -> Result<(), Error> {

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::coverage::CoverageData;
+use super::deltas::{self, Deltas, OwnerTests, TestIndex};
 use super::gates::Gate;
 
 /// Failures kept with their message and details; later ones are only counted.
@@ -245,6 +246,13 @@ pub struct Report {
     /// Gates that could not be decided (no per-test results, no coverage).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_evaluated: Vec<NotEvaluated>,
+    /// Every test's identity and outcome, for the deltas of the next run against this one;
+    /// absent in reports of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<TestIndex>,
+    /// This run's tests against the baseline's, when a baseline was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deltas: Option<Deltas>,
 }
 
 /// The `--json` shape: totals, coverage and gates only.
@@ -316,6 +324,9 @@ impl Report {
                 }
                 counts.passed += 1;
             }
+            if let Some(index) = &mut self.tests {
+                index.mark_passed(&f.id);
+            }
             if !self.flaky.contains(&f.id) {
                 self.flaky.push(f.id);
             }
@@ -357,6 +368,7 @@ impl Report {
                 }
             }
         }
+        let had_tests = self.totals.tests;
         self.totals.add(&other.totals);
         for f in other.failures {
             if self.failures.len() < MAX_FAILURES {
@@ -377,6 +389,23 @@ impl Report {
             *self.timings.entry(file).or_default() += t;
         }
         self.commands.extend(other.commands);
+        // A side with tests but no index (an older version's report) makes the merged index
+        // partial: its tests are counted as omitted.
+        match (self.tests.take(), other.tests) {
+            (mine, Some(theirs)) => {
+                let mut mine = mine.unwrap_or_else(|| TestIndex {
+                    omitted: had_tests,
+                    ..TestIndex::default()
+                });
+                mine.merge(theirs);
+                self.tests = Some(mine);
+            }
+            (Some(mut mine), None) => {
+                mine.omitted += other.totals.tests;
+                self.tests = Some(mine);
+            }
+            (None, None) => {}
+        }
         if let Some(theirs) = their_coverage {
             let mut mine = self.take_coverage_data().unwrap_or_default();
             mine.merge(theirs);
@@ -445,6 +474,12 @@ pub struct Collector {
     /// The time of the last cases' file, not yet added to the report: cases come in runs of
     /// one file, so the map is touched once per run.
     pending: Option<(String, f64)>,
+    /// The tests of the last cases' owner, not yet added to the index (same reason).
+    owner: Option<(String, OwnerTests)>,
+    /// Tests indexed so far.
+    indexed: u64,
+    /// Every test seen, by owner.
+    tests: TestIndex,
 }
 
 impl Collector {
@@ -513,6 +548,7 @@ impl Collector {
         } else {
             &case.classname
         };
+        self.record(owner, &case.name, outcome);
         let id = || format!("{owner}::{}", case.name);
         if case.flaky && outcome == Outcome::Passed {
             let id = id();
@@ -556,6 +592,46 @@ impl Collector {
                 file,
                 line,
             });
+        }
+    }
+
+    /// Counts a case like [`Collector::count`] and indexes it as `owner::name`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn count_named(
+        &mut self,
+        suite: &str,
+        suite_file: Option<&str>,
+        file: Option<&str>,
+        owner: &str,
+        name: &str,
+        outcome: Outcome,
+        time_s: f64,
+    ) {
+        self.count(suite, suite_file, file, outcome, time_s);
+        self.record(if owner.is_empty() { suite } else { owner }, name, outcome);
+    }
+
+    /// Indexes one test under its owner.
+    fn record(&mut self, owner: &str, name: &str, outcome: Outcome) {
+        if self.indexed >= deltas::MAX_INDEXED {
+            self.tests.omitted += 1;
+            return;
+        }
+        self.indexed += 1;
+        match &mut self.owner {
+            Some((o, tests)) if same(o, owner) => tests.push(name, outcome),
+            _ => {
+                self.flush_owner();
+                let mut tests = OwnerTests::default();
+                tests.push(name, outcome);
+                self.owner = Some((owner.to_owned(), tests));
+            }
+        }
+    }
+
+    fn flush_owner(&mut self) {
+        if let Some((owner, tests)) = self.owner.take() {
+            self.tests.add(&owner, tests);
         }
     }
 
@@ -606,6 +682,12 @@ impl Collector {
     /// The report so far (gates empty), times rounded to milliseconds.
     pub fn finish(mut self) -> Report {
         self.flush_timing();
+        self.flush_owner();
+        if self.report.totals.tests > 0 {
+            let mut index = std::mem::take(&mut self.tests);
+            index.normalize();
+            self.report.tests = Some(index);
+        }
         self.report.round_times();
         self.report
     }

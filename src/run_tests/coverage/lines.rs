@@ -46,6 +46,12 @@ impl Ranges {
         self.0.iter().map(|(a, b)| u64::from(b - a) + 1).sum()
     }
 
+    /// True when `line` is held.
+    pub fn contains(&self, line: u32) -> bool {
+        let i = self.0.partition_point(|&(_, end)| end < line);
+        self.0.get(i).is_some_and(|&(start, _)| start <= line)
+    }
+
     /// True when no line is held.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
