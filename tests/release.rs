@@ -524,6 +524,7 @@ fn request(prerelease: bool) -> Request {
         name: "v1.3.0".into(),
         body: "## 1.3.0\n".into(),
         prerelease,
+        target: None,
         assets: vec![Asset {
             name: "app.tar.gz".into(),
             bytes: b"binary".to_vec(),
@@ -1176,4 +1177,230 @@ fn a_403_on_the_tag_names_contents_write_and_on_the_dispatch_actions_write() {
         "{t}"
     );
     assert!(!t.to_string().contains("ghs_mockToken"), "{t}");
+}
+
+// ----- `slipway release` failing at each step, then run again -----
+
+/// A releases API with state: one release at most, its assets, and a step that fails.
+#[derive(Default)]
+struct FakeReleases {
+    release: Option<serde_json::Value>,
+    assets: Vec<serde_json::Value>,
+    creates: usize,
+    uploads: usize,
+    fail: Option<&'static str>,
+}
+
+fn serve_releases(mock: &MockGitHub) -> Arc<std::sync::Mutex<FakeReleases>> {
+    let state = Arc::new(std::sync::Mutex::new(FakeReleases::default()));
+    let refused = || Reply::error(403, "Resource not accessible by integration");
+    let s = state.clone();
+    mock.handle("GET", RELEASES, move |_| {
+        let st = s.lock().unwrap();
+        Reply::json(
+            200,
+            serde_json::Value::Array(st.release.iter().cloned().collect()).to_string(),
+        )
+    });
+    let s = state.clone();
+    mock.handle("POST", RELEASES, move |req| {
+        let mut st = s.lock().unwrap();
+        if st.fail == Some("draft") {
+            return refused();
+        }
+        let asked: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+        let mut r: serde_json::Value =
+            serde_json::from_str(&fixture("release-draft.json")).unwrap();
+        r["tag_name"] = asked["tag_name"].clone();
+        r["body"] = asked["body"].clone();
+        r["target_commitish"] = asked["target_commitish"].clone();
+        st.creates += 1;
+        st.release = Some(r.clone());
+        Reply::json(201, r.to_string())
+    });
+    let s = state.clone();
+    mock.handle("GET", ASSETS, move |_| {
+        let st = s.lock().unwrap();
+        Reply::json(200, serde_json::Value::Array(st.assets.clone()).to_string())
+    });
+    let s = state.clone();
+    mock.handle("POST", ASSETS, move |req| {
+        let mut st = s.lock().unwrap();
+        let name = common::github_mock::query_param(req, "name").unwrap();
+        if st.fail == Some("asset") && name == "SHA256SUMS" {
+            return refused();
+        }
+        st.uploads += 1;
+        let id = 10 + st.assets.len() as u64;
+        let a = remote_asset(id, &name, req.body.as_bytes());
+        st.assets.push(a.clone());
+        Reply::json(201, a.to_string())
+    });
+    let s = state.clone();
+    mock.handle("PATCH", RELEASE, move |req| {
+        let mut st = s.lock().unwrap();
+        if st.fail == Some("publish") {
+            return refused();
+        }
+        let asked: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+        let r = st.release.as_mut().unwrap();
+        r["draft"] = false.into();
+        r["target_commitish"] = asked["target_commitish"].clone();
+        Reply::json(200, r.to_string())
+    });
+    state
+}
+
+/// A bare `origin` whose pre-receive hook refuses `refs/heads/` or `refs/tags/` pushes while
+/// the file `refuse` in it names that kind.
+fn guarded_origin() -> tempfile::TempDir {
+    let remote = tempfile::tempdir().expect("temp dir");
+    git_in(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
+    let hook = remote.path().join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nkind=$(cat \"$GIT_DIR/refuse\" 2>/dev/null)\n[ -z \"$kind\" ] && exit 0\nwhile read -r old new ref; do\n  case \"$ref\" in refs/$kind/*) echo \"refused $ref\" >&2; exit 1;; esac\ndone\nexit 0\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    remote
+}
+
+fn release_with_token(repo: &Repo, mock: &MockGitHub) -> common::Transcript {
+    slipway()
+        .args(["release", "--asset"])
+        .arg_path(repo.path().join("dist/app.tar.gz"))
+        .arg_path(repo.path())
+        .env("CI", "true")
+        .env("GITHUB_TOKEN", "ghs_mockToken0123456789")
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .run()
+}
+
+#[test]
+fn a_release_failing_at_any_step_shows_no_tag_without_its_release_and_a_rerun_finishes_it() {
+    for step in ["draft", "asset", "push", "publish", "tag"] {
+        let remote = guarded_origin();
+        let repo = tagged("v1.2.3");
+        repo.write(".gitignore", "dist/\n");
+        repo.write(
+            "slipway.yml",
+            "version: 1\nrelease:\n  floating-major-tag: true\n",
+        );
+        repo.write("CHANGELOG.md", "# Changelog\n\n## 1.2.3\n\n- old\n");
+        repo.git(&["add", "."]);
+        repo.commit("feat: search");
+        let origin = remote.path().display().to_string();
+        repo.git(&["remote", "add", "origin", &origin]);
+        repo.git(&["push", "-q", "origin", "main", "v1.2.3"]);
+        std::fs::create_dir(repo.path().join("dist")).unwrap();
+        repo.write("dist/app.tar.gz", "binary");
+        let before = repo.git(&["rev-parse", "HEAD"]);
+        let mock = MockGitHub::start();
+        let fake = serve_releases(&mock);
+        match step {
+            "push" => std::fs::write(remote.path().join("refuse"), "heads").unwrap(),
+            "tag" => std::fs::write(remote.path().join("refuse"), "tags").unwrap(),
+            s => fake.lock().unwrap().fail = Some(s),
+        }
+
+        let t = release_with_token(&repo, &mock);
+        assert_ne!(t.code, Some(0), "{step}: {t}");
+        assert!(!t.to_string().contains("ghs_mockToken"), "{t}");
+        let remote_tags = git_in(remote.path(), &["tag"]);
+        let published = fake
+            .lock()
+            .unwrap()
+            .release
+            .as_ref()
+            .is_some_and(|r| r["draft"] == false);
+        // Never a pushed tag without its published release.
+        assert!(
+            !remote_tags.contains("v1.3.0") || published,
+            "{step}: {remote_tags}"
+        );
+        let remote_main = git_in(remote.path(), &["rev-parse", "main"]);
+        match step {
+            "draft" | "asset" | "push" => {
+                // Nothing public: the local release commit is undone.
+                assert_eq!(repo.git(&["rev-parse", "HEAD"]), before, "{step}");
+                assert_eq!(remote_main, before, "{step}");
+                assert!(repo.git(&["status", "--porcelain"]).is_empty(), "{step}");
+                assert_eq!(
+                    std::fs::read_to_string(repo.path().join("CHANGELOG.md")).unwrap(),
+                    "# Changelog\n\n## 1.2.3\n\n- old\n"
+                );
+                assert!(!published, "{step}");
+            }
+            "publish" => {
+                assert_eq!(remote_main, repo.git(&["rev-parse", "HEAD"]));
+                assert!(t.stderr.contains("is not finished"), "{t}");
+                assert!(t.stderr.contains("run `slipway release` again"), "{t}");
+            }
+            _ => assert!(published, "{step}"),
+        }
+
+        // The cause goes away; the same command finishes the release.
+        fake.lock().unwrap().fail = None;
+        let _ = std::fs::remove_file(remote.path().join("refuse"));
+        let again = release_with_token(&repo, &mock);
+        again.code(0);
+        let st = fake.lock().unwrap();
+        let release = st.release.as_ref().expect("a release");
+        assert_eq!(release["draft"], false, "{step}");
+        assert_eq!(st.creates, 1, "{step}: one release");
+        let names: Vec<&str> = st
+            .assets
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["app.tar.gz", "SHA256SUMS"],
+            "{step}: no asset twice"
+        );
+        let head = repo.git(&["rev-parse", "HEAD"]);
+        assert_eq!(release["target_commitish"], head.as_str(), "{step}");
+        assert_eq!(
+            repo.git(&["log", "--format=%s", &format!("{before}..HEAD")]),
+            "chore(release): v1.3.0",
+            "{step}: one release commit"
+        );
+        assert_eq!(
+            git_in(remote.path(), &["rev-parse", "main"]),
+            head,
+            "{step}"
+        );
+        assert_eq!(
+            git_in(remote.path(), &["tag"]),
+            "v1\nv1.2.3\nv1.3.0",
+            "{step}"
+        );
+        assert_eq!(
+            git_in(remote.path(), &["rev-parse", "v1.3.0^{commit}"]),
+            head
+        );
+        assert_eq!(git_in(remote.path(), &["rev-parse", "v1^{commit}"]), head);
+        let changelog = std::fs::read_to_string(repo.path().join("CHANGELOG.md")).unwrap();
+        assert_eq!(
+            changelog.matches("## 1.3.0").count(),
+            1,
+            "{step}: {changelog}"
+        );
+        drop(st);
+
+        // A third run has nothing to do and changes nothing.
+        let calls = mock.requests().len();
+        let third = release_with_token(&repo, &mock);
+        third.code(0);
+        assert!(third.stdout.contains("next:     none"), "{third}");
+        assert_eq!(fake.lock().unwrap().creates, 1);
+        assert!(
+            mock.requests()[calls..].iter().all(|r| r.method == "GET"),
+            "{step}: {:?}",
+            &mock.requests()[calls..]
+        );
+    }
 }

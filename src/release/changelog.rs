@@ -195,6 +195,45 @@ pub fn prepend(existing: Option<&str>, section: &str) -> String {
     out
 }
 
+/// The section of `version` in a changelog `prepend` wrote: from its `## ` heading (`## 1.3.0`
+/// or `## [1.3.0](…)`) to the next `## ` heading.
+///
+/// ```
+/// use slipway::release::changelog::section;
+/// let text = "# Changelog\n\n## [1.3.0](https://x) (2025-01-02)\n\n- a\n\n## 1.2.0\n\n- b\n";
+/// assert_eq!(section(text, "1.3.0").unwrap(), "## [1.3.0](https://x) (2025-01-02)\n\n- a\n");
+/// assert!(section(text, "1.1.0").is_none());
+/// ```
+pub fn section(text: &str, version: &str) -> Option<String> {
+    let mut lines = text.lines();
+    let mut out = String::new();
+    for line in lines.by_ref() {
+        let Some(rest) = line.strip_prefix("## ") else {
+            continue;
+        };
+        let named = rest.trim_start_matches('[');
+        if named
+            .strip_prefix(version)
+            .is_some_and(|tail| tail.is_empty() || tail.starts_with([']', ' ']))
+        {
+            out.push_str(line);
+            out.push('\n');
+            break;
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    for line in lines {
+        if line.starts_with("## ") {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    Some(format!("{}\n", out.trim_end()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
