@@ -179,14 +179,49 @@ fn pre_releases_count_up_per_channel_and_then_promote_to_stable() {
 }
 
 #[test]
-fn a_breaking_change_inside_a_squash_merge_body_is_not_lost() {
+fn a_breaking_change_inside_a_squash_merge_body_counts_with_squash_bodies() {
     let repo = tagged("v1.2.3");
+    repo.write(
+        "slipway.yml",
+        "version: 1\nrelease:\n  squash-bodies: true\n",
+    );
+    repo.git(&["add", "slipway.yml"]);
+    repo.commit("chore: config");
     repo.commit(
         "feat: new search (#42)\n\n* feat: new search\n\n* refactor!: remove the old endpoint\n\n* fix: typo",
     );
     let t = repo.release(&[]);
     t.code(0);
     insta::assert_snapshot!(t.stdout);
+    // Without it, the header decides: a feature.
+    repo.write("slipway.yml", "version: 1\n");
+    repo.git(&["commit", "-qam", "chore: config"]);
+    assert!(repo.json(&[]).contains("\"bump\": \"minor\""));
+}
+
+#[test]
+fn dependency_updates_release_as_patch_types_say() {
+    let repo = tagged("v1.2.3");
+    repo.commit("chore(deps): update dependency x to v2 (#5)");
+    repo.commit("build(deps): bump y from 1.0 to 2.0 (#6)");
+    assert!(repo.json(&[]).contains("\"next\": null"));
+    repo.write(
+        "slipway.yml",
+        "version: 1\nrelease:\n  patch-types: [fix, perf, revert, chore(deps)]\n",
+    );
+    repo.git(&["add", "slipway.yml"]);
+    repo.commit("ci: config");
+    assert!(repo.json(&[]).contains("\"next\": \"1.2.4\""));
+    let t = repo.release(&[]);
+    assert!(t.stdout.contains("### Maintenance"), "{t}");
+    repo.write(
+        "slipway.yml",
+        "version: 1\nrelease:\n  patch-types: [Fix]\n",
+    );
+    let t = repo.release(&[]);
+    t.code(2);
+    assert!(t.stderr.contains("`release.patch-types` has `Fix`"), "{t}");
+    assert!(t.stderr.contains("slipway.yml:3"), "{t}");
 }
 
 #[test]

@@ -999,7 +999,20 @@ pub struct Release {
     pub pre_1_0: PreOnePolicy,
     /// List commits that are not conventional (`feat:`, `fix:`) under "Other". Default: false.
     pub include_other_commits: bool,
+    /// Read `* feat: …` / `- fix: …` bullets in a commit body (GitHub's squash-merge body) as
+    /// commits of their own. Default: false: only the header and the footers of each commit
+    /// decide, as Conventional Commits 1.0 says.
+    pub squash_bodies: bool,
+    /// Commit types that release a patch: `type` (any scope) or `type(scope)`, e.g.
+    /// `chore(deps)` for Renovate's dependency updates. `feat` is always minor and a breaking
+    /// change always major. Default: `[fix, perf, revert]`, what release-please and
+    /// semantic-release release: Dependabot's and Renovate's `fix(deps)` releases a patch,
+    /// `chore(deps)` and `build(deps)` release nothing.
+    pub patch_types: Vec<Located<String>>,
 }
+
+/// The default of `release.patch-types`.
+pub const DEFAULT_PATCH_TYPES: [&str; 3] = ["fix", "perf", "revert"];
 
 /// The tag prefix used when neither the config nor the repository's tags name one.
 pub const FALLBACK_TAG_PREFIX: &str = "v";
@@ -1020,6 +1033,11 @@ impl Default for Release {
             floating_major_tag: false,
             pre_1_0: PreOnePolicy::Minor,
             include_other_commits: false,
+            squash_bodies: false,
+            patch_types: DEFAULT_PATCH_TYPES
+                .iter()
+                .map(|t| Located::new((*t).to_owned()))
+                .collect(),
         }
     }
 }
@@ -1438,6 +1456,18 @@ fn check(config: &Config) -> Result<(), Problem> {
                     .to_owned(),
             ),
         ));
+    }
+    for t in &config.release.patch_types {
+        if crate::release::commits::TypeRule::parse(&t.value).is_none() {
+            return Err((
+                (t.line, t.column),
+                format!("`release.patch-types` has `{}`, which is not a commit type", t.value),
+                Some(
+                    "give a type (`fix`) or a type and scope (`chore(deps)`): lower-case letters, digits and `-`"
+                        .to_owned(),
+                ),
+            ));
+        }
     }
     check_ci(&config.ci)?;
     let mut seen: Vec<&str> = Vec::new();

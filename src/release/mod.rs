@@ -228,7 +228,7 @@ pub fn plan(settings: &Settings, repo: &git::Repo) -> Result<Plan, Error> {
     let previous = tags.reachable.first().cloned();
     let base = tags.reachable.iter().find(|t| t.version.pre.is_empty());
     let raw = repo.commits_since(base.map(|t| t.name.as_str()))?;
-    let analysis = commits::analyze(&raw);
+    let analysis = commits::analyze_with(&raw, &commits::Rules::from_config(&settings.release));
     let existing: Vec<Version> = tags.all.iter().map(|t| t.version.clone()).collect();
     let mut reason = None;
     let next = match &settings.version {
