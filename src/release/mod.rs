@@ -19,6 +19,7 @@ pub mod bump;
 pub mod changelog;
 pub mod commits;
 pub mod git;
+pub mod manifests;
 pub mod publish;
 pub mod remote;
 
