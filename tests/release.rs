@@ -1439,3 +1439,266 @@ fn a_release_failing_at_any_step_shows_no_tag_without_its_release_and_a_rerun_fi
         );
     }
 }
+
+// ----- the release pull request -----
+
+fn api_client(mock: &MockGitHub) -> slipway::github::client::Client {
+    let settings = Settings {
+        api_url: mock.url().to_owned(),
+        token: Secret::new("ghs_mockToken0123456789"),
+        repository: Some(GhRepo::parse("octo-org/octo-repo").unwrap()),
+        retry: RetryPolicy::default(),
+        connect_timeout: Duration::from_secs(5),
+        read_timeout: Duration::from_secs(5),
+    };
+    slipway::github::client::Client::new(settings).unwrap()
+}
+
+const GIT: &str = "/repos/octo-org/octo-repo/git";
+
+fn pr_input(repo: &Repo) -> slipway::release::pr::Input {
+    slipway::release::pr::Input {
+        root: repo.path().to_path_buf(),
+        head: repo.git(&["rev-parse", "HEAD"]),
+        base: "main".into(),
+        branch: "slipway/release".into(),
+        tag: "v1.3.0".into(),
+        previous: "1.2.3".into(),
+        next: semver::Version::new(1, 3, 0),
+        changelog: "CHANGELOG.md".into(),
+        notes: "## 1.3.0 (2025-01-02)\n\n### Features\n\n- search\n".into(),
+        extra_files: vec![],
+    }
+}
+
+fn script_base(mock: &MockGitHub, head: &str) {
+    mock.on("GET", &format!("{GIT}/ref/heads/main"))
+        .then(Reply::json(200, json_ref("refs/heads/main", head)));
+    mock.on("GET", &format!("{GIT}/commits/{head}")).then(Reply::json(
+        200,
+        serde_json::json!({ "sha": head, "tree": { "sha": "7ree0" }, "message": "feat: search", "parents": [{ "sha": "0000" }] })
+            .to_string(),
+    ));
+}
+
+fn json_ref(name: &str, sha: &str) -> String {
+    serde_json::json!({ "ref": name, "object": { "type": "commit", "sha": sha } }).to_string()
+}
+
+fn writes(mock: &MockGitHub) -> Vec<String> {
+    mock.requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_release_pull_request_is_opened_then_updated_with_api_commits() {
+    let repo = tagged("v1.2.3");
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"shop\"\nversion = \"1.2.3\"\n",
+    );
+    repo.write(
+        "package.json",
+        "{\n  \"name\": \"shop\",\n  \"version\": \"1.2.3\"\n}\n",
+    );
+    repo.write("CHANGELOG.md", "# Changelog\n\n## 1.2.3\n\n- old\n");
+    repo.git(&["add", "."]);
+    repo.commit("feat: search");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let mock = MockGitHub::start();
+    script_base(&mock, &head);
+    mock.on("GET", &format!("{GIT}/ref/heads/slipway/release"))
+        .then(Reply::error(404, "Not Found"))
+        .then(Reply::json(
+            200,
+            json_ref("refs/heads/slipway/release", "c0mm17"),
+        ));
+    mock.on("GET", &format!("{GIT}/commits/c0mm17")).then(Reply::json(
+        200,
+        serde_json::json!({ "sha": "c0mm17", "tree": { "sha": "7ree1" }, "message": "chore(release): v1.3.0", "parents": [{ "sha": head }] })
+            .to_string(),
+    ));
+    mock.on("POST", &format!("{GIT}/blobs"))
+        .then(Reply::json(201, r#"{"sha":"b10b"}"#));
+    mock.on("POST", &format!("{GIT}/trees"))
+        .then(Reply::json(201, r#"{"sha":"7ree1"}"#));
+    mock.on("POST", &format!("{GIT}/commits"))
+        .then(Reply::json(201, r#"{"sha":"c0mm17"}"#));
+    mock.on("POST", &format!("{GIT}/refs")).then(Reply::json(
+        201,
+        json_ref("refs/heads/slipway/release", "c0mm17"),
+    ));
+    mock.on("PATCH", &format!("{GIT}/refs/heads/slipway/release"))
+        .then(Reply::json(
+            200,
+            json_ref("refs/heads/slipway/release", "c0mm17"),
+        ));
+    let pulls = "/repos/octo-org/octo-repo/pulls";
+    mock.on("GET", pulls)
+        .then(Reply::json(200, "[]"))
+        .then(Reply::json(200, r#"[{"number": 7}]"#));
+    mock.on("POST", pulls)
+        .then(Reply::json(201, r#"{"number": 7}"#));
+    mock.on("PATCH", &format!("{pulls}/7"))
+        .then(Reply::json(200, r#"{"number": 7}"#));
+
+    let client = api_client(&mock);
+    let input = pr_input(&repo);
+    let first = slipway::release::pr::open_or_update(&client, &input)
+        .await
+        .unwrap();
+    assert!(first.opened);
+    assert_eq!(first.number, 7);
+    assert_eq!(first.files, ["CHANGELOG.md", "Cargo.toml", "package.json"]);
+    assert_eq!(
+        writes(&mock),
+        [
+            format!("POST {GIT}/blobs"),
+            format!("POST {GIT}/blobs"),
+            format!("POST {GIT}/blobs"),
+            format!("POST {GIT}/trees"),
+            format!("POST {GIT}/commits"),
+            format!("POST {GIT}/refs"),
+            "POST /repos/octo-org/octo-repo/pulls".to_owned(),
+        ]
+    );
+    let reqs = mock.requests();
+    let blob = |path: &str| {
+        reqs.iter()
+            .filter(|r| r.path.ends_with("/git/blobs"))
+            .map(|r| serde_json::from_str::<serde_json::Value>(&r.body).unwrap())
+            .find(|b| b["content"].as_str().unwrap().contains(path))
+            .unwrap()
+    };
+    assert_eq!(
+        blob("\"name\": \"shop\"")["content"],
+        "{\n  \"name\": \"shop\",\n  \"version\": \"1.3.0\"\n}\n"
+    );
+    assert!(
+        blob("# Changelog")["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("# Changelog\n\n## 1.3.0 (2025-01-02)")
+    );
+    let tree: serde_json::Value = serde_json::from_str(
+        &reqs
+            .iter()
+            .find(|r| r.path.ends_with("/git/trees"))
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(tree["base_tree"], "7ree0");
+    let commit: serde_json::Value = serde_json::from_str(
+        &reqs
+            .iter()
+            .find(|r| r.path.ends_with("/git/commits") && r.method == "POST")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(commit["message"], "chore(release): v1.3.0");
+    assert_eq!(commit["parents"][0], head.as_str());
+    // No signature or author of our own: GitHub signs what it commits through the API.
+    assert!(commit.get("signature").is_none() && commit.get("author").is_none());
+    let pr: serde_json::Value = serde_json::from_str(
+        &reqs
+            .iter()
+            .find(|r| r.path.ends_with("/pulls") && r.method == "POST")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        (pr["head"].as_str(), pr["base"].as_str()),
+        (Some("slipway/release"), Some("main"))
+    );
+    assert!(pr["body"].as_str().unwrap().contains("`Cargo.toml`"));
+
+    // The next push: the branch is moved (force) and the same pull request updated.
+    let before = writes(&mock).len();
+    let second = slipway::release::pr::open_or_update(&client, &input)
+        .await
+        .unwrap();
+    assert!(!second.opened);
+    assert_eq!(second.number, 7);
+    let after: Vec<String> = writes(&mock)[before..].to_vec();
+    assert_eq!(
+        after[after.len() - 2],
+        format!("PATCH {GIT}/refs/heads/slipway/release")
+    );
+    assert_eq!(
+        after[after.len() - 1],
+        "PATCH /repos/octo-org/octo-repo/pulls/7"
+    );
+
+    // Merged: the default branch has the release commit, and the plan releases that version.
+    for f in &["Cargo.toml", "package.json"] {
+        let text = std::fs::read_to_string(repo.path().join(f)).unwrap();
+        repo.write(f, &text.replace("1.2.3", "1.3.0"));
+    }
+    repo.git(&["commit", "-qam", "chore(release): v1.3.0"]);
+    let plan = repo.json(&[]);
+    assert!(plan.contains("\"next\": \"1.3.0\""), "{plan}");
+}
+
+#[tokio::test]
+async fn a_hand_edited_release_branch_or_a_bad_manifest_pushes_nothing() {
+    let repo = tagged("v1.2.3");
+    repo.write("package.json", "{\n  \"name\": \"shop\"\n}\n");
+    repo.git(&["add", "."]);
+    repo.commit("feat: search");
+    let mock = MockGitHub::start();
+    let client = api_client(&mock);
+    let err = slipway::release::pr::open_or_update(&client, &pr_input(&repo))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`package.json`: no top-level `\"version\"`"
+    );
+    assert!(err.hint().unwrap().contains("\"version\": \"1.2.3\""));
+    assert!(mock.requests().is_empty(), "nothing asked, nothing pushed");
+
+    repo.write(
+        "package.json",
+        "{\n  \"name\": \"shop\",\n  \"version\": \"1.2.3\"\n}\n",
+    );
+    repo.git(&["commit", "-qam", "fix: version"]);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    script_base(&mock, &head);
+    mock.on("GET", &format!("{GIT}/ref/heads/slipway/release"))
+        .then(Reply::json(
+            200,
+            json_ref("refs/heads/slipway/release", "h4nd"),
+        ));
+    mock.on("GET", &format!("{GIT}/commits/h4nd")).then(Reply::json(
+        200,
+        serde_json::json!({ "sha": "h4nd", "tree": { "sha": "7ree2" }, "message": "fix the changelog wording", "parents": [{ "sha": "c0mm17" }] })
+            .to_string(),
+    ));
+    let err = slipway::release::pr::open_or_update(&client, &pr_input(&repo))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the release branch `slipway/release` has a commit slipway did not make (`fix the changelog wording`)"
+    );
+    assert!(err.hint().unwrap().contains("nothing was pushed"));
+    assert!(writes(&mock).is_empty(), "{:?}", writes(&mock));
+
+    // The default branch moved on since the checkout: nothing is written either.
+    let mock = MockGitHub::start();
+    script_base(&mock, "1111111111111111111111111111111111111111");
+    let err = slipway::release::pr::open_or_update(&api_client(&mock), &pr_input(&repo))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("`main` is at `1111111"),
+        "{err}"
+    );
+    assert!(writes(&mock).is_empty());
+}

@@ -20,6 +20,7 @@ pub mod changelog;
 pub mod commits;
 pub mod git;
 pub mod manifests;
+pub mod pr;
 pub mod publish;
 pub mod remote;
 
