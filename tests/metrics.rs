@@ -354,12 +354,15 @@ fn script(mock: &MockGitHub, with_etag: bool, api: Api) -> i64 {
     ];
     let base = format!("{REPO}/deployments?environment=production&per_page=100");
     for (page, chunk) in deps.chunks(3).enumerate() {
+        // Like GitHub, the last page has no `rel="next"`.
+        let next = if page < 2 {
+            format!("<{{base}}{base}&page={}>; rel=\"next\", ", page + 2)
+        } else {
+            String::new()
+        };
         let mut reply = Reply::json(200, Value::Array(chunk.to_vec()).to_string()).header(
             "link",
-            &format!(
-                "<{{base}}{base}&page={}>; rel=\"next\", <{{base}}{base}&page=3>; rel=\"last\"",
-                page + 2
-            ),
+            &format!("{next}<{{base}}{base}&page=3>; rel=\"last\""),
         );
         if page == 0 && with_etag {
             reply = reply.header("etag", "W/\"deployments-1\"");
@@ -1098,10 +1101,17 @@ fn filter_time(s: &str) -> i64 {
 
 /// Serves `GET /repos/.../actions/runs` over `runs` (newest first) like GitHub: the `created`
 /// filter (`>=DATE` or `A..B`), `total_count` of every match, but at most 1,000 results
-/// reachable through the pages of one query.
+/// reachable through the pages of one query, and a `Link` header to the next and last pages.
 fn serve_runs(mock: &MockGitHub, runs: Vec<Value>) {
+    serve_runs_paged(mock, runs, 100);
+}
+
+/// [`serve_runs`] by a server that serves at most `max_per` runs a page whatever it is asked
+/// (GitHub Enterprise Server's setting, a proxy).
+fn serve_runs_paged(mock: &MockGitHub, runs: Vec<Value>, max_per: usize) {
     use common::github_mock::query_param;
-    mock.handle("GET", &format!("{REPO}/actions/runs"), move |req| {
+    let path = format!("{REPO}/actions/runs");
+    mock.handle("GET", &path.clone(), move |req| {
         let created = query_param(req, "created").unwrap_or_default();
         let (lo, hi) = if let Some(from) = created.strip_prefix(">=") {
             (filter_time(from), i64::MAX)
@@ -1111,7 +1121,9 @@ fn serve_runs(mock: &MockGitHub, runs: Vec<Value>) {
             (i64::MIN, i64::MAX)
         };
         let page: usize = query_param(req, "page").map_or(1, |p| p.parse().unwrap());
-        let per: usize = query_param(req, "per_page").map_or(30, |p| p.parse().unwrap());
+        let per: usize = query_param(req, "per_page")
+            .map_or(30, |p| p.parse().unwrap())
+            .min(max_per);
         let found: Vec<&Value> = runs
             .iter()
             .filter(|r| {
@@ -1124,6 +1136,18 @@ fn serve_runs(mock: &MockGitHub, runs: Vec<Value>) {
         let end = (page * per).min(reachable.len());
         let body = json!({ "total_count": found.len(), "workflow_runs": reachable[start..end] })
             .to_string();
+        let last = reachable.len().div_ceil(per).max(1);
+        let others: Vec<&str> = req
+            .query
+            .split('&')
+            .filter(|kv| !kv.starts_with("page="))
+            .collect();
+        let url = |p: usize| format!("<{{base}}{path}?{}&page={p}>", others.join("&"));
+        let mut link = Vec::new();
+        if page < last {
+            link.push(format!("{}; rel=\"next\"", url(page + 1)));
+            link.push(format!("{}; rel=\"last\"", url(last)));
+        }
         // A weak ETag of the body, and 304 when the client already has it.
         let etag = format!(
             "W/\"{:x}\"",
@@ -1134,7 +1158,12 @@ fn serve_runs(mock: &MockGitHub, runs: Vec<Value>) {
         if req.header("if-none-match") == Some(etag.as_str()) {
             return Reply::status(304).header("etag", &etag);
         }
-        Reply::json(200, body).header("etag", &etag)
+        let reply = Reply::json(200, body).header("etag", &etag);
+        if link.is_empty() {
+            reply
+        } else {
+            reply.header("link", &link.join(", "))
+        }
     });
 }
 
@@ -1647,4 +1676,52 @@ fn a_damaged_artifact_is_skipped_with_a_note() {
         notes.contains("artifact `test-results-app-1` (911) is skipped: not a zip archive"),
         "{notes}"
     );
+}
+
+#[test]
+fn a_server_serving_fewer_runs_a_page_than_asked_loses_none() {
+    let now = now();
+    let mock = MockGitHub::start();
+    mock.on("GET", "/rate_limit")
+        .then(Reply::json(200, fixture("rate-limit.json")));
+    // 250 runs, and a server that serves 30 a page although 100 are asked for: `total_count`
+    // says 250, which would be 3 pages of 100; the `Link` header says 9 pages of 30.
+    let n = 250u64;
+    let mut runs: Vec<Value> = (0..n)
+        .map(|i| {
+            let created = now - 20 * DAY + i as i64 * 3600;
+            run(
+                80_000 + i,
+                "ci",
+                Some("success"),
+                created,
+                created + 20,
+                created + 200,
+            )
+        })
+        .collect();
+    runs.reverse();
+    serve_runs_paged(&mock, runs, 30);
+    mock.on("GET", &format!("{REPO}/deployments"))
+        .then(Reply::json(200, "[]"));
+    mock.on("GET", &format!("{REPO}/actions/runs/80249/jobs"))
+        .then(Reply::json(200, r#"{"total_count":0,"jobs":[]}"#));
+    let dir = tempfile::tempdir().unwrap();
+    let t = metrics(&mock, dir.path(), &["--json"]);
+    t.code(0);
+    let r: Value = serde_json::from_str(&t.stdout).unwrap();
+    let total: u64 = r["pipelines"]["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["runs"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, n, "{}", t.stdout);
+    let pages: std::collections::BTreeSet<String> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/actions/runs"))
+        .filter_map(|r| common::github_mock::query_param(&r, "page"))
+        .collect();
+    assert_eq!(pages.len(), 9, "{pages:?}");
 }

@@ -179,14 +179,49 @@ fn pre_releases_count_up_per_channel_and_then_promote_to_stable() {
 }
 
 #[test]
-fn a_breaking_change_inside_a_squash_merge_body_is_not_lost() {
+fn a_breaking_change_inside_a_squash_merge_body_counts_with_squash_bodies() {
     let repo = tagged("v1.2.3");
+    repo.write(
+        "slipway.yml",
+        "version: 1\nrelease:\n  squash-bodies: true\n",
+    );
+    repo.git(&["add", "slipway.yml"]);
+    repo.commit("chore: config");
     repo.commit(
         "feat: new search (#42)\n\n* feat: new search\n\n* refactor!: remove the old endpoint\n\n* fix: typo",
     );
     let t = repo.release(&[]);
     t.code(0);
     insta::assert_snapshot!(t.stdout);
+    // Without it, the header decides: a feature.
+    repo.write("slipway.yml", "version: 1\n");
+    repo.git(&["commit", "-qam", "chore: config"]);
+    assert!(repo.json(&[]).contains("\"bump\": \"minor\""));
+}
+
+#[test]
+fn dependency_updates_release_as_patch_types_say() {
+    let repo = tagged("v1.2.3");
+    repo.commit("chore(deps): update dependency x to v2 (#5)");
+    repo.commit("build(deps): bump y from 1.0 to 2.0 (#6)");
+    assert!(repo.json(&[]).contains("\"next\": null"));
+    repo.write(
+        "slipway.yml",
+        "version: 1\nrelease:\n  patch-types: [fix, perf, revert, chore(deps)]\n",
+    );
+    repo.git(&["add", "slipway.yml"]);
+    repo.commit("ci: config");
+    assert!(repo.json(&[]).contains("\"next\": \"1.2.4\""));
+    let t = repo.release(&[]);
+    assert!(t.stdout.contains("### Maintenance"), "{t}");
+    repo.write(
+        "slipway.yml",
+        "version: 1\nrelease:\n  patch-types: [Fix]\n",
+    );
+    let t = repo.release(&[]);
+    t.code(2);
+    assert!(t.stderr.contains("`release.patch-types` has `Fix`"), "{t}");
+    assert!(t.stderr.contains("slipway.yml:3"), "{t}");
 }
 
 #[test]
@@ -524,6 +559,7 @@ fn request(prerelease: bool) -> Request {
         name: "v1.3.0".into(),
         body: "## 1.3.0\n".into(),
         prerelease,
+        target: None,
         assets: vec![Asset {
             name: "app.tar.gz".into(),
             bytes: b"binary".to_vec(),
@@ -1176,4 +1212,493 @@ fn a_403_on_the_tag_names_contents_write_and_on_the_dispatch_actions_write() {
         "{t}"
     );
     assert!(!t.to_string().contains("ghs_mockToken"), "{t}");
+}
+
+// ----- `slipway release` failing at each step, then run again -----
+
+/// A releases API with state: one release at most, its assets, and a step that fails.
+#[derive(Default)]
+struct FakeReleases {
+    release: Option<serde_json::Value>,
+    assets: Vec<serde_json::Value>,
+    creates: usize,
+    uploads: usize,
+    fail: Option<&'static str>,
+}
+
+fn serve_releases(mock: &MockGitHub) -> Arc<std::sync::Mutex<FakeReleases>> {
+    let state = Arc::new(std::sync::Mutex::new(FakeReleases::default()));
+    let refused = || Reply::error(403, "Resource not accessible by integration");
+    let s = state.clone();
+    mock.handle("GET", RELEASES, move |_| {
+        let st = s.lock().unwrap();
+        Reply::json(
+            200,
+            serde_json::Value::Array(st.release.iter().cloned().collect()).to_string(),
+        )
+    });
+    let s = state.clone();
+    mock.handle("POST", RELEASES, move |req| {
+        let mut st = s.lock().unwrap();
+        if st.fail == Some("draft") {
+            return refused();
+        }
+        let asked: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+        let mut r: serde_json::Value =
+            serde_json::from_str(&fixture("release-draft.json")).unwrap();
+        r["tag_name"] = asked["tag_name"].clone();
+        r["body"] = asked["body"].clone();
+        r["target_commitish"] = asked["target_commitish"].clone();
+        st.creates += 1;
+        st.release = Some(r.clone());
+        Reply::json(201, r.to_string())
+    });
+    let s = state.clone();
+    mock.handle("GET", ASSETS, move |_| {
+        let st = s.lock().unwrap();
+        Reply::json(200, serde_json::Value::Array(st.assets.clone()).to_string())
+    });
+    let s = state.clone();
+    mock.handle("POST", ASSETS, move |req| {
+        let mut st = s.lock().unwrap();
+        let name = common::github_mock::query_param(req, "name").unwrap();
+        if st.fail == Some("asset") && name == "SHA256SUMS" {
+            return refused();
+        }
+        st.uploads += 1;
+        let id = 10 + st.assets.len() as u64;
+        let a = remote_asset(id, &name, req.body.as_bytes());
+        st.assets.push(a.clone());
+        Reply::json(201, a.to_string())
+    });
+    let s = state.clone();
+    mock.handle("PATCH", RELEASE, move |req| {
+        let mut st = s.lock().unwrap();
+        if st.fail == Some("publish") {
+            return refused();
+        }
+        let asked: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+        let r = st.release.as_mut().unwrap();
+        r["draft"] = false.into();
+        r["target_commitish"] = asked["target_commitish"].clone();
+        Reply::json(200, r.to_string())
+    });
+    state
+}
+
+/// A bare `origin` whose pre-receive hook refuses `refs/heads/` or `refs/tags/` pushes while
+/// the file `refuse` in it names that kind.
+fn guarded_origin() -> tempfile::TempDir {
+    let remote = tempfile::tempdir().expect("temp dir");
+    git_in(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
+    let hook = remote.path().join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nkind=$(cat \"$GIT_DIR/refuse\" 2>/dev/null)\n[ -z \"$kind\" ] && exit 0\nwhile read -r old new ref; do\n  case \"$ref\" in refs/$kind/*) echo \"refused $ref\" >&2; exit 1;; esac\ndone\nexit 0\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    remote
+}
+
+fn release_with_token(repo: &Repo, mock: &MockGitHub) -> common::Transcript {
+    slipway()
+        .args(["release", "--asset"])
+        .arg_path(repo.path().join("dist/app.tar.gz"))
+        .arg_path(repo.path())
+        .env("CI", "true")
+        .env("GITHUB_TOKEN", "ghs_mockToken0123456789")
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .run()
+}
+
+#[test]
+fn a_release_failing_at_any_step_shows_no_tag_without_its_release_and_a_rerun_finishes_it() {
+    for step in ["draft", "asset", "push", "publish", "tag"] {
+        let remote = guarded_origin();
+        let repo = tagged("v1.2.3");
+        repo.write(".gitignore", "dist/\n");
+        repo.write(
+            "slipway.yml",
+            "version: 1\nrelease:\n  floating-major-tag: true\n",
+        );
+        repo.write("CHANGELOG.md", "# Changelog\n\n## 1.2.3\n\n- old\n");
+        repo.git(&["add", "."]);
+        repo.commit("feat: search");
+        let origin = remote.path().display().to_string();
+        repo.git(&["remote", "add", "origin", &origin]);
+        repo.git(&["push", "-q", "origin", "main", "v1.2.3"]);
+        std::fs::create_dir(repo.path().join("dist")).unwrap();
+        repo.write("dist/app.tar.gz", "binary");
+        let before = repo.git(&["rev-parse", "HEAD"]);
+        let mock = MockGitHub::start();
+        let fake = serve_releases(&mock);
+        match step {
+            "push" => std::fs::write(remote.path().join("refuse"), "heads").unwrap(),
+            "tag" => std::fs::write(remote.path().join("refuse"), "tags").unwrap(),
+            s => fake.lock().unwrap().fail = Some(s),
+        }
+
+        let t = release_with_token(&repo, &mock);
+        assert_ne!(t.code, Some(0), "{step}: {t}");
+        assert!(!t.to_string().contains("ghs_mockToken"), "{t}");
+        let remote_tags = git_in(remote.path(), &["tag"]);
+        let published = fake
+            .lock()
+            .unwrap()
+            .release
+            .as_ref()
+            .is_some_and(|r| r["draft"] == false);
+        // Never a pushed tag without its published release.
+        assert!(
+            !remote_tags.contains("v1.3.0") || published,
+            "{step}: {remote_tags}"
+        );
+        let remote_main = git_in(remote.path(), &["rev-parse", "main"]);
+        match step {
+            "draft" | "asset" | "push" => {
+                // Nothing public: the local release commit is undone.
+                assert_eq!(repo.git(&["rev-parse", "HEAD"]), before, "{step}");
+                assert_eq!(remote_main, before, "{step}");
+                assert!(repo.git(&["status", "--porcelain"]).is_empty(), "{step}");
+                assert_eq!(
+                    std::fs::read_to_string(repo.path().join("CHANGELOG.md")).unwrap(),
+                    "# Changelog\n\n## 1.2.3\n\n- old\n"
+                );
+                assert!(!published, "{step}");
+            }
+            "publish" => {
+                assert_eq!(remote_main, repo.git(&["rev-parse", "HEAD"]));
+                assert!(t.stderr.contains("is not finished"), "{t}");
+                assert!(t.stderr.contains("run `slipway release` again"), "{t}");
+            }
+            _ => assert!(published, "{step}"),
+        }
+
+        // The cause goes away; the same command finishes the release.
+        fake.lock().unwrap().fail = None;
+        let _ = std::fs::remove_file(remote.path().join("refuse"));
+        let again = release_with_token(&repo, &mock);
+        again.code(0);
+        let st = fake.lock().unwrap();
+        let release = st.release.as_ref().expect("a release");
+        assert_eq!(release["draft"], false, "{step}");
+        assert_eq!(st.creates, 1, "{step}: one release");
+        let names: Vec<&str> = st
+            .assets
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["app.tar.gz", "SHA256SUMS"],
+            "{step}: no asset twice"
+        );
+        let head = repo.git(&["rev-parse", "HEAD"]);
+        assert_eq!(release["target_commitish"], head.as_str(), "{step}");
+        assert_eq!(
+            repo.git(&["log", "--format=%s", &format!("{before}..HEAD")]),
+            "chore(release): v1.3.0",
+            "{step}: one release commit"
+        );
+        assert_eq!(
+            git_in(remote.path(), &["rev-parse", "main"]),
+            head,
+            "{step}"
+        );
+        assert_eq!(
+            git_in(remote.path(), &["tag"]),
+            "v1\nv1.2.3\nv1.3.0",
+            "{step}"
+        );
+        assert_eq!(
+            git_in(remote.path(), &["rev-parse", "v1.3.0^{commit}"]),
+            head
+        );
+        assert_eq!(git_in(remote.path(), &["rev-parse", "v1^{commit}"]), head);
+        let changelog = std::fs::read_to_string(repo.path().join("CHANGELOG.md")).unwrap();
+        assert_eq!(
+            changelog.matches("## 1.3.0").count(),
+            1,
+            "{step}: {changelog}"
+        );
+        drop(st);
+
+        // A third run has nothing to do and changes nothing.
+        let calls = mock.requests().len();
+        let third = release_with_token(&repo, &mock);
+        third.code(0);
+        assert!(third.stdout.contains("next:     none"), "{third}");
+        assert_eq!(fake.lock().unwrap().creates, 1);
+        assert!(
+            mock.requests()[calls..].iter().all(|r| r.method == "GET"),
+            "{step}: {:?}",
+            &mock.requests()[calls..]
+        );
+    }
+}
+
+// ----- the release pull request -----
+
+fn api_client(mock: &MockGitHub) -> slipway::github::client::Client {
+    let settings = Settings {
+        api_url: mock.url().to_owned(),
+        token: Secret::new("ghs_mockToken0123456789"),
+        repository: Some(GhRepo::parse("octo-org/octo-repo").unwrap()),
+        retry: RetryPolicy::default(),
+        connect_timeout: Duration::from_secs(5),
+        read_timeout: Duration::from_secs(5),
+    };
+    slipway::github::client::Client::new(settings).unwrap()
+}
+
+const GIT: &str = "/repos/octo-org/octo-repo/git";
+
+fn pr_input(repo: &Repo) -> slipway::release::pr::Input {
+    slipway::release::pr::Input {
+        root: repo.path().to_path_buf(),
+        head: repo.git(&["rev-parse", "HEAD"]),
+        base: "main".into(),
+        branch: "slipway/release".into(),
+        tag: "v1.3.0".into(),
+        previous: "1.2.3".into(),
+        next: semver::Version::new(1, 3, 0),
+        changelog: "CHANGELOG.md".into(),
+        notes: "## 1.3.0 (2025-01-02)\n\n### Features\n\n- search\n".into(),
+        extra_files: vec![],
+    }
+}
+
+fn script_base(mock: &MockGitHub, head: &str) {
+    mock.on("GET", &format!("{GIT}/ref/heads/main"))
+        .then(Reply::json(200, json_ref("refs/heads/main", head)));
+    mock.on("GET", &format!("{GIT}/commits/{head}")).then(Reply::json(
+        200,
+        serde_json::json!({ "sha": head, "tree": { "sha": "7ree0" }, "message": "feat: search", "parents": [{ "sha": "0000" }] })
+            .to_string(),
+    ));
+}
+
+fn json_ref(name: &str, sha: &str) -> String {
+    serde_json::json!({ "ref": name, "object": { "type": "commit", "sha": sha } }).to_string()
+}
+
+fn writes(mock: &MockGitHub) -> Vec<String> {
+    mock.requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_release_pull_request_is_opened_then_updated_with_api_commits() {
+    let repo = tagged("v1.2.3");
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"shop\"\nversion = \"1.2.3\"\n",
+    );
+    repo.write(
+        "package.json",
+        "{\n  \"name\": \"shop\",\n  \"version\": \"1.2.3\"\n}\n",
+    );
+    repo.write("CHANGELOG.md", "# Changelog\n\n## 1.2.3\n\n- old\n");
+    repo.git(&["add", "."]);
+    repo.commit("feat: search");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let mock = MockGitHub::start();
+    script_base(&mock, &head);
+    mock.on("GET", &format!("{GIT}/ref/heads/slipway/release"))
+        .then(Reply::error(404, "Not Found"))
+        .then(Reply::json(
+            200,
+            json_ref("refs/heads/slipway/release", "c0mm17"),
+        ));
+    mock.on("GET", &format!("{GIT}/commits/c0mm17")).then(Reply::json(
+        200,
+        serde_json::json!({ "sha": "c0mm17", "tree": { "sha": "7ree1" }, "message": "chore(release): v1.3.0", "parents": [{ "sha": head }] })
+            .to_string(),
+    ));
+    mock.on("POST", &format!("{GIT}/blobs"))
+        .then(Reply::json(201, r#"{"sha":"b10b"}"#));
+    mock.on("POST", &format!("{GIT}/trees"))
+        .then(Reply::json(201, r#"{"sha":"7ree1"}"#));
+    mock.on("POST", &format!("{GIT}/commits"))
+        .then(Reply::json(201, r#"{"sha":"c0mm17"}"#));
+    mock.on("POST", &format!("{GIT}/refs")).then(Reply::json(
+        201,
+        json_ref("refs/heads/slipway/release", "c0mm17"),
+    ));
+    mock.on("PATCH", &format!("{GIT}/refs/heads/slipway/release"))
+        .then(Reply::json(
+            200,
+            json_ref("refs/heads/slipway/release", "c0mm17"),
+        ));
+    let pulls = "/repos/octo-org/octo-repo/pulls";
+    mock.on("GET", pulls)
+        .then(Reply::json(200, "[]"))
+        .then(Reply::json(200, r#"[{"number": 7}]"#));
+    mock.on("POST", pulls)
+        .then(Reply::json(201, r#"{"number": 7}"#));
+    mock.on("PATCH", &format!("{pulls}/7"))
+        .then(Reply::json(200, r#"{"number": 7}"#));
+
+    let client = api_client(&mock);
+    let input = pr_input(&repo);
+    let first = slipway::release::pr::open_or_update(&client, &input)
+        .await
+        .unwrap();
+    assert!(first.opened);
+    assert_eq!(first.number, 7);
+    assert_eq!(first.files, ["CHANGELOG.md", "Cargo.toml", "package.json"]);
+    assert_eq!(
+        writes(&mock),
+        [
+            format!("POST {GIT}/blobs"),
+            format!("POST {GIT}/blobs"),
+            format!("POST {GIT}/blobs"),
+            format!("POST {GIT}/trees"),
+            format!("POST {GIT}/commits"),
+            format!("POST {GIT}/refs"),
+            "POST /repos/octo-org/octo-repo/pulls".to_owned(),
+        ]
+    );
+    let reqs = mock.requests();
+    let blob = |path: &str| {
+        reqs.iter()
+            .filter(|r| r.path.ends_with("/git/blobs"))
+            .map(|r| serde_json::from_str::<serde_json::Value>(&r.body).unwrap())
+            .find(|b| b["content"].as_str().unwrap().contains(path))
+            .unwrap()
+    };
+    assert_eq!(
+        blob("\"name\": \"shop\"")["content"],
+        "{\n  \"name\": \"shop\",\n  \"version\": \"1.3.0\"\n}\n"
+    );
+    assert!(
+        blob("# Changelog")["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("# Changelog\n\n## 1.3.0 (2025-01-02)")
+    );
+    let tree: serde_json::Value = serde_json::from_str(
+        &reqs
+            .iter()
+            .find(|r| r.path.ends_with("/git/trees"))
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(tree["base_tree"], "7ree0");
+    let commit: serde_json::Value = serde_json::from_str(
+        &reqs
+            .iter()
+            .find(|r| r.path.ends_with("/git/commits") && r.method == "POST")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(commit["message"], "chore(release): v1.3.0");
+    assert_eq!(commit["parents"][0], head.as_str());
+    // No signature or author of our own: GitHub signs what it commits through the API.
+    assert!(commit.get("signature").is_none() && commit.get("author").is_none());
+    let pr: serde_json::Value = serde_json::from_str(
+        &reqs
+            .iter()
+            .find(|r| r.path.ends_with("/pulls") && r.method == "POST")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        (pr["head"].as_str(), pr["base"].as_str()),
+        (Some("slipway/release"), Some("main"))
+    );
+    assert!(pr["body"].as_str().unwrap().contains("`Cargo.toml`"));
+
+    // The next push: the branch is moved (force) and the same pull request updated.
+    let before = writes(&mock).len();
+    let second = slipway::release::pr::open_or_update(&client, &input)
+        .await
+        .unwrap();
+    assert!(!second.opened);
+    assert_eq!(second.number, 7);
+    let after: Vec<String> = writes(&mock)[before..].to_vec();
+    assert_eq!(
+        after[after.len() - 2],
+        format!("PATCH {GIT}/refs/heads/slipway/release")
+    );
+    assert_eq!(
+        after[after.len() - 1],
+        "PATCH /repos/octo-org/octo-repo/pulls/7"
+    );
+
+    // Merged: the default branch has the release commit, and the plan releases that version.
+    for f in &["Cargo.toml", "package.json"] {
+        let text = std::fs::read_to_string(repo.path().join(f)).unwrap();
+        repo.write(f, &text.replace("1.2.3", "1.3.0"));
+    }
+    repo.git(&["commit", "-qam", "chore(release): v1.3.0"]);
+    let plan = repo.json(&[]);
+    assert!(plan.contains("\"next\": \"1.3.0\""), "{plan}");
+}
+
+#[tokio::test]
+async fn a_hand_edited_release_branch_or_a_bad_manifest_pushes_nothing() {
+    let repo = tagged("v1.2.3");
+    repo.write("package.json", "{\n  \"name\": \"shop\"\n}\n");
+    repo.git(&["add", "."]);
+    repo.commit("feat: search");
+    let mock = MockGitHub::start();
+    let client = api_client(&mock);
+    let err = slipway::release::pr::open_or_update(&client, &pr_input(&repo))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`package.json`: no top-level `\"version\"`"
+    );
+    assert!(err.hint().unwrap().contains("\"version\": \"1.2.3\""));
+    assert!(mock.requests().is_empty(), "nothing asked, nothing pushed");
+
+    repo.write(
+        "package.json",
+        "{\n  \"name\": \"shop\",\n  \"version\": \"1.2.3\"\n}\n",
+    );
+    repo.git(&["commit", "-qam", "fix: version"]);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    script_base(&mock, &head);
+    mock.on("GET", &format!("{GIT}/ref/heads/slipway/release"))
+        .then(Reply::json(
+            200,
+            json_ref("refs/heads/slipway/release", "h4nd"),
+        ));
+    mock.on("GET", &format!("{GIT}/commits/h4nd")).then(Reply::json(
+        200,
+        serde_json::json!({ "sha": "h4nd", "tree": { "sha": "7ree2" }, "message": "fix the changelog wording", "parents": [{ "sha": "c0mm17" }] })
+            .to_string(),
+    ));
+    let err = slipway::release::pr::open_or_update(&client, &pr_input(&repo))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the release branch `slipway/release` has a commit slipway did not make (`fix the changelog wording`)"
+    );
+    assert!(err.hint().unwrap().contains("nothing was pushed"));
+    assert!(writes(&mock).is_empty(), "{:?}", writes(&mock));
+
+    // The default branch moved on since the checkout: nothing is written either.
+    let mock = MockGitHub::start();
+    script_base(&mock, "1111111111111111111111111111111111111111");
+    let err = slipway::release::pr::open_or_update(&api_client(&mock), &pr_input(&repo))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("`main` is at `1111111"),
+        "{err}"
+    );
+    assert!(writes(&mock).is_empty());
 }

@@ -1039,7 +1039,27 @@ pub struct Release {
     pub pre_1_0: PreOnePolicy,
     /// List commits that are not conventional (`feat:`, `fix:`) under "Other". Default: false.
     pub include_other_commits: bool,
+    /// Read `* feat: …` / `- fix: …` bullets in a commit body (GitHub's squash-merge body) as
+    /// commits of their own. Default: false: only the header and the footers of each commit
+    /// decide, as Conventional Commits 1.0 says.
+    pub squash_bodies: bool,
+    /// Commit types that release a patch: `type` (any scope) or `type(scope)`, e.g.
+    /// `chore(deps)` for Renovate's dependency updates. `feat` is always minor and a breaking
+    /// change always major. Default: `[fix, perf, revert]`, what release-please and
+    /// semantic-release release: Dependabot's and Renovate's `fix(deps)` releases a patch,
+    /// `chore(deps)` and `build(deps)` release nothing.
+    pub patch_types: Vec<Located<String>>,
+    /// More files whose version a release pull request bumps, relative to the root: each line
+    /// holding `slipway-release-version` (in a comment) has its version replaced, e.g.
+    /// `src/shop/__init__.py`. The manifests at the root (`Cargo.toml` and its workspace
+    /// members, `Cargo.lock`, `package.json`, `pyproject.toml`, `pom.xml`,
+    /// `gradle.properties`, `VERSION`) are found without being listed. Default: none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_files: Vec<Located<String>>,
 }
+
+/// The default of `release.patch-types`.
+pub const DEFAULT_PATCH_TYPES: [&str; 3] = ["fix", "perf", "revert"];
 
 /// The tag prefix used when neither the config nor the repository's tags name one.
 pub const FALLBACK_TAG_PREFIX: &str = "v";
@@ -1060,6 +1080,12 @@ impl Default for Release {
             floating_major_tag: false,
             pre_1_0: PreOnePolicy::Minor,
             include_other_commits: false,
+            squash_bodies: false,
+            patch_types: DEFAULT_PATCH_TYPES
+                .iter()
+                .map(|t| Located::new((*t).to_owned()))
+                .collect(),
+            extra_files: Vec::new(),
         }
     }
 }
@@ -1474,6 +1500,31 @@ fn check(config: &Config) -> Result<(), Problem> {
                     .to_owned(),
             ),
         ));
+    }
+    for t in &config.release.patch_types {
+        if crate::release::commits::TypeRule::parse(&t.value).is_none() {
+            return Err((
+                (t.line, t.column),
+                format!("`release.patch-types` has `{}`, which is not a commit type", t.value),
+                Some(
+                    "give a type (`fix`) or a type and scope (`chore(deps)`): lower-case letters, digits and `-`"
+                        .to_owned(),
+                ),
+            ));
+        }
+    }
+    for f in &config.release.extra_files {
+        let p = f.value.as_str();
+        if p.is_empty() || p.starts_with('/') || p.split(['/', '\\']).any(|part| part == "..") {
+            return Err((
+                (f.line, f.column),
+                format!("`release.extra-files` has `{p}`, which is not inside the repository"),
+                Some(
+                    "give a path relative to the repository root, e.g. `src/shop/__init__.py`"
+                        .to_owned(),
+                ),
+            ));
+        }
     }
     check_ci(&config.ci)?;
     let mut seen: Vec<&str> = Vec::new();
@@ -2144,6 +2195,19 @@ ci:
         assert_eq!(e.message, "`release.trigger: pr` is not supported yet");
         assert_eq!((e.line, e.column), (2, 12));
         assert!(e.hint.as_deref().is_some_and(|h| h.contains("`manual`")));
+        let e = parse_str("release:\n  extra-files: [src/v.py, ../outside.txt]\n")
+            .expect_err("outside");
+        assert_eq!(
+            e.message,
+            "`release.extra-files` has `../outside.txt`, which is not inside the repository"
+        );
+        assert_eq!(e.line, 2);
+        let e = parse_str("release:\n  patch-types: [fix, \"chore(deps\"]\n").expect_err("type");
+        assert!(e.message.contains("`chore(deps`"), "{}", e.message);
+        let c = parse_str("release:\n  patch-types: [fix, chore(deps)]\n  squash-bodies: true\n")
+            .expect("rules");
+        assert!(c.release.squash_bodies);
+        assert_eq!(c.release.patch_types[1].value, "chore(deps)");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Fetches the history from the REST API with as few requests and round trips as the API
 //! allows.
 //!
-//! - Lists ask for 100 items a page. Once the first page says how many there are
-//!   (`total_count`, or the `Link: rel="last"` page), the other pages are fetched
-//!   concurrently, `concurrency` at a time, rather than one `rel="next"` after another.
+//! - Lists ask for 100 items a page and follow the server's `Link` header, never a page count
+//!   worked out from `total_count`: a server may serve fewer items a page than asked (GitHub
+//!   Enterprise Server, a proxy). When the first page names its `rel="last"` page, the pages up
+//!   to it are fetched concurrently, `concurrency` at a time; otherwise one `rel="next"` after
+//!   another.
 //! - Workflow runs are listed with `created=>=DATE`. GitHub returns at most 1,000 runs for a
 //!   filtered query, so a window holding more is split into time slices that each hold fewer,
 //!   fetched concurrently, on an hour grid that stays the same between runs
@@ -259,6 +261,8 @@ struct RawCommit {
 pub const MAX_ARTIFACTS: usize = 50;
 /// Pages of the artifact list read at most (100 artifacts each).
 const MAX_ARTIFACT_PAGES: u64 = 20;
+/// Pages asked for by number when a server sends no `Link` header at all.
+const MAX_BLIND_PAGES: u64 = 100;
 /// An artifact larger than this is not downloaded.
 const MAX_ARTIFACT_BYTES: usize = 64 << 20;
 /// A `report.json` larger than this is not read.
@@ -618,51 +622,109 @@ impl<'a> Fetcher<'a> {
         answers.into_iter().collect()
     }
 
-    /// Every page of a list after `first`, fetched concurrently when the number of pages is
-    /// known, one `rel="next"` at a time otherwise.
+    /// Every page of a list after `first`. The server's `Link` header decides: with a
+    /// `rel="last"` page the pages up to it are fetched concurrently (capped at `cap` items when
+    /// only that many can be read), then any `rel="next"` after the last one is followed; with
+    /// only `rel="next"`, one page after another. The page size is the server's, never assumed:
+    /// a server that serves fewer items than asked (GitHub Enterprise, a proxy) says so in its
+    /// links. Without any `Link` header, pages are asked for in turn while `total` is not
+    /// reached and they are not empty.
     async fn rest_of(
         &self,
         base: &str,
         first: Page,
         total: Option<u64>,
+        cap: Option<u64>,
         field: Option<&str>,
         what: &'static str,
     ) -> Result<Vec<Value>, Error> {
         let mut out = Self::items(&first, field);
-        let last = total.map(|t| t.div_ceil(PER_PAGE)).or_else(|| {
-            first
-                .link
-                .as_deref()
-                .and_then(last_link)
-                .and_then(|u| page_param(&u))
-        });
-        match last {
-            Some(last) if last > 1 => {
-                let paths = (2..=last)
+        let served = out.len() as u64;
+        let last = first
+            .link
+            .as_deref()
+            .and_then(last_link)
+            .and_then(|u| page_param(&u))
+            .map(|last| match cap {
+                Some(cap) if served > 0 => last.min(cap.div_ceil(served)),
+                _ => last,
+            });
+        match (last, &first.link) {
+            (Some(last), _) => {
+                let paths: Vec<String> = (2..=last)
                     .map(|p| format!("{base}&per_page={PER_PAGE}&page={p}"))
                     .collect();
+                let mut tail = None;
                 for page in self.get_all(paths, what).await? {
                     out.extend(Self::items(&page, field));
+                    tail = Some(page);
+                }
+                let tail = tail.unwrap_or(first);
+                if cap.is_none_or(|c| (out.len() as u64) < c) {
+                    out.extend(self.follow_next(tail, field, what).await?);
                 }
             }
-            Some(_) => {}
-            None => {
-                let mut link = first.link;
-                let mut seen = BTreeSet::new();
-                while let Some(next) = link.as_deref().and_then(next_link) {
-                    let path = self.same_host(&next)?;
-                    if !seen.insert(path.clone()) {
-                        break;
-                    }
-                    let page = self.get(&path, what).await?;
+            (None, Some(_)) => out.extend(self.follow_next(first, field, what).await?),
+            (None, None) => {
+                let Some(total) = total.map(|t| cap.map_or(t, |c| t.min(c))) else {
+                    return Ok(out);
+                };
+                let mut page_no = 2;
+                while (out.len() as u64) < total && served > 0 && page_no <= MAX_BLIND_PAGES {
+                    let page = self
+                        .get(&format!("{base}&per_page={PER_PAGE}&page={page_no}"), what)
+                        .await?;
                     let items = Self::items(&page, field);
                     if items.is_empty() {
                         break;
                     }
                     out.extend(items);
-                    link = page.link;
+                    page_no += 1;
                 }
             }
+        }
+        Ok(out)
+    }
+
+    /// The items of every page after `page`, following `rel="next"` one at a time (a link
+    /// seen twice or a page with no items ends it).
+    async fn follow_next(
+        &self,
+        page: Page,
+        field: Option<&str>,
+        what: &'static str,
+    ) -> Result<Vec<Value>, Error> {
+        let mut out = Vec::new();
+        let mut link = page.link;
+        let mut seen = BTreeSet::new();
+        while let Some(next) = link.as_deref().and_then(next_link) {
+            let path = self.same_host(&next)?;
+            if !seen.insert(path.clone()) {
+                break;
+            }
+            let page = self.get(&path, what).await?;
+            let items = Self::items(&page, field);
+            if items.is_empty() {
+                break;
+            }
+            out.extend(items);
+            link = page.link;
+        }
+        Ok(out)
+    }
+
+    /// Each of `pages` with the items of the pages its `Link` header leads to.
+    async fn with_next_pages(
+        &self,
+        pages: Vec<Page>,
+        field: Option<&str>,
+        what: &'static str,
+    ) -> Result<Vec<Vec<Value>>, Error> {
+        let mut out = Vec::with_capacity(pages.len());
+        for page in pages {
+            let mut items = Self::items(&page, field);
+            items.extend(self.follow_next(page, field, what).await?);
+            out.push(items);
         }
         Ok(out)
     }
@@ -731,7 +793,8 @@ impl<'a> Fetcher<'a> {
                     self.rest_of(
                         &base,
                         first,
-                        total.map(|t| t.min(RUNS_CAP)),
+                        total,
+                        Some(RUNS_CAP),
                         Some("workflow_runs"),
                         "listing workflow runs",
                     )
@@ -808,9 +871,11 @@ impl<'a> Fetcher<'a> {
             .iter()
             .map(|id| self.repo_path(&format!("actions/runs/{id}/jobs?per_page={PER_PAGE}")))
             .collect();
+        let what = "listing the jobs of a run";
+        let pages = self.get_all(paths, what).await?;
         let mut jobs = Vec::new();
-        for page in self.get_all(paths, "listing the jobs of a run").await? {
-            for v in Self::items(&page, Some("jobs")) {
+        for list in self.with_next_pages(pages, Some("jobs"), what).await? {
+            for v in list {
                 let p = "jobs";
                 let j: RawJob = decode(p, v)?;
                 let mut steps = Vec::new();
@@ -853,7 +918,7 @@ impl<'a> Fetcher<'a> {
             .and_then(|d| d.get("created_at")?.as_str().and_then(parse_ts));
         let raw = match oldest {
             Some(t) if t < self.plan.from => Self::items(&first, None),
-            _ => self.rest_of(&base, first, None, None, what).await?,
+            _ => self.rest_of(&base, first, None, None, None, what).await?,
         };
         let mut deployments = Vec::new();
         let mut node_ids = Vec::new();
@@ -1170,7 +1235,12 @@ impl<'a> Fetcher<'a> {
                 }
                 Err(e) => return Err(e),
             };
-            for v in Self::items(&page, None) {
+            let mut list = Self::items(&page, None);
+            list.extend(
+                self.follow_next(page, None, "listing deployment statuses")
+                    .await?,
+            );
+            for v in list {
                 let s: RawStatus = decode("deployment statuses", v)?;
                 d.statuses.push(DeploymentStatus {
                     created: ts("deployment statuses", "created_at", &s.created_at)?,
@@ -1237,14 +1307,14 @@ impl<'a> Fetcher<'a> {
             .map(|n| self.repo_path(&format!("pulls/{n}/commits?per_page={PER_PAGE}")))
             .collect();
         // Only merged pull requests are asked for (see above): their commits never change.
+        let what = "listing the commits of a pull request";
         let pages = self
-            .get_all_settled(paths, "listing the commits of a pull request", |v| {
-                v.as_array().is_some_and(|a| !a.is_empty())
-            })
+            .get_all_settled(paths, what, |v| v.as_array().is_some_and(|a| !a.is_empty()))
             .await?;
+        let lists = self.with_next_pages(pages, None, what).await?;
         let mut first: BTreeMap<u64, i64> = BTreeMap::new();
-        for (n, page) in numbers.iter().zip(pages) {
-            let commits: Vec<RawCommit> = decode("pull request commits", page.value)?;
+        for (n, list) in numbers.iter().zip(lists) {
+            let commits: Vec<RawCommit> = decode("pull request commits", Value::Array(list))?;
             let earliest = commits
                 .iter()
                 .filter_map(|c| {
@@ -1273,13 +1343,15 @@ impl<'a> Fetcher<'a> {
         let what = "listing artifacts";
         let mut found: Vec<(RawArtifact, i64)> = Vec::new();
         let (mut expired, mut oversized) = (0usize, 0usize);
-        for page in 1..=MAX_ARTIFACT_PAGES {
-            let path = self.repo_path(&format!(
-                "actions/artifacts?per_page={PER_PAGE}&page={page}"
-            ));
+        let mut path = self.repo_path(&format!("actions/artifacts?per_page={PER_PAGE}&page=1"));
+        let mut seen = BTreeSet::new();
+        for _ in 1..=MAX_ARTIFACT_PAGES {
+            if !seen.insert(path.clone()) {
+                break;
+            }
             let listing = self.get(&path, what).await?;
             let items = Self::items(&listing, Some("artifacts"));
-            let full = items.len() as u64 == PER_PAGE;
+            let next = listing.link.as_deref().and_then(next_link);
             let mut reached_start = false;
             for v in items {
                 let a: RawArtifact = decode("artifacts", v)?;
@@ -1300,8 +1372,12 @@ impl<'a> Fetcher<'a> {
                     found.push((a, created));
                 }
             }
-            if reached_start || !full || found.len() >= MAX_ARTIFACTS {
-                break;
+            // The server's `Link` says whether there is more, whatever its page size.
+            match next {
+                Some(next) if !reached_start && found.len() < MAX_ARTIFACTS => {
+                    path = self.same_host(&next)?;
+                }
+                _ => break,
             }
         }
         if found.is_empty() {

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use super::commits::Change;
+use super::commits::{Change, Level};
 
 /// The default template.
 pub const TEMPLATE: &str = include_str!("changelog.md.j2");
@@ -121,14 +121,23 @@ pub fn render(input: &Input<'_>) -> Result<String, RenderError> {
         pick("Bug fixes", &|c| !c.breaking && c.kind == "fix"),
         pick("Performance", &|c| !c.breaking && c.kind == "perf"),
         pick("Reverts", &|c| !c.breaking && c.kind == "revert"),
+        // Types added to `release.patch-types`, e.g. `chore(deps)`.
+        pick("Maintenance", &|c| {
+            !c.breaking && !known.contains(&c.kind.as_str()) && c.level != Level::None
+        }),
     ];
     if input.include_other {
         sections.push(pick("Other", &|c| {
-            !c.breaking && !known.contains(&c.kind.as_str())
+            !c.breaking && !known.contains(&c.kind.as_str()) && c.level == Level::None
         }));
     }
     sections.retain(|s| !s.entries.is_empty());
-    let listed = |c: &Change| c.breaking || known.contains(&c.kind.as_str()) || input.include_other;
+    let listed = |c: &Change| {
+        c.breaking
+            || known.contains(&c.kind.as_str())
+            || c.level != Level::None
+            || input.include_other
+    };
     let contributors: BTreeSet<String> = input
         .changes
         .iter()
@@ -195,10 +204,48 @@ pub fn prepend(existing: Option<&str>, section: &str) -> String {
     out
 }
 
+/// The section of `version` in a changelog `prepend` wrote: from its `## ` heading (`## 1.3.0`
+/// or `## [1.3.0](…)`) to the next `## ` heading.
+///
+/// ```
+/// use slipway::release::changelog::section;
+/// let text = "# Changelog\n\n## [1.3.0](https://x) (2025-01-02)\n\n- a\n\n## 1.2.0\n\n- b\n";
+/// assert_eq!(section(text, "1.3.0").unwrap(), "## [1.3.0](https://x) (2025-01-02)\n\n- a\n");
+/// assert!(section(text, "1.1.0").is_none());
+/// ```
+pub fn section(text: &str, version: &str) -> Option<String> {
+    let mut lines = text.lines();
+    let mut out = String::new();
+    for line in lines.by_ref() {
+        let Some(rest) = line.strip_prefix("## ") else {
+            continue;
+        };
+        let named = rest.trim_start_matches('[');
+        if named
+            .strip_prefix(version)
+            .is_some_and(|tail| tail.is_empty() || tail.starts_with([']', ' ']))
+        {
+            out.push_str(line);
+            out.push('\n');
+            break;
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    for line in lines {
+        if line.starts_with("## ") {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    Some(format!("{}\n", out.trim_end()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::release::commits::Level;
 
     fn change(kind: &str, scope: Option<&str>, description: &str, breaking: bool) -> Change {
         Change {
@@ -210,8 +257,26 @@ mod tests {
             pr: Some(12),
             sha: format!("{:0<40}", description.len()),
             author: "Ada".to_owned(),
-            level: Level::Patch,
+            level: match (breaking, kind) {
+                (true, _) => Level::Major,
+                (_, "feat") => Level::Minor,
+                (_, "fix" | "perf" | "revert") => Level::Patch,
+                _ => Level::None,
+            },
         }
+    }
+
+    #[test]
+    fn types_added_to_the_patch_types_are_listed_under_maintenance() {
+        let mut deps = change("chore", Some("deps"), "update x to v2", false);
+        deps.level = Level::Patch;
+        let changes = [deps, change("chore", None, "tidy", false)];
+        let text = render(&input(&changes, false, false)).unwrap();
+        assert!(
+            text.contains("### Maintenance\n\n- **deps:** update x to v2 (#12)"),
+            "{text}"
+        );
+        assert!(!text.contains("tidy"), "{text}");
     }
 
     fn input(changes: &[Change], github: bool, include_other: bool) -> Input<'_> {

@@ -106,11 +106,11 @@ fn split_pr(description: &str) -> (&str, Option<u64>) {
 }
 
 /// The text of a `BREAKING CHANGE:` / `BREAKING-CHANGE:` footer, up to the next footer or the
-/// end of the body (spec items 12 and 16).
+/// end of the body (spec items 12 and 16). A footer starts its line: `* BREAKING CHANGE:` in a
+/// squash body belongs to a squashed commit, which counts only with `release.squash-bodies`.
 fn breaking_footer(body: &str) -> Option<String> {
     let mut lines = body.lines().peekable();
     while let Some(line) = lines.next() {
-        let line = line.trim_start_matches(['*', '-', ' ']);
         let rest = line
             .strip_prefix("BREAKING CHANGE:")
             .or_else(|| line.strip_prefix("BREAKING-CHANGE:"));
@@ -163,6 +163,15 @@ fn bullets(body: &str) -> Vec<(Conventional, String)> {
     out
 }
 
+/// The bullets of a squash body read as commits, when the rules say so.
+fn squashed(body: &str, rules: &Rules) -> Vec<(Conventional, String)> {
+    if rules.squash_bodies {
+        bullets(body)
+    } else {
+        Vec::new()
+    }
+}
+
 /// The SHA a `git revert` commit reverts: `This reverts commit <sha>.`
 fn reverted_sha(body: &str) -> Option<String> {
     body.lines().find_map(|line| {
@@ -170,6 +179,101 @@ fn reverted_sha(body: &str) -> Option<String> {
         let sha: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
         (sha.len() >= 7).then_some(sha)
     })
+}
+
+/// A `release.patch-types` entry: a type, optionally with one scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeRule {
+    /// The type, lower-case.
+    pub kind: String,
+    /// The scope, when the rule names one.
+    pub scope: Option<String>,
+}
+
+impl TypeRule {
+    /// Parses `fix` or `chore(deps)`; `None` for anything else.
+    ///
+    /// ```
+    /// use slipway::release::commits::TypeRule;
+    /// let r = TypeRule::parse("chore(deps)").unwrap();
+    /// assert_eq!((r.kind.as_str(), r.scope.as_deref()), ("chore", Some("deps")));
+    /// assert!(TypeRule::parse("Fix: x").is_none());
+    /// ```
+    pub fn parse(text: &str) -> Option<Self> {
+        let word = |w: &str| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
+        let (kind, scope) = match text.split_once('(') {
+            Some((k, rest)) => (k, Some(rest.strip_suffix(')')?)),
+            None => (text, None),
+        };
+        (word(kind) && scope.is_none_or(|s| !s.is_empty() && !s.contains(['(', ')']))).then(|| {
+            Self {
+                kind: kind.to_owned(),
+                scope: scope.map(str::to_owned),
+            }
+        })
+    }
+
+    fn matches(&self, c: &Conventional) -> bool {
+        self.kind == c.kind
+            && self.scope.as_ref().is_none_or(|s| {
+                c.scope
+                    .as_deref()
+                    .is_some_and(|cs| cs.eq_ignore_ascii_case(s))
+            })
+    }
+}
+
+/// The rules that turn commits into a version step (`release.squash-bodies`,
+/// `release.patch-types`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    /// Read `* feat: …` bullets of a body as commits.
+    pub squash_bodies: bool,
+    /// Types that release a patch.
+    pub patch_types: Vec<TypeRule>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            squash_bodies: false,
+            patch_types: crate::config::DEFAULT_PATCH_TYPES
+                .iter()
+                .filter_map(|t| TypeRule::parse(t))
+                .collect(),
+        }
+    }
+}
+
+impl Rules {
+    /// The rules of a `release` section (entries that do not parse were refused on load).
+    pub fn from_config(release: &crate::config::Release) -> Self {
+        Self {
+            squash_bodies: release.squash_bodies,
+            patch_types: release
+                .patch_types
+                .iter()
+                .filter_map(|t| TypeRule::parse(&t.value))
+                .collect(),
+        }
+    }
+
+    /// The level of one conventional message.
+    pub fn level(&self, c: &Conventional) -> Level {
+        if c.breaking {
+            Level::Major
+        } else if c.kind == "feat" {
+            Level::Minor
+        } else if self.patch_types.iter().any(|r| r.matches(c)) {
+            Level::Patch
+        } else {
+            Level::None
+        }
+    }
 }
 
 /// How much a change moves the version (before the pre-1.0 policy).
@@ -210,16 +314,8 @@ pub struct Change {
 }
 
 impl Change {
-    fn new(c: Conventional, commit: &RawCommit) -> Self {
-        let level = if c.breaking {
-            Level::Major
-        } else {
-            match c.kind.as_str() {
-                "feat" => Level::Minor,
-                "fix" | "perf" => Level::Patch,
-                _ => Level::None,
-            }
-        };
+    fn new(c: Conventional, commit: &RawCommit, rules: &Rules) -> Self {
+        let level = rules.level(&c);
         Self {
             kind: c.kind,
             scope: c.scope,
@@ -273,6 +369,11 @@ impl Analysis {
 /// assert_eq!((a.level(), a.commits, a.skipped), (Level::Patch, 3, 2));
 /// ```
 pub fn analyze(commits: &[RawCommit]) -> Analysis {
+    analyze_with(commits, &Rules::default())
+}
+
+/// [`analyze`] with explicit [`Rules`].
+pub fn analyze_with(commits: &[RawCommit], rules: &Rules) -> Analysis {
     // Which commit each revert cancels, resolved oldest first.
     let index: HashMap<&str, usize> = commits
         .iter()
@@ -347,32 +448,39 @@ pub fn analyze(commits: &[RawCommit]) -> Analysis {
         } else if let Some(c) = parse(&commit.subject, &commit.body) {
             let pr = c.pr;
             let title = c.description.clone();
-            found.push(Change::new(c, commit));
-            for (mut inner, _) in bullets(&commit.body) {
+            found.push(Change::new(c, commit, rules));
+            for (mut inner, _) in squashed(&commit.body, rules) {
                 if inner.description == title && !inner.breaking {
                     continue;
                 }
                 inner.pr = inner.pr.or(pr);
-                found.push(Change::new(inner, commit));
+                found.push(Change::new(inner, commit, rules));
             }
         } else {
             // A plain squash title (`Update deps (#3)`) with conventional bullets.
-            for (mut inner, _) in bullets(&commit.body) {
+            for (mut inner, _) in squashed(&commit.body, rules) {
                 inner.pr = inner.pr.or_else(|| split_pr(&commit.subject).1);
-                found.push(Change::new(inner, commit));
+                found.push(Change::new(inner, commit, rules));
             }
             if found.is_empty() {
                 let (description, pr) = split_pr(commit.subject.trim());
+                // A breaking-change footer says what it says even under a header that is not
+                // conventional (`v9 (#639)`): a breaking change is never lost.
+                let breaking_note = breaking_footer(&commit.body);
                 found.push(Change {
                     kind: "other".to_owned(),
                     scope: None,
                     description: description.to_owned(),
-                    breaking: false,
-                    breaking_note: None,
+                    breaking: breaking_note.is_some(),
+                    level: if breaking_note.is_some() {
+                        Level::Major
+                    } else {
+                        Level::None
+                    },
+                    breaking_note,
                     pr,
                     sha: commit.sha.clone(),
                     author: commit.author.clone(),
-                    level: Level::None,
                 });
             }
         }
@@ -462,27 +570,107 @@ mod tests {
         assert_eq!((c.description.as_str(), c.pr), ("add search", Some(12)));
     }
 
+    fn squash_rules() -> Rules {
+        Rules {
+            squash_bodies: true,
+            ..Rules::default()
+        }
+    }
+
     #[test]
-    fn a_breaking_bullet_inside_a_squash_body_makes_the_release_major() {
-        let a = analyze(&[commit(
+    fn bullets_of_a_squash_body_are_not_commits_by_default() {
+        let squash = [commit(
             "a1b2c3d4",
             "feat: new api (#7)",
             "* feat: new api\n\n* refactor!: drop the old endpoints\n\n* fix: typo",
-        )]);
+        )];
+        let a = analyze(&squash);
+        assert_eq!(a.level(), Level::Minor);
+        assert_eq!(a.changes.len(), 1);
+        let plain = [commit("a1b2c3d4", "Big update (#9)", "* fix: x\n")];
+        assert_eq!(analyze(&plain).level(), Level::None);
+    }
+
+    #[test]
+    fn with_squash_bodies_a_breaking_bullet_makes_the_release_major() {
+        let a = analyze_with(
+            &[commit(
+                "a1b2c3d4",
+                "feat: new api (#7)",
+                "* feat: new api\n\n* refactor!: drop the old endpoints\n\n* fix: typo",
+            )],
+            &squash_rules(),
+        );
         assert_eq!(a.level(), Level::Major);
         assert_eq!(a.changes.len(), 3);
         assert!(a.changes.iter().all(|c| c.pr == Some(7)));
     }
 
     #[test]
-    fn a_breaking_footer_in_a_bullet_is_read() {
-        let a = analyze(&[commit(
+    fn with_squash_bodies_a_breaking_footer_in_a_bullet_is_read() {
+        let squash = [commit(
             "a1b2c3d4",
             "Big update (#9)",
             "* fix: x\n  BREAKING CHANGE: y removed\n",
-        )]);
+        )];
+        let a = analyze_with(&squash, &squash_rules());
         assert_eq!(a.level(), Level::Major);
         assert_eq!(a.changes[0].pr, Some(9));
+        // Without it, an indented footer of a bullet is no footer of the commit.
+        assert_eq!(analyze(&squash).level(), Level::None);
+    }
+
+    #[test]
+    fn a_footer_or_a_bang_makes_any_type_major() {
+        for (subject, body) in [
+            ("chore!: drop node 14", ""),
+            ("build(deps): bump x", "BREAKING CHANGE: node 18 is needed"),
+            ("refactor: y", "Some text.\n\nBREAKING-CHANGE: z is gone"),
+        ] {
+            assert_eq!(
+                analyze(&[commit("1", subject, body)]).level(),
+                Level::Major,
+                "{subject}"
+            );
+        }
+        // A footer starts its line.
+        let quoted = commit("1", "docs: y", "See the > BREAKING CHANGE: notes");
+        assert_eq!(analyze(&[quoted]).level(), Level::None);
+    }
+
+    #[test]
+    fn a_breaking_footer_under_a_plain_header_is_major() {
+        let a = analyze(&[commit(
+            "1",
+            "v9 (#639)",
+            "BREAKING CHANGE: now a native ES Module\n\nBREAKING CHANGE: Node 14 is no longer supported",
+        )]);
+        assert_eq!(a.level(), Level::Major);
+        assert_eq!(a.changes[0].pr, Some(639));
+        assert_eq!(a.skipped, 0);
+    }
+
+    #[test]
+    fn dependency_updates_follow_the_patch_types() {
+        let deps = |subject: &str| analyze(&[commit("1", subject, "")]).level();
+        // release-please and semantic-release: a `fix(deps)` is a patch, the others nothing.
+        assert_eq!(deps("fix(deps): update dependency x to v2"), Level::Patch);
+        assert_eq!(deps("chore(deps): update dependency x to v2"), Level::None);
+        assert_eq!(deps("build(deps): bump x from 1 to 2"), Level::None);
+        assert_eq!(deps("revert: undo x"), Level::Patch);
+        let rules = Rules {
+            patch_types: ["fix", "chore(deps)", "build(deps)"]
+                .iter()
+                .filter_map(|t| TypeRule::parse(t))
+                .collect(),
+            ..Rules::default()
+        };
+        let with = |subject: &str| analyze_with(&[commit("1", subject, "")], &rules).level();
+        assert_eq!(with("chore(deps): update dependency x to v2"), Level::Patch);
+        assert_eq!(with("build(deps): bump x"), Level::Patch);
+        assert_eq!(with("chore(ci): x"), Level::None);
+        assert_eq!(with("perf: faster"), Level::None);
+        assert_eq!(with("feat(deps): x"), Level::Minor);
     }
 
     #[test]

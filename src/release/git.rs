@@ -330,6 +330,104 @@ impl Repo {
         Ok(())
     }
 
+    /// The subject line of `HEAD`.
+    pub fn head_subject(&self) -> Result<String, Error> {
+        Ok(self
+            .git(&["log", "-1", "--format=%s", "HEAD"])?
+            .trim()
+            .to_owned())
+    }
+
+    /// The commit a tag points at, when the tag exists locally.
+    pub fn tag_commit(&self, name: &str) -> Option<String> {
+        self.git(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/tags/{name}^{{commit}}"),
+        ])
+        .ok()
+        .map(|s| s.trim().to_owned())
+    }
+
+    /// Moves the branch back to `commit`, keeping untracked files (`git reset --keep`): undoes
+    /// a release commit that was not pushed.
+    pub fn reset_to(&self, commit: &str) -> Result<(), Error> {
+        self.git(&["reset", "--quiet", "--keep", commit])?;
+        Ok(())
+    }
+
+    /// Creates the lightweight tag `name` at `HEAD` (the tag GitHub makes when it publishes a
+    /// release whose tag does not exist yet is lightweight too).
+    pub fn lightweight_tag(&self, name: &str, force: bool) -> Result<(), Error> {
+        let mut args = vec!["tag"];
+        if force {
+            args.push("--force");
+        }
+        args.extend([name, "HEAD"]);
+        self.git(&args)?;
+        Ok(())
+    }
+
+    /// The commits tags `names` point at on `origin` (peeled), by name; missing ones absent.
+    pub fn remote_tags(
+        &self,
+        names: &[String],
+    ) -> Result<std::collections::BTreeMap<String, String>, Error> {
+        let mut args = vec![
+            "ls-remote".to_owned(),
+            "--tags".to_owned(),
+            "origin".to_owned(),
+        ];
+        for n in names {
+            args.push(format!("refs/tags/{n}"));
+            args.push(format!("refs/tags/{n}^{{}}"));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut out = std::collections::BTreeMap::new();
+        for line in self.git(&args)?.lines() {
+            let Some((sha, name)) = line.split_once('\t') else {
+                continue;
+            };
+            let Some(name) = name.strip_prefix("refs/tags/") else {
+                continue;
+            };
+            // A peeled `^{}` line names the commit of an annotated tag: it wins.
+            match name.strip_suffix("^{}") {
+                Some(n) => {
+                    out.insert(n.to_owned(), sha.to_owned());
+                }
+                None => {
+                    out.entry(name.to_owned()).or_insert_with(|| sha.to_owned());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes the local tag `name`.
+    pub fn delete_tag(&self, name: &str) -> Result<(), Error> {
+        self.git(&["tag", "--delete", name])?;
+        Ok(())
+    }
+
+    /// Pushes the current branch to `origin` (no tag).
+    pub fn push_head(&self) -> Result<(), Error> {
+        self.git(&["push", "origin", "HEAD"])?;
+        Ok(())
+    }
+
+    /// Pushes `tags` (refused when the remote has another commit under the name) and `forced`
+    /// tags (floating major tags) to `origin` in one atomic push.
+    pub fn push_tags(&self, tags: &[String], forced: &[String]) -> Result<(), Error> {
+        let mut refspecs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
+        refspecs.extend(forced.iter().map(|t| format!("+refs/tags/{t}")));
+        let mut args = vec!["push", "--atomic", "origin"];
+        args.extend(refspecs.iter().map(String::as_str));
+        self.git(&args)?;
+        Ok(())
+    }
+
     /// Pushes the current branch and `tags` to `origin` in one atomic push; `forced` tags
     /// (floating major tags) replace the remote ones.
     pub fn push(&self, tags: &[String], forced: &[String]) -> Result<(), Error> {

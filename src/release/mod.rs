@@ -6,8 +6,10 @@
 //! Conventional Commits 1.0.0 (<https://www.conventionalcommits.org/en/v1.0.0/>) by
 //! [`commits`], and the version rules of [`bump`]. A dry run stops there and prints the
 //! decision. A real run then refuses a dirty work tree, prepends the [`changelog`], commits it,
-//! creates the annotated tag (and moves the floating major tag), pushes, and publishes the
-//! GitHub release with [`publish`] in an order that never shows a release without its assets.
+//! stages the draft GitHub release with its assets ([`publish`]), pushes the commit, publishes
+//! the release (GitHub makes the tag), then tags locally and moves the floating major tag: a
+//! tag never exists without its release, and a re-run after any failure finishes the job
+//! ([`run`]).
 //!
 //! Workflows split the same release by privilege: `slipway release plan` decides in a
 //! read-only job and writes the notes ([`run_plan`]); `slipway release publish` ([`remote`])
@@ -17,6 +19,8 @@ pub mod bump;
 pub mod changelog;
 pub mod commits;
 pub mod git;
+pub mod manifests;
+pub mod pr;
 pub mod publish;
 pub mod remote;
 
@@ -180,6 +184,15 @@ pub enum Error {
     /// Publishing the GitHub release failed.
     #[error(transparent)]
     Publish(#[from] publish::Error),
+    /// A step failed after the release commit was pushed: a re-run completes it.
+    #[error("{done}, but the release is not finished")]
+    Unfinished {
+        /// What is done already.
+        done: String,
+        /// What failed.
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 impl Hint for Error {
@@ -198,6 +211,13 @@ impl Hint for Error {
                     .into(),
             ),
             Self::NotNewer { .. } => Some("give a version above the previous one".into()),
+            Self::Unfinished { source, .. } => Some(match source.hint() {
+                Some(h) => format!(
+                    "{h}; then run `slipway release` again: it finishes this release without making a second one"
+                ),
+                None => "run `slipway release` again: it finishes this release without making a second one"
+                    .into(),
+            }),
             _ => None,
         }
     }
@@ -210,7 +230,7 @@ pub fn plan(settings: &Settings, repo: &git::Repo) -> Result<Plan, Error> {
     let previous = tags.reachable.first().cloned();
     let base = tags.reachable.iter().find(|t| t.version.pre.is_empty());
     let raw = repo.commits_since(base.map(|t| t.name.as_str()))?;
-    let analysis = commits::analyze(&raw);
+    let analysis = commits::analyze_with(&raw, &commits::Rules::from_config(&settings.release));
     let existing: Vec<Version> = tags.all.iter().map(|t| t.version.clone()).collect();
     let mut reason = None;
     let next = match &settings.version {
@@ -305,8 +325,25 @@ pub fn plan(settings: &Settings, repo: &git::Repo) -> Result<Plan, Error> {
     })
 }
 
-/// Runs `slipway release`: decides, and unless it is a dry run, writes the changelog, tags,
-/// pushes and publishes.
+/// The subject of the release commit of `tag`.
+fn release_subject(tag: &str) -> String {
+    format!("chore(release): {tag}")
+}
+
+/// Runs `slipway release`: decides, and unless it is a dry run, releases in an order that
+/// leaves nothing half-done, the order `release publish` keeps (the release is complete before
+/// anyone sees its tag):
+///
+/// 1. the changelog commit, made locally;
+/// 2. the draft release and its assets (invisible to readers), then the commit pushed (no
+///    tag); a failure in either undoes the local commit, and the draft is resumed next time;
+/// 3. the release published: GitHub creates the tag at the pushed commit;
+/// 4. the tag made locally and pushed with the floating major tag (the version tag is on
+///    GitHub already, at the same commit, so its push changes nothing there).
+///
+/// A re-run after a failure at any step completes the release: it reuses the release commit
+/// at `HEAD`, the draft and the assets already uploaded, and when `HEAD` carries a tag whose
+/// release is missing or a draft, it publishes that release.
 pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     let repo = git::Repo::open(&settings.root)?;
     let plan = plan(settings, &repo)?;
@@ -316,12 +353,12 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         floating_tag: None,
         published: None,
     };
-    let (Some(next), Some(tag)) = (outcome.plan.next.clone(), outcome.plan.tag.clone()) else {
-        return Ok(outcome);
-    };
     if settings.dry_run {
         return Ok(outcome);
     }
+    let (Some(next), Some(tag)) = (outcome.plan.next.clone(), outcome.plan.tag.clone()) else {
+        return resume(settings, &repo, outcome);
+    };
     repo.ensure_clean()?;
     // Fail before changing anything when the release cannot be published.
     let runtime = publish::runtime()?;
@@ -332,41 +369,158 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     let assets = publish::Asset::read_all(&settings.assets)?;
     let body = outcome.plan.changelog.clone().unwrap_or_default();
     let path = settings.root.join(&settings.release.changelog);
-    // Through the repository root: a changelog that is a link (to `/proc/self/environ`, to a
-    // file outside) is refused, never read, committed or pushed.
-    let rel = std::path::Path::new(&settings.release.changelog);
-    let write_error = |source| Error::Write {
-        path: path.clone(),
-        source,
-    };
-    let root = crate::fsutil::Root::open(&settings.root).map_err(write_error)?;
-    let existing = root.read_optional(rel).map_err(write_error)?;
-    let text = changelog::prepend(existing.as_deref(), &body);
-    root.write_atomic(rel, text.as_bytes())
-        .map_err(write_error)?;
-    repo.commit(
-        &[settings.release.changelog.as_str()],
-        &format!("chore(release): {tag}"),
-    )?;
-    repo.tag(&tag, &tag, false)?;
+    let before = repo.head()?;
+    // A release commit left by a run that failed after pushing it is reused as it is.
+    let reused = repo.head_subject()? == release_subject(&tag);
+    if !reused {
+        // Through the repository root: a changelog that is a link (to `/proc/self/environ`, to
+        // a file outside) is refused, never read, committed or pushed.
+        let rel = std::path::Path::new(&settings.release.changelog);
+        let write_error = |source| Error::Write {
+            path: path.clone(),
+            source,
+        };
+        let root = crate::fsutil::Root::open(&settings.root).map_err(write_error)?;
+        let existing = root.read_optional(rel).map_err(write_error)?;
+        let text = changelog::prepend(existing.as_deref(), &body);
+        root.write_atomic(rel, text.as_bytes())
+            .map_err(write_error)?;
+        repo.commit(
+            &[settings.release.changelog.as_str()],
+            &release_subject(&tag),
+        )?;
+    }
     let prerelease = !next.pre.is_empty();
-    let mut forced = Vec::new();
-    if settings.release.floating_major_tag && !prerelease {
-        let major = format!("{}{}", settings.tag_prefix, next.major);
-        repo.tag(&major, &format!("{major} (points at {tag})"), true)?;
-        forced.push(major.clone());
-        outcome.floating_tag = Some(major);
-    }
-    if repo.origin_url().is_some() {
-        repo.push(std::slice::from_ref(&tag), &forced)?;
-    }
-    let published = runtime.block_on(publisher.publish(&publish::Request {
+    let request = publish::Request {
         tag: tag.clone(),
         name: tag.clone(),
         body,
         prerelease,
         assets,
-    }))?;
+        target: Some(repo.head()?),
+    };
+    let has_origin = repo.origin_url().is_some();
+    // Nothing is public until the push: a failure up to there leaves the repository as it was.
+    let undo = |e: Error| {
+        if !reused {
+            // NOTE: the tree was clean and only the changelog changed, so `--keep` cannot lose
+            // work; if it fails anyway, the commit stays and a re-run reuses it.
+            let _ = repo.reset_to(&before);
+        }
+        e
+    };
+    let staged = runtime
+        .block_on(publisher.stage(&request))
+        .map_err(|e| undo(e.into()))?;
+    if has_origin {
+        repo.push_head().map_err(|e| undo(e.into()))?;
+    }
+    let published = runtime
+        .block_on(publisher.finish(&request, staged))
+        .map_err(|source| Error::Unfinished {
+            done: format!("the release commit of `{tag}` is pushed and its draft is ready"),
+            source: Box::new(source.into()),
+        })?;
+    outcome.floating_tag = tag_and_push(settings, &repo, &tag, &next, has_origin)?;
+    outcome.changelog = Some(path);
+    outcome.published = Some(published);
+    Ok(outcome)
+}
+
+/// Step 4 of [`run`]: the version tag at `HEAD` (unless there already) and the floating major
+/// tag of a stable release, pushed together.
+fn tag_and_push(
+    settings: &Settings,
+    repo: &git::Repo,
+    tag: &str,
+    version: &Version,
+    has_origin: bool,
+) -> Result<Option<String>, Error> {
+    let unfinished = |source: git::Error| Error::Unfinished {
+        done: format!("the release `{tag}` is published"),
+        source: Box::new(source.into()),
+    };
+    if repo.tag_commit(tag).is_none() {
+        repo.lightweight_tag(tag, false).map_err(unfinished)?;
+    }
+    let mut forced = Vec::new();
+    let mut floating = None;
+    if let Some(major) = floating_name(settings, version) {
+        repo.lightweight_tag(&major, true).map_err(unfinished)?;
+        forced.push(major.clone());
+        floating = Some(major);
+    }
+    if has_origin {
+        repo.push_tags(&[tag.to_owned()], &forced)
+            .map_err(unfinished)?;
+    }
+    Ok(floating)
+}
+
+/// The floating major tag of `version` (`v1`), when it is configured and `version` is stable.
+fn floating_name(settings: &Settings, version: &Version) -> Option<String> {
+    (settings.release.floating_major_tag && version.pre.is_empty())
+        .then(|| format!("{}{}", settings.tag_prefix, version.major))
+}
+
+/// A run with nothing new to release: when `HEAD` carries the latest tag and its GitHub release
+/// is missing or still a draft (an earlier run, or an older slipway, stopped after pushing),
+/// publishes it now. Without a token there is nothing to ask, and the decision stands.
+fn resume(settings: &Settings, repo: &git::Repo, mut outcome: Outcome) -> Result<Outcome, Error> {
+    let Some(previous) = outcome.plan.previous.clone() else {
+        return Ok(outcome);
+    };
+    if repo.tag_commit(&previous.name) != Some(repo.head()?) {
+        return Ok(outcome);
+    }
+    let runtime = publish::runtime()?;
+    let publisher = {
+        let _inside = runtime.enter();
+        match publish::Publisher::from_env() {
+            Ok(p) => p,
+            Err(_) => return Ok(outcome),
+        }
+    };
+    let tag = previous.name.clone();
+    let has_origin = repo.origin_url().is_some();
+    if runtime.block_on(publisher.state(&tag))? == Some(true) {
+        // Published: only the tags may be missing on `origin` (a failed last step).
+        if has_origin {
+            let head = repo.head()?;
+            let mut wanted = vec![tag.clone()];
+            wanted.extend(floating_name(settings, &previous.version));
+            let there = repo.remote_tags(&wanted)?;
+            if wanted.iter().any(|t| there.get(t) != Some(&head)) {
+                outcome.floating_tag =
+                    tag_and_push(settings, repo, &tag, &previous.version, has_origin)?;
+            }
+        }
+        return Ok(outcome);
+    }
+    repo.ensure_clean()?;
+    let path = settings.root.join(&settings.release.changelog);
+    let body = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| changelog::section(&text, &previous.version.to_string()))
+        .unwrap_or_default();
+    let request = publish::Request {
+        tag: tag.clone(),
+        name: tag.clone(),
+        body: body.clone(),
+        prerelease: !previous.version.pre.is_empty(),
+        assets: publish::Asset::read_all(&settings.assets)?,
+        target: Some(repo.head()?),
+    };
+    let staged = runtime.block_on(publisher.stage(&request))?;
+    if has_origin {
+        repo.push_head()?;
+    }
+    let published = runtime.block_on(publisher.finish(&request, staged))?;
+    outcome.floating_tag = tag_and_push(settings, repo, &tag, &previous.version, has_origin)?;
+    outcome.plan.next = Some(previous.version.clone());
+    outcome.plan.tag = Some(tag);
+    outcome.plan.reason = None;
+    outcome.plan.changelog = Some(body).filter(|b| !b.is_empty());
     outcome.changelog = Some(path);
     outcome.published = Some(published);
     Ok(outcome)

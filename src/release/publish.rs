@@ -167,6 +167,9 @@ pub struct Request {
     pub body: String,
     /// A pre-release: marked as such and never latest.
     pub prerelease: bool,
+    /// The commit GitHub creates the tag at when the release is published and the tag does not
+    /// exist yet (`target_commitish`); `None` when the tag is pushed first.
+    pub target: Option<String>,
     /// The assets; `SHA256SUMS` is added when there are any.
     pub assets: Vec<Asset>,
 }
@@ -184,6 +187,17 @@ pub struct Published {
     pub uploaded: Vec<String>,
     /// Assets already there with the same checksum.
     pub kept: Vec<String>,
+}
+
+/// A draft with its assets, ready to publish ([`Publisher::stage`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staged {
+    /// The release id.
+    pub id: u64,
+    /// Still a draft (`false`: an earlier run published it).
+    pub draft: bool,
+    /// What was done so far.
+    pub published: Published,
 }
 
 /// A release asset (the fields we use).
@@ -265,6 +279,19 @@ impl Publisher {
     /// Creates the draft, uploads the assets and `SHA256SUMS`, then publishes; resumes a draft
     /// left by an earlier run and does nothing to a release that is published already.
     pub async fn publish(&self, request: &Request) -> Result<Published, Error> {
+        let staged = self.stage(request).await?;
+        self.finish(request, staged).await
+    }
+
+    /// Whether the release of `tag` is published: `None` when there is none, `Some(false)` for
+    /// a draft.
+    pub async fn state(&self, tag: &str) -> Result<Option<bool>, Error> {
+        Ok(self.find(tag).await?.map(|r| !r.draft))
+    }
+
+    /// The first half of [`Self::publish`]: the draft (found or created) with every asset and
+    /// `SHA256SUMS` uploaded. Nothing is public yet.
+    pub async fn stage(&self, request: &Request) -> Result<Staged, Error> {
         let releases = self.releases_path()?;
         let (release, resumed) = match self.find(&request.tag).await? {
             Some(r) => (r, true),
@@ -276,6 +303,10 @@ impl Publisher {
                     "draft": true,
                     "prerelease": request.prerelease,
                 });
+                let mut body = body;
+                if let Some(target) = &request.target {
+                    body["target_commitish"] = json!(target);
+                }
                 match self.client.send(Method::POST, &releases, Some(&body)).await {
                     Ok(resp) => (resp.json::<Release>(&releases)?, false),
                     // 422 `already_exists`: another run created it between our list and create.
@@ -300,7 +331,11 @@ impl Publisher {
         };
         if !release.draft {
             // Published by an earlier run: assets of a published release are left alone.
-            return Ok(published);
+            return Ok(Staged {
+                id: release.id,
+                draft: false,
+                published,
+            });
         }
         let mut assets = request.assets.clone();
         if !assets.is_empty() {
@@ -335,12 +370,30 @@ impl Publisher {
             self.upload(&release, asset).await?;
             published.uploaded.push(asset.name.clone());
         }
-        let body = json!({
+        Ok(Staged {
+            id: release.id,
+            draft: true,
+            published,
+        })
+    }
+
+    /// The second half of [`Self::publish`]: publishes a staged draft (a published release is
+    /// left as it is). With a `target`, GitHub creates the tag there if it does not exist.
+    pub async fn finish(&self, request: &Request, staged: Staged) -> Result<Published, Error> {
+        let mut published = staged.published;
+        if !staged.draft {
+            return Ok(published);
+        }
+        let releases = self.releases_path()?;
+        let mut body = json!({
             "draft": false,
             "prerelease": request.prerelease,
             "make_latest": if request.prerelease { "false" } else { "true" },
         });
-        let path = format!("{releases}/{}", release.id);
+        if let Some(target) = &request.target {
+            body["target_commitish"] = json!(target);
+        }
+        let path = format!("{releases}/{}", staged.id);
         let resp = self.client.send(Method::PATCH, &path, Some(&body)).await?;
         let release: Release = resp.json(&path)?;
         published.html_url = release.html_url;

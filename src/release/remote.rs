@@ -336,6 +336,7 @@ pub async fn run_with(
             body,
             prerelease,
             assets,
+            target: None,
         })
         .await
         .map_err(|source| Error::Publish {
