@@ -948,3 +948,34 @@ fn a_workflow_of_the_same_name_that_slipway_did_not_write_is_named_as_such() {
     assert!(t.stderr.contains("rename your own workflows"), "{t}");
     assert!(!out.path().join("cd.yml").exists(), "nothing written");
 }
+
+/// The workflows that ship (release, cd, rollback) never take slipway's binary from the Actions
+/// cache, where another workflow could have written it: their `env:` turns the actions'
+/// binary cache off. The others keep it.
+#[test]
+fn workflows_that_ship_turn_the_binary_cache_off() {
+    let mut seen = 0;
+    for (example, _) in GALLERY {
+        for name in WORKFLOWS {
+            let path = root()
+                .join("workflows")
+                .join(example)
+                .join(format!("{name}.yml"));
+            let text = std::fs::read_to_string(&path).expect("gallery file");
+            let doc: serde_json::Value = serde_saphyr::from_str(&text).expect("yaml");
+            let uses_slipway = text.contains("slipway-ci/slipway/actions/");
+            let off = doc["env"]["SLIPWAY_BINARY_CACHE"].as_str() == Some("false");
+            if matches!(name, "release" | "cd" | "rollback") && uses_slipway {
+                assert!(
+                    off,
+                    "{}: SLIPWAY_BINARY_CACHE must be \"false\"",
+                    path.display()
+                );
+                seen += 1;
+            } else {
+                assert!(!off, "{}: the binary cache is off", path.display());
+            }
+        }
+    }
+    assert!(seen >= 15, "{seen}");
+}
