@@ -1177,3 +1177,198 @@ fn a_403_on_the_tag_names_contents_write_and_on_the_dispatch_actions_write() {
     );
     assert!(!t.to_string().contains("ghs_mockToken"), "{t}");
 }
+
+// ----- `release pin-binary`: the pinned release reaches scripts/release-checksums.txt -----
+
+/// A checkout of released sources and the release's SHA256SUMS.
+fn pin_inputs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let source = dir.join("source");
+    std::fs::create_dir_all(source.join("src")).unwrap();
+    std::fs::write(source.join("Cargo.toml"), "[package]\nname = \"slipway\"\n").unwrap();
+    std::fs::write(source.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let sums = dir.join("SHA256SUMS");
+    std::fs::write(
+        &sums,
+        format!(
+            "{}  slipway-1.4.0-x86_64-unknown-linux-musl.tar.gz\n{}  slipway-1.4.0-x86_64-pc-windows-msvc.zip\n{}  notes.txt\n",
+            "a".repeat(64),
+            "b".repeat(64),
+            "c".repeat(64)
+        ),
+    )
+    .unwrap();
+    (source, sums)
+}
+
+fn script_pin(mock: &MockGitHub, branch_exists: bool) {
+    mock.on("GET", &format!("{REPO_API}/git/ref/heads/main"))
+        .then(Reply::json(
+            200,
+            format!(r#"{{"ref":"refs/heads/main","object":{{"type":"commit","sha":"{TARGET}"}}}}"#),
+        ));
+    mock.on("GET", &format!("{REPO_API}/git/commits/{TARGET}"))
+        .then(Reply::json(200, r#"{"sha":"c3d0be41ecbe669545ee3e94d31ed9a4bc91ee3c","tree":{"sha":"1111111111111111111111111111111111111111"}}"#));
+    mock.on("POST", &format!("{REPO_API}/git/blobs"))
+        .then(Reply::json(
+            201,
+            r#"{"sha":"2222222222222222222222222222222222222222"}"#,
+        ));
+    mock.on("POST", &format!("{REPO_API}/git/trees"))
+        .then(Reply::json(
+            201,
+            r#"{"sha":"3333333333333333333333333333333333333333"}"#,
+        ));
+    mock.on("POST", &format!("{REPO_API}/git/commits"))
+        .then(Reply::json(201, r#"{"sha":"4444444444444444444444444444444444444444","verification":{"verified":true}}"#));
+    if branch_exists {
+        mock.on("POST", &format!("{REPO_API}/git/refs"))
+            .then(Reply::error(422, "Reference already exists"));
+        mock.on(
+            "PATCH",
+            &format!("{REPO_API}/git/refs/heads/slipway/pin-binary-1.4.0"),
+        )
+        .then(Reply::json(
+            200,
+            r#"{"ref":"refs/heads/slipway/pin-binary-1.4.0"}"#,
+        ));
+        mock.on("POST", &format!("{REPO_API}/pulls"))
+            .then(Reply::error(
+                422,
+                "A pull request already exists for octo-org:slipway/pin-binary-1.4.0.",
+            ));
+    } else {
+        mock.on("POST", &format!("{REPO_API}/git/refs"))
+            .then(Reply::json(
+                201,
+                r#"{"ref":"refs/heads/slipway/pin-binary-1.4.0"}"#,
+            ));
+        mock.on("POST", &format!("{REPO_API}/pulls"))
+            .then(Reply::json(
+                201,
+                r#"{"number":7,"html_url":"https://github.com/octo-org/octo-repo/pull/7"}"#,
+            ));
+    }
+}
+
+fn pin_run(mock: &MockGitHub, dir: &Path, source: &Path, sums: &Path) -> common::Transcript {
+    slipway()
+        .args(["release", "pin-binary", "--version", "1.4.0", "--sums"])
+        .arg_path(sums)
+        .args(["--source"])
+        .arg_path(source)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .filter_temp(dir)
+        .run()
+}
+
+#[test]
+fn pin_binary_commits_the_pin_file_through_the_git_data_api_and_opens_a_pull_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, sums) = pin_inputs(dir.path());
+    let mock = MockGitHub::start();
+    script_pin(&mock, false);
+    let t = pin_run(&mock, dir.path(), &source, &sums);
+    t.code(0);
+    assert!(
+        t.stdout
+            .contains("pull request: https://github.com/octo-org/octo-repo/pull/7"),
+        "{t}"
+    );
+    assert_eq!(
+        call_lines(&mock),
+        [
+            format!("GET {REPO_API}/git/ref/heads/main"),
+            format!("GET {REPO_API}/git/commits/{TARGET}"),
+            format!("POST {REPO_API}/git/blobs"),
+            format!("POST {REPO_API}/git/trees"),
+            format!("POST {REPO_API}/git/commits"),
+            format!("POST {REPO_API}/git/refs"),
+            format!("POST {REPO_API}/pulls"),
+        ]
+    );
+    let blob = body_of(&mock, "POST", &format!("{REPO_API}/git/blobs"));
+    assert_eq!(blob["encoding"], "utf-8");
+    let content = blob["content"].as_str().unwrap();
+    let digest = slipway::release::binary::source_digest(&source).unwrap();
+    let pinned: Vec<&str> = content.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        pinned,
+        [
+            "version 1.4.0".to_owned(),
+            format!("source {digest}"),
+            format!(
+                "{}  slipway-1.4.0-x86_64-unknown-linux-musl.tar.gz",
+                "a".repeat(64)
+            ),
+            format!(
+                "{}  slipway-1.4.0-x86_64-pc-windows-msvc.zip",
+                "b".repeat(64)
+            ),
+        ]
+    );
+    let tree = body_of(&mock, "POST", &format!("{REPO_API}/git/trees"));
+    assert_eq!(
+        tree["base_tree"],
+        "1111111111111111111111111111111111111111"
+    );
+    assert_eq!(
+        tree["tree"],
+        serde_json::json!([{
+            "path": "scripts/release-checksums.txt", "mode": "100644", "type": "blob",
+            "sha": "2222222222222222222222222222222222222222"
+        }])
+    );
+    let commit = body_of(&mock, "POST", &format!("{REPO_API}/git/commits"));
+    assert_eq!(commit["tree"], "3333333333333333333333333333333333333333");
+    assert_eq!(commit["parents"], serde_json::json!([TARGET]));
+    // No author nor committer: GitHub makes and signs the commit.
+    assert!(
+        commit.get("author").is_none() && commit.get("committer").is_none(),
+        "{commit}"
+    );
+    let reference = body_of(&mock, "POST", &format!("{REPO_API}/git/refs"));
+    assert_eq!(reference["ref"], "refs/heads/slipway/pin-binary-1.4.0");
+    assert_eq!(reference["sha"], "4444444444444444444444444444444444444444");
+    let pull = body_of(&mock, "POST", &format!("{REPO_API}/pulls"));
+    assert_eq!(pull["head"], "slipway/pin-binary-1.4.0");
+    assert_eq!(pull["base"], "main");
+    for r in mock.requests() {
+        assert!(!r.body.contains(TOKEN));
+    }
+}
+
+#[test]
+fn pin_binary_re_run_moves_the_branch_and_keeps_the_open_pull_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, sums) = pin_inputs(dir.path());
+    let mock = MockGitHub::start();
+    script_pin(&mock, true);
+    let t = pin_run(&mock, dir.path(), &source, &sums);
+    t.code(0);
+    assert!(t.stdout.contains("pull request: open already"), "{t}");
+    let moved = body_of(
+        &mock,
+        "PATCH",
+        &format!("{REPO_API}/git/refs/heads/slipway/pin-binary-1.4.0"),
+    );
+    assert_eq!(moved["sha"], "4444444444444444444444444444444444444444");
+    assert_eq!(moved["force"], true);
+}
+
+#[test]
+fn pin_binary_refuses_sums_without_an_archive_before_calling_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, _) = pin_inputs(dir.path());
+    let sums = dir.path().join("OTHER");
+    std::fs::write(&sums, format!("{}  app.tar.gz\n", "a".repeat(64))).unwrap();
+    let mock = MockGitHub::start();
+    let t = pin_run(&mock, dir.path(), &source, &sums);
+    t.code(2);
+    assert!(
+        t.stderr.contains("lists no slipway-1.4.0-<target> archive"),
+        "{t}"
+    );
+    assert!(mock.requests().is_empty());
+}
