@@ -1372,3 +1372,249 @@ fn pin_binary_refuses_sums_without_an_archive_before_calling_the_api() {
     );
     assert!(mock.requests().is_empty());
 }
+
+// ----- `release archive`: real executables archived, extracted with the system tools -----
+
+fn host_target() -> &'static str {
+    match std::env::consts::ARCH {
+        "aarch64" => "aarch64-unknown-linux-gnu",
+        _ => "x86_64-unknown-linux-gnu",
+    }
+}
+
+/// A tiny Rust program compiled with rustc, and a Go one with go (skipped without go).
+fn tiny_binaries(dir: &Path) -> (std::path::PathBuf, Option<std::path::PathBuf>) {
+    let src = dir.join("hello.rs");
+    std::fs::write(&src, "fn main() { println!(\"hello from rust\"); }\n").unwrap();
+    let rust = dir.join("rust/hello-rs");
+    std::fs::create_dir_all(dir.join("rust")).unwrap();
+    let ok = Command::new("rustc")
+        .arg("-O")
+        .arg(&src)
+        .arg("-o")
+        .arg(&rust)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "rustc");
+    let go = Command::new("go")
+        .arg("version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    let go = go.map(|_| {
+        let module = dir.join("gomod");
+        std::fs::create_dir_all(&module).unwrap();
+        std::fs::write(
+            module.join("go.mod"),
+            "module example.com/hello-go\n\ngo 1.19\n",
+        )
+        .unwrap();
+        std::fs::write(
+            module.join("main.go"),
+            "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello from go\") }\n",
+        )
+        .unwrap();
+        let out = dir.join("go-out");
+        std::fs::create_dir_all(&out).unwrap();
+        let status = Command::new("go")
+            .args(["build", "-trimpath", "-o"])
+            .arg(format!("{}/", out.display()))
+            .arg(".")
+            .current_dir(&module)
+            .env("CGO_ENABLED", "0")
+            .env("GOCACHE", dir.join("gocache"))
+            .env("GOFLAGS", "-mod=mod")
+            .status()
+            .unwrap();
+        assert!(status.success(), "go build");
+        out.join("hello-go")
+    });
+    (rust, go)
+}
+
+fn sha256_file(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn archive_packs_real_rust_and_go_executables_with_docs_and_their_sums() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rust, go) = tiny_binaries(dir.path());
+    let docs = dir.path().join("repo");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("README.md"), "# hello\n").unwrap();
+    std::fs::write(docs.join("LICENSE-MIT"), "MIT\n").unwrap();
+    std::fs::write(docs.join("main.rs"), "not a doc\n").unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", docs.join("LICENSE-LINKED")).unwrap();
+    let out = dir.path().join("out");
+    let target = host_target();
+    let mut bins = vec![rust.clone()];
+    bins.extend(go.clone());
+    let t = slipway()
+        .args([
+            "release",
+            "archive",
+            "--name",
+            "hello",
+            "--version",
+            "1.2.0",
+            "--target",
+            target,
+            "--docs",
+        ])
+        .arg_path(&docs)
+        .args(["--out"])
+        .arg_path(&out)
+        .args(["--"])
+        .args(bins.iter().map(|b| b.display().to_string()))
+        .run();
+    t.code(0);
+    let archive = out.join(format!("hello-1.2.0-{target}.tar.gz"));
+    let sum = sha256_file(&archive);
+    assert_eq!(
+        std::fs::read_to_string(out.join(format!("hello-1.2.0-{target}.tar.gz.sha256"))).unwrap(),
+        format!("{sum}  hello-1.2.0-{target}.tar.gz\n")
+    );
+    let x = dir.path().join("x");
+    std::fs::create_dir_all(&x).unwrap();
+    assert!(
+        Command::new("tar")
+            .arg("-xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(&x)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let stem = x.join(format!("hello-1.2.0-{target}"));
+    let mut names: Vec<String> = std::fs::read_dir(&stem)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let mut want = vec!["LICENSE-MIT", "README.md", "hello-rs"];
+    if go.is_some() {
+        want.push("hello-go");
+        want.sort();
+    }
+    assert_eq!(names, want, "symlinks and non-doc files stay out");
+    let run = |p: &Path| String::from_utf8(Command::new(p).output().unwrap().stdout).unwrap();
+    assert_eq!(run(&stem.join("hello-rs")), "hello from rust\n");
+    if go.is_some() {
+        assert_eq!(run(&stem.join("hello-go")), "hello from go\n");
+    }
+    // The same inputs give the same bytes.
+    let again = dir.path().join("again");
+    slipway()
+        .args([
+            "release",
+            "archive",
+            "--name",
+            "hello",
+            "--version",
+            "1.2.0",
+            "--target",
+            target,
+            "--docs",
+        ])
+        .arg_path(&docs)
+        .args(["--out"])
+        .arg_path(&again)
+        .args(["--"])
+        .args(bins.iter().map(|b| b.display().to_string()))
+        .run()
+        .code(0);
+    assert_eq!(
+        sha256_file(&again.join(format!("hello-1.2.0-{target}.tar.gz"))),
+        sum
+    );
+}
+
+#[test]
+fn archive_zips_a_windows_executable_that_unzip_extracts_with_its_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    // A real Windows executable where go can cross-compile one; else any file stands in.
+    let exe = dir.path().join("hello.exe");
+    let built = Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && {
+            let module = dir.path().join("gomod");
+            std::fs::create_dir_all(&module).unwrap();
+            std::fs::write(
+                module.join("go.mod"),
+                "module example.com/hello\n\ngo 1.19\n",
+            )
+            .unwrap();
+            std::fs::write(module.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
+            Command::new("go")
+                .args(["build", "-o"])
+                .arg(&exe)
+                .arg(".")
+                .current_dir(&module)
+                .env("GOOS", "windows")
+                .env("GOARCH", "amd64")
+                .env("CGO_ENABLED", "0")
+                .env("GOCACHE", dir.path().join("gocache"))
+                .status()
+                .unwrap()
+                .success()
+        };
+    if !built {
+        std::fs::write(&exe, b"MZ stand-in").unwrap();
+    }
+    let out = dir.path().join("out");
+    slipway()
+        .args([
+            "release",
+            "archive",
+            "--name",
+            "hello",
+            "--version",
+            "0.3.0",
+            "--target",
+            "x86_64-pc-windows-msvc",
+            "--out",
+        ])
+        .arg_path(&out)
+        .args(["--"])
+        .arg_path(&exe)
+        .run()
+        .code(0);
+    let zip = out.join("hello-0.3.0-x86_64-pc-windows-msvc.zip");
+    let test = Command::new("unzip").arg("-t").arg(&zip).output().unwrap();
+    assert!(
+        test.status.success(),
+        "{}",
+        String::from_utf8_lossy(&test.stdout)
+    );
+    let x = dir.path().join("x");
+    assert!(
+        Command::new("unzip")
+            .arg("-q")
+            .arg(&zip)
+            .arg("-d")
+            .arg(&x)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let extracted = x.join("hello-0.3.0-x86_64-pc-windows-msvc/hello.exe");
+    assert_eq!(
+        std::fs::read(&extracted).unwrap(),
+        std::fs::read(&exe).unwrap()
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&extracted).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
+}
