@@ -138,7 +138,7 @@ pub const SPECS: &[Spec] = &[
     ),
     spec(
         "x86_64-apple-darwin",
-        "macos-13",
+        "macos-15-intel",
         Linker::Native,
         ("darwin", "amd64", ""),
     ),
