@@ -21,7 +21,7 @@
 # never used.
 #
 # Usage: install.sh            install
-#        install.sh --plan     print (and write to $GITHUB_OUTPUT) build=, cache=, cache-key=,
+#        install.sh --plan     print (and write to $GITHUB_OUTPUT) source-digest=, build=, cache=, cache-key=,
 #                              cache-path= for the actions' cache steps; installs nothing
 #
 # Environment:
@@ -179,6 +179,7 @@ if [ "$build_from_source" = false ] && command -v slipway >/dev/null 2>&1; then
 fi
 
 if [ "$mode" = plan ]; then
+  output source-digest "$digest"
   if [ -n "$why" ] && [ "$on_path" = false ]; then
     output build true
     cache=false
