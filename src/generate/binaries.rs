@@ -121,10 +121,11 @@ fn needs_cgo(dir: &Path) -> bool {
         let name = name.to_string_lossy();
         let Ok(kind) = e.file_type() else { continue };
         if kind.is_dir() {
-            if !(name.starts_with(['.', '_']) || name == "vendor" || name == "testdata")
-                && !e.path().join("go.mod").exists()
-                && needs_cgo(&e.path())
-            {
+            let skipped = name.starts_with(['.', '_'])
+                || name == "vendor"
+                || name == "testdata"
+                || e.path().join("go.mod").exists();
+            if !skipped && needs_cgo(&e.path()) {
                 return true;
             }
         } else if kind.is_file() && name.ends_with(".go") && !name.ends_with("_test.go") {
