@@ -98,6 +98,16 @@ fn openssl(dir: &Path, args: &[&str]) {
 
 /// Serves `archive` as `v<version>/<archive_name>` (nothing when empty).
 fn serve(archive: Vec<u8>) -> Server {
+    let name = format!("v{VERSION}/{}", archive_name());
+    if archive.is_empty() {
+        serve_files(&[])
+    } else {
+        serve_files(&[(name.as_str(), archive)])
+    }
+}
+
+/// Serves each `(path, bytes)` below `/good/`, `/corrupt/` and `/truncated/`.
+fn serve_files(files: &[(&str, Vec<u8>)]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let ec = [
@@ -161,9 +171,11 @@ fn serve(archive: Vec<u8>) -> Server {
         ],
     );
     let root = d.join("files");
-    std::fs::create_dir_all(root.join(format!("v{VERSION}"))).unwrap();
-    if !archive.is_empty() {
-        std::fs::write(root.join(format!("v{VERSION}/{}", archive_name())), archive).unwrap();
+    std::fs::create_dir_all(&root).unwrap();
+    for (path, bytes) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/https_server.py");
     let mut child = Command::new("python3")
@@ -860,4 +872,102 @@ fn an_unsupported_runner_names_the_supported_ones() {
         ),
         "{out:?}"
     );
+}
+
+/// `slipway release installer`'s script against a release served over HTTPS: the archive that
+/// `slipway release archive` made is verified against SHA256SUMS, then its executables (not
+/// its docs) are installed; a corrupted archive installs nothing.
+#[test]
+fn the_release_installer_verifies_and_installs_the_archive_for_this_machine() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let exe = w.join("hello");
+    std::fs::write(&exe, "#!/bin/sh\necho hello 1.2.0\n").unwrap();
+    std::fs::write(w.join("README.md"), "# hello\n").unwrap();
+    let triple = target(); // the musl archive is the installer's first choice on Linux
+    let slipway = env!("CARGO_BIN_EXE_slipway");
+    let ok = Command::new(slipway)
+        .args([
+            "release",
+            "archive",
+            "--name",
+            "hello",
+            "--version",
+            "1.2.0",
+            "--target",
+            triple,
+            "--docs",
+        ])
+        .arg(w)
+        .arg("--out")
+        .arg(w.join("dist"))
+        .arg("--")
+        .arg(&exe)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let ok = Command::new(slipway)
+        .args([
+            "release",
+            "installer",
+            "--name",
+            "hello",
+            "--version",
+            "1.2.0",
+            "--repository",
+            "octo/hello",
+            "--tag",
+            "v1.2.0",
+            "--out",
+        ])
+        .arg(w.join("dist"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let archive = format!("hello-1.2.0-{triple}.tar.gz");
+    let bytes = std::fs::read(w.join("dist").join(&archive)).unwrap();
+    let sums = std::fs::read(w.join("dist").join(format!("{archive}.sha256"))).unwrap();
+    let wrong = format!("{}  {archive}\n", "0".repeat(64)).into_bytes();
+    let server = serve_files(&[
+        (&format!("v1.2.0/{archive}"), bytes.clone()),
+        ("v1.2.0/SHA256SUMS", sums),
+        (&format!("wrong/v1.2.0/{archive}"), bytes),
+        ("wrong/v1.2.0/SHA256SUMS", wrong),
+    ]);
+    let run = |kind: &str, dest: &Path| {
+        Command::new("sh")
+            .arg(w.join("dist/install.sh"))
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", w)
+            .env("INSTALL_DIR", dest)
+            .env("INSTALL_BASE_URL", format!("{}/v1.2.0", server.url(kind)))
+            .env("CURL_CA_BUNDLE", server.ca())
+            .output()
+            .unwrap()
+    };
+    let dest = w.join("bin");
+    let out = run("good", &dest);
+    assert!(out.status.success(), "{out:?}");
+    let installed: Vec<String> = std::fs::read_dir(&dest)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(installed, ["hello"]);
+    let said = Command::new(dest.join("hello")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&said.stdout), "hello 1.2.0\n");
+
+    // A sum that does not match: nothing is extracted nor installed.
+    let bad = w.join("bad");
+    let out = run("good/wrong", &bad);
+    assert!(!out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "install hello: checksum mismatch for {archive}: expected {}",
+            "0".repeat(64)
+        )),
+        "{err}"
+    );
+    assert!(!bad.join("hello").exists());
 }

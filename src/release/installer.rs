@@ -90,7 +90,9 @@ mod tests {
     fn values_are_written_in_and_hostile_ones_refused() {
         let s = script("mytool", "1.2.0", "octo/mytool", "v1.2.0").unwrap();
         assert!(s.contains("name='mytool'\nversion='1.2.0'\n"));
-        assert!(s.contains("base='https://github.com/octo/mytool/releases/download/v1.2.0'"));
+        assert!(s.contains(
+            "base=\"${INSTALL_BASE_URL:-https://github.com/octo/mytool/releases/download/v1.2.0}\""
+        ));
         assert!(!s.contains('@'));
         for (n, r) in [("a'b", "o/r"), ("a", "o/r/x"), ("a", "o"), ("$(x)", "o/r")] {
             assert!(script(n, "1.0.0", r, "v1").is_err(), "{n} {r}");

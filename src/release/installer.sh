@@ -2,18 +2,23 @@
 # Installs @NAME@ @VERSION@ from the GitHub release @TAG@ of @REPOSITORY@: picks this machine's
 # target, downloads its archive and the release's SHA256SUMS over https, verifies the archive's
 # sha256 before extracting anything, and copies the executables to $INSTALL_DIR
-# (default: ~/.local/bin). Written by `slipway release installer`.
+# (default: ~/.local/bin). INSTALL_BASE_URL (https only) serves a mirror of the release's
+# files. Written by `slipway release installer`.
 set -eu
 
 name='@NAME@'
 version='@VERSION@'
-base='https://github.com/@REPOSITORY@/releases/download/@TAG@'
+base="${INSTALL_BASE_URL:-https://github.com/@REPOSITORY@/releases/download/@TAG@}"
 dest="${INSTALL_DIR:-$HOME/.local/bin}"
 
 fail() {
   echo "install $name: $*" >&2
   exit 1
 }
+case "$base" in
+  https://*) ;;
+  *) fail "INSTALL_BASE_URL must start with https://" ;;
+esac
 
 case "$(uname -s)" in
   Linux) os=unknown-linux ;;
