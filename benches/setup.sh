@@ -178,10 +178,13 @@ jobs:
       - uses: ./actions/setup-environment
 YML
   printf 'name: stub\ndescription: stub\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: exit 1\n' >"$work/stub/action.yml"
+  # actions/cache/restore and /save are read from the same stand-in.
+  for sub in restore save; do mkdir -p "$work/stub/$sub" && cp "$work/stub/action.yml" "$work/stub/$sub/"; done
   (cd "$repo" && git init -q . && git add -A && git -c user.email=b@b -c user.name=b commit -qm b)
   lr=()
   while read -r uses; do lr+=(--local-repository "$uses=$work/stub"); done < <(
-    grep -ho 'uses: actions/[a-z/-]*@[0-9a-f]*' actions/setup-environment/action.yml | sed 's/uses: //' | sort -u
+    grep -ho 'uses: [A-Za-z0-9_.-]*/[A-Za-z0-9_./-]*@[0-9a-f]*' actions/setup-environment/action.yml |
+      sed -E 's#uses: ([^/]*/[^/@]*)[^@]*@#\1@#' | sort -u
   )
   run_act() { (cd "$repo" && PATH="$(dirname "$BIN"):$PATH" HOME="$work/home" "$ACT" push -W ".github/workflows/$1.yml" -P ubuntu-latest=-self-hosted "${lr[@]}"); }
   # checkout is not needed: host mode with local `uses: ./` reads the copied workspace
