@@ -4,8 +4,13 @@
 #       + plan) against a bare `bash -c true` step, both under act in host mode; goal < 1 s added.
 #   (2) cache-key hashing over a large lockfile set (N go.sum files of SIZE KiB each, keyed by
 #       `**/go.sum`) against `sha256sum` of the same files; goal within 1.2x.
-# Usage: benches/setup.sh [--only hash|act]   (N, SIZE_KIB, RUNS from the environment)
-# Needs a built binary (cargo build --release is used when target/release/slipway exists) and,
+#   (3) scripts/install.sh's three paths side by side with a bare `bash -c true`: the verified
+#       release archive over local HTTPS (private CA made with openssl), the tool cache a
+#       restored Actions cache fills, and the from-source build (`cargo install --profile
+#       action`, one run: minutes); goal <= 3 s for the archive and the cache.
+# Usage: benches/setup.sh [--only hash|act|install]   (N, SIZE_KIB, RUNS from the environment;
+#        SOURCE_BUILD=1 also times the from-source build)
+# Needs a built binary (SLIPWAY_BIN, else target/release/slipway when it exists, else the debug one) and,
 # for (1), act (scripts/validators.sh install puts it in /tmp/validators/bin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +20,7 @@ SIZE_KIB="${SIZE_KIB:-64}"
 RUNS="${RUNS:-5}"
 ONLY="${2:-}"
 [ "${1:-}" = "--only" ] || ONLY=""
-BIN="$PWD/target/release/slipway"
+BIN="${SLIPWAY_BIN:-$PWD/target/release/slipway}"
 # A stale release build without the subcommand does not count.
 "$BIN" setup-environment --help >/dev/null 2>&1 || BIN="$PWD/target/debug/slipway"
 [ -x "$BIN" ] || { echo "error: build slipway first (cargo build --release)" >&2; exit 2; }
@@ -37,7 +42,76 @@ best() {
   printf '%.3f' "$b"
 }
 
-if [ "$ONLY" != act ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = install ]; then
+  echo "--- (3) scripts/install.sh: archive, cache, source vs a bare step"
+  inst="$work/install"
+  mkdir -p "$inst/checkout/scripts" "$inst/files" "$inst/stage/slipway" "$inst/cache"
+  cp -R Cargo.toml Cargo.lock build.rs src templates actions "$inst/checkout/"
+  cp scripts/install.sh "$inst/checkout/scripts/"
+  version="$("$BIN" --version | awk '{ print $2 }')"
+  case "$(uname -m)" in aarch64 | arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac
+  target="$arch-unknown-linux-musl"
+  archive="slipway-$version-$target.tar.gz"
+  cp "$BIN" "$inst/stage/slipway/slipway"
+  mkdir -p "$inst/files/v$version"
+  tar -C "$inst/stage" -czf "$inst/files/v$version/$archive" slipway
+  printf 'version %s\n' "$version" >"$inst/checkout/scripts/release-checksums.txt"
+  digest="$(SLIPWAY_BUILD_FROM_SOURCE=true bash "$inst/checkout/scripts/install.sh" --plan 2>/dev/null | sed -n 's/^source-digest=//p')"
+  printf 'version %s\nsource %s\n%s  %s\n' "$version" "$digest" \
+    "$(sha256sum "$inst/files/v$version/$archive" | awk '{ print $1 }')" "$archive" \
+    >"$inst/checkout/scripts/release-checksums.txt"
+  (cd "$inst" && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout ca.key -out ca.pem -days 1 -subj /CN=bench-ca \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key \
+      -out srv.csr -subj /CN=127.0.0.1 &&
+    printf 'subjectAltName=IP:127.0.0.1\n' >ext.cnf &&
+    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
+      -days 1 -extfile ext.cnf) >/dev/null 2>&1
+  python3 tests/support/https_server.py "$inst/files" "$inst/srv.pem" "$inst/srv.key" >"$inst/port" &
+  server=$!
+  trap 'kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 50); do [ -s "$inst/port" ] && break; sleep 0.1; done
+  port="$(head -n 1 "$inst/port")"
+  # A clean PATH without any slipway, as on a fresh runner.
+  clean_path="/usr/local/bin:/usr/bin:/bin:$HOME/.cargo/bin"
+  from_archive() {
+    rm -rf "$inst/cache"
+    env -i PATH="$clean_path" HOME="$HOME" RUNNER_TOOL_CACHE="$inst/cache" CURL_CA_BUNDLE="$inst/ca.pem" \
+      SLIPWAY_INSTALL_BASE_URL="https://127.0.0.1:$port/good" bash "$inst/checkout/scripts/install.sh"
+  }
+  from_cache() {
+    env -i PATH="$clean_path" HOME="$HOME" RUNNER_TOOL_CACHE="$inst/cache" \
+      bash "$inst/checkout/scripts/install.sh"
+  }
+  bare() { bash -c true; }
+  t_bare="$(best bare)"
+  t_archive="$(best from_archive)"
+  from_archive >/dev/null 2>&1
+  t_cache="$(best from_cache)"
+  echo "bare bash -c true:                          ${t_bare}s"
+  echo "install from the release archive (HTTPS):   ${t_archive}s   ($(du -h "$inst/files/v$version/$archive" | cut -f1) archive)"
+  echo "install from the tool cache (cache hit):    ${t_cache}s"
+  if [ "${SOURCE_BUILD:-0}" = 1 ]; then
+    src_build() {
+      rm -rf "$inst/cache"
+      env -i PATH="$clean_path" HOME="$HOME" RUNNER_TOOL_CACHE="$inst/cache" \
+        SLIPWAY_BUILD_FROM_SOURCE=true CARGO_TARGET_DIR="$inst/target" bash "$inst/checkout/scripts/install.sh"
+    }
+    s="$(now)"
+    src_build >"$inst/build.log" 2>&1 || { tail -20 "$inst/build.log"; exit 1; }
+    e="$(now)"
+    t_src="$(echo "$e - $s" | bc -l)"
+    echo "install from source (cargo, profile action): $(printf '%.1f' "$t_src")s, one run, cold target dir"
+    echo "ratio source / archive:                      $(printf '%.0f' "$(echo "$t_src / $t_archive" | bc -l)")x"
+  fi
+  echo "ratio archive / bare:                        $(printf '%.1f' "$(echo "$t_archive / $t_bare" | bc -l)")x"
+  echo "ratio cache / bare:                          $(printf '%.1f' "$(echo "$t_cache / $t_bare" | bc -l)")x"
+  kill "$server" 2>/dev/null || true
+  [ "$ONLY" = install ] && exit 0
+fi
+
+if [ "$ONLY" != act ] && [ "$ONLY" != install ]; then
   echo "--- (2) cache-key hashing: $N go.sum files x ${SIZE_KIB} KiB"
   repo="$work/hash"
   mkdir -p "$repo"
@@ -77,7 +151,7 @@ if [ "$ONLY" != act ]; then
   esac
 fi
 
-if [ "$ONLY" != hash ]; then
+if [ "$ONLY" != hash ] && [ "$ONLY" != install ]; then
   echo "--- (1) action overhead under act (host mode), binary already on PATH"
   if [ ! -x "$ACT" ]; then
     echo "skipped: act not found at $ACT (scripts/validators.sh install)"
@@ -104,10 +178,13 @@ jobs:
       - uses: ./actions/setup-environment
 YML
   printf 'name: stub\ndescription: stub\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: exit 1\n' >"$work/stub/action.yml"
+  # actions/cache/restore and /save are read from the same stand-in.
+  for sub in restore save; do mkdir -p "$work/stub/$sub" && cp "$work/stub/action.yml" "$work/stub/$sub/"; done
   (cd "$repo" && git init -q . && git add -A && git -c user.email=b@b -c user.name=b commit -qm b)
   lr=()
   while read -r uses; do lr+=(--local-repository "$uses=$work/stub"); done < <(
-    grep -ho 'uses: actions/[a-z-]*@[0-9a-f]*' actions/setup-environment/action.yml | sed 's/uses: //'
+    grep -ho 'uses: [A-Za-z0-9_.-]*/[A-Za-z0-9_./-]*@[0-9a-f]*' actions/setup-environment/action.yml |
+      sed -E 's#uses: ([^/]*/[^/@]*)[^@]*@#\1@#' | sort -u
   )
   run_act() { (cd "$repo" && PATH="$(dirname "$BIN"):$PATH" HOME="$work/home" "$ACT" push -W ".github/workflows/$1.yml" -P ubuntu-latest=-self-hosted "${lr[@]}"); }
   # checkout is not needed: host mode with local `uses: ./` reads the copied workspace

@@ -214,6 +214,88 @@ pub enum ReleaseCommand {
         after_help = "Examples:\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md \\\n    --assets _slipway/assets --floating-major-tag --dispatch-workflow cd.yml\n\nNeeds GITHUB_TOKEN with `contents: write` (and `actions: write` for --dispatch-workflow) and\nGITHUB_REPOSITORY. A re-run after a failure resumes: nothing is created twice."
     )]
     Publish(ReleasePublishArgs),
+    /// Pin a published slipway release for the composite actions: a pull request (its commit
+    /// made and signed by GitHub) writing the version, source digest and archive sums to
+    /// `scripts/release-checksums.txt`.
+    #[command(
+        name = "pin-binary",
+        after_help = "Example:\n  slipway release pin-binary --version 1.3.0 --sums _slipway/assets/SHA256SUMS --base main\n\nNeeds GITHUB_TOKEN with `contents: write` and `pull-requests: write`, and GITHUB_REPOSITORY.\nA re-run moves the pull request's branch to a fresh commit."
+    )]
+    PinBinary(ReleasePinBinaryArgs),
+    /// Archive built executables for one target with the README and licence files:
+    /// `<name>-<version>-<target>.tar.gz` (`.zip` for Windows) and its `.sha256`.
+    #[command(
+        after_help = "Example:\n  slipway release archive --name mytool --version 1.3.0 --target x86_64-unknown-linux-musl \\\n    --docs . --out _slipway/binaries -- target/x86_64-unknown-linux-musl/release/mytool"
+    )]
+    Archive(ReleaseArchiveArgs),
+    /// Write the `install.sh` attached to a release: it picks the user's target, downloads the
+    /// archive and verifies it against the release's `SHA256SUMS`.
+    #[command(
+        after_help = "Example:\n  slipway release installer --name mytool --version 1.3.0 --repository octo/mytool --tag v1.3.0 --out _slipway/binaries"
+    )]
+    Installer(ReleaseInstallerArgs),
+}
+
+/// Arguments of `slipway release archive`.
+#[derive(Debug, Args)]
+pub struct ReleaseArchiveArgs {
+    /// The archive's name, e.g. `--name mytool`.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// The version, e.g. `--version 1.3.0`.
+    #[arg(long, value_name = "VERSION")]
+    pub version: String,
+    /// The target triple, e.g. `--target aarch64-apple-darwin`.
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: String,
+    /// A directory whose README and licence files go in, e.g. `--docs .` (repeatable; the
+    /// first file of a name wins).
+    #[arg(long, value_name = "DIR")]
+    pub docs: Vec<PathBuf>,
+    /// Where the archive goes, e.g. `--out _slipway/binaries`.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The executables.
+    #[arg(value_name = "BIN", required = true)]
+    pub bins: Vec<PathBuf>,
+}
+
+/// Arguments of `slipway release installer`.
+#[derive(Debug, Args)]
+pub struct ReleaseInstallerArgs {
+    /// The archives' name, e.g. `--name mytool`.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// The version, e.g. `--version 1.3.0`.
+    #[arg(long, value_name = "VERSION")]
+    pub version: String,
+    /// The repository, e.g. `--repository octo/mytool`.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repository: String,
+    /// The release's tag, e.g. `--tag v1.3.0`.
+    #[arg(long, value_name = "TAG")]
+    pub tag: String,
+    /// Where `install.sh` goes, e.g. `--out _slipway/binaries`.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `slipway release pin-binary`.
+#[derive(Debug, Args)]
+pub struct ReleasePinBinaryArgs {
+    /// The published version, e.g. `--version 1.3.0` (the `version` output of
+    /// `slipway release plan`).
+    #[arg(long, env = "SLIPWAY_VERSION", value_name = "VERSION")]
+    pub version: String,
+    /// The release's `SHA256SUMS`, e.g. `--sums _slipway/assets/SHA256SUMS`.
+    #[arg(long, value_name = "FILE")]
+    pub sums: PathBuf,
+    /// The checkout of the released commit, whose build inputs are digested, e.g. `--source .`.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub source: PathBuf,
+    /// The branch the pull request targets, e.g. `--base main`.
+    #[arg(long, default_value = "main", value_name = "BRANCH")]
+    pub base: String,
 }
 
 /// What decides the next version: shared by `slipway release` and `slipway release plan`.
@@ -372,6 +454,9 @@ impl Command {
             Self::Release(a) => match a.command {
                 Some(ReleaseCommand::Plan(_)) => "release plan",
                 Some(ReleaseCommand::Publish(_)) => "release publish",
+                Some(ReleaseCommand::PinBinary(_)) => "release pin-binary",
+                Some(ReleaseCommand::Archive(_)) => "release archive",
+                Some(ReleaseCommand::Installer(_)) => "release installer",
                 None => "release",
             },
             Self::RunTests(a) if a.command.is_some() => "run-tests merge",
@@ -539,6 +624,18 @@ fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
     match command {
         Some(ReleaseCommand::Plan(a)) => return run_release_plan(a),
         Some(ReleaseCommand::Publish(a)) => return run_release_publish(a),
+        Some(ReleaseCommand::PinBinary(a)) => return run_release_pin_binary(a),
+        Some(ReleaseCommand::Archive(a)) => return run_release_archive(a),
+        Some(ReleaseCommand::Installer(a)) => {
+            let path = crate::release::installer::write(
+                &a.name,
+                &a.version,
+                &a.repository,
+                &a.tag,
+                &a.out,
+            )?;
+            return print_stdout(&format!("wrote {}\n", path.display()));
+        }
         None => {}
     }
     let loaded = config::load(&dir, config.as_deref())?;
@@ -704,6 +801,61 @@ fn run_release_publish(args: ReleasePublishArgs) -> Result<u8, Failure> {
     let runtime = github::runtime();
     if runtime.in_actions() {
         runtime.set_output("url", &release.html_url)?;
+    }
+    Ok(EXIT_OK)
+}
+
+fn run_release_archive(args: ReleaseArchiveArgs) -> Result<u8, Failure> {
+    let ReleaseArchiveArgs {
+        name,
+        version,
+        target,
+        docs,
+        out,
+        bins,
+    } = args;
+    let outcome = crate::release::archive::run(&crate::release::archive::Settings {
+        name,
+        version,
+        target,
+        bins,
+        docs,
+        out,
+    })?;
+    print_stdout(&format!(
+        "{}  {}\nfiles: {}\n",
+        outcome.sha256,
+        outcome.archive.display(),
+        outcome.files.join(", ")
+    ))
+}
+
+fn run_release_pin_binary(args: ReleasePinBinaryArgs) -> Result<u8, Failure> {
+    let ReleasePinBinaryArgs {
+        version,
+        sums,
+        source,
+        base,
+    } = args;
+    let outcome = crate::release::binary::pin(&crate::release::binary::PinSettings {
+        version,
+        sums,
+        source_dir: source,
+        base,
+    })?;
+    let pr = outcome
+        .pull_request
+        .clone()
+        .unwrap_or_else(|| "open already (its branch moved)".to_owned());
+    print_stdout(&format!(
+        "branch:       {}\ncommit:       {}\npull request: {pr}\n",
+        outcome.branch, outcome.commit
+    ))?;
+    let runtime = github::runtime();
+    if runtime.in_actions()
+        && let Some(url) = &outcome.pull_request
+    {
+        runtime.set_output("pull-request", url)?;
     }
     Ok(EXIT_OK)
 }

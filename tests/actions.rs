@@ -138,7 +138,8 @@ fn every_action_declares_its_contract_with_documented_defaults() {
             );
         }
         assert!(a["branding"]["icon"].is_string() && a["branding"]["color"].is_string());
-        let (inputs, outputs) = contract(name);
+        let (mut inputs, outputs) = contract(name);
+        inputs.insert("slipway-cache".to_owned());
         assert_eq!(keys(&a["inputs"]), inputs, "{name} inputs");
         assert_eq!(keys(&a["outputs"]), outputs, "{name} outputs");
         for (input, spec) in a["inputs"].as_object().unwrap() {
@@ -236,18 +237,63 @@ fn each_action_installs_then_runs_its_command_with_every_input_through_env() {
         let a = action(name);
         assert_eq!(a["runs"]["using"], "composite");
         let steps = a["runs"]["steps"].as_array().unwrap();
+        // Plan, restore a build, install, save a build made in this step: nothing of the
+        // repository runs in between, and a ship workflow (cache false) skips both cache steps.
+        let install = r#"bash "$GITHUB_ACTION_PATH/../../scripts/install.sh""#;
+        assert_eq!(steps[0]["id"], "slipway-plan", "{name}");
         assert_eq!(
             steps[0]["run"].as_str().unwrap().trim(),
-            r#"bash "$GITHUB_ACTION_PATH/../../scripts/install.sh""#,
+            format!("{install} --plan"),
             "{name}"
         );
-        let run = &steps[1];
+        assert_eq!(
+            steps[0]["env"]["SLIPWAY_CACHE_INPUT"], "${{ inputs.slipway-cache }}",
+            "{name}"
+        );
+        let restore = &steps[1];
+        assert!(
+            restore["uses"]
+                .as_str()
+                .unwrap()
+                .starts_with("actions/cache/restore@"),
+            "{name}"
+        );
+        assert_eq!(restore["if"], "steps.slipway-plan.outputs.cache == 'true'");
+        assert_eq!(steps[2]["id"], "slipway-install", "{name}");
+        assert_eq!(steps[2]["run"].as_str().unwrap().trim(), install, "{name}");
+        let save = &steps[3];
+        assert!(
+            save["uses"]
+                .as_str()
+                .unwrap()
+                .starts_with("actions/cache/save@"),
+            "{name}"
+        );
+        assert_eq!(
+            save["if"],
+            "steps.slipway-plan.outputs.cache == 'true' && steps.slipway-install.outputs.built == 'true'"
+        );
+        for step in [restore, save] {
+            assert_eq!(
+                step["with"]["path"],
+                "${{ steps.slipway-plan.outputs.cache-path }}"
+            );
+            assert_eq!(
+                step["with"]["key"],
+                "${{ steps.slipway-plan.outputs.cache-key }}"
+            );
+        }
+        let run = &steps[4];
         assert_eq!(
             run["run"].as_str().unwrap().trim(),
             format!("slipway {name}")
         );
         let env = run["env"].as_object().unwrap();
         let inputs = keys(&a["inputs"]);
+        let inputs: BTreeSet<String> = inputs
+            .into_iter()
+            .filter(|i| i != "slipway-cache")
+            .collect();
         for input in &inputs {
             let var = env_name(name, input);
             assert_eq!(
@@ -308,7 +354,7 @@ fn the_setup_steps_read_only_outputs_the_binary_writes() {
     assert!(seen > 15);
     let a = action("setup-environment");
     let steps = a["runs"]["steps"].as_array().unwrap();
-    let conditional: Vec<&str> = steps[2..]
+    let conditional: Vec<&str> = steps[5..]
         .iter()
         .map(|s| s["if"].as_str().unwrap_or_default())
         .collect();

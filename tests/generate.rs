@@ -994,4 +994,197 @@ fn fail_on_regressions_reaches_the_test_steps_and_the_quality_gate() {
     let t = render_into(&repo, Some(&config), &dir.path().join("bad"));
     t.code(2);
     assert!(t.stderr.contains("slipway.yml:2:"), "{t}");
+/// The workflows that ship (release, cd, rollback) never take slipway's binary from the Actions
+/// cache, where another workflow could have written it: their `env:` turns the actions'
+/// binary cache off. The others keep it.
+#[test]
+fn workflows_that_ship_turn_the_binary_cache_off() {
+    let mut seen = 0;
+    for (example, _) in GALLERY {
+        for name in WORKFLOWS {
+            let path = root()
+                .join("workflows")
+                .join(example)
+                .join(format!("{name}.yml"));
+            let text = std::fs::read_to_string(&path).expect("gallery file");
+            let doc: serde_json::Value = serde_saphyr::from_str(&text).expect("yaml");
+            let uses_slipway = text.contains("slipway-ci/slipway/actions/");
+            let off = doc["env"]["SLIPWAY_BINARY_CACHE"].as_str() == Some("false");
+            if matches!(name, "release" | "cd" | "rollback") && uses_slipway {
+                assert!(
+                    off,
+                    "{}: SLIPWAY_BINARY_CACHE must be \"false\"",
+                    path.display()
+                );
+                seen += 1;
+            } else {
+                assert!(!off, "{}: the binary cache is off", path.display());
+            }
+        }
+    }
+    assert!(seen >= 15, "{seen}");
+}
+
+/// A repository of files in a temp dir.
+fn repo_of(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    dir
+}
+
+fn rendered_release(repo: &Path) -> serde_json::Value {
+    let out = tempfile::tempdir().expect("tempdir");
+    render_into(repo, None, out.path()).code(0);
+    let text = std::fs::read_to_string(out.path().join("release.yml")).expect("release");
+    serde_saphyr::from_str(&text).expect("yaml")
+}
+
+#[test]
+fn the_binary_matrix_follows_release_targets_and_a_library_gets_none() {
+    let cli = repo_of(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("Cargo.lock", "version = 4\n"),
+        ("src/main.rs", "fn main() {}\n"),
+        (
+            "slipway.yml",
+            "version: 1\nrelease:\n  targets: [aarch64-apple-darwin, armv7-unknown-linux-gnueabihf]\n",
+        ),
+    ]);
+    let doc = rendered_release(cli.path());
+    let include = doc["jobs"]["binaries"]["strategy"]["matrix"]["include"]
+        .as_array()
+        .expect("matrix");
+    let rows: Vec<(&str, &str, &str, &str)> = include
+        .iter()
+        .map(|e| {
+            (
+                e["target"].as_str().unwrap(),
+                e["runner"].as_str().unwrap(),
+                e["kind"].as_str().unwrap(),
+                e["bins"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("aarch64-apple-darwin", "macos-14", "native", "tool"),
+            (
+                "armv7-unknown-linux-gnueabihf",
+                "ubuntu-24.04",
+                "cross",
+                "tool"
+            ),
+        ]
+    );
+    // The cross build's exact commands: the pinned cross, then `cross build` for the target.
+    let steps = doc["jobs"]["binaries"]["steps"].as_array().expect("steps");
+    let cross = steps
+        .iter()
+        .find(|s| s["name"] == "Install cross")
+        .expect("cross step");
+    assert_eq!(cross["with"]["tool"], "cross@0.2.5");
+    assert!(
+        cross["uses"]
+            .as_str()
+            .unwrap()
+            .starts_with("taiki-e/install-action@")
+    );
+    let build = steps.iter().find(|s| s["name"] == "Build").expect("build");
+    let script = build["run"].as_str().unwrap();
+    assert!(
+        script.contains(r#"[ "$KIND" != cross ] || build=(cross build)"#),
+        "{script}"
+    );
+    assert!(
+        script.contains(r#""${build[@]}" --locked --release --target "$TARGET" "${args[@]}""#),
+        "{script}"
+    );
+    let attest = &doc["jobs"]["attest"];
+    assert_eq!(attest["permissions"]["id-token"], "write");
+    assert_eq!(
+        doc["jobs"]["publish"]["needs"],
+        serde_json::json!(["plan", "attest"])
+    );
+
+    let library = repo_of(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"lib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("src/lib.rs", "pub fn f() {}\n"),
+    ]);
+    let doc = rendered_release(library.path());
+    assert!(doc["jobs"].get("binaries").is_none(), "{doc}");
+    assert!(doc["jobs"].get("attest").is_none(), "{doc}");
+}
+
+#[test]
+fn gen_workflows_refuses_colliding_binaries_and_targets_it_cannot_build() {
+    let collide = repo_of(&[
+        (
+            "a/Cargo.toml",
+            "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("a/src/main.rs", "fn main() {}\n"),
+        ("b/go.mod", "module example.com/b\n\ngo 1.22\n"),
+        ("b/cmd/tool/main.go", "package main\n\nfunc main() {}\n"),
+    ]);
+    let out = tempfile::tempdir().expect("tempdir");
+    let t = render_into(collide.path(), None, out.path());
+    t.code(2);
+    assert!(
+        t.stderr
+            .contains("the executable `tool` is built by two units (`a` and `b`)"),
+        "{t}"
+    );
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+
+    let cgo = repo_of(&[
+        ("go.mod", "module example.com/c\n\ngo 1.22\n"),
+        (
+            "main.go",
+            "package main\n\n// #include <stdio.h>\nimport \"C\"\n\nfunc main() {}\n",
+        ),
+        (
+            "slipway.yml",
+            "version: 1\nrelease: { targets: [x86_64-unknown-linux-gnu, aarch64-pc-windows-msvc] }\n",
+        ),
+    ]);
+    let t = render_into(cgo.path(), None, out.path());
+    t.code(2);
+    assert!(
+        t.stderr.contains(
+            "`release.targets` has `aarch64-pc-windows-msvc`, but the Go module in `.` needs cgo"
+        ),
+        "{t}"
+    );
+
+    let bad = repo_of(&[
+        ("go.mod", "module example.com/c\n\ngo 1.22\n"),
+        ("main.go", "package main\n\nfunc main() {}\n"),
+        (
+            "slipway.yml",
+            "version: 1\nrelease:\n  targets:\n    - x86_64-unknown-freebsd\n",
+        ),
+    ]);
+    let t = render_into(bad.path(), None, out.path());
+    t.code(2);
+    assert!(t.stderr.contains("slipway.yml:4:"), "{t}");
+    assert!(
+        t.stderr
+            .contains("`release.targets` has `x86_64-unknown-freebsd`, whose linker the release workflow cannot provide"),
+        "{t}"
+    );
 }

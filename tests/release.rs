@@ -1311,6 +1311,88 @@ fn release_with_token(repo: &Repo, mock: &MockGitHub) -> common::Transcript {
         .env("GITHUB_TOKEN", "ghs_mockToken0123456789")
         .env("GITHUB_API_URL", mock.url())
         .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+// ----- `release pin-binary`: the pinned release reaches scripts/release-checksums.txt -----
+
+/// A checkout of released sources and the release's SHA256SUMS.
+fn pin_inputs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let source = dir.join("source");
+    std::fs::create_dir_all(source.join("src")).unwrap();
+    std::fs::write(source.join("Cargo.toml"), "[package]\nname = \"slipway\"\n").unwrap();
+    std::fs::write(source.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let sums = dir.join("SHA256SUMS");
+    std::fs::write(
+        &sums,
+        format!(
+            "{}  slipway-1.4.0-x86_64-unknown-linux-musl.tar.gz\n{}  slipway-1.4.0-x86_64-pc-windows-msvc.zip\n{}  notes.txt\n",
+            "a".repeat(64),
+            "b".repeat(64),
+            "c".repeat(64)
+        ),
+    )
+    .unwrap();
+    (source, sums)
+}
+
+fn script_pin(mock: &MockGitHub, branch_exists: bool) {
+    mock.on("GET", &format!("{REPO_API}/git/ref/heads/main"))
+        .then(Reply::json(
+            200,
+            format!(r#"{{"ref":"refs/heads/main","object":{{"type":"commit","sha":"{TARGET}"}}}}"#),
+        ));
+    mock.on("GET", &format!("{REPO_API}/git/commits/{TARGET}"))
+        .then(Reply::json(200, r#"{"sha":"c3d0be41ecbe669545ee3e94d31ed9a4bc91ee3c","tree":{"sha":"1111111111111111111111111111111111111111"}}"#));
+    mock.on("POST", &format!("{REPO_API}/git/blobs"))
+        .then(Reply::json(
+            201,
+            r#"{"sha":"2222222222222222222222222222222222222222"}"#,
+        ));
+    mock.on("POST", &format!("{REPO_API}/git/trees"))
+        .then(Reply::json(
+            201,
+            r#"{"sha":"3333333333333333333333333333333333333333"}"#,
+        ));
+    mock.on("POST", &format!("{REPO_API}/git/commits"))
+        .then(Reply::json(201, r#"{"sha":"4444444444444444444444444444444444444444","verification":{"verified":true}}"#));
+    if branch_exists {
+        mock.on("POST", &format!("{REPO_API}/git/refs"))
+            .then(Reply::error(422, "Reference already exists"));
+        mock.on(
+            "PATCH",
+            &format!("{REPO_API}/git/refs/heads/slipway/pin-binary-1.4.0"),
+        )
+        .then(Reply::json(
+            200,
+            r#"{"ref":"refs/heads/slipway/pin-binary-1.4.0"}"#,
+        ));
+        mock.on("POST", &format!("{REPO_API}/pulls"))
+            .then(Reply::error(
+                422,
+                "A pull request already exists for octo-org:slipway/pin-binary-1.4.0.",
+            ));
+    } else {
+        mock.on("POST", &format!("{REPO_API}/git/refs"))
+            .then(Reply::json(
+                201,
+                r#"{"ref":"refs/heads/slipway/pin-binary-1.4.0"}"#,
+            ));
+        mock.on("POST", &format!("{REPO_API}/pulls"))
+            .then(Reply::json(
+                201,
+                r#"{"number":7,"html_url":"https://github.com/octo-org/octo-repo/pull/7"}"#,
+            ));
+    }
+}
+
+fn pin_run(mock: &MockGitHub, dir: &Path, source: &Path, sums: &Path) -> common::Transcript {
+    slipway()
+        .args(["release", "pin-binary", "--version", "1.4.0", "--sums"])
+        .arg_path(sums)
+        .args(["--source"])
+        .arg_path(source)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .filter_temp(dir)
         .run()
 }
 
@@ -1701,4 +1783,355 @@ async fn a_hand_edited_release_branch_or_a_bad_manifest_pushes_nothing() {
         "{err}"
     );
     assert!(writes(&mock).is_empty());
+fn pin_binary_commits_the_pin_file_through_the_git_data_api_and_opens_a_pull_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, sums) = pin_inputs(dir.path());
+    let mock = MockGitHub::start();
+    script_pin(&mock, false);
+    let t = pin_run(&mock, dir.path(), &source, &sums);
+    t.code(0);
+    assert!(
+        t.stdout
+            .contains("pull request: https://github.com/octo-org/octo-repo/pull/7"),
+        "{t}"
+    );
+    assert_eq!(
+        call_lines(&mock),
+        [
+            format!("GET {REPO_API}/git/ref/heads/main"),
+            format!("GET {REPO_API}/git/commits/{TARGET}"),
+            format!("POST {REPO_API}/git/blobs"),
+            format!("POST {REPO_API}/git/trees"),
+            format!("POST {REPO_API}/git/commits"),
+            format!("POST {REPO_API}/git/refs"),
+            format!("POST {REPO_API}/pulls"),
+        ]
+    );
+    let blob = body_of(&mock, "POST", &format!("{REPO_API}/git/blobs"));
+    assert_eq!(blob["encoding"], "utf-8");
+    let content = blob["content"].as_str().unwrap();
+    let digest = slipway::release::binary::source_digest(&source).unwrap();
+    let pinned: Vec<&str> = content.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        pinned,
+        [
+            "version 1.4.0".to_owned(),
+            format!("source {digest}"),
+            format!(
+                "{}  slipway-1.4.0-x86_64-unknown-linux-musl.tar.gz",
+                "a".repeat(64)
+            ),
+            format!(
+                "{}  slipway-1.4.0-x86_64-pc-windows-msvc.zip",
+                "b".repeat(64)
+            ),
+        ]
+    );
+    let tree = body_of(&mock, "POST", &format!("{REPO_API}/git/trees"));
+    assert_eq!(
+        tree["base_tree"],
+        "1111111111111111111111111111111111111111"
+    );
+    assert_eq!(
+        tree["tree"],
+        serde_json::json!([{
+            "path": "scripts/release-checksums.txt", "mode": "100644", "type": "blob",
+            "sha": "2222222222222222222222222222222222222222"
+        }])
+    );
+    let commit = body_of(&mock, "POST", &format!("{REPO_API}/git/commits"));
+    assert_eq!(commit["tree"], "3333333333333333333333333333333333333333");
+    assert_eq!(commit["parents"], serde_json::json!([TARGET]));
+    // No author nor committer: GitHub makes and signs the commit.
+    assert!(
+        commit.get("author").is_none() && commit.get("committer").is_none(),
+        "{commit}"
+    );
+    let reference = body_of(&mock, "POST", &format!("{REPO_API}/git/refs"));
+    assert_eq!(reference["ref"], "refs/heads/slipway/pin-binary-1.4.0");
+    assert_eq!(reference["sha"], "4444444444444444444444444444444444444444");
+    let pull = body_of(&mock, "POST", &format!("{REPO_API}/pulls"));
+    assert_eq!(pull["head"], "slipway/pin-binary-1.4.0");
+    assert_eq!(pull["base"], "main");
+    for r in mock.requests() {
+        assert!(!r.body.contains(TOKEN));
+    }
+}
+
+#[test]
+fn pin_binary_re_run_moves_the_branch_and_keeps_the_open_pull_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, sums) = pin_inputs(dir.path());
+    let mock = MockGitHub::start();
+    script_pin(&mock, true);
+    let t = pin_run(&mock, dir.path(), &source, &sums);
+    t.code(0);
+    assert!(t.stdout.contains("pull request: open already"), "{t}");
+    let moved = body_of(
+        &mock,
+        "PATCH",
+        &format!("{REPO_API}/git/refs/heads/slipway/pin-binary-1.4.0"),
+    );
+    assert_eq!(moved["sha"], "4444444444444444444444444444444444444444");
+    assert_eq!(moved["force"], true);
+}
+
+#[test]
+fn pin_binary_refuses_sums_without_an_archive_before_calling_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, _) = pin_inputs(dir.path());
+    let sums = dir.path().join("OTHER");
+    std::fs::write(&sums, format!("{}  app.tar.gz\n", "a".repeat(64))).unwrap();
+    let mock = MockGitHub::start();
+    let t = pin_run(&mock, dir.path(), &source, &sums);
+    t.code(2);
+    assert!(
+        t.stderr.contains("lists no slipway-1.4.0-<target> archive"),
+        "{t}"
+    );
+    assert!(mock.requests().is_empty());
+}
+
+// ----- `release archive`: real executables archived, extracted with the system tools -----
+
+fn host_target() -> &'static str {
+    match std::env::consts::ARCH {
+        "aarch64" => "aarch64-unknown-linux-gnu",
+        _ => "x86_64-unknown-linux-gnu",
+    }
+}
+
+/// A tiny Rust program compiled with rustc, and a Go one with go (skipped without go).
+fn tiny_binaries(dir: &Path) -> (std::path::PathBuf, Option<std::path::PathBuf>) {
+    let src = dir.join("hello.rs");
+    std::fs::write(&src, "fn main() { println!(\"hello from rust\"); }\n").unwrap();
+    let rust = dir.join("rust/hello-rs");
+    std::fs::create_dir_all(dir.join("rust")).unwrap();
+    let ok = Command::new("rustc")
+        .arg("-O")
+        .arg(&src)
+        .arg("-o")
+        .arg(&rust)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "rustc");
+    let go = Command::new("go")
+        .arg("version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    let go = go.map(|_| {
+        let module = dir.join("gomod");
+        std::fs::create_dir_all(&module).unwrap();
+        std::fs::write(
+            module.join("go.mod"),
+            "module example.com/hello-go\n\ngo 1.19\n",
+        )
+        .unwrap();
+        std::fs::write(
+            module.join("main.go"),
+            "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello from go\") }\n",
+        )
+        .unwrap();
+        let out = dir.join("go-out");
+        std::fs::create_dir_all(&out).unwrap();
+        let status = Command::new("go")
+            .args(["build", "-trimpath", "-o"])
+            .arg(format!("{}/", out.display()))
+            .arg(".")
+            .current_dir(&module)
+            .env("CGO_ENABLED", "0")
+            .env("GOFLAGS", "-mod=mod")
+            .status()
+            .unwrap();
+        assert!(status.success(), "go build");
+        out.join("hello-go")
+    });
+    (rust, go)
+}
+
+fn sha256_file(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn archive_packs_real_rust_and_go_executables_with_docs_and_their_sums() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rust, go) = tiny_binaries(dir.path());
+    let docs = dir.path().join("repo");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("README.md"), "# hello\n").unwrap();
+    std::fs::write(docs.join("LICENSE-MIT"), "MIT\n").unwrap();
+    std::fs::write(docs.join("main.rs"), "not a doc\n").unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", docs.join("LICENSE-LINKED")).unwrap();
+    let out = dir.path().join("out");
+    let target = host_target();
+    let mut bins = vec![rust.clone()];
+    bins.extend(go.clone());
+    let t = slipway()
+        .args([
+            "release",
+            "archive",
+            "--name",
+            "hello",
+            "--version",
+            "1.2.0",
+            "--target",
+            target,
+            "--docs",
+        ])
+        .arg_path(&docs)
+        .args(["--out"])
+        .arg_path(&out)
+        .args(["--"])
+        .args(bins.iter().map(|b| b.display().to_string()))
+        .run();
+    t.code(0);
+    let archive = out.join(format!("hello-1.2.0-{target}.tar.gz"));
+    let sum = sha256_file(&archive);
+    assert_eq!(
+        std::fs::read_to_string(out.join(format!("hello-1.2.0-{target}.tar.gz.sha256"))).unwrap(),
+        format!("{sum}  hello-1.2.0-{target}.tar.gz\n")
+    );
+    let x = dir.path().join("x");
+    std::fs::create_dir_all(&x).unwrap();
+    assert!(
+        Command::new("tar")
+            .arg("-xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(&x)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let stem = x.join(format!("hello-1.2.0-{target}"));
+    let mut names: Vec<String> = std::fs::read_dir(&stem)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let mut want = vec!["LICENSE-MIT", "README.md", "hello-rs"];
+    if go.is_some() {
+        want.push("hello-go");
+        want.sort();
+    }
+    assert_eq!(names, want, "symlinks and non-doc files stay out");
+    let run = |p: &Path| String::from_utf8(Command::new(p).output().unwrap().stdout).unwrap();
+    assert_eq!(run(&stem.join("hello-rs")), "hello from rust\n");
+    if go.is_some() {
+        assert_eq!(run(&stem.join("hello-go")), "hello from go\n");
+    }
+    // The same inputs give the same bytes.
+    let again = dir.path().join("again");
+    slipway()
+        .args([
+            "release",
+            "archive",
+            "--name",
+            "hello",
+            "--version",
+            "1.2.0",
+            "--target",
+            target,
+            "--docs",
+        ])
+        .arg_path(&docs)
+        .args(["--out"])
+        .arg_path(&again)
+        .args(["--"])
+        .args(bins.iter().map(|b| b.display().to_string()))
+        .run()
+        .code(0);
+    assert_eq!(
+        sha256_file(&again.join(format!("hello-1.2.0-{target}.tar.gz"))),
+        sum
+    );
+}
+
+#[test]
+fn archive_zips_a_windows_executable_that_unzip_extracts_with_its_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    // A real Windows executable where go can cross-compile one; else any file stands in.
+    let exe = dir.path().join("hello.exe");
+    let built = Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && {
+            let module = dir.path().join("gomod");
+            std::fs::create_dir_all(&module).unwrap();
+            std::fs::write(
+                module.join("go.mod"),
+                "module example.com/hello\n\ngo 1.19\n",
+            )
+            .unwrap();
+            std::fs::write(module.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
+            Command::new("go")
+                .args(["build", "-o"])
+                .arg(&exe)
+                .arg(".")
+                .current_dir(&module)
+                .env("GOOS", "windows")
+                .env("GOARCH", "amd64")
+                .env("CGO_ENABLED", "0")
+                .status()
+                .unwrap()
+                .success()
+        };
+    if !built {
+        std::fs::write(&exe, b"MZ stand-in").unwrap();
+    }
+    let out = dir.path().join("out");
+    slipway()
+        .args([
+            "release",
+            "archive",
+            "--name",
+            "hello",
+            "--version",
+            "0.3.0",
+            "--target",
+            "x86_64-pc-windows-msvc",
+            "--out",
+        ])
+        .arg_path(&out)
+        .args(["--"])
+        .arg_path(&exe)
+        .run()
+        .code(0);
+    let zip = out.join("hello-0.3.0-x86_64-pc-windows-msvc.zip");
+    let test = Command::new("unzip").arg("-t").arg(&zip).output().unwrap();
+    assert!(
+        test.status.success(),
+        "{}",
+        String::from_utf8_lossy(&test.stdout)
+    );
+    let x = dir.path().join("x");
+    assert!(
+        Command::new("unzip")
+            .arg("-q")
+            .arg(&zip)
+            .arg("-d")
+            .arg(&x)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let extracted = x.join("hello-0.3.0-x86_64-pc-windows-msvc/hello.exe");
+    assert_eq!(
+        std::fs::read(&extracted).unwrap(),
+        std::fs::read(&exe).unwrap()
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&extracted).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
 }

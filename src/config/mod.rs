@@ -21,6 +21,7 @@ use crate::error::Hint;
 mod ci;
 mod diagnostic;
 pub mod git;
+pub mod targets;
 mod values;
 
 pub use ci::{
@@ -1056,6 +1057,30 @@ pub struct Release {
     /// `gradle.properties`, `VERSION`) are found without being listed. Default: none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extra_files: Vec<Located<String>>,
+    /// Target triples the release builds the repository's executables for (Rust binaries, Go
+    /// `main` packages), e.g. `[x86_64-unknown-linux-musl, aarch64-apple-darwin]`; one archive
+    /// per unit and target, `<name>-<version>-<target>.tar.gz` (`.zip` on Windows). Default:
+    /// x86_64 Linux (gnu and musl), aarch64 Linux (musl), x86_64 and arm64 macOS, x86_64
+    /// Windows. A repository without executables builds none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<Located<String>>>,
+    /// Attach `install.sh` to the release: it picks the user's target, downloads its archive
+    /// and verifies it against `SHA256SUMS`. Default: false.
+    pub installer: bool,
+    /// After the release is published, open a pull request pinning its archives in
+    /// `scripts/release-checksums.txt` (`slipway release pin-binary`), for a repository whose
+    /// composite actions install its own binary, as slipway's do. Default: false.
+    pub pin_binary: bool,
+}
+
+impl Release {
+    /// The targets to build: the configured ones, else [`targets::DEFAULT_TARGETS`].
+    pub fn target_list(&self) -> Vec<String> {
+        match &self.targets {
+            Some(t) => t.iter().map(|l| l.value.clone()).collect(),
+            None => targets::DEFAULT_TARGETS.map(str::to_owned).to_vec(),
+        }
+    }
 }
 
 /// The default of `release.patch-types`.
@@ -1086,6 +1111,9 @@ impl Default for Release {
                 .map(|t| Located::new((*t).to_owned()))
                 .collect(),
             extra_files: Vec::new(),
+            targets: None,
+            installer: false,
+            pin_binary: false,
         }
     }
 }
@@ -1479,6 +1507,53 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Config, Box<Diagnostic>> {
     Ok(config)
 }
 
+/// `release.targets`: known triples the workflow can build, each once.
+fn check_targets(release: &Release) -> Result<(), Problem> {
+    let Some(list) = &release.targets else {
+        return Ok(());
+    };
+    for (i, t) in list.iter().enumerate() {
+        let at = (t.line, t.column);
+        match targets::lookup(&t.value) {
+            Ok(_) => {}
+            Err(targets::Problem::Unknown { suggestion }) => {
+                return Err((
+                    at,
+                    format!(
+                        "`release.targets` has `{}`, which is not a target triple",
+                        t.value
+                    ),
+                    Some(match suggestion {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!(
+                            "use a triple of `rustc --print target-list`, e.g. one of {}",
+                            targets::buildable()
+                        ),
+                    }),
+                ));
+            }
+            Err(targets::Problem::NoLinker) => {
+                return Err((
+                    at,
+                    format!(
+                        "`release.targets` has `{}`, whose linker the release workflow cannot provide (no GitHub-hosted runner, musl tools or `cross` image for it)",
+                        t.value
+                    ),
+                    Some(format!("remove it, or use one of {}", targets::buildable())),
+                ));
+            }
+        }
+        if list[..i].iter().any(|o| o.value == t.value) {
+            return Err((
+                at,
+                format!("`release.targets` lists `{}` twice", t.value),
+                Some("remove one".to_owned()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn options() -> serde_saphyr::Options {
     let mut o = serde_saphyr::Options::default();
     o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
@@ -1526,6 +1601,7 @@ fn check(config: &Config) -> Result<(), Problem> {
             ));
         }
     }
+    check_targets(&config.release)?;
     check_ci(&config.ci)?;
     let mut seen: Vec<&str> = Vec::new();
     for (name, env) in config.environments.iter() {
@@ -2208,6 +2284,44 @@ ci:
             .expect("rules");
         assert!(c.release.squash_bodies);
         assert_eq!(c.release.patch_types[1].value, "chore(deps)");
+    }
+
+    #[test]
+    fn release_targets_must_be_known_buildable_and_listed_once() {
+        let c = parse_str("release:\n  targets: [x86_64-unknown-linux-musl, aarch64-apple-darwin]\n  installer: true\n")
+            .expect("targets");
+        assert_eq!(
+            c.release.target_list(),
+            ["x86_64-unknown-linux-musl", "aarch64-apple-darwin"]
+        );
+        assert!(c.release.installer);
+        assert_eq!(Config::default().release.target_list().len(), 6);
+        let e = parse_str("release:\n  targets:\n    - x86_64-unknown-linux-musl\n    - x86_64-unknown-linux-mus\n")
+            .expect_err("unknown");
+        assert_eq!(
+            e.message,
+            "`release.targets` has `x86_64-unknown-linux-mus`, which is not a target triple"
+        );
+        assert_eq!(e.line, 4);
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("did you mean `x86_64-unknown-linux-musl`?")
+        );
+        let e =
+            parse_str("release: { targets: [x86_64-unknown-freebsd] }\n").expect_err("no linker");
+        assert!(
+            e.message.contains(
+                "`x86_64-unknown-freebsd`, whose linker the release workflow cannot provide"
+            ),
+            "{}",
+            e.message
+        );
+        let e = parse_str("release: { targets: [aarch64-apple-darwin, aarch64-apple-darwin] }\n")
+            .expect_err("twice");
+        assert_eq!(
+            e.message,
+            "`release.targets` lists `aarch64-apple-darwin` twice"
+        );
     }
 
     #[test]

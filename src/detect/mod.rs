@@ -215,6 +215,8 @@ pub struct BuildFacts {
     /// Rust: some package of the workspace (or the package itself) has a binary target that
     /// `cargo build` builds.
     pub executables: bool,
+    /// Rust: the names of those executables, sorted.
+    pub bin_names: Vec<String>,
     /// Rust: the repository keeps `Cargo.lock` beside the workspace root, so `--locked` works.
     pub locked: bool,
     /// Go: the module's `main` packages, as `go build` arguments (`.`, `./cmd/app`), sorted.

@@ -372,15 +372,20 @@ pub fn scan(scan: &mut Scan<'_>) {
                 .flatten()
                 .copied()
                 .chain(std::iter::once(dir.as_str()));
-            let executables = packages
+            let mut bin_names: Vec<String> = packages
                 .filter_map(|p| Some((p, manifests.get(p)?)))
-                .any(|(p, m)| builds_executable(index, p, m));
+                .flat_map(|(p, m)| executable_names(index, p, m))
+                .collect();
+            bin_names.sort();
+            bin_names.dedup();
+            let executables = !bin_names.is_empty();
             let locked = index.has(dir, "Cargo.lock");
             scan.build(
                 dir,
                 Language::Rust,
                 BuildFacts {
                     executables,
+                    bin_names,
                     locked,
                     ..BuildFacts::default()
                 },
@@ -403,40 +408,52 @@ pub fn scan(scan: &mut Scan<'_>) {
     }
 }
 
-/// True when a plain `cargo build` of the package at `dir` builds an executable: a `[[bin]]`
-/// that needs no feature, or a binary Cargo infers from `src/main.rs` or `src/bin/` (unless
-/// `autobins = false`, or a `[[bin]]` already takes `src/main.rs`).
-fn builds_executable(index: &Index, dir: &str, m: &Manifest) -> bool {
+/// The executables a plain `cargo build` of the package at `dir` builds: each `[[bin]]` that
+/// needs no feature, and the binaries Cargo infers from `src/main.rs` (named after the
+/// package) or `src/bin/` (unless `autobins = false`, or a `[[bin]]` already takes the file).
+fn executable_names(index: &Index, dir: &str, m: &Manifest) -> Vec<String> {
+    let mut names = Vec::new();
     if !m.package {
-        return false;
+        return names;
     }
-    if m.bins.iter().any(|b| !b.needs_features) {
-        return true;
+    for b in m.bins.iter().filter(|b| !b.needs_features) {
+        let name = b.name.clone().or_else(|| m.name.clone());
+        names.extend(name);
     }
     if m.no_autobins {
-        return false;
+        return names;
     }
     let main_taken = m.bins.iter().any(|b| {
         b.path.as_deref().map(|p| p.trim_start_matches("./")) == Some("src/main.rs")
             || (b.path.is_none() && b.name.is_some() && b.name == m.name)
     });
-    let main = !main_taken && index.contains(&join(dir, "src/main.rs"));
+    if !main_taken && index.contains(&join(dir, "src/main.rs")) {
+        names.extend(m.name.clone());
+    }
     // `src/bin/` is not in the walk (any file name may be a binary there): look at it directly.
     let bin_dir = index.root().join(join(dir, "src/bin"));
     let taken: Vec<&str> = m.bins.iter().filter_map(|b| b.path.as_deref()).collect();
-    let in_bin_dir = std::fs::read_dir(bin_dir).is_ok_and(|entries| {
-        entries.filter_map(Result::ok).any(|e| {
+    if let Ok(entries) = std::fs::read_dir(bin_dir) {
+        for e in entries.filter_map(Result::ok) {
             let name = e.file_name();
             let Some(name) = name.to_str() else {
-                return false;
+                continue;
             };
             let rel = format!("src/bin/{name}");
-            let is_rs = name.ends_with(".rs") && !taken.contains(&rel.as_str());
+            if let Some(stem) = name.strip_suffix(".rs")
+                && !taken.contains(&rel.as_str())
+            {
+                names.push(stem.to_owned());
+            }
             let main_rs = format!("{rel}/main.rs");
-            is_rs || (e.path().join("main.rs").is_file() && !taken.contains(&main_rs.as_str()))
-        })
-    });
-    main || in_bin_dir
+            if e.path().join("main.rs").is_file() && !taken.contains(&main_rs.as_str()) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn rust_project(dir: &str, test: Option<&str>) -> Project {

@@ -61,6 +61,8 @@ pub struct Context {
     pub notify: Notify,
     /// Environments deployed only by hand, for the cd dispatch choice.
     pub manual_environments: Vec<String>,
+    /// The release's binary matrix: one entry per unit with executables and target.
+    pub binaries: Vec<super::binaries::Binary>,
 }
 
 /// `uses:` values, each a full reference with its tag comment where it has one.
@@ -92,6 +94,10 @@ pub struct Uses {
     pub docker_login: String,
     /// docker/build-push-action.
     pub build_push: String,
+    /// actions/attest-build-provenance.
+    pub attest: String,
+    /// taiki-e/install-action (pinned tools such as `cross`).
+    pub install_action: String,
     /// slipway's setup-environment action at the binary's commit.
     pub setup_environment: String,
     /// slipway's run-tests action.
@@ -281,6 +287,10 @@ pub struct Release {
     pub changelog: String,
     /// Move the floating major tag.
     pub floating_major_tag: bool,
+    /// Attach an install script for the binaries.
+    pub installer: bool,
+    /// Pin the published archives in `scripts/release-checksums.txt` by pull request.
+    pub pin_binary: bool,
 }
 
 /// Notification settings.
@@ -303,6 +313,9 @@ pub enum Error {
     /// An action the templates need has no pin.
     #[error(transparent)]
     Pin(#[from] pins::Error),
+    /// The release's binary matrix cannot be built.
+    #[error(transparent)]
+    Binaries(#[from] super::binaries::Error),
     /// The own-actions commit is unknown (a build outside git without `SLIPWAY_BUILD_COMMIT`).
     #[error("this slipway binary does not know the commit it was built from")]
     UnknownCommit,
@@ -387,6 +400,15 @@ impl Hint for Error {
                 "keep this unit on Linux runners, or set `ci.services: []` if its tests do not need the services".into(),
             ),
             Self::Undeployable { hint, .. } => Some(hint.clone()),
+            Self::Binaries(super::binaries::Error::Collision { .. }) => Some(
+                "rename one executable (`[[bin]] name` in Cargo.toml, or the Go package's directory)".into(),
+            ),
+            Self::Binaries(super::binaries::Error::BadName { .. }) => Some(
+                "name executables with letters, digits, `.`, `_` and `-` only".into(),
+            ),
+            Self::Binaries(super::binaries::Error::CgoCross { .. }) => Some(
+                "list only targets with a native runner in `release.targets` (x86_64/aarch64 Linux gnu, macOS, x86_64 Windows), or drop cgo".into(),
+            ),
         }
     }
 }
@@ -436,6 +458,8 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
         buildx: pins.uses("docker/setup-buildx-action")?,
         docker_login: pins.uses("docker/login-action")?,
         build_push: pins.uses("docker/build-push-action")?,
+        attest: pins.uses("actions/attest-build-provenance")?,
+        install_action: pins.uses("taiki-e/install-action")?,
         setup_environment: own("setup-environment"),
         run_tests: own("run-tests"),
         security_scan: own("security-scan"),
@@ -496,7 +520,15 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
         .filter(|u| u.docker_file.is_some() || u.build_output.is_some())
         .map(|u| u.id.clone())
         .collect();
+    let binaries = super::binaries::matrix(
+        &units,
+        &stacks.builds,
+        &config.release.target_list(),
+        &project,
+        root,
+    )?;
     let context = Context {
+        binaries,
         version: version.to_owned(),
         project,
         default_branch: config.project.default_branch().to_owned(),
@@ -514,6 +546,8 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
             tag_prefix: config.release.tag_prefix().to_owned(),
             changelog: config.release.changelog.clone(),
             floating_major_tag: config.release.floating_major_tag,
+            installer: config.release.installer,
+            pin_binary: config.release.pin_binary,
         },
         notify: Notify {
             secrets: notify_secrets(&config.notify),

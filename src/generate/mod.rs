@@ -15,6 +15,7 @@ use crate::config;
 use crate::detect::{self, Warning};
 use crate::error::Hint;
 
+pub mod binaries;
 pub mod context;
 pub mod files;
 pub mod matrix;

@@ -15,12 +15,15 @@
 //! read-only job and writes the notes ([`run_plan`]); `slipway release publish` ([`remote`])
 //! makes the tag and the release through the REST API in a job that checks out nothing.
 
+pub mod archive;
+pub mod binary;
 pub mod bump;
 pub mod changelog;
 pub mod commits;
 pub mod git;
 pub mod manifests;
 pub mod pr;
+pub mod installer;
 pub mod publish;
 pub mod remote;
 

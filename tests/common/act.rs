@@ -102,6 +102,12 @@ pub fn run(act: &Path, repo: &Path, options: &Options<'_>) -> (Option<i32>, Stri
             "name: stub\ndescription: stands in for a remote action\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo 'STUB RAN' >&2; exit 1\n",
         )
         .expect("stub");
+        // Sub-actions (actions/cache/restore, /save) are read from the same checkout.
+        for sub in ["restore", "save"] {
+            std::fs::create_dir_all(stub.join(sub)).expect("stub dir");
+            std::fs::copy(stub.join("action.yml"), stub.join(sub).join("action.yml"))
+                .expect("stub");
+        }
         let pins = slipway::generate::pins::Pins::embedded();
         for name in [
             "actions/setup-node",
