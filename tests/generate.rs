@@ -994,6 +994,8 @@ fn fail_on_regressions_reaches_the_test_steps_and_the_quality_gate() {
     let t = render_into(&repo, Some(&config), &dir.path().join("bad"));
     t.code(2);
     assert!(t.stderr.contains("slipway.yml:2:"), "{t}");
+}
+
 /// The workflows that ship (release, cd, rollback) never take slipway's binary from the Actions
 /// cache, where another workflow could have written it: their `env:` turns the actions'
 /// binary cache off. The others keep it.

@@ -1311,6 +1311,9 @@ fn release_with_token(repo: &Repo, mock: &MockGitHub) -> common::Transcript {
         .env("GITHUB_TOKEN", "ghs_mockToken0123456789")
         .env("GITHUB_API_URL", mock.url())
         .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .run()
+}
+
 // ----- `release pin-binary`: the pinned release reaches scripts/release-checksums.txt -----
 
 /// A checkout of released sources and the release's SHA256SUMS.
@@ -1783,6 +1786,8 @@ async fn a_hand_edited_release_branch_or_a_bad_manifest_pushes_nothing() {
         "{err}"
     );
     assert!(writes(&mock).is_empty());
+}
+
 fn pin_binary_commits_the_pin_file_through_the_git_data_api_and_opens_a_pull_request() {
     let dir = tempfile::tempdir().unwrap();
     let (source, sums) = pin_inputs(dir.path());
