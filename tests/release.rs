@@ -1788,6 +1788,7 @@ async fn a_hand_edited_release_branch_or_a_bad_manifest_pushes_nothing() {
     assert!(writes(&mock).is_empty());
 }
 
+#[test]
 fn pin_binary_commits_the_pin_file_through_the_git_data_api_and_opens_a_pull_request() {
     let dir = tempfile::tempdir().unwrap();
     let (source, sums) = pin_inputs(dir.path());
