@@ -223,6 +223,9 @@ pub fn run(args: SecurityScanArgs) -> Result<u8, Failure> {
         if let security::PartState::NotChecked(reason) = &p.state {
             warn(&format!("{} not checked: {reason}", p.kind.part()));
         }
+        if let security::PartState::Incomplete(reason) = &p.state {
+            warn(&format!("{} incomplete: {reason}", p.kind.part()));
+        }
     }
     let runtime = github::runtime();
     if runtime.in_actions() {

@@ -178,6 +178,10 @@ pub enum PartState {
     Disabled,
     /// It could not run: nobody may read its silence as "clean".
     NotChecked(String),
+    /// It ran, but part of what it was meant to check could not be read (a malformed lockfile,
+    /// a version no scheme parses); each such part is an error finding, and the scan fails on
+    /// it unless `security.allow` names it.
+    Incomplete(String),
 }
 
 /// One part and how it went, with what it looked at.
@@ -221,9 +225,12 @@ impl Outcome {
         self.findings.iter().filter(|f| f.level == level).count()
     }
 
-    /// True when a finding reaches the `fail_on` level.
+    /// True when a finding reaches the `fail_on` level, or when a part is incomplete (a
+    /// finding that says so remains after `security.allow`) and `fail_on` is not `none`.
     pub fn failed(&self) -> bool {
-        self.findings.iter().any(|f| f.level.fails(self.fail_on))
+        self.findings.iter().any(|f| {
+            f.level.fails(self.fail_on) || (self.fail_on != Severity::None && is_incompleteness(f))
+        })
     }
 }
 
@@ -433,6 +440,16 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     })
 }
 
+/// True when the finding says part of the scan could not be done, rather than that something
+/// is wrong with what was checked.
+pub fn is_incompleteness(f: &Finding) -> bool {
+    f.kind == Kind::Dependency
+        && matches!(
+            f.rule.as_str(),
+            deps::LOCKFILE_UNREADABLE | deps::VERSION_UNREADABLE
+        )
+}
+
 /// True when `file` (relative to `root`) starts with the header `slipway gen-workflows` writes.
 /// Only the first line is read, never through a symbolic link.
 fn generated_by_slipway(root: &Path, file: &str) -> bool {
@@ -484,8 +501,26 @@ fn dependencies(
                 report.lockfiles.len(),
                 report.packages
             );
+            let unread: Vec<String> = report
+                .findings
+                .iter()
+                .filter(|f| is_incompleteness(f))
+                .map(|f| format!("`{}:{}` ({})", f.file, f.line, f.rule))
+                .collect();
             found.extend(report.findings);
             skipped.extend(report.skipped);
+            if !unread.is_empty() {
+                scope.push_str(&format!("; could not read {}", unread.len()));
+                let mut shown: Vec<String> = unread.iter().take(5).cloned().collect();
+                if unread.len() > 5 {
+                    shown.push(format!("and {} more", unread.len() - 5));
+                }
+                skipped.extend(report.unaudited);
+                return Ok((
+                    PartState::Incomplete(format!("could not read {}", shown.join(", "))),
+                    scope,
+                ));
+            }
             // A build without a lockfile was not audited: with nothing else checked, the part
             // is "not checked" (never "checked 0 packages", which reads as clean); beside
             // lockfiles that were, each such build is named in the scope and listed as skipped.

@@ -313,8 +313,37 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Reads one lockfile; `None` when it was skipped (the reason is in `skipped`).
-fn read_lockfile(f: &Found, skipped: &mut Vec<Skipped>) -> Option<Vec<Package>> {
+/// Rule id of a lockfile that could not be read: its dependencies were not checked.
+pub const LOCKFILE_UNREADABLE: &str = "lockfile-unreadable";
+/// Rule id of a pinned version no ecosystem scheme can read: it matches no range.
+pub const VERSION_UNREADABLE: &str = "version-unreadable";
+
+/// A finding that says part of the audit could not be done: the part is incomplete, and
+/// `fail-on` fails on it unless `security.allow` names it.
+fn incomplete(rule: &str, file: &str, line: Option<u32>, detail: &str, message: String) -> Finding {
+    Finding {
+        kind: Kind::Dependency,
+        rule: rule.to_owned(),
+        level: crate::security::Level::High,
+        file: file.to_owned(),
+        line: line.unwrap_or(1),
+        column: None,
+        message,
+        excerpt: None,
+        commit: None,
+        fingerprint: sha256_hex(format!("dependency\0{rule}\0{file}\0{detail}").as_bytes())[..32]
+            .to_owned(),
+        advisory: None,
+    }
+}
+
+/// Reads one lockfile; `None` when it could not be read (an error finding in `findings`) or
+/// was skipped (the reason is in `skipped`).
+fn read_lockfile(
+    f: &Found,
+    skipped: &mut Vec<Skipped>,
+    findings: &mut Vec<Finding>,
+) -> Option<Vec<Package>> {
     let skip = |skipped: &mut Vec<Skipped>, line: Option<u32>, reason: String| {
         skipped.push(Skipped {
             file: f.rel.clone(),
@@ -361,11 +390,16 @@ fn read_lockfile(f: &Found, skipped: &mut Vec<Skipped>) -> Option<Vec<Package>> 
             Some(packages)
         }
         Err(m) => {
-            skip(
-                skipped,
+            findings.push(incomplete(
+                LOCKFILE_UNREADABLE,
+                &f.rel,
                 m.line,
-                format!("malformed, its dependencies were not checked: {}", m.reason),
-            );
+                "",
+                format!(
+                    "`{}` could not be read ({}), so none of its dependencies were checked; fix the file (regenerate it with its package manager) or name it in `security.allow`",
+                    f.rel, m.reason
+                ),
+            ));
             None
         }
     }
@@ -513,11 +547,41 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
     manifests.sort();
     report.unaudited = unaudited(&manifests, &found);
     for f in found {
-        if let Some(packages) = read_lockfile(&f, &mut report.skipped) {
+        if let Some(mut packages) = read_lockfile(&f, &mut report.skipped, &mut report.findings) {
             report.lockfiles.push(f.rel.clone());
+            packages.retain(|p| match version::readable(p.ecosystem, &p.version) {
+                version::Readable::Yes => true,
+                version::Readable::Branch => {
+                    report.skipped.push(Skipped {
+                        file: f.rel.clone(),
+                        line: p.line,
+                        reason: format!(
+                            "`{}` is pinned to the branch `{}`, not a release: no advisory range can say whether it is affected",
+                            p.name, p.version
+                        ),
+                    });
+                    false
+                }
+                version::Readable::No => {
+                    report.findings.push(incomplete(
+                        VERSION_UNREADABLE,
+                        &f.rel,
+                        p.line,
+                        &format!("{}\0{}", osv::normalize_name(p.ecosystem, &p.name), p.version),
+                        format!(
+                            "`{}` {} ({}) has a version slipway cannot read, so it was not checked against advisories; pin a published release or name it in `security.allow`",
+                            p.name,
+                            p.version,
+                            p.ecosystem.osv_name()
+                        ),
+                    ));
+                    false
+                }
+            });
             files.push((f.rel, packages));
         }
     }
+    let unreadable = std::mem::take(&mut report.findings);
     let mut distinct: Vec<(Ecosystem, String, String)> = Vec::new();
     let mut seen = HashSet::new();
     for p in files.iter().flat_map(|(_, ps)| ps) {
@@ -532,6 +596,7 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
     }
     report.packages = distinct.len();
     if distinct.is_empty() {
+        report.findings = unreadable;
         return Ok(report);
     }
     match &opts.db {
@@ -608,5 +673,6 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
         a.fingerprint == b.fingerprint
             && a.advisory.as_ref().map(|x| &x.version) == b.advisory.as_ref().map(|x| &x.version)
     });
+    report.findings.extend(unreadable);
     Ok(report)
 }
