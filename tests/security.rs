@@ -1198,3 +1198,86 @@ fn an_unreadable_lockfile_or_version_makes_the_audit_incomplete_and_fails_the_sc
     t.code(0);
     assert_eq!(json(&t.stdout)["failed"], false, "{t}");
 }
+
+/// A published fingerprint carries nothing about the secret; a baseline of format 1 (hashes
+/// over the secrets) still accepts what it accepted, and the scan says how to rewrite it.
+#[test]
+fn fingerprints_hold_no_secret_and_an_old_baseline_still_works_with_a_notice() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    write(
+        root,
+        "scripts/release.sh",
+        &format!("export GH_TOKEN={}\n", github_token()),
+    );
+    let scan = |baseline: Option<&str>| {
+        let mut run = slipway().args([
+            "security-scan",
+            "--json",
+            "--no-dependencies",
+            "--no-workflows",
+        ]);
+        if let Some(b) = baseline {
+            run = run.args(["--baseline"]).arg_path(root.join(b));
+        }
+        run.arg_path(root).run()
+    };
+    let t = scan(None);
+    t.code(1);
+    let v = json(&t.stdout);
+    let fp = v["findings"][0]["fingerprint"].as_str().unwrap().to_owned();
+    let legacy = slipway::security::secrets::legacy_fingerprint(
+        "github-token",
+        "scripts/release.sh",
+        github_token().as_bytes(),
+    );
+    assert_eq!(
+        fp,
+        slipway::security::secrets::fingerprint(
+            "github-token",
+            "scripts/release.sh",
+            b"export GH_TOKEN=",
+            b""
+        ),
+        "rule, file and the text around the secret"
+    );
+    assert!(!t.stdout.contains(&legacy), "{t}");
+
+    // Format 1, as older releases wrote it.
+    write(
+        root,
+        "old.json",
+        &format!(
+            "{{\"version\": 1, \"findings\": [{{\"fingerprint\": \"{legacy}\", \"rule\": \"github-token\", \"file\": \"scripts/release.sh\"}}]}}\n"
+        ),
+    );
+    let t = scan(Some("old.json"));
+    t.code(0);
+    assert_eq!(json(&t.stdout)["baselined"], 1, "{t}");
+    assert!(
+        t.stderr.contains("in format 1") && t.stderr.contains("slipway security-scan baseline"),
+        "{t}"
+    );
+    // A rewritten baseline is format 2 and holds no hash over the secret.
+    let t = slipway()
+        .args([
+            "security-scan",
+            "baseline",
+            "--no-dependencies",
+            "--no-workflows",
+            "--output",
+        ])
+        .arg_path(root.join("new.json"))
+        .arg_path(root)
+        .run();
+    t.code(0);
+    let written = std::fs::read_to_string(root.join("new.json")).unwrap();
+    assert!(
+        written.contains("\"version\": 2") && written.contains(&fp),
+        "{written}"
+    );
+    assert!(!written.contains(&legacy), "{written}");
+    let t = scan(Some("new.json"));
+    t.code(0);
+    assert!(!t.stderr.contains("format 1"), "{t}");
+}

@@ -356,6 +356,7 @@ mod tests {
                     excerpt: Some("ghp_****".into()),
                     commit: None,
                     fingerprint: format!("{i:032x}"),
+                    legacy_fingerprint: None,
                     advisory: None,
                 })
                 .collect(),
@@ -374,6 +375,7 @@ mod tests {
             bytes: 0,
             fail_on: Severity::High,
             foreign_workflows: Vec::new(),
+            notices: Vec::new(),
         }
     }
 

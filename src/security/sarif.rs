@@ -301,6 +301,7 @@ mod tests {
             excerpt: Some("uses: x/y@v1".into()),
             commit: None,
             fingerprint: format!("{i:032x}"),
+            legacy_fingerprint: None,
             advisory: None,
         }
     }
@@ -333,6 +334,7 @@ mod tests {
             bytes: 0,
             fail_on: Severity::High,
             foreign_workflows: Vec::new(),
+            notices: Vec::new(),
         }
     }
 

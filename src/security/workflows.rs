@@ -384,6 +384,7 @@ impl Auditor<'_> {
             excerpt,
             commit: None,
             fingerprint,
+            legacy_fingerprint: None,
             advisory: None,
         });
     }

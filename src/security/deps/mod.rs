@@ -333,6 +333,7 @@ fn incomplete(rule: &str, file: &str, line: Option<u32>, detail: &str, message: 
         commit: None,
         fingerprint: sha256_hex(format!("dependency\0{rule}\0{file}\0{detail}").as_bytes())[..32]
             .to_owned(),
+        legacy_fingerprint: None,
         advisory: None,
     }
 }
@@ -450,6 +451,7 @@ fn finding(file: &str, p: &Package, v: &osv::Vuln, fixed: Option<String>) -> Fin
         excerpt: None,
         commit: None,
         fingerprint: fingerprint(file, p.ecosystem, &p.name, &v.id),
+        legacy_fingerprint: None,
         advisory: Some(Advisory {
             id: v.id.clone(),
             aliases: v.aliases.clone(),

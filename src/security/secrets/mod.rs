@@ -40,6 +40,9 @@ pub struct Hit {
     pub inline_allowed: bool,
     /// Byte span of the secret in the scanned buffer.
     span: (usize, usize),
+    /// The text of the line before and after the secret, trimmed: what the fingerprint is
+    /// made of besides rule and file (never the secret).
+    context: (Vec<u8>, Vec<u8>),
 }
 
 impl Hit {
@@ -71,7 +74,8 @@ impl Hit {
             message,
             excerpt: Some(self.excerpt),
             commit,
-            fingerprint: fingerprint(rule.id, file, &self.secret),
+            fingerprint: fingerprint(rule.id, file, &self.context.0, &self.context.1),
+            legacy_fingerprint: Some(legacy_fingerprint(rule.id, file, &self.secret)),
             advisory: None,
         }
     }
@@ -89,10 +93,25 @@ impl std::fmt::Debug for Hit {
     }
 }
 
-/// A stable id of a secret at a path: the same secret in the same file has the same
-/// fingerprint whatever line it moves to. It is a salted SHA-256, truncated, so it names the
-/// secret without revealing it.
-pub fn fingerprint(rule: &str, file: &str, secret: &[u8]) -> String {
+/// A stable id of a secret's place: the rule, the file and the text around the secret on its
+/// line (trimmed), never the secret itself, so a published fingerprint (SARIF, JSON, the
+/// committed baseline) cannot be used to test a guessed secret offline. The same line keeps
+/// its fingerprint whatever line number it moves to; identical lines in one file are told
+/// apart by their order ([`crate::security::disambiguate`]).
+pub fn fingerprint(rule: &str, file: &str, before: &[u8], after: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"slipway-secret-v2\0");
+    for part in [rule.as_bytes(), file.as_bytes(), before, after] {
+        h.update(part);
+        h.update([0]);
+    }
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The fingerprint of baseline version 1, a hash over the secret itself: computed only to
+/// honour an old baseline, never written anywhere.
+pub fn legacy_fingerprint(rule: &str, file: &str, secret: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(b"slipway-secret-v1\0");
     h.update(rule.as_bytes());
@@ -263,6 +282,10 @@ impl Scanner {
                     excerpt,
                     inline_allowed: inline_allowed(line, rule.id),
                     span: (start + s.start(), start + s.end()),
+                    context: (
+                        line[..s.start()].trim_ascii().to_vec(),
+                        line[s.end().min(line.len())..].trim_ascii().to_vec(),
+                    ),
                 });
             }
         }
@@ -641,6 +664,63 @@ mod tests {
         assert_eq!(a[0].fingerprint, b[0].fingerprint);
         assert_ne!(a[0].fingerprint, c[0].fingerprint);
         assert_eq!(a[0].fingerprint.len(), 32);
+    }
+
+    #[test]
+    fn a_fingerprint_carries_nothing_about_the_secret() {
+        // Two different tokens in the same place: one fingerprint, so no guess of the secret
+        // can be tested against a published one.
+        let scan = |token: &str| {
+            scan_text(
+                &Scanner::new(),
+                &Policy::default(),
+                format!("  export GH_TOKEN={token}  # ci\n").as_bytes(),
+                "ci/env.sh",
+            )
+        };
+        let first = scan(&ghp());
+        let second = scan(&checks::github_token(
+            "ghp",
+            "Zq3Wm8Rt5Yu2Io9Pa6Sd1Fg4Hj7Kl0",
+        ));
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].fingerprint, second[0].fingerprint);
+        // It is made of rule, file and the text around the secret, no more.
+        assert_eq!(
+            first[0].fingerprint,
+            fingerprint("github-token", "ci/env.sh", b"export GH_TOKEN=", b"# ci")
+        );
+        // The hash over the secret exists only to honour an old baseline; it is never output.
+        let legacy = legacy_fingerprint("github-token", "ci/env.sh", ghp().as_bytes());
+        assert_eq!(
+            first[0].legacy_fingerprint.as_deref(),
+            Some(legacy.as_str())
+        );
+        let json = serde_json::to_string(&first[0]).unwrap();
+        assert!(!json.contains(&legacy), "{json}");
+        // Re-indenting the line or moving it keeps the fingerprint; changing it does not.
+        let moved = scan_text(
+            &Scanner::new(),
+            &Policy::default(),
+            format!("#!/bin/sh\n\nexport GH_TOKEN={}  # ci\n", ghp()).as_bytes(),
+            "ci/env.sh",
+        );
+        assert_eq!(moved[0].fingerprint, first[0].fingerprint);
+    }
+
+    #[test]
+    fn identical_lines_in_one_file_get_distinct_fingerprints() {
+        let text = format!("[a]\ntoken = {}\n[b]\ntoken = {}\n", ghp(), ghp());
+        let mut found = scan_text(
+            &Scanner::new(),
+            &Policy::default(),
+            text.as_bytes(),
+            "x.ini",
+        );
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].fingerprint, found[1].fingerprint);
+        crate::security::disambiguate(&mut found);
+        assert_ne!(found[0].fingerprint, found[1].fingerprint);
     }
 
     proptest::proptest! {
