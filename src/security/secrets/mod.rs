@@ -280,7 +280,7 @@ impl Scanner {
                     column,
                     secret,
                     excerpt,
-                    inline_allowed: inline_allowed(line, rule.id),
+                    inline_allowed: inline_allowed(line, rule.id) || peer_allowed(line),
                     span: (start + s.start(), start + s.end()),
                     context: (
                         line[..s.start()].trim_ascii().to_vec(),
@@ -375,6 +375,25 @@ pub fn inline_allowed(line: &[u8], rule: &str) -> bool {
     // allows those.
     let known: Vec<&&str> = ids.iter().filter(|w| rules::by_id(w).is_some()).collect();
     known.is_empty() || known.iter().any(|w| **w == rule)
+}
+
+/// Markers other secret scanners honour, so a line a repository already vetted with them is
+/// not reported again: `gitleaks:allow` (gitleaks), `pragma: allowlist secret`
+/// (detect-secrets), `trufflehog:ignore` (TruffleHog), `noqa: S105`/`S106` (Bandit's hard-coded
+/// password checks, as Ruff spells them).
+pub fn peer_allowed(line: &[u8]) -> bool {
+    const MARKERS: &[&[u8]] = &[
+        b"gitleaks:allow",
+        b"pragma: allowlist secret",
+        b"trufflehog:ignore",
+        b"noqa: S105",
+        b"noqa: S106",
+        b"noqa:S105",
+        b"noqa:S106",
+    ];
+    MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(line, m).is_some())
 }
 
 /// The body of the PEM block whose header starts at `abs_start`, when the matching END line
@@ -706,6 +725,88 @@ mod tests {
             "ci/env.sh",
         );
         assert_eq!(moved[0].fingerprint, first[0].fingerprint);
+    }
+
+    #[test]
+    fn secrets_in_config_code_and_urls_of_every_scheme() {
+        let cases = [
+            (
+                "a.rs",
+                "const API_KEY: &str = \"q8Lm2Rt5wXy9KpZ3vNb7cHd4\";",
+                "generic-secret",
+            ),
+            (
+                ".env",
+                "SECRET_KEY=j7FAc9QeWJKY40uvSwMFLZDe1f8rESQedUStPKR0",
+                "generic-secret",
+            ),
+            (
+                "web.config",
+                "<add key=\"ApiPassword\" value=\"tr0ub4dor&3xQz\" />",
+                "secret-attribute",
+            ),
+            (
+                "a.txt",
+                "ftp://deploy:Zq8vL2mRt5w@files.prod.example.net/in",
+                "url-password",
+            ),
+            (
+                "a.yml",
+                "smtp: smtps://mailer:Zq8vL2mRt5w@smtp.prod.example.net:465",
+                "url-password",
+            ),
+            (
+                "a.env",
+                "REDIS_URL=redis://:Zq8vL2mRt5w@cache.prod.example.net:6379/0",
+                "url-password",
+            ),
+            (
+                "a.env",
+                "M=mongodb+srv://admin:Zq8vL2mRt5w@cluster0.abcde.mongodb.net/app",
+                "url-password",
+            ),
+        ];
+        for (path, line, rule) in cases {
+            let found = scan_text(&Scanner::new(), &Policy::default(), line.as_bytes(), path);
+            assert_eq!(
+                found.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(),
+                [rule],
+                "{line}"
+            );
+        }
+        // Placeholders and references stay quiet.
+        for line in [
+            "<add key=\"ApiPassword\" value=\"${API_PASSWORD}\" />",
+            "password: \"{{ vault_password }}\"",
+            "url: https://github.com/org/repo.git",
+        ] {
+            let found = scan_text(
+                &Scanner::new(),
+                &Policy::default(),
+                line.as_bytes(),
+                "c.yml",
+            );
+            assert!(found.is_empty(), "{line}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn markers_of_other_scanners_silence_a_line() {
+        for marker in [
+            "# gitleaks:allow",
+            "# pragma: allowlist secret",
+            "// trufflehog:ignore",
+            "# noqa: S105",
+        ] {
+            let text = format!("TOKEN = \"{}\"  {marker}\n", ghp());
+            let found = scan_text(&Scanner::new(), &Policy::default(), text.as_bytes(), "a.py");
+            assert!(found.is_empty(), "{marker}: {found:?}");
+        }
+        let text = format!("TOKEN = \"{}\"  # gitleaks:deny\n", ghp());
+        assert_eq!(
+            scan_text(&Scanner::new(), &Policy::default(), text.as_bytes(), "a.py").len(),
+            1
+        );
     }
 
     #[test]

@@ -602,6 +602,16 @@ impl Auditor<'_> {
                 .skip(line.saturating_sub(1) as usize)
                 .find(|(_, l)| l.split('#').next().unwrap_or_default().contains(t.as_str()))
                 .map_or(line, |(i, _)| u32::try_from(i + 1).unwrap_or(line));
+            // zizmor points at `on:`; an ignore comment there (or on a line up to the
+            // trigger) silences this finding too.
+            let ignored = (line..=trigger_line).any(|n| {
+                self.lines
+                    .get(n.saturating_sub(1) as usize)
+                    .is_some_and(|l| zizmor_ignored(l, "dangerous-triggers"))
+            });
+            if ignored {
+                continue;
+            }
             self.push(
                 "dangerous-triggers",
                 level,
@@ -1081,6 +1091,8 @@ mod tests {
             only(text, "dangerous-triggers"),
             vec![(4, Level::High), (5, Level::High), (7, Level::Medium)]
         );
+        let ignored = "on: # zizmor: ignore[dangerous-triggers]\n  workflow_run:\n    workflows: [ci]\npermissions: {}\njobs: {}\n";
+        assert!(only(ignored, "dangerous-triggers").is_empty());
         let labeler = "on: pull_request_target\npermissions: {}\njobs:\n  l:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/labeler@8558fd74291d67161a8a78ce36a881fa63b766a9 # v5.0.0\n";
         assert!(only(labeler, "dangerous-triggers").is_empty());
     }
