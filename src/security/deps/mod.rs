@@ -416,7 +416,13 @@ fn fingerprint(file: &str, eco: Ecosystem, name: &str, id: &str) -> String {
     sha256_hex(key.as_bytes())
 }
 
-fn finding(file: &str, p: &Package, v: &osv::Vuln, fixed: Option<String>) -> Finding {
+fn finding(
+    file: &str,
+    p: &Package,
+    v: &osv::Vuln,
+    entry: Option<&osv::Affected>,
+    fixed: Option<String>,
+) -> Finding {
     let aliases = if v.aliases.is_empty() {
         String::new()
     } else {
@@ -443,7 +449,10 @@ fn finding(file: &str, p: &Package, v: &osv::Vuln, fixed: Option<String>) -> Fin
     Finding {
         kind: Kind::Dependency,
         rule: v.id.clone(),
-        level: v.level(p.ecosystem, &p.name),
+        level: match entry {
+            Some(e) => v.level_of(Some(e)),
+            None => v.level(p.ecosystem, &p.name),
+        },
         file: file.to_owned(),
         line: p.line.unwrap_or(1),
         column: None,
@@ -460,7 +469,10 @@ fn finding(file: &str, p: &Package, v: &osv::Vuln, fixed: Option<String>) -> Fin
             ecosystem: p.ecosystem.osv_name().to_owned(),
             fixed,
             summary: summary.map(str::to_owned),
-            cvss: v.cvss(p.ecosystem, &p.name),
+            cvss: match entry {
+                Some(e) => v.cvss_of(Some(e)),
+                None => v.cvss(p.ecosystem, &p.name),
+            },
         }),
     }
 }
@@ -612,27 +624,39 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
                 source: e,
             })?;
             report.skipped.extend(loaded.skipped);
-            let mut index: HashMap<(Ecosystem, String), Vec<usize>> = HashMap::new();
+            // Each package's entries in each advisory, found once: an advisory may list
+            // thousands of packages, and looking through all of them for every package of a
+            // lockfile would be quadratic.
+            let mut index: HashMap<(Ecosystem, String), Vec<(usize, Vec<usize>)>> = HashMap::new();
             for (i, v) in loaded.vulns.iter().enumerate() {
-                let mut keys = HashSet::new();
-                for a in &v.affected {
+                if v.withdrawn.is_some() {
+                    continue;
+                }
+                for (j, a) in v.affected.iter().enumerate() {
                     let Some(p) = &a.package else { continue };
                     let Some(e) = osv::ecosystem(&p.ecosystem) else {
                         continue;
                     };
-                    keys.insert((e, osv::normalize_name(e, &p.name)));
-                }
-                for k in keys {
-                    index.entry(k).or_default().push(i);
+                    let list = index
+                        .entry((e, osv::normalize_name(e, &p.name)))
+                        .or_default();
+                    match list.last_mut() {
+                        Some((last, entries)) if *last == i => entries.push(j),
+                        _ => list.push((i, vec![j])),
+                    }
                 }
             }
             for (file, packages) in &files {
                 for p in packages {
                     let key = (p.ecosystem, osv::normalize_name(p.ecosystem, &p.name));
-                    for &i in index.get(&key).into_iter().flatten() {
-                        let v = &loaded.vulns[i];
-                        if let Some(hit) = v.affects(p.ecosystem, &p.name, &p.version) {
-                            report.findings.push(finding(file, p, v, hit.fixed));
+                    for (i, entries) in index.get(&key).into_iter().flatten() {
+                        let v = &loaded.vulns[*i];
+                        let first = entries.first().map(|j| &v.affected[*j]);
+                        let hit = entries
+                            .iter()
+                            .find_map(|j| v.affected[*j].affects(p.ecosystem, &p.version));
+                        if let Some(hit) = hit {
+                            report.findings.push(finding(file, p, v, first, hit.fixed));
                         }
                     }
                 }
@@ -661,7 +685,7 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
                             .affects(p.ecosystem, &p.name, &p.version)
                             .and_then(|h| h.fixed)
                             .or_else(|| v.fixed_for(p.ecosystem, &p.name, &p.version));
-                        report.findings.push(finding(file, p, v, fixed));
+                        report.findings.push(finding(file, p, v, None, fixed));
                     }
                 }
             }
