@@ -477,6 +477,9 @@ fn finding(
     }
 }
 
+/// An advisory (its index) and the indexes of its `affected` entries for one package.
+type EntriesOf = (usize, Vec<usize>);
+
 /// A lockfile and a package version in it (ecosystem, name, version).
 type TwinKey = (String, Option<(String, String, String)>);
 
@@ -627,7 +630,7 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
             // Each package's entries in each advisory, found once: an advisory may list
             // thousands of packages, and looking through all of them for every package of a
             // lockfile would be quadratic.
-            let mut index: HashMap<(Ecosystem, String), Vec<(usize, Vec<usize>)>> = HashMap::new();
+            let mut index: HashMap<(Ecosystem, String), Vec<EntriesOf>> = HashMap::new();
             for (i, v) in loaded.vulns.iter().enumerate() {
                 if v.withdrawn.is_some() {
                     continue;
