@@ -216,7 +216,7 @@ command_of() {
         grep) echo "grep -rEI -n -f $work/patterns ." ;;
         ripsecrets) echo "$ripsecrets ." ;;
         kingfisher) echo "$venv/bin/kingfisher scan . --no-validate --git-history none --no-update-check --format jsonl" ;;
-        gitleaks) echo "$venv/bin/gitleaks dir . --no-banner --exit-code 0 --report-format json --report-path /dev/stdout" ;;
+        gitleaks) echo "$venv/bin/gitleaks dir . --no-banner --exit-code 0 --report-format json --report-path -" ;;
         secretlint) echo "$secretlint --format unix --maskSecrets --secretlintrc $work/secretlintrc.json '**/*'" ;;
         detect-secrets) echo "$venv/bin/detect-secrets scan --all-files ." ;;
     esac
