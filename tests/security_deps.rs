@@ -36,10 +36,14 @@ fn render(r: &Report) -> String {
     let _ = writeln!(s, "lockfiles: {:?}", r.lockfiles);
     let _ = writeln!(s, "packages: {}", r.packages);
     for f in &r.findings {
-        let a = f
-            .advisory
-            .as_ref()
-            .expect("dependency findings carry their advisory");
+        let Some(a) = f.advisory.as_ref() else {
+            let _ = writeln!(
+                s,
+                "{}:{} {:?} {} {}",
+                f.file, f.line, f.level, f.rule, f.message
+            );
+            continue;
+        };
         let _ = writeln!(
             s,
             "{}:{} {:?} {} {} {}@{} fixed={} aliases={} cvss={}",
@@ -1136,7 +1140,7 @@ fn a_malformed_advisory_is_skipped_with_its_line_and_the_rest_is_used() {
 }
 
 #[test]
-fn malformed_lockfiles_are_skipped_with_file_and_line_and_the_scan_goes_on() {
+fn malformed_lockfiles_are_error_findings_with_file_and_line_and_the_scan_goes_on() {
     let root = tempfile::tempdir().unwrap();
     let w = |rel: &str, text: &[u8]| {
         let p = root.path().join(rel);
@@ -1172,7 +1176,7 @@ fn malformed_lockfiles_are_skipped_with_file_and_line_and_the_scan_goes_on() {
 }
 
 #[test]
-fn malformed_yaml_lockfiles_are_skipped_with_file_and_line_and_the_scan_goes_on() {
+fn malformed_yaml_lockfiles_are_error_findings_with_file_and_line_and_the_scan_goes_on() {
     let root = tempfile::tempdir().unwrap();
     let w = |rel: &str, text: &str| {
         let p = root.path().join(rel);
@@ -1197,20 +1201,21 @@ fn malformed_yaml_lockfiles_are_skipped_with_file_and_line_and_the_scan_goes_on(
             .unwrap(),
     );
     let r = scan_dir(root.path(), osv_dir());
-    let skipped = |file: &str| {
-        r.skipped
+    let unreadable = |file: &str| {
+        r.findings
             .iter()
-            .find(|s| s.file == file)
-            .unwrap_or_else(|| panic!("{file} is reported as not checked: {:?}", r.skipped))
+            .find(|f| f.file == file && f.rule == deps::LOCKFILE_UNREADABLE)
+            .unwrap_or_else(|| panic!("{file} is an error finding: {:?}", r.findings))
     };
-    let pnpm = skipped("web/pnpm-lock.yaml");
-    assert!(pnpm.line.is_some_and(|l| (6..=8).contains(&l)), "{pnpm:?}");
-    assert!(pnpm.reason.contains("invalid YAML"), "{pnpm:?}");
-    let berry = skipped("app/yarn.lock");
-    assert!(berry.line.is_some_and(|l| l >= 8), "{berry:?}");
-    assert!(berry.reason.contains("invalid YAML"), "{berry:?}");
-    let tools = skipped("tools/pnpm-lock.yaml");
-    assert!(tools.reason.contains("lockfileVersion"), "{tools:?}");
+    let pnpm = unreadable("web/pnpm-lock.yaml");
+    assert!((6..=8).contains(&pnpm.line), "{pnpm:?}");
+    assert!(pnpm.message.contains("invalid YAML"), "{pnpm:?}");
+    assert_eq!(pnpm.level, Level::High);
+    let berry = unreadable("app/yarn.lock");
+    assert!(berry.line >= 8, "{berry:?}");
+    assert!(berry.message.contains("invalid YAML"), "{berry:?}");
+    let tools = unreadable("tools/pnpm-lock.yaml");
+    assert!(tools.message.contains("lockfileVersion"), "{tools:?}");
     // The good lockfile beside them is still audited.
     assert!(
         r.findings

@@ -112,7 +112,7 @@ pub const DEFAULT_BASELINE: &str = ".slipway/security-baseline.json";
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
-    /// Format version, `1`.
+    /// Format version: `2`; `1` (secret fingerprints over the secret) is still read.
     pub version: u32,
     pub findings: Vec<BaselineEntry>,
 }
@@ -143,7 +143,7 @@ impl Baseline {
         });
         findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
         Self {
-            version: 1,
+            version: 2,
             findings,
         }
     }
@@ -168,7 +168,9 @@ impl Baseline {
             column: e.column(),
             reason: e.to_string(),
         })?;
-        if baseline.version != 1 {
+        // Version 1 fingerprinted secrets by hashing them; it is still honoured (with a notice)
+        // so an upgrade does not fail a scan that passed.
+        if !matches!(baseline.version, 1 | 2) {
             return Err(Error::Baseline {
                 path: path.to_path_buf(),
                 line: 1,
@@ -260,6 +262,7 @@ mod tests {
             excerpt: None,
             commit: None,
             fingerprint: fp.into(),
+            legacy_fingerprint: None,
             advisory: None,
         }
     }
@@ -283,7 +286,7 @@ mod tests {
         std::fs::write(&path, "{\n  \"version\": 1,\n  \"findings\": [1]\n}").unwrap();
         let e = Baseline::read(&path).unwrap_err().to_string();
         assert!(e.contains("b.json") && e.contains(":3:"), "{e}");
-        std::fs::write(&path, "{\"version\": 2, \"findings\": []}").unwrap();
+        std::fs::write(&path, "{\"version\": 3, \"findings\": []}").unwrap();
         assert!(
             Baseline::read(&path)
                 .unwrap_err()

@@ -121,7 +121,7 @@ pub enum SecurityScanCommand {
     /// Accept every current finding: write their fingerprints to a baseline file, so later
     /// scans report only new ones.
     #[command(
-        after_help = "Examples:\n  slipway security-scan baseline                         write .slipway/security-baseline.json\n  slipway security-scan baseline --output sec/base.json   then set `security.baseline: sec/base.json`\n\nThe file holds fingerprints (salted hashes), rule ids and paths, never a secret: commit it."
+        after_help = "Examples:\n  slipway security-scan baseline                         write .slipway/security-baseline.json\n  slipway security-scan baseline --output sec/base.json   then set `security.baseline: sec/base.json`\n\nThe file holds fingerprints (hashes of rule, path and the text around a finding, never of a secret), rule ids and paths: commit it."
     )]
     Baseline(BaselineArgs),
 }
@@ -219,9 +219,15 @@ pub fn run(args: SecurityScanArgs) -> Result<u8, Failure> {
         }
         None => None,
     };
+    for n in &outcome.notices {
+        warn(n);
+    }
     for p in &outcome.parts {
         if let security::PartState::NotChecked(reason) = &p.state {
             warn(&format!("{} not checked: {reason}", p.kind.part()));
+        }
+        if let security::PartState::Incomplete(reason) = &p.state {
+            warn(&format!("{} incomplete: {reason}", p.kind.part()));
         }
     }
     let runtime = github::runtime();

@@ -78,7 +78,12 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// Stable across runs and line moves: used by the baseline and SARIF `partialFingerprints`.
+    /// It never carries information about a secret (see [`secrets::fingerprint`]).
     pub fingerprint: String,
+    /// A secret's fingerprint as baseline version 1 made it (over the secret): compared with
+    /// an old baseline only, never serialized.
+    #[serde(skip)]
+    pub legacy_fingerprint: Option<String>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub advisory: Option<Advisory>,
 }
@@ -178,6 +183,10 @@ pub enum PartState {
     Disabled,
     /// It could not run: nobody may read its silence as "clean".
     NotChecked(String),
+    /// It ran, but part of what it was meant to check could not be read (a malformed lockfile,
+    /// a version no scheme parses); each such part is an error finding, and the scan fails on
+    /// it unless `security.allow` names it.
+    Incomplete(String),
 }
 
 /// One part and how it went, with what it looked at.
@@ -208,6 +217,8 @@ pub struct Outcome {
     /// Workflow files with findings that `slipway gen-workflows` did not generate (no slipway
     /// header): a repository's older workflows, whose findings predate the generated pipeline.
     pub foreign_workflows: Vec<String>,
+    /// What the user should do about the scan's inputs (an old baseline format).
+    pub notices: Vec<String>,
 }
 
 impl Outcome {
@@ -221,9 +232,12 @@ impl Outcome {
         self.findings.iter().filter(|f| f.level == level).count()
     }
 
-    /// True when a finding reaches the `fail_on` level.
+    /// True when a finding reaches the `fail_on` level, or when a part is incomplete (a
+    /// finding that says so remains after `security.allow`) and `fail_on` is not `none`.
     pub fn failed(&self) -> bool {
-        self.findings.iter().any(|f| f.level.fails(self.fail_on))
+        self.findings.iter().any(|f| {
+            f.level.fails(self.fail_on) || (self.fail_on != Severity::None && is_incompleteness(f))
+        })
     }
 }
 
@@ -385,6 +399,7 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         });
     }
 
+    disambiguate(&mut found);
     // Secrets met the allowlist while their raw text was at hand; the rest meet it here.
     found.retain(|f| {
         let keep = f.kind == Kind::Secret || !policy.allows_finding(f);
@@ -394,15 +409,34 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         keep
     });
     let mut baselined = 0usize;
+    let mut notices = Vec::new();
     if let Some(b) = &baseline {
         let accepted = b.fingerprints();
+        let legacy = b.version == 1;
         found.retain(|f| {
-            let keep = !accepted.contains(f.fingerprint.as_str());
+            let old = legacy
+                && f.legacy_fingerprint
+                    .as_deref()
+                    .is_some_and(|l| accepted.contains(l));
+            let keep = !accepted.contains(f.fingerprint.as_str()) && !old;
             if !keep {
                 baselined += 1;
             }
             keep
         });
+    }
+    if let Some(b) = baseline.as_ref().filter(|b| b.version == 1) {
+        let secrets = b
+            .findings
+            .iter()
+            .filter(|e| secrets::rules::RULES.iter().any(|r| r.id == e.rule))
+            .count();
+        if secrets > 0 {
+            notices.push(format!(
+                "the baseline `{}` is in format 1, whose {secrets} secret fingerprints are hashes over the secrets themselves: anyone who reads it can test a guessed secret against them. It still works for now; rewrite it with `slipway security-scan baseline` and commit the result",
+                settings.baseline.as_deref().map(Path::display).map(|d| d.to_string()).unwrap_or_default()
+            ));
+        }
     }
     found.sort_by(|a, b| {
         (std::cmp::Reverse(a.level), a.kind, &a.file, a.line, &a.rule).cmp(&(
@@ -430,7 +464,42 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         bytes,
         fail_on: settings.fail_on,
         foreign_workflows,
+        notices,
     })
+}
+
+/// Two secrets whose lines read the same but for the secret (`password = "…"` in two sections
+/// of one file) would share a fingerprint: the second and later, in line order, get their
+/// ordinal mixed in, so accepting one never accepts the other.
+pub fn disambiguate(found: &mut [Finding]) {
+    use std::collections::HashMap;
+    let mut order: Vec<usize> = (0..found.len())
+        .filter(|&i| found[i].kind == Kind::Secret)
+        .collect();
+    order.sort_by_key(|&i| (found[i].line, found[i].column));
+    let mut seen: HashMap<(String, String), u32> = HashMap::new();
+    for i in order {
+        let f = &mut found[i];
+        let n = seen
+            .entry((f.file.clone(), f.fingerprint.clone()))
+            .or_insert(0);
+        if *n > 0 {
+            let mixed =
+                crate::generate::files::sha256_hex(format!("{}\0{n}", f.fingerprint).as_bytes());
+            f.fingerprint = mixed[..32].to_owned();
+        }
+        *n += 1;
+    }
+}
+
+/// True when the finding says part of the scan could not be done, rather than that something
+/// is wrong with what was checked.
+pub fn is_incompleteness(f: &Finding) -> bool {
+    f.kind == Kind::Dependency
+        && matches!(
+            f.rule.as_str(),
+            deps::LOCKFILE_UNREADABLE | deps::VERSION_UNREADABLE
+        )
 }
 
 /// True when `file` (relative to `root`) starts with the header `slipway gen-workflows` writes.
@@ -484,8 +553,26 @@ fn dependencies(
                 report.lockfiles.len(),
                 report.packages
             );
+            let unread: Vec<String> = report
+                .findings
+                .iter()
+                .filter(|f| is_incompleteness(f))
+                .map(|f| format!("`{}:{}` ({})", f.file, f.line, f.rule))
+                .collect();
             found.extend(report.findings);
             skipped.extend(report.skipped);
+            if !unread.is_empty() {
+                scope.push_str(&format!("; could not read {}", unread.len()));
+                let mut shown: Vec<String> = unread.iter().take(5).cloned().collect();
+                if unread.len() > 5 {
+                    shown.push(format!("and {} more", unread.len() - 5));
+                }
+                skipped.extend(report.unaudited);
+                return Ok((
+                    PartState::Incomplete(format!("could not read {}", shown.join(", "))),
+                    scope,
+                ));
+            }
             // A build without a lockfile was not audited: with nothing else checked, the part
             // is "not checked" (never "checked 0 packages", which reads as clean); beside
             // lockfiles that were, each such build is named in the scope and listed as skipped.

@@ -67,6 +67,7 @@ pub fn text(outcome: &Outcome) -> String {
             PartState::Checked => format!("checked {}", p.scope),
             PartState::Disabled => "disabled".to_owned(),
             PartState::NotChecked(reason) => format!("NOT CHECKED: {reason}"),
+            PartState::Incomplete(reason) => format!("INCOMPLETE: {} ({reason})", p.scope),
         };
         let _ = writeln!(out, "{:<13} {state}", format!("{}:", p.kind.part()));
     }
@@ -166,6 +167,7 @@ pub fn summary(
             PartState::NotChecked(r) => {
                 Some(format!("- ⚠️ **{} not checked**: {r}", p.kind.part()))
             }
+            PartState::Incomplete(r) => Some(format!("- ⚠️ **{} incomplete**: {r}", p.kind.part())),
             _ => None,
         })
         .collect();
@@ -194,6 +196,7 @@ pub fn summary(
                 PartState::Checked => p.scope.clone(),
                 PartState::Disabled => "disabled".into(),
                 PartState::NotChecked(_) => "not checked".into(),
+                PartState::Incomplete(_) => format!("incomplete: {}", p.scope),
             });
             row
         })
@@ -322,6 +325,12 @@ pub fn publish(
                     .title("slipway security-scan"),
             );
         }
+        if let PartState::Incomplete(reason) = &p.state {
+            rt.annotate(
+                Annotation::error(format!("{} incomplete: {reason}", p.kind.part()))
+                    .title("slipway security-scan"),
+            );
+        }
     }
     rt.write_summary(&summary(outcome, sarif, unannotated, dropped))?;
     Ok(())
@@ -347,6 +356,7 @@ mod tests {
                     excerpt: Some("ghp_****".into()),
                     commit: None,
                     fingerprint: format!("{i:032x}"),
+                    legacy_fingerprint: None,
                     advisory: None,
                 })
                 .collect(),
@@ -365,6 +375,7 @@ mod tests {
             bytes: 0,
             fail_on: Severity::High,
             foreign_workflows: Vec::new(),
+            notices: Vec::new(),
         }
     }
 

@@ -214,14 +214,20 @@ fn run(kind: Kind, findings: &[&Finding], state: &PartState, keep: usize) -> (Va
             "message": { "text": format!("{dropped} of {} results were left out to stay within GitHub's code scanning limits; the least severe went first", findings.len()) },
         }));
     }
-    if let PartState::NotChecked(reason) = state {
+    if let PartState::NotChecked(reason) | PartState::Incomplete(reason) = state {
+        let word = if matches!(state, PartState::NotChecked(_)) {
+            "not checked"
+        } else {
+            "incomplete"
+        };
         notifications.push(json!({
             "level": "error",
-            "message": { "text": format!("not checked: {reason}") },
+            "message": { "text": format!("{word}: {reason}") },
         }));
     }
-    let mut invocation =
-        json!({ "executionSuccessful": !matches!(state, PartState::NotChecked(_)) });
+    let mut invocation = json!({
+        "executionSuccessful": !matches!(state, PartState::NotChecked(_) | PartState::Incomplete(_))
+    });
     if !notifications.is_empty() {
         invocation["toolExecutionNotifications"] = Value::Array(notifications);
     }
@@ -295,6 +301,7 @@ mod tests {
             excerpt: Some("uses: x/y@v1".into()),
             commit: None,
             fingerprint: format!("{i:032x}"),
+            legacy_fingerprint: None,
             advisory: None,
         }
     }
@@ -327,6 +334,7 @@ mod tests {
             bytes: 0,
             fail_on: Severity::High,
             foreign_workflows: Vec::new(),
+            notices: Vec::new(),
         }
     }
 

@@ -313,8 +313,38 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Reads one lockfile; `None` when it was skipped (the reason is in `skipped`).
-fn read_lockfile(f: &Found, skipped: &mut Vec<Skipped>) -> Option<Vec<Package>> {
+/// Rule id of a lockfile that could not be read: its dependencies were not checked.
+pub const LOCKFILE_UNREADABLE: &str = "lockfile-unreadable";
+/// Rule id of a pinned version no ecosystem scheme can read: it matches no range.
+pub const VERSION_UNREADABLE: &str = "version-unreadable";
+
+/// A finding that says part of the audit could not be done: the part is incomplete, and
+/// `fail-on` fails on it unless `security.allow` names it.
+fn incomplete(rule: &str, file: &str, line: Option<u32>, detail: &str, message: String) -> Finding {
+    Finding {
+        kind: Kind::Dependency,
+        rule: rule.to_owned(),
+        level: crate::security::Level::High,
+        file: file.to_owned(),
+        line: line.unwrap_or(1),
+        column: None,
+        message,
+        excerpt: None,
+        commit: None,
+        fingerprint: sha256_hex(format!("dependency\0{rule}\0{file}\0{detail}").as_bytes())[..32]
+            .to_owned(),
+        legacy_fingerprint: None,
+        advisory: None,
+    }
+}
+
+/// Reads one lockfile; `None` when it could not be read (an error finding in `findings`) or
+/// was skipped (the reason is in `skipped`).
+fn read_lockfile(
+    f: &Found,
+    skipped: &mut Vec<Skipped>,
+    findings: &mut Vec<Finding>,
+) -> Option<Vec<Package>> {
     let skip = |skipped: &mut Vec<Skipped>, line: Option<u32>, reason: String| {
         skipped.push(Skipped {
             file: f.rel.clone(),
@@ -361,11 +391,16 @@ fn read_lockfile(f: &Found, skipped: &mut Vec<Skipped>) -> Option<Vec<Package>> 
             Some(packages)
         }
         Err(m) => {
-            skip(
-                skipped,
+            findings.push(incomplete(
+                LOCKFILE_UNREADABLE,
+                &f.rel,
                 m.line,
-                format!("malformed, its dependencies were not checked: {}", m.reason),
-            );
+                "",
+                format!(
+                    "`{}` could not be read ({}), so none of its dependencies were checked; fix the file (regenerate it with its package manager) or name it in `security.allow`",
+                    f.rel, m.reason
+                ),
+            ));
             None
         }
     }
@@ -381,7 +416,13 @@ fn fingerprint(file: &str, eco: Ecosystem, name: &str, id: &str) -> String {
     sha256_hex(key.as_bytes())
 }
 
-fn finding(file: &str, p: &Package, v: &osv::Vuln, fixed: Option<String>) -> Finding {
+fn finding(
+    file: &str,
+    p: &Package,
+    v: &osv::Vuln,
+    entry: Option<&osv::Affected>,
+    fixed: Option<String>,
+) -> Finding {
     let aliases = if v.aliases.is_empty() {
         String::new()
     } else {
@@ -408,7 +449,10 @@ fn finding(file: &str, p: &Package, v: &osv::Vuln, fixed: Option<String>) -> Fin
     Finding {
         kind: Kind::Dependency,
         rule: v.id.clone(),
-        level: v.level(p.ecosystem, &p.name),
+        level: match entry {
+            Some(e) => v.level_of(Some(e)),
+            None => v.level(p.ecosystem, &p.name),
+        },
         file: file.to_owned(),
         line: p.line.unwrap_or(1),
         column: None,
@@ -416,6 +460,7 @@ fn finding(file: &str, p: &Package, v: &osv::Vuln, fixed: Option<String>) -> Fin
         excerpt: None,
         commit: None,
         fingerprint: fingerprint(file, p.ecosystem, &p.name, &v.id),
+        legacy_fingerprint: None,
         advisory: Some(Advisory {
             id: v.id.clone(),
             aliases: v.aliases.clone(),
@@ -424,10 +469,16 @@ fn finding(file: &str, p: &Package, v: &osv::Vuln, fixed: Option<String>) -> Fin
             ecosystem: p.ecosystem.osv_name().to_owned(),
             fixed,
             summary: summary.map(str::to_owned),
-            cvss: v.cvss(p.ecosystem, &p.name),
+            cvss: match entry {
+                Some(e) => v.cvss_of(Some(e)),
+                None => v.cvss(p.ecosystem, &p.name),
+            },
         }),
     }
 }
+
+/// An advisory (its index) and the indexes of its `affected` entries for one package.
+type EntriesOf = (usize, Vec<usize>);
 
 /// A lockfile and a package version in it (ecosystem, name, version).
 type TwinKey = (String, Option<(String, String, String)>);
@@ -513,11 +564,41 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
     manifests.sort();
     report.unaudited = unaudited(&manifests, &found);
     for f in found {
-        if let Some(packages) = read_lockfile(&f, &mut report.skipped) {
+        if let Some(mut packages) = read_lockfile(&f, &mut report.skipped, &mut report.findings) {
             report.lockfiles.push(f.rel.clone());
+            packages.retain(|p| match version::readable(p.ecosystem, &p.version) {
+                version::Readable::Yes => true,
+                version::Readable::Branch => {
+                    report.skipped.push(Skipped {
+                        file: f.rel.clone(),
+                        line: p.line,
+                        reason: format!(
+                            "`{}` is pinned to the branch `{}`, not a release: no advisory range can say whether it is affected",
+                            p.name, p.version
+                        ),
+                    });
+                    false
+                }
+                version::Readable::No => {
+                    report.findings.push(incomplete(
+                        VERSION_UNREADABLE,
+                        &f.rel,
+                        p.line,
+                        &format!("{}\0{}", osv::normalize_name(p.ecosystem, &p.name), p.version),
+                        format!(
+                            "`{}` {} ({}) has a version slipway cannot read, so it was not checked against advisories; pin a published release or name it in `security.allow`",
+                            p.name,
+                            p.version,
+                            p.ecosystem.osv_name()
+                        ),
+                    ));
+                    false
+                }
+            });
             files.push((f.rel, packages));
         }
     }
+    let unreadable = std::mem::take(&mut report.findings);
     let mut distinct: Vec<(Ecosystem, String, String)> = Vec::new();
     let mut seen = HashSet::new();
     for p in files.iter().flat_map(|(_, ps)| ps) {
@@ -532,6 +613,7 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
     }
     report.packages = distinct.len();
     if distinct.is_empty() {
+        report.findings = unreadable;
         return Ok(report);
     }
     match &opts.db {
@@ -545,27 +627,39 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
                 source: e,
             })?;
             report.skipped.extend(loaded.skipped);
-            let mut index: HashMap<(Ecosystem, String), Vec<usize>> = HashMap::new();
+            // Each package's entries in each advisory, found once: an advisory may list
+            // thousands of packages, and looking through all of them for every package of a
+            // lockfile would be quadratic.
+            let mut index: HashMap<(Ecosystem, String), Vec<EntriesOf>> = HashMap::new();
             for (i, v) in loaded.vulns.iter().enumerate() {
-                let mut keys = HashSet::new();
-                for a in &v.affected {
+                if v.withdrawn.is_some() {
+                    continue;
+                }
+                for (j, a) in v.affected.iter().enumerate() {
                     let Some(p) = &a.package else { continue };
                     let Some(e) = osv::ecosystem(&p.ecosystem) else {
                         continue;
                     };
-                    keys.insert((e, osv::normalize_name(e, &p.name)));
-                }
-                for k in keys {
-                    index.entry(k).or_default().push(i);
+                    let list = index
+                        .entry((e, osv::normalize_name(e, &p.name)))
+                        .or_default();
+                    match list.last_mut() {
+                        Some((last, entries)) if *last == i => entries.push(j),
+                        _ => list.push((i, vec![j])),
+                    }
                 }
             }
             for (file, packages) in &files {
                 for p in packages {
                     let key = (p.ecosystem, osv::normalize_name(p.ecosystem, &p.name));
-                    for &i in index.get(&key).into_iter().flatten() {
-                        let v = &loaded.vulns[i];
-                        if let Some(hit) = v.affects(p.ecosystem, &p.name, &p.version) {
-                            report.findings.push(finding(file, p, v, hit.fixed));
+                    for (i, entries) in index.get(&key).into_iter().flatten() {
+                        let v = &loaded.vulns[*i];
+                        let first = entries.first().map(|j| &v.affected[*j]);
+                        let hit = entries
+                            .iter()
+                            .find_map(|j| v.affected[*j].affects(p.ecosystem, &p.version));
+                        if let Some(hit) = hit {
+                            report.findings.push(finding(file, p, v, first, hit.fixed));
                         }
                     }
                 }
@@ -594,7 +688,7 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
                             .affects(p.ecosystem, &p.name, &p.version)
                             .and_then(|h| h.fixed)
                             .or_else(|| v.fixed_for(p.ecosystem, &p.name, &p.version));
-                        report.findings.push(finding(file, p, v, fixed));
+                        report.findings.push(finding(file, p, v, None, fixed));
                     }
                 }
             }
@@ -608,5 +702,6 @@ pub fn scan(opts: &Options) -> Result<Report, Error> {
         a.fingerprint == b.fingerprint
             && a.advisory.as_ref().map(|x| &x.version) == b.advisory.as_ref().map(|x| &x.version)
     });
+    report.findings.extend(unreadable);
     Ok(report)
 }

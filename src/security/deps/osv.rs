@@ -154,7 +154,11 @@ impl Vuln {
 
     /// The CVSS v3 vector of the record or of the package entry, else any vector given.
     pub fn cvss(&self, eco: Ecosystem, name: &str) -> Option<String> {
-        let entry = self.entry(eco, name);
+        self.cvss_of(self.entry(eco, name))
+    }
+
+    /// [`Vuln::cvss`] with the package's entry already found.
+    pub fn cvss_of(&self, entry: Option<&Affected>) -> Option<String> {
         let all = self
             .severity
             .iter()
@@ -178,14 +182,18 @@ impl Vuln {
     /// (`database_specific.severity`, as GitHub's advisories give it), else medium, since an
     /// advisory without a rating is still a known vulnerability.
     pub fn level(&self, eco: Ecosystem, name: &str) -> Level {
+        self.level_of(self.entry(eco, name))
+    }
+
+    /// [`Vuln::level`] with the package's entry already found.
+    pub fn level_of(&self, entry: Option<&Affected>) -> Level {
         if let Some(l) = self
-            .cvss(eco, name)
+            .cvss_of(entry)
             .and_then(|v| super::cvss::base_score(&v))
             .map(|s| super::cvss::level(s).unwrap_or(Level::Low))
         {
             return l;
         }
-        let entry = self.entry(eco, name);
         // RustSec's informational advisories (`unmaintained`, `unsound`, `notice`) warn
         // rather than name an exploitable flaw.
         if entry

@@ -32,6 +32,37 @@ pub fn compare(ecosystem: Ecosystem, a: &str, b: &str) -> Option<Ordering> {
     }
 }
 
+/// Whether a pinned version can be matched against advisory ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readable {
+    /// It parses in its ecosystem's scheme.
+    Yes,
+    /// A branch, not a release (Composer's `dev-main`, `2.x-dev`): no range can say whether
+    /// it is affected.
+    Branch,
+    /// It does not parse: nothing can be said about it.
+    No,
+}
+
+/// Whether `version` of `ecosystem` can be checked.
+pub fn readable(ecosystem: Ecosystem, version: &str) -> Readable {
+    let v = version.trim();
+    if ecosystem == Ecosystem::Packagist {
+        let lower = v.to_ascii_lowercase();
+        if lower.starts_with("dev-")
+            || lower.ends_with(".x-dev")
+            || lower.ends_with("-dev") && lower.contains(".x")
+        {
+            return Readable::Branch;
+        }
+    }
+    if compare(ecosystem, v, v).is_some() {
+        Readable::Yes
+    } else {
+        Readable::No
+    }
+}
+
 /// Orders two versions under OSV's `SEMVER` range type, whatever the ecosystem.
 pub fn compare_semver(a: &str, b: &str) -> Option<Ordering> {
     Some(SemVer::parse(a, 3, false)?.cmp(&SemVer::parse(b, 3, false)?))
@@ -40,9 +71,52 @@ pub fn compare_semver(a: &str, b: &str) -> Option<Ordering> {
 // ---------------------------------------------------------------------------------------------
 // SemVer (and NuGet)
 
+/// A non-negative integer of any length (registries publish 30-digit version parts; a
+/// version that overflows 64 bits must still order, not drop out of every range).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Num(String);
+
+impl Num {
+    /// Digits only, at least one; leading zeros do not count (`007` == `7`).
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let t = s.trim_start_matches('0');
+        Some(Self(if t.is_empty() {
+            "0".to_owned()
+        } else {
+            t.to_owned()
+        }))
+    }
+
+    fn zero() -> Self {
+        Self("0".to_owned())
+    }
+
+    fn is_zero(&self) -> bool {
+        self.0 == "0"
+    }
+}
+
+impl Ord for Num {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0
+            .len()
+            .cmp(&other.0.len())
+            .then_with(|| self.0.cmp(&other.0))
+    }
+}
+
+impl PartialOrd for Num {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Ident {
-    Num(u64),
+    Num(Num),
     Alpha(String),
 }
 
@@ -66,7 +140,7 @@ impl PartialOrd for Ident {
 /// A SemVer-shaped version: `parts` numeric release parts, then pre-release identifiers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct SemVer {
-    release: Vec<u64>,
+    release: Vec<Num>,
     pre: Vec<Ident>,
 }
 
@@ -85,20 +159,20 @@ impl SemVer {
             if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            release.push(part.parse().ok()?);
+            release.push(Num::parse(part)?);
         }
         if release.is_empty() || release.len() > parts {
             return None;
         }
-        release.resize(parts, 0);
+        release.resize(parts, Num::zero());
         let mut ids = Vec::new();
         if let Some(pre) = pre {
             for id in pre.split('.') {
                 if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
                     return None;
                 }
-                ids.push(if id.bytes().all(|b| b.is_ascii_digit()) {
-                    Ident::Num(id.parse().ok()?)
+                ids.push(if let Some(n) = Num::parse(id) {
+                    Ident::Num(n)
                 } else if fold_case {
                     Ident::Alpha(id.to_ascii_lowercase())
                 } else {
@@ -137,11 +211,11 @@ impl PartialOrd for SemVer {
 /// A PEP 440 version as a sort key (the order of `packaging.version._cmpkey`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Pep440 {
-    epoch: u64,
+    epoch: Num,
     /// Trailing zeros removed: `1.0` == `1.0.0`.
-    release: Vec<u64>,
+    release: Vec<Num>,
     pre: PreKey,
-    post: Option<u64>,
+    post: Option<Num>,
     dev: DevKey,
     local: Vec<Ident>,
 }
@@ -151,14 +225,14 @@ enum PreKey {
     /// `1.0.dev0`: before every pre-release of 1.0.
     DevOnly,
     /// `a` = 0, `b` = 1, `rc` = 2.
-    Pre(u8, u64),
+    Pre(u8, Num),
     /// A final release (or a post-release).
     None,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum DevKey {
-    Dev(u64),
+    Dev(Num),
     None,
 }
 
@@ -171,8 +245,8 @@ impl Pep440 {
             None => (s, None),
         };
         let (epoch, rest) = match public.split_once('!') {
-            Some((e, r)) => (e.parse().ok()?, r),
-            None => (0, public),
+            Some((e, r)) => (Num::parse(e)?, r),
+            None => (Num::zero(), public),
         };
         let bytes = rest.as_bytes();
         let mut i = 0;
@@ -185,7 +259,7 @@ impl Pep440 {
             if start == i {
                 return None;
             }
-            release.push(rest[start..i].parse().ok()?);
+            release.push(Num::parse(&rest[start..i])?);
             if i + 1 < bytes.len() && bytes[i] == b'.' && bytes[i + 1].is_ascii_digit() {
                 i += 1;
             } else {
@@ -197,13 +271,13 @@ impl Pep440 {
         let mut dev = None;
         // Each optional part: a separator, a spelling, an optional separator and number.
         let mut rest = &rest[i..];
-        let take_num = |r: &mut &str| -> u64 {
+        let take_num = |r: &mut &str| -> Num {
             let t = r.trim_start_matches(['.', '-', '_']);
             let n = t.bytes().take_while(u8::is_ascii_digit).count();
             if n == 0 {
-                return 0;
+                return Num::zero();
             }
-            let v = t[..n].parse().unwrap_or(u64::MAX);
+            let v = Num::parse(&t[..n]).unwrap_or_else(Num::zero);
             *r = &t[n..];
             v
         };
@@ -253,10 +327,10 @@ impl Pep440 {
             }
             return None;
         }
-        while release.len() > 1 && release.last() == Some(&0) {
+        while release.len() > 1 && release.last().is_some_and(Num::is_zero) {
             release.pop();
         }
-        let pre = match (pre, post, dev) {
+        let pre = match (pre, &post, &dev) {
             (None, None, Some(_)) => PreKey::DevOnly,
             (Some((r, n)), _, _) => PreKey::Pre(r, n),
             _ => PreKey::None,
@@ -269,9 +343,9 @@ impl Pep440 {
                 }
                 // Numeric local segments sort above alphanumeric ones (PEP 440 "Local version
                 // identifiers"); `Ident` orders Num below Alpha, so flip by wrapping.
-                local_ids.push(match seg.parse::<u64>() {
-                    Ok(n) => Ident::Alpha(format!("\u{10FFFF}{n:020}")),
-                    Err(_) => Ident::Alpha(seg.to_owned()),
+                local_ids.push(match Num::parse(seg) {
+                    Some(n) => Ident::Alpha(format!("\u{10FFFF}{:0>40}", n.0)),
+                    None => Ident::Alpha(seg.to_owned()),
                 });
             }
         }
@@ -289,51 +363,86 @@ impl Pep440 {
 // ---------------------------------------------------------------------------------------------
 // RubyGems
 
+/// A `Gem::Version` as its canonical segments: numbers and letter runs, with trailing zeros
+/// dropped from the release part and from the pre-release part separately
+/// (`Gem::Version#canonical_segments`), so `1.0.0.a` == `1.a` and `3.0.0.beta4` < `3.0.pre`.
 #[derive(Debug, Clone)]
 struct Gem(Vec<Ident>);
 
 impl Gem {
     fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
-        // Gem::Version: `-` means a pre-release (`1.0-beta` == `1.0.pre.beta`).
-        let s = s.replace('-', ".pre.");
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.') {
-            return None;
-        }
+        // Gem::Version::ANCHORED_VERSION_PATTERN:
+        // `[0-9]+(\.[0-9a-zA-Z]+)*(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?`; an empty string is "0".
         if !s.starts_with(|c: char| c.is_ascii_digit()) {
             return None;
         }
-        let mut out = Vec::new();
-        for part in s.split('.') {
-            if part.is_empty() {
-                return None;
-            }
-            // `rc1` is two segments: "rc", 1.
-            let mut start = 0;
-            let b = part.as_bytes();
-            for i in 1..=b.len() {
-                if i == b.len() || b[i].is_ascii_digit() != b[i - 1].is_ascii_digit() {
-                    let seg = &part[start..i];
-                    out.push(match seg.parse::<u64>() {
-                        Ok(n) => Ident::Num(n),
-                        Err(_) if seg.bytes().all(|c| c.is_ascii_digit()) => return None,
-                        Err(_) => Ident::Alpha(seg.to_owned()),
+        let (release, pre) = match s.split_once('-') {
+            Some((r, p)) => (r, Some(p)),
+            None => (s, None),
+        };
+        let valid = |part: &str, dash: bool| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || (dash && b == b'-'))
+        };
+        if !release.split('.').all(|p| valid(p, false))
+            || !pre.is_none_or(|p| p.split('.').all(|q| valid(q, true)))
+        {
+            return None;
+        }
+        // `-` means a pre-release: `1.0-beta` == `1.0.pre.beta`.
+        let text = match pre {
+            Some(p) => format!("{release}.pre.{}", p.replace('-', ".pre.")),
+            None => release.to_owned(),
+        };
+        // Segments: `/[0-9]+|[a-z]+/i`, so `rc1` is "rc", 1.
+        let mut segments = Vec::new();
+        let b = text.as_bytes();
+        let mut start = 0;
+        for i in 1..=b.len() {
+            let boundary = i == b.len()
+                || b[i] == b'.'
+                || b[i - 1] == b'.'
+                || b[i].is_ascii_digit() != b[i - 1].is_ascii_digit();
+            if boundary {
+                let seg = &text[start..i];
+                if seg != "." && !seg.is_empty() {
+                    segments.push(match Num::parse(seg) {
+                        Some(n) => Ident::Num(n),
+                        None => Ident::Alpha(seg.to_owned()),
                     });
-                    start = i;
                 }
+                start = i;
             }
         }
-        Some(Self(out))
+        // canonical_segments: split at the first letter segment, drop trailing zeros of each.
+        let first_alpha = segments
+            .iter()
+            .position(|x| matches!(x, Ident::Alpha(_)))
+            .unwrap_or(segments.len());
+        let mut letters = segments.split_off(first_alpha);
+        let trim = |v: &mut Vec<Ident>| {
+            while matches!(v.last(), Some(Ident::Num(n)) if n.is_zero()) {
+                v.pop();
+            }
+        };
+        trim(&mut segments);
+        trim(&mut letters);
+        segments.extend(letters);
+        Some(Self(segments))
     }
 }
 
 impl Ord for Gem {
     fn cmp(&self, other: &Self) -> Ordering {
         // Gem::Version#<=>: missing segments are 0; a letter segment sorts below any number.
+        let zero = Ident::Num(Num::zero());
         let n = self.0.len().max(other.0.len());
         for i in 0..n {
-            let a = self.0.get(i).unwrap_or(&Ident::Num(0));
-            let b = other.0.get(i).unwrap_or(&Ident::Num(0));
+            let a = self.0.get(i).unwrap_or(&zero);
+            let b = other.0.get(i).unwrap_or(&zero);
             let o = match (a, b) {
                 (Ident::Num(x), Ident::Num(y)) => x.cmp(y),
                 (Ident::Alpha(_), Ident::Num(_)) => Ordering::Less,
@@ -365,65 +474,134 @@ impl Eq for Gem {}
 // ---------------------------------------------------------------------------------------------
 // Packagist (Composer)
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Composer {
-    release: [u64; 4],
-    /// dev = 0, alpha = 1, beta = 2, RC = 3, stable = 4, patch = 5.
-    stability: u8,
-    number: u64,
+/// A Composer version, ordered as OSV orders Packagist ranges: PHP's `version_compare` over
+/// Composer's normalised form. The leading numbers are padded to Composer's four
+/// (`7.4.5` == `7.4.5.0`); the rest is split at `.`, `-`, `_`, `+` and at every change between
+/// digits and letters, so `4.0.0-beta.1.1`, `3.0.0-RC17.1` and `1.25.0-beta2.1` all order.
+/// Letter parts rank `dev < alpha (a) < beta (b) < RC < (a number) < patch (p, pl)`.
+#[derive(Debug, Clone)]
+struct Composer(Vec<Php>);
+
+#[derive(Debug, Clone)]
+enum Php {
+    Num(Num),
+    /// The rank of a letter part; a number ranks 4.
+    Special(u8),
+}
+
+fn php_rank(word: &str) -> u8 {
+    // PHP's `compare_special_version_forms` matches by prefix; an unknown word ranks with dev.
+    const FORMS: &[(&str, u8)] = &[
+        ("dev", 0),
+        ("alpha", 1),
+        ("a", 1),
+        ("beta", 2),
+        ("b", 2),
+        ("rc", 3),
+        ("#", 4),
+        ("pl", 5),
+        ("p", 5),
+    ];
+    FORMS
+        .iter()
+        .find(|(f, _)| word.starts_with(f))
+        .map_or(0, |(_, r)| *r)
 }
 
 impl Composer {
     fn parse(s: &str) -> Option<Self> {
         let s = s.trim().to_ascii_lowercase();
         let s = s.strip_prefix('v').unwrap_or(&s);
-        if s.starts_with("dev-") {
-            return None; // a branch, not a version
+        if !s.starts_with(|c: char| c.is_ascii_digit())
+            || !s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'+'))
+        {
+            return None;
         }
-        let s = s.split_once('+').map_or(s, |(v, _)| v);
-        let end = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len());
-        let (core, suffix) = s.split_at(end);
-        let core = core.trim_end_matches('.');
-        let mut release = [0; 4];
-        for (n, part) in core.split('.').enumerate() {
-            if part.is_empty() || n == 4 {
-                return None;
+        let mut parts = Vec::new();
+        for chunk in s.split(['.', '-', '_', '+']).filter(|c| !c.is_empty()) {
+            let b = chunk.as_bytes();
+            let mut start = 0;
+            for i in 1..=b.len() {
+                if i == b.len() || b[i].is_ascii_digit() != b[i - 1].is_ascii_digit() {
+                    let piece = &chunk[start..i];
+                    start = i;
+                    if piece == "stable" {
+                        continue; // Composer drops it: `1.0.0-stable` == `1.0.0`
+                    }
+                    parts.push(match Num::parse(piece) {
+                        Some(n) => Php::Num(n),
+                        None => Php::Special(php_rank(piece)),
+                    });
+                }
             }
-            release[n] = part.parse().ok()?;
         }
-        let suffix = suffix.trim_start_matches(['-', '.', '_']);
-        if suffix.is_empty() {
-            return Some(Self {
-                release,
-                stability: 4,
-                number: 0,
-            });
+        let leading = parts
+            .iter()
+            .take_while(|p| matches!(p, Php::Num(_)))
+            .count();
+        if leading > 4 {
+            return None;
         }
-        const STAB: &[(&str, u8)] = &[
-            ("stable", 4),
-            ("alpha", 1),
-            ("beta", 2),
-            ("patch", 5),
-            ("dev", 0),
-            ("rc", 3),
-            ("pl", 5),
-            ("a", 1),
-            ("b", 2),
-            ("p", 5),
-        ];
-        let (word, stability) = STAB.iter().find(|(w, _)| suffix.starts_with(w))?;
-        let num = suffix[word.len()..].trim_start_matches(['-', '.', '_']);
-        let num = num.strip_suffix("-dev").unwrap_or(num);
-        let number = if num.is_empty() { 0 } else { num.parse().ok()? };
-        Some(Self {
-            release,
-            stability: *stability,
-            number,
-        })
+        for _ in leading..4 {
+            parts.insert(leading, Php::Num(Num::zero()));
+        }
+        Some(Self(parts))
     }
 }
+
+fn php_cmp(a: &Php, b: &Php) -> Ordering {
+    match (a, b) {
+        (Php::Num(x), Php::Num(y)) => x.cmp(y),
+        (Php::Num(_), Php::Special(r)) => 4.cmp(r),
+        (Php::Special(r), Php::Num(_)) => r.cmp(&4),
+        (Php::Special(x), Php::Special(y)) => x.cmp(y),
+    }
+}
+
+fn php_list(a: &[Php], b: &[Php]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let o = php_cmp(x, y);
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    // The longer one wins when its next part is a number; a letter part is weighed against
+    // a number (`1.0-beta` < `1.0`, `1.0-p1` > `1.0`).
+    let number = [Php::Special(4)];
+    match a.len().cmp(&b.len()) {
+        Ordering::Equal => Ordering::Equal,
+        Ordering::Greater => match &a[b.len()] {
+            Php::Num(_) => Ordering::Greater,
+            Php::Special(_) => php_list(&a[b.len()..], &number),
+        },
+        Ordering::Less => match &b[a.len()] {
+            Php::Num(_) => Ordering::Less,
+            Php::Special(_) => php_list(&number, &b[a.len()..]),
+        },
+    }
+}
+
+impl Ord for Composer {
+    fn cmp(&self, other: &Self) -> Ordering {
+        php_list(&self.0, &other.0)
+    }
+}
+
+impl PartialOrd for Composer {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Composer {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Composer {}
 
 // ---------------------------------------------------------------------------------------------
 // Maven ComparableVersion
@@ -431,7 +609,7 @@ impl Composer {
 
 #[derive(Debug, Clone)]
 enum Item {
-    Int(u64),
+    Int(Num),
     Str(String),
     List(Vec<Item>),
 }
@@ -457,7 +635,7 @@ const RELEASE_KEY: &str = "5";
 
 fn is_null(item: &Item) -> bool {
     match item {
-        Item::Int(n) => *n == 0,
+        Item::Int(n) => n.is_zero(),
         Item::Str(s) => qualifier_key(s) == RELEASE_KEY,
         Item::List(l) => l.is_empty(),
     }
@@ -492,9 +670,9 @@ impl Maven {
                 .last_mut()
                 .expect("the stack always holds the root list");
             if buf.is_empty() {
-                top.push(Item::Int(0));
+                top.push(Item::Int(Num::zero()));
             } else if digit {
-                top.push(Item::Int(buf.parse().unwrap_or(u64::MAX)));
+                top.push(Item::Int(Num::parse(buf).unwrap_or_else(Num::zero)));
             } else {
                 // `a1` means alpha-1, `b1` beta-1, `m1` milestone-1 when a digit follows.
                 top.push(Item::Str(buf.clone()));
@@ -570,7 +748,7 @@ fn cmp_item(a: Option<&Item>, b: Option<&Item>) -> Ordering {
 
 fn cmp_to_null(x: &Item) -> Ordering {
     match x {
-        Item::Int(n) => n.cmp(&0),
+        Item::Int(n) => n.cmp(&Num::zero()),
         Item::Str(s) => qualifier_key(s).as_str().cmp(RELEASE_KEY),
         Item::List(l) => l.first().map_or(Ordering::Equal, cmp_to_null),
     }
@@ -746,6 +924,87 @@ mod tests {
             Some(Equal)
         );
         assert_eq!(compare(Ecosystem::Packagist, "dev-master", "1.0"), None);
+    }
+
+    #[test]
+    fn packagist_orders_every_published_pre_release_form() {
+        ascending(
+            Ecosystem::Packagist,
+            &[
+                "1.25.0-beta2",
+                "1.25.0-beta2.1",
+                "1.25.0-beta3",
+                "3.0.0-RC17",
+                "3.0.0-RC17.1",
+                "3.0.0-RC18",
+                "3.0.0",
+                "4.0.0-beta.1",
+                "4.0.0-beta.1.1",
+                "4.0.0-beta.2",
+                "4.0.0",
+            ],
+        );
+        for v in [
+            "4.0.0-beta.1.1",
+            "3.0.0-RC17.1",
+            "1.25.0-beta2.1",
+            "v2.0.0-stable",
+        ] {
+            assert_eq!(readable(Ecosystem::Packagist, v), Readable::Yes, "{v}");
+        }
+        assert_eq!(
+            compare(Ecosystem::Packagist, "1.0.0-stable", "1.0.0"),
+            Some(Equal)
+        );
+        for v in ["dev-master", "dev-feature/x", "2.x-dev", "1.0.x-dev"] {
+            assert_eq!(readable(Ecosystem::Packagist, v), Readable::Branch, "{v}");
+        }
+        assert_eq!(readable(Ecosystem::Packagist, "@junk!"), Readable::No);
+    }
+
+    #[test]
+    fn numbers_beyond_64_bits_still_order() {
+        let big = "123456789012345678901234567890";
+        for eco in Ecosystem::ALL {
+            assert_eq!(readable(eco, &format!("1.{big}")), Readable::Yes, "{eco:?}");
+            assert_eq!(
+                compare(eco, &format!("1.{big}"), &format!("1.{big}1")),
+                Some(Less),
+                "{eco:?}"
+            );
+            assert_eq!(
+                compare(eco, "1.99999999999999999999", &format!("1.{big}")),
+                Some(Less),
+                "{eco:?}"
+            );
+        }
+        assert_eq!(
+            compare(Ecosystem::Npm, &format!("1.0.0-rc.{big}"), "1.0.0-rc.2"),
+            Some(Greater)
+        );
+    }
+
+    #[test]
+    fn rubygems_drops_trailing_zeros_before_a_pre_release() {
+        assert_eq!(
+            compare(Ecosystem::RubyGems, "3.0.0.beta4", "3.0.pre"),
+            Some(Less)
+        );
+        assert_eq!(compare(Ecosystem::RubyGems, "1.0.0.a", "1.a"), Some(Equal));
+        assert_eq!(
+            compare(Ecosystem::RubyGems, "1.0.0.rc1", "1.0.rc1"),
+            Some(Equal)
+        );
+        assert_eq!(
+            compare(Ecosystem::RubyGems, "1.0.0.beta.0", "1.0.0.beta"),
+            Some(Equal)
+        );
+        assert_eq!(
+            compare(Ecosystem::RubyGems, "1.0.a.1", "1.0.a"),
+            Some(Greater)
+        );
+        assert_eq!(readable(Ecosystem::RubyGems, "1.0..0"), Readable::No);
+        assert_eq!(readable(Ecosystem::RubyGems, "x1.0"), Readable::No);
     }
 
     #[test]

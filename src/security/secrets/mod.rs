@@ -40,6 +40,9 @@ pub struct Hit {
     pub inline_allowed: bool,
     /// Byte span of the secret in the scanned buffer.
     span: (usize, usize),
+    /// The text of the line before and after the secret, trimmed: what the fingerprint is
+    /// made of besides rule and file (never the secret).
+    context: (Vec<u8>, Vec<u8>),
 }
 
 impl Hit {
@@ -71,7 +74,8 @@ impl Hit {
             message,
             excerpt: Some(self.excerpt),
             commit,
-            fingerprint: fingerprint(rule.id, file, &self.secret),
+            fingerprint: fingerprint(rule.id, file, &self.context.0, &self.context.1),
+            legacy_fingerprint: Some(legacy_fingerprint(rule.id, file, &self.secret)),
             advisory: None,
         }
     }
@@ -89,10 +93,25 @@ impl std::fmt::Debug for Hit {
     }
 }
 
-/// A stable id of a secret at a path: the same secret in the same file has the same
-/// fingerprint whatever line it moves to. It is a salted SHA-256, truncated, so it names the
-/// secret without revealing it.
-pub fn fingerprint(rule: &str, file: &str, secret: &[u8]) -> String {
+/// A stable id of a secret's place: the rule, the file and the text around the secret on its
+/// line (trimmed), never the secret itself, so a published fingerprint (SARIF, JSON, the
+/// committed baseline) cannot be used to test a guessed secret offline. The same line keeps
+/// its fingerprint whatever line number it moves to; identical lines in one file are told
+/// apart by their order ([`crate::security::disambiguate`]).
+pub fn fingerprint(rule: &str, file: &str, before: &[u8], after: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"slipway-secret-v2\0");
+    for part in [rule.as_bytes(), file.as_bytes(), before, after] {
+        h.update(part);
+        h.update([0]);
+    }
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The fingerprint of baseline version 1, a hash over the secret itself: computed only to
+/// honour an old baseline, never written anywhere.
+pub fn legacy_fingerprint(rule: &str, file: &str, secret: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(b"slipway-secret-v1\0");
     h.update(rule.as_bytes());
@@ -261,8 +280,12 @@ impl Scanner {
                     column,
                     secret,
                     excerpt,
-                    inline_allowed: inline_allowed(line, rule.id),
+                    inline_allowed: inline_allowed(line, rule.id) || peer_allowed(line),
                     span: (start + s.start(), start + s.end()),
+                    context: (
+                        line[..s.start()].trim_ascii().to_vec(),
+                        line[s.end().min(line.len())..].trim_ascii().to_vec(),
+                    ),
                 });
             }
         }
@@ -352,6 +375,25 @@ pub fn inline_allowed(line: &[u8], rule: &str) -> bool {
     // allows those.
     let known: Vec<&&str> = ids.iter().filter(|w| rules::by_id(w).is_some()).collect();
     known.is_empty() || known.iter().any(|w| **w == rule)
+}
+
+/// Markers other secret scanners honour, so a line a repository already vetted with them is
+/// not reported again: `gitleaks:allow` (gitleaks), `pragma: allowlist secret`
+/// (detect-secrets), `trufflehog:ignore` (TruffleHog), `noqa: S105`/`S106` (Bandit's hard-coded
+/// password checks, as Ruff spells them).
+pub fn peer_allowed(line: &[u8]) -> bool {
+    const MARKERS: &[&[u8]] = &[
+        b"gitleaks:allow",
+        b"pragma: allowlist secret",
+        b"trufflehog:ignore",
+        b"noqa: S105",
+        b"noqa: S106",
+        b"noqa:S105",
+        b"noqa:S106",
+    ];
+    MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(line, m).is_some())
 }
 
 /// The body of the PEM block whose header starts at `abs_start`, when the matching END line
@@ -641,6 +683,145 @@ mod tests {
         assert_eq!(a[0].fingerprint, b[0].fingerprint);
         assert_ne!(a[0].fingerprint, c[0].fingerprint);
         assert_eq!(a[0].fingerprint.len(), 32);
+    }
+
+    #[test]
+    fn a_fingerprint_carries_nothing_about_the_secret() {
+        // Two different tokens in the same place: one fingerprint, so no guess of the secret
+        // can be tested against a published one.
+        let scan = |token: &str| {
+            scan_text(
+                &Scanner::new(),
+                &Policy::default(),
+                format!("  export GH_TOKEN={token}  # ci\n").as_bytes(),
+                "ci/env.sh",
+            )
+        };
+        let first = scan(&ghp());
+        let second = scan(&checks::github_token(
+            "ghp",
+            "Zq3Wm8Rt5Yu2Io9Pa6Sd1Fg4Hj7Kl0",
+        ));
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].fingerprint, second[0].fingerprint);
+        // It is made of rule, file and the text around the secret, no more.
+        assert_eq!(
+            first[0].fingerprint,
+            fingerprint("github-token", "ci/env.sh", b"export GH_TOKEN=", b"# ci")
+        );
+        // The hash over the secret exists only to honour an old baseline; it is never output.
+        let legacy = legacy_fingerprint("github-token", "ci/env.sh", ghp().as_bytes());
+        assert_eq!(
+            first[0].legacy_fingerprint.as_deref(),
+            Some(legacy.as_str())
+        );
+        let json = serde_json::to_string(&first[0]).unwrap();
+        assert!(!json.contains(&legacy), "{json}");
+        // Re-indenting the line or moving it keeps the fingerprint; changing it does not.
+        let moved = scan_text(
+            &Scanner::new(),
+            &Policy::default(),
+            format!("#!/bin/sh\n\nexport GH_TOKEN={}  # ci\n", ghp()).as_bytes(),
+            "ci/env.sh",
+        );
+        assert_eq!(moved[0].fingerprint, first[0].fingerprint);
+    }
+
+    #[test]
+    fn secrets_in_config_code_and_urls_of_every_scheme() {
+        let cases = [
+            (
+                "a.rs",
+                "const API_KEY: &str = \"q8Lm2Rt5wXy9KpZ3vNb7cHd4\";",
+                "generic-secret",
+            ),
+            (
+                ".env",
+                "SECRET_KEY=j7FAc9QeWJKY40uvSwMFLZDe1f8rESQedUStPKR0",
+                "generic-secret",
+            ),
+            (
+                "web.config",
+                "<add key=\"ApiPassword\" value=\"tr0ub4dor&3xQz\" />",
+                "secret-attribute",
+            ),
+            (
+                "a.txt",
+                "ftp://deploy:Zq8vL2mRt5w@files.prod.example.net/in",
+                "url-password",
+            ),
+            (
+                "a.yml",
+                "smtp: smtps://mailer:Zq8vL2mRt5w@smtp.prod.example.net:465",
+                "url-password",
+            ),
+            (
+                "a.env",
+                "REDIS_URL=redis://:Zq8vL2mRt5w@cache.prod.example.net:6379/0",
+                "url-password",
+            ),
+            (
+                "a.env",
+                "M=mongodb+srv://admin:Zq8vL2mRt5w@cluster0.abcde.mongodb.net/app",
+                "url-password",
+            ),
+        ];
+        for (path, line, rule) in cases {
+            let found = scan_text(&Scanner::new(), &Policy::default(), line.as_bytes(), path);
+            assert_eq!(
+                found.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(),
+                [rule],
+                "{line}"
+            );
+        }
+        // Placeholders and references stay quiet.
+        for line in [
+            "<add key=\"ApiPassword\" value=\"${API_PASSWORD}\" />",
+            "password: \"{{ vault_password }}\"",
+            "url: https://github.com/org/repo.git",
+        ] {
+            let found = scan_text(
+                &Scanner::new(),
+                &Policy::default(),
+                line.as_bytes(),
+                "c.yml",
+            );
+            assert!(found.is_empty(), "{line}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn markers_of_other_scanners_silence_a_line() {
+        for marker in [
+            "# gitleaks:allow",
+            "# pragma: allowlist secret",
+            "// trufflehog:ignore",
+            "# noqa: S105",
+        ] {
+            let text = format!("TOKEN = \"{}\"  {marker}\n", ghp());
+            let found = scan_text(&Scanner::new(), &Policy::default(), text.as_bytes(), "a.py");
+            assert!(found.is_empty(), "{marker}: {found:?}");
+        }
+        let text = format!("TOKEN = \"{}\"  # gitleaks:deny\n", ghp());
+        assert_eq!(
+            scan_text(&Scanner::new(), &Policy::default(), text.as_bytes(), "a.py").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn identical_lines_in_one_file_get_distinct_fingerprints() {
+        let text = format!("[a]\ntoken = {}\n[b]\ntoken = {}\n", ghp(), ghp());
+        let mut found = scan_text(
+            &Scanner::new(),
+            &Policy::default(),
+            text.as_bytes(),
+            "x.ini",
+        );
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].fingerprint, found[1].fingerprint);
+        crate::security::disambiguate(&mut found);
+        assert_ne!(found[0].fingerprint, found[1].fingerprint);
     }
 
     proptest::proptest! {

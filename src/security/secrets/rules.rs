@@ -251,8 +251,20 @@ pub const RULES: &[Rule] = &[
         help: "Change the password on the server and pass the URL through an environment variable or secret.",
         level: Level::High,
         keywords: &["://"],
-        pattern: r#"(?-u)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver)://[^\s:/@"'<>]{0,64}:(?P<s>[^\s/@"'<>]{3,128})@(?P<host>[A-Za-z0-9.\-_]+)"#,
+        // Every scheme: databases, brokers (`amqps`, `mongodb+srv`), `ftp`, `smtps`, `https`;
+        // the user may be empty (`redis://:pass@host`).
+        pattern: r#"(?-u)\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@"'<>]{0,64}:(?P<s>[^\s/@"'<>]{3,128})@(?P<host>[A-Za-z0-9.\-_]+)"#,
         check: Check::UrlPassword,
+    },
+    Rule {
+        id: "secret-attribute",
+        name: "Secret in a key/value attribute pair",
+        help: "Move the value to a secret store (or the environment) and read it at run time; keep only the key in the file.",
+        level: Level::Medium,
+        keywords: &["value=", "Value="],
+        // `<add key="DbPassword" value="…" />` (.NET config), `<entry key="api.token" value="…"/>`.
+        pattern: r#"(?-u)(?i:key|name)\s*=\s*"[^"]{0,60}(?i:password|passwd|secret|token|api[_\-]?key|access[_\-]?key)[^"]{0,40}"\s+(?i:value)\s*=\s*"(?P<s>[^"\s<>]{8,200})""#,
+        check: Check::Generic,
     },
     Rule {
         id: "generic-secret",
@@ -280,7 +292,9 @@ pub const RULES: &[Rule] = &[
             "ACCESS_KEY",
             "accessKey",
         ],
-        pattern: r#"(?-u)(?i:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key)["']?\s*(?::=|=>|==|=|:)\s*(?P<q>["'`]?)(?P<s>[^\s"'`,;\\()\[\]{}<>]{8,200})"#,
+        // An optional type annotation between name and value: `API_KEY: &str = "…"`,
+        // `apiKey: string = '…'`.
+        pattern: r#"(?-u)(?i:password|passwd|pwd|secret[_\-]?key|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key)["']?\s*(?::\s*&?'?[A-Za-z_][A-Za-z0-9_<>\[\]:]{0,40}\s*=|:=|=>|==|=|:)\s*(?P<q>["'`]?)(?P<s>[^\s"'`,;\\()\[\]{}<>]{8,200})"#,
         check: Check::Generic,
     },
 ];

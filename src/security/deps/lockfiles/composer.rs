@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Malformed, Package, Parsed, find_line};
+use super::{Malformed, Package, Parsed, line_of};
 use crate::security::deps::Ecosystem;
 
 pub fn read(text: &str) -> Result<Parsed, Malformed> {
@@ -12,6 +12,11 @@ pub fn read(text: &str) -> Result<Parsed, Malformed> {
         return Err(Malformed::at(1, "no `packages` array: not a composer.lock"));
     }
     let mut out = Parsed::default();
+    // Entries appear in file order: each name is looked for after the previous one, so a
+    // lockfile of many thousand packages is read in one pass.
+    let mut from = 0;
+    let mut counted = (0usize, 1usize); // (byte offset, its line)
+    let bytecount = |b: &[u8]| b.iter().filter(|c| **c == b'\n').count();
     for section in ["packages", "packages-dev"] {
         let Some(list) = root.get(section).and_then(Value::as_array) else {
             continue;
@@ -27,7 +32,25 @@ pub fn read(text: &str) -> Result<Parsed, Malformed> {
                 ecosystem: Ecosystem::Packagist,
                 name: name.to_owned(),
                 version: version.to_owned(),
-                line: find_line(text, &format!("\"name\": \"{name}\""), 0),
+                line: {
+                    let needle = format!("\"name\": \"{name}\"");
+                    let at = text
+                        .get(from..)
+                        .and_then(|t| t.find(&needle))
+                        .map(|i| i + from)
+                        .or_else(|| text.find(&needle));
+                    at.and_then(|at| {
+                        // Lines are counted from the previous hit when moving forward.
+                        if at >= counted.0 {
+                            counted.1 += bytecount(&text.as_bytes()[counted.0..at]);
+                        } else {
+                            counted.1 = line_of(text, at);
+                        }
+                        counted.0 = at;
+                        from = at + needle.len();
+                        u32::try_from(counted.1).ok()
+                    })
+                },
             });
         }
     }
