@@ -8,6 +8,9 @@
 #
 #   benches/install.sh [--against REF]
 #
+#   SLIPWAY_BENCH_KEEP   a directory to copy the installed binaries into (as <name>-head,
+#                        <name>-base), e.g. to time them with another bench afterwards
+#
 # Needs cargo and git; the crates must be in the local registry cache or reachable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +37,10 @@ measure() {
     printf '   %s: %s bytes (%s)\n' "$(basename "$bin")" "$(stat -c %s "$bin")" \
       "$(du -h "$bin" | cut -f1)" >&2
   done
+  if [ -n "${SLIPWAY_BENCH_KEEP-}" ]; then
+    mkdir -p "$SLIPWAY_BENCH_KEEP"
+    for bin in "$root"/bin/*; do cp "$bin" "$SLIPWAY_BENCH_KEEP/$(basename "$bin")-$name"; done
+  fi
   rm -rf "$target"
   echo "$((end - start))"
 }
