@@ -794,13 +794,7 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
     for warning in &outcome.warnings {
         say!("warning: {warning}");
     }
-    for unread in &outcome.unread {
-        say!(
-            "warning: `{}` {}",
-            output.join(&unread.name).display(),
-            unread.reason
-        );
-    }
+
     // A value read from git depends on the checkout (a CI clone has no `origin/HEAD` and may
     // have no tags): say so, so the team pins it in slipway.yml.
     for d in outcome
@@ -821,6 +815,14 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
         .unwrap_or(&output)
         .display()
         .to_string();
+    for unread in &outcome.unread {
+        say!(
+            "warning: `{}/{}` {}",
+            label.trim_end_matches('/'),
+            unread.name,
+            unread.reason
+        );
+    }
     match mode {
         Mode::Check | Mode::DryRun => {
             let mut diff = String::new();

@@ -955,10 +955,23 @@ fn a_workflow_of_the_same_name_that_slipway_did_not_write_is_named_as_such() {
 
 /// A fresh copy of the `go-module` fixture with the workflows of `tests/fixtures/existing/<case>`
 /// in its `.github/workflows`, as a repository that already has its own CI looks.
-fn repo_with_existing(case: &Path) -> tempfile::TempDir {
+struct Repo {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Repo {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn repo_with_existing(case: &Path) -> Repo {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_tree(&fixture("go-module"), dir.path());
-    let workflows = dir.path().join(".github").join("workflows");
+    // A fixed directory name: it is the project's name in the output.
+    let path = dir.path().join("shop");
+    copy_tree(&fixture("go-module"), &path);
+    let workflows = path.join(".github").join("workflows");
     std::fs::create_dir_all(&workflows).expect("mkdir");
     for entry in std::fs::read_dir(case).expect("read case") {
         let path = entry.expect("entry").path();
@@ -966,7 +979,7 @@ fn repo_with_existing(case: &Path) -> tempfile::TempDir {
             std::fs::copy(&path, workflows.join(path.file_name().expect("name"))).expect("copy");
         }
     }
-    dir
+    Repo { _dir: dir, path }
 }
 
 fn copy_tree(from: &Path, to: &Path) {

@@ -113,11 +113,6 @@ impl Scan {
                 continue;
             }
             for w in &self.workflows {
-                // A file with the same name as ours is a conflict already (`--force`), not an
-                // overlap beside it.
-                if w.name == format!("{ours}.yml") {
-                    continue;
-                }
                 if let Some(f) = w.findings.iter().find(|f| f.kind.ours().contains(&ours)) {
                     out.push(Overlap {
                         ours,

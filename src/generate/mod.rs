@@ -178,7 +178,7 @@ impl Hint for Error {
                 "move your changes into slipway.yml or a template override (`--templates DIR`), or pass --force to replace the files".into(),
             ),
             Self::Conflicts { .. } => Some(
-                "slipway writes ci, cd, security, quality, release and rollback.yml: rename your own workflows of those names (or pass --force to replace them), or write elsewhere with `--output DIR` to compare first".into(),
+                "slipway writes ci, cd, security, quality, release and rollback.yml: rename your own workflows of those names, or replace them with ours (`--replace NAME`, `--force` for all), or write elsewhere with `--output DIR` to compare first".into(),
             ),
             Self::Io { .. } => Some("check that the directory exists and is writable, or pass `--output DIR`".into()),
         }

@@ -32,7 +32,7 @@ pub fn overlaps(outcome: &Outcome, cmd: &str) -> String {
     } else {
         let _ = writeln!(
             out,
-            "warning: both yours and ours will run (chosen by --only or slipway.yml):"
+            "warning: both yours and ours will run (as chosen with --only, --replace or slipway.yml):"
         );
     }
     let width = list.iter().map(|o| o.ours.len()).max().unwrap_or(0) + 4;
@@ -62,7 +62,8 @@ pub fn overlaps(outcome: &Outcome, cmd: &str) -> String {
     if outcome.kept_theirs {
         let _ = writeln!(
             out,
-            "  record the choice: `slipway init` writes it to slipway.yml (`workflows.skip`, or `workflows.replace` for ours)"
+            "  record the choice in slipway.yml (`slipway init` writes it):  workflows: {{ skip: [{}] }}",
+            ours.join(", ")
         );
     } else if !keep.is_empty() {
         let _ = writeln!(out, "  keep yours only:  {cmd} --only {}", keep.join(","));
