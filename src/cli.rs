@@ -919,7 +919,7 @@ fn run_init(args: InitArgs) -> Result<u8, Failure> {
         "wrote"
     };
     if !quiet {
-        eprint!("{}\n", outcome.text);
+        eprintln!("{}", outcome.text);
     }
     say!("{verb} {}", outcome.path.display());
     Ok(EXIT_OK)

@@ -217,10 +217,10 @@ fn workflows_section(w: &mut String, overlaps: &[existing::Overlap], config: &mu
     }
     let mut skip: Vec<config::WorkflowName> = Vec::new();
     for o in overlaps {
-        if let Ok(name) = serde_json::from_value::<config::WorkflowName>(o.ours.into()) {
-            if !skip.contains(&name) {
-                skip.push(name);
-            }
+        if let Ok(name) = serde_json::from_value::<config::WorkflowName>(o.ours.into())
+            && !skip.contains(&name)
+        {
+            skip.push(name);
         }
     }
     let mut theirs: Vec<&str> = overlaps.iter().map(|o| o.theirs.as_str()).collect();

@@ -401,11 +401,10 @@ fn replace_set(
         }
         match existing.iter().find(|(n, _)| n == name) {
             // A file of ours: a normal run updates or removes it.
-            Some((_, text)) if files::classify(text) != files::Existing::Foreign => {
-                if from_flag {
-                    return Err(fail("slipway wrote it; `slipway gen-workflows` updates it"));
-                }
+            Some((_, text)) if files::classify(text) != files::Existing::Foreign && from_flag => {
+                return Err(fail("slipway wrote it; `slipway gen-workflows` updates it"));
             }
+            Some((_, text)) if files::classify(text) != files::Existing::Foreign => {}
             Some(_) => {
                 out.insert(name.clone());
             }
