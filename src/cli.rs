@@ -388,6 +388,13 @@ pub struct GenWorkflowsArgs {
     /// rollback).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub only: Vec<String>,
+    /// Workflows of your own that ours replace, removed in the same write, e.g.
+    /// `--replace tests.yml,codeql.yml` (a run lists the ones that overlap ours).
+    #[arg(long, value_delimiter = ',', value_name = "FILES")]
+    pub replace: Vec<String>,
+    /// Print only what changed and warnings: no summary of what was generated or next steps.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// A directory of template overrides, matched by file name, e.g.
     /// `--templates .slipway/templates` with a `ci.yml.j2` inside.
     #[arg(long, value_name = "DIR")]
@@ -417,6 +424,9 @@ pub struct InitArgs {
     /// Print the file on stdout instead of writing it, e.g. `slipway init --stdout | less`.
     #[arg(long)]
     pub stdout: bool,
+    /// Print only the path written, not the file's text (its comments say what to do next).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `slipway config` subcommands.
@@ -472,9 +482,27 @@ impl Command {
     }
 }
 
-/// Parses the process arguments, runs the command and renders any failure.
+/// Parses the process arguments, runs the command and renders any failure. Called through a
+/// link named `gen-workflows` (`ln -s slipway gen-workflows`), it runs `slipway gen-workflows`.
 pub fn main() -> ExitCode {
-    main_from(std::env::args_os())
+    main_from(with_alias(std::env::args_os().collect()))
+}
+
+/// The program names that stand for a subcommand: a link of that name to the one binary.
+const ALIASES: &[&str] = &["gen-workflows"];
+
+/// The arguments with the subcommand inserted when the program was called by an alias name
+/// (`gen-workflows --check` becomes `slipway gen-workflows --check`); unchanged otherwise.
+fn with_alias(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let alias = args
+        .first()
+        .and_then(|program| std::path::Path::new(program).file_stem())
+        .and_then(|stem| stem.to_str())
+        .and_then(|stem| ALIASES.iter().find(|a| **a == stem));
+    if let Some(alias) = alias {
+        args.insert(1, (*alias).into());
+    }
+    args
 }
 
 /// Like [`main`], with explicit arguments (the first is the program name).
@@ -887,6 +915,8 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
         dry_run,
         force,
         only,
+        replace,
+        quiet,
         templates,
     } = args;
     let output = output.unwrap_or_else(|| dir.join(".github").join("workflows"));
@@ -895,12 +925,19 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
         (_, true) => Mode::DryRun,
         _ => Mode::Write,
     };
+    // How the user called us, for commands in hints (`slipway gen-workflows ../shop`).
+    let invocation = if dir == std::path::Path::new(".") {
+        "slipway gen-workflows".to_owned()
+    } else {
+        format!("slipway gen-workflows {}", dir.display())
+    };
     let settings = generate::Settings {
         root: dir,
         config,
         output: output.clone(),
         templates,
         only,
+        replace,
         mode,
         force,
         commit: crate::COMMIT.to_owned(),
@@ -909,6 +946,7 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
     for warning in &outcome.warnings {
         say!("warning: {warning}");
     }
+
     // A value read from git depends on the checkout (a CI clone has no `origin/HEAD` and may
     // have no tags): say so, so the team pins it in slipway.yml.
     for d in outcome
@@ -929,6 +967,14 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
         .unwrap_or(&output)
         .display()
         .to_string();
+    for unread in &outcome.unread {
+        say!(
+            "warning: `{}/{}` {}",
+            label.trim_end_matches('/'),
+            unread.name,
+            unread.reason
+        );
+    }
     match mode {
         Mode::Check | Mode::DryRun => {
             let mut diff = String::new();
@@ -938,6 +984,10 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
             print_stdout(&diff)?;
             for change in &outcome.changes {
                 say!("{}", describe(change, &label, mode));
+            }
+            let overlaps = generate::summary::overlaps(&outcome, &invocation);
+            if !overlaps.is_empty() {
+                say!("{}", overlaps.trim_end());
             }
             if mode == Mode::Check && outcome.drifted() {
                 say!(
@@ -952,6 +1002,16 @@ fn run_gen_workflows(args: GenWorkflowsArgs) -> Result<u8, Failure> {
                 if !matches!(change, Change::Unchanged { .. }) || outcome.applied.is_empty() {
                     say!("{}", describe(change, &label, mode));
                 }
+            }
+            let overlaps = generate::summary::overlaps(&outcome, &invocation);
+            if !overlaps.is_empty() {
+                say!("{}", overlaps.trim_end());
+            }
+            if !quiet {
+                say!(
+                    "{}",
+                    generate::summary::next_steps(&outcome, &label, &invocation).trim_end()
+                );
             }
             Ok(EXIT_OK)
         }
@@ -980,12 +1040,21 @@ fn describe(change: &crate::generate::Change, dir: &str, mode: crate::generate::
             ..
         } if would => "not generated by slipway",
         Change::Conflict { .. } => "replaced (--force)",
+        Change::Replace { text: Some(_), .. } if would => "would be replaced by ours",
+        Change::Replace { text: Some(_), .. } => "replaced by ours",
+        Change::Replace { .. } if would => "would be removed (replaced)",
+        Change::Replace { .. } => "removed (replaced)",
     };
     format!("{verb:>24}  {path}")
 }
 
 fn run_init(args: InitArgs) -> Result<u8, Failure> {
-    let InitArgs { dir, force, stdout } = args;
+    let InitArgs {
+        dir,
+        force,
+        stdout,
+        quiet,
+    } = args;
     let settings = init::Settings {
         output: dir.join(config::FILE_NAME),
         root: dir,
@@ -1001,8 +1070,10 @@ fn run_init(args: InitArgs) -> Result<u8, Failure> {
     } else {
         "wrote"
     };
-    eprint!("{}", outcome.text);
-    say!("\n{verb} {}", outcome.path.display());
+    if !quiet {
+        eprintln!("{}", outcome.text);
+    }
+    say!("{verb} {}", outcome.path.display());
     Ok(EXIT_OK)
 }
 
@@ -1095,4 +1166,38 @@ fn render_stacks(stacks: &detect::Stacks) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<std::ffi::OsString> {
+        list.iter().map(Into::into).collect()
+    }
+
+    #[test]
+    fn a_link_named_gen_workflows_runs_the_subcommand() {
+        assert_eq!(
+            with_alias(args(&["/usr/local/bin/gen-workflows", "--check", "."])),
+            args(&[
+                "/usr/local/bin/gen-workflows",
+                "gen-workflows",
+                "--check",
+                "."
+            ])
+        );
+        assert_eq!(
+            with_alias(args(&["gen-workflows.exe"])),
+            args(&["gen-workflows.exe", "gen-workflows"])
+        );
+        for unchanged in [
+            args(&["slipway", "detect"]),
+            args(&["/opt/gen-workflows-old/slipway", "init"]),
+            args(&["gen-workflows2", "detect"]),
+            args(&[]),
+        ] {
+            assert_eq!(with_alias(unchanged.clone()), unchanged);
+        }
+    }
 }

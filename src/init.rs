@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use crate::config::{self, Config};
 use crate::detect::{self, Stacks};
 use crate::error::Hint;
+use crate::generate::{self, existing};
 
 /// What `init` needs.
 #[derive(Debug, Clone)]
@@ -112,6 +113,9 @@ pub struct Facts {
     pub tag_prefix: String,
     /// Where the prefix came from, for the comment.
     pub prefix_source: &'static str,
+    /// Workflows the repository already has (in `.github/workflows`) that do the job of one
+    /// of ours; recorded as the choice to keep them (`workflows.skip`).
+    pub overlaps: Vec<existing::Overlap>,
 }
 
 impl Default for Facts {
@@ -121,6 +125,7 @@ impl Default for Facts {
             branch_source: "no branch found in git",
             tag_prefix: config::FALLBACK_TAG_PREFIX.to_owned(),
             prefix_source: "no version tags found",
+            overlaps: Vec::new(),
         }
     }
 }
@@ -143,6 +148,10 @@ impl Facts {
         if let Some(p) = config::git::tag_prefix(&config::git::tags(root)) {
             facts.tag_prefix = p;
             facts.prefix_source = "read from the existing version tags";
+        }
+        // An unreadable directory is no overlap: gen-workflows reports it when it runs.
+        if let Ok(scan) = existing::scan(&root.join(".github").join("workflows")) {
+            facts.overlaps = scan.overlaps(&generate::WORKFLOWS);
         }
         facts
     }
@@ -170,6 +179,80 @@ fn comment_text(text: &str) -> String {
 
 fn quote(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+/// `workflows`: the workflows the repository already has that do the job of ours, and the
+/// choice to keep them; a commented example when there are none.
+fn workflows_section(w: &mut String, overlaps: &[existing::Overlap], config: &mut Config) {
+    let _ = writeln!(w);
+    if overlaps.is_empty() {
+        let _ = writeln!(
+            w,
+            "# Workflows of your own that do the job of one of ours (none found): `skip` ours, or"
+        );
+        let _ = writeln!(
+            w,
+            "# `replace` yours (removed by the next `slipway gen-workflows`)."
+        );
+        let _ = writeln!(
+            w,
+            "# workflows: {{ skip: [security], replace: [tests.yml] }}"
+        );
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "# Workflows of your own that do the job of some of ours, found by `slipway init`:"
+    );
+    let width = overlaps.iter().map(|o| o.ours.len()).max().unwrap_or(0) + 4;
+    for o in overlaps {
+        let _ = writeln!(
+            w,
+            "#   {:<width$}  your {} {} ({})",
+            format!("{}.yml", o.ours),
+            comment_text(&o.theirs),
+            o.finding.kind.describe(),
+            comment_text(&o.finding.evidence)
+        );
+    }
+    let mut skip: Vec<config::WorkflowName> = Vec::new();
+    for o in overlaps {
+        if let Ok(name) = serde_json::from_value::<config::WorkflowName>(o.ours.into())
+            && !skip.contains(&name)
+        {
+            skip.push(name);
+        }
+    }
+    let mut theirs: Vec<&str> = overlaps.iter().map(|o| o.theirs.as_str()).collect();
+    theirs.sort_unstable();
+    theirs.dedup();
+    let _ = writeln!(
+        w,
+        "# Yours are kept and ours of the same job are not generated. To use ours instead, put"
+    );
+    let _ = writeln!(
+        w,
+        "# `replace` in place of `skip` (yours are removed by the next `slipway gen-workflows`):"
+    );
+    let _ = writeln!(
+        w,
+        "#   replace: [{}]",
+        theirs
+            .iter()
+            .map(|t| comment_text(&quote(t)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(w, "workflows:");
+    let _ = writeln!(
+        w,
+        "  skip: [{}]",
+        skip.iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    config.workflows.skip = skip;
 }
 
 /// `ci.services`: the detected ones, or a commented example; a note when the tests use
@@ -296,6 +379,27 @@ pub fn render(name: &str, stacks: &Stacks, facts: &Facts) -> (String, Config) {
             let _ = writeln!(w, "#     {}", comment_text(c));
         }
     }
+    let _ = writeln!(w, "#");
+    let _ = writeln!(
+        w,
+        "# Next: check the default branch, the release trigger and the services below, then run"
+    );
+    let _ = writeln!(
+        w,
+        "#   slipway gen-workflows     writes .github/workflows: ci, cd, security, quality, release,"
+    );
+    let _ = writeln!(
+        w,
+        "#                             rollback (less those `workflows.skip` leaves out)"
+    );
+    let _ = writeln!(
+        w,
+        "#   slipway config validate   checks this file after an edit"
+    );
+    let _ = writeln!(
+        w,
+        "# Nothing deploys until `environments` and `deploy` say where (see below)."
+    );
     let _ = writeln!(w, "\nversion: 1\n");
 
     let _ = writeln!(
@@ -516,6 +620,7 @@ pub fn render(name: &str, stacks: &Stacks, facts: &Facts) -> (String, Config) {
         w,
         "artifacts: {{ retention-days: 30, release-retention-days: 90 }}"
     );
+    workflows_section(w, &facts.overlaps, &mut config);
     (out, config)
 }
 
@@ -533,6 +638,44 @@ mod tests {
         let parsed = config::parse(text.as_bytes(), "slipway.yml").expect("init output parses");
         assert_eq!(parsed, meant);
         assert_eq!(parsed.ci.shards.get(), 2);
+    }
+
+    #[test]
+    fn overlapping_workflows_are_recorded_as_kept_and_load_back() {
+        use crate::generate::existing::{Finding, Kind, Overlap};
+        let facts = Facts {
+            overlaps: vec![
+                Overlap {
+                    ours: "ci",
+                    theirs: "tests.yml".into(),
+                    finding: Finding {
+                        kind: Kind::Tests,
+                        evidence: "`cargo test`".into(),
+                    },
+                },
+                Overlap {
+                    ours: "security",
+                    theirs: "odd\nname: x.yml".into(),
+                    finding: Finding {
+                        kind: Kind::Scanner,
+                        evidence: "`trivy fs .`\nworkflows: {}".into(),
+                    },
+                },
+            ],
+            ..Facts::default()
+        };
+        let (text, meant) = render("shop", &Stacks::default(), &facts);
+        let parsed = config::parse(text.as_bytes(), "slipway.yml").expect("parses");
+        assert_eq!(parsed, meant);
+        assert_eq!(
+            parsed.workflows.skip,
+            vec![config::WorkflowName::Ci, config::WorkflowName::Security]
+        );
+        assert!(text.contains("#   ci.yml        your tests.yml runs tests (`cargo test`)"));
+        assert!(
+            text.contains("#   replace: [\"odd\\nname: x.yml\", \"tests.yml\"]"),
+            "{text}"
+        );
     }
 
     #[test]

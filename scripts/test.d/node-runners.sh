@@ -7,6 +7,7 @@ SLIPWAY_NODE_RUNNERS=${SLIPWAY_NODE_RUNNERS:-$SLIPWAY_VALIDATORS/node-runners}
 node_runners_pins='jest@29.7.0 jest-junit@16.0.0 vitest@3.2.4 @vitest/coverage-v8@3.2.4 mocha@12.0.3 ava@6.4.1 pnpm@10.34.8'
 if [ ! -f "$SLIPWAY_NODE_RUNNERS/.installed" ] \
   || [ "$(cat "$SLIPWAY_NODE_RUNNERS/.installed")" != "$node_runners_pins" ]; then
+  echo "installing: $node_runners_pins (npm, into $SLIPWAY_NODE_RUNNERS)" >&2
   command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   mkdir -p "$SLIPWAY_NODE_RUNNERS"
   [ -f "$SLIPWAY_NODE_RUNNERS/package.json" ] \

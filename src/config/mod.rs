@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Hint;
 
 mod ci;
-mod diagnostic;
+pub(crate) mod diagnostic;
 pub mod git;
 pub mod targets;
 mod values;
@@ -76,6 +76,9 @@ pub struct Config {
     pub metrics: Metrics,
     /// How long workflow artifacts are kept.
     pub artifacts: Artifacts,
+    /// Workflows the repository already has that do the job of one of ours: keep theirs and
+    /// skip ours, or replace theirs.
+    pub workflows: Workflows,
 }
 
 impl Default for Config {
@@ -92,6 +95,7 @@ impl Default for Config {
             notify: Notify::default(),
             metrics: Metrics::default(),
             artifacts: Artifacts::default(),
+            workflows: Workflows::default(),
         }
     }
 }
@@ -1222,6 +1226,52 @@ impl Default for Artifacts {
         Self {
             retention_days: RetentionDays::new(30),
             release_retention_days: RetentionDays::new(90),
+        }
+    }
+}
+
+/// What to do about workflows the repository already has (`slipway gen-workflows` reports
+/// which of its files overlap which of ours).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Workflows {
+    /// Our workflows not to generate because one of yours does the job, e.g. `[ci, security]`.
+    pub skip: Vec<WorkflowName>,
+    /// Your workflow files (in `.github/workflows`) that ours replace: removed when ours are
+    /// written, e.g. `[tests.yml, codeql.yml]`. A file already gone is fine.
+    pub replace: Vec<String>,
+}
+
+/// One of the workflows slipway generates.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkflowName {
+    /// `ci.yml`: tests on every push and pull request.
+    Ci,
+    /// `cd.yml`: deployments.
+    Cd,
+    /// `security.yml`: secrets, dependencies, workflows, CodeQL, containers.
+    Security,
+    /// `quality.yml`: coverage and pass-rate gates.
+    Quality,
+    /// `release.yml`: versions, changelog, GitHub releases.
+    Release,
+    /// `rollback.yml`: manual rollback of an environment.
+    Rollback,
+}
+
+impl WorkflowName {
+    /// The file stem (`ci`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ci => "ci",
+            Self::Cd => "cd",
+            Self::Security => "security",
+            Self::Quality => "quality",
+            Self::Release => "release",
+            Self::Rollback => "rollback",
         }
     }
 }

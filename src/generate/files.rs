@@ -184,6 +184,16 @@ pub enum Change {
         /// Current text.
         old: String,
     },
+    /// A workflow of the repository's own, named by `--replace` or `workflows.replace`: ours
+    /// takes its place (same name), or it is removed in the same write as ours.
+    Replace {
+        /// File name.
+        name: String,
+        /// Current text.
+        old: String,
+        /// Full new text when one of ours has this name; `None`: the file is removed.
+        text: Option<String>,
+    },
     /// The file was edited by hand or is not ours: left alone unless `--force`.
     Conflict {
         /// File name.
@@ -214,6 +224,7 @@ impl Change {
             | Self::Update { name, .. }
             | Self::Unchanged { name }
             | Self::Remove { name, .. }
+            | Self::Replace { name, .. }
             | Self::Conflict { name, .. } => name,
         }
     }
@@ -230,7 +241,9 @@ impl Change {
             Self::Create { text, .. } => ("", text.as_str()),
             Self::Update { old, text, .. } => (old.as_str(), text.as_str()),
             Self::Remove { old, .. } => (old.as_str(), ""),
-            Self::Conflict { old, text, .. } => (old.as_str(), text.as_deref().unwrap_or("")),
+            Self::Conflict { old, text, .. } | Self::Replace { old, text, .. } => {
+                (old.as_str(), text.as_deref().unwrap_or(""))
+            }
             Self::Unchanged { .. } => return String::new(),
         };
         let a = if old.is_empty() {
@@ -252,12 +265,14 @@ impl Change {
 }
 
 /// Decides what to do with each file. `existing` lists the files now in the output directory
-/// (name and text); `managed` limits removal to these names (for `--only`), `None` for all.
+/// (name and text); `managed` limits removal to these names (for `--only`), `None` for all;
+/// `replace` names files of the repository's own that go (or that ours take the place of).
 pub fn plan(
     desired: &[Desired],
     existing: &[(String, String)],
     version: &str,
     managed: Option<&BTreeSet<String>>,
+    replace: &BTreeSet<String>,
 ) -> Vec<Change> {
     let mut changes = Vec::new();
     for want in desired {
@@ -283,6 +298,11 @@ pub fn plan(
                     text: Some(text),
                     reason: ConflictReason::Edited,
                 },
+                Existing::Foreign if replace.contains(&want.name) => Change::Replace {
+                    name: want.name.clone(),
+                    old: old.clone(),
+                    text: Some(text),
+                },
                 Existing::Foreign => Change::Conflict {
                     name: want.name.clone(),
                     old: old.clone(),
@@ -295,6 +315,14 @@ pub fn plan(
     }
     for (name, old) in existing {
         if desired.iter().any(|d| d.name == *name) {
+            continue;
+        }
+        if replace.contains(name) && classify(old) == Existing::Foreign {
+            changes.push(Change::Replace {
+                name: name.clone(),
+                old: old.clone(),
+                text: None,
+            });
             continue;
         }
         if managed.is_some_and(|m| !m.contains(name)) {
@@ -321,7 +349,8 @@ pub fn plan(
 
 /// Applies changes to `dir` all or nothing: every new file is first written to a temporary file
 /// beside its target; only when all of them are written are they renamed into place, then stale
-/// files are removed. Conflicts are applied only with `force`. Returns the names written or
+/// files (stale ones of ours, replaced ones of the repository's) are removed. Conflicts are
+/// applied only with `force`. Returns the names written or
 /// removed. `dir` is opened from `root` (the repository) without following links: an output
 /// directory or a workflow file that is a link is refused before anything is written.
 pub fn apply(
@@ -338,6 +367,7 @@ pub fn apply(
         let target = rel.join(change.name());
         let text = match change {
             Change::Create { text, .. } | Change::Update { text, .. } => Some(text),
+            Change::Replace { text, .. } => text.as_ref(),
             Change::Conflict { text, .. } if force => text.as_ref(),
             Change::Unchanged { .. } | Change::Conflict { .. } => continue,
             Change::Remove { .. } => None,
@@ -443,6 +473,7 @@ mod tests {
             &[("ci.yml".into(), old)],
             "0.2.0",
             None,
+            &BTreeSet::new(),
         );
         assert_eq!(
             changes,
@@ -468,7 +499,7 @@ mod tests {
             desired("cd.yml", "cd\n"),
             desired("release.yml", "rel\n"),
         ];
-        let changes = plan(&want, &existing, "0.1.0", None);
+        let changes = plan(&want, &existing, "0.1.0", None, &BTreeSet::new());
         let kinds: Vec<(&str, &str)> = changes
             .iter()
             .map(|c| {
@@ -478,6 +509,7 @@ mod tests {
                     Change::Unchanged { .. } => "unchanged",
                     Change::Remove { .. } => "remove",
                     Change::Conflict { .. } => "conflict",
+                    Change::Replace { .. } => "replace",
                 };
                 (c.name(), kind)
             })
@@ -502,6 +534,7 @@ mod tests {
             &existing,
             "0.1.0",
             Some(&managed),
+            &BTreeSet::new(),
         );
         assert_eq!(changes.len(), 1);
         assert!(matches!(changes[0], Change::Create { .. }));
@@ -539,7 +572,13 @@ mod tests {
         std::fs::write(&path, with_header("old\n", "0.1.0")).expect("seed");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
         let existing = vec![("ci.yml".to_owned(), with_header("old\n", "0.1.0"))];
-        let changes = plan(&[desired("ci.yml", "new\n")], &existing, "0.1.0", None);
+        let changes = plan(
+            &[desired("ci.yml", "new\n")],
+            &existing,
+            "0.1.0",
+            None,
+            &BTreeSet::new(),
+        );
         apply(dir.path(), dir.path(), &changes, false).expect("apply");
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
@@ -566,6 +605,7 @@ mod tests {
             &existing,
             "0.1.0",
             None,
+            &BTreeSet::new(),
         );
         let done = apply(dir.path(), dir.path(), &changes, false).expect("apply");
         assert_eq!(done, vec!["ci.yml", "old.yml"]);
@@ -586,5 +626,53 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn replaced_files_go_in_the_same_write_and_nothing_else_of_theirs_does() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, text) in [
+            ("tests.yml", "name: tests\n"),
+            ("ci.yml", "name: their ci\n"),
+            ("keep.yml", "name: keep\n"),
+        ] {
+            std::fs::write(dir.path().join(name), text).expect("seed");
+        }
+        let existing: Vec<(String, String)> = ["tests.yml", "ci.yml", "keep.yml"]
+            .iter()
+            .map(|n| {
+                let text = std::fs::read_to_string(dir.path().join(n)).expect("read");
+                ((*n).to_owned(), text)
+            })
+            .collect();
+        let replace: BTreeSet<String> = ["tests.yml".to_owned(), "ci.yml".to_owned()].into();
+        let changes = plan(
+            &[desired("ci.yml", "ci\n")],
+            &existing,
+            "0.1.0",
+            None,
+            &replace,
+        );
+        assert!(
+            changes.iter().all(|c| matches!(c, Change::Replace { .. })),
+            "{changes:?}"
+        );
+        assert!(
+            changes[1]
+                .diff(".github/workflows")
+                .contains("+++ /dev/null")
+        );
+        let done = apply(dir.path(), dir.path(), &changes, false).expect("apply");
+        assert_eq!(done, vec!["ci.yml", "tests.yml"]);
+        assert!(
+            std::fs::read_to_string(dir.path().join("ci.yml"))
+                .expect("ours")
+                .starts_with(HEADER_FIRST)
+        );
+        assert!(!dir.path().join("tests.yml").exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("keep.yml")).expect("theirs"),
+            "name: keep\n"
+        );
     }
 }

@@ -17,12 +17,14 @@ use crate::error::Hint;
 
 pub mod binaries;
 pub mod context;
+pub mod existing;
 pub mod files;
 pub mod matrix;
 pub mod pins;
 pub mod render;
 pub mod services;
 pub mod stacks;
+pub mod summary;
 
 pub use context::WORKFLOWS;
 pub use files::Change;
@@ -51,8 +53,11 @@ pub struct Settings {
     pub output: PathBuf,
     /// A directory whose files override embedded templates by file name.
     pub templates: Option<PathBuf>,
-    /// Render only these workflows (file stems); all when empty.
+    /// Render only these workflows (file stems); all when empty (less `workflows.skip`).
     pub only: Vec<String>,
+    /// Workflow files of the repository's own that ours replace: removed in the same write
+    /// (`--replace`, added to `workflows.replace`).
+    pub replace: Vec<String>,
     /// Write, check or dry-run.
     pub mode: Mode,
     /// Replace hand-edited or foreign files.
@@ -72,6 +77,19 @@ pub struct Outcome {
     pub warnings: Vec<Warning>,
     /// Settings slipway.yml leaves out that were read from the repository's git metadata.
     pub derived: Vec<config::Derived>,
+    /// The workflows rendered (file stems, in the usual order).
+    pub selected: Vec<&'static str>,
+    /// Workflows of the repository's own that do the job of one of ours.
+    pub overlaps: Vec<existing::Overlap>,
+    /// True when no choice was made about the overlaps: theirs were kept, ours of the same
+    /// job left out. False: both will run (the overlaps were chosen, or there are none).
+    pub kept_theirs: bool,
+    /// Files in the workflows directory that were not looked at, and why.
+    pub unread: Vec<existing::Skipped>,
+    /// What the workflows were rendered from: units, environments, release settings.
+    pub context: context::Context,
+    /// The config file read, if any.
+    pub config_file: Option<PathBuf>,
 }
 
 impl Outcome {
@@ -109,6 +127,16 @@ pub enum Error {
     /// `--only` named a workflow that does not exist.
     #[error("unknown workflow `{0}`")]
     UnknownWorkflow(String),
+    /// `--replace` named a file that is not a workflow of the repository's own.
+    #[error("cannot replace `{name}`: {why}")]
+    Replace {
+        /// The name given.
+        name: String,
+        /// Why not.
+        why: String,
+        /// The workflow files that could be replaced.
+        candidates: Vec<String>,
+    },
     /// Files were edited by hand (or are not ours) and would be replaced.
     #[error("{}", conflicts_message(edited, foreign))]
     Conflicts {
@@ -136,12 +164,23 @@ impl Hint for Error {
             Self::Context(e) => e.hint(),
             Self::Render(e) => e.hint(),
             Self::InvalidYaml { .. } => Some("fix the template; `--dry-run` shows the rendered output".into()),
-            Self::UnknownWorkflow(_) => Some(format!("the workflows are: {}", WORKFLOWS.join(", "))),
+            Self::UnknownWorkflow(name) => Some(match config::diagnostic::suggest(name, &WORKFLOWS) {
+                Some(near) => format!("did you mean `{near}`? the workflows are: {}", WORKFLOWS.join(", ")),
+                None => format!("the workflows are: {}", WORKFLOWS.join(", ")),
+            }),
+            Self::Replace { name, candidates, .. } => {
+                let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
+                Some(match (config::diagnostic::suggest(name, &names), names.is_empty()) {
+                    (Some(near), _) => format!("did you mean `{near}`? your workflows are: {}", names.join(", ")),
+                    (None, true) => "there are no workflows of your own to replace".to_owned(),
+                    (None, false) => format!("your workflows are: {}", names.join(", ")),
+                })
+            }
             Self::Conflicts { edited, .. } if !edited.is_empty() => Some(
                 "move your changes into slipway.yml or a template override (`--templates DIR`), or pass --force to replace the files".into(),
             ),
             Self::Conflicts { .. } => Some(
-                "slipway writes ci, cd, security, quality, quality-comment, release and rollback.yml: rename your own workflows of those names (or pass --force to replace them), or write elsewhere with `--output DIR` to compare first".into(),
+                "slipway writes ci, cd, security, quality, quality-comment, release and rollback.yml: rename your own workflows of those names, or replace them with ours (`--replace NAME`, `--force` for all), or write elsewhere with `--output DIR` to compare first".into(),
             ),
             Self::Io { .. } => Some("check that the directory exists and is writable, or pass `--output DIR`".into()),
         }
@@ -157,8 +196,39 @@ impl Hint for Error {
 
 /// Renders the workflows and writes, checks or previews them.
 pub fn run(settings: &Settings) -> Result<Outcome, Error> {
-    let selected = select(&settings.only)?;
+    let mut selected = select(&settings.only)?;
     let loaded = config::load(&settings.root, settings.config.as_deref())?;
+    // `--only` is explicit; otherwise slipway.yml's `workflows.skip` leaves ours out.
+    if settings.only.is_empty() {
+        let skip = &loaded.config.workflows.skip;
+        selected.retain(|w| !skip.iter().any(|s| s.as_str() == *w));
+    }
+    let existing = read_existing(&settings.root, &settings.output)?;
+    let scan = existing::scan(&settings.output).map_err(|source| Error::Io {
+        dir: settings.output.clone(),
+        source,
+    })?;
+    let replace = replace_set(
+        &settings.replace,
+        &loaded.config.workflows.replace,
+        &scan,
+        &existing,
+    )?;
+    let overlaps: Vec<existing::Overlap> = scan
+        .overlaps(&selected)
+        .into_iter()
+        .filter(|o| !replace.contains(&o.theirs))
+        .collect();
+    // No choice made yet (no `--only`, `--replace` or `workflows:` in slipway.yml): theirs
+    // are kept and the overlapping ones of ours left out, as `--only` would; the run says so
+    // and how to choose otherwise. Nothing of theirs is ever removed unless named.
+    let undecided = settings.only.is_empty()
+        && settings.replace.is_empty()
+        && loaded.config.workflows == config::Workflows::default();
+    let kept_theirs = undecided && !overlaps.is_empty();
+    if kept_theirs {
+        selected = existing::keep_theirs(&selected, &overlaps);
+    }
     let detection = detect::detect(&settings.root)?;
     let pins = pins::Pins::embedded();
     let context = context::build(context::Inputs {
@@ -185,7 +255,6 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         .collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let bodies = templates.render_all(&refs, &context)?;
-    let existing = read_existing(&settings.root, &settings.output)?;
     let mut desired = Vec::new();
     for ((name, template), body) in selected.iter().zip(&names).zip(bodies) {
         // The embedded templates are checked by the test suite (snapshots, actionlint, zizmor);
@@ -206,9 +275,15 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         };
         desired.push(files::Desired { name, body });
     }
-    let managed: Option<BTreeSet<String>> =
-        (!settings.only.is_empty()).then(|| selected.iter().map(|n| format!("{n}.yml")).collect());
-    let changes = files::plan(&desired, &existing, crate::VERSION, managed.as_ref());
+    let managed: Option<BTreeSet<String>> = (!settings.only.is_empty() || kept_theirs)
+        .then(|| selected.iter().map(|n| format!("{n}.yml")).collect());
+    let changes = files::plan(
+        &desired,
+        &existing,
+        crate::VERSION,
+        managed.as_ref(),
+        &replace,
+    );
     let mut applied = Vec::new();
     if settings.mode == Mode::Write {
         let named = |want: files::ConflictReason| -> Vec<String> {
@@ -235,6 +310,12 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         applied,
         warnings: detection.warnings,
         derived: loaded.derived,
+        selected,
+        overlaps,
+        kept_theirs,
+        unread: scan.skipped,
+        context,
+        config_file: loaded.path,
     })
 }
 
@@ -280,6 +361,61 @@ fn select(only: &[String]) -> Result<Vec<&'static str>, Error> {
         .collect())
 }
 
+/// The files to replace: every `--replace` name must be a workflow of the repository's own
+/// (not ours, not a symlink); a `workflows.replace` name already gone is fine (it was replaced
+/// by an earlier run).
+fn replace_set(
+    flag: &[String],
+    config: &[String],
+    scan: &existing::Scan,
+    existing: &[(String, String)],
+) -> Result<BTreeSet<String>, Error> {
+    let theirs: Vec<String> = scan.workflows.iter().map(|w| w.name.clone()).collect();
+    let mut out = BTreeSet::new();
+    for (name, from_flag) in flag
+        .iter()
+        .map(|n| (n, true))
+        .chain(config.iter().map(|n| (n, false)))
+    {
+        let fail = |why: &str| Error::Replace {
+            name: name.clone(),
+            why: why.to_owned(),
+            candidates: theirs.clone(),
+        };
+        let plain = !name.is_empty()
+            && !name.contains(['/', '\\'])
+            && name != ".."
+            && (name.ends_with(".yml") || name.ends_with(".yaml"));
+        if !plain {
+            return Err(fail(
+                "name a file of the workflows directory, e.g. `tests.yml`",
+            ));
+        }
+        if theirs.contains(name) {
+            out.insert(name.clone());
+            continue;
+        }
+        if scan.skipped.iter().any(|s| s.name == *name) {
+            return Err(fail(
+                "it was not read (a symlink, unreadable or not YAML); remove it yourself if it should go",
+            ));
+        }
+        match existing.iter().find(|(n, _)| n == name) {
+            // A file of ours: a normal run updates or removes it.
+            Some((_, text)) if files::classify(text) != files::Existing::Foreign && from_flag => {
+                return Err(fail("slipway wrote it; `slipway gen-workflows` updates it"));
+            }
+            Some((_, text)) if files::classify(text) != files::Existing::Foreign => {}
+            Some(_) => {
+                out.insert(name.clone());
+            }
+            None if from_flag => return Err(fail("there is no such workflow")),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
 /// Every template output must parse as YAML (a broken override is caught before writing).
 fn check_yaml(workflow: &str, template: &str, body: &str) -> Result<(), Error> {
     serde_saphyr::from_str::<serde_json::Value>(body)
@@ -309,8 +445,11 @@ fn read_existing(root: &Path, dir: &Path) -> Result<Vec<(String, String)>, Error
         if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
             continue;
         }
+        // A symlink is never followed: it is someone else's file of that name (empty text),
+        // replaced by a file of ours only with `--force`, its target never touched.
         if kind == crate::fsutil::Kind::Symlink {
-            return Err(io(crate::fsutil::Refused::Symlink(dir.join(name)).into()));
+            out.push((name.to_owned(), String::new()));
+            continue;
         }
         if kind != crate::fsutil::Kind::File {
             continue;
