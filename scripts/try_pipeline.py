@@ -564,7 +564,11 @@ def main() -> int:
             if "cd" not in ns.workflows.split(","):
                 ns.workflows += ",cd"
         if not ns.existing:
-            gen = run([slipway, "gen-workflows", *(["--force"] if ns.force else [])], cwd=repo, check=False)
+            # `--only` asks for ours even where the repository has its own workflows of the
+            # same job (without it, gen-workflows keeps theirs and leaves ours out).
+            only = ",".join(w.strip() for w in ns.workflows.split(",") if w.strip())
+            gen = run([slipway, "gen-workflows", "--only", only, *(["--force"] if ns.force else [])],
+                      cwd=repo, check=False)
             if gen.returncode != 0:
                 log(f"try-pipeline: `slipway gen-workflows` exited {gen.returncode}:\n{gen.stdout}{gen.stderr}")
                 return 2
