@@ -21,9 +21,9 @@ pub mod bump;
 pub mod changelog;
 pub mod commits;
 pub mod git;
+pub mod installer;
 pub mod manifests;
 pub mod pr;
-pub mod installer;
 pub mod publish;
 pub mod remote;
 
