@@ -66,6 +66,7 @@ fn contract(name: &str) -> (BTreeSet<String>, BTreeSet<String>) {
                 "coverage",
                 "timings",
                 "allow-empty",
+                "fail-on",
                 "github-token",
             ]),
             set(&[

@@ -1256,6 +1256,8 @@ pub enum WorkflowName {
     Security,
     /// `quality.yml`: coverage and pass-rate gates.
     Quality,
+    /// `quality-comment.yml`: the quality comment on pull requests from forks.
+    QualityComment,
     /// `release.yml`: versions, changelog, GitHub releases.
     Release,
     /// `rollback.yml`: manual rollback of an environment.
@@ -1270,6 +1272,7 @@ impl WorkflowName {
             Self::Cd => "cd",
             Self::Security => "security",
             Self::Quality => "quality",
+            Self::QualityComment => "quality-comment",
             Self::Release => "release",
             Self::Rollback => "rollback",
         }

@@ -522,7 +522,7 @@ jobs:
         assert_eq!(pairs, vec![("ci", "tests.yml"), ("security", "codeql.yml")]);
         assert_eq!(
             keep_theirs(all, &overlaps),
-            vec!["cd", "quality", "release", "rollback"]
+            vec!["cd", "quality", "quality-comment", "release", "rollback"]
         );
         assert!(scan.overlaps(&["cd"]).is_empty());
     }

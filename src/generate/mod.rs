@@ -203,7 +203,17 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         let skip = &loaded.config.workflows.skip;
         selected.retain(|w| !skip.iter().any(|s| s.as_str() == *w));
     }
-    let existing = read_existing(&settings.root, &settings.output)?;
+    let (existing, links) = read_existing(&settings.root, &settings.output)?;
+    if let Some(name) = selected
+        .iter()
+        .map(|n| format!("{n}.yml"))
+        .find(|n| links.contains(n))
+    {
+        return Err(Error::Io {
+            dir: settings.output.clone(),
+            source: crate::fsutil::Refused::Symlink(settings.output.join(name)).into(),
+        });
+    }
     let scan = existing::scan(&settings.output).map_err(|source| Error::Io {
         dir: settings.output.clone(),
         source,
@@ -431,13 +441,16 @@ fn check_yaml(workflow: &str, template: &str, body: &str) -> Result<(), Error> {
 /// The directory is opened from the repository root without following links: a
 /// `.github/workflows` that is a link out of the repository is refused, and a workflow file that
 /// is a link is neither read nor replaced.
-fn read_existing(root: &Path, dir: &Path) -> Result<Vec<(String, String)>, Error> {
+/// Also returns the names of the `*.yml` files that are symbolic links.
+#[allow(clippy::type_complexity)]
+fn read_existing(root: &Path, dir: &Path) -> Result<(Vec<(String, String)>, Vec<String>), Error> {
     let io = |source| Error::Io {
         dir: dir.to_path_buf(),
         source,
     };
     let (base, rel) = crate::fsutil::Root::anchor(root, dir).map_err(io)?;
     let mut out = Vec::new();
+    let mut links = Vec::new();
     for (name, kind) in base.list(&rel).map_err(io)? {
         let Some(name) = name.to_str() else {
             continue;
@@ -445,10 +458,10 @@ fn read_existing(root: &Path, dir: &Path) -> Result<Vec<(String, String)>, Error
         if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
             continue;
         }
-        // A symlink is never followed: it is someone else's file of that name (empty text),
-        // replaced by a file of ours only with `--force`, its target never touched.
+        // A symlink is never followed, read or replaced: one named like a workflow of ours is
+        // refused before anything is written (see `refuse_links`), any other is left alone.
         if kind == crate::fsutil::Kind::Symlink {
-            out.push((name.to_owned(), String::new()));
+            links.push(name.to_owned());
             continue;
         }
         if kind != crate::fsutil::Kind::File {
@@ -459,7 +472,7 @@ fn read_existing(root: &Path, dir: &Path) -> Result<Vec<(String, String)>, Error
             out.push((name.to_owned(), text));
         }
     }
-    Ok(out)
+    Ok((out, links))
 }
 
 #[cfg(test)]

@@ -124,6 +124,16 @@ pub fn run(act: &Path, repo: &Path, options: &Options<'_>) -> (Option<i32>, Stri
             cmd.arg("--local-repository")
                 .arg(format!("{uses}={}", stub.display()));
         }
+    } else {
+        // The actions' binary cache steps (actions/cache/restore, /save) run the cache's
+        // stand-in: nothing is fetched from GitHub.
+        let pins = slipway::generate::pins::Pins::embedded();
+        let pinned = pins.uses("actions/cache").expect("pinned");
+        let uses = pinned.split(" #").next().expect("uses");
+        let stand_in =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/stand-ins/actions-cache");
+        cmd.arg("--local-repository")
+            .arg(format!("{uses}={}", stand_in.display()));
     }
     let mut path = vec![super::bin().parent().expect("bin dir").to_path_buf()];
     path.extend(options.path.iter().map(|p| p.to_path_buf()));
