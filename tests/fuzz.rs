@@ -209,7 +209,7 @@ proptest! {
         body in "\\PC{0,120}",
     ) {
         if let Some(c) = commits::parse(&subject, &body) {
-            prop_assert!(!c.kind.as_str().is_empty(), "{subject:?}");
+            prop_assert!(!c.kind.is_empty(), "{subject:?}");
             prop_assert!(subject.contains(':'), "{subject:?}");
         }
     }
