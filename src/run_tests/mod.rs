@@ -279,10 +279,10 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     let mut baseline = None;
     if let Some(path) = &settings.baseline {
         if path.exists() {
-            let (base_tests, whole) = read_baseline_tests(path)?;
-            report.deltas = Some(match (&report.tests, base_tests) {
-                (Some(now), Some(base)) => {
-                    deltas::compare(now, &base, whole && !thresholds.partial)
+            let base = read_baseline(path)?;
+            report.deltas = Some(match (&report.tests, base.tests) {
+                (Some(now), Some(tests)) => {
+                    deltas::compare(now, &tests, base.whole && !thresholds.partial)
                 }
                 (_, None) => deltas::Deltas::not_evaluated(format!(
                     "the baseline `{}` has no per-test results (written by an older slipway, or without tests): the next default-branch run writes them",
@@ -299,11 +299,16 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
                     "`fail-on: regressions` without per-test results on both sides: every failure counts (the pass-rate gate decides)".into(),
                 );
             }
-            baseline = match read_baseline(path) {
+            baseline = match base.coverage {
                 Ok(c) => Some(c),
                 // Under `regressions` a baseline may serve for its tests alone.
                 Err(_) if report.deltas.as_ref().is_some_and(|d| d.evaluated) => None,
-                Err(e) => return Err(e),
+                Err(message) => {
+                    return Err(Error::Baseline {
+                        path: path.clone(),
+                        message,
+                    });
+                }
             };
             thresholds.baseline = baseline;
         } else {
@@ -530,10 +535,18 @@ pub fn merge(reports: &[PathBuf]) -> Result<Report, Error> {
     Ok(merged)
 }
 
-/// The coverage percent of a baseline: a report file (`report.json`, `--json` output, a
-/// `quality.json`), or the directory of a previous run's downloaded artifact, whose
-/// `quality.json` or `report*.json` files are read (shard reports merged).
-fn read_baseline(path: &Path) -> Result<f64, Error> {
+/// A baseline, read once: its coverage percent (or why it has none) and its per-test results.
+struct Baseline {
+    coverage: Result<f64, String>,
+    tests: Option<deltas::TestIndex>,
+    /// Whether the tests describe a whole suite (so tests absent from this run were removed).
+    whole: bool,
+}
+
+/// Reads a baseline: a report file (`report.json`, `--json` output, a `quality.json` whose
+/// subprojects' test indexes are combined), or the directory of a previous run's downloaded
+/// artifact, whose `quality.json` or `report*.json` files are read (shard reports merged).
+fn read_baseline(path: &Path) -> Result<Baseline, Error> {
     let err = |message: String| Error::Baseline {
         path: path.to_path_buf(),
         message,
@@ -550,35 +563,14 @@ fn read_baseline(path: &Path) -> Result<f64, Error> {
             ));
         }
         let merged = merge(&reports).map_err(|e| err(e.to_string()))?;
-        return merged
-            .coverage
-            .map(|c| c.percent)
-            .ok_or_else(|| err("its reports have no coverage".into()));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
-    value
-        .pointer("/coverage/percent")
-        .and_then(serde_json::Value::as_f64)
-        .ok_or_else(|| err("it has no `coverage.percent`".into()))
-}
-
-/// The per-test results of a baseline file (a report, or a `quality.json` whose subprojects'
-/// indexes are combined), and whether they describe a whole suite (so tests absent from this
-/// run were removed). `None` when the file has none. A directory reads as [`read_baseline`].
-fn read_baseline_tests(path: &Path) -> Result<(Option<deltas::TestIndex>, bool), Error> {
-    let err = |message: String| Error::Baseline {
-        path: path.to_path_buf(),
-        message,
-    };
-    if path.is_dir() {
-        let quality = expand(path, &["**/quality.json".to_owned()])?;
-        if let Some(q) = quality.first() {
-            return read_baseline_tests(q);
-        }
-        let reports = expand(path, &["**/report*.json".to_owned()])?;
-        let merged = merge(&reports).map_err(|e| err(e.to_string()))?;
-        return Ok((merged.tests, true));
+        return Ok(Baseline {
+            coverage: merged
+                .coverage
+                .map(|c| c.percent)
+                .ok_or_else(|| "its reports have no coverage".to_owned()),
+            tests: merged.tests,
+            whole: true,
+        });
     }
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
@@ -588,6 +580,10 @@ fn read_baseline_tests(path: &Path) -> Result<(Option<deltas::TestIndex>, bool),
             e.column()
         ))
     })?;
+    let coverage = value
+        .pointer("/coverage/percent")
+        .and_then(serde_json::Value::as_f64)
+        .ok_or_else(|| "it has no `coverage.percent`".to_owned());
     let index = |v: Option<&serde_json::Value>| -> Result<Option<deltas::TestIndex>, Error> {
         v.filter(|v| !v.is_null())
             .map(|v| {
@@ -606,9 +602,17 @@ fn read_baseline_tests(path: &Path) -> Result<(Option<deltas::TestIndex>, bool),
                 all.get_or_insert_with(Default::default).merge(i);
             }
         }
-        return Ok((all, subs.len() == 1));
+        return Ok(Baseline {
+            coverage,
+            tests: all,
+            whole: subs.len() == 1,
+        });
     }
-    Ok((index(value.get("tests"))?, true))
+    Ok(Baseline {
+        coverage,
+        tests: index(value.get("tests"))?,
+        whole: true,
+    })
 }
 
 fn write_report(path: &Path, report: &Report) -> Result<(), Error> {
