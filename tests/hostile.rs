@@ -517,6 +517,10 @@ fn every_command_over_a_hostile_repository_fails_clearly_and_writes_nothing_outs
         vec!["release", "--dry-run"],
         vec!["release", "plan", "--notes", ".slipway/notes.md"],
         vec!["quality", "gate", "--report", "_slipway/quality"],
+        vec!["setup-environment"],
+        vec!["setup-environment", "--json"],
+        vec!["deploy", "status", "--env", "staging", "--json"],
+        vec!["deploy", "window", "--env", "staging"],
         vec!["init", "--force"],
         vec!["config", "validate"],
     ];
