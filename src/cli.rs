@@ -50,7 +50,7 @@ pub enum Command {
     /// Write a commented slipway.yml from what detection finds.
     #[command(after_help = "Examples:\n  slipway init\n  slipway init --force path/to/repo")]
     Init(InitArgs),
-    /// Render the ci, cd, security, quality, release and rollback workflows into .github/workflows.
+    /// Render the ci, cd, security, quality, quality-comment, release and rollback workflows into .github/workflows.
     #[command(
         name = "gen-workflows",
         after_help = "Examples:\n  slipway gen-workflows                 write or update .github/workflows/*.yml\n  slipway gen-workflows --check         exit 1 with a diff when a file is stale or edited\n  slipway gen-workflows --dry-run       show what would change, write nothing\n  slipway gen-workflows --only ci,cd    render a subset\n  slipway gen-workflows --templates .slipway/templates   override templates by file name\n\nGenerated files start with a header and the sha256 of their body: a file edited by hand is\nnever overwritten without --force, and files of other tools are never touched."
