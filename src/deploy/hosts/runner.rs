@@ -143,8 +143,10 @@ impl Runner {
                 // NOTE: a background job of a non-interactive sh is not a process group
                 // leader, so `setsid` calls setsid(2) itself instead of forking: `$!` is the
                 // session and group leader (util-linux `setsid.c`).
+                // The directories are made in the foreground: the `&` below puts the whole
+                // `&&` list in the background, and the pid file is written beside it.
                 Ok(format!(
-                    "mkdir -p {logs} {pids} && cd {dir} && SLIPWAY_PORT={port} SLIPWAY_VERSION={v} nohup setsid sh -c {cmd} >> {log} 2>&1 < /dev/null &\npid=$!; st=$(sed 's/^.*) //' /proc/$pid/stat 2>/dev/null | cut -d' ' -f20); echo \"$pid $st\" > {pidfile}; echo \"$pid $st\"",
+                    "mkdir -p {logs} {pids} || exit 1\ncd {dir} && SLIPWAY_PORT={port} SLIPWAY_VERSION={v} nohup setsid sh -c {cmd} >> {log} 2>&1 < /dev/null &\npid=$!; st=$(sed 's/^.*) //' /proc/$pid/stat 2>/dev/null | cut -d' ' -f20); echo \"$pid $st\" > {pidfile}; echo \"$pid $st\"",
                     logs = quote(&format!("{}/logs", self.state_dir)),
                     pids = quote(&self.pids_dir()),
                     dir = quote(&dir),
