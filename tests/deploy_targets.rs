@@ -419,11 +419,20 @@ fn a_token_without_deployments_scope_is_a_warning_not_a_failure() {
             Reply::error(403, "Resource not accessible by integration")
                 .header("x-accepted-github-permissions", "deployments=write"),
         );
-    let mut book = Bookkeeper::new(|| Some(recorder(&mock)));
+    // The warning goes to a log this test reads, not to the test run's stderr.
+    let log: &'static slipway::github::Runtime =
+        Box::leak(Box::new(slipway::github::Runtime::plain_for_test()));
+    let mut book = Bookkeeper::new(|| Some(recorder(&mock))).with_log(log);
     book.record(State::InProgress, "deploying 1.4.2");
     // After the first refusal it stops asking.
     book.record(State::Success, "1.4.2 is live");
     assert_eq!(book.warnings.len(), 1, "{:?}", book.warnings);
+    let logged = log.captured();
+    assert_eq!(logged.lines().count(), 1, "{logged}");
+    assert!(
+        logged.contains("could not record the `in_progress` deployment status"),
+        "{logged}"
+    );
     let warning = &book.warnings[0];
     assert!(warning.contains("403 Forbidden"), "{warning}");
     assert!(warning.contains("deployments: write"), "{warning}");

@@ -903,9 +903,15 @@ fn the_release_installer_verifies_and_installs_the_archive_for_this_machine() {
         .arg(w.join("dist"))
         .arg("--")
         .arg(&exe)
-        .status()
+        .output()
         .unwrap();
-    assert!(ok.success());
+    let said = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(said.contains("files: hello, README.md"), "{said}");
     let ok = Command::new(slipway)
         .args([
             "release",
@@ -921,9 +927,15 @@ fn the_release_installer_verifies_and_installs_the_archive_for_this_machine() {
             "--out",
         ])
         .arg(w.join("dist"))
-        .status()
+        .output()
         .unwrap();
-    assert!(ok.success());
+    let said = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(said.contains("install.sh"), "{said}");
     let archive = format!("hello-1.2.0-{triple}.tar.gz");
     let bytes = std::fs::read(w.join("dist").join(&archive)).unwrap();
     let sums = std::fs::read(w.join("dist").join(format!("{archive}.sha256"))).unwrap();

@@ -352,6 +352,8 @@ pub struct Bookkeeper {
     rollback: bool,
     /// The warnings so far, also printed on stderr.
     pub warnings: Vec<String>,
+    /// Where warnings are annotated: the process's Actions runtime, or a capturing one.
+    log: &'static crate::github::Runtime,
 }
 
 impl Bookkeeper {
@@ -363,6 +365,7 @@ impl Bookkeeper {
             runtime: None,
             rollback: false,
             warnings: Vec::new(),
+            log: crate::github::runtime(),
         }
     }
 
@@ -407,7 +410,15 @@ impl Bookkeeper {
             deployment: None,
             runtime: Some(runtime),
             warnings: Vec::new(),
+            log: crate::github::runtime(),
         }
+    }
+
+    /// Annotates warnings through `log` instead of the process's runtime (e.g. a runtime made by
+    /// [`crate::github::Runtime::plain_for_test`], whose lines are captured).
+    pub fn with_log(mut self, log: &'static crate::github::Runtime) -> Self {
+        self.log = log;
+        self
     }
 
     /// The id of the GitHub Deployment the statuses went to, once one was found or created.
@@ -477,8 +488,8 @@ impl Bookkeeper {
     }
 
     fn warn(&mut self, message: &str) {
-        let runtime = crate::github::runtime();
-        runtime.annotate(crate::github::Annotation::warning(message.to_owned()));
+        self.log
+            .annotate(crate::github::Annotation::warning(message.to_owned()));
         self.warnings.push(message.to_owned());
     }
 
