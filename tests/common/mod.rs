@@ -200,3 +200,40 @@ impl fmt::Display for Transcript {
 pub fn repos() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/repos")
 }
+
+/// Runs `git -C dir ARGS` as a fixed author (Ada), ignoring the machine's and the user's git
+/// configuration, and returns its trimmed stdout; panics with git's stderr on failure.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    git_with(dir, args, None)
+}
+
+/// [`git`] with the author and committer dates pinned to `date` (e.g. `2025-01-02T10:00:00Z`),
+/// so commit ids and changelog dates are the same on every run.
+pub fn git_dated(dir: &Path, args: &[&str], date: &str) -> String {
+    git_with(dir, args, Some(date))
+}
+
+fn git_with(dir: &Path, args: &[&str], date: Option<&str>) -> String {
+    let mut cmd = std::process::Command::new("git");
+    cmd.arg("-C")
+        .arg(dir)
+        .args(["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"])
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Ada")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir);
+    if let Some(date) = date {
+        cmd.env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date);
+    }
+    let out = cmd.output().expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
