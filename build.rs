@@ -1,19 +1,40 @@
 //! Embeds the commit the binary is built from, so `slipway --version` names it and the generated
 //! workflows reference slipway's own actions at exactly that commit.
 //!
-//! Order: `SLIPWAY_BUILD_COMMIT` (source archives and packagers set it), then `git rev-parse HEAD`
-//! of the crate's own checkout, then `unknown`.
+//! Order: `SLIPWAY_BUILD_COMMIT` (packagers may set it), then `git rev-parse HEAD` when the
+//! crate's directory is the top of a git checkout (not a directory inside someone else's
+//! repository), then the commit `cargo package` recorded in `.cargo_vcs_info.json` (an install
+//! from crates.io), then the `COMMIT` file `git archive` fills in (a source tarball), then
+//! `unknown`.
 
 use std::path::Path;
 use std::process::Command;
 
+#[path = "src/build_commit.rs"]
+mod build_commit;
+
+use build_commit::is_full_sha;
+
 fn main() {
     println!("cargo:rerun-if-env-changed=SLIPWAY_BUILD_COMMIT");
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let dir = Path::new(&manifest_dir);
+    println!(
+        "cargo:rerun-if-changed={}",
+        dir.join(".cargo_vcs_info.json").display()
+    );
+    println!("cargo:rerun-if-changed={}", dir.join("COMMIT").display());
     let commit = std::env::var("SLIPWAY_BUILD_COMMIT")
         .ok()
         .filter(|c| is_full_sha(c))
-        .or_else(|| git(&manifest_dir, &["rev-parse", "HEAD"]).filter(|c| is_full_sha(c)))
+        .or_else(|| own_checkout_head(&manifest_dir))
+        .or_else(|| {
+            let text = std::fs::read_to_string(dir.join(".cargo_vcs_info.json")).ok()?;
+            build_commit::from_vcs_info(&text)
+        })
+        .or_else(|| {
+            build_commit::from_archive_file(&std::fs::read_to_string(dir.join("COMMIT")).ok()?)
+        })
         .unwrap_or_else(|| "unknown".to_owned());
     // Rebuild when HEAD moves: watch HEAD itself and the ref it points at.
     if let Some(git_dir) = git(&manifest_dir, &["rev-parse", "--absolute-git-dir"]) {
@@ -95,6 +116,19 @@ fn git(dir: &str, args: &[&str]) -> Option<String> {
     Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
-fn is_full_sha(s: &str) -> bool {
-    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
+/// HEAD of the git checkout whose top is `dir`; `None` when `dir` is not the top of one (a
+/// source tree unpacked inside another repository must not take that repository's commit).
+fn own_checkout_head(dir: &str) -> Option<String> {
+    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
+    let same = match (
+        Path::new(&top).canonicalize(),
+        Path::new(dir).canonicalize(),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same {
+        return None;
+    }
+    git(dir, &["rev-parse", "HEAD"]).filter(|c| is_full_sha(c))
 }

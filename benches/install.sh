@@ -29,10 +29,7 @@ measure() {
   echo "== $name: cargo install --locked --path $src" >&2
   echo "   load before: $(uptime | sed 's/.*load average: //')" >&2
   start=$(date +%s)
-  # The sources come from `git archive` (no .git): name their commit as a source archive would,
-  # so the kept binaries run every command (gen-workflows pins the actions at it).
-  SLIPWAY_BUILD_COMMIT=$(cat "$src/.commit") CARGO_TARGET_DIR=$target \
-    cargo install --locked --quiet --path "$src" --root "$root" >&2
+  CARGO_TARGET_DIR=$target cargo install --locked --quiet --path "$src" --root "$root" >&2
   end=$(date +%s)
   echo "   load after:  $(uptime | sed 's/.*load average: //')" >&2
   echo "   time: $((end - start)) s" >&2
@@ -50,12 +47,10 @@ measure() {
 
 # The working tree as a user would get it: the committed files only.
 git archive --format=tar HEAD | (mkdir -p "$work/head-src" && tar -x -C "$work/head-src")
-git rev-parse HEAD > "$work/head-src/.commit"
 head_s=$(measure head "$work/head-src")
 
 if [ -n "$against" ]; then
   git archive --format=tar "$against" | (mkdir -p "$work/base-src" && tar -x -C "$work/base-src")
-  git rev-parse "$against^{commit}" > "$work/base-src/.commit"
   base_s=$(measure base "$work/base-src")
   echo "install: HEAD ${head_s} s, $against ${base_s} s, ratio $(awk -v a="$head_s" -v b="$base_s" 'BEGIN { printf "%.2f", a / b }')"
 else

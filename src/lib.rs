@@ -4,6 +4,8 @@
 //! capability. Data flows one way: [`cli`] parses arguments, [`config`] loads `slipway.yml`,
 //! [`detect`] reads the repository once, a capability decides, and [`github`] talks to GitHub.
 
+#[cfg(test)]
+mod build_commit;
 pub mod cli;
 pub mod config;
 pub mod deploy;

@@ -714,6 +714,51 @@ fn the_shell_and_the_binary_compute_the_same_source_digest_of_this_repository() 
     );
 }
 
+/// A source tarball (`git archive`, as GitHub serves them) carries the commit it was made from in
+/// `COMMIT`, so a binary built from it pins the generated workflows' actions at that commit.
+#[test]
+fn a_source_archive_of_this_repository_names_its_commit() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let head = git(&["rev-parse", "HEAD"]);
+    if !head.status.success() {
+        eprintln!("note: skipping: not a git checkout");
+        return;
+    }
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    // The tarball of HEAD, `COMMIT` alone, read back with tar.
+    let work = tempfile::tempdir().unwrap();
+    let tar = work.path().join("src.tar");
+    let made = git(&[
+        "archive",
+        "--format=tar",
+        "-o",
+        tar.to_str().unwrap(),
+        "HEAD",
+        "COMMIT",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let out = Command::new("tar")
+        .arg("-xOf")
+        .arg(&tar)
+        .arg("COMMIT")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), head);
+}
+
 /// A gh stand-in that logs its arguments and exits with `code`.
 fn logging_gh(sandbox: &Sandbox, code: i32) -> PathBuf {
     let log = sandbox.path().join("gh.log");
