@@ -2,22 +2,28 @@
 # Benchmark: slipway run-tests against junitparser (JUnit), tap.py (TAP) and pycobertura
 # (Cobertura), side by side with hyperfine, plus peak memory on a single 1 GB JUnit file
 # (/usr/bin/time -f %M).
-# Usage: benches/run-tests.sh   (builds nothing: run `cargo build --release` first)
+# Usage: benches/run-tests.sh   (builds nothing: run `cargo build --release` first, or point
+# SLIPWAY_BIN at a binary built with the release or action profile)
 # slipway parses result files on every core; the ratios are printed for wall and CPU time.
-# Env: BENCH_DIR (default /tmp/slipway-bench), VENV (default /tmp/bench-venv).
+# Env: SLIPWAY_BIN (default target/release/slipway), BENCH_DIR (default /tmp/slipway-bench),
+# VENV (default /tmp/bench-venv), BENCH_ONLY (a space-separated subset of: junit tap cobertura
+# patch memory; default all).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-slipway="$root/target/release/slipway"
+slipway=${SLIPWAY_BIN:-$root/target/release/slipway}
 dir=${BENCH_DIR:-/tmp/slipway-bench}
 venv=${VENV:-/tmp/bench-venv}
+only=" ${BENCH_ONLY:-junit tap cobertura patch memory} "
+want() { [[ "$only" == *" $1 "* ]]; }
 mkdir -p "$dir/corpus"
-[ -x "$slipway" ] || { echo "build first: cargo build --release" >&2; exit 2; }
+[ -x "$slipway" ] || { echo "no slipway binary at $slipway: cargo build --release, or set SLIPWAY_BIN" >&2; exit 2; }
+echo "slipway: $slipway ($("$slipway" --version))"
 
 # Python tools, installed once.
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-"$venv/bin/python" -c 'import junitparser, pycobertura, tap' 2>/dev/null \
-  || "$venv/bin/pip" install -q junitparser pycobertura tap.py
+"$venv/bin/python" -c 'import junitparser, pycobertura, tap, yaml, more_itertools' 2>/dev/null \
+  || "$venv/bin/pip" install -q junitparser pycobertura "tap.py[yaml]"
 "$venv/bin/python" -c 'import diff_cover' 2>/dev/null || "$venv/bin/pip" install -q diff-cover
 
 # A JUnit file of about $2 MB at $1, with failures, skips and output.
@@ -47,14 +53,14 @@ PY
 }
 
 # 200 MB corpus in 20 files of 10 MB; one 1 GB file for peak memory.
-if [ ! -f "$dir/corpus/done" ]; then
+if want junit && [ ! -f "$dir/corpus/done" ]; then
   for n in $(seq 1 20); do gen_junit "$dir/corpus/junit-$n.xml" 10; done
   touch "$dir/corpus/done"
 fi
-[ -f "$dir/big.xml" ] || gen_junit "$dir/big.xml" 1024
+if want memory && [ ! -f "$dir/big.xml" ]; then gen_junit "$dir/big.xml" 1024; fi
 
 # A TAP corpus of 10 files of 10 MB: plans, skips, todos, failures with YAML diagnostics.
-if [ ! -f "$dir/tap/done" ]; then
+if want tap && [ ! -f "$dir/tap/done" ]; then
   mkdir -p "$dir/tap"
   "$venv/bin/python" - "$dir/tap" <<'PY'
 import sys
@@ -106,7 +112,7 @@ print(tests, failed, skipped)
 PY
 
 # A Cobertura file of ~100 MB.
-if [ ! -f "$dir/cobertura.xml" ]; then
+if want cobertura && [ ! -f "$dir/cobertura.xml" ]; then
   "$venv/bin/python" - "$dir/cobertura.xml" <<'PY'
 import sys
 with open(sys.argv[1], "w") as f:
@@ -128,25 +134,32 @@ c = Cobertura(sys.argv[1])
 print(c.line_rate())
 PY
 
+if want junit; then
 echo "== JUnit: 200 MB corpus ($(du -sh "$dir/corpus" | cut -f1)) =="
 hyperfine --warmup 1 --runs 5 --export-json "$dir/junit.json" \
   -n slipway "$slipway run-tests --skip-run --allow-empty --pass-rate 0 --report $dir/out.json --json --results '$dir/corpus/*.xml'" \
   -n junitparser "$venv/bin/python $dir/bench_junitparser.py '$dir/corpus/*.xml'"
+fi
 
+if want tap; then
 echo "== TAP: 100 MB corpus ($(du -sh "$dir/tap" | cut -f1)) =="
 hyperfine --warmup 1 --runs 5 --export-json "$dir/tap.json" \
   -n slipway "$slipway run-tests --skip-run --allow-empty --pass-rate 0 --report $dir/out.json --json --results '$dir/tap/*.tap'" \
   -n tap.py "$venv/bin/python $dir/bench_tappy.py '$dir/tap/*.tap'"
+fi
 
+if want cobertura; then
 echo "== Cobertura: $(du -h "$dir/cobertura.xml" | cut -f1) =="
 hyperfine --warmup 1 --runs 3 --export-json "$dir/cobertura.json" \
   -n slipway "$slipway run-tests --skip-run --allow-empty --coverage-min 0 --report $dir/out.json --json --coverage $dir/cobertura.xml" \
   -n pycobertura "$venv/bin/python $dir/bench_pycobertura.py $dir/cobertura.xml"
+fi
 
 # Patch coverage: a 10,000-file change (30 added lines each, one hunk of 20 and one of 10) and a
 # Cobertura report measuring every file, run by `slipway quality gate --diff` and by diff-cover
 # (`--diff-file`, so neither runs `git diff`). Both report 300,000 changed lines, 110,000 uncovered.
-if [ ! -f "$dir/patch/done" ]; then
+have_patch_peer=0
+if want patch && [ ! -f "$dir/patch/done" ]; then
   mkdir -p "$dir/patch/results/app"
   "$venv/bin/python" - "$dir/patch" <<'PY'
 import sys
@@ -171,6 +184,7 @@ PY
     --results "$dir/patch/junit.xml" --coverage "$dir/patch/coverage.xml" >/dev/null
   touch "$dir/patch/done"
 fi
+if want patch; then
 echo "== patch coverage: 10,000 changed files, $(du -h "$dir/patch/change.diff" | cut -f1) diff =="
 slipway_patch="$slipway quality gate --subproject app=success --results $dir/patch/results --report $dir/patch/quality --diff $dir/patch/change.diff"
 if "$venv/bin/diff-cover" --help 2>/dev/null | grep -q -- --diff-file; then
@@ -181,7 +195,7 @@ if "$venv/bin/diff-cover" --help 2>/dev/null | grep -q -- --diff-file; then
 else
   echo "diff-cover has no --diff-file here: slipway alone, no peer"
   hyperfine --warmup 1 --runs 3 -i -n slipway "$slipway_patch"
-  have_patch_peer=0
+fi
 fi
 
 ratio() {
@@ -198,11 +212,12 @@ print(f"{b} / {a}: {tb / ta:.1f}x wall ({a} {ta:.2f}s = {mb / ta:.0f} MB/s, {b} 
 PY
 }
 echo "== ratios =="
-ratio "$dir/junit.json" "$(cat "$dir"/corpus/*.xml | wc -c)"
-ratio "$dir/tap.json" "$(cat "$dir"/tap/*.tap | wc -c)"
-ratio "$dir/cobertura.json" "$(wc -c < "$dir/cobertura.xml")"
-[ "$have_patch_peer" = 1 ] && ratio "$dir/patch.json" "$(wc -c < "$dir/patch/change.diff")"
+if want junit; then ratio "$dir/junit.json" "$(cat "$dir"/corpus/*.xml | wc -c)"; fi
+if want tap; then ratio "$dir/tap.json" "$(cat "$dir"/tap/*.tap | wc -c)"; fi
+if want cobertura; then ratio "$dir/cobertura.json" "$(wc -c < "$dir/cobertura.xml")"; fi
+if [ "$have_patch_peer" = 1 ]; then ratio "$dir/patch.json" "$(wc -c < "$dir/patch/change.diff")"; fi
 
+want memory || exit 0
 echo "== peak memory, one $(du -h "$dir/big.xml" | cut -f1) JUnit file =="
 /usr/bin/time -v "$slipway" run-tests --skip-run --pass-rate 0 --report "$dir/out.json" --json \
   --results "$dir/big.xml" 2>&1 >/dev/null | grep -E "Maximum resident|Elapsed \(wall"

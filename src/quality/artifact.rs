@@ -10,6 +10,11 @@
 //! run's head SHA (`pull_requests` is empty for runs from forks). See
 //! <https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#workflow_run>
 //! and <https://securitylab.github.com/resources/github-actions-preventing-pwn-requests/>.
+//!
+//! The summary is posted under this repository's token, so whatever the fork wrote in it is made
+//! inert first ([`inert`]): no mention, team mention or issue reference that would notify
+//! people or write into other issues' timelines, no raw HTML or HTML comment, no link or image,
+//! no character entity that could spell any of those, no bidirectional control character.
 
 use std::path::{Path, PathBuf};
 
@@ -100,7 +105,7 @@ impl crate::error::Hint for Error {
 pub struct Artifact {
     /// The pull request it claims.
     pub number: u64,
-    /// The comment body.
+    /// The comment body, made [`inert`].
     pub summary: String,
 }
 
@@ -153,7 +158,84 @@ pub fn read(dir: &Path) -> Result<Artifact, Error> {
         path: summary_path,
         message: "not UTF-8".into(),
     })?;
-    Ok(Artifact { number, summary })
+    Ok(Artifact {
+        number,
+        summary: inert(&summary),
+    })
+}
+
+/// A zero-width space: invisible, and it splits what GitHub's Markdown would otherwise read as
+/// a mention, a reference, a tag, an entity or a link, in text and in code alike.
+const BREAK: char = '\u{200B}';
+
+/// `text` with everything that would act, rather than show, on GitHub made plain text:
+/// - `@name` and `@org/team` (a notification to that person or team): a break after `@`;
+/// - `#12`, `GH-12` and `owner/repo#12` (a cross-reference in that issue's timeline): a break
+///   before the number;
+/// - `<tag …>`, `<!-- … -->` and `<https://…>` (HTML, hidden text, autolinks): a break after
+///   `<`, except the bare `<br>` that table cells use for line breaks;
+/// - `&#64;`, `&lt;` … (an entity spelling any of the above): a break after `&`;
+/// - `[text](url)`, `![alt](url)`, `[text][ref]`, `[ref]: url`: a break after `]`;
+///   `https://…` and `www.` (bare autolinks): a break inside them;
+/// - bidirectional controls (U+202A–U+202E, U+2066–U+2069), which can make text read other
+///   than it is: replaced by U+FFFD.
+///
+/// The break is invisible, so the comment reads as it was written. Code spans get the same
+/// treatment: telling them apart would mean parsing Markdown exactly as GitHub does (tables,
+/// escapes, paragraphs), and a mistake there would let a mention through.
+///
+/// ```
+/// use slipway::quality::artifact::inert;
+/// assert_eq!(inert("@octocat see #12"), "@\u{200B}octocat see #\u{200B}12");
+/// assert_eq!(inert("a<br>b <img src=x>"), "a<br>b <\u{200B}img src=x>");
+/// ```
+pub fn inert(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let rest = &text[i + c.len_utf8()..];
+        match c {
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+                out.push('\u{FFFD}');
+                continue;
+            }
+            '<' if rest.starts_with("br>") => out.push(c),
+            '@' | '<' | '&' => {
+                out.push(c);
+                out.push(BREAK);
+            }
+            '#' | '-' if next.is_some_and(|n| n.is_ascii_digit()) && reference(&text[..i], c) => {
+                out.push(c);
+                out.push(BREAK);
+            }
+            ']' if matches!(next, Some('(' | '[' | ':')) => {
+                out.push(c);
+                out.push(BREAK);
+            }
+            ':' if rest.starts_with("//") => {
+                out.push(c);
+                out.push(BREAK);
+            }
+            '.' if ends_with_ignore_case(&text[..i], "www") => {
+                out.push(BREAK);
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `c` (`#` or `-`), followed by a digit after `before`, starts an issue reference:
+/// any `#` (`#12`, `owner/repo#12`), or the `-` of `GH-12`.
+fn reference(before: &str, c: char) -> bool {
+    c == '#' || ends_with_ignore_case(before, "gh")
+}
+
+fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
+    text.len() >= suffix.len()
+        && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 
 #[derive(Debug, Deserialize)]
@@ -216,6 +298,56 @@ pub async fn verify(client: &Client, run: u64, number: u64) -> Result<(), Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The text with its breaks shown, for readable assertions.
+    fn shown(text: &str) -> String {
+        inert(text).replace(BREAK, "|")
+    }
+
+    #[test]
+    fn mentions_references_html_links_and_entities_become_plain_text() {
+        let cases = [
+            ("cc @octocat and @org/team", "cc @|octocat and @|org/team"),
+            ("\\@escaped and `@in-code`", "\\@|escaped and `@|in-code`"),
+            (
+                "fixes #12, GH-7, gh-8, other/repo#9",
+                "fixes #|12, GH-|7, gh-|8, other/repo#|9",
+            ),
+            ("## Quality gate\n#tag a-1", "## Quality gate\n#tag a-1"),
+            (
+                "<img src=https://x/t.png><!-- hidden --><a href=x>y</a>",
+                "<|img src=https:|//x/t.png><|!-- hidden --><|a href=x>y<|/a>",
+            ),
+            ("a<br>b", "a<br>b"),
+            ("&#64;octocat &lt;b&gt;", "&|#|64;octocat &|lt;b&|gt;"),
+            (
+                "[win](https://evil) ![px](x.png) [r][1]\n[1]: http://e",
+                "[win]|(https:|//evil) ![px]|(x.png) [r]|[1]\n[1]|: http:|//e",
+            ),
+            (
+                "visit www.evil.com or WWW.x.io",
+                "visit www|.evil.com or WWW|.x.io",
+            ),
+            ("left\u{202E}right\u{2066}", "left\u{FFFD}right\u{FFFD}"),
+        ];
+        for (given, expected) in cases {
+            assert_eq!(shown(given), expected, "{given:?}");
+        }
+    }
+
+    #[test]
+    fn the_summary_slipway_writes_reads_the_same() {
+        let summary = "### Quality gate\n\n**✅ quality gate passed**: 3 tests, 3 passed, 0 failed, 0 skipped; line coverage 91.00%\n\n| subproject | job | Δ |\n| --- | --- | --- |\n| `api` | success | +0.50 |\n";
+        assert_eq!(inert(summary), summary);
+    }
+
+    #[test]
+    fn the_artifacts_summary_is_read_inert() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(NUMBER_FILE), "7\n").unwrap();
+        std::fs::write(dir.path().join("summary.md"), "hi @admin\n").unwrap();
+        assert_eq!(read(dir.path()).unwrap().summary, "hi @\u{200B}admin\n");
+    }
 
     #[test]
     fn the_number_must_be_digits_and_the_files_small() {

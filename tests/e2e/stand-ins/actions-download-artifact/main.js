@@ -1,17 +1,31 @@
 // Stand-in for actions/download-artifact (v4 and later): by name (fails when it does not
 // exist), or every artifact matching `pattern` (each in its own directory unless
-// merge-multiple), from $SLIPWAY_E2E_STATE/artifacts. Other runs (`run-id`) are not reachable.
+// merge-multiple). Without `github-token`, from this run: $SLIPWAY_E2E_STATE/artifacts. With
+// it, as the real action does through the API, from run `run-id` of `repository`:
+// $SLIPWAY_E2E_STATE/runs/<owner>/<repo>/<run-id>/artifacts (this run's own store when those
+// name this run).
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const l = require('./lib.js');
 
-if (l.input('run-id')) l.fail('stand-in: downloads from another workflow run are not supported here');
 const name = l.input('name');
 const pattern = l.input('pattern');
 const merge = l.bool('merge-multiple');
 const dest = path.resolve(l.workspace(), (l.input('path') || '.').replace(/^~(?=\/|$)/, process.env.HOME || '~'));
-const store = l.stateDir('artifacts');
+let store = l.stateDir('artifacts');
+const token = l.input('github-token');
+if (token) {
+  const repository = l.input('repository') || process.env.GITHUB_REPOSITORY || '';
+  const [owner, repo] = repository.split('/');
+  if (!owner || !repo) l.fail(`Invalid repository: '${repository}'. Must be in format owner/repo`);
+  const run = parseInt(l.input('run-id') || process.env.GITHUB_RUN_ID || '', 10);
+  if (String(run) !== (process.env.GITHUB_RUN_ID || '') || repository !== process.env.GITHUB_REPOSITORY) {
+    // The API answers 404 for a run that does not exist: the toolkit reports no artifact.
+    store = path.join(process.env.SLIPWAY_E2E_STATE || l.stateDir('.'), 'runs', owner, repo, String(run), 'artifacts');
+    l.info(`Downloading from run ${run} of ${repository}`);
+  }
+}
 const copy = (from, to) => fs.cpSync(from, to, { recursive: true });
 if (name) {
   const src = path.join(store, name);
@@ -19,7 +33,7 @@ if (name) {
   copy(src, dest);
   l.info(`Artifact download completed successfully.`);
 } else {
-  const all = fs.readdirSync(store);
+  const all = fs.existsSync(store) ? fs.readdirSync(store) : [];
   const re = pattern ? new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`) : /.*/;
   const hits = all.filter((a) => re.test(a));
   l.info(`Found ${hits.length} artifact(s)`);
