@@ -1,0 +1,473 @@
+//! `slipway release pr` and the merged release commit (`release.trigger: pr`), run as the
+//! binary on git repositories built with the git CLI, against the local mock of the REST API.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::github_mock::{MockGitHub, Reply};
+use common::slipway;
+
+const TOKEN: &str = "ghs_releasePrToken0123456789";
+const GIT: &str = "/repos/octo-org/octo-repo/git";
+const PULLS: &str = "/repos/octo-org/octo-repo/pulls";
+
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    /// A repository on `main` whose last release is `v1.2.3`, with a `Cargo.toml`, a
+    /// `package.json` and a changelog at that version, released as a pull request.
+    fn released() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = Self { dir };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.write("slipway.yml", "version: 1\nrelease: { trigger: pr }\n");
+        repo.write(
+            "Cargo.toml",
+            "[package]\nname = \"shop\"\nversion = \"1.2.3\"\n",
+        );
+        repo.write(
+            "package.json",
+            "{\n  \"name\": \"shop\",\n  \"version\": \"1.2.3\"\n}\n",
+        );
+        repo.write("CHANGELOG.md", "# Changelog\n\n## 1.2.3\n\n- old\n");
+        repo.git(&["add", "."]);
+        repo.git(&["commit", "-qm", "chore: init"]);
+        repo.git(&["tag", "v1.2.3"]);
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.path())
+            .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.com"])
+            .args(["-c", "commit.gpgSign=false", "-c", "tag.gpgSign=false"])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_DATE", "2025-01-02T10:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2025-01-02T10:00:00Z")
+            .env("HOME", self.path())
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.path().join(name), text).expect("write");
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path().join(name)).expect("read")
+    }
+
+    fn commit(&self, message: &str) -> String {
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// What merging the release pull request of `version` brings: the manifests at `version`,
+    /// the changelog section on top, one commit with `subject`.
+    fn merge_release(&self, version: &str, subject: &str) {
+        for f in ["Cargo.toml", "package.json"] {
+            let text = self.read(f).replace("1.2.3", version);
+            self.write(f, &text);
+        }
+        let changelog = self.read("CHANGELOG.md").replace(
+            "# Changelog\n\n",
+            &format!("# Changelog\n\n## {version} (2025-01-02)\n\n### Features\n\n- search\n\n"),
+        );
+        self.write("CHANGELOG.md", &changelog);
+        self.git(&["commit", "-qam", subject]);
+    }
+
+    /// `slipway release pr ARGS DIR` with a token for the mock.
+    fn pr(&self, mock: &MockGitHub, args: &[&str]) -> common::Transcript {
+        slipway()
+            .args(["release", "pr"])
+            .args(args)
+            .arg_path(self.path())
+            .env("GITHUB_API_URL", mock.url())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+            .filter_temp(self.path())
+            .run()
+    }
+
+    /// `slipway release plan --notes NOTES DIR` as the release workflow runs it.
+    fn plan(&self, notes: &Path) -> common::Transcript {
+        slipway()
+            .args(["release", "plan", "--notes"])
+            .arg_path(notes)
+            .arg_path(self.path())
+            .in_actions()
+            .filter_temp(self.path())
+            .run()
+    }
+}
+
+fn json_ref(name: &str, sha: &str) -> String {
+    serde_json::json!({ "ref": name, "object": { "type": "commit", "sha": sha } }).to_string()
+}
+
+/// The API of a repository whose `main` is at `head`; the release branch is `branch_head`'s
+/// commit with `branch_subject` once it exists.
+fn script(mock: &MockGitHub, head: &str, branch: Option<(&str, &str)>) {
+    mock.on("GET", &format!("{GIT}/ref/heads/main"))
+        .then(Reply::json(200, json_ref("refs/heads/main", head)));
+    mock.on("GET", &format!("{GIT}/commits/{head}")).then(Reply::json(
+        200,
+        serde_json::json!({ "sha": head, "tree": { "sha": "7ree0" }, "message": "feat: search", "parents": [] })
+            .to_string(),
+    ));
+    let release_ref = mock.on("GET", &format!("{GIT}/ref/heads/slipway/release"));
+    match branch {
+        None => {
+            release_ref.then(Reply::error(404, "Not Found")).then(Reply::json(
+                200,
+                json_ref("refs/heads/slipway/release", "c0mm17"),
+            ));
+            mock.on("GET", &format!("{GIT}/commits/c0mm17")).then(Reply::json(
+                200,
+                serde_json::json!({ "sha": "c0mm17", "tree": { "sha": "7ree1" }, "message": "chore(release): v1.3.0", "parents": [{ "sha": head }] })
+                    .to_string(),
+            ));
+        }
+        Some((sha, subject)) => {
+            release_ref.then(Reply::json(200, json_ref("refs/heads/slipway/release", sha)));
+            mock.on("GET", &format!("{GIT}/commits/{sha}")).then(Reply::json(
+                200,
+                serde_json::json!({ "sha": sha, "tree": { "sha": "7ree2" }, "message": subject, "parents": [{ "sha": "0ld" }] })
+                    .to_string(),
+            ));
+        }
+    }
+    mock.on("POST", &format!("{GIT}/blobs"))
+        .then(Reply::json(201, r#"{"sha":"b10b"}"#));
+    mock.on("POST", &format!("{GIT}/trees"))
+        .then(Reply::json(201, r#"{"sha":"7ree1"}"#));
+    mock.on("POST", &format!("{GIT}/commits"))
+        .then(Reply::json(201, r#"{"sha":"c0mm17"}"#));
+    mock.on("POST", &format!("{GIT}/refs")).then(Reply::json(
+        201,
+        json_ref("refs/heads/slipway/release", "c0mm17"),
+    ));
+    mock.on("PATCH", &format!("{GIT}/refs/heads/slipway/release"))
+        .then(Reply::json(
+            200,
+            json_ref("refs/heads/slipway/release", "c0mm17"),
+        ));
+    mock.on("GET", PULLS)
+        .then(Reply::json(200, "[]"))
+        .then(Reply::json(200, r#"[{"number": 7}]"#));
+    mock.on("POST", PULLS)
+        .then(Reply::json(201, r#"{"number": 7}"#));
+    mock.on("PATCH", &format!("{PULLS}/7"))
+        .then(Reply::json(200, r#"{"number": 7}"#));
+}
+
+fn writes(mock: &MockGitHub) -> Vec<String> {
+    mock.requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+fn no_token(t: &common::Transcript) {
+    let all = format!("{}{}{}", t.stdout, t.stderr, t.outputs);
+    assert!(!all.contains(TOKEN), "the token leaked:\n{t}");
+}
+
+#[test]
+fn release_pr_opens_the_pull_request_then_updates_it_on_the_next_push() {
+    let repo = Repo::released();
+    let head = repo.commit("feat: search");
+    let mock = MockGitHub::start();
+    script(&mock, &head, None);
+
+    let first = repo.pr(&mock, &["--base", "main"]);
+    first.code(0);
+    no_token(&first);
+    assert!(
+        first.stdout.contains("release:  1.2.3 -> 1.3.0 (v1.3.0)"),
+        "{first}"
+    );
+    assert!(
+        first
+            .stdout
+            .contains("files:    CHANGELOG.md, Cargo.toml, package.json"),
+        "{first}"
+    );
+    assert!(first.stdout.contains("pull request: #7 (opened)"), "{first}");
+    assert_eq!(
+        writes(&mock),
+        [
+            format!("POST {GIT}/blobs"),
+            format!("POST {GIT}/blobs"),
+            format!("POST {GIT}/blobs"),
+            format!("POST {GIT}/trees"),
+            format!("POST {GIT}/commits"),
+            format!("POST {GIT}/refs"),
+            format!("POST {PULLS}"),
+        ]
+    );
+    let reqs = mock.requests();
+    let commit: serde_json::Value = serde_json::from_str(
+        &reqs
+            .iter()
+            .find(|r| r.method == "POST" && r.path.ends_with("/git/commits"))
+            .expect("a commit")
+            .body,
+    )
+    .expect("json");
+    assert_eq!(commit["message"], "chore(release): v1.3.0");
+    assert_eq!(commit["parents"][0], head.as_str());
+    let pull: serde_json::Value = serde_json::from_str(
+        &reqs
+            .iter()
+            .find(|r| r.method == "POST" && r.path == PULLS)
+            .expect("a pull request")
+            .body,
+    )
+    .expect("json");
+    assert_eq!(pull["title"], "chore(release): v1.3.0");
+    assert_eq!(pull["head"], "slipway/release");
+    let body = pull["body"].as_str().unwrap_or_default();
+    assert!(body.contains("| (repository) | 1.2.3 | 1.3.0 |"), "{body}");
+    assert!(body.contains("- search"), "{body}");
+    // Nothing changes locally: the commit exists on GitHub only.
+    assert!(repo.read("Cargo.toml").contains("1.2.3"));
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+
+    // The next push: the branch moves to a fresh commit and the same pull request is updated.
+    let before = writes(&mock).len();
+    let second = repo.pr(&mock, &["--base", "main", "--json"]);
+    second.code(0);
+    let out: serde_json::Value = serde_json::from_str(second.stdout.trim()).expect("json");
+    assert_eq!(out["pull_request"], 7);
+    assert_eq!(out["opened"], false);
+    assert_eq!(out["units"][0]["next"], "1.3.0");
+    let after = writes(&mock)[before..].to_vec();
+    assert_eq!(
+        after[after.len() - 2..],
+        [
+            format!("PATCH {GIT}/refs/heads/slipway/release"),
+            format!("PATCH {PULLS}/7"),
+        ]
+    );
+    let patch: serde_json::Value = serde_json::from_str(
+        &mock
+            .requests()
+            .iter()
+            .find(|r| r.method == "PATCH" && r.path.ends_with("/refs/heads/slipway/release"))
+            .expect("patch")
+            .body,
+    )
+    .expect("json");
+    assert_eq!(patch["force"], true);
+}
+
+#[test]
+fn release_pr_refuses_a_hand_edited_release_branch_and_pushes_nothing() {
+    let repo = Repo::released();
+    let head = repo.commit("fix: rounding");
+    let mock = MockGitHub::start();
+    script(&mock, &head, Some(("h4nd", "fix the changelog wording")));
+    let t = repo.pr(&mock, &[]);
+    t.code(2);
+    no_token(&t);
+    assert!(
+        t.stderr.contains(
+            "error: the release branch `slipway/release` has a commit slipway did not make (`fix the changelog wording`)"
+        ),
+        "{t}"
+    );
+    assert!(t.stderr.contains("hint: merge or close the release pull request, or delete the branch `slipway/release`; nothing was pushed"), "{t}");
+    assert!(writes(&mock).is_empty(), "{:?}", writes(&mock));
+}
+
+#[test]
+fn release_pr_with_nothing_releasable_writes_nothing_and_names_an_open_pull_request() {
+    let repo = Repo::released();
+    repo.commit("docs: readme");
+    let mock = MockGitHub::start();
+    mock.on("GET", PULLS)
+        .then(Reply::json(200, r#"[{"number": 7}]"#));
+    let t = repo.pr(&mock, &[]);
+    t.code(0);
+    assert!(
+        t.stderr.contains("nothing to release: none of the 1 commits since `v1.2.3` is a feature, a fix or a breaking change; no pull request"),
+        "{t}"
+    );
+    assert!(
+        t.stderr
+            .contains("note: the release pull request #7 is left open"),
+        "{t}"
+    );
+    assert!(writes(&mock).is_empty(), "{:?}", writes(&mock));
+    let query = &mock.requests()[0].query;
+    assert!(query.contains("head=octo-org%3Aslipway%2Frelease"), "{query}");
+}
+
+#[test]
+fn release_pr_dry_run_calls_no_api_and_changes_nothing() {
+    let repo = Repo::released();
+    repo.commit("feat: search");
+    let mock = MockGitHub::start();
+    let t = slipway()
+        .args(["release", "pr", "--dry-run", "--json"])
+        .arg_path(repo.path())
+        .env("GITHUB_API_URL", mock.url())
+        .run();
+    t.code(0);
+    let out: serde_json::Value = serde_json::from_str(t.stdout.trim()).expect("json");
+    assert_eq!(out["dry_run"], true);
+    assert_eq!(out["units"][0]["tag"], "v1.3.0");
+    assert_eq!(
+        out["files"],
+        serde_json::json!(["CHANGELOG.md", "Cargo.toml", "package.json"])
+    );
+    assert!(out["pull_request"].is_null());
+    assert!(mock.requests().is_empty());
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn release_pr_refuses_a_changelog_that_is_a_link() {
+    let repo = Repo::released();
+    repo.commit("feat: search");
+    let outside = tempfile::tempdir().expect("tempdir");
+    std::fs::write(outside.path().join("secret"), "TOKEN=hunter2\n").expect("write");
+    std::fs::remove_file(repo.path().join("CHANGELOG.md")).expect("rm");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret"),
+        repo.path().join("CHANGELOG.md"),
+    )
+    .expect("symlink");
+    let mock = MockGitHub::start();
+    let t = repo.pr(&mock, &["--dry-run"]);
+    t.code(2);
+    assert!(t.stderr.contains("reading `CHANGELOG.md`"), "{t}");
+    assert!(!t.stdout.contains("hunter2") && !t.stderr.contains("hunter2"));
+    assert!(mock.requests().is_empty());
+}
+
+#[test]
+fn the_merged_release_commit_is_published_without_a_second_bump() {
+    let repo = Repo::released();
+    repo.commit("feat: search");
+    // A squash merge of the release pull request.
+    repo.merge_release("1.3.0", "chore(release): v1.3.0 (#7)");
+    let notes = repo.path().join("_out/notes.md");
+    let t = repo.plan(&notes);
+    t.code(0);
+    assert!(t.outputs.contains("release=true"), "{t}");
+    assert!(t.outputs.contains("version=1.3.0"), "{t}");
+    assert!(t.outputs.contains("tag=v1.3.0"), "{t}");
+    assert_eq!(
+        std::fs::read_to_string(&notes).expect("notes"),
+        "## 1.3.0 (2025-01-02)\n\n### Features\n\n- search\n"
+    );
+    // `release pr` on the same push leaves it to the publish job.
+    let mock = MockGitHub::start();
+    let t = repo.pr(&mock, &[]);
+    t.code(0);
+    assert!(
+        t.stderr
+            .contains("`HEAD` is the merged release commit of `v1.3.0`"),
+        "{t}"
+    );
+    assert!(mock.requests().is_empty());
+
+    // Published (tagged): the next push has nothing to release and no second bump.
+    repo.git(&["tag", "v1.3.0"]);
+    repo.commit("chore: tidy");
+    let t = repo.plan(&notes);
+    t.code(0);
+    assert!(t.outputs.contains("release=false"), "{t}");
+}
+
+#[test]
+fn a_merge_commit_of_the_release_pull_request_is_recognised() {
+    let repo = Repo::released();
+    repo.commit("feat: search");
+    repo.git(&["checkout", "-qb", "slipway/release"]);
+    repo.merge_release("1.3.0", "chore(release): v1.3.0");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge pull request #7 from octo-org/slipway/release",
+        "slipway/release",
+    ]);
+    let t = repo.plan(&repo.path().join("_out/notes.md"));
+    t.code(0);
+    assert!(t.outputs.contains("release=true"), "{t}");
+    assert!(t.outputs.contains("tag=v1.3.0"), "{t}");
+}
+
+#[test]
+fn a_forged_release_commit_is_not_released() {
+    // A contributor's commit names a version the commits do not call for.
+    let repo = Repo::released();
+    repo.commit("feat: search");
+    repo.commit("chore(release): v9.9.9");
+    let notes = repo.path().join("_out/notes.md");
+    let t = repo.plan(&notes);
+    t.code(0);
+    assert!(t.outputs.contains("release=false"), "{t}");
+    assert!(
+        t.stderr.contains("warning: `chore(release): v9.9.9` says it releases v9.9.9, but the commits call for `v1.3.0`: not released"),
+        "{t}"
+    );
+    assert!(t.stdout.contains("::warning title=slipway release plan::"), "{t}");
+    assert!(!notes.exists());
+
+    // The right version in the subject, but the manifests were never bumped.
+    let repo = Repo::released();
+    repo.commit("feat: search");
+    repo.commit("chore(release): v1.3.0");
+    let t = repo.plan(&notes);
+    t.code(0);
+    assert!(t.outputs.contains("release=false"), "{t}");
+    assert!(
+        t.stderr.contains("`Cargo.toml` holds `1.2.3`, not `1.3.0`: not released"),
+        "{t}"
+    );
+
+    // Manifests bumped by hand to a version of the author's choosing.
+    let repo = Repo::released();
+    repo.commit("fix: rounding");
+    repo.merge_release("9.9.9", "chore(release): v9.9.9");
+    let t = repo.plan(&notes);
+    t.code(0);
+    assert!(t.outputs.contains("release=false"), "{t}");
+    assert!(t.stderr.contains("the commits call for `v1.2.4`"), "{t}");
+
+    // An ordinary push under `trigger: pr` releases nothing: the pull request carries it.
+    let repo = Repo::released();
+    repo.commit("feat: search");
+    let t = repo.plan(&notes);
+    t.code(0);
+    assert!(t.outputs.contains("release=false"), "{t}");
+    assert!(
+        t.stderr
+            .contains("the release pull request carries `v1.3.0`"),
+        "{t}"
+    );
+}
