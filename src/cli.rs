@@ -263,8 +263,8 @@ pub struct ReleasePrArgs {
     #[arg(long, env = "SLIPWAY_BRANCH", default_value = crate::release::pr::DEFAULT_BRANCH, value_name = "BRANCH")]
     pub branch: String,
     /// Print what would be released and which files change; call no API and change nothing.
-    #[arg(long, env = "SLIPWAY_DRY_RUN", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
-    pub dry_run: Option<bool>,
+    #[arg(long, env = "SLIPWAY_DRY_RUN")]
+    pub dry_run: bool,
     /// Print the outcome as JSON on stdout, e.g. `--json | jq .pull_request`.
     #[arg(long, env = "SLIPWAY_JSON")]
     pub json: bool,
@@ -894,7 +894,6 @@ fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
     } = args;
     let loaded = config::load(&dir, config.as_deref())?;
     let release = loaded.config.release;
-    let dry_run = dry_run.unwrap_or(false);
     let settings = pr::Settings {
         release: release::Settings {
             root: dir,

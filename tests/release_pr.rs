@@ -21,9 +21,7 @@ impl Repo {
     /// A repository on `main` whose last release is `v1.2.3`, with a `Cargo.toml`, a
     /// `package.json` and a changelog at that version, released as a pull request.
     fn released() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let repo = Self { dir };
-        repo.git(&["init", "-q", "-b", "main"]);
+        let repo = Self::empty();
         repo.write("slipway.yml", "version: 1\nrelease: { trigger: pr }\n");
         repo.write(
             "Cargo.toml",
@@ -37,6 +35,14 @@ impl Repo {
         repo.git(&["add", "."]);
         repo.git(&["commit", "-qm", "chore: init"]);
         repo.git(&["tag", "v1.2.3"]);
+        repo
+    }
+
+    /// A new repository on `main`, no commits.
+    fn empty() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = Self { dir };
+        repo.git(&["init", "-q", "-b", "main"]);
         repo
     }
 
@@ -125,21 +131,29 @@ fn json_ref(name: &str, sha: &str) -> String {
 /// The API of a repository whose `main` is at `head`; the release branch is `branch_head`'s
 /// commit with `branch_subject` once it exists.
 fn script(mock: &MockGitHub, head: &str, branch: Option<(&str, &str)>) {
-    mock.on("GET", &format!("{GIT}/ref/heads/main"))
+    script_in(mock, "octo-org/octo-repo", head, branch);
+}
+
+/// [`script`] for the repository `slug`.
+fn script_in(mock: &MockGitHub, slug: &str, head: &str, branch: Option<(&str, &str)>) {
+    let git = format!("/repos/{slug}/git");
+    let pulls = format!("/repos/{slug}/pulls");
+    let (git, pulls) = (git.as_str(), pulls.as_str());
+    mock.on("GET", &format!("{git}/ref/heads/main"))
         .then(Reply::json(200, json_ref("refs/heads/main", head)));
-    mock.on("GET", &format!("{GIT}/commits/{head}")).then(Reply::json(
+    mock.on("GET", &format!("{git}/commits/{head}")).then(Reply::json(
         200,
         serde_json::json!({ "sha": head, "tree": { "sha": "7ree0" }, "message": "feat: search", "parents": [] })
             .to_string(),
     ));
-    let release_ref = mock.on("GET", &format!("{GIT}/ref/heads/slipway/release"));
+    let release_ref = mock.on("GET", &format!("{git}/ref/heads/slipway/release"));
     match branch {
         None => {
             release_ref.then(Reply::error(404, "Not Found")).then(Reply::json(
                 200,
                 json_ref("refs/heads/slipway/release", "c0mm17"),
             ));
-            mock.on("GET", &format!("{GIT}/commits/c0mm17")).then(Reply::json(
+            mock.on("GET", &format!("{git}/commits/c0mm17")).then(Reply::json(
                 200,
                 serde_json::json!({ "sha": "c0mm17", "tree": { "sha": "7ree1" }, "message": "chore(release): v1.3.0", "parents": [{ "sha": head }] })
                     .to_string(),
@@ -147,34 +161,34 @@ fn script(mock: &MockGitHub, head: &str, branch: Option<(&str, &str)>) {
         }
         Some((sha, subject)) => {
             release_ref.then(Reply::json(200, json_ref("refs/heads/slipway/release", sha)));
-            mock.on("GET", &format!("{GIT}/commits/{sha}")).then(Reply::json(
+            mock.on("GET", &format!("{git}/commits/{sha}")).then(Reply::json(
                 200,
                 serde_json::json!({ "sha": sha, "tree": { "sha": "7ree2" }, "message": subject, "parents": [{ "sha": "0ld" }] })
                     .to_string(),
             ));
         }
     }
-    mock.on("POST", &format!("{GIT}/blobs"))
+    mock.on("POST", &format!("{git}/blobs"))
         .then(Reply::json(201, r#"{"sha":"b10b"}"#));
-    mock.on("POST", &format!("{GIT}/trees"))
+    mock.on("POST", &format!("{git}/trees"))
         .then(Reply::json(201, r#"{"sha":"7ree1"}"#));
-    mock.on("POST", &format!("{GIT}/commits"))
+    mock.on("POST", &format!("{git}/commits"))
         .then(Reply::json(201, r#"{"sha":"c0mm17"}"#));
-    mock.on("POST", &format!("{GIT}/refs")).then(Reply::json(
+    mock.on("POST", &format!("{git}/refs")).then(Reply::json(
         201,
         json_ref("refs/heads/slipway/release", "c0mm17"),
     ));
-    mock.on("PATCH", &format!("{GIT}/refs/heads/slipway/release"))
+    mock.on("PATCH", &format!("{git}/refs/heads/slipway/release"))
         .then(Reply::json(
             200,
             json_ref("refs/heads/slipway/release", "c0mm17"),
         ));
-    mock.on("GET", PULLS)
+    mock.on("GET", pulls)
         .then(Reply::json(200, "[]"))
         .then(Reply::json(200, r#"[{"number": 7}]"#));
-    mock.on("POST", PULLS)
+    mock.on("POST", pulls)
         .then(Reply::json(201, r#"{"number": 7}"#));
-    mock.on("PATCH", &format!("{PULLS}/7"))
+    mock.on("PATCH", &format!("{pulls}/7"))
         .then(Reply::json(200, r#"{"number": 7}"#));
 }
 
@@ -435,7 +449,11 @@ fn a_forged_release_commit_is_not_released() {
         t.stderr.contains("warning: `chore(release): v9.9.9` says it releases v9.9.9, but the commits call for `v1.3.0`: not released"),
         "{t}"
     );
-    assert!(t.stdout.contains("::warning title=slipway release plan::"), "{t}");
+    assert!(
+        t.stderr
+            .contains("::warning title=slipway release plan::`chore(release): v9.9.9`"),
+        "{t}"
+    );
     assert!(!notes.exists());
 
     // The right version in the subject, but the manifests were never bumped.
@@ -469,5 +487,194 @@ fn a_forged_release_commit_is_not_released() {
         t.stderr
             .contains("the release pull request carries `v1.3.0`"),
         "{t}"
+    );
+}
+
+// ----- the generated release workflow under act -----
+
+/// `scripts/try-pipeline --existing --workflows release --job JOB` on `repo` with the API at
+/// `mock`; the report (JSON) and the log.
+fn try_release(repo: &Path, job: &str, mock: &MockGitHub) -> Option<(serde_json::Value, String)> {
+    let act = common::act::act()?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().expect("tempdir");
+    let json = out.path().join("report.json");
+    let run = Command::new(root.join("scripts/try-pipeline"))
+        .args(["--existing", "--workflows", "release", "--job", job, "--json"])
+        .arg(&json)
+        .arg("--work")
+        .arg(out.path().join("work"))
+        .arg("--act-arg=--env")
+        .arg(format!("--act-arg=GITHUB_API_URL={}", mock.url()))
+        .arg("--act-arg=-s")
+        .arg(format!("--act-arg=GITHUB_TOKEN={TOKEN}"))
+        .arg(repo)
+        .env("SLIPWAY_BIN", common::bin())
+        .env("SLIPWAY_ACT", &act)
+        .env(
+            "SLIPWAY_VALIDATORS",
+            act.parent().and_then(Path::parent).expect("venv"),
+        )
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .expect("scripts/try-pipeline");
+    let report: serde_json::Value = std::fs::read_to_string(&json)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let log = report["workflows"]["release"]["log"]
+        .as_str()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    let text = format!(
+        "exit {:?}\n{}{}\n--- log\n{log}",
+        run.status.code(),
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    Some((report, text))
+}
+
+fn job_result(report: &serde_json::Value, job: &str) -> String {
+    report["workflows"]["release"]["jobs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|j| j["job"] == job)
+        .and_then(|j| j["result"].as_str())
+        .unwrap_or("missing")
+        .to_owned()
+}
+
+#[test]
+fn the_generated_release_workflow_opens_the_pull_request_then_publishes_its_merge() {
+    // npm-mocha (package.json at 0.4.0) released as `v0.4.0`, then a feature.
+    let repo = Repo::empty();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/e2e/npm-mocha");
+    let ok = Command::new("cp")
+        .arg("-R")
+        .arg(format!("{}/.", fixture.display()))
+        .arg(repo.path())
+        .status()
+        .expect("cp")
+        .success();
+    assert!(ok);
+    repo.write("CHANGELOG.md", "# Changelog\n\n## 0.4.0\n\n- first\n");
+    repo.write("slipway.yml", "version: 1\nrelease: { trigger: pr }\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "chore: npm-mocha"]);
+    repo.git(&["tag", "v0.4.0"]);
+    slipway()
+        .args(["gen-workflows", "--only", "release"])
+        .arg_path(repo.path())
+        .run()
+        .code(0);
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "feat: links expire"]);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    // act names the repository `nektos/act` when its origin is not on GitHub (a local clone).
+    let slug = "nektos/act";
+    let mock = MockGitHub::start();
+    script_in(&mock, slug, &head, None);
+
+    // The push of the feature: the plan releases nothing, the release pull request opens.
+    let Some((report, log)) = try_release(repo.path(), "release-pr", &mock) else {
+        return;
+    };
+    assert_eq!(job_result(&report, "plan"), "green", "{log}");
+    assert_eq!(job_result(&report, "release-pr"), "green", "{log}");
+    assert!(!log.contains(TOKEN), "the token leaked");
+    let git = format!("/repos/{slug}/git");
+    assert_eq!(
+        writes(&mock),
+        [
+            format!("POST {git}/blobs"),
+            format!("POST {git}/blobs"),
+            format!("POST {git}/trees"),
+            format!("POST {git}/commits"),
+            format!("POST {git}/refs"),
+            format!("POST /repos/{slug}/pulls"),
+        ],
+        "{log}"
+    );
+    let reqs = mock.requests();
+    assert!(
+        reqs.iter()
+            .all(|r| r.header("authorization") == Some(&format!("Bearer {TOKEN}"))),
+        "every call carries the job's token"
+    );
+    let bumped = reqs
+        .iter()
+        .filter(|r| r.path.ends_with("/git/blobs"))
+        .any(|r| r.body.contains(r#"\"version\": \"0.5.0\""#));
+    assert!(bumped, "{:?}", reqs);
+
+    // The merge (squash) of that pull request: the plan recognises it, publish tags 0.5.0.
+    let text = repo.read("package.json").replace("\"0.4.0\"", "\"0.5.0\"");
+    repo.write("package.json", &text);
+    repo.write(
+        "CHANGELOG.md",
+        "# Changelog\n\n## 0.5.0 (2025-01-02)\n\n### Features\n\n- links expire\n\n## 0.4.0\n\n- first\n",
+    );
+    repo.git(&["commit", "-qam", "chore(release): v0.5.0 (#7)"]);
+    let merged = repo.git(&["rev-parse", "HEAD"]);
+    let mock = MockGitHub::start();
+    let api = format!("/repos/{slug}");
+    mock.on("GET", &format!("{api}/git/ref/tags/v0.5.0"))
+        .then(Reply::error(404, "Not Found"));
+    mock.on("POST", &format!("{api}/git/tags")).then(Reply::json(
+        201,
+        serde_json::json!({ "sha": "7a90b1", "tag": "v0.5.0", "object": { "type": "commit", "sha": merged } })
+            .to_string(),
+    ));
+    mock.on("POST", &format!("{api}/git/refs")).then(Reply::json(
+        201,
+        serde_json::json!({ "ref": "refs/tags/v0.5.0", "object": { "type": "tag", "sha": "7a90b1" } })
+            .to_string(),
+    ));
+    mock.on("GET", &format!("{api}/releases"))
+        .then(Reply::json(200, "[]"));
+    let release = serde_json::json!({
+        "id": 1, "tag_name": "v0.5.0", "draft": true, "prerelease": false,
+        "html_url": "https://github.com/nektos/act/releases/tag/v0.5.0",
+        "upload_url": format!("{}/repos/{slug}/releases/1/assets{{?name,label}}", mock.url()),
+        "assets": []
+    });
+    mock.on("POST", &format!("{api}/releases"))
+        .then(Reply::json(201, release.to_string()));
+    mock.on("GET", &format!("{api}/releases/1/assets"))
+        .then(Reply::json(200, "[]"));
+    let mut published = release.clone();
+    published["draft"] = false.into();
+    mock.on("PATCH", &format!("{api}/releases/1"))
+        .then(Reply::json(200, published.to_string()));
+    let Some((report, log)) = try_release(repo.path(), "publish", &mock) else {
+        return;
+    };
+    assert_eq!(job_result(&report, "plan"), "green", "{log}");
+    assert_eq!(job_result(&report, "publish"), "green", "{log}");
+    let calls: Vec<String> = mock
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        calls.contains(&format!("POST {api}/releases")),
+        "{calls:?}\n{log}"
+    );
+    let created = mock
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path == format!("{api}/releases"))
+        .expect("release");
+    let body: serde_json::Value = serde_json::from_str(&created.body).expect("json");
+    assert_eq!(body["tag_name"], "v0.5.0", "{log}");
+    assert!(
+        body["body"].as_str().unwrap_or_default().contains("links expire"),
+        "{body}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.contains("/pulls") || c.contains("/blobs")),
+        "no second bump: {calls:?}"
     );
 }

@@ -569,7 +569,9 @@ pub fn run_merged_plan(
         }
         None => {
             plan.reason = Some(match (&warning, &plan.tag) {
-                (Some(w), _) => w.clone(),
+                (Some(_), _) => {
+                    "`HEAD` is not a merged release pull request (see the warning)".to_owned()
+                }
                 (None, Some(tag)) => format!(
                     "`release.trigger` is `pr` and `HEAD` is not a merged release pull request; the release pull request carries `{tag}`"
                 ),
