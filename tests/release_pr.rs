@@ -506,6 +506,9 @@ fn try_release(repo: &Path, job: &str, mock: &MockGitHub) -> Option<(serde_json:
         .arg(out.path().join("work"))
         .arg("--act-arg=--env")
         .arg(format!("--act-arg=GITHUB_API_URL={}", mock.url()))
+        // No such remote: act names the repository `nektos/act` (its default), not after the
+        // path of the local clone try-pipeline runs.
+        .arg("--act-arg=--remote-name=no-such-remote")
         .arg("--act-arg=-s")
         .arg(format!("--act-arg=GITHUB_TOKEN={TOKEN}"))
         .arg(repo)
@@ -572,12 +575,13 @@ fn the_generated_release_workflow_opens_the_pull_request_then_publishes_its_merg
     repo.git(&["add", "-A"]);
     repo.git(&["commit", "-qm", "feat: links expire"]);
     let head = repo.git(&["rev-parse", "HEAD"]);
-    // act names the repository `nektos/act` when its origin is not on GitHub (a local clone).
+    // What act names the repository when it has no remote to read (see `try_release`).
     let slug = "nektos/act";
     let mock = MockGitHub::start();
     script_in(&mock, slug, &head, None);
 
-    // The push of the feature: the plan releases nothing, the release pull request opens.
+    // The push of the feature: the plan releases nothing, the release pull request opens
+    // (below 1.0 a feature is a patch).
     let Some((report, log)) = try_release(repo.path(), "release-pr", &mock) else {
         return;
     };
@@ -606,47 +610,48 @@ fn the_generated_release_workflow_opens_the_pull_request_then_publishes_its_merg
     let bumped = reqs
         .iter()
         .filter(|r| r.path.ends_with("/git/blobs"))
-        .any(|r| r.body.contains(r#"\"version\": \"0.5.0\""#));
+        .any(|r| r.body.contains(r#"\"version\": \"0.4.1\""#));
     assert!(bumped, "{:?}", reqs);
 
-    // The merge (squash) of that pull request: the plan recognises it, publish tags 0.5.0.
-    let text = repo.read("package.json").replace("\"0.4.0\"", "\"0.5.0\"");
+    // The merge (squash) of that pull request: the plan recognises it, publish tags 0.4.1.
+    let text = repo.read("package.json").replace("\"0.4.0\"", "\"0.4.1\"");
     repo.write("package.json", &text);
     repo.write(
         "CHANGELOG.md",
-        "# Changelog\n\n## 0.5.0 (2025-01-02)\n\n### Features\n\n- links expire\n\n## 0.4.0\n\n- first\n",
+        "# Changelog\n\n## 0.4.1 (2025-01-02)\n\n### Features\n\n- links expire\n\n## 0.4.0\n\n- first\n",
     );
-    repo.git(&["commit", "-qam", "chore(release): v0.5.0 (#7)"]);
+    repo.git(&["commit", "-qam", "chore(release): v0.4.1 (#7)"]);
     let merged = repo.git(&["rev-parse", "HEAD"]);
     let mock = MockGitHub::start();
     let api = format!("/repos/{slug}");
-    mock.on("GET", &format!("{api}/git/ref/tags/v0.5.0"))
+    mock.on("GET", &format!("{api}/git/ref/tags/v0.4.1"))
         .then(Reply::error(404, "Not Found"));
     mock.on("POST", &format!("{api}/git/tags")).then(Reply::json(
         201,
-        serde_json::json!({ "sha": "7a90b1", "tag": "v0.5.0", "object": { "type": "commit", "sha": merged } })
+        serde_json::json!({ "sha": "7a90b1", "tag": "v0.4.1", "object": { "type": "commit", "sha": merged } })
             .to_string(),
     ));
     mock.on("POST", &format!("{api}/git/refs")).then(Reply::json(
         201,
-        serde_json::json!({ "ref": "refs/tags/v0.5.0", "object": { "type": "tag", "sha": "7a90b1" } })
+        serde_json::json!({ "ref": "refs/tags/v0.4.1", "object": { "type": "tag", "sha": "7a90b1" } })
             .to_string(),
     ));
     mock.on("GET", &format!("{api}/releases"))
         .then(Reply::json(200, "[]"));
-    let release = serde_json::json!({
-        "id": 1, "tag_name": "v0.5.0", "draft": true, "prerelease": false,
-        "html_url": "https://github.com/nektos/act/releases/tag/v0.5.0",
-        "upload_url": format!("{}/repos/{slug}/releases/1/assets{{?name,label}}", mock.url()),
-        "assets": []
-    });
+    let mut release: serde_json::Value =
+        serde_json::from_str(&common::github_mock::fixture("release-draft.json")).expect("json");
+    release["tag_name"] = "v0.4.1".into();
+    release["target_commitish"] = merged.as_str().into();
+    release["assets"] = serde_json::json!([]);
+    release["upload_url"] = format!("{{base}}/repos/{slug}/releases/1/assets{{?name,label}}").into();
     mock.on("POST", &format!("{api}/releases"))
         .then(Reply::json(201, release.to_string()));
-    mock.on("GET", &format!("{api}/releases/1/assets"))
+    let id = release["id"].as_u64().expect("id");
+    mock.on("GET", &format!("{api}/releases/{id}/assets"))
         .then(Reply::json(200, "[]"));
     let mut published = release.clone();
     published["draft"] = false.into();
-    mock.on("PATCH", &format!("{api}/releases/1"))
+    mock.on("PATCH", &format!("{api}/releases/{id}"))
         .then(Reply::json(200, published.to_string()));
     let Some((report, log)) = try_release(repo.path(), "publish", &mock) else {
         return;
@@ -668,7 +673,7 @@ fn the_generated_release_workflow_opens_the_pull_request_then_publishes_its_merg
         .find(|r| r.method == "POST" && r.path == format!("{api}/releases"))
         .expect("release");
     let body: serde_json::Value = serde_json::from_str(&created.body).expect("json");
-    assert_eq!(body["tag_name"], "v0.5.0", "{log}");
+    assert_eq!(body["tag_name"], "v0.4.1", "{log}");
     assert!(
         body["body"].as_str().unwrap_or_default().contains("links expire"),
         "{body}"
