@@ -824,7 +824,7 @@ fn release_with_trigger_pr_opens_the_release_pull_request_and_publishes_its_merg
     let t = render_into(&fixture("go-module"), Some(&config), out.path());
     t.code(0);
     assert!(
-        t.stdout.contains("by merging the release pull request"),
+        t.stderr.contains("by merging the release pull request"),
         "{t}"
     );
     let release = read(out.path(), "release.yml");
