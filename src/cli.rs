@@ -257,7 +257,12 @@ pub struct ReleasePrArgs {
     #[arg(long, env = "SLIPWAY_TAG_PREFIX", value_name = "PREFIX")]
     pub tag_prefix: Option<String>,
     /// The default branch the pull request targets, e.g. `--base main`.
-    #[arg(long, env = "SLIPWAY_BASE", default_value = "main", value_name = "BRANCH")]
+    #[arg(
+        long,
+        env = "SLIPWAY_BASE",
+        default_value = "main",
+        value_name = "BRANCH"
+    )]
     pub base: String,
     /// The release branch, e.g. `--branch slipway/release`.
     #[arg(long, env = "SLIPWAY_BRANCH", default_value = crate::release::pr::DEFAULT_BRANCH, value_name = "BRANCH")]
@@ -780,7 +785,8 @@ fn run_release_plan(args: ReleasePlanArgs) -> Result<u8, Failure> {
             say!("warning: {warning}");
             let runtime = github::runtime();
             if runtime.in_actions() {
-                runtime.annotate(github::Annotation::warning(warning).title("slipway release plan"));
+                runtime
+                    .annotate(github::Annotation::warning(warning).title("slipway release plan"));
             }
         }
         plan
@@ -911,7 +917,11 @@ fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new(e, None))?;
-    let report = runtime.block_on(pr::run(&settings, dry_run, github::client::Client::from_env))?;
+    let report = runtime.block_on(pr::run(
+        &settings,
+        dry_run,
+        github::client::Client::from_env,
+    ))?;
     for tag in &report.plan.ignored_tags {
         say!("note: ignoring the tag `{tag}`: not a semantic version");
     }
@@ -946,15 +956,25 @@ fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
         print_stdout(&render_release_pr(&report, dry_run))?;
     }
     if let Some(merged) = &report.merged {
-        say!("`HEAD` is the merged release commit of `{merged}`: the release workflow publishes it; no pull request");
+        say!(
+            "`HEAD` is the merged release commit of `{merged}`: the release workflow publishes it; no pull request"
+        );
     } else if report.units.is_empty() {
-        let reason = report.plan.reason.as_deref().unwrap_or("no version to release");
+        let reason = report
+            .plan
+            .reason
+            .as_deref()
+            .unwrap_or("no version to release");
         say!("nothing to release: {reason}; no pull request");
         if let Some(n) = report.left_open {
-            say!("note: the release pull request #{n} is left open; merging it releases nothing until the commits call for its version, close it if it is not wanted");
+            say!(
+                "note: the release pull request #{n} is left open; merging it releases nothing until the commits call for its version, close it if it is not wanted"
+            );
         }
     } else if dry_run {
-        say!("dry run: nothing was changed (without `--dry-run` the pull request is opened or updated)");
+        say!(
+            "dry run: nothing was changed (without `--dry-run` the pull request is opened or updated)"
+        );
     }
     let gh = github::runtime();
     if gh.in_actions() {
@@ -974,8 +994,16 @@ fn render_release_pr(report: &crate::release::pr::Report, dry_run: bool) -> Stri
     use std::fmt::Write as _;
     let mut out = String::new();
     for u in &report.units {
-        let name = u.name.as_deref().map(|n| format!("{n}: ")).unwrap_or_default();
-        let _ = writeln!(out, "release:  {name}{} -> {} ({})", u.previous, u.next, u.tag);
+        let name = u
+            .name
+            .as_deref()
+            .map(|n| format!("{n}: "))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "release:  {name}{} -> {} ({})",
+            u.previous, u.next, u.tag
+        );
     }
     if !report.files.is_empty() {
         let _ = writeln!(out, "files:    {}", report.files.join(", "));

@@ -149,10 +149,12 @@ fn script_in(mock: &MockGitHub, slug: &str, head: &str, branch: Option<(&str, &s
     let release_ref = mock.on("GET", &format!("{git}/ref/heads/slipway/release"));
     match branch {
         None => {
-            release_ref.then(Reply::error(404, "Not Found")).then(Reply::json(
-                200,
-                json_ref("refs/heads/slipway/release", "c0mm17"),
-            ));
+            release_ref
+                .then(Reply::error(404, "Not Found"))
+                .then(Reply::json(
+                    200,
+                    json_ref("refs/heads/slipway/release", "c0mm17"),
+                ));
             mock.on("GET", &format!("{git}/commits/c0mm17")).then(Reply::json(
                 200,
                 serde_json::json!({ "sha": "c0mm17", "tree": { "sha": "7ree1" }, "message": "chore(release): v1.3.0", "parents": [{ "sha": head }] })
@@ -160,7 +162,10 @@ fn script_in(mock: &MockGitHub, slug: &str, head: &str, branch: Option<(&str, &s
             ));
         }
         Some((sha, subject)) => {
-            release_ref.then(Reply::json(200, json_ref("refs/heads/slipway/release", sha)));
+            release_ref.then(Reply::json(
+                200,
+                json_ref("refs/heads/slipway/release", sha),
+            ));
             mock.on("GET", &format!("{git}/commits/{sha}")).then(Reply::json(
                 200,
                 serde_json::json!({ "sha": sha, "tree": { "sha": "7ree2" }, "message": subject, "parents": [{ "sha": "0ld" }] })
@@ -225,7 +230,10 @@ fn release_pr_opens_the_pull_request_then_updates_it_on_the_next_push() {
             .contains("files:    CHANGELOG.md, Cargo.toml, package.json"),
         "{first}"
     );
-    assert!(first.stdout.contains("pull request: #7 (opened)"), "{first}");
+    assert!(
+        first.stdout.contains("pull request: #7 (opened)"),
+        "{first}"
+    );
     assert_eq!(
         writes(&mock),
         [
@@ -333,7 +341,10 @@ fn release_pr_with_nothing_releasable_writes_nothing_and_names_an_open_pull_requ
     );
     assert!(writes(&mock).is_empty(), "{:?}", writes(&mock));
     let query = &mock.requests()[0].query;
-    assert!(query.contains("head=octo-org%3Aslipway%2Frelease"), "{query}");
+    assert!(
+        query.contains("head=octo-org%3Aslipway%2Frelease"),
+        "{query}"
+    );
 }
 
 #[test]
@@ -464,7 +475,8 @@ fn a_forged_release_commit_is_not_released() {
     t.code(0);
     assert!(t.outputs.contains("release=false"), "{t}");
     assert!(
-        t.stderr.contains("`Cargo.toml` holds `1.2.3`, not `1.3.0`: not released"),
+        t.stderr
+            .contains("`Cargo.toml` holds `1.2.3`, not `1.3.0`: not released"),
         "{t}"
     );
 
@@ -500,7 +512,14 @@ fn try_release(repo: &Path, job: &str, mock: &MockGitHub) -> Option<(serde_json:
     let out = tempfile::tempdir().expect("tempdir");
     let json = out.path().join("report.json");
     let run = Command::new(root.join("scripts/try-pipeline"))
-        .args(["--existing", "--workflows", "release", "--job", job, "--json"])
+        .args([
+            "--existing",
+            "--workflows",
+            "release",
+            "--job",
+            job,
+            "--json",
+        ])
         .arg(&json)
         .arg("--work")
         .arg(out.path().join("work"))
@@ -643,7 +662,8 @@ fn the_generated_release_workflow_opens_the_pull_request_then_publishes_its_merg
     release["tag_name"] = "v0.4.1".into();
     release["target_commitish"] = merged.as_str().into();
     release["assets"] = serde_json::json!([]);
-    release["upload_url"] = format!("{{base}}/repos/{slug}/releases/1/assets{{?name,label}}").into();
+    release["upload_url"] =
+        format!("{{base}}/repos/{slug}/releases/1/assets{{?name,label}}").into();
     mock.on("POST", &format!("{api}/releases"))
         .then(Reply::json(201, release.to_string()));
     let id = release["id"].as_u64().expect("id");
@@ -675,11 +695,16 @@ fn the_generated_release_workflow_opens_the_pull_request_then_publishes_its_merg
     let body: serde_json::Value = serde_json::from_str(&created.body).expect("json");
     assert_eq!(body["tag_name"], "v0.4.1", "{log}");
     assert!(
-        body["body"].as_str().unwrap_or_default().contains("links expire"),
+        body["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("links expire"),
         "{body}"
     );
     assert!(
-        !calls.iter().any(|c| c.contains("/pulls") || c.contains("/blobs")),
+        !calls
+            .iter()
+            .any(|c| c.contains("/pulls") || c.contains("/blobs")),
         "no second bump: {calls:?}"
     );
 }

@@ -341,7 +341,10 @@ impl Repo {
     /// The subject line of `rev` (e.g. `HEAD^2`), `None` when there is no such commit.
     pub fn subject(&self, rev: &str) -> Result<Option<String>, Error> {
         let spec = format!("{rev}^{{commit}}");
-        if self.git(&["rev-parse", "--verify", "--quiet", &spec]).is_err() {
+        if self
+            .git(&["rev-parse", "--verify", "--quiet", &spec])
+            .is_err()
+        {
             return Ok(None);
         }
         Ok(Some(

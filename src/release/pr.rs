@@ -283,7 +283,11 @@ pub struct Merged {
 /// call for, whose manifests all hold that version already, and whose changelog has its
 /// section: what merging slipway's release pull request gives, and nothing a commit message
 /// can choose.
-pub fn verify(root: &Path, subject: &str, expected: Option<&Unit>) -> Result<Option<Merged>, String> {
+pub fn verify(
+    root: &Path,
+    subject: &str,
+    expected: Option<&Unit>,
+) -> Result<Option<Merged>, String> {
     let Some(tags) = subject_tags(subject) else {
         return Ok(None);
     };
@@ -308,7 +312,9 @@ pub fn verify(root: &Path, subject: &str, expected: Option<&Unit>) -> Result<Opt
         let bumped =
             manifests::bump(&rel, &text, &unit.previous, &unit.next).map_err(|e| e.to_string())?;
         if bumped.text != text {
-            let held = bumped.previous.unwrap_or_else(|| "another version".to_owned());
+            let held = bumped
+                .previous
+                .unwrap_or_else(|| "another version".to_owned());
             return Err(format!(
                 "`{subject}` says it releases `{}`, but `{rel}` holds `{held}`, not `{version}`",
                 unit.tag
@@ -723,7 +729,8 @@ mod tests {
     /// A checkout holding `version` in its manifests and a changelog with `section`.
     fn checkout(version: &str, section: Option<&str>) -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("tempdir");
-        let write = |rel: &str, text: String| std::fs::write(dir.path().join(rel), text).expect("write");
+        let write =
+            |rel: &str, text: String| std::fs::write(dir.path().join(rel), text).expect("write");
         write(
             "Cargo.toml",
             format!("[package]\nname = \"shop\"\nversion = \"{version}\"\n"),
@@ -750,7 +757,10 @@ mod tests {
             assert_eq!(merged.version, Version::new(1, 3, 0));
             assert_eq!(merged.notes, "## 1.3.0 (2025-01-02)\n\n- search\n");
         }
-        assert_eq!(verify(dir.path(), "feat: search", Some(&expected)), Ok(None));
+        assert_eq!(
+            verify(dir.path(), "feat: search", Some(&expected)),
+            Ok(None)
+        );
         assert_eq!(
             verify(dir.path(), "chore(release): prepare 1.3", Some(&expected)),
             Ok(None)
@@ -790,9 +800,13 @@ mod tests {
         );
         // Several tags where one unit is released.
         assert!(
-            verify(dir.path(), "chore(release): v1.3.0, x-v9.9.9", Some(&expected))
-                .expect_err("forged")
-                .contains("v1.3.0, x-v9.9.9")
+            verify(
+                dir.path(),
+                "chore(release): v1.3.0, x-v9.9.9",
+                Some(&expected)
+            )
+            .expect_err("forged")
+            .contains("v1.3.0, x-v9.9.9")
         );
     }
 
