@@ -708,3 +708,21 @@ fn the_generated_release_workflow_opens_the_pull_request_then_publishes_its_merg
         "no second bump: {calls:?}"
     );
 }
+
+#[test]
+fn release_pr_help_explains_the_flow_and_the_token_permissions() {
+    let t = slipway().args(["release", "pr", "--help"]).run();
+    t.code(0);
+    for needle in [
+        "Open or update the release pull request",
+        "slipway release pr --dry-run",
+        "Needs GITHUB_TOKEN with `contents: write` (the branch and its commit) and `pull-requests: write`",
+        "is left as it is (merging it releases nothing)",
+        "--base <BRANCH>",
+        "--json",
+    ] {
+        assert!(t.stdout.contains(needle), "{needle}:\n{t}");
+    }
+    let t = slipway().args(["release", "--help"]).run();
+    assert!(t.stdout.contains("  pr "), "{t}");
+}
