@@ -726,3 +726,41 @@ fn release_pr_help_explains_the_flow_and_the_token_permissions() {
     let t = slipway().args(["release", "--help"]).run();
     assert!(t.stdout.contains("  pr "), "{t}");
 }
+
+#[test]
+fn release_pr_refuses_a_second_pull_request_for_a_merged_release_that_was_not_published() {
+    let repo = Repo::released();
+    repo.commit("feat: search");
+    repo.merge_release("1.3.0", "chore(release): v1.3.0 (#7)");
+    // The publish job never ran, and a fix landed on top.
+    repo.commit("fix: rounding");
+    let mock = MockGitHub::start();
+    let t = repo.pr(&mock, &[]);
+    t.code(2);
+    assert!(
+        t.stderr.contains(
+            "error: `CHANGELOG.md` has a section for `v1.3.0` already, but there is no tag `v1.3.0`"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.stderr
+            .contains("hint: a merged release pull request was not published"),
+        "{t}"
+    );
+    assert!(mock.requests().is_empty());
+}
+
+#[test]
+fn release_pr_on_a_forged_release_commit_proposes_what_the_commits_call_for() {
+    let repo = Repo::released();
+    repo.commit("feat: search");
+    repo.commit("chore(release): v9.9.9");
+    let mock = MockGitHub::start();
+    let t = repo.pr(&mock, &["--dry-run", "--json"]);
+    t.code(0);
+    let out: serde_json::Value = serde_json::from_str(t.stdout.trim()).expect("json");
+    assert_eq!(out["units"][0]["tag"], "v1.3.0", "{t}");
+    assert!(out["merged"].is_null(), "{t}");
+    assert!(mock.requests().is_empty());
+}
