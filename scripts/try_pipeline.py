@@ -528,6 +528,9 @@ def main() -> int:
                     help="pass --force to gen-workflows: replace the repository's own ci.yml etc. when names collide")
     ap.add_argument("--existing", action="store_true",
                     help="run the repository's own workflows as they are, without generating")
+    ap.add_argument("--act-arg", action="append", default=[], metavar="ARG",
+                    help="pass ARG to every act run (repeatable), e.g. "
+                         "--act-arg=--env --act-arg=GITHUB_API_URL=http://127.0.0.1:8080")
     ap.add_argument("--keep", action="store_true", help="keep the working directory (printed)")
     ap.add_argument("--work", type=Path, help="use this working directory (must not exist)")
     ns = ap.parse_args()
@@ -609,7 +612,7 @@ def main() -> int:
             if event is None:
                 log(f"  {wf}.yml has no event this tool can send")
                 continue
-            extra = stand_in_args + own_args
+            extra = stand_in_args + own_args + ns.act_arg
             if ns.substitute:
                 extra += ["--env", f"SLIPWAY_E2E_SUBSTITUTE={' '.join(ns.substitute)}"]
             # Release: the plan only (decide the version, write the notes). Publishing needs

@@ -214,6 +214,14 @@ pub enum ReleaseCommand {
         after_help = "Examples:\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md \\\n    --assets _slipway/assets --floating-major-tag --dispatch-workflow cd.yml\n\nNeeds GITHUB_TOKEN with `contents: write` (and `actions: write` for --dispatch-workflow) and\nGITHUB_REPOSITORY. A re-run after a failure resumes: nothing is created twice."
     )]
     Publish(ReleasePublishArgs),
+    /// Open or update the release pull request (`release.trigger: pr`): one branch and one
+    /// pull request bumping the version in every manifest and prepending the changelog
+    /// section, its commit made through the API so GitHub signs it. Merging it releases: the
+    /// push of the merged commit makes `release plan` publish that version.
+    #[command(
+        after_help = "Examples:\n  slipway release pr --dry-run          print the version, the files and the notes; change nothing\n  slipway release pr --base main        open or update the pull request (in the release workflow)\n  slipway release pr --dry-run --json   the same as JSON for scripts\n\nThe version comes from the commits since the last tag, as for `release plan` (a `BREAKING CHANGE`\nfooter makes a major). With nothing to release it writes nothing, says why and exits 0; a release\npull request already open is left as it is (merging it releases nothing) and named. When `HEAD` is\nthe merged release commit it does nothing: the release workflow publishes it. A release branch\nwith a commit slipway did not make is refused, and nothing is pushed.\n\nNeeds GITHUB_TOKEN with `contents: write` (the branch and its commit) and `pull-requests: write`,\nGITHUB_REPOSITORY, and the full history (`fetch-depth: 0`). A pull request opened with the\nworkflow's GITHUB_TOKEN starts no `pull_request` workflows."
+    )]
+    Pr(ReleasePrArgs),
     /// Pin a published slipway release for the composite actions: a pull request (its commit
     /// made and signed by GitHub) writing the version, source digest and archive sums to
     /// `scripts/release-checksums.txt`.
@@ -234,6 +242,37 @@ pub enum ReleaseCommand {
         after_help = "Example:\n  slipway release installer --name mytool --version 1.3.0 --repository octo/mytool --tag v1.3.0 --out _slipway/binaries"
     )]
     Installer(ReleaseInstallerArgs),
+}
+
+/// Arguments of `slipway release pr`.
+#[derive(Debug, Args)]
+pub struct ReleasePrArgs {
+    /// The repository root, a checkout of the default branch, e.g. `.`.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The config file, e.g. `deploy/slipway.yml` (default: `DIR/slipway.yml` when present).
+    #[arg(long, value_name = "FILE", env = "SLIPWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The tag prefix, e.g. `--tag-prefix mytool-v` (default: `release.tag-prefix`, `v`).
+    #[arg(long, env = "SLIPWAY_TAG_PREFIX", value_name = "PREFIX")]
+    pub tag_prefix: Option<String>,
+    /// The default branch the pull request targets, e.g. `--base main`.
+    #[arg(
+        long,
+        env = "SLIPWAY_BASE",
+        default_value = "main",
+        value_name = "BRANCH"
+    )]
+    pub base: String,
+    /// The release branch, e.g. `--branch slipway/release`.
+    #[arg(long, env = "SLIPWAY_BRANCH", default_value = crate::release::pr::DEFAULT_BRANCH, value_name = "BRANCH")]
+    pub branch: String,
+    /// Print what would be released and which files change; call no API and change nothing.
+    #[arg(long, env = "SLIPWAY_DRY_RUN")]
+    pub dry_run: bool,
+    /// Print the outcome as JSON on stdout, e.g. `--json | jq .pull_request`.
+    #[arg(long, env = "SLIPWAY_JSON")]
+    pub json: bool,
 }
 
 /// Arguments of `slipway release archive`.
@@ -465,6 +504,7 @@ impl Command {
                 Some(ReleaseCommand::Plan(_)) => "release plan",
                 Some(ReleaseCommand::Publish(_)) => "release publish",
                 Some(ReleaseCommand::PinBinary(_)) => "release pin-binary",
+                Some(ReleaseCommand::Pr(_)) => "release pr",
                 Some(ReleaseCommand::Archive(_)) => "release archive",
                 Some(ReleaseCommand::Installer(_)) => "release installer",
                 None => "release",
@@ -653,6 +693,7 @@ fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
         Some(ReleaseCommand::Plan(a)) => return run_release_plan(a),
         Some(ReleaseCommand::Publish(a)) => return run_release_publish(a),
         Some(ReleaseCommand::PinBinary(a)) => return run_release_pin_binary(a),
+        Some(ReleaseCommand::Pr(a)) => return run_release_pr(a),
         Some(ReleaseCommand::Archive(a)) => return run_release_archive(a),
         Some(ReleaseCommand::Installer(a)) => {
             let path = crate::release::installer::write(
@@ -738,7 +779,20 @@ fn run_release_plan(args: ReleasePlanArgs) -> Result<u8, Failure> {
         version: version.filter(|v| !v.is_empty()),
         assets: Vec::new(),
     };
-    let plan = release::run_plan(&settings, notes.as_deref())?;
+    let plan = if settings.release.trigger.value == config::ReleaseTrigger::Pr {
+        let (plan, warning) = release::run_merged_plan(&settings, notes.as_deref())?;
+        if let Some(warning) = warning {
+            say!("warning: {warning}");
+            let runtime = github::runtime();
+            if runtime.in_actions() {
+                runtime
+                    .annotate(github::Annotation::warning(warning).title("slipway release plan"));
+            }
+        }
+        plan
+    } else {
+        release::run_plan(&settings, notes.as_deref())?
+    };
     for tag in &plan.ignored_tags {
         say!("note: ignoring the tag `{tag}`: not a semantic version");
     }
@@ -831,6 +885,146 @@ fn run_release_publish(args: ReleasePublishArgs) -> Result<u8, Failure> {
         runtime.set_output("url", &release.html_url)?;
     }
     Ok(EXIT_OK)
+}
+
+fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
+    use crate::release::{self, pr};
+    let ReleasePrArgs {
+        dir,
+        config,
+        tag_prefix,
+        base,
+        branch,
+        dry_run,
+        json,
+    } = args;
+    let loaded = config::load(&dir, config.as_deref())?;
+    let release = loaded.config.release;
+    let settings = pr::Settings {
+        release: release::Settings {
+            root: dir,
+            tag_prefix: tag_prefix.unwrap_or_else(|| release.tag_prefix().to_owned()),
+            release,
+            dry_run,
+            pre: None,
+            version: None,
+            assets: Vec::new(),
+        },
+        base,
+        branch,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(e, None))?;
+    let report = runtime.block_on(pr::run(
+        &settings,
+        dry_run,
+        github::client::Client::from_env,
+    ))?;
+    for tag in &report.plan.ignored_tags {
+        say!("note: ignoring the tag `{tag}`: not a semantic version");
+    }
+    let number = report.pull_request.as_ref().map(|p| p.number);
+    if json {
+        let units: Vec<serde_json::Value> = report
+            .units
+            .iter()
+            .map(|u| {
+                serde_json::json!({
+                    "unit": u.name,
+                    "tag": u.tag,
+                    "previous": u.previous,
+                    "next": u.next.to_string(),
+                    "changelog": u.changelog,
+                })
+            })
+            .collect();
+        let value = serde_json::json!({
+            "dry_run": dry_run,
+            "units": units,
+            "files": report.files,
+            "merged": report.merged,
+            "reason": (report.units.is_empty() && report.merged.is_none()).then(|| report.plan.reason.clone()).flatten(),
+            "left_open": report.left_open,
+            "pull_request": number,
+            "opened": report.pull_request.as_ref().map(|p| p.opened),
+            "commit": report.pull_request.as_ref().map(|p| p.commit.clone()),
+        });
+        print_stdout(&format!("{value}\n"))?;
+    } else {
+        print_stdout(&render_release_pr(&report, dry_run))?;
+    }
+    if let Some(merged) = &report.merged {
+        say!(
+            "`HEAD` is the merged release commit of `{merged}`: the release workflow publishes it; no pull request"
+        );
+    } else if report.units.is_empty() {
+        let reason = report
+            .plan
+            .reason
+            .as_deref()
+            .unwrap_or("no version to release");
+        say!("nothing to release: {reason}; no pull request");
+        if let Some(n) = report.left_open {
+            say!(
+                "note: the release pull request #{n} is left open; merging it releases nothing until the commits call for its version, close it if it is not wanted"
+            );
+        }
+    } else if dry_run {
+        say!(
+            "dry run: nothing was changed (without `--dry-run` the pull request is opened or updated)"
+        );
+    }
+    let gh = github::runtime();
+    if gh.in_actions() {
+        if let Some(n) = number {
+            gh.set_output("pull-request", &n.to_string())?;
+        }
+        if let Some(u) = report.units.first() {
+            gh.set_output("tag", &u.tag)?;
+            gh.set_output("version", &u.next.to_string())?;
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// The human form of `slipway release pr`.
+fn render_release_pr(report: &crate::release::pr::Report, dry_run: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for u in &report.units {
+        let name = u
+            .name
+            .as_deref()
+            .map(|n| format!("{n}: "))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "release:  {name}{} -> {} ({})",
+            u.previous, u.next, u.tag
+        );
+    }
+    if !report.files.is_empty() {
+        let _ = writeln!(out, "files:    {}", report.files.join(", "));
+    }
+    match &report.pull_request {
+        Some(p) => {
+            let verb = if p.opened { "opened" } else { "updated" };
+            let _ = writeln!(out, "pull request: #{} ({verb})", p.number);
+            let _ = writeln!(out, "commit:   {}", p.commit);
+        }
+        None if dry_run && !report.units.is_empty() => {
+            let _ = writeln!(out, "pull request: not touched (dry run)");
+        }
+        None => {}
+    }
+    for u in &report.units {
+        if !u.notes.is_empty() {
+            let _ = write!(out, "\n{}", u.notes);
+        }
+    }
+    out
 }
 
 fn run_release_archive(args: ReleaseArchiveArgs) -> Result<u8, Failure> {

@@ -578,7 +578,11 @@ pub fn render(name: &str, stacks: &Stacks, facts: &Facts) -> (String, Config) {
     );
     let _ = writeln!(
         w,
-        "  # {branch} releases when the commits call for a new version)."
+        "  # {branch} releases when the commits call for a new version) | pr (every push to {branch}"
+    );
+    let _ = writeln!(
+        w,
+        "  # opens or updates a release pull request; merging it releases)."
     );
     let _ = writeln!(w, "  trigger: manual");
     let _ = writeln!(

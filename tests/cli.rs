@@ -16,6 +16,7 @@ const COMMANDS: &[&[&str]] = &[
     &["release"],
     &["release", "plan"],
     &["release", "publish"],
+    &["release", "pr"],
     &["run-tests"],
     &["run-tests", "merge"],
     &["setup-environment"],

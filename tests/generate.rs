@@ -813,12 +813,49 @@ fn release_runs_by_hand_unless_the_trigger_is_push() {
         release.contains("\non:\n  push:\n    branches: [\"main\"]\n  workflow_dispatch:\n"),
         "{release}"
     );
-    let (_dir, t) = bad_config("release-pr", "release: { trigger: pr }\n");
+}
+
+#[test]
+fn release_with_trigger_pr_opens_the_release_pull_request_and_publishes_its_merge() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("slipway.yml");
+    std::fs::write(&config, "release: { trigger: pr }\n").expect("write");
+    let out = tempfile::tempdir().expect("tempdir");
+    let t = render_into(&fixture("go-module"), Some(&config), out.path());
+    t.code(0);
     assert!(
-        t.stderr
-            .contains("`release.trigger: pr` is not supported yet"),
+        t.stderr.contains("by merging the release pull request"),
         "{t}"
     );
+    let release = read(out.path(), "release.yml");
+    assert!(
+        release.contains("\non:\n  push:\n    branches: [\"main\"]\n  workflow_dispatch:\n"),
+        "{release}"
+    );
+    assert!(!release.contains("pull_request_target"), "{release}");
+    // The pull request job: the only one with `pull-requests: write`, the token in env only.
+    let doc: serde_json::Value = serde_saphyr::from_str(&release).expect("yaml");
+    let job = &doc["jobs"]["release-pr"];
+    assert_eq!(job["needs"], serde_json::json!(["plan"]));
+    assert_eq!(job["if"], "${{ needs.plan.outputs.release != 'true' }}");
+    assert_eq!(
+        job["permissions"],
+        serde_json::json!({ "contents": "write", "pull-requests": "write" })
+    );
+    let steps = job["steps"].as_array().expect("steps");
+    assert_eq!(steps[0]["with"]["persist-credentials"], false);
+    let run = steps.last().expect("a step");
+    assert_eq!(
+        run["run"],
+        "slipway release pr --tag-prefix \"$TAG_PREFIX\" --base \"$BASE\""
+    );
+    assert_eq!(run["env"]["GITHUB_TOKEN"], "${{ github.token }}");
+    // The merged commit publishes through the usual jobs.
+    assert_eq!(
+        doc["jobs"]["publish"]["if"],
+        "${{ needs.plan.outputs.release == 'true' }}"
+    );
+    insta::assert_snapshot!("release_trigger_pr", normalize(&release));
 }
 
 #[test]

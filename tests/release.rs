@@ -1528,12 +1528,15 @@ fn pr_input(repo: &Repo) -> slipway::release::pr::Input {
         head: repo.git(&["rev-parse", "HEAD"]),
         base: "main".into(),
         branch: "slipway/release".into(),
-        tag: "v1.3.0".into(),
-        previous: "1.2.3".into(),
-        next: semver::Version::new(1, 3, 0),
-        changelog: "CHANGELOG.md".into(),
-        notes: "## 1.3.0 (2025-01-02)\n\n### Features\n\n- search\n".into(),
-        extra_files: vec![],
+        units: vec![slipway::release::pr::Unit {
+            name: None,
+            tag: "v1.3.0".into(),
+            previous: "1.2.3".into(),
+            next: semver::Version::new(1, 3, 0),
+            changelog: "CHANGELOG.md".into(),
+            notes: "## 1.3.0 (2025-01-02)\n\n### Features\n\n- search\n".into(),
+            extra_files: vec![],
+        }],
     }
 }
 

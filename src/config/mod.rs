@@ -1023,9 +1023,11 @@ impl Smoke {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Release {
-    /// What starts the release workflow: `manual` (run it by hand from the Actions tab) or
-    /// `push` (every push to the default branch releases when commits call for a new version).
-    /// `pr` (a release pull request) is reserved and not supported yet. Default: `manual`.
+    /// What starts the release workflow: `manual` (run it by hand from the Actions tab),
+    /// `push` (every push to the default branch releases when commits call for a new version)
+    /// or `pr` (every push to the default branch opens or updates one release pull request that
+    /// bumps the manifests and the changelog; merging it tags and publishes that version).
+    /// Default: `manual`.
     pub trigger: Located<ReleaseTrigger>,
     /// Prefix of version tags, e.g. `v` (`v1.2.3`) or `` (`1.2.3`). Default: the prefix of the
     /// repository's newest version tag, else `v`.
@@ -1132,7 +1134,8 @@ pub enum ReleaseTrigger {
     /// Every push to the default branch (a release happens when the commits since the last
     /// tag call for one).
     Push,
-    /// A release pull request; reserved, not supported yet.
+    /// Every push to the default branch opens or updates a release pull request (its commit
+    /// made through the API, so GitHub signs it); the push of its merged commit releases.
     Pr,
 }
 
@@ -1618,17 +1621,6 @@ type Problem = ((usize, usize), String, Option<String>);
 /// Rules that span several keys: services that share a port, services with runners that
 /// cannot start them, environment triggers and promotion order.
 fn check(config: &Config) -> Result<(), Problem> {
-    let trigger = &config.release.trigger;
-    if trigger.value == ReleaseTrigger::Pr {
-        return Err((
-            (trigger.line, trigger.column),
-            "`release.trigger: pr` is not supported yet".to_owned(),
-            Some(
-                "use `manual` (run the release workflow by hand) or `push` (release from every push to the default branch)"
-                    .to_owned(),
-            ),
-        ));
-    }
     for t in &config.release.patch_types {
         if crate::release::commits::TypeRule::parse(&t.value).is_none() {
             return Err((
@@ -2311,7 +2303,7 @@ ci:
     }
 
     #[test]
-    fn the_release_trigger_is_manual_by_default_and_pr_is_not_supported_yet() {
+    fn the_release_trigger_is_manual_by_default_and_can_be_push_or_pr() {
         assert_eq!(
             Config::default().release.trigger.value,
             ReleaseTrigger::Manual
@@ -2320,10 +2312,11 @@ ci:
         let c = parse_str("release: { trigger: push, tag-prefix: \"\" }\n").expect("push");
         assert_eq!(c.release.trigger.value, ReleaseTrigger::Push);
         assert_eq!(c.release.tag_prefix(), "");
-        let e = parse_str("release:\n  trigger: pr\n").expect_err("pr");
-        assert_eq!(e.message, "`release.trigger: pr` is not supported yet");
-        assert_eq!((e.line, e.column), (2, 12));
-        assert!(e.hint.as_deref().is_some_and(|h| h.contains("`manual`")));
+        let c = parse_str("release:\n  trigger: pr\n").expect("pr");
+        assert_eq!(c.release.trigger.value, ReleaseTrigger::Pr);
+        assert_eq!((c.release.trigger.line, c.release.trigger.column), (2, 12));
+        let e = parse_str("release:\n  trigger: pull-request\n").expect_err("unknown");
+        assert!(e.message.contains("pull-request"), "{e:?}");
         let e = parse_str("release:\n  extra-files: [src/v.py, ../outside.txt]\n")
             .expect_err("outside");
         assert_eq!(

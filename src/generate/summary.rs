@@ -95,6 +95,10 @@ pub fn next_steps(outcome: &Outcome, label: &str, cmd: &str) -> String {
             "on every push to {} (release.trigger: push)",
             ctx.default_branch
         ),
+        "pr" => format!(
+            "by merging the release pull request each push to {} updates (release.trigger: pr)",
+            ctx.default_branch
+        ),
         _ => "by hand, from the Actions tab (release.trigger: manual)".to_owned(),
     };
     let _ = writeln!(out, "  releases:       {release}");

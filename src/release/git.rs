@@ -338,6 +338,22 @@ impl Repo {
             .to_owned())
     }
 
+    /// The subject line of `rev` (e.g. `HEAD^2`), `None` when there is no such commit.
+    pub fn subject(&self, rev: &str) -> Result<Option<String>, Error> {
+        let spec = format!("{rev}^{{commit}}");
+        if self
+            .git(&["rev-parse", "--verify", "--quiet", &spec])
+            .is_err()
+        {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.git(&["log", "-1", "--format=%s", &spec, "--"])?
+                .trim()
+                .to_owned(),
+        ))
+    }
+
     /// The commit a tag points at, when the tag exists locally.
     pub fn tag_commit(&self, name: &str) -> Option<String> {
         self.git(&[

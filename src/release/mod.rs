@@ -14,6 +14,10 @@
 //! Workflows split the same release by privilege: `slipway release plan` decides in a
 //! read-only job and writes the notes ([`run_plan`]); `slipway release publish` ([`remote`])
 //! makes the tag and the release through the REST API in a job that checks out nothing.
+//!
+//! With `release.trigger: pr`, `slipway release pr` ([`pr`]) opens or updates a release pull
+//! request instead, and `release plan` releases only the push of its merged commit
+//! ([`run_merged_plan`]).
 
 pub mod archive;
 pub mod binary;
@@ -534,6 +538,61 @@ fn resume(settings: &Settings, repo: &git::Repo, mut outcome: Outcome) -> Result
 pub fn run_plan(settings: &Settings, notes: Option<&std::path::Path>) -> Result<Plan, Error> {
     let repo = git::Repo::open(&settings.root)?;
     let plan = plan(settings, &repo)?;
+    write_notes(&plan, notes)?;
+    Ok(plan)
+}
+
+/// `slipway release plan` under `release.trigger: pr`: only a merged release pull request
+/// releases. The plan is the computed one when `HEAD` brings a release commit that
+/// [`pr::verify`] accepts (its subject names the version the commits call for, the manifests
+/// hold it, the changelog has its section, whose text becomes the notes); otherwise there is no
+/// release, with the reason. The second value is a warning when a commit says it is a release
+/// commit and is not one (a hand-written `chore(release): v9.9.9`).
+pub fn run_merged_plan(
+    settings: &Settings,
+    notes: Option<&std::path::Path>,
+) -> Result<(Plan, Option<String>), Error> {
+    let repo = git::Repo::open(&settings.root)?;
+    let mut plan = plan(settings, &repo)?;
+    let expected = pr::unit_of(settings, &plan);
+    let subject = pr::head_release_subject(&repo)?;
+    let (merged, warning) = match pr::verify(&settings.root, &subject, expected.as_ref()) {
+        Ok(merged) => (merged, None),
+        Err(why) => (None, Some(format!("{why}: not released"))),
+    };
+    match merged {
+        Some(m) => {
+            plan.next = Some(m.version);
+            plan.tag = Some(m.tag);
+            plan.changelog = Some(m.notes);
+            plan.reason = None;
+        }
+        None => {
+            plan.reason = Some(match (&warning, &plan.tag) {
+                (Some(_), _) => {
+                    "`HEAD` is not a merged release pull request (see the warning)".to_owned()
+                }
+                (None, Some(tag)) => format!(
+                    "`release.trigger` is `pr` and `HEAD` is not a merged release pull request; the release pull request carries `{tag}`"
+                ),
+                (None, None) => plan
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| "no version to release".to_owned()),
+            });
+            plan.next = None;
+            plan.tag = None;
+            plan.changelog = None;
+            plan.bump = Bump::None;
+        }
+    }
+    write_notes(&plan, notes)?;
+    Ok((plan, warning))
+}
+
+/// Writes the changelog section of `plan` to `notes` (parent directories created) when there
+/// is a release.
+fn write_notes(plan: &Plan, notes: Option<&std::path::Path>) -> Result<(), Error> {
     if let (Some(path), Some(changelog)) = (notes, &plan.changelog) {
         let write_error = |source| Error::Write {
             path: path.to_path_buf(),
@@ -544,7 +603,7 @@ pub fn run_plan(settings: &Settings, notes: Option<&std::path::Path>) -> Result<
         }
         crate::fsutil::write_atomic(path, changelog.as_bytes()).map_err(write_error)?;
     }
-    Ok(plan)
+    Ok(())
 }
 
 /// The human form of a decision: a few aligned lines, then the changelog section.
