@@ -788,10 +788,7 @@ fn run_release_plan(args: ReleasePlanArgs) -> Result<u8, Failure> {
 
 /// The config file as errors name it.
 fn config_name(path: Option<&std::path::Path>) -> String {
-    path.map_or_else(
-        || config::FILE_NAME.to_owned(),
-        |p| p.display().to_string(),
-    )
+    path.map_or_else(|| config::FILE_NAME.to_owned(), |p| p.display().to_string())
 }
 
 /// `slipway release` (`plan: None`) and `slipway release plan` (`plan: Some(notes)`) under

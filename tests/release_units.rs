@@ -202,7 +202,11 @@ fn each_unit_is_decided_from_the_commits_that_touch_it() {
         "{}",
         t.stdout
     );
-    assert!(t.stdout.contains("next core-v1.1.0 (minor)"), "{}", t.stdout);
+    assert!(
+        t.stdout.contains("next core-v1.1.0 (minor)"),
+        "{}",
+        t.stdout
+    );
     assert!(
         t.stdout
             .contains("core (packages/core/CHANGELOG.md):\n## 1.1.0 (2025-01-02)"),
@@ -299,8 +303,9 @@ fn a_manifest_without_a_semantic_version_is_refused_and_nothing_is_pushed() {
         .run();
     t.code(2);
     assert!(
-        t.stderr
-            .contains("`packages/cli/package.json` line 3: the version `one` is not a semantic version"),
+        t.stderr.contains(
+            "`packages/cli/package.json` line 3: the version `one` is not a semantic version"
+        ),
         "{t}"
     );
     assert!(t.stderr.contains("skip: true"), "{t}");
@@ -312,7 +317,11 @@ fn a_manifest_without_a_semantic_version_is_refused_and_nothing_is_pushed() {
 #[test]
 fn flags_that_pick_one_version_are_refused_in_per_unit_mode() {
     let repo = Mono::new(PER_UNIT);
-    for args in [&["--version", "2.0.0"][..], &["--pre", "rc"], &["plan", "--tag-prefix", "x"]] {
+    for args in [
+        &["--version", "2.0.0"][..],
+        &["--pre", "rc"],
+        &["plan", "--tag-prefix", "x"],
+    ] {
         let t = repo.release(args);
         t.code(2);
         assert!(t.stderr.contains("`release.units: per-unit`"), "{t}");
@@ -389,7 +398,10 @@ fn with_origin(repo: &Mono) -> tempfile::TempDir {
 fn a_real_run_writes_each_changelog_publishes_each_release_and_pushes_the_tags() {
     let repo = Mono::new(PER_UNIT);
     let remote = with_origin(&repo);
-    repo.write("packages/core/CHANGELOG.md", "# Changelog\n\n## 1.0.0\n\n- old\n");
+    repo.write(
+        "packages/core/CHANGELOG.md",
+        "# Changelog\n\n## 1.0.0\n\n- old\n",
+    );
     repo.change("feat(core): search", &["packages/core"]);
     repo.change("fix(web): button", &["packages/web"]);
     let mock = MockGitHub::start();
@@ -404,7 +416,9 @@ fn a_real_run_writes_each_changelog_publishes_each_release_and_pushes_the_tags()
     );
     let core = std::fs::read_to_string(repo.path().join("packages/core/CHANGELOG.md")).unwrap();
     assert!(
-        core.starts_with("# Changelog\n\n## 1.1.0 (2025-01-02)\n\n### Features\n\n- **core:** search"),
+        core.starts_with(
+            "# Changelog\n\n## 1.1.0 (2025-01-02)\n\n### Features\n\n- **core:** search"
+        ),
         "{core}"
     );
     assert!(core.ends_with("## 1.0.0\n\n- old\n"), "{core}");
@@ -423,7 +437,11 @@ fn a_real_run_writes_each_changelog_publishes_each_release_and_pushes_the_tags()
     );
     {
         let st = state.lock().unwrap();
-        let tags: Vec<&str> = st.list.iter().map(|r| r["tag_name"].as_str().unwrap()).collect();
+        let tags: Vec<&str> = st
+            .list
+            .iter()
+            .map(|r| r["tag_name"].as_str().unwrap())
+            .collect();
         assert_eq!(tags, ["core-v1.1.0", "@acme/web-v2.0.0"]);
         assert!(st.list.iter().all(|r| r["draft"] == false));
         assert!(st.list[0]["body"].as_str().unwrap().starts_with("## 1.1.0"));
@@ -453,14 +471,21 @@ fn a_run_that_failed_after_the_push_is_finished_without_a_second_release() {
     state.lock().unwrap().fail_publish = Some("core-v1.0.1".into());
     let t = real_run(&repo, &mock);
     t.code(2);
-    assert!(t.stderr.contains("is pushed and its drafts are ready"), "{t}");
+    assert!(
+        t.stderr.contains("is pushed and its drafts are ready"),
+        "{t}"
+    );
     assert!(t.stderr.contains("run `slipway release` again"), "{t}");
     let head = repo.git(&["rev-parse", "HEAD"]);
     assert_eq!(git_in(remote.path(), &["rev-parse", "main"]), head);
     // The re-run finishes the same release commit: no second commit, draft or changelog entry.
     let t = real_run(&repo, &mock);
     t.code(0);
-    assert!(t.stderr.contains("finished the release of the commit at HEAD"), "{t}");
+    assert!(
+        t.stderr
+            .contains("finished the release of the commit at HEAD"),
+        "{t}"
+    );
     assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
     let st = state.lock().unwrap();
     assert_eq!(st.list.len(), 2);

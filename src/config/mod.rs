@@ -2445,7 +2445,10 @@ ci:
         .expect("per-unit");
         assert_eq!(c.release.units, ReleaseUnits::PerUnit);
         assert_eq!(c.release.linked[1][0].value, "web");
-        assert_eq!((c.release.linked[1][0].line, c.release.linked[1][0].column), (3, 26));
+        assert_eq!(
+            (c.release.linked[1][0].line, c.release.linked[1][0].column),
+            (3, 26)
+        );
         let o = &c.release.unit_overrides["tools/old"];
         assert_eq!(o.name.as_ref().map(|n| n.value.as_str()), Some("old-cli"));
         assert!(o.skip);
@@ -2454,11 +2457,20 @@ ci:
         assert_eq!(e.message, "`release.linked` names `cli` twice");
         assert_eq!((e.line, e.column), (3, 26));
         let e = parse_str("release:\n  units: per-unit\n  linked: [[core]]\n").expect_err("one");
-        assert_eq!(e.message, "`release.linked` has a group of one unit, `core`");
+        assert_eq!(
+            e.message,
+            "`release.linked` has a group of one unit, `core`"
+        );
         let e = parse_str("release:\n  linked: [[core, cli]]\n").expect_err("single");
-        assert!(e.message.contains("`release.units` is `single`"), "{}", e.message);
-        let e = parse_str("release:\n  units: per-unit\n  unit-overrides: { a: { changelog: ../x.md } }\n")
-            .expect_err("outside");
+        assert!(
+            e.message.contains("`release.units` is `single`"),
+            "{}",
+            e.message
+        );
+        let e = parse_str(
+            "release:\n  units: per-unit\n  unit-overrides: { a: { changelog: ../x.md } }\n",
+        )
+        .expect_err("outside");
         assert!(e.line == 3, "{e:?}");
     }
 

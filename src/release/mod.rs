@@ -631,7 +631,11 @@ pub fn run_units_plan(
 ) -> Result<units::Plan, Error> {
     let repo = git::Repo::open(&settings.root)?;
     let found = units::discover(&settings.root, &settings.release)?;
-    let plan = units::plan(&repo, &found, &units_options(settings, config_file, "HEAD", None))?;
+    let plan = units::plan(
+        &repo,
+        &found,
+        &units_options(settings, config_file, "HEAD", None),
+    )?;
     if let Some(dir) = notes {
         for u in plan.releases() {
             let (Some(tag), Some(text)) = (&u.tag, &u.notes) else {
@@ -665,7 +669,11 @@ pub fn run_units_plan(
 pub fn run_units(settings: &Settings, config_file: &str) -> Result<UnitsOutcome, Error> {
     let repo = git::Repo::open(&settings.root)?;
     let found = units::discover(&settings.root, &settings.release)?;
-    let head_plan = units::plan(&repo, &found, &units_options(settings, config_file, "HEAD", None))?;
+    let head_plan = units::plan(
+        &repo,
+        &found,
+        &units_options(settings, config_file, "HEAD", None),
+    )?;
     let mut outcome = UnitsOutcome {
         plan: head_plan,
         published: Vec::new(),
@@ -784,7 +792,8 @@ pub fn run_units(settings: &Settings, config_file: &str) -> Result<UnitsOutcome,
         }
     }
     if has_origin {
-        repo.push_tags(&tags, &[]).map_err(|e| unfinished(e.into()))?;
+        repo.push_tags(&tags, &[])
+            .map_err(|e| unfinished(e.into()))?;
     }
     Ok(outcome)
 }
