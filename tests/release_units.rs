@@ -517,3 +517,57 @@ fn plan_writes_one_notes_file_per_release_and_the_outputs() {
     assert!(t.outputs.contains("release=true"), "{t}");
     assert!(t.outputs.contains("tags=@acme/web-v2.0.0"), "{t}");
 }
+
+#[test]
+fn cargo_members_that_share_the_workspace_version_move_together() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = Mono { dir };
+    repo.git(&["init", "-q", "-b", "main"]);
+    repo.git(&["config", "user.name", "Ada"]);
+    repo.git(&["config", "user.email", "ada@example.com"]);
+    repo.git(&["config", "commit.gpgSign", "false"]);
+    repo.write("slipway.yml", PER_UNIT);
+    repo.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.package]\nversion = \"0.4.0\"\n",
+    );
+    for (name, version) in [
+        ("a", "version.workspace = true"),
+        ("b", "version.workspace = true"),
+        ("c", "version = \"1.2.0\""),
+    ] {
+        repo.write(
+            &format!("crates/{name}/Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\n{version}\nedition = \"2021\"\n"),
+        );
+        repo.write(&format!("crates/{name}/src/lib.rs"), "\n");
+        repo.write(&format!("crates/{name}/index.js"), "// 0\n");
+    }
+    repo.change("chore: init", &["."]);
+    repo.change("feat(a): parse more", &["crates/a"]);
+    let v = repo.json();
+    assert_eq!(
+        decisions(&v),
+        [
+            // First releases: the version the workspace gives both.
+            d("a", "null", "0.4.0", "minor", 2, 1),
+            d("b", "null", "0.4.0", "minor", 1, 1),
+            d("c", "null", "null", "none", 1, 1),
+        ],
+        "{v}"
+    );
+    assert_eq!(v["units"][1]["linked"], serde_json::json!(["a"]));
+    repo.git(&["tag", "a-v0.4.0"]);
+    repo.git(&["tag", "b-v0.4.0"]);
+    repo.change("fix(b): off by one", &["crates/b"]);
+    let v = repo.json();
+    assert_eq!(v["units"][0]["next"], "0.4.1", "{v}");
+    assert_eq!(v["units"][1]["next"], "0.4.1", "{v}");
+    assert_eq!(v["units"][2]["next"], serde_json::Value::Null, "{v}");
+    let t = repo.release(&[]);
+    t.code(0);
+    assert!(
+        t.stdout.contains("next a-v0.4.1 (patch, linked with b)"),
+        "{t}"
+    );
+}
