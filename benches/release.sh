@@ -3,6 +3,12 @@
 # `semantic-release --dry-run` on a generated repository with 10,000 commits since the last
 # tag, side by side in one hyperfine run. Prints the ratios. Goal: slipway is faster than both.
 #
+# Then the monorepo decision (`release.units: per-unit`): a generated npm workspace of 20
+# packages with 10,000 commits, each touching one package (every 7th two), decided by one
+# `slipway release --dry-run` against 20 `git-cliff --bumped-version` runs, one per package
+# with `--include-path packages/<unit>/**` and `--tag-pattern '<unit>-v.*'` (git-cliff decides
+# one version per run: the 20 runs are the same task). SLIPWAY_BENCH_UNITS=0 skips it.
+#
 #   benches/release.sh [VENV [NODE_PREFIX]]
 #     VENV         venv for git-cliff, default /tmp/bench-venv
 #     NODE_PREFIX  npm prefix for semantic-release, default /tmp/bench-node
@@ -53,7 +59,8 @@ else
 fi
 repo=$(mktemp -d)
 origin=$(mktemp -d)
-trap 'rm -rf "$repo" "$origin"' EXIT
+mono=$(mktemp -d)
+trap 'rm -rf "$repo" "$origin" "$mono"' EXIT
 
 # One tagged commit, then $commits commits in one `git fast-import` stream (seconds, not
 # minutes): mostly conventional, some chores and plain messages, a few squash bodies.
@@ -122,5 +129,64 @@ for name, t in r.items():
     print(f"slipway {s*1000:.1f} ms, {tool} {t*1000:.1f} ms: slipway is {t/s:.2f}x as fast as {tool}")
     if tool == "git-cliff":
         print(f"goal: at least 5x as fast as git-cliff: {'met' if t / s >= 5 else 'NOT met'}")
+PY
+rm -f "$json"
+
+# ----- the monorepo decision: 20 units -----
+units=${SLIPWAY_BENCH_UNITS:-20}
+[ "$units" -gt 0 ] || exit 0
+git -C "$mono" init -q -b main
+python3 - "$commits" "$units" <<'PY' | git -C "$mono" fast-import --quiet
+import sys
+n, units = int(sys.argv[1]), int(sys.argv[2])
+out = sys.stdout
+def data(text):
+    raw = text.encode()
+    out.write(f"data {len(raw)}\n"); out.flush()
+    sys.stdout.buffer.write(raw); sys.stdout.buffer.flush()
+    out.write("\n")
+kinds = ["feat(api): add endpoint {i}", "fix: handle case {i}", "chore: bump deps {i}",
+         "docs: explain {i}", "perf(db): faster query {i}", "update things {i}",
+         "refactor(core): tidy {i}", "fix(ui): align button {i} (#{i})"]
+t = 1700000000
+out.write(f"commit refs/heads/main\nmark :1\ncommitter Ada <ada@example.com> {t} +0000\n")
+data("chore: init\n")
+out.write("M 100644 inline package.json\n")
+data('{ "name": "mono", "private": true, "workspaces": ["packages/*"] }\n')
+out.write("M 100644 inline slipway.yml\n"); data("version: 1\nrelease:\n  units: per-unit\n")
+for u in range(units):
+    out.write(f"M 100644 inline packages/u{u:02}/package.json\n")
+    data(f'{{ "name": "u{u:02}", "version": "1.0.0" }}\n')
+    out.write(f"M 100644 inline packages/u{u:02}/index.js\n"); data("// 0\n")
+out.write("\n")
+for u in range(units):
+    out.write(f"tag u{u:02}-v1.0.0\nfrom :1\ntagger Ada <ada@example.com> {t} +0000\n")
+    data(f"u{u:02}-v1.0.0\n")
+prev = 1
+for i in range(n):
+    touched = [i % units] + ([(i * 7 + 3) % units] if i % 7 == 0 else [])
+    mark = prev + 1
+    out.write(f"commit refs/heads/main\nmark :{mark}\ncommitter Ada <ada@example.com> {t + i + 1} +0000\n")
+    data(kinds[i % len(kinds)].format(i=i) + "\n")
+    out.write(f"from :{prev}\n")
+    for u in sorted(set(touched)):
+        out.write(f"M 100644 inline packages/u{u:02}/index.js\n"); data(f"// {i}\n")
+    out.write("\n")
+    prev = mark
+PY
+git -C "$mono" reset -q --hard main
+echo "monorepo: $units units, $(git -C "$mono" rev-list --count HEAD) commits" >&2
+echo "slipway:   $("$bin" release --dry-run --json "$mono" 2>/dev/null | python3 -c 'import json,sys; print(" ".join("%s=%s" % (u["name"], u["next"]) for u in json.load(sys.stdin)["units"]))')" >&2
+cliff_all="cd $mono && for u in \$(seq -f 'u%02g' 0 $((units - 1))); do $cliff --bumped-version --include-path \"packages/\$u/**\" --tag-pattern \"\$u-v.*\"; done"
+echo "git-cliff: $(bash -c "$cliff_all" 2>/dev/null | tr '\n' ' ')" >&2
+json=$(mktemp)
+hyperfine --warmup 1 --min-runs 5 --export-json "$json" \
+    -n "slipway release --dry-run ($units units)" "$bin release --dry-run --json $mono" \
+    -n "git-cliff --bumped-version x $units (--include-path, --tag-pattern)" "$cliff_all"
+python3 - "$json" "$units" <<'PY'
+import json, sys
+s, c = [x["mean"] for x in json.load(open(sys.argv[1]))["results"]]
+print(f"monorepo ({sys.argv[2]} units): slipway {s*1000:.1f} ms, git-cliff x {sys.argv[2]} {c*1000:.1f} ms: slipway is {c/s:.2f}x as fast as git-cliff")
+print(f"goal: at least 5x as fast as git-cliff: {'met' if c / s >= 5 else 'NOT met'}")
 PY
 rm -f "$json"

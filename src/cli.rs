@@ -717,6 +717,16 @@ fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
         (Some(d), false) => d,
         (None, false) => !in_ci,
     };
+    if release.units == config::ReleaseUnits::PerUnit {
+        let file = config_name(loaded.path.as_deref());
+        let single = [
+            ("--pre", pre.as_ref().is_some_and(|p| !p.is_empty())),
+            ("--version", version.as_ref().is_some_and(|v| !v.is_empty())),
+            ("--tag-prefix", tag_prefix.is_some()),
+            ("--asset", !asset.is_empty()),
+        ];
+        return run_release_units(dir, release, &file, json, single, dry_run, None);
+    }
     let settings = release::Settings {
         root: dir,
         tag_prefix: tag_prefix.unwrap_or_else(|| release.tag_prefix().to_owned()),
@@ -770,6 +780,16 @@ fn run_release_plan(args: ReleasePlanArgs) -> Result<u8, Failure> {
     } = args;
     let loaded = config::load(&dir, config.as_deref())?;
     let release = loaded.config.release;
+    if release.units == config::ReleaseUnits::PerUnit {
+        let file = config_name(loaded.path.as_deref());
+        let single = [
+            ("--pre", pre.as_ref().is_some_and(|p| !p.is_empty())),
+            ("--version", version.as_ref().is_some_and(|v| !v.is_empty())),
+            ("--tag-prefix", tag_prefix.is_some()),
+            ("--asset", false),
+        ];
+        return run_release_units(dir, release, &file, json, single, true, Some(notes));
+    }
     let settings = release::Settings {
         root: dir,
         tag_prefix: tag_prefix.unwrap_or_else(|| release.tag_prefix().to_owned()),
@@ -816,6 +836,88 @@ fn run_release_plan(args: ReleasePlanArgs) -> Result<u8, Failure> {
             let reason = plan.reason.as_deref().unwrap_or("no version to release");
             say!("nothing to release: {reason}");
         }
+    }
+    Ok(EXIT_OK)
+}
+
+/// The config file as errors name it.
+fn config_name(path: Option<&std::path::Path>) -> String {
+    path.map_or_else(|| config::FILE_NAME.to_owned(), |p| p.display().to_string())
+}
+
+/// `slipway release` (`plan: None`) and `slipway release plan` (`plan: Some(notes)`) under
+/// `release.units: per-unit`. Flags that pick one version or one release (`single`, by name
+/// and whether given) are refused.
+fn run_release_units(
+    dir: PathBuf,
+    release: config::Release,
+    config_file: &str,
+    json: bool,
+    single: [(&str, bool); 4],
+    dry_run: bool,
+    plan: Option<Option<PathBuf>>,
+) -> Result<u8, Failure> {
+    use crate::release;
+    if let Some((flag, _)) = single.iter().find(|(_, given)| *given) {
+        return Err(Failure::msg(format!(
+            "`{flag}` picks one version or release, but `release.units: per-unit` releases each unit with its own"
+        ))
+        .with_hint(format!(
+            "leave `{flag}` out; each unit's version comes from the commits that touch it"
+        )));
+    }
+    let settings = release::Settings {
+        root: dir,
+        tag_prefix: String::new(),
+        release,
+        dry_run,
+        pre: None,
+        version: None,
+        assets: Vec::new(),
+    };
+    let (outcome, notes) = match &plan {
+        Some(notes) => (
+            release::UnitsOutcome {
+                plan: release::run_units_plan(&settings, config_file, notes.as_deref())?,
+                published: Vec::new(),
+                resumed: false,
+            },
+            notes.as_ref(),
+        ),
+        None => (release::run_units(&settings, config_file)?, None),
+    };
+    let plan_data = &outcome.plan;
+    for note in &plan_data.notes {
+        say!("note: {note}");
+    }
+    for tag in &plan_data.ignored_tags {
+        say!("note: ignoring the tag `{tag}`: not a semantic version");
+    }
+    if json {
+        print_stdout(&format!("{}\n", plan_data.to_json()))?;
+    } else {
+        print_stdout(&release::units::render_plan(plan_data, dry_run))?;
+    }
+    if outcome.resumed {
+        say!("finished the release of the commit at HEAD, made by an earlier run");
+    }
+    for (tag, p) in &outcome.published {
+        say!("published {tag}: {}", p.html_url);
+    }
+    let tags: Vec<&str> = plan_data
+        .releases()
+        .filter_map(|u| u.tag.as_deref())
+        .collect();
+    if dry_run && !tags.is_empty() && plan.is_none() {
+        say!("dry run: nothing was changed (`--no-dry-run` makes the releases)");
+    }
+    if let (Some(path), false) = (notes, tags.is_empty()) {
+        say!("wrote the release notes to {}", path.display());
+    }
+    let runtime = github::runtime();
+    if runtime.in_actions() {
+        runtime.set_output("release", if tags.is_empty() { "false" } else { "true" })?;
+        runtime.set_output("tags", &tags.join(" "))?;
     }
     Ok(EXIT_OK)
 }

@@ -1077,6 +1077,61 @@ pub struct Release {
     /// `scripts/release-checksums.txt` (`slipway release pin-binary`), for a repository whose
     /// composite actions install its own binary, as slipway's do. Default: false.
     pub pin_binary: bool,
+    /// One version for the repository (`single`) or one per released unit (`per-unit`): each
+    /// Cargo package, npm/pnpm/yarn workspace package and Python project that `slipway detect`
+    /// lists gets its own version from the commits that touch its directory, its own tag
+    /// `<name>-v1.2.3` (the name from its manifest) and its own `<unit>/CHANGELOG.md`.
+    /// Default: `single`, the behaviour of a repository with one unit; tags like `v1.2.3` do not
+    /// say which unit they release, so moving to per-unit tags is a choice the file makes.
+    #[serde(skip_serializing_if = "ReleaseUnits::is_single")]
+    pub units: ReleaseUnits,
+    /// With `units: per-unit`: groups of unit names that always release together, e.g.
+    /// `[[core, cli]]`; the highest bump of the group applies to every member. A unit is in
+    /// one group at most. Default: none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<Vec<Located<String>>>,
+    /// With `units: per-unit`: settings of single units, by the unit's directory as
+    /// `slipway detect` lists it, e.g. `{ tools/cli: { name: cli-legacy } }`. Default: none.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub unit_overrides: IndexMap<String, UnitRelease>,
+}
+
+/// How many versions a repository releases (`release.units`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReleaseUnits {
+    /// One version, tag and changelog for the whole repository.
+    #[default]
+    Single,
+    /// A version, tag and changelog per released unit.
+    PerUnit,
+}
+
+impl ReleaseUnits {
+    /// The default, left out when the config is written back.
+    pub fn is_single(&self) -> bool {
+        *self == Self::Single
+    }
+}
+
+/// The release settings of one unit (`release.unit-overrides.<dir>`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct UnitRelease {
+    /// The name in tags, `release.linked` and release titles instead of the manifest's, e.g.
+    /// `cli-legacy` for tags `cli-legacy-v1.2.3`: two units whose manifests give one name need
+    /// one of these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<Located<String>>,
+    /// The changelog file, relative to the repository root. Default: `<dir>/CHANGELOG.md`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "values::repo_path_opt"
+    )]
+    pub changelog: Option<String>,
+    /// Never release this unit (an example or a private tool). Default: false.
+    pub skip: bool,
 }
 
 impl Release {
@@ -1120,6 +1175,9 @@ impl Default for Release {
             targets: None,
             installer: false,
             pin_binary: false,
+            units: ReleaseUnits::Single,
+            linked: Vec::new(),
+            unit_overrides: IndexMap::new(),
         }
     }
 }
@@ -1610,6 +1668,44 @@ fn check_targets(release: &Release) -> Result<(), Problem> {
     Ok(())
 }
 
+/// `release.linked`: only with `units: per-unit`; groups of two
+/// or more names, each name in one group once. Whether the names are units is known only when
+/// the repository is read (`slipway release`).
+fn check_release_units(release: &Release) -> Result<(), Problem> {
+    let per_unit = release.units == ReleaseUnits::PerUnit;
+    let first = release.linked.iter().flatten().next();
+    if let (false, Some(name)) = (per_unit, first) {
+        return Err((
+            (name.line, name.column),
+            "`release.linked` groups units, but `release.units` is `single`".to_owned(),
+            Some("set `release.units: per-unit`, or remove `release.linked`".to_owned()),
+        ));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for group in &release.linked {
+        if let [only] = group.as_slice() {
+            return Err((
+                (only.line, only.column),
+                format!("`release.linked` has a group of one unit, `{}`", only.value),
+                Some("a group links two units or more: add the others, or remove it".to_owned()),
+            ));
+        }
+        for name in group {
+            if seen.contains(&name.value.as_str()) {
+                return Err((
+                    (name.line, name.column),
+                    format!("`release.linked` names `{}` twice", name.value),
+                    Some(
+                        "a unit is in one group at most: merge the groups that share it".to_owned(),
+                    ),
+                ));
+            }
+            seen.push(&name.value);
+        }
+    }
+    Ok(())
+}
+
 fn options() -> serde_saphyr::Options {
     let mut o = serde_saphyr::Options::default();
     o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
@@ -1647,6 +1743,7 @@ fn check(config: &Config) -> Result<(), Problem> {
         }
     }
     check_targets(&config.release)?;
+    check_release_units(&config.release)?;
     check_ci(&config.ci)?;
     let mut seen: Vec<&str> = Vec::new();
     for (name, env) in config.environments.iter() {
@@ -2330,6 +2427,44 @@ ci:
             .expect("rules");
         assert!(c.release.squash_bodies);
         assert_eq!(c.release.patch_types[1].value, "chore(deps)");
+    }
+
+    #[test]
+    fn per_unit_releases_take_linked_groups_of_two_or_more_names_each_named_once() {
+        assert_eq!(Config::default().release.units, ReleaseUnits::Single);
+        let c = parse_str(
+            "release:\n  units: per-unit\n  linked: [[core, cli], [web, api]]\n  unit-overrides:\n    tools/old: { name: old-cli, skip: true }\n",
+        )
+        .expect("per-unit");
+        assert_eq!(c.release.units, ReleaseUnits::PerUnit);
+        assert_eq!(c.release.linked[1][0].value, "web");
+        assert_eq!(
+            (c.release.linked[1][0].line, c.release.linked[1][0].column),
+            (3, 26)
+        );
+        let o = &c.release.unit_overrides["tools/old"];
+        assert_eq!(o.name.as_ref().map(|n| n.value.as_str()), Some("old-cli"));
+        assert!(o.skip);
+        let e = parse_str("release:\n  units: per-unit\n  linked: [[core, cli], [cli, web]]\n")
+            .expect_err("twice");
+        assert_eq!(e.message, "`release.linked` names `cli` twice");
+        assert_eq!((e.line, e.column), (3, 26));
+        let e = parse_str("release:\n  units: per-unit\n  linked: [[core]]\n").expect_err("one");
+        assert_eq!(
+            e.message,
+            "`release.linked` has a group of one unit, `core`"
+        );
+        let e = parse_str("release:\n  linked: [[core, cli]]\n").expect_err("single");
+        assert!(
+            e.message.contains("`release.units` is `single`"),
+            "{}",
+            e.message
+        );
+        let e = parse_str(
+            "release:\n  units: per-unit\n  unit-overrides: { a: { changelog: ../x.md } }\n",
+        )
+        .expect_err("outside");
+        assert!(e.line == 3, "{e:?}");
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod manifests;
 pub mod pr;
 pub mod publish;
 pub mod remote;
+pub mod units;
 
 use std::path::PathBuf;
 
@@ -191,6 +192,9 @@ pub enum Error {
     /// Publishing the GitHub release failed.
     #[error(transparent)]
     Publish(#[from] publish::Error),
+    /// Per-unit releases: the units or their plan could not be read.
+    #[error(transparent)]
+    Units(#[from] units::Error),
     /// A step failed after the release commit was pushed: a re-run completes it.
     #[error("{done}, but the release is not finished")]
     Unfinished {
@@ -207,6 +211,7 @@ impl Hint for Error {
         match self {
             Self::Git(e) => e.hint(),
             Self::Publish(e) => e.hint(),
+            Self::Units(e) => e.hint(),
             Self::BadVersion { .. } => {
                 Some("give three numbers, e.g. `--version 2.0.0` or `--version 2.0.0-rc.1`".into())
             }
@@ -225,6 +230,13 @@ impl Hint for Error {
                 None => "run `slipway release` again: it finishes this release without making a second one"
                     .into(),
             }),
+            _ => None,
+        }
+    }
+
+    fn location(&self) -> Option<crate::error::Location> {
+        match self {
+            Self::Units(e) => e.location(),
             _ => None,
         }
     }
@@ -633,4 +645,214 @@ pub fn render_plan(plan: &Plan, dry_run: bool) -> String {
         let _ = write!(out, "\n{changelog}");
     }
     out
+}
+
+// ----- per-unit releases (`release.units: per-unit`) -----
+
+/// What a per-unit run did.
+#[derive(Debug, Clone)]
+pub struct UnitsOutcome {
+    /// The decision.
+    pub plan: units::Plan,
+    /// The GitHub releases, by tag, on a real run.
+    pub published: Vec<(String, publish::Published)>,
+    /// The release commit at `HEAD` was made by an earlier run that did not finish.
+    pub resumed: bool,
+}
+
+/// The subject of the release commit of a per-unit plan: every tag it releases.
+fn units_subject(plan: &units::Plan) -> String {
+    let tags: Vec<&str> = plan.releases().filter_map(|u| u.tag.as_deref()).collect();
+    release_subject(&tags.join(", "))
+}
+
+fn units_options<'a>(
+    settings: &'a Settings,
+    config_file: &str,
+    rev: &str,
+    done_at: Option<String>,
+) -> units::Options<'a> {
+    units::Options {
+        release: &settings.release,
+        config_file: config_file.to_owned(),
+        rev: rev.to_owned(),
+        done_at,
+    }
+}
+
+/// Decides every unit's next release (`slipway release plan` and `--dry-run` under
+/// `release.units: per-unit`), and writes each release's changelog section to
+/// `<notes>/<tag>.md` (`/` in a tag written `%2F`) when `notes` is given.
+pub fn run_units_plan(
+    settings: &Settings,
+    config_file: &str,
+    notes: Option<&std::path::Path>,
+) -> Result<units::Plan, Error> {
+    let repo = git::Repo::open(&settings.root)?;
+    let found = units::discover(&settings.root, &settings.release)?;
+    let plan = units::plan(
+        &repo,
+        &found,
+        &units_options(settings, config_file, "HEAD", None),
+    )?;
+    if let Some(dir) = notes {
+        for u in plan.releases() {
+            let (Some(tag), Some(text)) = (&u.tag, &u.notes) else {
+                continue;
+            };
+            let path = dir.join(format!("{}.md", tag.replace('/', "%2F")));
+            let write_error = |source| Error::Write {
+                path: path.clone(),
+                source,
+            };
+            crate::fsutil::create_dir_all(dir).map_err(write_error)?;
+            crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(write_error)?;
+        }
+    }
+    Ok(plan)
+}
+
+/// Runs `slipway release` under `release.units: per-unit`: decides, and unless it is a dry
+/// run, releases every unit that has something to release in the order of [`run`]:
+///
+/// 1. each unit's changelog section prepended to its changelog, all in one release commit
+///    (`chore(release): a-v1.2.0, b-v0.4.1`);
+/// 2. one draft GitHub release per unit, then the commit pushed; a failure up to here undoes
+///    the local commit;
+/// 3. each release published (GitHub makes its tag at the release commit);
+/// 4. the tags made locally and pushed in one atomic push.
+///
+/// A re-run after a failure finishes the job: when `HEAD` is the release commit of the plan
+/// decided at its parent, that plan is released again; drafts, published releases and tags
+/// already there are reused, and nothing is made twice.
+pub fn run_units(settings: &Settings, config_file: &str) -> Result<UnitsOutcome, Error> {
+    let repo = git::Repo::open(&settings.root)?;
+    let found = units::discover(&settings.root, &settings.release)?;
+    let head_plan = units::plan(
+        &repo,
+        &found,
+        &units_options(settings, config_file, "HEAD", None),
+    )?;
+    let mut outcome = UnitsOutcome {
+        plan: head_plan,
+        published: Vec::new(),
+        resumed: false,
+    };
+    if settings.dry_run {
+        return Ok(outcome);
+    }
+    let subject = repo.head_subject().unwrap_or_default();
+    if subject.starts_with(&release_subject("")) {
+        let head = repo.head()?;
+        let earlier = units::plan(
+            &repo,
+            &found,
+            &units_options(settings, config_file, "HEAD^", Some(head.clone())),
+        );
+        if let Ok(earlier) = earlier {
+            let unfinished = earlier
+                .releases()
+                .filter_map(|u| u.tag.as_deref())
+                .any(|t| repo.tag_commit(t).as_deref() != Some(head.as_str()));
+            if units_subject(&earlier) == subject && unfinished {
+                outcome.plan = earlier;
+                outcome.resumed = true;
+            }
+        }
+    }
+    if outcome.plan.releases().next().is_none() {
+        return Ok(outcome);
+    }
+    repo.ensure_clean()?;
+    // Fail before changing anything when the releases cannot be published.
+    let runtime = publish::runtime()?;
+    let publisher = {
+        let _inside = runtime.enter();
+        publish::Publisher::from_env()?
+    };
+    let before = repo.head()?;
+    let subject = units_subject(&outcome.plan);
+    if !outcome.resumed {
+        let root = crate::fsutil::Root::open(&settings.root).map_err(|source| Error::Write {
+            path: settings.root.clone(),
+            source,
+        })?;
+        let mut paths: Vec<&str> = Vec::new();
+        for u in outcome.plan.releases() {
+            let rel = std::path::Path::new(&u.unit.changelog);
+            let write_error = |source| Error::Write {
+                path: settings.root.join(rel),
+                source,
+            };
+            // Through the repository root: a changelog that is a link is refused.
+            let existing = root.read_optional(rel).map_err(write_error)?;
+            let text = changelog::prepend(existing.as_deref(), u.notes.as_deref().unwrap_or(""));
+            root.write_atomic(rel, text.as_bytes())
+                .map_err(write_error)?;
+            paths.push(&u.unit.changelog);
+        }
+        if let Err(e) = repo.commit(&paths, &subject) {
+            let _ = repo.reset_to(&before);
+            return Err(e.into());
+        }
+    }
+    let target = repo.head()?;
+    let requests: Vec<publish::Request> = outcome
+        .plan
+        .releases()
+        .filter_map(|u| {
+            let tag = u.tag.clone()?;
+            Some(publish::Request {
+                name: tag.clone(),
+                tag,
+                body: u.notes.clone().unwrap_or_default(),
+                prerelease: u.next.as_ref().is_some_and(|v| !v.pre.is_empty()),
+                assets: Vec::new(),
+                target: Some(target.clone()),
+            })
+        })
+        .collect();
+    let has_origin = repo.origin_url().is_some();
+    let resumed = outcome.resumed;
+    let undo = |e: Error| {
+        if !resumed {
+            // NOTE: the tree was clean and only the changelogs changed, so `--keep` cannot
+            // lose work; if it fails anyway, the commit stays and a re-run reuses it.
+            let _ = repo.reset_to(&before);
+        }
+        e
+    };
+    let mut staged = Vec::new();
+    for request in &requests {
+        staged.push(
+            runtime
+                .block_on(publisher.stage(request))
+                .map_err(|e| undo(e.into()))?,
+        );
+    }
+    if has_origin {
+        repo.push_head().map_err(|e| undo(e.into()))?;
+    }
+    let unfinished = |source: Error| Error::Unfinished {
+        done: format!("the release commit `{subject}` is pushed and its drafts are ready"),
+        source: Box::new(source),
+    };
+    for (request, staged) in requests.iter().zip(staged) {
+        let published = runtime
+            .block_on(publisher.finish(request, staged))
+            .map_err(|e| unfinished(e.into()))?;
+        outcome.published.push((request.tag.clone(), published));
+    }
+    let tags: Vec<String> = requests.iter().map(|r| r.tag.clone()).collect();
+    for tag in &tags {
+        if repo.tag_commit(tag).is_none() {
+            repo.lightweight_tag(tag, false)
+                .map_err(|e| unfinished(e.into()))?;
+        }
+    }
+    if has_origin {
+        repo.push_tags(&tags, &[])
+            .map_err(|e| unfinished(e.into()))?;
+    }
+    Ok(outcome)
 }
