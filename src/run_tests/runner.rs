@@ -311,6 +311,16 @@ pub fn run(plan: &Plan) -> Result<Ran, Error> {
                     "and its test results hold no test: it stopped before any test ran",
                 )?);
                 failed = 1;
+            } else if failed == 0
+                && r.totals.tests > 0
+                && let Some(code) = done.exit_code.filter(|c| *c != 0)
+            {
+                // NOTE: node-tap exits 1 below full coverage, jest below its
+                // `coverageThreshold`: every test held, yet the run fails by the exit code.
+                ran.warnings.push(format!(
+                    "`{command}` exited with {code} although none of its {} tests failed, so the run fails by its exit code; its output says why (a runner's own check, e.g. node-tap's required full coverage or jest's `coverageThreshold`)",
+                    r.totals.tests
+                ));
             }
             if failed > 0 {
                 failing.push(i);
@@ -2520,7 +2530,7 @@ mod tests {
 
     /// Runs `command` (a stand-in runner writing where jest-junit is told to) in a temp root;
     /// returns the report of its first attempt.
-    fn run_stand_in(command: &str) -> super::super::report::Report {
+    fn run_stand_in(command: &str) -> (Ran, super::super::report::Report) {
         let dir = tempfile::tempdir().unwrap();
         let plan = Plan {
             root: dir.path().to_path_buf(),
@@ -2536,13 +2546,13 @@ mod tests {
         for f in &ran.first {
             parse::result_file(f, &f.display().to_string(), &mut c).unwrap();
         }
-        c.finish()
+        (ran, c.finish())
     }
 
     #[test]
     fn an_empty_report_and_a_failing_exit_code_is_a_crash_not_an_empty_run() {
         let write = r#"printf '<testsuites tests="0" failures="0"></testsuites>' > "$JEST_JUNIT_OUTPUT_FILE""#;
-        let r = run_stand_in(&format!("{write}; exit 1"));
+        let (_, r) = run_stand_in(&format!("{write}; exit 1"));
         assert_eq!((r.totals.tests, r.totals.errors), (1, 1), "{r:?}");
         assert_eq!(r.failures[0].name, "(command)");
         assert!(
@@ -2552,7 +2562,23 @@ mod tests {
             "{r:?}"
         );
         // The same report with a passing exit code is an empty run: nothing is made up.
-        let r = run_stand_in(&format!("{write}; exit 0"));
+        let (_, r) = run_stand_in(&format!("{write}; exit 0"));
         assert_eq!(r.totals.tests, 0, "{r:?}");
+    }
+
+    #[test]
+    fn a_failing_exit_code_with_every_test_held_is_explained() {
+        let write = r#"printf '<testsuite name="s"><testcase name="a"/></testsuite>' > "$JEST_JUNIT_OUTPUT_FILE""#;
+        let (ran, r) = run_stand_in(&format!("{write}; exit 1"));
+        assert_eq!((r.totals.tests, r.totals.passed), (1, 1), "{r:?}");
+        assert!(
+            ran.warnings
+                .iter()
+                .any(|w| w.contains("exited with 1 although none of its 1 tests failed")),
+            "{:?}",
+            ran.warnings
+        );
+        let (ran, _) = run_stand_in(&format!("{write}; exit 0"));
+        assert!(ran.warnings.is_empty(), "{:?}", ran.warnings);
     }
 }
