@@ -287,12 +287,41 @@ pub fn run(plan: &Plan) -> Result<Ran, Error> {
                         .cloned(),
                 );
             }
+            let mut done = done;
             let mut c = Collector::new();
+            let mut readable = true;
             for f in &done.files {
-                let _ = parse::result_file(f, &f.display().to_string(), &mut c);
+                readable &= parse::result_file(f, &f.display().to_string(), &mut c).is_ok();
             }
             let r = c.finish();
-            let failed = r.totals.failed + r.totals.errors;
+            let mut failed = r.totals.failed + r.totals.errors;
+            // NOTE: a runner that stops before any test (a syntax error in a spec) may still
+            // write a valid, empty report (playwright's JUnit: `<testsuites tests="0">`); with
+            // a failing exit code that is a crash, not an empty run.
+            if r.totals.tests == 0
+                && readable
+                && matches!(done.written, Written::Results)
+                && done.exit_code != Some(0)
+            {
+                done.files.push(crash_case(
+                    &dir,
+                    i,
+                    command,
+                    done.exit_code,
+                    "and its test results hold no test: it stopped before any test ran",
+                )?);
+                failed = 1;
+            } else if failed == 0
+                && r.totals.tests > 0
+                && let Some(code) = done.exit_code.filter(|c| *c != 0)
+            {
+                // NOTE: node-tap exits 1 below full coverage, jest below its
+                // `coverageThreshold`: every test held, yet the run fails by the exit code.
+                ran.warnings.push(format!(
+                    "`{command}` exited with {code} although none of its {} tests failed, so the run fails by its exit code; its output says why (a runner's own check, e.g. node-tap's required full coverage or jest's `coverageThreshold`)",
+                    r.totals.tests
+                ));
+            }
             if failed > 0 {
                 failing.push(i);
             }
@@ -451,23 +480,42 @@ fn run_steps(
     let exit_code = failure.unwrap_or(Some(0));
     if exit_code != Some(0) && produced.is_empty() {
         // NOTE: fail closed: a crash before any result was written is one errored case.
-        let code = exit_code.map_or_else(|| "a signal".to_owned(), |c| c.to_string());
-        let file = dir.join(format!("command-{index}-error.xml"));
-        let xml = format!(
-            "<testsuites><testsuite name=\"{0}\"><testcase name=\"(command)\" classname=\"{0}\"><error message=\"the command exited with {code} without writing test results\"/></testcase></testsuite></testsuites>\n",
-            libtest::escape(command)
-        );
-        crate::fsutil::write_atomic(&file, xml.as_bytes()).map_err(|source| Error::Io {
-            path: file.clone(),
-            source,
-        })?;
-        produced.push(file);
+        produced.push(crash_case(
+            dir,
+            index,
+            command,
+            exit_code,
+            "without writing test results",
+        )?);
     }
     Ok(Done {
         files: produced,
         exit_code,
         written,
     })
+}
+
+/// Writes the JUnit file of one errored case, `(command)`, saying that `command` exited with
+/// `exit_code` `why`; returns its path.
+fn crash_case(
+    dir: &Path,
+    index: usize,
+    command: &str,
+    exit_code: Option<i32>,
+    why: &str,
+) -> Result<PathBuf, Error> {
+    let code = exit_code.map_or_else(|| "a signal".to_owned(), |c| c.to_string());
+    let file = dir.join(format!("command-{index}-error.xml"));
+    let xml = format!(
+        "<testsuites><testsuite name=\"{0}\"><testcase name=\"(command)\" classname=\"{0}\"><error message=\"the command exited with {code} {1}\"/></testcase></testsuite></testsuites>\n",
+        libtest::escape(command),
+        libtest::escape(why)
+    );
+    crate::fsutil::write_atomic(&file, xml.as_bytes()).map_err(|source| Error::Io {
+        path: file.clone(),
+        source,
+    })?;
+    Ok(file)
 }
 
 /// Runs `cmd` with both streams piped and copied to stderr as they come; returns the status,
@@ -2478,5 +2526,59 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(t["a.py"], 2.5);
         assert!(read_timings(&dir.path().join("missing.json")).is_empty());
+    }
+
+    /// Runs `command` (a stand-in runner writing where jest-junit is told to) in a temp root;
+    /// returns the report of its first attempt.
+    fn run_stand_in(command: &str) -> (Ran, super::super::report::Report) {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = Plan {
+            root: dir.path().to_path_buf(),
+            commands: vec![command.to_owned()],
+            output_dir: dir.path().join("out"),
+            shard: None,
+            retries: 0,
+            timings: None,
+            coverage: None,
+        };
+        let ran = run(&plan).unwrap();
+        let mut c = Collector::new();
+        for f in &ran.first {
+            parse::result_file(f, &f.display().to_string(), &mut c).unwrap();
+        }
+        (ran, c.finish())
+    }
+
+    #[test]
+    fn an_empty_report_and_a_failing_exit_code_is_a_crash_not_an_empty_run() {
+        let write = r#"printf '<testsuites tests="0" failures="0"></testsuites>' > "$JEST_JUNIT_OUTPUT_FILE""#;
+        let (_, r) = run_stand_in(&format!("{write}; exit 1"));
+        assert_eq!((r.totals.tests, r.totals.errors), (1, 1), "{r:?}");
+        assert_eq!(r.failures[0].name, "(command)");
+        assert!(
+            r.failures[0]
+                .message
+                .contains("exited with 1 and its test results hold no test"),
+            "{r:?}"
+        );
+        // The same report with a passing exit code is an empty run: nothing is made up.
+        let (_, r) = run_stand_in(&format!("{write}; exit 0"));
+        assert_eq!(r.totals.tests, 0, "{r:?}");
+    }
+
+    #[test]
+    fn a_failing_exit_code_with_every_test_held_is_explained() {
+        let write = r#"printf '<testsuite name="s"><testcase name="a"/></testsuite>' > "$JEST_JUNIT_OUTPUT_FILE""#;
+        let (ran, r) = run_stand_in(&format!("{write}; exit 1"));
+        assert_eq!((r.totals.tests, r.totals.passed), (1, 1), "{r:?}");
+        assert!(
+            ran.warnings
+                .iter()
+                .any(|w| w.contains("exited with 1 although none of its 1 tests failed")),
+            "{:?}",
+            ran.warnings
+        );
+        let (ran, _) = run_stand_in(&format!("{write}; exit 0"));
+        assert!(ran.warnings.is_empty(), "{:?}", ran.warnings);
     }
 }

@@ -100,6 +100,9 @@ fn point(line: &str) -> Option<Point<'_>> {
             let reason = after[4..].trim_start_matches(|c: char| c.is_ascii_alphabetic());
             directive = Some((word == "skip", reason.trim()));
             description = rest[..i].trim();
+        } else if after.starts_with("time=") {
+            // node-tap's duration comment (`ok 1 - adds # time=3.4ms`).
+            description = rest[..i].trim();
         }
         break;
     }
@@ -126,6 +129,9 @@ struct Tap<'a> {
     subtests: Vec<(usize, String)>,
     /// The last test point, kept until its diagnostics are read.
     pending: Option<(Case, usize)>,
+    /// The pending point's description, and whether it came with a YAML block.
+    description: String,
+    pending_yaml: bool,
     /// Inside a YAML block, at this indent.
     yaml: Option<usize>,
     /// A stream read since the last start (a point, plan or bail out).
@@ -139,21 +145,32 @@ struct Tap<'a> {
 
 impl Tap<'_> {
     fn flush(&mut self, out: &mut Collector) {
-        if let Some((case, _)) = self.pending.take() {
-            if case.outcome == Some(Outcome::Failed) && case.file.is_none() {
-                let mut case = case;
-                let details = case.details.replace("file://", "");
-                if let Some((f, l)) = bats_location(&details)
-                    .or_else(|| location_in(&details, None))
-                    .filter(|(f, _)| !f.contains("node_modules"))
-                {
-                    case.file = Some(f);
-                    case.line = Some(l);
-                }
-                out.case(&self.suite, None, &case);
-            } else {
-                out.case(&self.suite, None, &case);
+        let Some((mut case, _)) = self.pending.take() else {
+            return;
+        };
+        let failed = case.outcome == Some(Outcome::Failed);
+        if failed && case.file.is_none() {
+            let details = case.details.replace("file://", "");
+            if let Some((f, l)) = bats_location(&details)
+                .or_else(|| location_in(&details, None))
+                .filter(|(f, _)| !f.contains("node_modules"))
+            {
+                case.file = Some(f);
+                case.line = Some(l);
             }
+        }
+        // node-tap's YAML names no message for a failed assertion: its description is one
+        // (`should be equal`), and a test file's own point says how its process ended.
+        if failed && case.message.is_empty() && self.pending_yaml {
+            case.message = exit_message(&case.details)
+                .unwrap_or_else(|| std::mem::take(&mut self.description));
+        }
+        // A test file's cases (node-tap) are a suite of their own, named by the file.
+        if case.classname.is_empty() {
+            out.case(&self.suite, None, &case);
+        } else {
+            let file = case.classname.clone();
+            out.case(&file, Some(&file), &case);
         }
     }
 
@@ -254,6 +271,7 @@ impl Tap<'_> {
         }
         if t == "---" && self.pending.as_ref().is_some_and(|(_, i)| indent > *i) {
             self.yaml = Some(indent);
+            self.pending_yaml = true;
             return;
         }
         if t.starts_with("TAP version") {
@@ -343,7 +361,7 @@ impl Tap<'_> {
         self.seen = true;
         let (child_leaves, child_failed) = self.close_to(indent, out);
         self.open_level(indent, out);
-        let path: Vec<String> = self
+        let mut path: Vec<String> = self
             .levels
             .iter()
             .skip(1)
@@ -373,44 +391,101 @@ impl Tap<'_> {
         if outcome == Outcome::Failed {
             top.failed += 1;
         }
-        let description = if p.description.is_empty() {
+        let mut description = if p.description.is_empty() {
             format!("test {}", top.points)
         } else {
             p.description.replace("\\#", "#")
         };
+        // node-tap runs each test file as a top-level subtest named by the file.
+        let mut file = String::new();
+        if path.first().is_some_and(|n| is_test_file(n)) {
+            file = path.remove(0);
+        } else if path.is_empty() && is_test_file(&description) {
+            file = std::mem::replace(&mut description, "(test file)".into());
+        }
         let name = if path.is_empty() {
-            description
+            description.clone()
         } else {
             format!("{} > {description}", path.join(" > "))
         };
         let mut case = Case {
             name,
+            classname: file,
             ..Case::default()
         };
         let reason = p.directive.map(|(_, r)| r).unwrap_or_default();
         case.result(outcome, reason, "");
         self.pending = Some((case, indent));
+        self.description = description;
+        self.pending_yaml = false;
     }
 
-    /// Makes sure the innermost level is at `indent`: opens a subtest level when deeper.
+    /// Makes sure the innermost level is at `indent`: opens the subtest levels down to it
+    /// when deeper, one per `# Subtest:` header read since (a subtest's first line may be
+    /// its own subtest's, several levels down).
     fn open_level(&mut self, indent: usize, out: &mut Collector) {
         self.close_to(indent, out);
         let top = self.levels.last().map_or(0, |l| l.indent);
-        if self.levels.is_empty() || indent > top {
-            // node puts `# Subtest:` at the parent's indent, TAP 14 at the child's.
-            let pick = |at: usize| self.subtests.iter().rev().find(|(i, _)| *i == at);
-            let name = pick(top)
-                .or_else(|| pick(indent))
-                .map(|(_, n)| n.clone())
-                .unwrap_or_default();
-            self.subtests.clear();
+        if !self.levels.is_empty() && indent <= top {
+            return;
+        }
+        // The last header at each indent between the two levels, outermost first.
+        let mut heads: Vec<(usize, String)> = Vec::new();
+        for (at, name) in self.subtests.drain(..) {
+            if at < top || at > indent {
+                continue;
+            }
+            heads.retain(|(i, _)| *i < at);
+            heads.push((at, name));
+        }
+        // node and node-tap put `# Subtest:` at the parent's indent, TAP 14 at the child's.
+        let parent_style = heads.first().is_some_and(|(at, _)| *at == top);
+        let n = heads.len();
+        if n == 0 {
+            heads.push((indent, String::new()));
+        }
+        for j in 0..heads.len() {
+            let at = if j + 1 >= n {
+                indent
+            } else if parent_style {
+                heads[j + 1].0
+            } else {
+                heads[j].0
+            };
+            if self.levels.last().is_some_and(|l| l.indent >= at) {
+                continue;
+            }
             self.levels.push(Level {
-                indent,
-                name,
+                indent: at,
+                name: std::mem::take(&mut heads[j].1),
                 ..Level::default()
             });
         }
     }
+}
+
+/// Whether a subtest's name is a JavaScript or TypeScript test file (`test/cart.test.js`).
+fn is_test_file(name: &str) -> bool {
+    !name.is_empty()
+        && !name.contains(char::is_whitespace)
+        && [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx"]
+            .iter()
+            .any(|e| name.ends_with(e))
+}
+
+/// How a test file's process ended, from node-tap's `exitCode:` / `signal:` diagnostics,
+/// when it failed.
+fn exit_message(details: &str) -> Option<String> {
+    let value = |key: &str| {
+        details
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_owned()))
+            .filter(|v| !v.is_empty() && v != "null" && v != "0")
+    };
+    if let Some(signal) = value("signal:") {
+        return Some(format!("the test file was killed by {signal}"));
+    }
+    value("exitCode:").map(|code| format!("the test file exited with code {code}"))
 }
 
 /// `t/basic.t ..` (prove's per-file header): the file.
@@ -442,6 +517,8 @@ pub fn parse<R: BufRead>(
         levels: vec![Level::default()],
         subtests: Vec::new(),
         pending: None,
+        description: String::new(),
+        pending_yaml: false,
         yaml: None,
         seen: false,
         bailed: false,
@@ -560,6 +637,43 @@ mod tests {
         assert_eq!(counts(&r), (4, 3, 1, 0, 0), "{r:?}");
         let names: Vec<&str> = r.suites.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, vec!["t/basic.t", "t/two.t"]);
+    }
+
+    /// node-tap 21's `--reporter=tap`: each file a subtest, each test a subtest of it, the
+    /// assertions its points (from a real run).
+    const NODE_TAP: &str = "TAP version 14\n1..2\n# Subtest: test/cart.test.js\n    # Subtest: adds\n        ok 1 - should be equal\n        1..1\n    ok 1 - adds # time=3.416ms\n    \n    # Subtest: totals\n        not ok 1 - sum\n          ---\n          compare: ===\n          at:\n            fileName: test/cart.test.js\n            lineNumber: 3\n            columnNumber: 33\n            typeName: Test\n          stack: |\n            Test.<anonymous> (test/cart.test.js:3:33)\n          diff: |\n            --- expected\n            +++ actual\n            -3\n            +2\n          ...\n        \n        1..1\n    not ok 2 - totals # time=62.36ms\n      ---\n      at:\n        fileName: test/cart.test.js\n        lineNumber: 3\n        columnNumber: 3\n      ...\n    \n    ok 3 - later # SKIP not yet\n    1..3\n    # time=133.333ms\nnot ok 1 - test/cart.test.js # time=133.333ms\n  ---\n  cwd: /app\n  exitCode: 1\n  signal: null\n  ...\n\n# Subtest: test/broken.test.js\n    1..0 # no tests found\nnot ok 2 - test/broken.test.js # time=6945.891ms\n  ---\n  externalID: test/broken.test.js\n  exitCode: 1\n  signal: null\n  ...\n\n# No coverage generated\n# { total: 4, pass: 1, fail: 2, skip: 1 }\n";
+
+    #[test]
+    fn node_tap_files_are_suites_and_their_nested_tests_are_named_by_their_path() {
+        let r = read(NODE_TAP);
+        assert_eq!(counts(&r), (4, 1, 2, 0, 1), "{r:?}");
+        let suites: Vec<&str> = r.suites.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(suites, vec!["test/cart.test.js", "test/broken.test.js"]);
+        let f = &r.failures[0];
+        assert_eq!(f.id, "test/cart.test.js::totals > sum", "{f:?}");
+        assert_eq!(f.message, "sum");
+        assert_eq!(
+            (f.file.as_deref(), f.line),
+            (Some("test/cart.test.js"), Some(3))
+        );
+        // A file that stopped before any test: its own point, with how its process ended.
+        let f = &r.failures[1];
+        assert_eq!(f.id, "test/broken.test.js::(test file)", "{f:?}");
+        assert_eq!(f.message, "the test file exited with code 1");
+        assert_eq!(f.file.as_deref(), Some("test/broken.test.js"));
+    }
+
+    #[test]
+    fn a_subtest_opening_on_its_own_subtest_names_every_level() {
+        // TAP 14 puts the header at the child's indent; node at the parent's.
+        for text in [
+            "TAP version 14\n    # Subtest: a\n        # Subtest: b\n        not ok 1 - c\n        1..1\n    not ok 1 - b\n    1..1\nnot ok 1 - a\n1..1\n",
+            "TAP version 13\n# Subtest: a\n    # Subtest: b\n        not ok 1 - c\n        1..1\n    not ok 1 - b\n    1..1\nnot ok 1 - a\n1..1\n",
+        ] {
+            let r = read(text);
+            assert_eq!(counts(&r), (1, 0, 1, 0, 0), "{text}\n{r:?}");
+            assert_eq!(r.failures[0].name, "a > b > c", "{text}");
+        }
     }
 
     #[test]
