@@ -616,8 +616,10 @@ mod tests {
         ] {
             assert_eq!(ids(text, "x"), vec!["generic-secret"], "{text}");
         }
-        // A longer name that only starts with a secret word is not the secret's name.
+        // A longer name that only starts with a secret word is not the secret's name; a
+        // constant and a string in a tuple are not a name and its value.
         assert!(ids("password_hash = \"Zq8vL2mRt5wXy9Kp\"", "x").is_empty());
+        assert!(ids("(&rfc::PKCS_TOKEN, \"pkcs-9-at-pkcs15Token\"),", "x").is_empty());
     }
 
     #[test]

@@ -303,7 +303,7 @@ pub const RULES: &[Rule] = &[
         // `apiKey: string = '…'`, Go's `var apiToken string = "…"`; the assignments of make
         // (`::=`, `:::=`, `?=`) and PHP (`.=`); a quoted name and value as two arguments
         // (`setProperty("API_TOKEN", "…")`).
-        pattern: r#"(?-u)(?i:password|passwd|pwd|secret[_\-]?key|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key)["']?\s*(?::\s*&?'?[A-Za-z_][A-Za-z0-9_<>\[\]:]{0,40}\s*=|\s[A-Za-z_][A-Za-z0-9_.\[\]*]{0,40}\s*=|:{1,3}=|\.=|\?=|=>|==|=|:|,\s*["'])\s*(?P<q>["'`]?)(?P<s>[^\s"'`,;\\()\[\]{}<>]{8,200})"#,
+        pattern: r#"(?-u)(?i:password|passwd|pwd|secret[_\-]?key|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key)(?:["']?\s*(?::\s*&?'?[A-Za-z_][A-Za-z0-9_<>\[\]:]{0,40}\s*=|\s[A-Za-z_][A-Za-z0-9_.\[\]*]{0,40}\s*=|:{1,3}=|\.=|\?=|=>|==|=|:)|["']\s*,\s*["'])\s*(?P<q>["'`]?)(?P<s>[^\s"'`,;\\()\[\]{}<>]{8,200})"#,
         check: Check::Generic,
     },
 ];
