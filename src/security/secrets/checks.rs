@@ -171,15 +171,20 @@ pub fn looks_like_hash_or_name(value: &[u8]) -> bool {
             return true;
         }
     }
-    // `_bindgen_ty_12`, `client_secret_v2`, `MAX_TOKEN_LEN`: snake-case identifiers.
+    // `_bindgen_ty_12`, `client_secret_v2`, `MAX_TOKEN_LEN`: snake-case identifiers. A long
+    // run of letters and digits is no word of a name (`CLOJARS_34bf0e88955ff5a1c328…`).
+    let word = |part: &[u8]| {
+        (part.iter().all(|b| !b.is_ascii_uppercase())
+            || part.iter().all(|b| !b.is_ascii_lowercase()))
+            && !(part.len() >= 20
+                && part.iter().any(u8::is_ascii_digit)
+                && part.iter().any(u8::is_ascii_alphabetic))
+    };
     if value.contains(&b'_')
         && value
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        && value.split(|&b| b == b'_').all(|part| {
-            part.iter().all(|b| !b.is_ascii_uppercase())
-                || part.iter().all(|b| !b.is_ascii_lowercase())
-        })
+        && value.split(|&b| b == b'_').all(word)
     {
         return true;
     }
@@ -339,6 +344,10 @@ mod tests {
         }
         assert!(generic_value_ok(b"Zq8vL2mRt5wXy9"));
         assert!(generic_value_ok(b"hunter2-S3cret!"));
+        // A service prefix before a long random part is a token, not a constant's name.
+        assert!(generic_value_ok(
+            b"CLOJARS_9c1e7fa2b44d0e3f8a6b5c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
+        ));
     }
 
     #[test]

@@ -559,6 +559,70 @@ mod tests {
     }
 
     #[test]
+    fn slack_app_config_refresh_and_legacy_tokens_are_found() {
+        for text in [
+            "SLACK_APP_TOKEN=xapp-1-A0B1C2D3E4F-7391046285173-4f0c9a1e7b2d8c3f6a5e0b9d4c7f1a2e8b3d6c9f0a1e4b7d2c5f8a3e6b9d0c1f",
+            "token: xoxe.xoxp-1-Mi0yLTk3MTYyNDM4MDUxNy04ODI0NjE3MzU5MDQtOTE3MzUyODQ2MTA",
+            "refresh: xoxe-1-My0xLTk3MTYyNDM4MDUxNy04ODI0NjE3MzU5MDQtOTE3MzUyODQ2MTA",
+            "legacy = xoxa-2-730418259-61938275046-8402716395827-c4a9e1f07b3d25",
+        ] {
+            assert_eq!(ids(text, "x"), vec!["slack-token"], "{text}");
+        }
+        for placeholder in [
+            // Cut short by a placeholder.
+            "\"t\": \"xoxp-730418259-619382750-840271639-####\"",
+            // Ids that are not ids, a body that is words.
+            "\"t\": \"xoxp-1234-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d\"",
+            "t: xoxe.xoxp-1-SlackAppConfigurationAccessTokenHere",
+        ] {
+            assert!(ids(placeholder, "x").is_empty(), "{placeholder}");
+        }
+    }
+
+    #[test]
+    fn anthropic_keys_have_93_characters_and_end_in_aa() {
+        let body: String = "Xq7Lm2Rt9Vb4Nc8Wd3Kf6Hj1Pz5Gs0Ty"
+            .chars()
+            .cycle()
+            .take(93)
+            .collect();
+        for kind in ["api03", "admin01"] {
+            let key = format!("sk-ant-{kind}-{body}AA");
+            assert_eq!(ids(&format!("KEY={key}"), "x"), vec!["anthropic-api-key"]);
+            assert!(ids(&format!("KEY=sk-ant-{kind}-{body}BB"), "x").is_empty());
+            assert!(ids(&format!("KEY={key}x"), "x").is_empty());
+        }
+    }
+
+    #[test]
+    fn slack_workflow_webhooks_and_plain_http_ones_are_found() {
+        for text in [
+            "http://hooks.slack.com/services/T0ABCDEFG/B0HIJKLMN/aB3dE5gH7jK9mN1pQ3sT5vW7",
+            "https://hooks.slack.com/workflows/T0ABCDEFG/A0HIJKLMN/493817260518273645/aB3dE5gH7jK9mN1pQ3sT5vW7",
+        ] {
+            assert_eq!(ids(text, "x"), vec!["slack-webhook"], "{text}");
+        }
+    }
+
+    #[test]
+    fn generic_assignments_of_go_make_php_and_argument_pairs_are_found() {
+        for text in [
+            "var apiToken string = \"Zq8vL2mRt5wXy9Kp\"",
+            "API_TOKEN ::= \"Zq8vL2mRt5wXy9Kp\"",
+            "API_TOKEN :::= \"Zq8vL2mRt5wXy9Kp\"",
+            "API_TOKEN ?= \"Zq8vL2mRt5wXy9Kp\"",
+            "$apiToken .= \"Zq8vL2mRt5wXy9Kp\"",
+            "System.setProperty(\"API_TOKEN\", \"Zq8vL2mRt5wXy9Kp\")",
+        ] {
+            assert_eq!(ids(text, "x"), vec!["generic-secret"], "{text}");
+        }
+        // A longer name that only starts with a secret word is not the secret's name; a
+        // constant and a string in a tuple are not a name and its value.
+        assert!(ids("password_hash = \"Zq8vL2mRt5wXy9Kp\"", "x").is_empty());
+        assert!(ids("(&rfc::PKCS_TOKEN, \"pkcs-9-at-pkcs15Token\"),", "x").is_empty());
+    }
+
+    #[test]
     fn pem_blocks_need_their_end_line_and_a_body() {
         let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf/3jvredZiKRkgwlL9xNAwxXFg0x/XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC+9aGVd+Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmwIDAQAB";
         let text =

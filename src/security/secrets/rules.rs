@@ -95,10 +95,15 @@ pub const RULES: &[Rule] = &[
         name: "Slack token",
         help: ROTATE,
         level: Level::High,
-        keywords: &[
-            "xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe-",
-        ],
-        pattern: r"(?-u)\b(?P<s>xox[abposre]-[0-9]{6,}-[A-Za-z0-9\-]{10,250})",
+        // `xox` covers every `xox?-` and `xoxe.` prefix in one of the 64 prefilter keywords.
+        keywords: &["xox", "xapp-"],
+        // Bot, user and legacy tokens (`xoxb-<team id>-<bot id>-<random>`, `xoxa-2-<team id>-…`;
+        // ids have six digits or more, so `xoxp-1234-1234-…` is a placeholder), configuration
+        // access and refresh tokens (`xoxe.xoxp-1-<base64>`, `xoxe-1-<base64>`, whose base64
+        // of numbers has a digit, unlike `xoxe.xoxp-1-TokenHere`) and app-level tokens
+        // (`xapp-1-<app id>-<n>-<hex>`). The token must end at a boundary, so a value cut short
+        // by a placeholder (`xoxp-123456-456789-789123-####`) is not one.
+        pattern: r"(?-u)\b(?P<s>xox[abposr]-(?:[0-9]{1,2}-)?[0-9]{6,}-[A-Za-z0-9\-]{10,250}|xoxe(?:\.xox[bp])?-[0-9]+-[A-Za-z]{0,16}[0-9][A-Za-z0-9\-]{9,250}|xapp-[0-9]+-[A-Z0-9]{6,}-[0-9]{6,}-[A-Za-z0-9]{20,250})(?:[^A-Za-z0-9\-#*]|$)",
         check: Check::None,
     },
     Rule {
@@ -107,7 +112,8 @@ pub const RULES: &[Rule] = &[
         help: "Delete the webhook in the Slack app settings, create a new one and keep its URL in a secret.",
         level: Level::High,
         keywords: &["hooks.slack.com"],
-        pattern: r"(?-u)https://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>T[A-Z0-9]{6,}/[AB][A-Z0-9]{6,}/[A-Za-z0-9]{20,})",
+        // `services/T…/B…/<secret>`, and workflow triggers with a numeric id before the secret.
+        pattern: r"(?-u)https?://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>T[A-Z0-9]{6,}/[AB][A-Z0-9]{6,}/(?:[0-9]{6,}/)?[A-Za-z0-9]{20,})",
         check: Check::None,
     },
     Rule {
@@ -224,7 +230,8 @@ pub const RULES: &[Rule] = &[
         help: ROTATE,
         level: Level::Critical,
         keywords: &["sk-ant-"],
-        pattern: r"(?-u)\b(?P<s>sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\-]{80,})",
+        // 93 characters and `AA` after the prefix; a longer run or another ending is not a key.
+        pattern: r"(?-u)\b(?P<s>sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\-]{93}AA)(?:[^A-Za-z0-9_\-]|$)",
         check: Check::None,
     },
     Rule {
@@ -293,8 +300,10 @@ pub const RULES: &[Rule] = &[
             "accessKey",
         ],
         // An optional type annotation between name and value: `API_KEY: &str = "…"`,
-        // `apiKey: string = '…'`.
-        pattern: r#"(?-u)(?i:password|passwd|pwd|secret[_\-]?key|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key)["']?\s*(?::\s*&?'?[A-Za-z_][A-Za-z0-9_<>\[\]:]{0,40}\s*=|:=|=>|==|=|:)\s*(?P<q>["'`]?)(?P<s>[^\s"'`,;\\()\[\]{}<>]{8,200})"#,
+        // `apiKey: string = '…'`, Go's `var apiToken string = "…"`; the assignments of make
+        // (`::=`, `:::=`, `?=`) and PHP (`.=`); a quoted name and value as two arguments
+        // (`setProperty("API_TOKEN", "…")`).
+        pattern: r#"(?-u)(?i:password|passwd|pwd|secret[_\-]?key|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key)(?:["']?\s*(?::\s*&?'?[A-Za-z_][A-Za-z0-9_<>\[\]:]{0,40}\s*=|\s[A-Za-z_][A-Za-z0-9_.\[\]*]{0,40}\s*=|:{1,3}=|\.=|\?=|=>|==|=|:)|["']\s*,\s*["'])\s*(?P<q>["'`]?)(?P<s>[^\s"'`,;\\()\[\]{}<>]{8,200})"#,
         check: Check::Generic,
     },
 ];

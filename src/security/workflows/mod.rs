@@ -1,5 +1,5 @@
 //! Workflow audits of `.github/workflows/*.yml` and every `action.yml`: expression injection
-//! in `run:`, privileged triggers that check out untrusted code, missing or `write-all`
+//! in `run:`, privileged triggers that check out untrusted code, missing or broad token
 //! permissions, unpinned actions, checkout credentials left in `.git/config`, and secrets
 //! handed to actions nobody pinned.
 //!
@@ -7,6 +7,7 @@
 //! `Spanned`), so each finding points at the line to change.
 
 pub mod contexts;
+mod permissions;
 mod scope;
 
 use std::fmt;
@@ -201,7 +202,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "excessive-permissions",
-        name: "Workflow token with write-all or default permissions",
+        name: "Workflow token with default, read-all, write-all or workflow-wide write permissions",
         help: "Set `permissions: {}` at the top of the workflow and grant each job only what it uses (`contents: read`, `pull-requests: write` ...).",
     },
     Rule {
@@ -499,24 +500,8 @@ impl Auditor<'_> {
             publishing: publishing_triggers(on, &triggers),
         };
         let pr_trigger = has("pull_request") || has("pull_request_target") || has("issue_comment");
-        let top_permissions = doc.get("permissions");
-        if let Some(p) = top_permissions {
-            self.permissions(p, "workflow");
-        }
+        self.excessive_permissions(doc, jobs, &triggers);
         for (job_id, job) in jobs {
-            if let Some(p) = job.get("permissions") {
-                self.permissions(p, &format!("job `{job_id}`"));
-            } else if top_permissions.is_none() {
-                self.push(
-                    "excessive-permissions",
-                    Level::Medium,
-                    job.line.saturating_sub(1).max(1),
-                    format!(
-                        "job `{job_id}` runs with the repository's default token permissions (often read and write to everything): no `permissions:` in the job or the workflow"
-                    ),
-                    &format!("default:{job_id}"),
-                );
-            }
             if let Some(uses) = job.get("uses") {
                 // A reusable workflow call.
                 let passes_secrets = job.get("secrets").is_some();
@@ -728,18 +713,6 @@ impl Auditor<'_> {
         {
             let mut untrusted = false;
             self.step(step, "action", i, false, &mut untrusted, &scope);
-        }
-    }
-
-    fn permissions(&mut self, p: &Node, whose: &str) {
-        if p.str() == Some("write-all") {
-            self.push(
-                "excessive-permissions",
-                Level::High,
-                p.line,
-                format!("{whose} grants `permissions: write-all`: every step can push code, publish releases and change settings"),
-                &format!("write-all:{whose}"),
-            );
         }
     }
 
