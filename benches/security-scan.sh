@@ -332,4 +332,7 @@ if "slipway" in by and "gitleaks" in by:
     s_mbs, g_mbs = mb / float(s[1]), mb / float(g[1])
     print(f"\nslipway {s_mbs:.1f} MB/s, peak RSS {s[5]} MiB; gitleaks dir {g_mbs:.1f} MB/s, peak RSS {g[5]} MiB; "
           f"slipway reads {s_mbs / g_mbs:.1f}x the MB/s of gitleaks with {int(s[5]) / max(int(g[5]), 1):.2f}x its memory")
+    # Wall time moves with the load of a shared machine; CPU time much less.
+    s_cpu, g_cpu = mb / max(float(s[2]), 1e-9), mb / max(float(g[2]), 1e-9)
+    print(f"per CPU second: slipway {s_cpu:.1f} MB, gitleaks {g_cpu:.1f} MB ({s_cpu / g_cpu:.1f}x)")
 PY
