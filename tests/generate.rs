@@ -1527,8 +1527,7 @@ fn code_scanning_off_with_nothing_to_scan_is_refused_at_the_key() {
     let t = render_into(&fixture("go-module"), Some(&config), &out);
     t.code(2);
     assert!(
-        t.stderr
-            .contains("the security workflow would have no job"),
+        t.stderr.contains("the security workflow would have no job"),
         "{t}"
     );
     assert!(t.stderr.contains("slipway.yml:6:18"), "{t}");

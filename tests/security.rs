@@ -1426,7 +1426,10 @@ mod code_scanning {
                 "{t}"
             );
             assert!(t.summary.contains("### Code scanning"), "{t}");
-            assert!(t.summary.contains("SARIF upload and CodeQL are skipped"), "{t}");
+            assert!(
+                t.summary.contains("SARIF upload and CodeQL are skipped"),
+                "{t}"
+            );
             assert!(t.summary.contains("`fail-on` still fails the job"), "{t}");
         }
     }
@@ -1479,10 +1482,15 @@ mod code_scanning {
         })
         .unwrap()
         .with_clock(clock.clone());
-        let err = check(&client).await.expect_err("a 5xx decides nothing");
+        let err = check(&client, None)
+            .await
+            .expect_err("a 5xx decides nothing");
         let Error::Api(inner) = &err;
         assert!(
-            matches!(inner, slipway::github::client::Error::Server { attempts: 4, .. }),
+            matches!(
+                inner,
+                slipway::github::client::Error::Server { attempts: 4, .. }
+            ),
             "{inner:?}"
         );
         assert_eq!(clock.waits().len(), 3, "retried before giving up");
@@ -1490,6 +1498,55 @@ mod code_scanning {
         assert!(hint.contains("`security.code-scanning: on`"), "{hint}");
         // One repository read and four probes.
         assert_eq!(mock.requests().len(), 5);
+    }
+
+    #[test]
+    fn the_event_payload_spares_the_repository_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let event = dir.path().join("event.json");
+        // Public: decided from the payload alone, without a token or a request.
+        std::fs::write(
+            &event,
+            r#"{"ref": "refs/heads/main", "repository": {"full_name": "acme/shop", "private": false, "visibility": "public"}}"#,
+        )
+        .unwrap();
+        let mock = MockGitHub::start();
+        let t = slipway()
+            .args(["security-scan", "code-scanning-status"])
+            .in_actions()
+            .env("GITHUB_REPOSITORY", "acme/shop")
+            .env("GITHUB_API_URL", mock.url())
+            .env("GITHUB_EVENT_PATH", &event)
+            .run();
+        t.code(0);
+        assert_eq!(t.outputs.trim(), "enabled=true", "{t}");
+        assert!(t.stdout.contains("`acme/shop` is public"), "{t}");
+        assert!(mock.requests().is_empty());
+        // Private: only the code-scanning API is asked.
+        std::fs::write(
+            &event,
+            r#"{"repository": {"full_name": "acme/shop", "private": true, "visibility": "private"}}"#,
+        )
+        .unwrap();
+        mock.on("GET", ANALYSES).then(Reply::error(
+            403,
+            "Advanced Security must be enabled for this repository to use code scanning.",
+        ));
+        let t = status_with_event(&mock, &event);
+        t.code(0);
+        assert_eq!(t.outputs.trim(), "enabled=false", "{t}");
+        assert_eq!(paths(&mock), vec![format!("{ANALYSES}?per_page=1")]);
+    }
+
+    fn status_with_event(mock: &MockGitHub, event: &std::path::Path) -> super::common::Transcript {
+        slipway()
+            .args(["security-scan", "code-scanning-status"])
+            .in_actions()
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_REPOSITORY", "acme/shop")
+            .env("GITHUB_API_URL", mock.url())
+            .env("GITHUB_EVENT_PATH", event)
+            .run()
     }
 
     #[test]
@@ -1575,10 +1632,11 @@ fn act_security_workflow_without_code_scanning_reports_skips_the_upload_and_foll
         })
         .to_string(),
     ));
-    mock.on("GET", "/repos/acme/shop/code-scanning/analyses").then(Reply::error(
-        403,
-        "Advanced Security must be enabled for this repository to use code scanning.",
-    ));
+    mock.on("GET", "/repos/acme/shop/code-scanning/analyses")
+        .then(Reply::error(
+            403,
+            "Advanced Security must be enabled for this repository to use code scanning.",
+        ));
     let config = "version: 1\nsecurity:\n  dependencies: false\n  fail-on: high\n";
     let clean = "def total(prices):\n    return sum(prices)\n";
     let leaky = format!("{clean}STRIPE_KEY = \"{STRIPE}\"\n");
@@ -1593,7 +1651,8 @@ fn act_security_workflow_without_code_scanning_reports_skips_the_upload_and_foll
             .run()
             .code(0);
         let workflow =
-            std::fs::read_to_string(rendered.path().join(".github/workflows/security.yml")).unwrap();
+            std::fs::read_to_string(rendered.path().join(".github/workflows/security.yml"))
+                .unwrap();
         assert!(workflow.contains("code-scanning-status"), "{workflow}");
         let commit = workflow
             .split("slipway-ci/slipway/actions/security-scan@")
@@ -1632,10 +1691,17 @@ fn act_security_workflow_without_code_scanning_reports_skips_the_upload_and_foll
             log.contains("code scanning is not available: `acme/shop` is private"),
             "{log}"
         );
-        assert!(log.contains("::notice title=slipway code scanning::") || log.contains("Summary - ### Code scanning"), "{log}");
+        assert!(
+            log.contains("::notice title=slipway code scanning::")
+                || log.contains("Summary - ### Code scanning"),
+            "{log}"
+        );
         // The scan ran and reported; the SARIF upload was skipped, the artifact kept.
         assert!(log.contains("Summary - ### Security scan"), "{log}");
-        assert!(!log.contains("not uploaded (no code scanning here)"), "{log}");
+        assert!(
+            !log.contains("not uploaded (no code scanning here)"),
+            "{log}"
+        );
         assert!(
             std::fs::read_dir(&state)
                 .map(|mut d| d.next().is_some())

@@ -2359,7 +2359,13 @@ ci:
                 .expect(text);
             assert_eq!(c.security.code_scanning.value, want);
             assert_eq!(want.as_str(), text);
-            assert_eq!((c.security.code_scanning.line, c.security.code_scanning.column), (3, 18));
+            assert_eq!(
+                (
+                    c.security.code_scanning.line,
+                    c.security.code_scanning.column
+                ),
+                (3, 18)
+            );
         }
         let c = parse_str("security: { code-scanning: off, fail-on: critical }\n").expect("flow");
         assert_eq!(c.security.code_scanning.value, CodeScanning::Off);
@@ -2370,7 +2376,10 @@ ci:
     fn a_wrong_code_scanning_value_is_located_and_suggests_the_nearest() {
         let e = parse_str("version: 1\nsecurity:\n  secrets: true\n  code-scanning: offf\n")
             .expect_err("offf");
-        assert_eq!(e.message, "unknown value `offf` for `security.code-scanning`");
+        assert_eq!(
+            e.message,
+            "unknown value `offf` for `security.code-scanning`"
+        );
         assert_eq!((e.line, e.column), (4, 18));
         let hint = e.hint.as_deref().unwrap_or_default();
         assert!(hint.starts_with("did you mean `off`?"), "{hint}");

@@ -3,7 +3,8 @@
 //! visibility and its Code Security setting change after the workflow was generated).
 //!
 //! - A public repository has code scanning: GitHub Code Security is on for every public
-//!   repository.
+//!   repository. The visibility comes from the event payload (`repository.visibility`) when it
+//!   has one, else from `GET /repos/{owner}/{repo}`.
 //! - A private or internal one has it only with GitHub Code Security (or Advanced Security).
 //!   The code-scanning API tells: `GET /repos/{owner}/{repo}/code-scanning/analyses` answers
 //!   200 (analyses) or 404 (`no analysis found`: enabled, nothing uploaded yet) when it is
@@ -168,12 +169,42 @@ pub fn says_not_enabled(message: &str) -> bool {
         || m.contains("code scanning is not enabled for this repository")
 }
 
-/// Asks the API. Public repositories take one request, others two.
-pub async fn check(client: &Client) -> Result<Status, Error> {
+/// The repository's visibility from the event payload the runner wrote (`GITHUB_EVENT_PATH`):
+/// `repository.visibility`, else `repository.private`. `None` when the payload has no
+/// repository (a `schedule` event) or is not JSON.
+///
+/// ```
+/// use slipway::security::code_scanning::{Visibility, visibility_from_event};
+/// let push = r#"{"ref": "refs/heads/main", "repository": {"private": true, "visibility": "internal"}}"#;
+/// assert_eq!(visibility_from_event(push), Some(Visibility::Internal));
+/// assert_eq!(visibility_from_event(r#"{"schedule": "23 5 * * 1"}"#), None);
+/// ```
+pub fn visibility_from_event(payload: &str) -> Option<Visibility> {
+    #[derive(Deserialize)]
+    struct Event {
+        repository: Option<RepoInfo>,
+    }
+    let event: Event = serde_json::from_str(payload).ok()?;
+    let repo = event.repository?;
+    if repo.visibility.is_none() && !repo.private {
+        // Neither field: the payload does not say (a minimal or hand-made event).
+        return None;
+    }
+    Some(repo.visibility())
+}
+
+/// Asks the API. `known` is the visibility when the event payload told it; otherwise the
+/// repository is read first. A public repository needs no further request.
+pub async fn check(client: &Client, known: Option<Visibility>) -> Result<Status, Error> {
     let repo = client.repo().map_err(Error::Api)?;
-    let path = format!("/repos/{}/{}", repo.owner, repo.name);
-    let info: RepoInfo = client.get_json(&path).await.map_err(Error::Api)?;
-    let visibility = info.visibility();
+    let visibility = match known {
+        Some(v) => v,
+        None => {
+            let path = format!("/repos/{}/{}", repo.owner, repo.name);
+            let info: RepoInfo = client.get_json(&path).await.map_err(Error::Api)?;
+            info.visibility()
+        }
+    };
     if visibility == Visibility::Public {
         return Ok(Status::Public);
     }
@@ -251,6 +282,22 @@ mod tests {
             v(r#"{"private": false, "visibility": "secret"}"#),
             Visibility::Private
         );
+    }
+
+    #[test]
+    fn the_event_payload_tells_the_visibility_when_it_has_the_repository() {
+        let ev = |json: &str| visibility_from_event(json);
+        assert_eq!(
+            ev(r#"{"repository": {"private": false, "visibility": "public"}}"#),
+            Some(Visibility::Public)
+        );
+        assert_eq!(
+            ev(r#"{"repository": {"private": true}}"#),
+            Some(Visibility::Private)
+        );
+        assert_eq!(ev(r#"{"repository": {"full_name": "acme/shop"}}"#), None);
+        assert_eq!(ev(r#"{"schedule": "23 5 * * 1"}"#), None);
+        assert_eq!(ev("not json"), None);
     }
 
     #[test]
