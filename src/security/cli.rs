@@ -128,7 +128,7 @@ pub enum SecurityScanCommand {
     /// `enabled=true|false`, on which the security workflow's SARIF upload and CodeQL depend.
     #[command(
         name = "code-scanning-status",
-        after_help = "Examples:\n  slipway security-scan code-scanning-status        in a job with `security-events: read`\n\nA public repository has code scanning; a private or internal one has it with GitHub Code\nSecurity (or Advanced Security), which the code-scanning API tells. Reads GITHUB_TOKEN,\nGITHUB_REPOSITORY and GITHUB_API_URL.\n\nExit codes: 0 decided (either way), 2 GitHub's answer could not tell (permission, 5xx, network)."
+        after_help = "Examples:\n  slipway security-scan code-scanning-status        in a job with `security-events: read`\n\nA public repository has code scanning; a private or internal one has it with GitHub Code\nSecurity (or Advanced Security), which the code-scanning API tells. Reads the event payload\n(GITHUB_EVENT_PATH: a public repository needs no request), GITHUB_TOKEN, GITHUB_REPOSITORY and\nGITHUB_API_URL.\n\nExit codes: 0 decided (either way), 2 GitHub's answer could not tell (permission, 5xx, network)."
     )]
     CodeScanningStatus,
 }
