@@ -13,6 +13,8 @@
 # slipway's wall time. Goal: slipway is faster than every scanner and at or above grep's MB/s.
 #
 #   benches/security-scan.sh            the side-by-side table
+#   benches/security-scan.sh gitleaks   slipway and gitleaks only, on the same tree in one run,
+#                                       then one line: MB/s, peak RSS and the throughput ratio
 #   benches/security-scan.sh memory     peak RSS of slipway on a 2 GB file with planted secrets
 #                                       and on a git history of SLIPWAY_BENCH_COMMITS commits
 #
@@ -31,6 +33,7 @@
 #                          started early on its own: SLIPWAY_BENCH_TOOLS=detect-secrets
 #   SLIPWAY_BENCH_RUNS     hyperfine runs per fast tool (default 3); SLIPWAY_BENCH_WARMUP (1)
 #   SLIPWAY_BENCH_BIN      a slipway binary to time instead of building target/release
+#                          (SLIPWAY_BIN is read too, e.g. SLIPWAY_BIN=/path/to/release/slipway)
 #   SLIPWAY_VALIDATORS     the venv detect-secrets and kingfisher go into (default /tmp/validators)
 #   SLIPWAY_BENCH_NODE     npm prefix for secretlint (default /tmp/bench-secretlint)
 #   SLIPWAY_BENCH_CARGO    cargo install root for ripsecrets (default /tmp/bench-ripsecrets)
@@ -46,7 +49,12 @@ source_dir=${SLIPWAY_BENCH_SOURCE:-$(ls -d "$HOME"/.cargo/registry/src/*/ 2>/dev
 venv=${SLIPWAY_VALIDATORS:-/tmp/validators}
 node_prefix=${SLIPWAY_BENCH_NODE:-/tmp/bench-secretlint}
 cargo_root=${SLIPWAY_BENCH_CARGO:-/tmp/bench-ripsecrets}
-tools=${SLIPWAY_BENCH_TOOLS:-slipway grep gitleaks ripsecrets kingfisher secretlint detect-secrets}
+if [ "$mode" = gitleaks ]; then
+    tools=${SLIPWAY_BENCH_TOOLS:-slipway gitleaks}
+    mode=table
+else
+    tools=${SLIPWAY_BENCH_TOOLS:-slipway grep gitleaks ripsecrets kingfisher secretlint detect-secrets}
+fi
 once=" ${SLIPWAY_BENCH_ONCE:-ripsecrets secretlint detect-secrets} "
 runs=${SLIPWAY_BENCH_RUNS:-3}
 cache=${SLIPWAY_BENCH_CACHE:-}
@@ -63,8 +71,9 @@ command -v hyperfine >/dev/null || { echo "error: hyperfine is needed (apt-get i
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if [ -n "${SLIPWAY_BENCH_BIN:-}" ]; then
-    bin=$SLIPWAY_BENCH_BIN
+if [ -n "${SLIPWAY_BENCH_BIN:-${SLIPWAY_BIN:-}}" ]; then
+    bin=${SLIPWAY_BENCH_BIN:-$SLIPWAY_BIN}
+    [ -x "$bin" ] || { echo "error: no slipway binary at '$bin'" >&2; exit 2; }
 else
     cargo build --release --locked --quiet
     bin=$PWD/target/release/slipway
@@ -317,4 +326,13 @@ for tool, wall, cpu, found, note, rss in sorted(rows, key=lambda r: float(r[1]))
     wall, cpu = float(wall), float(cpu)
     ratio = f"{wall / base:.2f}" if base else "-"
     print(f"{tool:<15} {wall:9.2f} {cpu:9.2f} {mb / wall:8.1f} {rss:>9} {found:>9} {ratio:>10}  {note}")
+by = {r[0]: r for r in rows}
+if "slipway" in by and "gitleaks" in by:
+    s, g = by["slipway"], by["gitleaks"]
+    s_mbs, g_mbs = mb / float(s[1]), mb / float(g[1])
+    print(f"\nslipway {s_mbs:.1f} MB/s, peak RSS {s[5]} MiB; gitleaks dir {g_mbs:.1f} MB/s, peak RSS {g[5]} MiB; "
+          f"slipway reads {s_mbs / g_mbs:.1f}x the MB/s of gitleaks with {int(s[5]) / max(int(g[5]), 1):.2f}x its memory")
+    # Wall time moves with the load of a shared machine; CPU time much less.
+    s_cpu, g_cpu = mb / max(float(s[2]), 1e-9), mb / max(float(g[2]), 1e-9)
+    print(f"per CPU second: slipway {s_cpu:.1f} MB, gitleaks {g_cpu:.1f} MB ({s_cpu / g_cpu:.1f}x)")
 PY

@@ -34,6 +34,7 @@ const COMMANDS: &[&[&str]] = &[
     &["deploy", "promoted"],
     &["security-scan"],
     &["security-scan", "baseline"],
+    &["security-scan", "code-scanning-status"],
 ];
 
 #[test]

@@ -105,6 +105,7 @@ const GALLERY: &[(&str, &str)] = &[
     ("rolling-only", "django-react"),
     ("blue-green-only", "rails"),
     ("services-matrix", "django-react"),
+    ("private-no-code-scanning", "poetry-decoys"),
 ];
 
 /// Compares the six workflows rendered into `fresh` with those in `dir` (ignoring what changes
@@ -1469,4 +1470,112 @@ fn quiet_prints_only_what_changed() {
         "{t}"
     );
     assert!(!t.stderr.contains("next:"), "{t}");
+}
+
+/// `security.code-scanning`: `auto` asks GitHub in a first job and conditions the SARIF
+/// uploads and CodeQL on its answer, `on` uploads and runs CodeQL unconditionally, `off` has
+/// neither, nor the `security-events` permission. Findings are reported by the scan either way.
+#[test]
+fn code_scanning_auto_on_and_off_render_three_security_workflows() {
+    let repo = fixture("compose-polyglot");
+    for mode in ["auto", "on", "off"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("slipway.yml");
+        std::fs::write(
+            &config,
+            format!("version: 1\nsecurity:\n  code-scanning: {mode}\n"),
+        )
+        .expect("config");
+        let out = dir.path().join("out");
+        render_into(&repo, Some(&config), &out).code(0);
+        let text = read(&out, "security.yml");
+        insta::assert_snapshot!(format!("security-code-scanning-{mode}"), normalize(&text));
+        let doc: serde_json::Value = serde_saphyr::from_str(&text).expect("yaml");
+        let jobs = doc["jobs"].as_object().expect("jobs");
+        let mut names: Vec<&str> = jobs.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let uploads = text.matches("github/codeql-action/upload-sarif@").count();
+        match mode {
+            "auto" => {
+                assert_eq!(names, ["code-scanning", "codeql", "container", "scan"]);
+                assert_eq!(
+                    jobs["code-scanning"]["permissions"],
+                    serde_json::json!({ "security-events": "read" })
+                );
+                assert_eq!(
+                    jobs["code-scanning"]["outputs"]["enabled"],
+                    "${{ steps.status.outputs.enabled }}"
+                );
+                assert!(text.contains("run: slipway security-scan code-scanning-status"));
+                assert_eq!(
+                    jobs["codeql"]["if"],
+                    "${{ needs.code-scanning.outputs.enabled == 'true' }}"
+                );
+                // The scan and the container scan run whatever the check found.
+                for job in ["scan", "container"] {
+                    assert_eq!(jobs[job]["needs"], "code-scanning", "{job}");
+                    assert_eq!(jobs[job]["if"], "${{ !cancelled() }}", "{job}");
+                }
+                assert_eq!(uploads, 2);
+                assert_eq!(
+                    text.matches("&& needs.code-scanning.outputs.enabled == 'true' }}")
+                        .count(),
+                    2,
+                    "every upload waits for the answer"
+                );
+            }
+            "on" => {
+                assert_eq!(names, ["codeql", "container", "scan"]);
+                assert!(!text.contains("code-scanning-status"));
+                assert!(!text.contains("needs.code-scanning"));
+                assert_eq!(uploads, 2);
+            }
+            _ => {
+                assert_eq!(names, ["container", "scan"]);
+                assert_eq!(uploads, 0);
+                assert!(!text.contains("codeql-action"), "no CodeQL at all");
+                assert!(!text.contains("security-events:"), "least privilege");
+                for job in ["scan", "container"] {
+                    assert_eq!(
+                        jobs[job]["permissions"],
+                        serde_json::json!({ "contents": "read" }),
+                        "{job}"
+                    );
+                }
+                // The SARIF files are still kept as artifacts.
+                assert_eq!(text.matches("actions/upload-artifact@").count(), 2);
+            }
+        }
+    }
+}
+
+/// `off` with every scan turned off and no Dockerfile would leave the security workflow
+/// without a job: refused at the key, nothing written.
+#[test]
+fn code_scanning_off_with_nothing_to_scan_is_refused_at_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("slipway.yml");
+    std::fs::write(
+        &config,
+        "version: 1\nsecurity:\n  secrets: false\n  dependencies: false\n  workflows: false\n  code-scanning: off\n",
+    )
+    .expect("config");
+    let out = dir.path().join("out");
+    let t = render_into(&fixture("go-module"), Some(&config), &out);
+    t.code(2);
+    assert!(
+        t.stderr.contains("the security workflow would have no job"),
+        "{t}"
+    );
+    assert!(t.stderr.contains("slipway.yml:6:18"), "{t}");
+    assert!(t.stderr.contains("workflows: { skip: [security] }"), "{t}");
+    assert!(!out.exists() || std::fs::read_dir(&out).expect("out").next().is_none());
+    // The same config with the workflow left out renders the others.
+    std::fs::write(
+        &config,
+        "version: 1\nsecurity:\n  secrets: false\n  dependencies: false\n  workflows: false\n  code-scanning: off\nworkflows:\n  skip: [security]\n",
+    )
+    .expect("config");
+    render_into(&fixture("go-module"), Some(&config), &out).code(0);
+    assert!(out.join("ci.yml").is_file() && !out.join("security.yml").exists());
 }

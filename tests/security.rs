@@ -1260,3 +1260,449 @@ fn fingerprints_hold_no_secret_and_an_old_baseline_still_works_with_a_notice() {
     t.code(0);
     assert!(!t.stderr.contains("format 1"), "{t}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// `slipway security-scan code-scanning-status` against the local GitHub API.
+
+mod code_scanning {
+    use super::common::github_mock::{MockGitHub, Reply};
+    use super::common::slipway;
+
+    const REPO: &str = "/repos/acme/shop";
+    const ANALYSES: &str = "/repos/acme/shop/code-scanning/analyses";
+    const TOKEN: &str = "ghs_codeScanningMock0123456789";
+
+    /// The fields of GitHub's `full-repository` the check reads, around them a few others.
+    fn repository(visibility: &str) -> String {
+        serde_json::json!({
+            "id": 1296269,
+            "name": "shop",
+            "full_name": "acme/shop",
+            "owner": { "login": "acme", "id": 1, "type": "Organization" },
+            "private": visibility != "public",
+            "visibility": visibility,
+            "default_branch": "main",
+            "archived": false,
+        })
+        .to_string()
+    }
+
+    /// One analysis as the code-scanning API lists it.
+    fn analyses() -> String {
+        serde_json::json!([{
+            "ref": "refs/heads/main",
+            "commit_sha": "d99612c3e1f2970085cfbaeadf8f010ef69bad83",
+            "analysis_key": ".github/workflows/security.yml:codeql",
+            "environment": "{\"language\":\"python\"}",
+            "category": "/language:python",
+            "error": "",
+            "created_at": "2026-11-30T05:23:11Z",
+            "results_count": 3,
+            "rules_count": 143,
+            "id": 201,
+            "url": "https://api.github.com/repos/acme/shop/code-scanning/analyses/201",
+            "sarif_id": "6c81cd8e-b078-4ac3-a3be-1dad7dbd0b53",
+            "tool": { "name": "CodeQL", "guid": null, "version": "2.19.3" },
+            "deletable": true,
+            "warning": ""
+        }])
+        .to_string()
+    }
+
+    fn status(mock: &MockGitHub) -> super::common::Transcript {
+        slipway()
+            .args(["security-scan", "code-scanning-status"])
+            .in_actions()
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_REPOSITORY", "acme/shop")
+            .env("GITHUB_API_URL", mock.url())
+            .run()
+    }
+
+    fn paths(mock: &MockGitHub) -> Vec<String> {
+        mock.requests()
+            .iter()
+            .map(|r| {
+                if r.query.is_empty() {
+                    r.path.clone()
+                } else {
+                    format!("{}?{}", r.path, r.query)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_public_repository_has_code_scanning_without_asking_the_code_scanning_api() {
+        let mock = MockGitHub::start();
+        mock.on("GET", REPO)
+            .then(Reply::json(200, repository("public")));
+        let t = status(&mock);
+        t.code(0);
+        assert_eq!(t.outputs.trim(), "enabled=true", "{t}");
+        assert!(t.stdout.contains("`acme/shop` is public"), "{t}");
+        assert!(t.summary.is_empty(), "{t}");
+        assert_eq!(paths(&mock), vec![REPO.to_owned()]);
+        let req = &mock.requests()[0];
+        assert_eq!(
+            req.header("authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+        // The token appears only in the runner's mask command, never in text.
+        let shown = format!("{t}").replace(&format!("::add-mask::{TOKEN}"), "");
+        assert!(!shown.contains(TOKEN), "{t}");
+    }
+
+    #[test]
+    fn a_private_repository_whose_code_scanning_api_answers_has_it() {
+        // Analyses listed, or none yet (404 `no analysis found`): enabled either way.
+        for reply in [
+            Reply::json(200, analyses()),
+            Reply::error(404, "no analysis found"),
+        ] {
+            let mock = MockGitHub::start();
+            mock.on("GET", REPO)
+                .then(Reply::json(200, repository("private")));
+            mock.on("GET", ANALYSES).then(reply);
+            let t = status(&mock);
+            t.code(0);
+            assert_eq!(t.outputs.trim(), "enabled=true", "{t}");
+            assert!(t.stdout.contains("`acme/shop` is private"), "{t}");
+            assert_eq!(
+                paths(&mock),
+                vec![REPO.to_owned(), format!("{ANALYSES}?per_page=1")]
+            );
+        }
+        let mock = MockGitHub::start();
+        mock.on("GET", REPO)
+            .then(Reply::json(200, repository("internal")));
+        mock.on("GET", ANALYSES).then(Reply::json(200, "[]"));
+        let t = status(&mock);
+        t.code(0);
+        assert_eq!(t.outputs.trim(), "enabled=true", "{t}");
+        assert!(t.stdout.contains("is internal"), "{t}");
+    }
+
+    #[test]
+    fn a_private_repository_without_code_security_turns_the_upload_off_and_says_why() {
+        for message in [
+            "Advanced Security must be enabled for this repository to use code scanning.",
+            "Code Security must be enabled for this repository to use code scanning.",
+        ] {
+            let mock = MockGitHub::start();
+            mock.on("GET", REPO)
+                .then(Reply::json(200, repository("private")));
+            mock.on("GET", ANALYSES).then(Reply::error(403, message));
+            let t = status(&mock);
+            t.code(0);
+            assert_eq!(t.outputs.trim(), "enabled=false", "{t}");
+            assert!(t.stdout.contains("code scanning is not available"), "{t}");
+            assert!(t.stdout.contains(message), "{t}");
+            // A notice annotation and a step summary tell why CodeQL and the upload are skipped.
+            assert!(
+                t.stdout.contains("::notice title=slipway code scanning::")
+                    || t.stderr.contains("::notice title=slipway code scanning::"),
+                "{t}"
+            );
+            assert!(t.summary.contains("### Code scanning"), "{t}");
+            assert!(
+                t.summary.contains("SARIF upload and CodeQL are skipped"),
+                "{t}"
+            );
+            assert!(t.summary.contains("`fail-on` still fails the job"), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_denied_permission_is_an_error_not_a_guess() {
+        let mock = MockGitHub::start();
+        mock.on("GET", REPO)
+            .then(Reply::json(200, repository("private")));
+        mock.on("GET", ANALYSES).then(
+            Reply::error(403, "Resource not accessible by integration")
+                .header("x-accepted-github-permissions", "security_events=read"),
+        );
+        let t = status(&mock);
+        t.code(2);
+        assert!(t.outputs.is_empty(), "no decision may be written:\n{t}");
+        assert!(
+            t.stderr
+                .contains("could not tell whether code scanning is available"),
+            "{t}"
+        );
+        assert!(
+            t.stderr.contains("Resource not accessible by integration"),
+            "{t}"
+        );
+        assert!(t.stderr.contains("security-events: read"), "{t}");
+        assert!(t.stderr.contains("`security.code-scanning: on`"), "{t}");
+    }
+
+    /// A server error that persists through the retries decides nothing: the step fails.
+    #[tokio::test]
+    async fn a_server_error_after_the_retries_is_an_error_not_a_guess() {
+        use slipway::error::Hint;
+        use slipway::github::client::{Client, FakeClock, Repo, RetryPolicy, Settings};
+        use slipway::security::code_scanning::{Error, check};
+        let mock = MockGitHub::start();
+        mock.on("GET", REPO)
+            .then(Reply::json(200, repository("private")));
+        mock.on("GET", ANALYSES)
+            .then(Reply::error(502, "Server Error"))
+            .then(Reply::error(500, "Server Error"));
+        let clock = std::sync::Arc::new(FakeClock::at(1_700_000_000));
+        let client = Client::new(Settings {
+            api_url: mock.url().to_owned(),
+            token: slipway::github::mask::Secret::new(TOKEN),
+            repository: Some(Repo::parse("acme/shop").unwrap()),
+            retry: RetryPolicy::default(),
+            connect_timeout: std::time::Duration::from_secs(5),
+            read_timeout: std::time::Duration::from_secs(5),
+        })
+        .unwrap()
+        .with_clock(clock.clone());
+        let err = check(&client, None)
+            .await
+            .expect_err("a 5xx decides nothing");
+        let Error::Api(inner) = &err;
+        assert!(
+            matches!(
+                inner,
+                slipway::github::client::Error::Server { attempts: 4, .. }
+            ),
+            "{inner:?}"
+        );
+        assert_eq!(clock.waits().len(), 3, "retried before giving up");
+        let hint = err.hint().unwrap_or_default();
+        assert!(hint.contains("`security.code-scanning: on`"), "{hint}");
+        // One repository read and four probes.
+        assert_eq!(mock.requests().len(), 5);
+    }
+
+    #[test]
+    fn the_event_payload_spares_the_repository_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let event = dir.path().join("event.json");
+        // Public: decided from the payload alone, without a token or a request.
+        std::fs::write(
+            &event,
+            r#"{"ref": "refs/heads/main", "repository": {"full_name": "acme/shop", "private": false, "visibility": "public"}}"#,
+        )
+        .unwrap();
+        let mock = MockGitHub::start();
+        let t = slipway()
+            .args(["security-scan", "code-scanning-status"])
+            .in_actions()
+            .env("GITHUB_REPOSITORY", "acme/shop")
+            .env("GITHUB_API_URL", mock.url())
+            .env("GITHUB_EVENT_PATH", &event)
+            .run();
+        t.code(0);
+        assert_eq!(t.outputs.trim(), "enabled=true", "{t}");
+        assert!(t.stdout.contains("`acme/shop` is public"), "{t}");
+        assert!(mock.requests().is_empty());
+        // Private: only the code-scanning API is asked.
+        std::fs::write(
+            &event,
+            r#"{"repository": {"full_name": "acme/shop", "private": true, "visibility": "private"}}"#,
+        )
+        .unwrap();
+        mock.on("GET", ANALYSES).then(Reply::error(
+            403,
+            "Advanced Security must be enabled for this repository to use code scanning.",
+        ));
+        let t = status_with_event(&mock, &event);
+        t.code(0);
+        assert_eq!(t.outputs.trim(), "enabled=false", "{t}");
+        assert_eq!(paths(&mock), vec![format!("{ANALYSES}?per_page=1")]);
+    }
+
+    fn status_with_event(mock: &MockGitHub, event: &std::path::Path) -> super::common::Transcript {
+        slipway()
+            .args(["security-scan", "code-scanning-status"])
+            .in_actions()
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_REPOSITORY", "acme/shop")
+            .env("GITHUB_API_URL", mock.url())
+            .env("GITHUB_EVENT_PATH", event)
+            .run()
+    }
+
+    #[test]
+    fn without_a_token_or_a_repository_nothing_is_asked_and_nothing_decided() {
+        let mock = MockGitHub::start();
+        let t = slipway()
+            .args(["security-scan", "code-scanning-status"])
+            .in_actions()
+            .env("GITHUB_REPOSITORY", "acme/shop")
+            .env("GITHUB_API_URL", mock.url())
+            .run();
+        t.code(2);
+        assert!(t.stderr.contains("GITHUB_TOKEN"), "{t}");
+        assert!(t.outputs.is_empty(), "{t}");
+        assert!(mock.requests().is_empty());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generated security workflow (`security.code-scanning: auto`) under act, for a private
+// repository without GitHub Code Security: the local GitHub API answers GitHub's 403.
+
+/// Copies `from` into `to` (`cp -R`).
+fn copy_tree(from: &Path, to: &Path) {
+    let ok = Command::new("cp")
+        .arg("-R")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "cp -R {} {}", from.display(), to.display());
+}
+
+/// `--local-repository` arguments: slipway's own actions at `commit` from a copy of this
+/// checkout's `actions/` and `scripts/`, and the upload-artifact and CodeQL stand-ins of
+/// `tests/e2e/stand-ins/` at their pinned commits.
+fn local_actions(stage: &Path, commit: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let own = stage.join("slipway-actions");
+    std::fs::create_dir_all(&own).unwrap();
+    copy_tree(&root.join("actions"), &own);
+    copy_tree(&root.join("scripts"), &own);
+    let mut args = vec![
+        "--local-repository".to_owned(),
+        format!("slipway-ci/slipway@{commit}={}", own.display()),
+    ];
+    let pins = slipway::generate::pins::Pins::embedded();
+    for (action, stand_in) in [
+        ("actions/upload-artifact", "actions-upload-artifact"),
+        ("github/codeql-action/init", "github-codeql-action"),
+    ] {
+        let dest = stage.join(stand_in);
+        copy_tree(&root.join("tests/e2e/stand-ins").join(stand_in), &dest);
+        for lib in ["lib.js", "tools.js"] {
+            std::fs::copy(root.join("tests/e2e/stand-ins").join(lib), dest.join(lib)).unwrap();
+        }
+        let pinned = pins.uses(action).expect("pinned");
+        let (name, sha) = pinned
+            .split(" #")
+            .next()
+            .and_then(|u| u.split_once('@'))
+            .expect("owner/repo@sha");
+        let repo = name.split('/').take(2).collect::<Vec<_>>().join("/");
+        args.push("--local-repository".to_owned());
+        args.push(format!("{repo}@{sha}={}", dest.display()));
+    }
+    args
+}
+
+#[test]
+fn act_security_workflow_without_code_scanning_reports_skips_the_upload_and_follows_fail_on() {
+    let Some(act) = common::act::act() else {
+        return;
+    };
+    use common::github_mock::{MockGitHub, Reply};
+    let mock = MockGitHub::start();
+    mock.on("GET", "/repos/acme/shop").then(Reply::json(
+        200,
+        serde_json::json!({
+            "id": 1296269, "name": "shop", "full_name": "acme/shop",
+            "owner": { "login": "acme", "id": 1 }, "private": true, "visibility": "private",
+        })
+        .to_string(),
+    ));
+    mock.on("GET", "/repos/acme/shop/code-scanning/analyses")
+        .then(Reply::error(
+            403,
+            "Advanced Security must be enabled for this repository to use code scanning.",
+        ));
+    let config = "version: 1\nsecurity:\n  dependencies: false\n  fail-on: high\n";
+    let clean = "def total(prices):\n    return sum(prices)\n";
+    let leaky = format!("{clean}STRIPE_KEY = \"{STRIPE}\"\n");
+    for (app, red) in [(leaky.as_str(), true), (clean, false)] {
+        // The workflow as gen-workflows renders it for this repository (auto is the default).
+        let rendered = tempfile::tempdir().unwrap();
+        write(rendered.path(), "slipway.yml", config);
+        write(rendered.path(), "app.py", app);
+        slipway()
+            .args(["gen-workflows", "--quiet", "--only", "security"])
+            .arg_path(rendered.path())
+            .run()
+            .code(0);
+        let workflow =
+            std::fs::read_to_string(rendered.path().join(".github/workflows/security.yml"))
+                .unwrap();
+        assert!(workflow.contains("code-scanning-status"), "{workflow}");
+        let commit = workflow
+            .split("slipway-ci/slipway/actions/security-scan@")
+            .nth(1)
+            .map(|rest| &rest[..40])
+            .expect("the scan action's commit");
+        let repo = common::act::repo(&[("slipway.yml", config), ("app.py", app)], &workflow);
+        let stage = tempfile::tempdir().unwrap();
+        let state = stage.path().join("state");
+        let mut args = local_actions(stage.path(), commit);
+        args.extend(
+            [
+                "-P",
+                "ubuntu-24.04=-self-hosted",
+                "-s",
+                "GITHUB_TOKEN=ghs_actCodeScanning0123456789",
+                "--env",
+                &format!("GITHUB_API_URL={}", mock.url()),
+                "--env",
+                "GITHUB_REPOSITORY=acme/shop",
+                "--env",
+                &format!("SLIPWAY_E2E_STATE={}", state.display()),
+            ]
+            .map(str::to_owned),
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        // The setup actions inside setup-environment are stubs that fail if they run.
+        let options = common::act::Options {
+            args: &args,
+            stub_remote_actions: true,
+            ..Default::default()
+        };
+        let (code, log) = common::act::run(&act, repo.path(), &options);
+        // The check ran first (`scan` needs it) and decided "not available".
+        assert!(
+            log.contains("code scanning is not available: `acme/shop` is private"),
+            "{log}"
+        );
+        assert!(
+            log.contains("::notice title=slipway code scanning::")
+                || log.contains("Summary - ### Code scanning"),
+            "{log}"
+        );
+        // The scan ran and reported; the SARIF upload was skipped, the artifact kept.
+        assert!(log.contains("Summary - ### Security scan"), "{log}");
+        assert!(
+            !log.contains("not uploaded (no code scanning here)"),
+            "{log}"
+        );
+        assert!(
+            std::fs::read_dir(&state)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(false),
+            "the SARIF artifact was not kept:\n{log}"
+        );
+        // CodeQL was skipped by its condition (its stand-in would say it initialised).
+        assert!(!log.contains("stand-in: CodeQL initialised"), "{log}");
+        assert!(!log.contains(&STRIPE[4..]), "the secret leaked:\n{log}");
+        if red {
+            assert_ne!(code, Some(0), "a critical finding must fail:\n{log}");
+            assert!(
+                log.contains("::error title=critical secret%3A stripe-live-key,file=app.py"),
+                "{log}"
+            );
+            assert!(log.contains("failed (fail-on: high)"), "{log}");
+        } else {
+            assert_eq!(code, Some(0), "a clean repository must be green:\n{log}");
+            assert!(log.contains("0 findings"), "{log}");
+        }
+    }
+    // Each run asked once for the repository and once for its analyses.
+    let asked: Vec<String> = mock.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(asked.len(), 4, "{asked:?}");
+}

@@ -358,6 +358,14 @@ pub struct Security {
         deserialize_with = "values::repo_path_opt"
     )]
     pub baseline: Option<String>,
+    /// GitHub code scanning: uploading the SARIF files and running CodeQL. A private or
+    /// internal repository has it only with GitHub Code Security (or Advanced Security).
+    /// `auto`: each run asks GitHub first (public: yes; private or internal: whether the
+    /// code-scanning API answers) and skips the upload and CodeQL when it is not available;
+    /// `on`: always upload and run CodeQL; `off`: never, and the jobs get no
+    /// `security-events` permission. Without code scanning the findings still reach the job
+    /// summary and annotations, and `fail-on` still fails the job. Default: `auto`.
+    pub code_scanning: Located<CodeScanning>,
 }
 
 impl Default for Security {
@@ -369,6 +377,32 @@ impl Default for Security {
             fail_on: Severity::High,
             allow: Vec::new(),
             baseline: None,
+            code_scanning: Located::new(CodeScanning::Auto),
+        }
+    }
+}
+
+/// Whether the security workflow uses GitHub code scanning (SARIF upload, CodeQL).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CodeScanning {
+    /// Decided when the workflow runs: GitHub is asked whether the repository has code
+    /// scanning.
+    #[default]
+    Auto,
+    /// Always: the repository is public or has GitHub Code Security.
+    On,
+    /// Never: findings go to the job summary and annotations only.
+    Off,
+}
+
+impl CodeScanning {
+    /// `auto`, `on` or `off`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::On => "on",
+            Self::Off => "off",
         }
     }
 }
@@ -2397,6 +2431,59 @@ ci:
             assert_eq!((e.line, e.column), at, "{text}: {e:?}");
             assert!(e.hint.is_some(), "{text}: {e:?}");
         }
+    }
+
+    #[test]
+    fn code_scanning_is_auto_by_default_and_reads_on_and_off() {
+        assert_eq!(
+            Config::default().security.code_scanning.value,
+            CodeScanning::Auto
+        );
+        for (text, want) in [
+            ("auto", CodeScanning::Auto),
+            ("on", CodeScanning::On),
+            ("off", CodeScanning::Off),
+        ] {
+            let c = parse_str(&format!("version: 1\nsecurity:\n  code-scanning: {text}\n"))
+                .expect(text);
+            assert_eq!(c.security.code_scanning.value, want);
+            assert_eq!(want.as_str(), text);
+            assert_eq!(
+                (
+                    c.security.code_scanning.line,
+                    c.security.code_scanning.column
+                ),
+                (3, 18)
+            );
+        }
+        let c = parse_str("security: { code-scanning: off, fail-on: critical }\n").expect("flow");
+        assert_eq!(c.security.code_scanning.value, CodeScanning::Off);
+        assert_eq!(c.security.fail_on, Severity::Critical);
+    }
+
+    #[test]
+    fn a_wrong_code_scanning_value_is_located_and_suggests_the_nearest() {
+        let e = parse_str("version: 1\nsecurity:\n  secrets: true\n  code-scanning: offf\n")
+            .expect_err("offf");
+        assert_eq!(
+            e.message,
+            "unknown value `offf` for `security.code-scanning`"
+        );
+        assert_eq!((e.line, e.column), (4, 18));
+        let hint = e.hint.as_deref().unwrap_or_default();
+        assert!(hint.starts_with("did you mean `off`?"), "{hint}");
+        assert!(hint.contains("`auto`") && hint.contains("`on`"), "{hint}");
+        let e = parse_str("security:\n  code-scanning: true\n").expect_err("a bool");
+        assert!(e.message.contains("`security.code-scanning`"), "{e:?}");
+        assert_eq!(e.line, 2);
+        let e = parse_str("security:\n  code_scanning: on\n").expect_err("snake case");
+        assert_eq!(e.message, "unknown key `code_scanning` in `security`");
+        assert!(
+            e.hint
+                .as_deref()
+                .is_some_and(|h| h.starts_with("did you mean `code-scanning`?")),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -228,6 +228,19 @@ pub struct Security {
     pub containers: Vec<String>,
     /// The file of accepted findings (`security.baseline`), when set.
     pub baseline: Option<String>,
+    /// `security.code-scanning`: `auto` (a job asks GitHub when the workflow runs), `on` or
+    /// `off` (no SARIF upload, no CodeQL, no `security-events` permission).
+    pub code_scanning: &'static str,
+}
+
+impl Security {
+    /// True when the security workflow would have no job: no scan, no CodeQL (code scanning
+    /// `off`) and no Dockerfile for a container scan.
+    pub fn is_empty(&self) -> bool {
+        !(self.secrets || self.dependencies || self.workflows)
+            && self.code_scanning == "off"
+            && self.containers.is_empty()
+    }
 }
 
 /// One deployment environment.
@@ -507,6 +520,7 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
             .map(|u| u.id.clone())
             .collect(),
         baseline: config.security.baseline.clone(),
+        code_scanning: config.security.code_scanning.value.as_str(),
     };
     let environments = environments(config)?;
     check_deploy(config, &units)?;

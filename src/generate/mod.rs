@@ -255,6 +255,14 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
         Some(spot) => Error::Config(loaded.error_at(spot, e.to_string(), e.hint())),
         None => Error::Context(e),
     })?;
+    if selected.contains(&"security") && context.security.is_empty() {
+        let spot = &loaded.config.security.code_scanning;
+        return Err(Error::Config(loaded.error_at(
+            (spot.line, spot.column),
+            "`security.code-scanning` is `off`, the scans (`security.secrets`, `security.dependencies`, `security.workflows`) are all false and there is no Dockerfile: the security workflow would have no job".to_owned(),
+            Some("turn a scan on, set `security.code-scanning: auto`, or leave the workflow out with `workflows: { skip: [security] }`".to_owned()),
+        )));
+    }
     let mut templates = render::Templates::new(EMBEDDED.iter().copied());
     if let Some(dir) = &settings.templates {
         templates = templates.with_overrides(dir)?;

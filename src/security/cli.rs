@@ -9,7 +9,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use crate::config::{self, Severity};
 use crate::error::{EXIT_FAILED, EXIT_OK, Failure};
 use crate::github;
-use crate::security::{self, Error, allow, report, sarif};
+use crate::security::{self, Error, allow, code_scanning, report, sarif};
 
 /// The after-help of `slipway security-scan`.
 pub const AFTER_HELP: &str = "Examples:\n  slipway security-scan                               secrets, dependencies and workflows of `.`\n  slipway security-scan --json | jq '.findings[] | select(.level == \"critical\")'\n  slipway security-scan --sarif out/slipway.sarif     SARIF 2.1.0 for code scanning\n  slipway security-scan --history                     also every commit's added lines\n  slipway security-scan --fail-on critical            fail only on critical findings\n  slipway security-scan --no-dependencies --osv-db /srv/osv\n  slipway security-scan baseline                      accept today's findings, report only new ones\n\nSecrets are redacted everywhere (at most their first 4 characters are shown).\nSilence a line with a `slipway:allow` comment, or list `security.allow` entries in slipway.yml.\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 could not run.";
@@ -124,6 +124,13 @@ pub enum SecurityScanCommand {
         after_help = "Examples:\n  slipway security-scan baseline                         write .slipway/security-baseline.json\n  slipway security-scan baseline --output sec/base.json   then set `security.baseline: sec/base.json`\n\nThe file holds fingerprints (hashes of rule, path and the text around a finding, never of a secret), rule ids and paths: commit it."
     )]
     Baseline(BaselineArgs),
+    /// Whether GitHub code scanning is available to this repository: writes the step output
+    /// `enabled=true|false`, on which the security workflow's SARIF upload and CodeQL depend.
+    #[command(
+        name = "code-scanning-status",
+        after_help = "Examples:\n  slipway security-scan code-scanning-status        in a job with `security-events: read`\n\nA public repository has code scanning; a private or internal one has it with GitHub Code\nSecurity (or Advanced Security), which the code-scanning API tells. Reads the event payload\n(GITHUB_EVENT_PATH: a public repository needs no request), GITHUB_TOKEN, GITHUB_REPOSITORY and\nGITHUB_API_URL.\n\nExit codes: 0 decided (either way), 2 GitHub's answer could not tell (permission, 5xx, network)."
+    )]
+    CodeScanningStatus,
 }
 
 /// Arguments of `slipway security-scan baseline`.
@@ -143,6 +150,7 @@ impl SecurityScanArgs {
     pub fn name(&self) -> &'static str {
         match self.command {
             Some(SecurityScanCommand::Baseline(_)) => "security-scan baseline",
+            Some(SecurityScanCommand::CodeScanningStatus) => "security-scan code-scanning-status",
             None => "security-scan",
         }
     }
@@ -189,8 +197,10 @@ pub fn run(args: SecurityScanArgs) -> Result<u8, Failure> {
         fail_on,
         baseline,
     } = args;
-    if let Some(SecurityScanCommand::Baseline(b)) = command {
-        return run_baseline(b);
+    match command {
+        Some(SecurityScanCommand::Baseline(b)) => return run_baseline(b),
+        Some(SecurityScanCommand::CodeScanningStatus) => return run_code_scanning_status(),
+        None => {}
     }
     let loaded = config::load(&scan.dir, scan.config.as_deref())?;
     let mut settings = settings(scan, &loaded);
@@ -280,6 +290,56 @@ fn run_baseline(args: BaselineArgs) -> Result<u8, Failure> {
         let hint = "set `security.baseline` in slipway.yml (or pass --baseline) so scans use it";
         eprintln!("{}", github::safe::neutralize(hint));
     }
+    Ok(EXIT_OK)
+}
+
+/// `slipway security-scan code-scanning-status`: asks GitHub, writes `enabled`, says why.
+fn run_code_scanning_status() -> Result<u8, Failure> {
+    // The runner's event payload says whether the repository is public: no request then.
+    let known = std::env::var_os("GITHUB_EVENT_PATH")
+        .filter(|p| !p.is_empty())
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|text| code_scanning::visibility_from_event(&text));
+    let (status, line) = if known == Some(code_scanning::Visibility::Public) {
+        let status = code_scanning::Status::Public;
+        let line = match std::env::var(github::client::ENV_REPOSITORY) {
+            Ok(r) => match github::client::Repo::parse(&r) {
+                Ok(repo) => status.describe(&repo),
+                Err(_) => "code scanning is available: the repository is public".to_owned(),
+            },
+            Err(_) => "code scanning is available: the repository is public".to_owned(),
+        };
+        (status, line)
+    } else {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::new(e, None))?;
+        // octocrab's HTTP stack spawns its worker on the runtime current when it is built.
+        let client = {
+            let _entered = rt.enter();
+            github::client::Client::from_env()?
+        };
+        let repo = client.repo()?.clone();
+        let status = rt.block_on(code_scanning::check(&client, known))?;
+        let line = status.describe(&repo);
+        (status, line)
+    };
+    let runtime = github::runtime();
+    runtime.set_output("enabled", if status.enabled() { "true" } else { "false" })?;
+    if runtime.in_actions() && !status.enabled() {
+        let what = "the SARIF upload and CodeQL are skipped; the scan's findings are in the job summary and annotations, and `fail-on` still fails the job. Enable GitHub Code Security in the repository's settings to get code scanning, or set `security.code-scanning: off` to stop asking";
+        runtime.annotate(
+            github::annotations::Annotation::notice(format!("{line}: {what}"))
+                .title("slipway code scanning"),
+        );
+        let mut summary = github::summary::Summary::new();
+        summary
+            .section(github::summary::Priority::High, Some("Code scanning"))
+            .text(&format!("{line}.\n\n{what}."));
+        runtime.write_summary(&summary)?;
+    }
+    print_stdout(&format!("{line}\n"))?;
     Ok(EXIT_OK)
 }
 

@@ -6,6 +6,7 @@
 
 pub mod allow;
 pub mod cli;
+pub mod code_scanning;
 pub mod deps;
 pub mod report;
 pub mod sarif;
