@@ -1075,6 +1075,47 @@ pub struct Release {
     /// `scripts/release-checksums.txt` (`slipway release pin-binary`), for a repository whose
     /// composite actions install its own binary, as slipway's do. Default: false.
     pub pin_binary: bool,
+    /// Package registries each released unit is published to after the GitHub release, e.g.
+    /// `[crates, npm, pypi]`: crates.io for a `Cargo.toml` package, the npm registry for a
+    /// `package.json`, PyPI for a `pyproject.toml` project. The release workflow's
+    /// `publish-registries` job uses trusted publishing (OIDC, no stored token) and skips a
+    /// version the registry has already. Default: none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub publish: Vec<Located<Registry>>,
+}
+
+/// A package registry `release.publish` names.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Registry {
+    /// crates.io, for Rust packages (`Cargo.toml`).
+    Crates,
+    /// The npm registry, for JavaScript packages (`package.json`).
+    Npm,
+    /// PyPI, for Python projects (`pyproject.toml`).
+    Pypi,
+}
+
+impl Registry {
+    /// `crates`, `npm` or `pypi`: the name in `release.publish`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Crates => "crates",
+            Self::Npm => "npm",
+            Self::Pypi => "pypi",
+        }
+    }
+
+    /// The manifest a unit needs to be published to this registry.
+    pub fn manifest(self) -> &'static str {
+        match self {
+            Self::Crates => "Cargo.toml",
+            Self::Npm => "package.json",
+            Self::Pypi => "pyproject.toml",
+        }
+    }
 }
 
 impl Release {
@@ -1118,6 +1159,7 @@ impl Default for Release {
             targets: None,
             installer: false,
             pin_binary: false,
+            publish: Vec::new(),
         }
     }
 }
@@ -1655,6 +1697,16 @@ fn check(config: &Config) -> Result<(), Problem> {
         }
     }
     check_targets(&config.release)?;
+    let publish = &config.release.publish;
+    for (i, r) in publish.iter().enumerate() {
+        if publish[..i].iter().any(|o| o.value == r.value) {
+            return Err((
+                (r.line, r.column),
+                format!("`release.publish` lists `{}` twice", r.value.as_str()),
+                Some("remove one".to_owned()),
+            ));
+        }
+    }
     check_ci(&config.ci)?;
     let mut seen: Vec<&str> = Vec::new();
     for (name, env) in config.environments.iter() {

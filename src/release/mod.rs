@@ -25,7 +25,9 @@ pub mod installer;
 pub mod manifests;
 pub mod pr;
 pub mod publish;
+pub mod registries;
 pub mod remote;
+pub mod trusted;
 
 use std::path::PathBuf;
 
