@@ -332,7 +332,7 @@ pub enum Error {
     Binaries(#[from] super::binaries::Error),
     /// `release.publish` names a registry the repository has nothing to publish to.
     #[error(transparent)]
-    Publish(#[from] crate::release::registries::Error),
+    Publish(Box<crate::release::registries::Error>),
     /// The own-actions commit is unknown (a build outside git without `SLIPWAY_BUILD_COMMIT`).
     #[error("this slipway binary does not know the commit it was built from")]
     UnknownCommit,
@@ -1015,7 +1015,8 @@ fn publish_targets(config: &Config, stacks: &Stacks, root: &Path) -> Result<Vec<
     if list.is_empty() {
         return Ok(Vec::new());
     }
-    let found = registries::discover_in(root, stacks, &list, registries::Released::Unknown)?;
+    let found = registries::discover_in(root, stacks, &list, registries::Released::Unknown)
+        .map_err(|e| Error::Publish(Box::new(e)))?;
     Ok(list
         .iter()
         .map(|r| PublishTo {

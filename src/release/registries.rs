@@ -170,14 +170,12 @@ pub enum Error {
         found: String,
     },
     /// An upload failed; the tool's last lines, redacted.
-    #[error("publishing `{name}@{version}` to {registry} failed ({status}):\n{output}")]
+    #[error("publishing `{unit}` to {registry} failed ({status}):\n{output}")]
     Upload {
         /// The registry's name.
         registry: &'static str,
-        /// The package.
-        name: String,
-        /// The version.
-        version: String,
+        /// The package and version, `name@1.2.3`.
+        unit: String,
         /// The exit status.
         status: String,
         /// What the tool said (redacted, the last lines).
@@ -1109,8 +1107,7 @@ pub fn run(settings: &Settings, var: &dyn Fn(&str) -> Option<String>) -> Result<
         let fail =
             |(status, output): (String, String), unit: &Unit, done: &[String]| Error::Upload {
                 registry: label(unit.registry),
-                name: unit.name.clone(),
-                version: unit.version.clone(),
+                unit: format!("{}@{}", unit.name, unit.version),
                 status,
                 output,
                 done: done.to_vec(),
