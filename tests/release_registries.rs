@@ -625,3 +625,63 @@ fn pypi_trusted_publishing_mints_a_token_that_never_reaches_a_command_line() {
     assert_eq!(oidc.query, "api-version=2.0&audience=pypi");
     assert_eq!(get(&server.url, "/simple/shop-core/").0, 200, "uploaded");
 }
+
+#[test]
+fn gen_workflows_refuses_a_registry_the_repository_has_nothing_for_and_renders_the_job_otherwise() {
+    let repo = tempfile::tempdir().expect("tempdir");
+    write(
+        repo.path(),
+        "slipway.yml",
+        "version: 1\nrelease: { publish: [pypi, npm] }\n",
+    );
+    python_repo(repo.path(), "1.0.0");
+    write(
+        repo.path(),
+        "slipway.yml",
+        "version: 1\nrelease: { publish: [pypi, npm] }\n",
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    let t = slipway()
+        .args(["gen-workflows", "--only", "release", "--output"])
+        .arg_path(out.path())
+        .arg_path(repo.path())
+        .run();
+    t.code(2);
+    assert!(
+        t.stderr.contains("error: `release.publish` has `npm`, but the repository has no `package.json` to publish"),
+        "{t}"
+    );
+    assert!(
+        t.stderr
+            .contains("hint: remove `npm` from `release.publish`"),
+        "{t}"
+    );
+    write(
+        repo.path(),
+        "slipway.yml",
+        "version: 1\nrelease: { publish: [pypi] }\n",
+    );
+    let t = slipway()
+        .args(["gen-workflows", "--only", "release", "--output"])
+        .arg_path(out.path())
+        .arg_path(repo.path())
+        .run();
+    t.code(0);
+    let release = std::fs::read_to_string(out.path().join("release.yml")).expect("rendered");
+    let job = release
+        .split("\n  publish-registries:\n")
+        .nth(1)
+        .expect("the publish-registries job");
+    assert!(job.contains("    needs: [plan, publish]\n"), "{job}");
+    assert!(
+        job.contains("    permissions:\n      contents: read # check out the released commit\n      id-token: write #"),
+        "{job}"
+    );
+    assert!(job.contains("stacks: python"), "{job}");
+    assert!(
+        job.contains("run: slipway release publish-registries --version \"$VERSION\""),
+        "{job}"
+    );
+    assert!(!job.contains("cache: \"true\""), "{job}");
+    assert_eq!(release.matches("id-token: write").count(), 1, "{release}");
+}

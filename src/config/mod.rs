@@ -2096,6 +2096,16 @@ notify: { slack-webhook-secret: SLACK_WEBHOOK_URL }
     }
 
     #[test]
+    fn release_publish_names_known_registries_once() {
+        let c = parse(b"release: { publish: [crates, pypi] }\n", "slipway.yml").expect("valid");
+        let names: Vec<&str> = c.release.publish.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(names, ["crates", "pypi"]);
+        let e = parse(b"release:\n  publish: [npm, npm]\n", "slipway.yml").expect_err("twice");
+        assert_eq!(e.message, "`release.publish` lists `npm` twice");
+        assert_eq!((e.line, e.hint.as_deref()), (2, Some("remove one")));
+    }
+
+    #[test]
     fn unknown_keys_name_the_section_and_suggest() {
         let e = parse_str("version: 1\nci:\n  cover.age: 2\n").expect_err("unknown");
         assert_eq!(e.message, "unknown key `cover.age` in `ci`");
