@@ -502,6 +502,7 @@ fn read_cargo(path: &str, text: &str, workspace: &dyn Fn() -> String) -> Result<
         .get("name")
         .and_then(|n| n.as_str())
         .ok_or_else(|| manifest_error(path, None, "`[package]` has no `name`".into(), hint))?;
+    check_name(Registry::Crates, path, name)?;
     match package.get("publish") {
         Some(toml::Value::Boolean(false)) => {
             return Ok(Read::Skip("it says `publish = false`".into()));
@@ -562,6 +563,47 @@ fn read_cargo(path: &str, text: &str, workspace: &dyn Fn() -> String) -> Result<
     })
 }
 
+/// A package name the registry accepts, checked before it reaches a URL or a command:
+/// crates.io takes ASCII letters, digits, `-` and `_`; PyPI also `.`; npm URL-safe characters
+/// with an optional `@scope/`.
+fn check_name(registry: Registry, path: &str, name: &str) -> Result<(), Error> {
+    let plain = |s: &str, extra: &[u8]| {
+        !s.is_empty()
+            && s.len() <= 214
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+    };
+    let ok = match registry {
+        Registry::Crates => plain(name, b"-_"),
+        Registry::Pypi => plain(name, b"-_."),
+        Registry::Npm => {
+            let (scope, bare) = match name.strip_prefix('@') {
+                Some(scoped) => match scoped.split_once('/') {
+                    Some((scope, bare)) => (Some(scope), bare),
+                    None => (Some(""), scoped),
+                },
+                None => (None, name),
+            };
+            scope.is_none_or(|s| plain(s, b"-_.~"))
+                && plain(bare, b"-_.~")
+                && !bare.starts_with(['.', '_'])
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(manifest_error(
+            path,
+            None,
+            format!(
+                "the package name `{}` is not one the registry accepts",
+                name.escape_debug()
+            ),
+            "use ASCII letters, digits, `-` and `_` (npm: also `.` and `~`, with an optional `@scope/`)",
+        ))
+    }
+}
+
 fn check_semver(path: &str, line: Option<usize>, version: &str) -> Result<(), Error> {
     semver::Version::parse(version).map(drop).map_err(|e| {
         manifest_error(
@@ -592,6 +634,7 @@ fn read_package_json(path: &str, text: &str) -> Result<Read, Error> {
         .and_then(|n| n.as_str())
         .filter(|n| !n.is_empty())
         .ok_or_else(|| manifest_error(path, None, "has no `name`".into(), hint))?;
+    check_name(Registry::Npm, path, name)?;
     let line = line_of_key(text, "version");
     let version = match value.get("version") {
         Some(serde_json::Value::String(v)) => v.clone(),
@@ -637,6 +680,7 @@ fn read_pyproject(path: &str, text: &str, released: Option<&str>) -> Result<Read
         .get("name")
         .and_then(|n| n.as_str())
         .ok_or_else(|| manifest_error(path, None, "`[project]` has no `name`".into(), hint))?;
+    check_name(Registry::Pypi, path, name)?;
     if project
         .get("classifiers")
         .and_then(|c| c.as_array())
@@ -1337,6 +1381,34 @@ mod tests {
         assert_eq!(
             read_pyproject("pyproject.toml", "[tool.ruff]\nline-length = 100\n", None).unwrap(),
             Read::NotAUnit
+        );
+    }
+
+    #[test]
+    fn names_that_could_change_a_url_or_a_command_are_refused() {
+        assert!(check_name(Registry::Npm, "package.json", "@shop/web").is_ok());
+        assert!(check_name(Registry::Crates, "Cargo.toml", "ledger_core-2").is_ok());
+        for (r, bad) in [
+            (Registry::Crates, "a\u{e9}b"),
+            (Registry::Npm, "../../x"),
+            (Registry::Npm, "@shop/web?x=1"),
+            (Registry::Pypi, "shop core"),
+            (Registry::Npm, ""),
+        ] {
+            let err = check_name(r, "m", bad).expect_err(bad);
+            assert!(
+                err.to_string().contains("is not one the registry accepts"),
+                "{err}"
+            );
+        }
+        // A non-ASCII crate name never reaches the index path (which slices bytes).
+        assert!(
+            read_cargo(
+                "Cargo.toml",
+                "[package]\nname = \"a\u{e9}b\"\nversion = \"1.0.0\"\n",
+                &String::new
+            )
+            .is_err()
         );
     }
 
