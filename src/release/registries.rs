@@ -186,6 +186,9 @@ pub enum Error {
     /// A temporary directory could not be made.
     #[error("could not make a temporary directory")]
     Temp(#[source] std::io::Error),
+    /// No async runtime could be started for the registry requests.
+    #[error("could not start the async runtime")]
+    Runtime(#[source] std::io::Error),
 }
 
 impl Hint for Error {
@@ -214,7 +217,7 @@ impl Hint for Error {
             }
             Self::Spawn { program, .. } => format!("install `{program}` in the job before publishing"),
             Self::Detect(e) => return e.hint(),
-            Self::Temp(_) => return None,
+            Self::Temp(_) | Self::Runtime(_) => return None,
         })
     }
 }
@@ -1100,7 +1103,7 @@ pub fn run(settings: &Settings, var: &dyn Fn(&str) -> Option<String>) -> Result<
         ..Outcome::default()
     };
     let ep = Endpoints::from_env(var);
-    let http = Http::new().map_err(Error::Temp)?;
+    let http = Http::new().map_err(Error::Runtime)?;
     let python = var("SLIPWAY_PYTHON")
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| "python3".to_owned());
