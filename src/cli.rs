@@ -242,6 +242,31 @@ pub enum ReleaseCommand {
         after_help = "Example:\n  slipway release installer --name mytool --version 1.3.0 --repository octo/mytool --tag v1.3.0 --out _slipway/binaries"
     )]
     Installer(ReleaseInstallerArgs),
+    /// Publish each released unit to the registries `release.publish` names (crates.io, npm,
+    /// PyPI) with trusted publishing; a version already there is skipped.
+    #[command(
+        name = "publish-registries",
+        after_help = "Examples:\n  slipway release publish-registries --version 1.3.0\n  slipway release publish-registries --version 1.3.0 --dry-run\n\nRun it in the checkout of the released commit, after the GitHub release is published.\nTrusted publishing (no stored token) needs the job's `permissions: id-token: write`\n(ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN) and the workflow registered\nas a trusted publisher on each registry; npm needs npm 11.5.1 or later. A long-lived token\nis used instead only when the job passes one: CARGO_REGISTRY_TOKEN, NODE_AUTH_TOKEN or\nPYPI_API_TOKEN. Tokens reach the tools through their environment, never their arguments.\nThe tools must be installed: cargo, npm, python with `build` and `twine`\n(SLIPWAY_PYTHON names the python). A re-run skips every version already published."
+    )]
+    PublishRegistries(ReleasePublishRegistriesArgs),
+}
+
+/// Arguments of `slipway release publish-registries`.
+#[derive(Debug, Args)]
+pub struct ReleasePublishRegistriesArgs {
+    /// The repository root, e.g. `.`.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The config file, e.g. `deploy/slipway.yml` (default: `DIR/slipway.yml` when present).
+    #[arg(long, value_name = "FILE", env = "SLIPWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The released version every manifest must say, e.g. `--version 1.3.0` (the `version`
+    /// output of `slipway release plan`).
+    #[arg(long, env = "SLIPWAY_VERSION", value_name = "VERSION")]
+    pub version: Option<String>,
+    /// Check the manifests and the registries and print the commands; upload nothing.
+    #[arg(long, env = "SLIPWAY_DRY_RUN", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub dry_run: Option<bool>,
 }
 
 /// Arguments of `slipway release pr`.
@@ -507,6 +532,7 @@ impl Command {
                 Some(ReleaseCommand::Pr(_)) => "release pr",
                 Some(ReleaseCommand::Archive(_)) => "release archive",
                 Some(ReleaseCommand::Installer(_)) => "release installer",
+                Some(ReleaseCommand::PublishRegistries(_)) => "release publish-registries",
                 None => "release",
             },
             Self::RunTests(a) if a.command.is_some() => "run-tests merge",
@@ -695,6 +721,7 @@ fn run_release(args: ReleaseArgs) -> Result<u8, Failure> {
         Some(ReleaseCommand::PinBinary(a)) => return run_release_pin_binary(a),
         Some(ReleaseCommand::Pr(a)) => return run_release_pr(a),
         Some(ReleaseCommand::Archive(a)) => return run_release_archive(a),
+        Some(ReleaseCommand::PublishRegistries(a)) => return run_release_publish_registries(a),
         Some(ReleaseCommand::Installer(a)) => {
             let path = crate::release::installer::write(
                 &a.name,
@@ -1087,6 +1114,39 @@ fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
             gh.set_output("tag", &u.tag)?;
             gh.set_output("version", &u.next.to_string())?;
         }
+    }
+    Ok(EXIT_OK)
+}
+
+fn run_release_publish_registries(args: ReleasePublishRegistriesArgs) -> Result<u8, Failure> {
+    use crate::release::registries;
+    let ReleasePublishRegistriesArgs {
+        dir,
+        config,
+        version,
+        dry_run,
+    } = args;
+    let loaded = config::load(&dir, config.as_deref())?;
+    let settings = registries::Settings {
+        root: dir,
+        registries: loaded
+            .config
+            .release
+            .publish
+            .iter()
+            .map(|r| r.value)
+            .collect(),
+        version: version.filter(|v| !v.is_empty()),
+        dry_run: dry_run.unwrap_or(false),
+    };
+    let var = |k: &str| std::env::var(k).ok();
+    let outcome = registries::run(&settings, &var)?;
+    for note in &outcome.notes {
+        say!("note: {}", github::redact(note));
+    }
+    print_stdout(&github::redact(&registries::render(&outcome)))?;
+    if settings.dry_run {
+        say!("dry run: nothing was uploaded");
     }
     Ok(EXIT_OK)
 }

@@ -1128,6 +1128,13 @@ pub struct Release {
     /// `slipway detect` lists it, e.g. `{ tools/cli: { name: cli-legacy } }`. Default: none.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub unit_overrides: IndexMap<String, UnitRelease>,
+    /// Package registries each released unit is published to after the GitHub release, e.g.
+    /// `[crates, npm, pypi]`: crates.io for a `Cargo.toml` package, the npm registry for a
+    /// `package.json`, PyPI for a `pyproject.toml` project. The release workflow's
+    /// `publish-registries` job uses trusted publishing (OIDC, no stored token) and skips a
+    /// version the registry has already. Default: none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub publish: Vec<Located<Registry>>,
 }
 
 /// How many versions a repository releases (`release.units`).
@@ -1166,6 +1173,40 @@ pub struct UnitRelease {
     pub changelog: Option<String>,
     /// Never release this unit (an example or a private tool). Default: false.
     pub skip: bool,
+}
+
+/// A package registry `release.publish` names.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Registry {
+    /// crates.io, for Rust packages (`Cargo.toml`).
+    Crates,
+    /// The npm registry, for JavaScript packages (`package.json`).
+    Npm,
+    /// PyPI, for Python projects (`pyproject.toml`).
+    Pypi,
+}
+
+impl Registry {
+    /// `crates`, `npm` or `pypi`: the name in `release.publish`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Crates => "crates",
+            Self::Npm => "npm",
+            Self::Pypi => "pypi",
+        }
+    }
+
+    /// The manifest a unit needs to be published to this registry.
+    pub fn manifest(self) -> &'static str {
+        match self {
+            Self::Crates => "Cargo.toml",
+            Self::Npm => "package.json",
+            Self::Pypi => "pyproject.toml",
+        }
+    }
 }
 
 impl Release {
@@ -1212,6 +1253,7 @@ impl Default for Release {
             units: ReleaseUnits::Single,
             linked: Vec::new(),
             unit_overrides: IndexMap::new(),
+            publish: Vec::new(),
         }
     }
 }
@@ -1778,6 +1820,16 @@ fn check(config: &Config) -> Result<(), Problem> {
     }
     check_targets(&config.release)?;
     check_release_units(&config.release)?;
+    let publish = &config.release.publish;
+    for (i, r) in publish.iter().enumerate() {
+        if publish[..i].iter().any(|o| o.value == r.value) {
+            return Err((
+                (r.line, r.column),
+                format!("`release.publish` lists `{}` twice", r.value.as_str()),
+                Some("remove one".to_owned()),
+            ));
+        }
+    }
     check_ci(&config.ci)?;
     let mut seen: Vec<&str> = Vec::new();
     for (name, env) in config.environments.iter() {
@@ -2164,6 +2216,16 @@ notify: { slack-webhook-secret: SLACK_WEBHOOK_URL }
         let e = parse_str("version: 1\nnotify:\n  smtp-password-secret: hunter2 with spaces\n")
             .expect_err("a value, not a name");
         assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn release_publish_names_known_registries_once() {
+        let c = parse(b"release: { publish: [crates, pypi] }\n", "slipway.yml").expect("valid");
+        let names: Vec<&str> = c.release.publish.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(names, ["crates", "pypi"]);
+        let e = parse(b"release:\n  publish: [npm, npm]\n", "slipway.yml").expect_err("twice");
+        assert_eq!(e.message, "`release.publish` lists `npm` twice");
+        assert_eq!((e.line, e.hint.as_deref()), (2, Some("remove one")));
     }
 
     #[test]

@@ -304,6 +304,20 @@ pub struct Release {
     pub installer: bool,
     /// Pin the published archives in `scripts/release-checksums.txt` by pull request.
     pub pin_binary: bool,
+    /// The registries the `publish-registries` job publishes to, each with the toolchain it
+    /// sets up (`rust`, `node`, `python`) and the directory of its first unit.
+    pub publish: Vec<PublishTo>,
+}
+
+/// One registry of `release.publish`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishTo {
+    /// `crates`, `npm` or `pypi`.
+    pub registry: &'static str,
+    /// The `stacks` input of setup-environment.
+    pub stack: &'static str,
+    /// The directory of the first unit published there (`.` for the root).
+    pub dir: String,
 }
 
 /// Notification settings.
@@ -329,6 +343,9 @@ pub enum Error {
     /// The release's binary matrix cannot be built.
     #[error(transparent)]
     Binaries(#[from] super::binaries::Error),
+    /// `release.publish` names a registry the repository has nothing to publish to.
+    #[error(transparent)]
+    Publish(Box<crate::release::registries::Error>),
     /// The own-actions commit is unknown (a build outside git without `SLIPWAY_BUILD_COMMIT`).
     #[error("this slipway binary does not know the commit it was built from")]
     UnknownCommit,
@@ -413,6 +430,7 @@ impl Hint for Error {
                 "keep this unit on Linux runners, or set `ci.services: []` if its tests do not need the services".into(),
             ),
             Self::Undeployable { hint, .. } => Some(hint.clone()),
+            Self::Publish(e) => e.hint(),
             Self::Binaries(super::binaries::Error::Collision { .. }) => Some(
                 "rename one executable (`[[bin]] name` in Cargo.toml, or the Go package's directory)".into(),
             ),
@@ -541,6 +559,7 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
         &project,
         root,
     )?;
+    let publish = publish_targets(config, stacks, root)?;
     let context = Context {
         binaries,
         version: version.to_owned(),
@@ -562,6 +581,7 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
             floating_major_tag: config.release.floating_major_tag,
             installer: config.release.installer,
             pin_binary: config.release.pin_binary,
+            publish,
         },
         notify: Notify {
             secrets: notify_secrets(&config.notify),
@@ -999,6 +1019,34 @@ fn join(dir: &str, rel: &str) -> String {
     } else {
         format!("{dir}/{rel}")
     }
+}
+
+/// The registries of `release.publish`, each checked against the repository's manifests.
+fn publish_targets(config: &Config, stacks: &Stacks, root: &Path) -> Result<Vec<PublishTo>, Error> {
+    use crate::config::Registry;
+    use crate::release::registries;
+    let list: Vec<Registry> = config.release.publish.iter().map(|r| r.value).collect();
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = registries::discover_in(root, stacks, &list, registries::Released::Unknown)
+        .map_err(|e| Error::Publish(Box::new(e)))?;
+    Ok(list
+        .iter()
+        .map(|r| PublishTo {
+            registry: r.as_str(),
+            stack: match r {
+                Registry::Crates => "rust",
+                Registry::Npm => "node",
+                Registry::Pypi => "python",
+            },
+            dir: found
+                .units
+                .iter()
+                .find(|u| u.registry == *r)
+                .map_or_else(|| ".".to_owned(), |u| u.dir.clone()),
+        })
+        .collect())
 }
 
 /// A job-id-safe slug: lower-case ASCII letters, digits and `-`.

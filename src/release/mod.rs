@@ -29,7 +29,9 @@ pub mod installer;
 pub mod manifests;
 pub mod pr;
 pub mod publish;
+pub mod registries;
 pub mod remote;
+pub mod trusted;
 pub mod units;
 
 use std::path::PathBuf;
