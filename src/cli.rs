@@ -903,14 +903,32 @@ fn run_release_units(
         assets: Vec::new(),
     };
     let (outcome, notes) = match &plan {
-        Some(notes) => (
-            release::UnitsOutcome {
-                plan: release::run_units_plan(&settings, config_file, notes.as_deref())?,
-                published: Vec::new(),
-                resumed: false,
-            },
-            notes.as_ref(),
-        ),
+        Some(notes) => {
+            let decided = if settings.release.trigger.value == config::ReleaseTrigger::Pr {
+                let (decided, warning) =
+                    release::run_units_merged_plan(&settings, config_file, notes.as_deref())?;
+                if let Some(warning) = warning {
+                    say!("warning: {warning}");
+                    let runtime = github::runtime();
+                    if runtime.in_actions() {
+                        runtime.annotate(
+                            github::Annotation::warning(warning).title("slipway release plan"),
+                        );
+                    }
+                }
+                decided
+            } else {
+                release::run_units_plan(&settings, config_file, notes.as_deref())?
+            };
+            (
+                release::UnitsOutcome {
+                    plan: decided,
+                    published: Vec::new(),
+                    resumed: false,
+                },
+                notes.as_ref(),
+            )
+        }
         None => (release::run_units(&settings, config_file)?, None),
     };
     let plan_data = &outcome.plan;
@@ -1029,6 +1047,7 @@ fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
     } = args;
     let loaded = config::load(&dir, config.as_deref())?;
     let release = loaded.config.release;
+    let config_file = config_name(loaded.path.as_deref());
     let settings = pr::Settings {
         release: release::Settings {
             root: dir,
@@ -1041,6 +1060,7 @@ fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
         },
         base,
         branch,
+        config_file,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -9,7 +9,8 @@
 //! tags and publishes that version, without bumping again.
 //!
 //! The input is a list of [`Unit`]s (name, next version, changelog, notes), one per released
-//! unit, so a plan of several units makes one pull request; today the repository is one unit.
+//! unit, so a plan of several units makes one pull request: the repository as a whole, or
+//! under `release.units: per-unit` every unit that releases ([`units_of`]).
 //!
 //! Everything that can be refused is checked before the first write: every manifest is read
 //! and bumped in memory, the default branch must still be at the checked-out commit, and an
@@ -65,6 +66,41 @@ pub struct Unit {
     pub notes: String,
     /// The unit's manifests beyond those found at the root (`release.extra-files`).
     pub extra_files: Vec<String>,
+    /// The unit's own manifests (per-unit releases: its manifest, and the workspace manifest
+    /// whose version it follows); `None`: the manifests at the root and `extra_files`.
+    pub manifests: Option<Vec<String>>,
+}
+
+/// The manifests whose version `unit` bumps, relative to the root.
+fn manifests_of(root: &Path, unit: &Unit) -> Result<Vec<String>, manifests::Error> {
+    match &unit.manifests {
+        Some(own) => Ok(own.clone()),
+        None => manifests::find(root, &unit.extra_files),
+    }
+}
+
+/// One [`Unit`] per unit of a per-unit plan that releases, in path order: its manifest (and
+/// the Cargo workspace manifest it follows) bumped, its own changelog.
+pub fn units_of(plan: &super::units::Plan) -> Vec<Unit> {
+    plan.releases()
+        .filter_map(|u| {
+            let mut own = vec![u.unit.manifest.clone()];
+            own.extend(u.unit.follows.clone());
+            Some(Unit {
+                name: Some(u.unit.name.clone()),
+                tag: u.tag.clone()?,
+                previous: u
+                    .previous
+                    .as_ref()
+                    .map_or_else(|| u.unit.version.clone(), |t| t.version.to_string()),
+                next: u.next.clone()?,
+                changelog: u.unit.changelog.clone(),
+                notes: u.notes.clone().unwrap_or_default(),
+                extra_files: Vec::new(),
+                manifests: Some(own),
+            })
+        })
+        .collect()
 }
 
 /// The subject of the release commit (and the pull request's title) of `tags`:
@@ -88,6 +124,7 @@ pub fn subject<S: AsRef<str>>(tags: &[S]) -> String {
 /// assert_eq!(subject_tags("chore(release): v1.3.0").unwrap(), ["v1.3.0"]);
 /// assert_eq!(subject_tags("chore(release): v1.3.0 (#7)").unwrap(), ["v1.3.0"]);
 /// assert_eq!(subject_tags("chore(release): a-v1.0.0, b-v2.0.0").unwrap(), ["a-v1.0.0", "b-v2.0.0"]);
+/// assert_eq!(subject_tags("chore(release): @acme/web-v2.0.0").unwrap(), ["@acme/web-v2.0.0"]);
 /// assert!(subject_tags("chore(release): bump everything").is_none());
 /// assert!(subject_tags("feat: chore(release): v1.3.0").is_none());
 /// ```
@@ -104,7 +141,7 @@ pub fn subject_tags(subject: &str) -> Option<Vec<String>> {
     let well_formed = |t: &String| {
         super::remote::split_tag(t).is_some()
             && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-_+/".contains(&b))
+                .all(|b| b.is_ascii_alphanumeric() || b".-_+/@".contains(&b))
     };
     tags.iter().all(well_formed).then_some(tags)
 }
@@ -249,7 +286,7 @@ pub fn changes(input: &Input) -> Result<Vec<FileChange>, Error> {
         let existing = current(&out, &unit.changelog)?;
         let text = changelog::prepend(existing.as_deref(), &unit.notes);
         put(&mut out, unit.changelog.clone(), text);
-        for rel in manifests::find(&input.root, &unit.extra_files)? {
+        for rel in manifests_of(&input.root, unit)? {
             let Some(text) = current(&out, &rel)? else {
                 continue;
             };
@@ -288,52 +325,71 @@ pub fn verify(
     subject: &str,
     expected: Option<&Unit>,
 ) -> Result<Option<Merged>, String> {
+    let expected = expected.map(std::slice::from_ref).unwrap_or_default();
+    Ok(verify_units(root, subject, expected)?.and_then(|mut m| m.pop()))
+}
+
+/// [`verify`] for a release of several units: the subject names exactly the tags of
+/// `expected` (the units the commits call for, in plan order), every unit's manifests hold its
+/// next version and every unit's changelog has its section. `Ok(Some(_))` has one [`Merged`]
+/// per unit, in the order of `expected`.
+pub fn verify_units(
+    root: &Path,
+    subject: &str,
+    expected: &[Unit],
+) -> Result<Option<Vec<Merged>>, String> {
     let Some(tags) = subject_tags(subject) else {
         return Ok(None);
     };
-    let Some(unit) = expected else {
+    if expected.is_empty() {
         return Err(format!(
             "`{subject}` says it releases {}, but the commits call for no release",
             tags.join(", ")
         ));
-    };
-    if tags != [unit.tag.as_str()] {
+    }
+    let wanted: Vec<&str> = expected.iter().map(|u| u.tag.as_str()).collect();
+    if tags != wanted {
+        let wanted: Vec<String> = wanted.iter().map(|t| format!("`{t}`")).collect();
         return Err(format!(
-            "`{subject}` says it releases {}, but the commits call for `{}`",
+            "`{subject}` says it releases {}, but the commits call for {}",
             tags.join(", "),
-            unit.tag
+            wanted.join(", ")
         ));
     }
-    let version = unit.next.to_string();
     let read = |rel: &str| read_in(root, rel).map_err(|e| format!("{e}: {}", error_chain(&e)));
-    let files = manifests::find(root, &unit.extra_files).map_err(|e| e.to_string())?;
-    for rel in files {
-        let Some(text) = read(&rel)? else { continue };
-        let bumped =
-            manifests::bump(&rel, &text, &unit.previous, &unit.next).map_err(|e| e.to_string())?;
-        if bumped.text != text {
-            let held = bumped
-                .previous
-                .unwrap_or_else(|| "another version".to_owned());
-            return Err(format!(
-                "`{subject}` says it releases `{}`, but `{rel}` holds `{held}`, not `{version}`",
-                unit.tag
-            ));
+    let mut out = Vec::with_capacity(expected.len());
+    for unit in expected {
+        let version = unit.next.to_string();
+        let files = manifests_of(root, unit).map_err(|e| e.to_string())?;
+        for rel in files {
+            let Some(text) = read(&rel)? else { continue };
+            let bumped = manifests::bump(&rel, &text, &unit.previous, &unit.next)
+                .map_err(|e| e.to_string())?;
+            if bumped.text != text {
+                let held = bumped
+                    .previous
+                    .unwrap_or_else(|| "another version".to_owned());
+                return Err(format!(
+                    "`{subject}` says it releases `{}`, but `{rel}` holds `{held}`, not `{version}`",
+                    unit.tag
+                ));
+            }
         }
+        let notes = read(&unit.changelog)?
+            .and_then(|text| changelog::section(&text, &version))
+            .ok_or_else(|| {
+                format!(
+                    "`{subject}` says it releases `{}`, but `{}` has no section `{version}`",
+                    unit.tag, unit.changelog
+                )
+            })?;
+        out.push(Merged {
+            tag: unit.tag.clone(),
+            version: unit.next.clone(),
+            notes,
+        });
     }
-    let notes = read(&unit.changelog)?
-        .and_then(|text| changelog::section(&text, &version))
-        .ok_or_else(|| {
-            format!(
-                "`{subject}` says it releases `{}`, but `{}` has no section `{version}`",
-                unit.tag, unit.changelog
-            )
-        })?;
-    Ok(Some(Merged {
-        tag: unit.tag.clone(),
-        version: unit.next.clone(),
-        notes,
-    }))
+    Ok(Some(out))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -584,6 +640,7 @@ pub fn unit_of(settings: &super::Settings, plan: &super::Plan) -> Option<Unit> {
             .iter()
             .map(|l| l.value.clone())
             .collect(),
+        manifests: None,
     })
 }
 
@@ -609,6 +666,8 @@ pub struct Settings {
     pub base: String,
     /// The release branch, e.g. `slipway/release`.
     pub branch: String,
+    /// The config file as errors name it.
+    pub config_file: String,
 }
 
 /// What `slipway release pr` did, or would do on a dry run.
@@ -646,8 +705,37 @@ pub async fn run(
 ) -> Result<Report, Error> {
     let root = &settings.release.root;
     let repo = super::git::Repo::open(root).map_err(super::Error::from)?;
-    let plan = super::plan(&settings.release, &repo)?;
-    let unit = unit_of(&settings.release, &plan);
+    let (plan, units) = if settings.release.release.units == crate::config::ReleaseUnits::PerUnit {
+        let release = &settings.release.release;
+        let found = super::units::discover(root, release).map_err(super::Error::from)?;
+        let options = super::units::Options {
+            release,
+            config_file: settings.config_file.clone(),
+            rev: "HEAD".to_owned(),
+            done_at: None,
+        };
+        let decided = super::units::plan(&repo, &found, &options).map_err(super::Error::from)?;
+        let units = units_of(&decided);
+        let plan = super::Plan {
+            previous: None,
+            next: None,
+            tag: None,
+            bump: super::bump::Bump::None,
+            commits: 0,
+            skipped: 0,
+            changes: Vec::new(),
+            reason: units
+                .is_empty()
+                .then(|| "no unit has a commit that releases it".to_owned()),
+            ignored_tags: decided.ignored_tags,
+            changelog: None,
+        };
+        (plan, units)
+    } else {
+        let plan = super::plan(&settings.release, &repo)?;
+        let units: Vec<Unit> = unit_of(&settings.release, &plan).into_iter().collect();
+        (plan, units)
+    };
     let mut report = Report {
         plan,
         units: Vec::new(),
@@ -657,31 +745,34 @@ pub async fn run(
         pull_request: None,
     };
     let subject = head_release_subject(&repo).map_err(super::Error::from)?;
-    if let Ok(Some(merged)) = verify(root, &subject, unit.as_ref()) {
-        report.merged = Some(merged.tag);
+    if let Ok(Some(merged)) = verify_units(root, &subject, &units) {
+        let tags: Vec<String> = merged.into_iter().map(|m| m.tag).collect();
+        report.merged = Some(tags.join(", "));
         return Ok(report);
     }
-    let Some(unit) = unit else {
+    if units.is_empty() {
         if !dry_run {
             let client = client().map_err(|e| api("reading the release pull request", e))?;
             report.left_open = open_pull(&client, &settings.base, &settings.branch).await?;
         }
         return Ok(report);
-    };
-    if let Some(existing) = read_in(root, &unit.changelog)?
-        && changelog::section(&existing, &unit.next.to_string()).is_some()
-    {
-        return Err(Error::Unpublished {
-            tag: unit.tag.clone(),
-            changelog: unit.changelog.clone(),
-        });
+    }
+    for unit in &units {
+        if let Some(existing) = read_in(root, &unit.changelog)?
+            && changelog::section(&existing, &unit.next.to_string()).is_some()
+        {
+            return Err(Error::Unpublished {
+                tag: unit.tag.clone(),
+                changelog: unit.changelog.clone(),
+            });
+        }
     }
     let input = Input {
         root: root.clone(),
         head: repo.head().map_err(super::Error::from)?,
         base: settings.base.clone(),
         branch: settings.branch.clone(),
-        units: vec![unit],
+        units,
     };
     report.files = changes(&input)?.into_iter().map(|f| f.path).collect();
     report.units = input.units.clone();
@@ -723,6 +814,7 @@ mod tests {
             changelog: "CHANGELOG.md".to_owned(),
             notes: format!("## {next}\n\n- search\n"),
             extra_files: Vec::new(),
+            manifests: None,
         }
     }
 
