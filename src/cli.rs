@@ -402,7 +402,13 @@ pub struct ReleasePlanArgs {
 pub struct ReleasePublishArgs {
     /// The tag to create, a prefix and a version, e.g. `--tag v1.3.0` (the `tag` output of
     /// `slipway release plan`).
-    #[arg(long, env = "SLIPWAY_TAG", value_name = "TAG", required_unless_present = "tags", conflicts_with = "tags")]
+    #[arg(
+        long,
+        env = "SLIPWAY_TAG",
+        value_name = "TAG",
+        required_unless_present = "tags",
+        conflicts_with = "tags"
+    )]
     pub tag: Option<String>,
     /// Several tags, one release each, separated by spaces, e.g. `--tags "$TAGS"` (the `tags`
     /// output of `slipway release plan` under `release.units: per-unit`). Each is published in

@@ -1592,8 +1592,7 @@ fn release_per_unit_publishes_every_tag_the_plan_lists() {
     let doc: serde_json::Value = serde_saphyr::from_str(&release).expect("yaml");
     let plan = &doc["jobs"]["plan"];
     assert_eq!(
-        plan["outputs"]["tags"],
-        "${{ steps.plan.outputs.tags }}",
+        plan["outputs"]["tags"], "${{ steps.plan.outputs.tags }}",
         "{release}"
     );
     // `--tag-prefix` picks one version and is refused per unit: the plan and the pull request

@@ -807,3 +807,130 @@ fn a_forged_per_unit_release_subject_releases_nothing_and_warns() {
         "{t}"
     );
 }
+
+/// The tag endpoints of the mock: refs read, annotated tags and refs created; a tag made here
+/// reads back as a ref to the target.
+fn serve_tags(mock: &MockGitHub, tags: &[&str]) -> Arc<Mutex<Vec<String>>> {
+    let made = Arc::new(Mutex::new(Vec::<String>::new()));
+    let git = "/repos/octo-org/octo-repo/git";
+    for tag in tags {
+        let (m, tag) = (made.clone(), (*tag).to_owned());
+        mock.handle("GET", &format!("{git}/ref/tags/{tag}"), move |_| {
+            if m.lock().unwrap().contains(&tag) {
+                let mut v: serde_json::Value =
+                    serde_json::from_str(&fixture("git-ref.json")).unwrap();
+                v["ref"] = format!("refs/tags/{tag}").into();
+                v["object"]["type"] = "commit".into();
+                v["object"]["sha"] = TARGET.into();
+                Reply::json(200, v.to_string())
+            } else {
+                Reply::error(404, "Not Found")
+            }
+        });
+    }
+    mock.handle("POST", &format!("{git}/tags"), |req| {
+        let asked: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&fixture("git-tag.json")).unwrap();
+        v["tag"] = asked["tag"].clone();
+        v["object"]["sha"] = asked["object"].clone();
+        Reply::json(201, v.to_string())
+    });
+    let m = made.clone();
+    mock.handle("POST", &format!("{git}/refs"), move |req| {
+        let asked: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+        let name = asked["ref"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("refs/tags/");
+        m.lock().unwrap().push(name.to_owned());
+        let mut v: serde_json::Value = serde_json::from_str(&fixture("git-ref.json")).unwrap();
+        v["ref"] = asked["ref"].clone();
+        Reply::json(201, v.to_string())
+    });
+    made
+}
+
+const TARGET: &str = "4c8f2bd9a1e0c7b6d5e4f3a2b1c0d9e8f7a6b5c4";
+
+fn publish_tags(mock: &MockGitHub, tags: &str, notes: &Path) -> common::Transcript {
+    slipway()
+        .args([
+            "release",
+            "publish",
+            "--tags",
+            tags,
+            "--target",
+            TARGET,
+            "--notes-dir",
+        ])
+        .arg_path(notes)
+        .filter_temp(notes)
+        .env("GITHUB_TOKEN", "ghs_mockToken0123456789")
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .run()
+}
+
+#[test]
+fn publish_with_tags_releases_each_tag_with_its_notes_and_a_rerun_finishes_without_doubles() {
+    let notes = tempfile::tempdir().expect("temp dir");
+    for (tag, text) in [
+        ("cli-v0.3.1", "## 0.3.1\n\n- linked\n"),
+        ("core-v1.1.0", "## 1.1.0\n\n- search\n"),
+        ("web-v2.0.0", "## 2.0.0\n\n- align\n"),
+    ] {
+        std::fs::write(notes.path().join(format!("{tag}.md")), text).unwrap();
+    }
+    let tags = "cli-v0.3.1 core-v1.1.0 web-v2.0.0";
+    let mock = MockGitHub::start();
+    let made = serve_tags(&mock, &["cli-v0.3.1", "core-v1.1.0", "web-v2.0.0"]);
+    let releases = serve(&mock, 3);
+    releases.lock().unwrap().fail_publish = Some("core-v1.1.0".to_owned());
+
+    // The second publish fails: the first stays published and the error says so.
+    let t = publish_tags(&mock, tags, notes.path());
+    assert_ne!(t.code, Some(0), "{t}");
+    assert!(t.stderr.contains("published already: cli-v0.3.1"), "{t}");
+    assert!(!t.to_string().contains("ghs_mockToken"), "{t}");
+
+    // The re-run finishes: no tag or release is made twice.
+    let t = publish_tags(&mock, tags, notes.path());
+    t.code(0);
+    assert!(
+        t.stdout.contains("tag:      cli-v0.3.1 (there already)"),
+        "{t}"
+    );
+    assert!(
+        t.stdout.contains("tag:      core-v1.1.0 (there already)"),
+        "{t}"
+    );
+    assert!(t.stdout.contains("tag:      web-v2.0.0 (created)"), "{t}");
+    assert_eq!(
+        *made.lock().unwrap(),
+        ["cli-v0.3.1", "core-v1.1.0", "web-v2.0.0"]
+    );
+    let list = releases.lock().unwrap().list.clone();
+    let got: Vec<(String, String, bool)> = list
+        .iter()
+        .map(|r| {
+            (
+                r["tag_name"].as_str().unwrap().to_owned(),
+                r["body"].as_str().unwrap().to_owned(),
+                r["draft"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("cli-v0.3.1".into(), "## 0.3.1\n\n- linked\n".into(), false),
+            ("core-v1.1.0".into(), "## 1.1.0\n\n- search\n".into(), false),
+            ("web-v2.0.0".into(), "## 2.0.0\n\n- align\n".into(), false),
+        ]
+    );
+
+    // `--tags` with nothing in it is a usage error naming what to pass.
+    let t = publish_tags(&mock, " ", notes.path());
+    t.code(2);
+    assert!(t.stderr.contains("`--tags` names no tag"), "{t}");
+}
