@@ -947,4 +947,61 @@ mod tests {
         assert!(text.contains("| web | 1.2.3 | 2.0.0 |"), "{text}");
         assert!(text.contains("releases `v1.3.0`, `web-v2.0.0`"), "{text}");
     }
+
+    #[test]
+    fn a_merged_per_unit_commit_needs_every_unit_bumped_and_every_section() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "a/package.json",
+            "{ \"name\": \"a\", \"version\": \"1.1.0\" }\n",
+        );
+        write("a/CHANGELOG.md", "# Changelog\n\n## 1.1.0\n\n- a\n");
+        write(
+            "b/package.json",
+            "{ \"name\": \"b\", \"version\": \"0.2.0\" }\n",
+        );
+        let unit = |name: &str, previous: &str, next: &str| Unit {
+            name: Some(name.to_owned()),
+            tag: format!("{name}-v{next}"),
+            previous: previous.to_owned(),
+            next: Version::parse(next).expect("version"),
+            changelog: format!("{name}/CHANGELOG.md"),
+            notes: String::new(),
+            extra_files: Vec::new(),
+            manifests: Some(vec![format!("{name}/package.json")]),
+        };
+        let expected = [unit("a", "1.0.0", "1.1.0"), unit("b", "0.1.0", "0.2.0")];
+        let subject = "chore(release): a-v1.1.0, b-v0.2.0 (#3)";
+        // `b` is bumped but its changelog has no section.
+        assert_eq!(
+            verify_units(dir.path(), subject, &expected),
+            Err(format!(
+                "`{subject}` says it releases `b-v0.2.0`, but `b/CHANGELOG.md` has no section `0.2.0`"
+            ))
+        );
+        write("b/CHANGELOG.md", "# Changelog\n\n## 0.2.0\n\n- b\n");
+        let merged = verify_units(dir.path(), subject, &expected)
+            .expect("accepted")
+            .expect("a release commit");
+        let tags: Vec<&str> = merged.iter().map(|m| m.tag.as_str()).collect();
+        assert_eq!(tags, ["a-v1.1.0", "b-v0.2.0"]);
+        assert_eq!(merged[1].notes, "## 0.2.0\n\n- b\n");
+        // One tag left out, or the order changed: not what the commits call for.
+        for forged in [
+            "chore(release): a-v1.1.0",
+            "chore(release): b-v0.2.0, a-v1.1.0",
+        ] {
+            assert!(
+                verify_units(dir.path(), forged, &expected)
+                    .expect_err("forged")
+                    .contains("the commits call for `a-v1.1.0`, `b-v0.2.0`"),
+                "{forged}"
+            );
+        }
+    }
 }
