@@ -211,7 +211,7 @@ pub enum ReleaseCommand {
     Plan(ReleasePlanArgs),
     /// Create the tag and publish the GitHub release through the API, with no checkout.
     #[command(
-        after_help = "Examples:\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md \\\n    --assets _slipway/assets --floating-major-tag --dispatch-workflow cd.yml\n\nNeeds GITHUB_TOKEN with `contents: write` (and `actions: write` for --dispatch-workflow) and\nGITHUB_REPOSITORY. A re-run after a failure resumes: nothing is created twice."
+        after_help = "Examples:\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md \\\n    --assets _slipway/assets --floating-major-tag --dispatch-workflow cd.yml\n  slipway release publish --tags \"$TAGS\" --target \"$GITHUB_SHA\" --notes-dir _slipway/release/notes\n\nNeeds GITHUB_TOKEN with `contents: write` (and `actions: write` for --dispatch-workflow) and\nGITHUB_REPOSITORY. A re-run after a failure resumes: nothing is created twice."
     )]
     Publish(ReleasePublishArgs),
     /// Open or update the release pull request (`release.trigger: pr`): one branch and one
