@@ -1219,6 +1219,10 @@ fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
             gh.set_output("tag", &u.tag)?;
             gh.set_output("version", &u.next.to_string())?;
         }
+        if report.units.iter().any(|u| u.name.is_some()) {
+            let tags: Vec<&str> = report.units.iter().map(|u| u.tag.as_str()).collect();
+            gh.set_output("tags", &tags.join(" "))?;
+        }
     }
     Ok(EXIT_OK)
 }

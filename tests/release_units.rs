@@ -614,6 +614,7 @@ fn release_pr(repo: &Mono, mock: &MockGitHub) -> common::Transcript {
         .args(["release", "pr"])
         .arg_path(repo.path())
         .filter_temp(repo.path())
+        .in_actions()
         .env("GITHUB_TOKEN", "ghs_mockToken0123456789")
         .env("GITHUB_API_URL", mock.url())
         .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
