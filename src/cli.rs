@@ -211,7 +211,7 @@ pub enum ReleaseCommand {
     Plan(ReleasePlanArgs),
     /// Create the tag and publish the GitHub release through the API, with no checkout.
     #[command(
-        after_help = "Examples:\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md \\\n    --assets _slipway/assets --floating-major-tag --dispatch-workflow cd.yml\n\nNeeds GITHUB_TOKEN with `contents: write` (and `actions: write` for --dispatch-workflow) and\nGITHUB_REPOSITORY. A re-run after a failure resumes: nothing is created twice."
+        after_help = "Examples:\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md\n  slipway release publish --tag v1.3.0 --target \"$GITHUB_SHA\" --notes notes.md \\\n    --assets _slipway/assets --floating-major-tag --dispatch-workflow cd.yml\n  slipway release publish --tags \"$TAGS\" --target \"$GITHUB_SHA\" --notes-dir _slipway/release/notes\n\nNeeds GITHUB_TOKEN with `contents: write` (and `actions: write` for --dispatch-workflow) and\nGITHUB_REPOSITORY. A re-run after a failure resumes: nothing is created twice."
     )]
     Publish(ReleasePublishArgs),
     /// Open or update the release pull request (`release.trigger: pr`): one branch and one
@@ -402,8 +402,23 @@ pub struct ReleasePlanArgs {
 pub struct ReleasePublishArgs {
     /// The tag to create, a prefix and a version, e.g. `--tag v1.3.0` (the `tag` output of
     /// `slipway release plan`).
-    #[arg(long, env = "SLIPWAY_TAG", value_name = "TAG")]
-    pub tag: String,
+    #[arg(
+        long,
+        env = "SLIPWAY_TAG",
+        value_name = "TAG",
+        required_unless_present = "tags",
+        conflicts_with = "tags"
+    )]
+    pub tag: Option<String>,
+    /// Several tags, one release each, separated by spaces, e.g. `--tags "$TAGS"` (the `tags`
+    /// output of `slipway release plan` under `release.units: per-unit`). Each is published in
+    /// turn; a re-run skips what an earlier run finished.
+    #[arg(long, env = "SLIPWAY_TAGS", value_name = "TAGS", conflicts_with_all = ["notes", "assets", "floating_major_tag", "dispatch_workflow"])]
+    pub tags: Option<String>,
+    /// With `--tags`: the directory of release notes, one `<tag>.md` per tag (`/` written
+    /// `%2F`), e.g. `--notes-dir _slipway/release/notes` (written by `slipway release plan`).
+    #[arg(long, env = "SLIPWAY_NOTES_DIR", value_name = "DIR", requires = "tags")]
+    pub notes_dir: Option<PathBuf>,
     /// The full SHA of the commit to tag, e.g. `--target "$GITHUB_SHA"`.
     #[arg(long, env = "SLIPWAY_TARGET", value_name = "SHA")]
     pub target: String,
@@ -903,14 +918,32 @@ fn run_release_units(
         assets: Vec::new(),
     };
     let (outcome, notes) = match &plan {
-        Some(notes) => (
-            release::UnitsOutcome {
-                plan: release::run_units_plan(&settings, config_file, notes.as_deref())?,
-                published: Vec::new(),
-                resumed: false,
-            },
-            notes.as_ref(),
-        ),
+        Some(notes) => {
+            let decided = if settings.release.trigger.value == config::ReleaseTrigger::Pr {
+                let (decided, warning) =
+                    release::run_units_merged_plan(&settings, config_file, notes.as_deref())?;
+                if let Some(warning) = warning {
+                    say!("warning: {warning}");
+                    let runtime = github::runtime();
+                    if runtime.in_actions() {
+                        runtime.annotate(
+                            github::Annotation::warning(warning).title("slipway release plan"),
+                        );
+                    }
+                }
+                decided
+            } else {
+                release::run_units_plan(&settings, config_file, notes.as_deref())?
+            };
+            (
+                release::UnitsOutcome {
+                    plan: decided,
+                    published: Vec::new(),
+                    resumed: false,
+                },
+                notes.as_ref(),
+            )
+        }
         None => (release::run_units(&settings, config_file)?, None),
     };
     let plan_data = &outcome.plan;
@@ -953,6 +986,8 @@ fn run_release_publish(args: ReleasePublishArgs) -> Result<u8, Failure> {
     use crate::release::remote::{self, TagState};
     let ReleasePublishArgs {
         tag,
+        tags,
+        notes_dir,
         target,
         notes,
         assets,
@@ -960,8 +995,11 @@ fn run_release_publish(args: ReleasePublishArgs) -> Result<u8, Failure> {
         dispatch_workflow,
         json,
     } = args;
+    if let Some(tags) = tags {
+        return run_release_publish_tags(&tags, &target, notes_dir.as_deref(), json);
+    }
     let settings = remote::Settings {
-        tag,
+        tag: tag.unwrap_or_default(),
         target,
         notes,
         assets,
@@ -1016,6 +1054,71 @@ fn run_release_publish(args: ReleasePublishArgs) -> Result<u8, Failure> {
     Ok(EXIT_OK)
 }
 
+/// `slipway release publish --tags`: one release per tag of a per-unit plan, in order. Each
+/// publish is resumable on its own, so a re-run after a failure finishes the remaining tags
+/// and leaves the finished ones as they are.
+fn run_release_publish_tags(
+    tags: &str,
+    target: &str,
+    notes_dir: Option<&std::path::Path>,
+    json: bool,
+) -> Result<u8, Failure> {
+    use crate::release::remote::{self, TagState};
+    let tags: Vec<&str> = tags.split_whitespace().collect();
+    if tags.is_empty() {
+        return Err(Failure::msg("`--tags` names no tag").with_hint(
+            "pass the `tags` output of `slipway release plan` when its `release` output is `true`",
+        ));
+    }
+    let mut published = Vec::new();
+    let mut text = String::new();
+    for (i, tag) in tags.iter().enumerate() {
+        let settings = remote::Settings {
+            tag: (*tag).to_owned(),
+            target: target.to_owned(),
+            notes: notes_dir.map(|d| d.join(format!("{}.md", tag.replace('/', "%2F")))),
+            assets: None,
+            floating_major_tag: false,
+            dispatch_workflow: None,
+        };
+        let outcome = remote::run(&settings).map_err(|e| {
+            let done = tags[..i].join(", ");
+            let failure = Failure::from(e);
+            if done.is_empty() {
+                failure
+            } else {
+                failure.with_hint(format!(
+                    "published already: {done}; a re-run keeps those and publishes the rest"
+                ))
+            }
+        })?;
+        for note in &outcome.notes {
+            say!("note: {note}");
+        }
+        let state = match outcome.tag_state {
+            TagState::Created => "created",
+            TagState::Existing => "there already",
+        };
+        text.push_str(&format!(
+            "tag:      {} ({state})\nrelease:  {}\n",
+            outcome.tag, outcome.release.html_url
+        ));
+        published.push(serde_json::json!({
+            "tag": outcome.tag,
+            "version": outcome.version.to_string(),
+            "tag_created": outcome.tag_state == TagState::Created,
+            "url": outcome.release.html_url,
+            "resumed": outcome.release.resumed,
+        }));
+    }
+    if json {
+        print_stdout(&format!("{}\n", serde_json::Value::Array(published)))?;
+    } else {
+        print_stdout(&text)?;
+    }
+    Ok(EXIT_OK)
+}
+
 fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
     use crate::release::{self, pr};
     let ReleasePrArgs {
@@ -1029,6 +1132,7 @@ fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
     } = args;
     let loaded = config::load(&dir, config.as_deref())?;
     let release = loaded.config.release;
+    let config_file = config_name(loaded.path.as_deref());
     let settings = pr::Settings {
         release: release::Settings {
             root: dir,
@@ -1041,6 +1145,7 @@ fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
         },
         base,
         branch,
+        config_file,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -1113,6 +1218,10 @@ fn run_release_pr(args: ReleasePrArgs) -> Result<u8, Failure> {
         if let Some(u) = report.units.first() {
             gh.set_output("tag", &u.tag)?;
             gh.set_output("version", &u.next.to_string())?;
+        }
+        if report.units.iter().any(|u| u.name.is_some()) {
+            let tags: Vec<&str> = report.units.iter().map(|u| u.tag.as_str()).collect();
+            gh.set_output("tags", &tags.join(" "))?;
         }
     }
     Ok(EXIT_OK)

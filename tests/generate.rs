@@ -106,6 +106,7 @@ const GALLERY: &[(&str, &str)] = &[
     ("blue-green-only", "rails"),
     ("services-matrix", "django-react"),
     ("private-no-code-scanning", "poetry-decoys"),
+    ("node-pnpm-per-unit", "pnpm-monorepo"),
 ];
 
 /// Compares the six workflows rendered into `fresh` with those in `dir` (ignoring what changes
@@ -1578,4 +1579,46 @@ fn code_scanning_off_with_nothing_to_scan_is_refused_at_the_key() {
     .expect("config");
     render_into(&fixture("go-module"), Some(&config), &out).code(0);
     assert!(out.join("ci.yml").is_file() && !out.join("security.yml").exists());
+}
+
+#[test]
+fn release_per_unit_publishes_every_tag_the_plan_lists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("slipway.yml");
+    std::fs::write(&config, "release: { units: per-unit, trigger: pr }\n").expect("write");
+    let out = tempfile::tempdir().expect("tempdir");
+    render_into(&fixture("pnpm-monorepo"), Some(&config), out.path()).code(0);
+    let release = read(out.path(), "release.yml");
+    let doc: serde_json::Value = serde_saphyr::from_str(&release).expect("yaml");
+    let plan = &doc["jobs"]["plan"];
+    assert_eq!(
+        plan["outputs"]["tags"], "${{ steps.plan.outputs.tags }}",
+        "{release}"
+    );
+    // `--tag-prefix` picks one version and is refused per unit: the plan and the pull request
+    // run without it.
+    assert!(!release.contains("--tag-prefix"), "{release}");
+    let steps = plan["steps"].as_array().expect("steps");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["run"] == "slipway release plan --notes _slipway/release/notes"),
+        "{release}"
+    );
+    let publish = &doc["jobs"]["publish"];
+    let run = publish["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["env"]["TAGS"].is_string())
+        .expect("the publish step");
+    assert_eq!(run["env"]["TAGS"], "${{ needs.plan.outputs.tags }}");
+    let script = run["run"].as_str().expect("run");
+    assert!(script.contains("--tags \"$TAGS\""), "{script}");
+    assert!(
+        script.contains("--notes-dir _slipway/release/notes"),
+        "{script}"
+    );
+    assert!(!script.contains("--floating-major-tag"), "{script}");
+    insta::assert_snapshot!("release_per_unit", normalize(&release));
 }

@@ -1536,6 +1536,7 @@ fn pr_input(repo: &Repo) -> slipway::release::pr::Input {
             changelog: "CHANGELOG.md".into(),
             notes: "## 1.3.0 (2025-01-02)\n\n### Features\n\n- search\n".into(),
             extra_files: vec![],
+            manifests: None,
         }],
     }
 }

@@ -764,3 +764,162 @@ fn release_pr_on_a_forged_release_commit_proposes_what_the_commits_call_for() {
     assert!(out["merged"].is_null(), "{t}");
     assert!(mock.requests().is_empty());
 }
+
+#[test]
+fn the_generated_per_unit_release_workflow_publishes_every_unit_of_the_merged_commit() {
+    // An npm workspace: `core` 1.0.0 and `cli` 0.3.0 (linked, both tagged), `web` 2.0.0.
+    let repo = Repo::empty();
+    repo.write(
+        "package.json",
+        r#"{ "name": "mono", "private": true, "workspaces": ["packages/*"] }"#,
+    );
+    let manifest = |name: &str, version: &str| {
+        format!("{{\n  \"name\": \"{name}\",\n  \"version\": \"{version}\"\n}}\n")
+    };
+    for (name, version) in [("core", "1.0.0"), ("cli", "0.3.0"), ("web", "2.0.0")] {
+        std::fs::create_dir_all(repo.path().join("packages").join(name)).expect("mkdir");
+        repo.write(
+            &format!("packages/{name}/package.json"),
+            &manifest(name, version),
+        );
+        repo.write(&format!("packages/{name}/index.js"), "// 0\n");
+    }
+    repo.write(
+        "slipway.yml",
+        "version: 1\nrelease:\n  units: per-unit\n  trigger: pr\n  linked: [[core, cli]]\n",
+    );
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "chore: init"]);
+    repo.git(&["tag", "core-v1.0.0"]);
+    repo.git(&["tag", "cli-v0.3.0"]);
+    slipway()
+        .args(["gen-workflows", "--only", "release"])
+        .arg_path(repo.path())
+        .run()
+        .code(0);
+    repo.write("packages/core/index.js", "// search\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "feat(core): search"]);
+    repo.write("packages/web/index.js", "// align\n");
+    repo.git(&["commit", "-qam", "fix(web): align the button"]);
+    // The merge (squash) of the release pull request `release pr` makes for these commits.
+    repo.write("packages/core/package.json", &manifest("core", "1.1.0"));
+    repo.write("packages/cli/package.json", &manifest("cli", "0.3.1"));
+    for (name, section) in [
+        (
+            "core",
+            "## 1.1.0 (2025-01-02)\n\n### Features\n\n- search\n",
+        ),
+        ("cli", "## 0.3.1 (2025-01-02)\n\nReleased with `core`.\n"),
+        (
+            "web",
+            "## 2.0.0 (2025-01-02)\n\n### Bug Fixes\n\n- align the button\n",
+        ),
+    ] {
+        repo.write(
+            &format!("packages/{name}/CHANGELOG.md"),
+            &format!("# Changelog\n\n{section}"),
+        );
+    }
+    repo.git(&["add", "-A"]);
+    repo.git(&[
+        "commit",
+        "-qm",
+        "chore(release): cli-v0.3.1, core-v1.1.0, web-v2.0.0 (#7)",
+    ]);
+    let slug = "nektos/act";
+    let api = format!("/repos/{slug}");
+    let mock = MockGitHub::start();
+    for tag in ["cli-v0.3.1", "core-v1.1.0", "web-v2.0.0"] {
+        mock.on("GET", &format!("{api}/git/ref/tags/{tag}"))
+            .then(Reply::error(404, "Not Found"));
+    }
+    mock.handle("POST", &format!("{api}/git/tags"), |req| {
+        let asked: serde_json::Value = serde_json::from_str(&req.body).expect("json");
+        Reply::json(
+            201,
+            serde_json::json!({ "sha": "7a90b1", "tag": asked["tag"], "object": { "type": "commit", "sha": asked["object"] } })
+                .to_string(),
+        )
+    });
+    mock.handle("POST", &format!("{api}/git/refs"), |req| {
+        let asked: serde_json::Value = serde_json::from_str(&req.body).expect("json");
+        Reply::json(
+            201,
+            serde_json::json!({ "ref": asked["ref"], "object": { "type": "tag", "sha": "7a90b1" } })
+                .to_string(),
+        )
+    });
+    mock.on("GET", &format!("{api}/releases"))
+        .then(Reply::json(200, "[]"));
+    let created = std::sync::Arc::new(std::sync::Mutex::new(Vec::<serde_json::Value>::new()));
+    let list = created.clone();
+    let slug_owned = slug.to_owned();
+    mock.handle("POST", &format!("{api}/releases"), move |req| {
+        let asked: serde_json::Value = serde_json::from_str(&req.body).expect("json");
+        let mut release: serde_json::Value =
+            serde_json::from_str(&common::github_mock::fixture("release-draft.json"))
+                .expect("json");
+        let mut all = list.lock().expect("lock");
+        let id = all.len() as u64 + 1;
+        release["id"] = id.into();
+        release["tag_name"] = asked["tag_name"].clone();
+        release["name"] = asked["name"].clone();
+        release["body"] = asked["body"].clone();
+        release["assets"] = serde_json::json!([]);
+        release["upload_url"] =
+            format!("{{base}}/repos/{slug_owned}/releases/{id}/assets{{?name,label}}").into();
+        all.push(release.clone());
+        Reply::json(201, release.to_string())
+    });
+    for id in 1..=3u64 {
+        mock.on("GET", &format!("{api}/releases/{id}/assets"))
+            .then(Reply::json(200, "[]"));
+        let list = created.clone();
+        mock.handle("PATCH", &format!("{api}/releases/{id}"), move |_| {
+            let mut all = list.lock().expect("lock");
+            all[id as usize - 1]["draft"] = false.into();
+            Reply::json(200, all[id as usize - 1].to_string())
+        });
+    }
+    let Some((report, log)) = try_release(repo.path(), "publish", &mock) else {
+        return;
+    };
+    assert_eq!(job_result(&report, "plan"), "green", "{log}");
+    assert_eq!(job_result(&report, "publish"), "green", "{log}");
+    assert!(!log.contains(TOKEN), "the token leaked");
+    let all = created.lock().expect("lock").clone();
+    let got: Vec<(String, bool, bool)> = all
+        .iter()
+        .map(|r| {
+            let tag = r["tag_name"].as_str().unwrap_or_default().to_owned();
+            let body = r["body"].as_str().unwrap_or_default();
+            let own = match tag.as_str() {
+                "core-v1.1.0" => body.contains("- search"),
+                "cli-v0.3.1" => body.contains("Released with `core`"),
+                _ => body.contains("- align the button"),
+            };
+            (tag, own, r["draft"] == false)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("cli-v0.3.1".to_owned(), true, true),
+            ("core-v1.1.0".to_owned(), true, true),
+            ("web-v2.0.0".to_owned(), true, true),
+        ],
+        "{log}"
+    );
+    let calls: Vec<String> = mock
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains("/pulls") || c.contains("/blobs")),
+        "no second bump: {calls:?}"
+    );
+}

@@ -571,3 +571,367 @@ fn cargo_members_that_share_the_workspace_version_move_together() {
         "{t}"
     );
 }
+
+const PR_PER_UNIT: &str =
+    "version: 1\nrelease:\n  units: per-unit\n  trigger: pr\n  linked: [[core, cli]]\n";
+const GIT_API: &str = "/repos/octo-org/octo-repo/git";
+const PULLS: &str = "/repos/octo-org/octo-repo/pulls";
+
+/// The Git Data and pulls API of a repository whose `main` is at `head` and that has no
+/// release branch yet.
+fn script_release_pr(mock: &MockGitHub, head: &str) {
+    let json_ref = |name: &str, sha: &str| {
+        serde_json::json!({ "ref": name, "object": { "type": "commit", "sha": sha } }).to_string()
+    };
+    mock.on("GET", &format!("{GIT_API}/ref/heads/main"))
+        .then(Reply::json(200, json_ref("refs/heads/main", head)));
+    mock.on("GET", &format!("{GIT_API}/commits/{head}"))
+        .then(Reply::json(
+            200,
+            serde_json::json!({ "sha": head, "tree": { "sha": "7ree0" }, "message": "fix(web): x", "parents": [] })
+                .to_string(),
+        ));
+    mock.on("GET", &format!("{GIT_API}/ref/heads/slipway/release"))
+        .then(Reply::error(404, "Not Found"));
+    mock.on("POST", &format!("{GIT_API}/blobs"))
+        .then(Reply::json(201, r#"{"sha":"b10b"}"#));
+    mock.on("POST", &format!("{GIT_API}/trees"))
+        .then(Reply::json(201, r#"{"sha":"7ree1"}"#));
+    mock.on("POST", &format!("{GIT_API}/commits"))
+        .then(Reply::json(201, r#"{"sha":"c0mm17"}"#));
+    mock.on("POST", &format!("{GIT_API}/refs"))
+        .then(Reply::json(
+            201,
+            json_ref("refs/heads/slipway/release", "c0mm17"),
+        ));
+    mock.on("GET", PULLS).then(Reply::json(200, "[]"));
+    mock.on("POST", PULLS)
+        .then(Reply::json(201, r#"{"number": 7}"#));
+}
+
+fn release_pr(repo: &Mono, mock: &MockGitHub) -> common::Transcript {
+    slipway()
+        .args(["release", "pr"])
+        .arg_path(repo.path())
+        .filter_temp(repo.path())
+        .in_actions()
+        .env("GITHUB_TOKEN", "ghs_mockToken0123456789")
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .run()
+}
+
+fn plan_in_actions(repo: &Mono, notes: &Path) -> common::Transcript {
+    slipway()
+        .args(["release", "plan", "--notes"])
+        .arg_path(notes)
+        .arg_path(repo.path())
+        .filter_temp(repo.path())
+        .in_actions()
+        .run()
+}
+
+/// Three units, `core` and `cli` linked: `core` gets a feature, `@acme/web` its first release.
+fn three_units_to_release() -> Mono {
+    let repo = Mono::new(PR_PER_UNIT);
+    repo.change("feat(core): search", &["packages/core"]);
+    repo.change("fix(web): align the button", &["packages/web"]);
+    repo
+}
+
+const TAGS: &str = "cli-v0.3.1, core-v1.1.0, @acme/web-v2.0.0";
+
+#[test]
+fn release_pr_in_per_unit_mode_opens_one_pull_request_then_its_merge_releases_every_unit() {
+    let repo = three_units_to_release();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let mock = MockGitHub::start();
+    script_release_pr(&mock, &head);
+    let t = release_pr(&repo, &mock);
+    t.code(0);
+    assert!(
+        t.stdout
+            .contains("release:  cli: 0.3.0 -> 0.3.1 (cli-v0.3.1)"),
+        "{t}"
+    );
+    assert!(
+        t.stdout
+            .contains("release:  core: 1.0.0 -> 1.1.0 (core-v1.1.0)"),
+        "{t}"
+    );
+    assert!(
+        t.stdout
+            .contains("release:  @acme/web: 2.0.0 -> 2.0.0 (@acme/web-v2.0.0)"),
+        "{t}"
+    );
+
+    // One commit: every changed file as a blob, the tree naming them in the same order.
+    let reqs = mock.requests();
+    let bodies = |suffix: &str| -> Vec<serde_json::Value> {
+        reqs.iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with(suffix))
+            .map(|r| serde_json::from_str(&r.body).expect("json"))
+            .collect()
+    };
+    let blobs = bodies("/git/blobs");
+    let trees = bodies("/git/trees");
+    assert_eq!(trees.len(), 1);
+    let paths: Vec<&str> = trees[0]["tree"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    // The first release of `@acme/web` is the version its manifest holds: only its changelog.
+    assert_eq!(
+        paths,
+        [
+            "packages/cli/CHANGELOG.md",
+            "packages/cli/package.json",
+            "packages/core/CHANGELOG.md",
+            "packages/core/package.json",
+            "packages/web/CHANGELOG.md",
+        ]
+    );
+    let files: Vec<(String, String)> = paths
+        .iter()
+        .zip(&blobs)
+        .map(|(p, b)| ((*p).to_owned(), b["content"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(
+        files[1].1.contains("\"version\": \"0.3.1\""),
+        "{}",
+        files[1].1
+    );
+    assert!(
+        files[3].1.contains("\"version\": \"1.1.0\""),
+        "{}",
+        files[3].1
+    );
+    assert!(files[2].1.contains("## 1.1.0"), "{}", files[2].1);
+    assert!(files[2].1.contains("search"), "{}", files[2].1);
+    assert!(files[4].1.contains("## 2.0.0"), "{}", files[4].1);
+    assert!(!files[4].1.contains("search"), "{}", files[4].1);
+    let commits = bodies("/git/commits");
+    assert_eq!(commits[0]["message"], format!("chore(release): {TAGS}"));
+    let pulls: Vec<serde_json::Value> = bodies("/pulls");
+    assert_eq!(pulls.len(), 1);
+    let body = pulls[0]["body"].as_str().unwrap();
+    for row in [
+        "| cli | 0.3.0 | 0.3.1 |",
+        "| core | 1.0.0 | 1.1.0 |",
+        "| @acme/web | 2.0.0 | 2.0.0 |",
+    ] {
+        assert!(body.contains(row), "{body}");
+    }
+    // Nothing changes locally, and a plan before the merge releases nothing.
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    let notes = repo.path().join("_notes");
+    let before = plan_in_actions(&repo, &notes);
+    before.code(0);
+    assert!(before.outputs.contains("release=false"), "{before}");
+
+    // The merge: the pull request's files land on `main` in one squashed commit.
+    for (path, text) in &files {
+        repo.write(path, text);
+    }
+    repo.git(&["add", "-A"]);
+    repo.git(&[
+        "commit",
+        "-q",
+        "-m",
+        &format!("chore(release): {TAGS} (#7)"),
+    ]);
+    let t = plan_in_actions(&repo, &notes);
+    t.code(0);
+    assert!(t.outputs.contains("release=true"), "{t}");
+    assert!(
+        t.outputs
+            .contains("tags=cli-v0.3.1 core-v1.1.0 @acme/web-v2.0.0"),
+        "{t}"
+    );
+    let core = std::fs::read_to_string(notes.join("core-v1.1.0.md")).unwrap();
+    assert!(
+        core.starts_with("## 1.1.0") && core.contains("search"),
+        "{core}"
+    );
+    assert!(notes.join("cli-v0.3.1.md").is_file());
+    assert!(notes.join("@acme%2Fweb-v2.0.0.md").is_file());
+    // `release pr` on the merged commit makes no second pull request.
+    let again = MockGitHub::start();
+    let t = release_pr(&repo, &again);
+    t.code(0);
+    assert!(t.stderr.contains("merged release commit"), "{t}");
+    assert!(again.requests().is_empty(), "{:?}", again.requests());
+}
+
+#[test]
+fn a_forged_per_unit_release_subject_releases_nothing_and_warns() {
+    // The right subject, but no manifest bumped and no changelog written.
+    let repo = three_units_to_release();
+    repo.write("README.md", "# mono\n\nforged\n");
+    repo.git(&["commit", "-qam", &format!("chore(release): {TAGS}")]);
+    let notes = repo.path().join("_notes");
+    let t = plan_in_actions(&repo, &notes);
+    t.code(0);
+    assert!(t.outputs.contains("release=false"), "{t}");
+    assert!(
+        t.outputs.contains("tags=\n") || t.outputs.ends_with("tags="),
+        "{t}"
+    );
+    assert!(
+        t.stderr
+            .contains("says it releases `cli-v0.3.1`, but `packages/cli/package.json` holds `0.3.0`, not `0.3.1`"),
+        "{t}"
+    );
+    assert!(!notes.exists());
+
+    // A subject naming versions the commits do not call for, with the manifests set to them.
+    let repo = three_units_to_release();
+    repo.write(
+        "packages/core/package.json",
+        "{\n  \"name\": \"core\",\n  \"version\": \"9.0.0\"\n}\n",
+    );
+    repo.write(
+        "packages/core/CHANGELOG.md",
+        "# Changelog\n\n## 9.0.0\n\n- all\n",
+    );
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "chore(release): core-v9.0.0"]);
+    let t = plan_in_actions(&repo, &notes);
+    t.code(0);
+    assert!(t.outputs.contains("release=false"), "{t}");
+    assert!(
+        t.stderr.contains(
+            "says it releases core-v9.0.0, but the commits call for `cli-v0.3.1`, `core-v1.1.0`, `@acme/web-v2.0.0`"
+        ),
+        "{t}"
+    );
+}
+
+/// The tag endpoints of the mock: refs read, annotated tags and refs created; a tag made here
+/// reads back as a ref to the target.
+fn serve_tags(mock: &MockGitHub, tags: &[&str]) -> Arc<Mutex<Vec<String>>> {
+    let made = Arc::new(Mutex::new(Vec::<String>::new()));
+    let git = "/repos/octo-org/octo-repo/git";
+    for tag in tags {
+        let (m, tag) = (made.clone(), (*tag).to_owned());
+        mock.handle("GET", &format!("{git}/ref/tags/{tag}"), move |_| {
+            if m.lock().unwrap().contains(&tag) {
+                let mut v: serde_json::Value =
+                    serde_json::from_str(&fixture("git-ref.json")).unwrap();
+                v["ref"] = format!("refs/tags/{tag}").into();
+                v["object"]["type"] = "commit".into();
+                v["object"]["sha"] = TARGET.into();
+                Reply::json(200, v.to_string())
+            } else {
+                Reply::error(404, "Not Found")
+            }
+        });
+    }
+    mock.handle("POST", &format!("{git}/tags"), |req| {
+        let asked: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&fixture("git-tag.json")).unwrap();
+        v["tag"] = asked["tag"].clone();
+        v["object"]["sha"] = asked["object"].clone();
+        Reply::json(201, v.to_string())
+    });
+    let m = made.clone();
+    mock.handle("POST", &format!("{git}/refs"), move |req| {
+        let asked: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+        let name = asked["ref"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("refs/tags/");
+        m.lock().unwrap().push(name.to_owned());
+        let mut v: serde_json::Value = serde_json::from_str(&fixture("git-ref.json")).unwrap();
+        v["ref"] = asked["ref"].clone();
+        Reply::json(201, v.to_string())
+    });
+    made
+}
+
+const TARGET: &str = "4c8f2bd9a1e0c7b6d5e4f3a2b1c0d9e8f7a6b5c4";
+
+fn publish_tags(mock: &MockGitHub, tags: &str, notes: &Path) -> common::Transcript {
+    slipway()
+        .args([
+            "release",
+            "publish",
+            "--tags",
+            tags,
+            "--target",
+            TARGET,
+            "--notes-dir",
+        ])
+        .arg_path(notes)
+        .filter_temp(notes)
+        .env("GITHUB_TOKEN", "ghs_mockToken0123456789")
+        .env("GITHUB_API_URL", mock.url())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .run()
+}
+
+#[test]
+fn publish_with_tags_releases_each_tag_with_its_notes_and_a_rerun_finishes_without_doubles() {
+    let notes = tempfile::tempdir().expect("temp dir");
+    for (tag, text) in [
+        ("cli-v0.3.1", "## 0.3.1\n\n- linked\n"),
+        ("core-v1.1.0", "## 1.1.0\n\n- search\n"),
+        ("web-v2.0.0", "## 2.0.0\n\n- align\n"),
+    ] {
+        std::fs::write(notes.path().join(format!("{tag}.md")), text).unwrap();
+    }
+    let tags = "cli-v0.3.1 core-v1.1.0 web-v2.0.0";
+    let mock = MockGitHub::start();
+    let made = serve_tags(&mock, &["cli-v0.3.1", "core-v1.1.0", "web-v2.0.0"]);
+    let releases = serve(&mock, 3);
+    releases.lock().unwrap().fail_publish = Some("core-v1.1.0".to_owned());
+
+    // The second publish fails: the first stays published and the error says so.
+    let t = publish_tags(&mock, tags, notes.path());
+    assert_ne!(t.code, Some(0), "{t}");
+    assert!(t.stderr.contains("published already: cli-v0.3.1"), "{t}");
+    assert!(!t.to_string().contains("ghs_mockToken"), "{t}");
+
+    // The re-run finishes: no tag or release is made twice.
+    let t = publish_tags(&mock, tags, notes.path());
+    t.code(0);
+    assert!(
+        t.stdout.contains("tag:      cli-v0.3.1 (there already)"),
+        "{t}"
+    );
+    assert!(
+        t.stdout.contains("tag:      core-v1.1.0 (there already)"),
+        "{t}"
+    );
+    assert!(t.stdout.contains("tag:      web-v2.0.0 (created)"), "{t}");
+    assert_eq!(
+        *made.lock().unwrap(),
+        ["cli-v0.3.1", "core-v1.1.0", "web-v2.0.0"]
+    );
+    let list = releases.lock().unwrap().list.clone();
+    let got: Vec<(String, String, bool)> = list
+        .iter()
+        .map(|r| {
+            (
+                r["tag_name"].as_str().unwrap().to_owned(),
+                r["body"].as_str().unwrap().to_owned(),
+                r["draft"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("cli-v0.3.1".into(), "## 0.3.1\n\n- linked\n".into(), false),
+            ("core-v1.1.0".into(), "## 1.1.0\n\n- search\n".into(), false),
+            ("web-v2.0.0".into(), "## 2.0.0\n\n- align\n".into(), false),
+        ]
+    );
+
+    // `--tags` with nothing in it is a usage error naming what to pass.
+    let t = publish_tags(&mock, " ", notes.path());
+    t.code(2);
+    assert!(t.stderr.contains("`--tags` names no tag"), "{t}");
+}

@@ -296,6 +296,9 @@ pub struct Release {
     pub trigger: &'static str,
     /// Tag prefix (`v`).
     pub tag_prefix: String,
+    /// Each unit released on its own (`release.units: per-unit`): the plan lists several tags
+    /// and the publish job releases each.
+    pub per_unit: bool,
     /// Changelog file.
     pub changelog: String,
     /// Move the floating major tag.
@@ -577,6 +580,7 @@ pub fn build(inputs: Inputs<'_>) -> Result<Context, Error> {
         release: Release {
             trigger: config.release.trigger.value.as_str(),
             tag_prefix: config.release.tag_prefix().to_owned(),
+            per_unit: config.release.units == crate::config::ReleaseUnits::PerUnit,
             changelog: config.release.changelog.clone(),
             floating_major_tag: config.release.floating_major_tag,
             installer: config.release.installer,

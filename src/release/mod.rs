@@ -697,21 +697,78 @@ pub fn run_units_plan(
         &found,
         &units_options(settings, config_file, "HEAD", None),
     )?;
-    if let Some(dir) = notes {
-        for u in plan.releases() {
-            let (Some(tag), Some(text)) = (&u.tag, &u.notes) else {
-                continue;
-            };
-            let path = dir.join(format!("{}.md", tag.replace('/', "%2F")));
-            let write_error = |source| Error::Write {
-                path: path.clone(),
-                source,
-            };
-            crate::fsutil::create_dir_all(dir).map_err(write_error)?;
-            crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(write_error)?;
+    write_units_notes(&plan, notes)?;
+    Ok(plan)
+}
+
+/// Writes each release's changelog section of `plan` to `<notes>/<tag>.md` (`/` in a tag
+/// written `%2F`) when `notes` is given.
+fn write_units_notes(plan: &units::Plan, notes: Option<&std::path::Path>) -> Result<(), Error> {
+    let Some(dir) = notes else { return Ok(()) };
+    for u in plan.releases() {
+        let (Some(tag), Some(text)) = (&u.tag, &u.notes) else {
+            continue;
+        };
+        let path = dir.join(format!("{}.md", tag.replace('/', "%2F")));
+        let write_error = |source| Error::Write {
+            path: path.clone(),
+            source,
+        };
+        crate::fsutil::create_dir_all(dir).map_err(write_error)?;
+        crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(write_error)?;
+    }
+    Ok(())
+}
+
+/// `slipway release plan` under `release.units: per-unit` and `release.trigger: pr`: only a
+/// merged release pull request releases. The plan keeps its releases when `HEAD` brings a
+/// release commit that [`pr::verify_units`] accepts (its subject names exactly the tags the
+/// commits call for, every unit's manifest holds its version, every unit's changelog has its
+/// section, whose text becomes that unit's notes); otherwise no unit releases, with the
+/// reason. The second value is a warning when a commit says it is a release commit and is not
+/// one.
+pub fn run_units_merged_plan(
+    settings: &Settings,
+    config_file: &str,
+    notes: Option<&std::path::Path>,
+) -> Result<(units::Plan, Option<String>), Error> {
+    let repo = git::Repo::open(&settings.root)?;
+    let found = units::discover(&settings.root, &settings.release)?;
+    let mut plan = units::plan(
+        &repo,
+        &found,
+        &units_options(settings, config_file, "HEAD", None),
+    )?;
+    let expected = pr::units_of(&plan);
+    let subject = pr::head_release_subject(&repo)?;
+    let (merged, warning) = match pr::verify_units(&settings.root, &subject, &expected) {
+        Ok(merged) => (merged, None),
+        Err(why) => (None, Some(format!("{why}: not released"))),
+    };
+    for u in &mut plan.units {
+        let Some(tag) = u.tag.clone() else { continue };
+        match merged
+            .as_ref()
+            .and_then(|m| m.iter().find(|m| m.tag == tag))
+        {
+            Some(m) => u.notes = Some(m.notes.clone()),
+            None => {
+                u.reason = Some(if warning.is_some() {
+                    "`HEAD` is not a merged release pull request (see the warning)".to_owned()
+                } else {
+                    format!(
+                        "`release.trigger` is `pr` and `HEAD` is not a merged release pull request; the release pull request carries `{tag}`"
+                    )
+                });
+                u.next = None;
+                u.tag = None;
+                u.notes = None;
+                u.bump = Bump::None;
+            }
         }
     }
-    Ok(plan)
+    write_units_notes(&plan, notes)?;
+    Ok((plan, warning))
 }
 
 /// Runs `slipway release` under `release.units: per-unit`: decides, and unless it is a dry

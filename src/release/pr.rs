@@ -9,7 +9,8 @@
 //! tags and publishes that version, without bumping again.
 //!
 //! The input is a list of [`Unit`]s (name, next version, changelog, notes), one per released
-//! unit, so a plan of several units makes one pull request; today the repository is one unit.
+//! unit, so a plan of several units makes one pull request: the repository as a whole, or
+//! under `release.units: per-unit` every unit that releases ([`units_of`]).
 //!
 //! Everything that can be refused is checked before the first write: every manifest is read
 //! and bumped in memory, the default branch must still be at the checked-out commit, and an
@@ -65,6 +66,41 @@ pub struct Unit {
     pub notes: String,
     /// The unit's manifests beyond those found at the root (`release.extra-files`).
     pub extra_files: Vec<String>,
+    /// The unit's own manifests (per-unit releases: its manifest, and the workspace manifest
+    /// whose version it follows); `None`: the manifests at the root and `extra_files`.
+    pub manifests: Option<Vec<String>>,
+}
+
+/// The manifests whose version `unit` bumps, relative to the root.
+fn manifests_of(root: &Path, unit: &Unit) -> Result<Vec<String>, manifests::Error> {
+    match &unit.manifests {
+        Some(own) => Ok(own.clone()),
+        None => manifests::find(root, &unit.extra_files),
+    }
+}
+
+/// One [`Unit`] per unit of a per-unit plan that releases, in path order: its manifest (and
+/// the Cargo workspace manifest it follows) bumped, its own changelog.
+pub fn units_of(plan: &super::units::Plan) -> Vec<Unit> {
+    plan.releases()
+        .filter_map(|u| {
+            let mut own = vec![u.unit.manifest.clone()];
+            own.extend(u.unit.follows.clone());
+            Some(Unit {
+                name: Some(u.unit.name.clone()),
+                tag: u.tag.clone()?,
+                previous: u
+                    .previous
+                    .as_ref()
+                    .map_or_else(|| u.unit.version.clone(), |t| t.version.to_string()),
+                next: u.next.clone()?,
+                changelog: u.unit.changelog.clone(),
+                notes: u.notes.clone().unwrap_or_default(),
+                extra_files: Vec::new(),
+                manifests: Some(own),
+            })
+        })
+        .collect()
 }
 
 /// The subject of the release commit (and the pull request's title) of `tags`:
@@ -88,6 +124,7 @@ pub fn subject<S: AsRef<str>>(tags: &[S]) -> String {
 /// assert_eq!(subject_tags("chore(release): v1.3.0").unwrap(), ["v1.3.0"]);
 /// assert_eq!(subject_tags("chore(release): v1.3.0 (#7)").unwrap(), ["v1.3.0"]);
 /// assert_eq!(subject_tags("chore(release): a-v1.0.0, b-v2.0.0").unwrap(), ["a-v1.0.0", "b-v2.0.0"]);
+/// assert_eq!(subject_tags("chore(release): @acme/web-v2.0.0").unwrap(), ["@acme/web-v2.0.0"]);
 /// assert!(subject_tags("chore(release): bump everything").is_none());
 /// assert!(subject_tags("feat: chore(release): v1.3.0").is_none());
 /// ```
@@ -104,7 +141,7 @@ pub fn subject_tags(subject: &str) -> Option<Vec<String>> {
     let well_formed = |t: &String| {
         super::remote::split_tag(t).is_some()
             && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-_+/".contains(&b))
+                .all(|b| b.is_ascii_alphanumeric() || b".-_+/@".contains(&b))
     };
     tags.iter().all(well_formed).then_some(tags)
 }
@@ -249,7 +286,7 @@ pub fn changes(input: &Input) -> Result<Vec<FileChange>, Error> {
         let existing = current(&out, &unit.changelog)?;
         let text = changelog::prepend(existing.as_deref(), &unit.notes);
         put(&mut out, unit.changelog.clone(), text);
-        for rel in manifests::find(&input.root, &unit.extra_files)? {
+        for rel in manifests_of(&input.root, unit)? {
             let Some(text) = current(&out, &rel)? else {
                 continue;
             };
@@ -288,52 +325,71 @@ pub fn verify(
     subject: &str,
     expected: Option<&Unit>,
 ) -> Result<Option<Merged>, String> {
+    let expected = expected.map(std::slice::from_ref).unwrap_or_default();
+    Ok(verify_units(root, subject, expected)?.and_then(|mut m| m.pop()))
+}
+
+/// [`verify`] for a release of several units: the subject names exactly the tags of
+/// `expected` (the units the commits call for, in plan order), every unit's manifests hold its
+/// next version and every unit's changelog has its section. `Ok(Some(_))` has one [`Merged`]
+/// per unit, in the order of `expected`.
+pub fn verify_units(
+    root: &Path,
+    subject: &str,
+    expected: &[Unit],
+) -> Result<Option<Vec<Merged>>, String> {
     let Some(tags) = subject_tags(subject) else {
         return Ok(None);
     };
-    let Some(unit) = expected else {
+    if expected.is_empty() {
         return Err(format!(
             "`{subject}` says it releases {}, but the commits call for no release",
             tags.join(", ")
         ));
-    };
-    if tags != [unit.tag.as_str()] {
+    }
+    let wanted: Vec<&str> = expected.iter().map(|u| u.tag.as_str()).collect();
+    if tags != wanted {
+        let wanted: Vec<String> = wanted.iter().map(|t| format!("`{t}`")).collect();
         return Err(format!(
-            "`{subject}` says it releases {}, but the commits call for `{}`",
+            "`{subject}` says it releases {}, but the commits call for {}",
             tags.join(", "),
-            unit.tag
+            wanted.join(", ")
         ));
     }
-    let version = unit.next.to_string();
     let read = |rel: &str| read_in(root, rel).map_err(|e| format!("{e}: {}", error_chain(&e)));
-    let files = manifests::find(root, &unit.extra_files).map_err(|e| e.to_string())?;
-    for rel in files {
-        let Some(text) = read(&rel)? else { continue };
-        let bumped =
-            manifests::bump(&rel, &text, &unit.previous, &unit.next).map_err(|e| e.to_string())?;
-        if bumped.text != text {
-            let held = bumped
-                .previous
-                .unwrap_or_else(|| "another version".to_owned());
-            return Err(format!(
-                "`{subject}` says it releases `{}`, but `{rel}` holds `{held}`, not `{version}`",
-                unit.tag
-            ));
+    let mut out = Vec::with_capacity(expected.len());
+    for unit in expected {
+        let version = unit.next.to_string();
+        let files = manifests_of(root, unit).map_err(|e| e.to_string())?;
+        for rel in files {
+            let Some(text) = read(&rel)? else { continue };
+            let bumped = manifests::bump(&rel, &text, &unit.previous, &unit.next)
+                .map_err(|e| e.to_string())?;
+            if bumped.text != text {
+                let held = bumped
+                    .previous
+                    .unwrap_or_else(|| "another version".to_owned());
+                return Err(format!(
+                    "`{subject}` says it releases `{}`, but `{rel}` holds `{held}`, not `{version}`",
+                    unit.tag
+                ));
+            }
         }
+        let notes = read(&unit.changelog)?
+            .and_then(|text| changelog::section(&text, &version))
+            .ok_or_else(|| {
+                format!(
+                    "`{subject}` says it releases `{}`, but `{}` has no section `{version}`",
+                    unit.tag, unit.changelog
+                )
+            })?;
+        out.push(Merged {
+            tag: unit.tag.clone(),
+            version: unit.next.clone(),
+            notes,
+        });
     }
-    let notes = read(&unit.changelog)?
-        .and_then(|text| changelog::section(&text, &version))
-        .ok_or_else(|| {
-            format!(
-                "`{subject}` says it releases `{}`, but `{}` has no section `{version}`",
-                unit.tag, unit.changelog
-            )
-        })?;
-    Ok(Some(Merged {
-        tag: unit.tag.clone(),
-        version: unit.next.clone(),
-        notes,
-    }))
+    Ok(Some(out))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -584,6 +640,7 @@ pub fn unit_of(settings: &super::Settings, plan: &super::Plan) -> Option<Unit> {
             .iter()
             .map(|l| l.value.clone())
             .collect(),
+        manifests: None,
     })
 }
 
@@ -609,6 +666,8 @@ pub struct Settings {
     pub base: String,
     /// The release branch, e.g. `slipway/release`.
     pub branch: String,
+    /// The config file as errors name it.
+    pub config_file: String,
 }
 
 /// What `slipway release pr` did, or would do on a dry run.
@@ -646,8 +705,37 @@ pub async fn run(
 ) -> Result<Report, Error> {
     let root = &settings.release.root;
     let repo = super::git::Repo::open(root).map_err(super::Error::from)?;
-    let plan = super::plan(&settings.release, &repo)?;
-    let unit = unit_of(&settings.release, &plan);
+    let (plan, units) = if settings.release.release.units == crate::config::ReleaseUnits::PerUnit {
+        let release = &settings.release.release;
+        let found = super::units::discover(root, release).map_err(super::Error::from)?;
+        let options = super::units::Options {
+            release,
+            config_file: settings.config_file.clone(),
+            rev: "HEAD".to_owned(),
+            done_at: None,
+        };
+        let decided = super::units::plan(&repo, &found, &options).map_err(super::Error::from)?;
+        let units = units_of(&decided);
+        let plan = super::Plan {
+            previous: None,
+            next: None,
+            tag: None,
+            bump: super::bump::Bump::None,
+            commits: 0,
+            skipped: 0,
+            changes: Vec::new(),
+            reason: units
+                .is_empty()
+                .then(|| "no unit has a commit that releases it".to_owned()),
+            ignored_tags: decided.ignored_tags,
+            changelog: None,
+        };
+        (plan, units)
+    } else {
+        let plan = super::plan(&settings.release, &repo)?;
+        let units: Vec<Unit> = unit_of(&settings.release, &plan).into_iter().collect();
+        (plan, units)
+    };
     let mut report = Report {
         plan,
         units: Vec::new(),
@@ -657,31 +745,34 @@ pub async fn run(
         pull_request: None,
     };
     let subject = head_release_subject(&repo).map_err(super::Error::from)?;
-    if let Ok(Some(merged)) = verify(root, &subject, unit.as_ref()) {
-        report.merged = Some(merged.tag);
+    if let Ok(Some(merged)) = verify_units(root, &subject, &units) {
+        let tags: Vec<String> = merged.into_iter().map(|m| m.tag).collect();
+        report.merged = Some(tags.join(", "));
         return Ok(report);
     }
-    let Some(unit) = unit else {
+    if units.is_empty() {
         if !dry_run {
             let client = client().map_err(|e| api("reading the release pull request", e))?;
             report.left_open = open_pull(&client, &settings.base, &settings.branch).await?;
         }
         return Ok(report);
-    };
-    if let Some(existing) = read_in(root, &unit.changelog)?
-        && changelog::section(&existing, &unit.next.to_string()).is_some()
-    {
-        return Err(Error::Unpublished {
-            tag: unit.tag.clone(),
-            changelog: unit.changelog.clone(),
-        });
+    }
+    for unit in &units {
+        if let Some(existing) = read_in(root, &unit.changelog)?
+            && changelog::section(&existing, &unit.next.to_string()).is_some()
+        {
+            return Err(Error::Unpublished {
+                tag: unit.tag.clone(),
+                changelog: unit.changelog.clone(),
+            });
+        }
     }
     let input = Input {
         root: root.clone(),
         head: repo.head().map_err(super::Error::from)?,
         base: settings.base.clone(),
         branch: settings.branch.clone(),
-        units: vec![unit],
+        units,
     };
     report.files = changes(&input)?.into_iter().map(|f| f.path).collect();
     report.units = input.units.clone();
@@ -723,6 +814,7 @@ mod tests {
             changelog: "CHANGELOG.md".to_owned(),
             notes: format!("## {next}\n\n- search\n"),
             extra_files: Vec::new(),
+            manifests: None,
         }
     }
 
@@ -854,5 +946,62 @@ mod tests {
         let text = body(&input, &files);
         assert!(text.contains("| web | 1.2.3 | 2.0.0 |"), "{text}");
         assert!(text.contains("releases `v1.3.0`, `web-v2.0.0`"), "{text}");
+    }
+
+    #[test]
+    fn a_merged_per_unit_commit_needs_every_unit_bumped_and_every_section() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "a/package.json",
+            "{ \"name\": \"a\", \"version\": \"1.1.0\" }\n",
+        );
+        write("a/CHANGELOG.md", "# Changelog\n\n## 1.1.0\n\n- a\n");
+        write(
+            "b/package.json",
+            "{ \"name\": \"b\", \"version\": \"0.2.0\" }\n",
+        );
+        let unit = |name: &str, previous: &str, next: &str| Unit {
+            name: Some(name.to_owned()),
+            tag: format!("{name}-v{next}"),
+            previous: previous.to_owned(),
+            next: Version::parse(next).expect("version"),
+            changelog: format!("{name}/CHANGELOG.md"),
+            notes: String::new(),
+            extra_files: Vec::new(),
+            manifests: Some(vec![format!("{name}/package.json")]),
+        };
+        let expected = [unit("a", "1.0.0", "1.1.0"), unit("b", "0.1.0", "0.2.0")];
+        let subject = "chore(release): a-v1.1.0, b-v0.2.0 (#3)";
+        // `b` is bumped but its changelog has no section.
+        assert_eq!(
+            verify_units(dir.path(), subject, &expected),
+            Err(format!(
+                "`{subject}` says it releases `b-v0.2.0`, but `b/CHANGELOG.md` has no section `0.2.0`"
+            ))
+        );
+        write("b/CHANGELOG.md", "# Changelog\n\n## 0.2.0\n\n- b\n");
+        let merged = verify_units(dir.path(), subject, &expected)
+            .expect("accepted")
+            .expect("a release commit");
+        let tags: Vec<&str> = merged.iter().map(|m| m.tag.as_str()).collect();
+        assert_eq!(tags, ["a-v1.1.0", "b-v0.2.0"]);
+        assert_eq!(merged[1].notes, "## 0.2.0\n\n- b\n");
+        // One tag left out, or the order changed: not what the commits call for.
+        for forged in [
+            "chore(release): a-v1.1.0",
+            "chore(release): b-v0.2.0, a-v1.1.0",
+        ] {
+            assert!(
+                verify_units(dir.path(), forged, &expected)
+                    .expect_err("forged")
+                    .contains("the commits call for `a-v1.1.0`, `b-v0.2.0`"),
+                "{forged}"
+            );
+        }
     }
 }
