@@ -90,21 +90,108 @@ impl OwnerTests {
     /// Sorts, removes duplicates, and keeps each name under its worst outcome only.
     fn normalize(&mut self) {
         for v in [&mut self.passed, &mut self.failed, &mut self.skipped] {
-            v.sort_unstable();
-            v.dedup();
+            if !strictly_sorted(v) {
+                v.sort_unstable_by(|a, b| by_name(a, b));
+                v.dedup();
+            }
         }
-        let failed = std::mem::take(&mut self.failed);
-        self.skipped.retain(|n| failed.binary_search(n).is_err());
-        self.passed.retain(|n| failed.binary_search(n).is_err());
-        let skipped = std::mem::take(&mut self.skipped);
-        self.passed.retain(|n| skipped.binary_search(n).is_err());
-        self.failed = failed;
-        self.skipped = skipped;
+        self.worst_wins();
+    }
+
+    /// Whether every list is sorted with each name once, as [`OwnerTests::normalize`] leaves
+    /// them.
+    fn is_normal(&self) -> bool {
+        [&self.passed, &self.failed, &self.skipped]
+            .into_iter()
+            .all(|v| strictly_sorted(v))
+    }
+
+    /// Adds `other`'s tests and normalizes. Two normalized sides (every file's index, every
+    /// shard's) merge list by list in one pass, without sorting again.
+    fn merge(&mut self, other: OwnerTests) {
+        if !(self.is_normal() && other.is_normal()) {
+            self.extend(other);
+            self.normalize();
+            return;
+        }
+        self.passed = union(std::mem::take(&mut self.passed), other.passed);
+        self.failed = union(std::mem::take(&mut self.failed), other.failed);
+        self.skipped = union(std::mem::take(&mut self.skipped), other.skipped);
+        self.worst_wins();
+    }
+
+    /// With sorted, unique lists: removes from `passed` and `skipped` the names a worse list
+    /// holds.
+    fn worst_wins(&mut self) {
+        remove_sorted(&mut self.skipped, &self.failed);
+        remove_sorted(&mut self.passed, &self.failed);
+        remove_sorted(&mut self.passed, &self.skipped);
     }
 
     fn len(&self) -> u64 {
         (self.passed.len() + self.failed.len() + self.skipped.len()) as u64
     }
+}
+
+/// Whether `v` is sorted and holds each name once.
+fn strictly_sorted(v: &[String]) -> bool {
+    v.windows(2).all(|w| by_name(&w[0], &w[1]).is_lt())
+}
+
+/// The order of names, the same as `str`'s (byte by byte). Most names differ in their first
+/// eight bytes, which compare as one big-endian integer (zero-padded) with no call to
+/// `memcmp`; only names equal there compare in full.
+#[inline]
+fn by_name(a: &str, b: &str) -> std::cmp::Ordering {
+    fn head(s: &str) -> u64 {
+        let b = s.as_bytes();
+        let mut word = [0u8; 8];
+        let n = b.len().min(8);
+        word[..n].copy_from_slice(&b[..n]);
+        u64::from_be_bytes(word)
+    }
+    head(a).cmp(&head(b)).then_with(|| a.cmp(b))
+}
+
+/// Removes from `from` the names `drop` holds; both sorted and unique, walked side by side.
+fn remove_sorted(from: &mut Vec<String>, drop: &[String]) {
+    if drop.is_empty() || from.is_empty() {
+        return;
+    }
+    let mut d = drop.iter().peekable();
+    from.retain(|n| {
+        while d.next_if(|x| by_name(x, n).is_lt()).is_some() {}
+        d.peek().is_none_or(|x| by_name(x, n).is_ne())
+    });
+}
+
+/// The sorted union of two sorted lists of unique names, each name once.
+fn union(a: Vec<String>, b: Vec<String>) -> Vec<String> {
+    if b.is_empty() {
+        return a;
+    }
+    if a.is_empty() {
+        return b;
+    }
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => match by_name(x, y) {
+                std::cmp::Ordering::Less => a.next(),
+                std::cmp::Ordering::Greater => b.next(),
+                std::cmp::Ordering::Equal => {
+                    b.next();
+                    a.next()
+                }
+            },
+            (Some(_), None) => a.next(),
+            (None, Some(_)) => b.next(),
+            (None, None) => break,
+        };
+        out.extend(next);
+    }
+    out
 }
 
 /// Every test's identity and outcome, grouped by owner.
@@ -146,9 +233,16 @@ impl TestIndex {
     /// Merges another index (another shard or file) into this one.
     pub fn merge(&mut self, other: TestIndex) {
         for (owner, tests) in other.owners {
-            self.add(&owner, tests);
+            match self.owners.get_mut(&owner) {
+                Some(have) => have.merge(tests),
+                None => {
+                    self.owners.insert(owner, tests);
+                }
+            }
         }
         self.omitted += other.omitted;
+        // Owners only one side has are normalized too (a report read from disk may not be);
+        // that is a check of each list when they already are.
         self.normalize();
     }
 
@@ -387,6 +481,98 @@ mod tests {
         assert_eq!(a.skipped, ["y"]);
         assert_eq!(a.passed, ["z"]);
         assert_eq!(i.len(), 3);
+    }
+
+    #[test]
+    fn names_order_as_strings_do() {
+        let names = [
+            "",
+            "a",
+            "a\0",
+            "a\0\0\0\0\0\0\0b",
+            "test_1",
+            "test_10",
+            "test_100",
+            "test_1000",
+            "test_10000",
+            "test_1000\0",
+            "test_2",
+            "Test",
+            "é",
+            "ée",
+            "e\u{ff}",
+            "zzzzzzzz",
+            "zzzzzzzzz",
+            "zzzzzzzy",
+            "::",
+            "a::b",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(by_name(a, b), a.cmp(b), "{a:?} {b:?}");
+            }
+        }
+        let mut t = OwnerTests {
+            passed: names.iter().rev().map(|s| s.to_string()).collect(),
+            failed: vec!["test_10".into(), "a".into()],
+            skipped: vec!["zzzzzzzzz".into(), "test_10".into(), "zzzzzzzzz".into()],
+        };
+        t.normalize();
+        let mut passed: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| !["test_10", "a", "zzzzzzzzz"].contains(n))
+            .collect();
+        passed.sort();
+        assert_eq!(t.passed, passed);
+        assert_eq!(t.failed, ["a", "test_10"]);
+        assert_eq!(t.skipped, ["zzzzzzzzz"]);
+    }
+
+    #[test]
+    fn merging_indexes_matches_normalizing_all_their_tests() {
+        let outcomes = [
+            Outcome::Passed,
+            Outcome::Failed,
+            Outcome::Skipped,
+            Outcome::Error,
+        ];
+        let side = |seed: usize| {
+            let mut cases = Vec::new();
+            for k in 0..60 {
+                let owner = ["a", "b", "c"][(k * 7 + seed) % 3];
+                let name = format!("t{}", (k * 13 + seed * 5) % 23);
+                cases.push((owner, name, outcomes[(k + seed) % 4]));
+            }
+            cases
+        };
+        let (left, right) = (side(1), side(2));
+        let build = |cases: &[(&str, String, Outcome)]| {
+            let cases: Vec<(&str, &str, Outcome)> =
+                cases.iter().map(|(o, n, x)| (*o, n.as_str(), *x)).collect();
+            index(&cases)
+        };
+        let mut merged = build(&left);
+        merged.merge(build(&right));
+        let all: Vec<_> = left.iter().chain(&right).cloned().collect();
+        assert_eq!(merged, build(&all));
+        // A side that is not normalized (a hand-edited report) is normalized in the merge.
+        let mut raw = TestIndex::default();
+        raw.add(
+            "a",
+            OwnerTests {
+                passed: vec!["t9".into(), "t1".into(), "t1".into()],
+                failed: vec!["t9".into()],
+                skipped: vec![],
+            },
+        );
+        let mut merged = build(&left);
+        merged.merge(raw.clone());
+        let mut expected = build(&left);
+        expected.add("a", raw.owners.remove("a").unwrap());
+        expected.normalize();
+        assert_eq!(merged, expected);
+        assert!(merged.owners["a"].failed.contains(&"t9".to_owned()));
     }
 
     #[test]

@@ -396,14 +396,22 @@ fn read(
 /// Parses result files on every core, one collector per file (a file that turns out malformed
 /// halfway counts nothing); the results come back in the order of `files`.
 fn parse_all(root: &Path, files: &[PathBuf]) -> Vec<Result<Report, report::Problem>> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    parse_on(root, files, threads)
+}
+
+/// [`parse_all`] on at most `threads` threads.
+fn parse_on(
+    root: &Path,
+    files: &[PathBuf],
+    threads: usize,
+) -> Vec<Result<Report, report::Problem>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let one = |path: &PathBuf| {
         let mut c = Collector::new();
         parse::result_file(path, &label(root, path), &mut c).map(|()| c.finish())
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(files.len());
+    let threads = threads.min(files.len());
     if threads <= 1 {
         return files.iter().map(one).collect();
     }
@@ -731,4 +739,70 @@ fn repo_path(
         return Path::new(d).join(rel).display().to_string();
     }
     rel.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports of several shapes, one malformed: parsed on one thread and on several, they
+    /// merge into the same report, in the order of the files.
+    #[test]
+    fn parsing_in_parallel_gives_the_serial_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for n in 0..9 {
+            let path = dir.path().join(format!("r{n}.xml"));
+            let mut xml = String::from("<testsuites>");
+            for s in 0..3 {
+                xml.push_str(&format!("<testsuite name=\"s{}\">", (n + s) % 4));
+                for i in 0..40 {
+                    let case =
+                        format!("<testcase classname=\"c{s}\" name=\"t{i}_{n}\" time=\"0.01\"");
+                    match (i + n) % 13 {
+                        0 => xml.push_str(&format!(
+                            "{case}><failure message=\"m{i}\">at x.py:{i}</failure></testcase>"
+                        )),
+                        5 => xml.push_str(&format!("{case}><skipped/></testcase>")),
+                        _ => xml.push_str(&format!("{case}/>")),
+                    }
+                    // The same names in every file: merging must deduplicate them.
+                    xml.push_str(&format!(
+                        "<testcase classname=\"c{s}\" name=\"shared{i}\"/>"
+                    ));
+                }
+                xml.push_str("</testsuite>");
+            }
+            if n == 4 {
+                xml.push_str("<testsuite>");
+            }
+            xml.push_str("</testsuites>");
+            std::fs::write(&path, xml).unwrap();
+            files.push(path);
+        }
+        let merged = |threads: usize| {
+            let mut report = Report::default();
+            let mut problems = Vec::new();
+            for parsed in parse_on(dir.path(), &files, threads) {
+                match parsed {
+                    Ok(one) => report.absorb(one),
+                    Err(p) => problems.push(p),
+                }
+            }
+            (report, problems)
+        };
+        let (serial, serial_problems) = merged(1);
+        assert_eq!(serial.totals.tests, 8 * 3 * 80);
+        assert_eq!(serial_problems.len(), 1);
+        assert!(serial.tests.as_ref().unwrap().owners["c1"].passed.len() > 40);
+        for threads in [2, 3, 8] {
+            let (parallel, problems) = merged(threads);
+            assert_eq!(parallel, serial, "{threads} threads");
+            assert_eq!(problems, serial_problems, "{threads} threads");
+            assert_eq!(
+                serde_json::to_string(&parallel).unwrap(),
+                serde_json::to_string(&serial).unwrap()
+            );
+        }
+    }
 }

@@ -538,14 +538,15 @@ pub fn parse<R: BufRead>(
             break;
         }
         number += 1;
+        // A line is read in place: only one with invalid UTF-8 is copied (lossily).
         let text = String::from_utf8_lossy(&buf);
         let text = if number == 1 {
-            text.trim_start_matches('\u{feff}').to_owned()
+            text.trim_start_matches('\u{feff}')
         } else {
-            text.into_owned()
+            &text
         };
         let before = tap.seen;
-        tap.line(&text, out);
+        tap.line(text, out);
         any |= tap.seen || before;
     }
     tap.end_stream(out);
