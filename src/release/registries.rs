@@ -33,6 +33,7 @@ use crate::github::Secret;
 
 mod manifests;
 
+pub use manifests::pep440;
 use manifests::{Read, order_crates, read_cargo, read_package_json, read_pyproject, same_version};
 
 /// Where crates.io's sparse index is (`SLIPWAY_CRATES_INDEX_URL` overrides it; any other
