@@ -2588,6 +2588,45 @@ ci:
     }
 
     #[test]
+    fn licenses_read_allow_deny_and_severity_in_canonical_spelling() {
+        let c = parse_str(
+            "security:\n  licenses:\n    allow: [mit, Apache-2.0, LicenseRef-Acme]\n    deny: [GPL-3.0, AGPL-3.0+]\n    severity: medium\n",
+        )
+        .expect("valid");
+        let l = c.security.licenses.expect("given");
+        let ids = |v: &[Located<LicenseId>]| -> Vec<String> {
+            v.iter().map(|i| i.value.as_str().to_owned()).collect()
+        };
+        assert_eq!(ids(&l.allow), ["MIT", "Apache-2.0", "LicenseRef-Acme"]);
+        assert_eq!(ids(&l.deny), ["GPL-3.0-only", "AGPL-3.0-or-later"]);
+        assert_eq!(l.severity, LicenseSeverity::Medium);
+        assert_eq!(l.allow[1].line, 3);
+        let d = parse_str("security: { licenses: { deny: [GPL-3.0-only] } }\n").expect("flow");
+        assert_eq!(
+            d.security.licenses.expect("given").severity,
+            LicenseSeverity::High
+        );
+        assert!(Config::default().security.licenses.is_none());
+    }
+
+    #[test]
+    fn an_unknown_licence_id_is_a_located_error_with_a_suggestion() {
+        let e = parse_str("security:\n  licenses:\n    allow: [MIT, Apache2.0]\n")
+            .expect_err("unknown id");
+        assert_eq!(e.line, 3);
+        assert!(
+            e.message.contains(
+                "`security.licenses.allow[1]`: `Apache2.0` is not a known SPDX licence id"
+            ),
+            "{e:?}"
+        );
+        let hint = e.hint.clone().unwrap_or_default();
+        assert!(hint.contains("did you mean `Apache-2.0`?"), "{hint}");
+        let e = parse_str("security:\n  licenses:\n    alow: [MIT]\n").expect_err("typo");
+        assert_eq!(e.message, "unknown key `alow` in `security.licenses`");
+    }
+
+    #[test]
     fn code_scanning_is_auto_by_default_and_reads_on_and_off() {
         assert_eq!(
             Config::default().security.code_scanning.value,
