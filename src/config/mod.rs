@@ -367,8 +367,9 @@ pub struct Security {
     /// summary and annotations, and `fail-on` still fails the job. Default: `auto`.
     pub code_scanning: Located<CodeScanning>,
     /// Licence policy for dependencies, checked from lockfile metadata where the ecosystem
-    /// records it (`package-lock.json`, `composer.lock`, `pnpm-lock.yaml`); Cargo.lock,
-    /// yarn.lock, poetry.lock, uv.lock and the others record no licence and are not checked.
+    /// records it (`package-lock.json` v2/v3, `composer.lock`); Cargo.lock, yarn.lock,
+    /// pnpm-lock.yaml, poetry.lock, uv.lock and the others record no licence and are not
+    /// checked.
     /// Give `allow`, `deny` or both: a package passes when one of the `OR` choices of its SPDX
     /// expression has every licence on `allow` (when given) and none on `deny` (`deny` wins).
     /// A package without a licence, or with one that does not parse, is a `license-unknown`
