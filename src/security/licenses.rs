@@ -753,7 +753,7 @@ mod tests {
 
     #[test]
     fn choices_are_bounded() {
-        let many = vec!["(MIT OR ISC)"; 12].join(" AND ");
+        let many = ["(MIT OR ISC)"; 12].join(" AND ");
         assert!(choices(&parse(&many).unwrap()).is_none());
     }
 
