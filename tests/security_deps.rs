@@ -1771,3 +1771,44 @@ fn an_unknown_licence_id_in_the_policy_is_a_config_error_with_a_suggestion() {
     );
     assert!(t.stderr.contains("did you mean `Apache-2.0`?"), "{t}");
 }
+
+#[test]
+fn a_licence_policy_with_no_list_or_no_licence_metadata_is_not_checked() {
+    let empty = licence_repo("security:\n  licenses: {}\n");
+    let (t, v) = licence_scan(empty.path(), &[]);
+    let part = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "license")
+        .cloned()
+        .unwrap_or_else(|| panic!("{t}"));
+    assert_eq!(part["state"], "not-checked", "{t}");
+    assert!(
+        part["reason"]
+            .as_str()
+            .unwrap()
+            .contains("neither `allow` nor `deny`"),
+        "{t}"
+    );
+    let cargo_only = licence_repo("security:\n  licenses:\n    allow: [MIT]\n");
+    std::fs::remove_file(cargo_only.path().join("package-lock.json")).unwrap();
+    std::fs::remove_file(cargo_only.path().join("composer.lock")).unwrap();
+    let (t, v) = licence_scan(cargo_only.path(), &[]);
+    let part = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "license")
+        .cloned()
+        .unwrap_or_else(|| panic!("{t}"));
+    assert_eq!(part["state"], "not-checked", "{t}");
+    assert_eq!(
+        part["reason"],
+        "licences not recorded in Cargo.lock: not checked"
+    );
+    assert!(
+        t.stdout.contains("licences not recorded in Cargo.lock"),
+        "{t}"
+    );
+}

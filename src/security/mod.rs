@@ -397,7 +397,11 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
 
     if let Some(cfg) = settings.licenses.as_ref().filter(|_| settings.dependencies) {
         let report = licenses::check(root, cfg);
-        let state = if report.lockfiles == 0 && !report.not_recorded.is_empty() {
+        let state = if cfg.allow.is_empty() && cfg.deny.is_empty() {
+            PartState::NotChecked(
+                "`security.licenses` has neither `allow` nor `deny`: give one of them".to_owned(),
+            )
+        } else if report.lockfiles == 0 && !report.not_recorded.is_empty() {
             PartState::NotChecked(format!(
                 "licences not recorded in {}: not checked",
                 report.not_recorded.join(", ")
