@@ -1556,3 +1556,259 @@ fn every_advisory_fixture_names_its_published_source() {
     assert_eq!(found, listed);
     assert!(found.len() >= 30, "a few dozen published advisories");
 }
+
+/// A copy of `tests/fixtures/licenses/repo` (package-lock.json, composer.lock, Cargo.lock)
+/// with `slipway.yml` holding `config`.
+fn licence_repo(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(fixtures().join("licenses/repo")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), dir.path().join(f.file_name())).unwrap();
+    }
+    std::fs::write(dir.path().join("slipway.yml"), config).unwrap();
+    dir
+}
+
+/// Runs the scan with licences only in view (no secrets, no workflows; the local OSV export,
+/// which has no advisory for the fixture packages) and returns the transcript and `--json`.
+fn licence_scan(repo: &Path, extra: &[&str]) -> (common::Transcript, serde_json::Value) {
+    let t = common::slipway()
+        .args(["security-scan", "--json", "--no-secrets", "--no-workflows"])
+        .args(extra)
+        .args(["--osv-db"])
+        .arg_path(osv_dir())
+        .arg_path(repo)
+        .run();
+    let v = serde_json::from_str(&t.stdout).unwrap_or(serde_json::Value::Null);
+    (t, v)
+}
+
+/// `(rule, file, line, level, message)` of the licence findings, sorted by file and line.
+fn licence_findings(v: &serde_json::Value) -> Vec<(String, String, u64, String, String)> {
+    let mut out: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "license")
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["level"].as_str().unwrap().to_owned(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
+    out
+}
+
+#[test]
+fn an_allow_list_fails_packages_off_it_and_unknown_licences_but_passes_a_dual_licence() {
+    let repo = licence_repo("security:\n  licenses:\n    allow: [MIT]\n");
+    let (t, v) = licence_scan(repo.path(), &[]);
+    t.code(1);
+    let got: Vec<(String, String, u64, String)> = licence_findings(&v)
+        .into_iter()
+        .map(|(r, f, l, lv, _)| (r, f, l, lv))
+        .collect();
+    let want = [
+        ("license-not-allowed", "composer.lock", 4, "high"),
+        ("license-not-allowed", "package-lock.json", 7, "high"),
+        ("license-unknown", "package-lock.json", 8, "high"),
+        ("license-unknown", "package-lock.json", 10, "high"),
+    ]
+    .map(|(r, f, l, lv)| (r.to_owned(), f.to_owned(), l, lv.to_owned()));
+    assert_eq!(got, want, "{t}");
+    let all = licence_findings(&v);
+    assert!(
+        all[1]
+            .4
+            .contains("`gpl-pkg` 2.0.0 (npm) is licensed `GPL-3.0-only`")
+            && all[1]
+                .4
+                .contains("`GPL-3.0-only` is not in `security.licenses.allow`"),
+        "{}",
+        all[1].4
+    );
+    assert!(
+        all[0].4.contains("`acme/gpl` 2.0.0 (Packagist)"),
+        "{}",
+        all[0].4
+    );
+    assert!(all[2].4.contains("has no licence"), "{}", all[2].4);
+    assert!(all[3].4.contains("not an SPDX expression"), "{}", all[3].4);
+    let part = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "license")
+        .unwrap_or_else(|| panic!("{t}"));
+    assert_eq!(part["state"], "checked");
+    assert_eq!(
+        part["scope"],
+        "7 packages in 2 lockfiles, 2 with an unknown licence; licences not recorded in Cargo.lock: not checked"
+    );
+    // `fail-on: none` reports and passes; a `low` severity stays under `fail-on: high`.
+    let (t, _) = licence_scan(repo.path(), &["--fail-on", "none"]);
+    t.code(0);
+    let low = licence_repo("security:\n  licenses:\n    allow: [MIT]\n    severity: low\n");
+    let (t, v) = licence_scan(low.path(), &[]);
+    t.code(0);
+    assert_eq!(licence_findings(&v).len(), 4, "{t}");
+    let (t, _) = licence_scan(low.path(), &["--fail-on", "low"]);
+    t.code(1);
+}
+
+#[test]
+fn a_deny_list_fails_only_packages_without_another_choice_and_unknowns_are_low() {
+    let repo = licence_repo("security:\n  licenses:\n    deny: [GPL-3.0-only, AGPL-3.0-only]\n");
+    let (t, v) = licence_scan(repo.path(), &[]);
+    t.code(1);
+    let got: Vec<(String, String, u64, String)> = licence_findings(&v)
+        .into_iter()
+        .map(|(r, f, l, lv, _)| (r, f, l, lv))
+        .collect();
+    let want = [
+        ("license-denied", "composer.lock", 4, "high"),
+        ("license-denied", "package-lock.json", 7, "high"),
+        ("license-unknown", "package-lock.json", 8, "low"),
+        ("license-unknown", "package-lock.json", 10, "low"),
+    ]
+    .map(|(r, f, l, lv)| (r.to_owned(), f.to_owned(), l, lv.to_owned()));
+    assert_eq!(got, want, "{t}");
+    // Denying a licence nobody uses alone leaves only the low unknowns: the scan passes.
+    let other = licence_repo("security:\n  licenses:\n    deny: [SSPL-1.0]\n");
+    let (t, v) = licence_scan(other.path(), &[]);
+    t.code(0);
+    assert!(
+        licence_findings(&v)
+            .iter()
+            .all(|f| f.0 == "license-unknown"),
+        "{t}"
+    );
+}
+
+#[test]
+fn security_allow_accepts_a_package_whose_licence_fails_the_policy() {
+    let repo = licence_repo(
+        "security:\n  licenses:\n    deny: [GPL-3.0-only, AGPL-3.0-only]\n  allow:\n    - rule: license-denied\n      regex: '`gpl-pkg`'\n      reason: vetted by legal\n    - rule: license-denied\n      path: composer.lock\n      reason: vetted by legal\n",
+    );
+    let (t, v) = licence_scan(repo.path(), &[]);
+    t.code(0);
+    assert_eq!(v["allowed"], 2, "{t}");
+    assert!(
+        licence_findings(&v)
+            .iter()
+            .all(|f| f.0 == "license-unknown"),
+        "{t}"
+    );
+}
+
+#[test]
+fn licence_findings_have_their_own_sarif_run_and_rule_ids() {
+    let repo =
+        licence_repo("security:\n  licenses:\n    allow: [MIT]\n    deny: [AGPL-3.0-only]\n");
+    let out = tempfile::tempdir().unwrap();
+    let sarif = out.path().join("out.sarif");
+    let (t, _) = licence_scan(repo.path(), &["--sarif", sarif.to_str().unwrap()]);
+    t.code(1);
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let run = log["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["tool"]["driver"]["name"] == "slipway-licenses")
+        .unwrap_or_else(|| panic!("no licence run: {log}"));
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["license-not-allowed", "license-denied", "license-unknown"]
+    );
+    let mut results: Vec<(&str, &str, u64)> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            (
+                r["ruleId"].as_str().unwrap(),
+                loc["artifactLocation"]["uri"].as_str().unwrap(),
+                loc["region"]["startLine"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    results.sort();
+    // `acme/gpl`: neither choice is on the allow list (`GPL-3.0-only` is met first).
+    assert_eq!(
+        results,
+        [
+            ("license-not-allowed", "composer.lock", 4),
+            ("license-not-allowed", "package-lock.json", 7),
+            ("license-unknown", "package-lock.json", 8),
+            ("license-unknown", "package-lock.json", 10),
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_licence_id_in_the_policy_is_a_config_error_with_a_suggestion() {
+    let repo = licence_repo("security:\n  licenses:\n    allow: [MIT, Apache2.0]\n");
+    let (t, _) = licence_scan(repo.path(), &[]);
+    t.code(2);
+    assert!(t.stderr.contains("slipway.yml:3"), "{t}");
+    assert!(
+        t.stderr
+            .contains("`Apache2.0` is not a known SPDX licence id"),
+        "{t}"
+    );
+    assert!(t.stderr.contains("did you mean `Apache-2.0`?"), "{t}");
+}
+
+#[test]
+fn a_licence_policy_with_no_list_or_no_licence_metadata_is_not_checked() {
+    let empty = licence_repo("security:\n  licenses: {}\n");
+    let (t, v) = licence_scan(empty.path(), &[]);
+    let part = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "license")
+        .cloned()
+        .unwrap_or_else(|| panic!("{t}"));
+    assert_eq!(part["state"], "not-checked", "{t}");
+    assert!(
+        part["reason"]
+            .as_str()
+            .unwrap()
+            .contains("neither `allow` nor `deny`"),
+        "{t}"
+    );
+    let cargo_only = licence_repo("security:\n  licenses:\n    allow: [MIT]\n");
+    std::fs::remove_file(cargo_only.path().join("package-lock.json")).unwrap();
+    std::fs::remove_file(cargo_only.path().join("composer.lock")).unwrap();
+    let (t, v) = licence_scan(cargo_only.path(), &[]);
+    let part = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "license")
+        .cloned()
+        .unwrap_or_else(|| panic!("{t}"));
+    assert_eq!(part["state"], "not-checked", "{t}");
+    assert_eq!(
+        part["reason"],
+        "licences not recorded in Cargo.lock: not checked"
+    );
+    assert!(
+        t.stdout.contains("licences not recorded in Cargo.lock"),
+        "{t}"
+    );
+}

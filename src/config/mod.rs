@@ -366,6 +366,98 @@ pub struct Security {
     /// `security-events` permission. Without code scanning the findings still reach the job
     /// summary and annotations, and `fail-on` still fails the job. Default: `auto`.
     pub code_scanning: Located<CodeScanning>,
+    /// Licence policy for dependencies, checked from lockfile metadata where the ecosystem
+    /// records it (`package-lock.json` v2/v3, `composer.lock`); Cargo.lock, yarn.lock,
+    /// pnpm-lock.yaml, poetry.lock, uv.lock and the others record no licence and are not
+    /// checked.
+    /// Give `allow`, `deny` or both: a package passes when one of the `OR` choices of its SPDX
+    /// expression has every licence on `allow` (when given) and none on `deny` (`deny` wins).
+    /// A package without a licence, or with one that does not parse, is a `license-unknown`
+    /// finding: at `severity` under an `allow` list, `low` under a `deny` list alone.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub licenses: Option<Licenses>,
+}
+
+/// `security.licenses`: which SPDX licences dependencies may carry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Licenses {
+    /// Only these licences are accepted, e.g. `[MIT, Apache-2.0, BSD-3-Clause, ISC]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<Located<LicenseId>>,
+    /// These licences are refused, e.g. `[GPL-3.0-only, AGPL-3.0-or-later]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deny: Vec<Located<LicenseId>>,
+    /// The severity of a licence finding; with the default `fail-on: high` the default
+    /// `high` fails the scan. Default: `high`.
+    pub severity: LicenseSeverity,
+}
+
+/// The severity of a licence finding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LicenseSeverity {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High: fails the default `fail-on`.
+    #[default]
+    High,
+    /// Critical.
+    Critical,
+}
+
+/// An SPDX licence id (<https://spdx.org/licenses/>), e.g. `MIT`, `GPL-3.0-only`, or a
+/// `LicenseRef-...`; held in its canonical spelling (`GPL-2.0+` is `GPL-2.0-or-later`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LicenseId(String);
+
+impl LicenseId {
+    /// The canonical id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for LicenseId {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        crate::security::licenses::check_id(&text)
+            .map(Self)
+            .map_err(|(msg, near)| {
+                let mark = values::HINT_MARK;
+                match near {
+                    Some(n) => format!(
+                        "{msg}{mark}did you mean `{n}`? write an id from <https://spdx.org/licenses/>, or `LicenseRef-<name>` for your own"
+                    ),
+                    None => format!(
+                        "{msg}{mark}write an id from <https://spdx.org/licenses/>, or `LicenseRef-<name>` for your own"
+                    ),
+                }
+            })
+    }
+}
+
+impl From<LicenseId> for String {
+    fn from(id: LicenseId) -> Self {
+        id.0
+    }
+}
+
+impl JsonSchema for LicenseId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LicenseId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An SPDX licence id, e.g. `MIT`, `GPL-3.0-only`, or `LicenseRef-<name>`.",
+            "type": "string"
+        })
+    }
 }
 
 impl Default for Security {
@@ -378,6 +470,7 @@ impl Default for Security {
             allow: Vec::new(),
             baseline: None,
             code_scanning: Located::new(CodeScanning::Auto),
+            licenses: None,
         }
     }
 }
@@ -2493,6 +2586,45 @@ ci:
             assert_eq!((e.line, e.column), at, "{text}: {e:?}");
             assert!(e.hint.is_some(), "{text}: {e:?}");
         }
+    }
+
+    #[test]
+    fn licenses_read_allow_deny_and_severity_in_canonical_spelling() {
+        let c = parse_str(
+            "security:\n  licenses:\n    allow: [mit, Apache-2.0, LicenseRef-Acme]\n    deny: [GPL-3.0, AGPL-3.0+]\n    severity: medium\n",
+        )
+        .expect("valid");
+        let l = c.security.licenses.expect("given");
+        let ids = |v: &[Located<LicenseId>]| -> Vec<String> {
+            v.iter().map(|i| i.value.as_str().to_owned()).collect()
+        };
+        assert_eq!(ids(&l.allow), ["MIT", "Apache-2.0", "LicenseRef-Acme"]);
+        assert_eq!(ids(&l.deny), ["GPL-3.0-only", "AGPL-3.0-or-later"]);
+        assert_eq!(l.severity, LicenseSeverity::Medium);
+        assert_eq!(l.allow[1].line, 3);
+        let d = parse_str("security: { licenses: { deny: [GPL-3.0-only] } }\n").expect("flow");
+        assert_eq!(
+            d.security.licenses.expect("given").severity,
+            LicenseSeverity::High
+        );
+        assert!(Config::default().security.licenses.is_none());
+    }
+
+    #[test]
+    fn an_unknown_licence_id_is_a_located_error_with_a_suggestion() {
+        let e = parse_str("security:\n  licenses:\n    allow: [MIT, Apache2.0]\n")
+            .expect_err("unknown id");
+        assert_eq!(e.line, 3);
+        assert!(
+            e.message.contains(
+                "`security.licenses.allow[1]`: `Apache2.0` is not a known SPDX licence id"
+            ),
+            "{e:?}"
+        );
+        let hint = e.hint.clone().unwrap_or_default();
+        assert!(hint.contains("did you mean `Apache-2.0`?"), "{hint}");
+        let e = parse_str("security:\n  licenses:\n    alow: [MIT]\n").expect_err("typo");
+        assert_eq!(e.message, "unknown key `alow` in `security.licenses`");
     }
 
     #[test]

@@ -183,6 +183,7 @@ fn settings(scan: ScanArgs, loaded: &config::Loaded) -> security::Settings {
         baseline: None,
         osv_db,
         fail_on: sec.fail_on,
+        licenses: sec.licenses.clone(),
         root: dir,
     }
 }

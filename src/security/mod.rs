@@ -8,6 +8,7 @@ pub mod allow;
 pub mod cli;
 pub mod code_scanning;
 pub mod deps;
+pub mod licenses;
 pub mod report;
 pub mod sarif;
 pub mod secrets;
@@ -37,6 +38,8 @@ pub enum Kind {
     Secret,
     Dependency,
     Workflow,
+    /// A dependency's licence against `security.licenses`.
+    License,
 }
 
 /// What a dependency finding adds: the package, the advisory and the way out.
@@ -127,26 +130,34 @@ impl Level {
 }
 
 impl Kind {
-    /// The lower-case name: `secret`, `dependency`, `workflow`.
+    /// The lower-case name: `secret`, `dependency`, `workflow`, `license`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Secret => "secret",
             Self::Dependency => "dependency",
             Self::Workflow => "workflow",
+            Self::License => "license",
         }
     }
 
-    /// The name of the part that finds this kind: `secrets`, `dependencies`, `workflows`.
+    /// The name of the part that finds this kind: `secrets`, `dependencies`, `workflows`,
+    /// `licenses`.
     pub fn part(self) -> &'static str {
         match self {
             Self::Secret => "secrets",
             Self::Dependency => "dependencies",
             Self::Workflow => "workflows",
+            Self::License => "licenses",
         }
     }
 
     /// Every kind, in report order.
-    pub const ALL: [Self; 3] = [Self::Secret, Self::Dependency, Self::Workflow];
+    pub const ALL: [Self; 4] = [
+        Self::Secret,
+        Self::Dependency,
+        Self::Workflow,
+        Self::License,
+    ];
 }
 
 /// What a scan does. Built by the command line from flags, the action's environment and
@@ -172,6 +183,8 @@ pub struct Settings {
     pub osv_db: Option<PathBuf>,
     /// The lowest level that fails the scan.
     pub fail_on: Severity,
+    /// `security.licenses`: checked with the dependencies when given.
+    pub licenses: Option<crate::config::Licenses>,
 }
 
 /// How one part of the scan went.
@@ -380,6 +393,29 @@ pub fn run(settings: &Settings) -> Result<Outcome, Error> {
             state: PartState::Disabled,
             scope: String::new(),
         });
+    }
+
+    if let Some(cfg) = settings.licenses.as_ref().filter(|_| settings.dependencies) {
+        let report = licenses::check(root, cfg);
+        let state = if cfg.allow.is_empty() && cfg.deny.is_empty() {
+            PartState::NotChecked(
+                "`security.licenses` has neither `allow` nor `deny`: give one of them".to_owned(),
+            )
+        } else if report.lockfiles == 0 && !report.not_recorded.is_empty() {
+            PartState::NotChecked(format!(
+                "licences not recorded in {}: not checked",
+                report.not_recorded.join(", ")
+            ))
+        } else {
+            PartState::Checked
+        };
+        parts.push(Part {
+            kind: Kind::License,
+            state,
+            scope: report.scope(),
+        });
+        found.extend(report.findings);
+        skipped.extend(report.skipped);
     }
 
     if settings.workflows {

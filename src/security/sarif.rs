@@ -77,6 +77,15 @@ fn rules_for(kind: Kind, findings: &[&Finding]) -> Vec<RuleMeta> {
             })
             .collect(),
         Kind::Dependency => Vec::new(),
+        Kind::License => crate::security::licenses::RULES
+            .iter()
+            .map(|(id, name, help)| RuleMeta {
+                id: (*id).into(),
+                name: (*name).into(),
+                help: (*help).into(),
+                level: Level::High,
+            })
+            .collect(),
     };
     // Advisories are rules of their own; so is any id a part reports that is not listed.
     for f in findings {

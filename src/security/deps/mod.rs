@@ -305,6 +305,19 @@ fn find_lockfiles(
     found
 }
 
+/// The lockfiles below `root` as the dependency audit finds them: root-relative path (`/`
+/// separators), path and format, in path order; what could not be walked goes to `skipped`.
+pub(crate) fn lockfiles_under(
+    root: &Path,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<(String, PathBuf, Format)> {
+    let mut manifests = Vec::new();
+    find_lockfiles(root, skipped, &mut manifests)
+        .into_iter()
+        .map(|f| (f.rel, f.path, f.format))
+        .collect()
+}
+
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     rel.components()

@@ -1,7 +1,8 @@
 //! `Cargo.lock`, versions 1 to 4 (<https://doc.rust-lang.org/cargo/guide/cargo-toml-vs-cargo-lock.html>).
 //! Every version keeps `[[package]]` tables with `name`, `version` and `source`; only packages
 //! from crates.io are checked (workspace members, path and git sources are not published
-//! there, and a same-named crate elsewhere is a different crate).
+//! there, and a same-named crate elsewhere is a different crate). Cargo.lock records no
+//! licences, so `security.licenses` cannot check crates.
 
 use std::collections::HashMap;
 
@@ -65,7 +66,7 @@ pub fn read(text: &str) -> Result<Parsed, Malformed> {
         .collect();
     Ok(Parsed {
         packages,
-        notes: vec![],
+        ..Parsed::default()
     })
 }
 

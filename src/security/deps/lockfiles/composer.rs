@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Malformed, Package, Parsed, line_of};
+use super::{Licensed, Malformed, Package, Parsed, line_of};
 use crate::security::deps::Ecosystem;
 
 pub fn read(text: &str) -> Result<Parsed, Malformed> {
@@ -28,33 +28,66 @@ pub fn read(text: &str) -> Result<Parsed, Malformed> {
             ) else {
                 continue;
             };
+            let line = {
+                let needle = format!("\"name\": \"{name}\"");
+                let at = text
+                    .get(from..)
+                    .and_then(|t| t.find(&needle))
+                    .map(|i| i + from)
+                    .or_else(|| text.find(&needle));
+                at.and_then(|at| {
+                    // Lines are counted from the previous hit when moving forward.
+                    if at >= counted.0 {
+                        counted.1 += bytecount(&text.as_bytes()[counted.0..at]);
+                    } else {
+                        counted.1 = line_of(text, at);
+                    }
+                    counted.0 = at;
+                    from = at + needle.len();
+                    u32::try_from(counted.1).ok()
+                })
+            };
             out.packages.push(Package {
                 ecosystem: Ecosystem::Packagist,
                 name: name.to_owned(),
                 version: version.to_owned(),
-                line: {
-                    let needle = format!("\"name\": \"{name}\"");
-                    let at = text
-                        .get(from..)
-                        .and_then(|t| t.find(&needle))
-                        .map(|i| i + from)
-                        .or_else(|| text.find(&needle));
-                    at.and_then(|at| {
-                        // Lines are counted from the previous hit when moving forward.
-                        if at >= counted.0 {
-                            counted.1 += bytecount(&text.as_bytes()[counted.0..at]);
-                        } else {
-                            counted.1 = line_of(text, at);
-                        }
-                        counted.0 = at;
-                        from = at + needle.len();
-                        u32::try_from(counted.1).ok()
-                    })
-                },
+                line,
+            });
+            out.licenses.push(Licensed {
+                ecosystem: Ecosystem::Packagist,
+                name: name.to_owned(),
+                version: version.to_owned(),
+                line,
+                license: license(entry),
             });
         }
     }
+    out.licenses_recorded = true;
     Ok(out)
+}
+
+/// `license`: an array of SPDX expressions, any of which the user may pick
+/// (<https://getcomposer.org/doc/04-schema.md#license>), or a single string.
+fn license(entry: &Value) -> Option<String> {
+    match entry.get("license")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Array(list) => {
+            let items: Vec<&str> = list
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            if items.is_empty() || items.len() != list.len() {
+                return None;
+            }
+            if items.len() == 1 {
+                return Some(items[0].to_owned());
+            }
+            Some(format!("({})", items.join(") OR (")))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -74,5 +107,31 @@ mod tests {
             ]
         );
         assert!(read("{\"name\": \"app\"}").is_err());
+    }
+
+    #[test]
+    fn license_arrays_are_choices() {
+        let text = r#"{"packages": [
+  {"name": "a/dual", "version": "1.0.0", "license": ["MIT", "GPL-3.0-or-later"]},
+  {"name": "a/one", "version": "1.0.0", "license": ["BSD-3-Clause"]},
+  {"name": "a/none", "version": "1.0.0"},
+  {"name": "a/empty", "version": "1.0.0", "license": []}
+]}"#;
+        let p = read(text).unwrap();
+        assert!(p.licenses_recorded);
+        let got: Vec<_> = p
+            .licenses
+            .iter()
+            .map(|l| (l.name.as_str(), l.license.as_deref(), l.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a/dual", Some("(MIT) OR (GPL-3.0-or-later)"), Some(2)),
+                ("a/one", Some("BSD-3-Clause"), Some(3)),
+                ("a/none", None, Some(4)),
+                ("a/empty", None, Some(5)),
+            ]
+        );
     }
 }

@@ -36,6 +36,23 @@ pub struct Parsed {
     pub packages: Vec<Package>,
     /// Entries read but not checked (an unpinned requirement), with their line.
     pub notes: Vec<(Option<u32>, String)>,
+    /// Each package's licence, when the file records licences (see `licenses_recorded`).
+    pub licenses: Vec<Licensed>,
+    /// True when the file records licences: then a package without one is "unknown", not
+    /// "not recorded".
+    pub licenses_recorded: bool,
+}
+
+/// A package's licence as its lockfile entry records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Licensed {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub version: String,
+    /// 1-based line of the package's entry.
+    pub line: Option<u32>,
+    /// The SPDX expression as written; `None` when the entry has none.
+    pub license: Option<String>,
 }
 
 /// A file the reader could not make sense of.

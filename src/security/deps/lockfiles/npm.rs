@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{Malformed, Package, Parsed, find_line, looks_like_version};
+use super::{Licensed, Malformed, Package, Parsed, find_line, looks_like_version};
 use crate::security::deps::Ecosystem;
 
 const MAX_DEPTH: usize = 64;
@@ -36,13 +36,22 @@ pub fn read(text: &str) -> Result<Parsed, Malformed> {
                 if !looks_like_version(version) {
                     continue;
                 }
+                let line = find_line(text, &format!("\"{key}\""), 0);
                 out.packages.push(Package {
                     ecosystem: Ecosystem::Npm,
                     name: name.to_owned(),
                     version: version.to_owned(),
-                    line: find_line(text, &format!("\"{key}\""), 0),
+                    line,
+                });
+                out.licenses.push(Licensed {
+                    ecosystem: Ecosystem::Npm,
+                    name: name.to_owned(),
+                    version: version.to_owned(),
+                    line,
+                    license: license(entry),
                 });
             }
+            out.licenses_recorded = true;
         }
         (Some(1) | None, _) => {
             if let Some(deps) = obj.get("dependencies") {
@@ -57,6 +66,28 @@ pub fn read(text: &str) -> Result<Parsed, Malformed> {
         }
     }
     Ok(out)
+}
+
+/// `license` as npm copies it from `package.json`: an SPDX string, or the legacy
+/// `{"type": "MIT"}` object. The deprecated `licenses` array becomes an `OR` of its types.
+fn license(entry: &Value) -> Option<String> {
+    match entry.get("license") {
+        Some(Value::String(s)) if !s.trim().is_empty() => return Some(s.trim().to_owned()),
+        Some(Value::Object(o)) => {
+            return o
+                .get("type")
+                .and_then(Value::as_str)
+                .map(|s| s.trim().to_owned());
+        }
+        _ => {}
+    }
+    let types: Vec<&str> = entry
+        .get("licenses")?
+        .as_array()?
+        .iter()
+        .filter_map(|l| l.get("type").and_then(Value::as_str))
+        .collect();
+    (!types.is_empty()).then(|| format!("({})", types.join(") OR (")))
 }
 
 fn v1(text: &str, deps: &Value, depth: usize, out: &mut Parsed) {
@@ -114,6 +145,38 @@ mod tests {
                 ("semver", "5.7.1", Some(7))
             ]
         );
+    }
+
+    #[test]
+    fn v3_records_each_packages_license() {
+        let text = r#"{
+  "lockfileVersion": 3,
+  "packages": {
+    "": { "name": "app", "version": "1.0.0", "license": "MIT" },
+    "node_modules/a": { "version": "1.0.0", "license": "MIT OR Apache-2.0" },
+    "node_modules/b": { "version": "2.0.0" },
+    "node_modules/c": { "version": "3.0.0", "license": { "type": "ISC" } },
+    "node_modules/d": { "version": "4.0.0", "licenses": [{ "type": "MIT" }, { "type": "GPL-2.0" }] }
+  }
+}"#;
+        let p = read(text).unwrap();
+        assert!(p.licenses_recorded);
+        let got: Vec<_> = p
+            .licenses
+            .iter()
+            .map(|l| (l.name.as_str(), l.license.as_deref(), l.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", Some("MIT OR Apache-2.0"), Some(5)),
+                ("b", None, Some(6)),
+                ("c", Some("ISC"), Some(7)),
+                ("d", Some("(MIT) OR (GPL-2.0)"), Some(8)),
+            ]
+        );
+        let v1 = read(r#"{"lockfileVersion": 1, "dependencies": {"a": {"version": "1.0.0"}}}"#);
+        assert!(!v1.unwrap().licenses_recorded);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! and `uv.lock` (<https://docs.astral.sh/uv/concepts/projects/layout/#the-lockfile>): TOML with
 //! `[[package]]` tables of `name` and `version`. Packages from git, a path or a URL, and the
 //! project itself (uv's `editable`/`virtual` sources), are not on PyPI and are left out.
+//! Neither records licences, so `security.licenses` cannot check them.
 
 use std::collections::HashMap;
 
@@ -60,7 +61,7 @@ pub fn read(text: &str) -> Result<Parsed, Malformed> {
         .collect();
     Ok(Parsed {
         packages,
-        notes: vec![],
+        ..Parsed::default()
     })
 }
 
