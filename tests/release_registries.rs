@@ -13,12 +13,9 @@ use std::time::{Duration, Instant};
 use common::github_mock::{MockGitHub, Reply};
 use common::slipway;
 
-/// The venv with pypiserver, build and twine (`SLIPWAY_REGISTRY_PYTHON`).
-fn python() -> PathBuf {
-    let p = std::env::var_os("SLIPWAY_REGISTRY_PYTHON").map_or_else(
-        || PathBuf::from("/tmp/validators/bin/python"),
-        PathBuf::from,
-    );
+/// A tool `scripts/test.d/registries.sh` installs: `$var`, else `default`; it must exist.
+fn installed(var: &str, default: &str) -> PathBuf {
+    let p = std::env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from);
     assert!(
         p.exists(),
         "{} is missing: run `scripts/test` (scripts/test.d/registries.sh installs it)",
@@ -27,18 +24,17 @@ fn python() -> PathBuf {
     p
 }
 
+/// The venv with pypiserver, build and twine (`SLIPWAY_REGISTRY_PYTHON`).
+fn python() -> PathBuf {
+    installed("SLIPWAY_REGISTRY_PYTHON", "/tmp/validators/bin/python")
+}
+
 /// verdaccio's launcher (`SLIPWAY_VERDACCIO`).
 fn verdaccio_bin() -> PathBuf {
-    let p = std::env::var_os("SLIPWAY_VERDACCIO").map_or_else(
-        || PathBuf::from("/tmp/validators/verdaccio/node_modules/.bin/verdaccio"),
-        PathBuf::from,
-    );
-    assert!(
-        p.exists(),
-        "{} is missing: run `scripts/test` (scripts/test.d/registries.sh installs it)",
-        p.display()
-    );
-    p
+    installed(
+        "SLIPWAY_VERDACCIO",
+        "/tmp/validators/verdaccio/node_modules/.bin/verdaccio",
+    )
 }
 
 fn free_port() -> u16 {
